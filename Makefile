@@ -1,0 +1,72 @@
+# Price-recommendation service: one entry point for setup, training, tests and benchmarks.
+# Every target installs what it needs (idempotently) on a fresh Debian machine.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(CURDIR)/$(VENV)/bin/python
+VENV_STAMP := $(VENV)/.installed
+TRAINING := training
+export PYTHONPATH := $(CURDIR)/$(TRAINING)
+
+# make models MODE=quick for the small, fast preset (tests use it); the default is the full preset.
+MODE ?= full
+MODELS_DIR ?= models
+LINES_full := 540000
+LINES_quick := 40000
+SYNTH_SEED := 7
+DATA_DIR := data/synthetic-$(MODE)
+
+.PHONY: help setup python-deps system-deps test test-training models models-quick lock clean
+
+help:
+	@echo "make test           install everything needed and run the test suite"
+	@echo "make models         regenerate the committed artifact set in models/ (full preset, ~1 h on 2 cores)"
+	@echo "make models-quick   the quick preset into out/models-quick (a few minutes)"
+	@echo "make setup          only install (system packages, Python environment)"
+
+setup: python-deps
+
+# Debian packages the build and tests need; installed only when something is missing.
+SYSTEM_PACKAGES := python3 python3-venv python3-pip
+system-deps:
+	@if ! $(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1; then \
+	  echo "installing $(SYSTEM_PACKAGES)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); \
+	fi
+
+# The training environment, rebuilt when the lock file changes.
+python-deps: $(VENV_STAMP)
+$(VENV_STAMP): $(TRAINING)/requirements.lock | system-deps
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r $(TRAINING)/requirements.lock
+	@touch $@
+
+test: test-training
+
+test-training: python-deps
+	cd $(TRAINING) && $(PY) -m pytest -q -p no:cacheprovider
+
+# Synthetic data (not committed: reproducible from the seed) and a trained artifact version.
+$(DATA_DIR)/transactions.csv: | python-deps
+	$(PY) -m pricing_training synth --lines $(LINES_$(MODE)) --seed $(SYNTH_SEED) --out $(DATA_DIR)
+
+models: python-deps $(DATA_DIR)/transactions.csv
+	$(PY) -m pricing_training train --mode $(MODE) --data $(DATA_DIR)/transactions.csv \
+	  --ground-truth $(DATA_DIR)/ground_truth.csv --out $(MODELS_DIR)
+	@latest=$$(cat $(MODELS_DIR)/LATEST); \
+	  find $(MODELS_DIR) -mindepth 1 -maxdepth 1 -type d ! -name "$$latest" -exec rm -rf {} +; \
+	  echo "$(MODELS_DIR)/$$latest is the current version"
+
+models-quick:
+	$(MAKE) models MODE=quick MODELS_DIR=out/models-quick
+
+# Regenerate the lock after changing training/pyproject.toml's pins.
+lock: python-deps
+	$(PY) -m pip freeze | sed 's/^torch==\([0-9.]*\)+cpu/torch==\1/' > $(TRAINING)/requirements.lock.new
+	mv $(TRAINING)/requirements.lock.new $(TRAINING)/requirements.lock
+
+clean:
+	rm -rf out data .build

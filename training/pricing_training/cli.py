@@ -1,0 +1,65 @@
+"""Command line: `python -m pricing_training {synth,train}`."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import sys
+from pathlib import Path
+
+from . import synth
+from .config import PRESETS
+from .loader import LoadError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pricing-training", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("synth", help="write a synthetic Online Retail file and its ground truth")
+    s.add_argument("--lines", type=int, default=540_000, help="approximate number of invoice lines (default 540000)")
+    s.add_argument("--seed", type=int, default=7)
+    s.add_argument("--out", type=Path, required=True, help="output folder")
+
+    t = sub.add_parser("train", help="train, evaluate and export one artifact version")
+    t.add_argument("--data", type=Path, required=True, help="Online Retail (I or II) file: .csv, .xlsx or .parquet")
+    t.add_argument("--ground-truth", type=Path, help="ground_truth.csv of a synthetic file (enables the regret report)")
+    t.add_argument("--out", type=Path, default=Path("models"), help="artifact root (default models/)")
+    t.add_argument("--mode", choices=sorted(PRESETS), default="full", help="budget preset (default full)")
+    t.add_argument("--version", help="version id (default: derived from the data and settings)")
+    t.add_argument("--nn-trials", type=int, help="Optuna trials for the network")
+    t.add_argument("--nn-timeout", type=float, help="Optuna timeout in seconds (0 = none)")
+    t.add_argument("--gp-calls", type=int, help="gp_minimize calls per backup model")
+    t.add_argument("--optuna-storage", help="Optuna storage URL shared by several tuning workers, e.g. sqlite:///study.db")
+    t.add_argument("--optuna-study", help="Optuna study name (workers sharing a storage use the same name)")
+    t.add_argument("--seed", type=int)
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "synth":
+            cfg = synth.SynthConfig(lines=args.lines, seed=args.seed)
+            df, gt = synth.generate(cfg)
+            synth.write(df, gt, args.out, cfg)
+            return 0
+        from . import pipeline  # torch and friends load only for training
+
+        cfg = PRESETS[args.mode]
+        overrides = {"nn_trials": args.nn_trials, "gp_calls": args.gp_calls, "optuna_storage": args.optuna_storage,
+                     "optuna_study": args.optuna_study, "seed": args.seed}
+        if args.nn_timeout is not None:
+            overrides["nn_timeout_s"] = args.nn_timeout or None
+        cfg = dataclasses.replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
+        if cfg.gp_calls < cfg.gp_initial_points:
+            cfg = dataclasses.replace(cfg, gp_initial_points=cfg.gp_calls)
+        folder = pipeline.run(args.data, args.out, cfg, ground_truth=args.ground_truth, version=args.version)
+        print(folder)
+        return 0
+    except LoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

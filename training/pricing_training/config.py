@@ -1,0 +1,66 @@
+"""The pipeline's one configuration object, with the two presets `make models` uses."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Everything that changes what the pipeline produces. Budgets are flags (see cli.py)."""
+
+    mode: str = "full"
+    seed: int = 42
+    # Primary network, tuned by Optuna (TPE sampler, median pruner).
+    nn_trials: int = 24
+    nn_timeout_s: float | None = 1500.0
+    nn_tune_rows: int = 120_000  # training rows seen by each tuning trial (the final fit sees all)
+    nn_max_epochs: int = 30
+    nn_patience: int = 4
+    optuna_storage: str | None = None  # e.g. sqlite:///study.db or a postgresql:// URL shared by workers
+    optuna_study: str = "pricing-network"
+    # Backups, tuned by scikit-optimize's gp_minimize over k-fold cross-validation.
+    gp_calls: int = 16
+    gp_initial_points: int = 6
+    cv_folds: int = 5
+    backup_tune_rows: int = 60_000
+    svr_rows: int = 3_000  # SVR is O(n^2): it is tuned and trained on this documented subsample
+    lgbm_max_estimators: int = 600
+    # Artifacts and evaluation.
+    min_category_count: int = 20
+    context_rows: int = 48  # context rows stored per product in the feature store
+    feature_shards: int = 32
+    panel_size: int = 40
+    price_bins: int = 100
+    golden_rows: int = 300
+
+    def fingerprint(self) -> str:
+        """Short hash of the settings that shape the models (not of budgets' wall-clock limits)."""
+        d = dataclasses.asdict(self)
+        d.pop("optuna_storage")
+        d.pop("nn_timeout_s")
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:8]
+
+
+FULL = TrainConfig()
+QUICK = TrainConfig(
+    mode="quick",
+    nn_trials=4,
+    nn_timeout_s=None,
+    nn_tune_rows=15_000,
+    nn_max_epochs=8,
+    nn_patience=2,
+    gp_calls=5,
+    gp_initial_points=3,
+    backup_tune_rows=8_000,
+    svr_rows=800,
+    lgbm_max_estimators=150,
+    min_category_count=5,
+    context_rows=24,
+    feature_shards=4,
+    panel_size=12,
+    golden_rows=120,
+)
+PRESETS = {"full": FULL, "quick": QUICK}

@@ -1,0 +1,140 @@
+"""Writing a version folder: model files, golden vectors, report and the manifest (written last)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from safetensors.numpy import save_file
+
+from .features import CATEGORICAL, CONTEXT_NUMERIC, NUMERIC
+from .price_features import PRICE_FEATURE_NAMES, price_features, PRICE_FEATURES
+
+FORMAT_VERSION = 1
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_network(folder: Path, tensors: dict[str, np.ndarray]) -> str:
+    save_file(tensors, str(folder / "network.safetensors"), metadata={"format": "pt"})
+    return "network.safetensors"
+
+
+def write_lightgbm(folder: Path, model) -> str:
+    model.booster_.save_model(str(folder / "lightgbm.txt"))
+    return "lightgbm.txt"
+
+
+def write_svr(folder: Path, model) -> tuple[str, dict]:
+    save_file({"support_vectors": np.ascontiguousarray(model.support_vectors_, dtype=np.float32),
+               "dual_coef": np.ascontiguousarray(model.dual_coef_[0], dtype=np.float64),
+               "intercept": np.asarray(model.intercept_, dtype=np.float64)}, str(folder / "svr.safetensors"))
+    kernel = {"type": model.kernel, "gamma": float(model._gamma), "coef0": float(model.coef0), "degree": int(model.degree)}
+    return "svr.safetensors", kernel
+
+
+def write_linear(folder: Path, model) -> str:
+    save_file({"coef": np.ascontiguousarray(model.coef_, dtype=np.float64),
+               "intercept": np.asarray([model.intercept_], dtype=np.float64)}, str(folder / "elasticnet.safetensors"))
+    return "elasticnet.safetensors"
+
+
+def _json_value(v):
+    if v is None:
+        return None
+    if isinstance(v, (float, np.floating)):
+        return None if not math.isfinite(float(v)) else float(v)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    return v
+
+
+def golden_rows(test: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    """A seeded sample of test rows plus edge cases: guests (missing customer history), a product's
+    first sale (missing product history), unseen categories, and extreme candidate prices."""
+    rng = np.random.default_rng(seed)
+    base = test.iloc[np.sort(rng.choice(len(test), size=min(n, len(test)), replace=False))].copy()
+    edge = base.iloc[: min(12, len(base))].copy()
+    k = len(edge)
+    for col in ["cust_log_hist_invoices", "cust_hist_mean_log_qty", "cust_days_since_first"]:
+        edge.iloc[0: k // 3, edge.columns.get_loc(col)] = np.nan
+    edge.iloc[0: k // 3, edge.columns.get_loc("is_registered")] = 0.0
+    for col in ["prod_hist_mean_price", "prod_hist_min_price", "prod_hist_max_price", "prod_last_price",
+                "prod_hist_mean_log_qty", "prod_days_since_last_sale"]:
+        edge.iloc[k // 3: 2 * k // 3, edge.columns.get_loc(col)] = np.nan
+    edge.iloc[2 * k // 3:, edge.columns.get_loc("country")] = "Atlantis"
+    edge.iloc[2 * k // 3:, edge.columns.get_loc("desc_keyword")] = None
+    prices = np.array([0.01, 0.05, 250.0, 1000.0])
+    edge["unit_price"] = np.resize(prices, k) if k else []
+    rows = pd.concat([base, edge], ignore_index=True)
+    stats = {s["stat"]: rows[s["stat"]].to_numpy() for s in PRICE_FEATURES if s["op"] == "ratio"}
+    for name, v in price_features(rows["unit_price"].to_numpy(), stats).items():
+        rows[name] = v
+    return rows
+
+
+def golden_document(rows: pd.DataFrame, dense: np.ndarray, tree: np.ndarray, expected: dict[str, np.ndarray]) -> dict:
+    items = []
+    for i in range(len(rows)):
+        r = rows.iloc[i]
+        items.append({
+            "context": {c: _json_value(r[c]) for c in CONTEXT_NUMERIC + CATEGORICAL},
+            "unit_price": float(r["unit_price"]),
+            "price_features": {c: _json_value(r[c]) for c in PRICE_FEATURE_NAMES},
+            "dense_input": [_json_value(v) for v in dense[i]],
+            "tree_input": [_json_value(v) for v in tree[i]],
+            "expected": {k: float(v[i]) for k, v in expected.items()},
+        })
+    return {"description": "Raw feature rows with every model's expected log1p(quantity). `context` holds the "
+                           "non-price features (null = missing), `price_features` what the price-feature function "
+                           "gives at `unit_price`, `dense_input`/`tree_input` the preprocessed float32 inputs "
+                           "(null = NaN) and `expected` each model's output.",
+            "tolerance": {"feedforward": 1e-4, "other": 1e-5},
+            "rows": items}
+
+
+def write_json(path: Path, doc: dict) -> None:
+    path.write_text(json.dumps(doc, indent=1, allow_nan=False) + "\n")
+
+
+def manifest(folder: Path, version: str, source: dict, split: dict, pre: dict, models: list[dict],
+             store: dict, extra_files: list[str]) -> dict:
+    created = os.environ.get("SOURCE_DATE_EPOCH")
+    created_at = (dt.datetime.fromtimestamp(int(created), dt.timezone.utc) if created
+                  else dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()
+    files = sorted({m["file"] for m in models} | set(store["files"]) | set(extra_files))
+    return {
+        "format_version": FORMAT_VERSION,
+        "model_version": version,
+        "created_at": created_at,
+        "data_source": source,
+        "split": split,
+        "target": {"name": "log1p_quantity", "transform": "log1p", "inverse": "expm1"},
+        "features": {"numeric": NUMERIC, "categorical": CATEGORICAL, "context_numeric": CONTEXT_NUMERIC,
+                     "price_features": PRICE_FEATURES},
+        "preprocessor": pre,
+        "sweep": {"default_bins": 100, "min_bins": 2, "max_bins": 1000,
+                  "default_range": "product price history min..max (feature store price.min, price.max)",
+                  "quantity": "max(expm1(prediction), 0)", "aggregate": "median over context rows",
+                  "sales": "price * median quantity"},
+        "models": models,
+        "feature_store": {"index": "features/products.json.gz", "shards": store["shards"],
+                          "shard_pattern": "features/context-{shard:03d}.safetensors.gz",
+                          "shard_of": "crc32(utf8(stockcode)) mod shards", "columns": store["columns"],
+                          "rows_per_product": store["rows_per_product"], "products": store["products"]},
+        "golden": "golden.json",
+        "report": {"markdown": "report.md", "json": "report.json"},
+        "files": {f: {"sha256": sha256_file(folder / f), "bytes": (folder / f).stat().st_size} for f in files},
+    }

@@ -1,0 +1,127 @@
+"""The feature store: per product, what the service needs to answer without reading the transaction log.
+
+Layout (documented in models/README.md):
+
+- ``features/products.json.gz``: the product index, sorted by stockcode: description, line count,
+  historical price statistics, first/last sale date, and where its context rows are
+  (shard, row_offset, row_count).
+- ``features/context-NNN.safetensors.gz``: gzip of a safetensors file with one F32 tensor ``rows`` of
+  shape [rows, columns]. A product's rows are contiguous. Columns are ``CONTEXT_COLUMNS``: the numeric
+  context features, the row's observed unit price, then each categorical feature as the index of its
+  value in the preprocessor's categories (NaN when missing or unseen).
+
+A product lives in shard crc32(stockcode) mod shard_count, so a request loads one small shard, never
+the whole store. Context rows are a seeded uniform sample (up to N per product) of the product's sale
+lines with their as-of features: the mix of situations (season, weekday, customer type, country) in
+which it sells.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from safetensors.numpy import load, save
+
+from .features import CATEGORICAL, CONTEXT_NUMERIC
+from .preprocessor import Preprocessor
+from .price_features import PRICE_FEATURES, price_features
+
+OBSERVED_PRICE = "observed_unit_price"
+CONTEXT_COLUMNS = CONTEXT_NUMERIC + [OBSERVED_PRICE] + CATEGORICAL
+
+
+def shard_of(stockcode: str, shards: int) -> int:
+    return zlib.crc32(stockcode.encode("utf-8")) % shards
+
+
+def price_stats(prices: pd.Series) -> dict[str, float]:
+    p = prices.to_numpy(np.float64)
+    return {"min": float(p.min()), "p10": float(np.quantile(p, 0.1)), "median": float(np.median(p)),
+            "mean": float(p.mean()), "p90": float(np.quantile(p, 0.9)), "max": float(p.max()), "last": float(p[-1])}
+
+
+def build(features: pd.DataFrame, pre: Preprocessor, rows_per_product: int, shards: int, seed: int
+          ) -> tuple[list[dict], list[np.ndarray]]:
+    """Return (product index entries, one float32 matrix per shard)."""
+    rng = np.random.default_rng(seed)
+    codes = pre.codes(features).astype(np.float32)
+    codes[codes < 0] = np.nan
+    matrix = np.concatenate([features[CONTEXT_NUMERIC].to_numpy(np.float32),
+                             features[["unit_price"]].to_numpy(np.float32), codes], axis=1)
+    shard_rows: list[list[np.ndarray]] = [[] for _ in range(shards)]
+    shard_len = [0] * shards
+    index = []
+    groups = features.groupby("stockcode", sort=True).indices
+    for code in sorted(groups):
+        idx = groups[code]  # time order
+        rows = np.sort(rng.choice(idx, size=min(rows_per_product, len(idx)), replace=False))
+        s = shard_of(code, shards)
+        desc = features["description"].iloc[idx]
+        dates = features["invoice_date"].iloc[idx]
+        index.append({
+            "stockcode": code,
+            "description": str(desc.mode().iloc[0]) if len(desc) else "",
+            "lines": int(len(idx)),
+            "price": price_stats(features["unit_price"].iloc[idx]),
+            "first_sold": str(dates.iloc[0].date()), "last_sold": str(dates.iloc[-1].date()),
+            "shard": s, "row_offset": shard_len[s], "row_count": int(len(rows)),
+        })
+        shard_rows[s].append(matrix[rows])
+        shard_len[s] += len(rows)
+    width = matrix.shape[1]
+    mats = [np.concatenate(r, axis=0) if r else np.zeros((0, width), np.float32) for r in shard_rows]
+    return index, mats
+
+
+def shard_name(i: int) -> str:
+    return f"features/context-{i:03d}.safetensors.gz"
+
+
+def write(folder: Path, index: list[dict], shards: list[np.ndarray]) -> list[str]:
+    """Write the index and shards under folder/features; return the relative paths written."""
+    (folder / "features").mkdir(parents=True, exist_ok=True)
+    written = []
+    for i, mat in enumerate(shards):
+        data = save({"rows": np.ascontiguousarray(mat, dtype=np.float32)}, metadata={"columns": ",".join(CONTEXT_COLUMNS)})
+        (folder / shard_name(i)).write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+        written.append(shard_name(i))
+    doc = {"columns": CONTEXT_COLUMNS, "shards": len(shards), "products": index}
+    (folder / "features/products.json.gz").write_bytes(
+        gzip.compress(json.dumps(doc, separators=(",", ":")).encode(), compresslevel=9, mtime=0))
+    written.append("features/products.json.gz")
+    return written
+
+
+class FeatureStore:
+    """Reads a version folder's feature store lazily, one shard at a time."""
+
+    def __init__(self, folder: Path, pre: Preprocessor):
+        self.folder, self.pre = Path(folder), pre
+        doc = json.loads(gzip.decompress((self.folder / "features/products.json.gz").read_bytes()))
+        self.columns = doc["columns"]
+        self.products = {p["stockcode"]: p for p in doc["products"]}
+        self._shards: dict[int, np.ndarray] = {}
+
+    def _shard(self, i: int) -> np.ndarray:
+        if i not in self._shards:
+            self._shards[i] = load(gzip.decompress((self.folder / shard_name(i)).read_bytes()))["rows"]
+        return self._shards[i]
+
+    def context(self, stockcode: str) -> pd.DataFrame:
+        """The product's context rows as a raw feature frame (categories decoded to strings)."""
+        p = self.products[stockcode]
+        rows = self._shard(p["shard"])[p["row_offset"]:p["row_offset"] + p["row_count"]]
+        frame = pd.DataFrame(rows.astype(np.float64), columns=self.columns)
+        for name, cats in zip(self.pre.categorical, self.pre.categories):
+            code = frame[name].to_numpy()
+            frame[name] = [cats[int(c)] if np.isfinite(c) else None for c in code]
+        # Price features at the price the line was actually sold for: what the article's stale sweep keeps.
+        stats = {spec["stat"]: frame[spec["stat"]].to_numpy() for spec in PRICE_FEATURES if spec["op"] == "ratio"}
+        for name, values in price_features(frame[OBSERVED_PRICE].to_numpy(), stats).items():
+            frame[name] = values
+        return frame

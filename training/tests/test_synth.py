@@ -1,0 +1,81 @@
+"""The synthetic generator: UCI schema and shape, determinism, and ground truth that states the optimum."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pricing_training import synth
+from pricing_training.loader import load_transactions
+
+
+def test_deterministic_given_a_seed():
+    a, ga = synth.generate(synth.SynthConfig(lines=5000, seed=3))
+    b, gb = synth.generate(synth.SynthConfig(lines=5000, seed=3))
+    c, _ = synth.generate(synth.SynthConfig(lines=5000, seed=4))
+    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(ga, gb)
+    assert not a["Quantity"].equals(c["Quantity"])
+
+
+def test_shape_resembles_the_uci_file(small_data):
+    df = load_transactions(small_data[0])
+    assert 28_000 < len(df) < 32_000
+    assert df["InvoiceDate"].min() >= pd.Timestamp("2010-12-01") and df["InvoiceDate"].max() < pd.Timestamp("2011-12-10")
+    assert 0.2 < df["CustomerID"].isna().mean() < 0.3
+    assert df["Country"].nunique() == 38
+    assert (df["InvoiceDate"].dt.day_of_week != 5).all()  # no Saturday trading
+    cancelled = df["InvoiceNo"].str.startswith("C")
+    assert cancelled.any() and (df.loc[cancelled, "Quantity"] < 0).all()
+    assert df["StockCode"].isin(["POST", "M", "D", "DOT", "BANK CHARGES"]).any()
+    sales = df[~cancelled & (df["Quantity"] > 0)]
+    by_month = sales.groupby(sales["InvoiceDate"].dt.month).size()
+    assert by_month.idxmax() == 11  # the November peak
+    top = sales["StockCode"].value_counts()
+    assert "85123A" in top.index[:3]
+    priced = sales[(sales["StockCode"] == "85123A") & (sales["UnitPrice"] > 0)]
+    assert (priced["Description"] == "WHITE HANGING HEART T-LIGHT HOLDER").all()
+
+
+def test_wholesale_lines_buy_more_at_lower_prices():
+    df, gt = synth.generate(synth.SynthConfig(lines=40_000, seed=5))
+    sales = df[(df["Quantity"] > 0) & ~df["InvoiceNo"].str.startswith("C") & df["CustomerID"].notna()]
+    per_customer = sales.groupby("CustomerID")["Quantity"].median()
+    big = per_customer[per_customer > per_customer.quantile(0.9)].index
+    code_price = sales.groupby("StockCode")["UnitPrice"].transform("median")
+    rel = sales["UnitPrice"] / code_price
+    assert rel[sales["CustomerID"].isin(big)].median() < rel[~sales["CustomerID"].isin(big)].median()
+
+
+def test_single_segment_optimum_is_one_over_b():
+    row = {"ref_price": 2.0, "retail_scale": 5.0, "retail_b": 0.4, "wholesale_scale": 40.0, "wholesale_b": 0.5,
+           "wholesale_share": 0.0}
+    assert synth.true_optimal_price(row) == pytest.approx(1.0 / 0.4, rel=1e-6)
+
+
+def test_stated_optimal_prices_maximise_true_revenue():
+    _, gt = synth.generate(synth.SynthConfig(lines=20_000, seed=9))
+    for row in gt.head(60).to_dict("records"):
+        p = row["optimal_price"]
+        fine = np.linspace(0.01, 10 * row["ref_price"], 200_001)
+        revenue = synth.true_revenue(row, fine)
+        assert synth.true_revenue(row, np.array([p]))[0] >= revenue.max() * (1 - 1e-9)
+        grid = np.linspace(0.5 * row["ref_price"], 1.5 * row["ref_price"], 100)
+        best_p, best_r = synth.best_price_on_grid(row, grid)
+        assert best_r == synth.true_revenue(row, grid).max() and best_p in grid
+
+
+def test_ground_truth_is_the_curve_the_data_was_drawn_from():
+    df, gt = synth.generate(synth.SynthConfig(lines=60_000, seed=13), keep_latent=True)
+    sales = df[df["_mean"].notna()]
+    truth = gt.set_index("stockcode").loc[sales["StockCode"]]
+    for segment in ("retail", "wholesale"):
+        mask = (sales["_segment"] == segment).to_numpy()
+        expect = synth.true_quantity(truth[mask], sales["UnitPrice"].to_numpy()[mask], segment)
+        np.testing.assert_allclose(sales["_structural_mean"].to_numpy()[mask], expect, rtol=1e-12)
+    # Quantities are unbiased draws around the line's mean (rounding and the floor at 1 aside).
+    big = sales[sales["_mean"] > 6]
+    assert big["Quantity"].mean() / big["_mean"].mean() == pytest.approx(1.0, abs=0.02)
+    shares = sales.groupby("StockCode")["_segment"].apply(lambda s: (s == "wholesale").mean())
+    np.testing.assert_allclose(gt.set_index("stockcode").loc[shares.index, "wholesale_share"], shares.to_numpy())
