@@ -14,8 +14,8 @@ class TrainConfig:
     mode: str = "full"
     seed: int = 42
     # Primary network, tuned by Optuna (TPE sampler, median pruner).
-    nn_trials: int = 24
-    nn_timeout_s: float | None = 1500.0
+    nn_trials: int = 40
+    nn_timeout_s: float | None = 2400.0
     nn_tune_rows: int = 120_000  # training rows seen by each tuning trial (the final fit sees all)
     nn_max_epochs: int = 30
     nn_patience: int = 4

@@ -68,7 +68,7 @@ def golden_rows(test: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     base = test.iloc[np.sort(rng.choice(len(test), size=min(n, len(test)), replace=False))].copy()
     edge = base.iloc[: min(12, len(base))].copy()
     k = len(edge)
-    for col in ["cust_log_hist_invoices", "cust_hist_mean_log_qty", "cust_days_since_first"]:
+    for col in ["cust_log_hist_invoices", "cust_hist_mean_log_qty", "cust_days_since_first", "cust_hist_price_tier"]:
         edge.iloc[0: k // 3, edge.columns.get_loc(col)] = np.nan
     edge.iloc[0: k // 3, edge.columns.get_loc("is_registered")] = 0.0
     for col in ["prod_hist_mean_price", "prod_hist_min_price", "prod_hist_max_price", "prod_last_price",

@@ -36,6 +36,7 @@ CONTEXT_NUMERIC = [
     "cust_log_hist_invoices",
     "cust_hist_mean_log_qty",
     "cust_days_since_first",
+    "cust_hist_price_tier",
 ]
 NUMERIC = CONTEXT_NUMERIC + PRICE_FEATURE_NAMES
 CATEGORICAL = ["day_of_week", "country", "desc_keyword"]
@@ -96,10 +97,19 @@ def product_history(lines: pd.DataFrame) -> pd.DataFrame:
 
 
 def customer_history(lines: pd.DataFrame) -> pd.DataFrame:
-    """Per (customer_id, day) for registered customers: their history as of the start of that day."""
-    reg = lines[lines["customer_id"].notna()]
+    """Per (customer_id, day) for registered customers: their history as of the start of that day.
+
+    `cust_hist_price_tier` is the mean, over the customer's earlier lines, of the price paid relative
+    to the product's mean price before that line's day: about 1 for list-price buyers, lower for
+    customers on a trade discount. It separates "this customer pays less and buys more" from "a lower
+    price makes people buy more"."""
+    reg = lines[lines["customer_id"].notna()].copy()
+    tier = (reg["unit_price"] / reg["prod_hist_mean_price"]).to_numpy()
+    reg["tier_sum"] = np.where(np.isfinite(tier), tier, 0.0)
+    reg["tier_n"] = np.isfinite(tier).astype(np.float64)
     daily = (reg.groupby(["customer_id", "day"], sort=True)
-             .agg(invoices=("invoice", "nunique"), n=("quantity", "size"), logq_sum=("logq", "sum"))
+             .agg(invoices=("invoice", "nunique"), n=("quantity", "size"), logq_sum=("logq", "sum"),
+                  tier_sum=("tier_sum", "sum"), tier_n=("tier_n", "sum"))
              .reset_index())
     g = daily.groupby("customer_id", sort=False)
     hist_inv = _before(g, "invoices")
@@ -107,9 +117,11 @@ def customer_history(lines: pd.DataFrame) -> pd.DataFrame:
     daily["cust_log_hist_invoices"] = np.log1p(hist_inv)
     with np.errstate(divide="ignore", invalid="ignore"):
         daily["cust_hist_mean_log_qty"] = (_before(g, "logq_sum") / hist_n).where(hist_n > 0)
+        tier_n = _before(g, "tier_n")
+        daily["cust_hist_price_tier"] = (_before(g, "tier_sum") / tier_n).where(tier_n > 0)
     first = g["day"].transform("min")
     daily["cust_days_since_first"] = (daily["day"] - first).astype(np.float64).where(hist_n > 0)
-    return daily.drop(columns=["invoices", "n", "logq_sum"])
+    return daily.drop(columns=["invoices", "n", "logq_sum", "tier_sum", "tier_n"])
 
 
 def build_features(clean: pd.DataFrame) -> pd.DataFrame:
@@ -121,8 +133,8 @@ def build_features(clean: pd.DataFrame) -> pd.DataFrame:
     lines["day"] = (lines["invoice_date"].dt.normalize() - pd.Timestamp("2000-01-01")).dt.days.astype(np.int64)
     lines["logq"] = np.log1p(lines["quantity"].astype(np.float64))
     prod = product_history(lines)
-    cust = customer_history(lines)
     out = lines.merge(prod, on=["stockcode", "day"], how="left", validate="many_to_one")
+    cust = customer_history(out)
     out = out.merge(cust, on=["customer_id", "day"], how="left", validate="many_to_one")
     assert len(out) == len(lines)
 

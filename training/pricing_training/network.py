@@ -173,7 +173,7 @@ def tune_and_train(cfg: TrainConfig, x_train: np.ndarray, y_train: np.ndarray, x
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
         direction="minimize", study_name=cfg.optuna_study, storage=cfg.optuna_storage, load_if_exists=True,
-        sampler=optuna.samplers.TPESampler(seed=cfg.seed),
+        sampler=optuna.samplers.TPESampler(seed=cfg.seed, n_startup_trials=min(8, max(1, cfg.nn_trials // 2))),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2))
     log.info("tuning the network: %d trials%s on %d rows", cfg.nn_trials,
              f" (timeout {cfg.nn_timeout_s:.0f} s)" if cfg.nn_timeout_s else "", len(sub))

@@ -21,6 +21,7 @@ from .evaluation import choose_panel, pricing_regret, regression_metrics
 from .features import CATEGORICAL, NUMERIC, TARGET, build_features, time_split
 from .loader import load_transactions
 from .preprocessor import Preprocessor
+from .sweep import price_grid, sweep
 
 log = logging.getLogger(__name__)
 BACKUP_ORDER = ["lightgbm", "svr", "elasticnet"]
@@ -119,12 +120,16 @@ def run(data: Path, out_root: Path, cfg: TrainConfig, ground_truth: Path | None 
     write_manifest([])
     artifacts = ArtifactSet(staging)
     self_check(artifacts, golden, expected)
+    store_reader = feature_store.FeatureStore(staging, pre)
+    golden_doc = json.loads((staging / "golden.json").read_text())
+    golden_doc["sweeps"] = reference_sweeps(artifacts, store_reader, cfg.price_bins)
+    export.write_json(staging / "golden.json", golden_doc)
+    write_manifest([])
 
     doc = {"model_version": version, "data_source": source, "split": split_doc, "metrics": metrics,
            "models": [{k: m[k] for k in ("name", "kind", "input_layout", "hyperparameters")} for m in models]}
     if ground_truth is not None:
         truth = pd.read_csv(ground_truth, dtype={"stockcode": str})
-        store_reader = feature_store.FeatureStore(staging, pre)
         panel = choose_panel(store_reader, truth, cfg.panel_size, cfg.seed)
         doc["pricing"] = pricing_regret(artifacts, store_reader, truth, panel, cfg.price_bins)
         for name, s in doc["pricing"]["summary"].items():
@@ -139,6 +144,26 @@ def run(data: Path, out_root: Path, cfg: TrainConfig, ground_truth: Path | None 
     (Path(out_root) / "LATEST").write_text(version + "\n")
     log.info("wrote %s in %.0f s", folder, time.time() - t0)
     return folder
+
+
+def reference_sweeps(artifacts: ArtifactSet, store: feature_store.FeatureStore, bins: int) -> list[dict]:
+    """The service's default sweep for a few products, computed here from the artifact files, so the
+    Swift sweep can be checked against it end to end (grid, price features, models, aggregation)."""
+    ranked = sorted(store.products.values(), key=lambda p: (-p["lines"], p["stockcode"]))
+    codes = [p["stockcode"] for p in ranked[:2]] + [p["stockcode"] for p in ranked[-1:]]
+    out = []
+    for code in dict.fromkeys(codes):
+        info = store.products[code]
+        grid = price_grid(info["price"]["min"], info["price"]["max"], bins)
+        context = store.context(code)
+        entry = {"stockcode": code, "bins": bins, "prices": grid.tolist(), "context_rows": len(context), "models": {}}
+        for spec in artifacts.manifest["models"]:
+            r = sweep(lambda f: artifacts.predict(spec["name"], f), context, grid)
+            entry["models"][spec["name"]] = {"quantity": r.quantity.tolist(), "quantity_min": r.quantity_min.tolist(),
+                                             "quantity_max": r.quantity_max.tolist(), "sales": r.sales.tolist(),
+                                             "best_index": r.best}
+        out.append(entry)
+    return out
 
 
 def self_check(artifacts: ArtifactSet, golden: pd.DataFrame, expected: dict[str, np.ndarray]) -> None:

@@ -8,7 +8,7 @@ report's comparison and nothing else.
 
 Each spec is one of
 - ``identity``: the price itself,
-- ``log``: the natural logarithm of the price (the price is always > 0),
+- ``log``: the natural logarithm of the price (the C library's ``log``; the price is always > 0),
 - ``ratio``: price / stat, where stat is a column of the context row; NaN when the stat is missing,
   non-finite or <= 0 (the preprocessor then imputes it).
 All arithmetic is IEEE float64; the result is cast to float32 only by the preprocessor.
@@ -16,9 +16,14 @@ All arithmetic is IEEE float64; the result is cast to float32 only by the prepro
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
+
+# The C library's log, element by element: NumPy's vectorized log may differ from it in the last bit,
+# and the Swift service calls the C library, so this keeps the two bit-identical.
+_libm_log = np.frompyfunc(lambda x: math.log(x) if x > 0 else math.nan, 1, 1)
 
 PRICE_FEATURES: list[dict[str, str]] = [
     {"name": "unit_price", "op": "identity"},
@@ -41,8 +46,7 @@ def price_features(price: np.ndarray | float, stats: Mapping[str, np.ndarray],
         if op == "identity":
             out[spec["name"]] = p * 1.0
         elif op == "log":
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out[spec["name"]] = np.where(p > 0, np.log(np.where(p > 0, p, 1.0)), np.nan)
+            out[spec["name"]] = np.asarray(_libm_log(p), dtype=np.float64)
         elif op == "ratio":
             s = np.asarray(stats[spec["stat"]], dtype=np.float64)
             ok = np.isfinite(s) & (s > 0)

@@ -166,3 +166,16 @@ def test_report_has_every_model_and_the_regret_of_each(quick_version, manifest):
     assert "| mlp | primary |" in md and "stale" in md
     for spec in manifest["models"]:
         assert spec["metrics"]["mse_log"] == next(m for m in report["metrics"] if m["model"] == spec["name"])["mse_log"]
+
+
+def test_golden_has_reference_sweeps_for_the_service(golden, quick_version):
+    store = FeatureStore(quick_version, ArtifactSet(quick_version).preprocessor)
+    assert len(golden["sweeps"]) >= 2
+    for s in golden["sweeps"]:
+        info = store.products[s["stockcode"]]
+        assert s["prices"][0] == info["price"]["min"] and s["prices"][-1] == info["price"]["max"]
+        assert len(s["prices"]) == s["bins"] and s["context_rows"] == info["row_count"]
+        for name, m in s["models"].items():
+            assert len(m["sales"]) == s["bins"], name
+            assert m["best_index"] == int(np.argmax(m["sales"]))
+            np.testing.assert_allclose(m["sales"], np.array(s["prices"]) * np.array(m["quantity"]))

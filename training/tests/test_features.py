@@ -66,7 +66,8 @@ def test_guests_have_no_customer_history(cleaned):
     f = build_features(cleaned)
     guests = f["is_registered"] == 0
     assert guests.any()
-    assert f.loc[guests, ["cust_log_hist_invoices", "cust_hist_mean_log_qty", "cust_days_since_first"]].isna().all().all()
+    assert f.loc[guests, ["cust_log_hist_invoices", "cust_hist_mean_log_qty", "cust_days_since_first",
+                            "cust_hist_price_tier"]].isna().all().all()
 
 
 def test_training_price_features_are_the_price_feature_function(cleaned):

@@ -1,0 +1,58 @@
+/// out[r][0..<paddedOutputs] = act(in[r][0..<inputs] · W + b) for `rows` rows: a register-blocked
+/// SIMD kernel over 4 rows × 16 output columns. `inStride` and `outStride` are the row strides (in
+/// Floats) of the input and output buffers. No allocation.
+@inline(__always)
+func denseForward(_ layer: DenseLayer, input: UnsafePointer<Float>, inStride: Int, rows: Int,
+                  output: UnsafeMutablePointer<Float>, outStride: Int) {
+    layer.packed.withUnsafeBufferPointer { packedBuffer in
+        layer.bias.withUnsafeBufferPointer { biasBuffer in
+            let packed = packedBuffer.baseAddress!
+            let bias = biasBuffer.baseAddress!
+            let k = layer.inputs
+            let panels = layer.paddedOutputs / DenseLayer.panelWidth
+            let relu = layer.relu
+            var r = 0
+            while r + 4 <= rows {
+                let a0 = input + r * inStride, a1 = a0 + inStride, a2 = a1 + inStride, a3 = a2 + inStride
+                for p in 0..<panels {
+                    let w = packed + p * k * 16
+                    let b = UnsafeRawPointer(bias + p * 16).loadUnaligned(as: SIMD16<Float>.self)
+                    var c0 = b, c1 = b, c2 = b, c3 = b
+                    for i in 0..<k {
+                        let wv = UnsafeRawPointer(w + i * 16).loadUnaligned(as: SIMD16<Float>.self)
+                        c0.addProduct(SIMD16(repeating: a0[i]), wv)
+                        c1.addProduct(SIMD16(repeating: a1[i]), wv)
+                        c2.addProduct(SIMD16(repeating: a2[i]), wv)
+                        c3.addProduct(SIMD16(repeating: a3[i]), wv)
+                    }
+                    if relu {
+                        let zero = SIMD16<Float>()
+                        c0.replace(with: zero, where: c0 .< zero)
+                        c1.replace(with: zero, where: c1 .< zero)
+                        c2.replace(with: zero, where: c2 .< zero)
+                        c3.replace(with: zero, where: c3 .< zero)
+                    }
+                    let o = output + r * outStride + p * 16
+                    UnsafeMutableRawPointer(o).storeBytes(of: c0, as: SIMD16<Float>.self)
+                    UnsafeMutableRawPointer(o + outStride).storeBytes(of: c1, as: SIMD16<Float>.self)
+                    UnsafeMutableRawPointer(o + 2 * outStride).storeBytes(of: c2, as: SIMD16<Float>.self)
+                    UnsafeMutableRawPointer(o + 3 * outStride).storeBytes(of: c3, as: SIMD16<Float>.self)
+                }
+                r += 4
+            }
+            while r < rows {
+                let a = input + r * inStride
+                for p in 0..<panels {
+                    let w = packed + p * k * 16
+                    var c = UnsafeRawPointer(bias + p * 16).loadUnaligned(as: SIMD16<Float>.self)
+                    for i in 0..<k {
+                        c.addProduct(SIMD16(repeating: a[i]), UnsafeRawPointer(w + i * 16).loadUnaligned(as: SIMD16<Float>.self))
+                    }
+                    if relu { c.replace(with: SIMD16<Float>(), where: c .< SIMD16<Float>()) }
+                    UnsafeMutableRawPointer(output + r * outStride + p * 16).storeBytes(of: c, as: SIMD16<Float>.self)
+                }
+                r += 1
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+/// One fully connected layer with batch norm folded in, weights packed for `denseForward`.
+///
+/// Packing: output columns are padded to a multiple of `DenseLayer.panelWidth` and stored as panels
+/// of `panelWidth` columns, each panel holding all `inputs` rows contiguously
+/// (`packed[(panel * inputs + k) * panelWidth + j]` = W[k][panel * panelWidth + j]), so the kernel
+/// streams one panel per output tile with unit-stride SIMD loads.
+public struct DenseLayer: Sendable {
+    public static let panelWidth = 16
+    public let inputs: Int
+    public let outputs: Int
+    /// `outputs` rounded up to a multiple of `panelWidth`: the activation stride of this layer's output.
+    public let paddedOutputs: Int
+    public let relu: Bool
+    let packed: [Float]
+    let bias: [Float]
+
+    /// `weight` is row-major [outputs][inputs] (PyTorch's layout); `bias` has `outputs` values.
+    public init(weight: [Float], bias: [Float], inputs: Int, outputs: Int, relu: Bool) {
+        precondition(weight.count == inputs * outputs && bias.count == outputs)
+        let panels = (outputs + Self.panelWidth - 1) / Self.panelWidth
+        let w = Self.panelWidth
+        var packed = [Float](repeating: 0, count: panels * inputs * w)
+        for o in 0..<outputs {
+            let panel = o / w, j = o % w
+            for k in 0..<inputs { packed[(panel * inputs + k) * w + j] = weight[o * inputs + k] }
+        }
+        var paddedBias = [Float](repeating: 0, count: panels * w)
+        paddedBias.replaceSubrange(0..<outputs, with: bias)
+        self.inputs = inputs
+        self.outputs = outputs
+        self.paddedOutputs = panels * w
+        self.relu = relu
+        self.packed = packed
+        self.bias = paddedBias
+    }
+
+    /// The same weights with another activation.
+    init(copying other: DenseLayer, relu: Bool) {
+        inputs = other.inputs
+        outputs = other.outputs
+        paddedOutputs = other.paddedOutputs
+        packed = other.packed
+        bias = other.bias
+        self.relu = relu
+    }
+
+    /// Folds eval-mode batch norm `(x - mean) / sqrt(var + eps) * gamma + beta` into a preceding
+    /// linear layer's row-major weights and bias (in Double, rounded once).
+    public static func foldBatchNorm(weight: [Float], bias: [Float], inputs: Int, gamma: [Float], beta: [Float],
+                                     mean: [Float], variance: [Float], eps: Double) -> (weight: [Float], bias: [Float]) {
+        var w = weight
+        var b = bias
+        for o in 0..<bias.count {
+            let s = Double(gamma[o]) / (Double(variance[o]) + eps).squareRoot()
+            for k in 0..<inputs { w[o * inputs + k] = Float(Double(weight[o * inputs + k]) * s) }
+            b[o] = Float((Double(bias[o]) - Double(mean[o])) * s + Double(beta[o]))
+        }
+        return (w, b)
+    }
+}

@@ -1,0 +1,130 @@
+import Inference
+
+/// The model side of one sweep: context rows × candidate prices (price-major: item `k * rows + r` is
+/// row r at price k), every price feature recomputed at every price, predicted log1p(quantity).
+struct PriceSweep {
+    let engine: PricingEngine
+    let rows: ContextRows
+    let prices: [Double]
+
+    var itemCount: Int { rows.count * prices.count }
+
+    /// Predicted log1p(quantity) for every item, by `model`.
+    func logQuantities(_ model: any DemandModel) -> [Double] {
+        var out = [Double](repeating: .nan, count: itemCount)
+        out.withUnsafeMutableBufferPointer { output in
+            if let network = model as? DenseNetwork {
+                predictNetwork(network, into: output.baseAddress!)
+            } else {
+                var inputs = model.layout == .dense ? denseItems() : treeItems()
+                let width = model.layout == .dense ? engine.preprocessor.denseWidth : engine.preprocessor.treeWidth
+                inputs.withUnsafeMutableBufferPointer { buffer in
+                    model.predict(inputs: buffer.baseAddress!, count: itemCount, stride: width, into: output.baseAddress!)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Price feature `q` of context row `r` at price `price`, before preprocessing.
+    @inline(__always)
+    func priceFeature(_ q: Int, row r: Int, price: Double) -> Double {
+        PriceFeatureFunction.evaluate(engine.priceFunction.operations[q], price: price,
+                                      stat: rows.stats[r * engine.priceFunction.operations.count + q])
+    }
+
+    /// Dense layout of each context row (price slots left at their imputed value; callers overwrite them).
+    func denseContext() -> [Float] {
+        let pre = engine.preprocessor
+        var out = [Float](repeating: 0, count: rows.count * pre.denseWidth)
+        let n = pre.numericNames.count, c = pre.categoricalNames.count
+        rows.numeric.withUnsafeBufferPointer { numeric in
+            rows.codes.withUnsafeBufferPointer { codes in
+                out.withUnsafeMutableBufferPointer { dense in
+                    for r in 0..<rows.count {
+                        pre.dense(numeric: UnsafeBufferPointer(rebasing: numeric[(r * n)..<((r + 1) * n)]),
+                                  codes: UnsafeBufferPointer(rebasing: codes[(r * c)..<((r + 1) * c)]),
+                                  into: dense.baseAddress! + r * pre.denseWidth)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The network through its shortcut: the first layer's price-independent part once per context
+    /// row, then per item only the price columns and the remaining layers.
+    func predictNetwork(_ network: DenseNetwork, into output: UnsafeMutablePointer<Double>) {
+        let pre = engine.preprocessor
+        let priceColumns = engine.layout.priceNumericIndex
+        let p = priceColumns.count
+        let context = denseContext()
+        let base = context.withUnsafeBufferPointer {
+            network.firstLayerBase(contextInputs: $0.baseAddress!, count: rows.count, stride: pre.denseWidth, priceColumns: priceColumns)
+        }
+        var priceInputs = [Float](repeating: 0, count: itemCount * p)
+        for (k, price) in prices.enumerated() {
+            for r in 0..<rows.count {
+                let item = k * rows.count + r
+                for q in 0..<p {
+                    priceInputs[item * p + q] = pre.standardized(priceFeature(q, row: r, price: price), feature: priceColumns[q])
+                }
+            }
+        }
+        priceInputs.withUnsafeBufferPointer { x in
+            network.predictSweep(base: base, contextCount: rows.count, priceInputs: x.baseAddress!, priceColumns: priceColumns,
+                                 count: itemCount, into: output)
+        }
+    }
+
+    /// Full dense rows for every item.
+    func denseItems() -> [Float] {
+        let pre = engine.preprocessor
+        let width = pre.denseWidth
+        let context = denseContext()
+        var out = [Float](repeating: 0, count: itemCount * width)
+        let priceColumns = engine.layout.priceNumericIndex
+        for (k, price) in prices.enumerated() {
+            for r in 0..<rows.count {
+                let item = (k * rows.count + r) * width
+                out.replaceSubrange(item..<(item + width), with: context[(r * width)..<((r + 1) * width)])
+                for (q, column) in priceColumns.enumerated() {
+                    out[item + column] = pre.standardized(priceFeature(q, row: r, price: price), feature: column)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Full tree-layout rows for every item.
+    func treeItems() -> [Float] {
+        let pre = engine.preprocessor
+        let width = pre.treeWidth
+        let n = pre.numericNames.count, c = pre.categoricalNames.count
+        var context = [Float](repeating: 0, count: rows.count * width)
+        rows.numeric.withUnsafeBufferPointer { numeric in
+            rows.codes.withUnsafeBufferPointer { codes in
+                context.withUnsafeMutableBufferPointer { tree in
+                    for r in 0..<rows.count {
+                        pre.tree(numeric: UnsafeBufferPointer(rebasing: numeric[(r * n)..<((r + 1) * n)]),
+                                 codes: UnsafeBufferPointer(rebasing: codes[(r * c)..<((r + 1) * c)]),
+                                 into: tree.baseAddress! + r * width)
+                    }
+                }
+            }
+        }
+        var out = [Float](repeating: 0, count: itemCount * width)
+        let priceColumns = engine.layout.priceNumericIndex
+        for (k, price) in prices.enumerated() {
+            for r in 0..<rows.count {
+                let item = (k * rows.count + r) * width
+                out.replaceSubrange(item..<(item + width), with: context[(r * width)..<((r + 1) * width)])
+                for (q, column) in priceColumns.enumerated() {
+                    let v = priceFeature(q, row: r, price: price)
+                    out[item + column] = v.isFinite ? Float(v) : .nan
+                }
+            }
+        }
+        return out
+    }
+}

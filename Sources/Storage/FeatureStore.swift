@@ -1,0 +1,126 @@
+import Foundation
+import Synchronization
+
+/// Historical unit-price statistics of one product.
+public struct PriceStats: Decodable, Sendable, Equatable {
+    public let min: Double
+    public let p10: Double
+    public let median: Double
+    public let mean: Double
+    public let p90: Double
+    public let max: Double
+    public let last: Double
+}
+
+/// One product of the feature store index.
+public struct ProductRecord: Decodable, Sendable {
+    public let stockcode: String
+    public let description: String
+    public let lines: Int
+    public let price: PriceStats
+    public let firstSold: String
+    public let lastSold: String
+    public let shard: Int
+    public let rowOffset: Int
+    public let rowCount: Int
+}
+
+/// A product's context rows: `count` rows of `columns.count` floats, row-major.
+public struct ContextMatrix: Sendable {
+    public let columns: [String]
+    public let values: [Float]
+    public let count: Int
+}
+
+/// The feature store of a version: the product index, and context rows decompressed one shard at a
+/// time on first use (a request touches one small shard, never the whole store).
+public final class FeatureStore: Sendable {
+    public let columns: [String]
+    /// Products sorted by stockcode.
+    public let products: [ProductRecord]
+    private let byCode: [String: Int]
+    private let shardFiles: [String]
+    private let compressedShards: [[UInt8]]
+    private let shards: Mutex<[Int: [Float]]>
+
+    /// Reads the index from `folder` and keeps the (already verified) compressed shards.
+    public init(folder: ArtifactFolder) throws(ArtifactError) {
+        let spec = folder.manifest.featureStore
+        let indexBytes = try Gzip.decompress(try folder.bytes(spec.index), file: spec.index)
+        struct Index: Decodable {
+            let columns: [String]
+            let shards: Int
+            let products: [ProductRecord]
+        }
+        let index: Index
+        do {
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            index = try decoder.decode(Index.self, from: Data(indexBytes))
+        } catch {
+            throw ArtifactError(file: spec.index, .malformed(String(describing: error)))
+        }
+        guard index.columns == spec.columns, index.shards == spec.shards else {
+            throw ArtifactError(file: spec.index, .malformed("columns or shard count differ from the manifest"))
+        }
+        var files: [String] = []
+        var compressed: [[UInt8]] = []
+        for i in 0..<spec.shards {
+            let name = Self.shardName(pattern: spec.shardPattern, index: i)
+            files.append(name)
+            compressed.append(try folder.bytes(name))
+        }
+        var byCode: [String: Int] = [:]
+        for (i, p) in index.products.enumerated() {
+            guard p.shard >= 0, p.shard < spec.shards, p.rowOffset >= 0, p.rowCount >= 0 else {
+                throw ArtifactError(file: spec.index, .malformed("product \(p.stockcode) points outside the shards"))
+            }
+            byCode[p.stockcode] = i
+        }
+        self.columns = index.columns
+        self.products = index.products
+        self.byCode = byCode
+        self.shardFiles = files
+        self.compressedShards = compressed
+        self.shards = Mutex([:])
+    }
+
+    /// The index entry of `stockcode`, or nil for an unknown product.
+    public func product(_ stockcode: String) -> ProductRecord? {
+        byCode[stockcode].map { products[$0] }
+    }
+
+    /// The product's context rows, or nil for an unknown product.
+    public func contextRows(for stockcode: String) throws(ArtifactError) -> ContextMatrix? {
+        guard let product = product(stockcode) else { return nil }
+        let rows = try shard(product.shard)
+        let width = columns.count
+        let total = rows.count / width
+        guard product.rowOffset + product.rowCount <= total else {
+            throw ArtifactError(file: shardFiles[product.shard], .malformed(
+                "product \(stockcode) needs rows \(product.rowOffset)..<\(product.rowOffset + product.rowCount), shard has \(total)"))
+        }
+        let slice = rows[(product.rowOffset * width)..<((product.rowOffset + product.rowCount) * width)]
+        return ContextMatrix(columns: columns, values: Array(slice), count: product.rowCount)
+    }
+
+    private func shard(_ i: Int) throws(ArtifactError) -> [Float] {
+        if let cached = shards.withLock({ $0[i] }) { return cached }
+        let name = shardFiles[i]
+        let tensors = try SafeTensors(bytes: try Gzip.decompress(compressedShards[i], file: name), file: name)
+        let info = try tensors.tensor("rows", dtype: .f32)
+        guard info.shape.count == 2, info.shape[1] == columns.count else {
+            throw ArtifactError(file: name, .malformed("rows has shape \(info.shape), expected [n, \(columns.count)]"))
+        }
+        let values = try tensors.floats("rows")
+        // Two requests may decompress the same shard at once; both results are identical.
+        shards.withLock { $0[i] = values }
+        return values
+    }
+
+    static func shardName(pattern: String, index: Int) -> String {
+        let number = String(index)
+        let padded = String(repeating: "0", count: max(0, 3 - number.count)) + number
+        return pattern.replacingOccurrences(of: "{shard:03d}", with: padded)
+    }
+}

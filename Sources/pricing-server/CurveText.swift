@@ -1,0 +1,81 @@
+import Pricing
+import Storage
+
+/// Text renderings of a price curve for the command line.
+enum CurveText {
+    static func table(_ curve: PriceCurve, history: PriceStats?) -> String {
+        let profit = curve.recommendation.objective == .profit
+        var lines = ["\(curve.stockcode)  \(curve.description)",
+                     "model \(curve.model), version \(curve.modelVersion), \(curve.contextRows) context rows"]
+        for reason in curve.skippedModels { lines.append("  skipped \(reason)") }
+        lines.append("")
+        var header = pad("unit_price", 11) + pad("quantity", 10) + pad("q_min", 9) + pad("q_max", 9) + pad("q_p10", 9) + pad("q_p90", 9) + pad("sales", 11)
+        if profit { header += pad("profit", 11) }
+        lines.append(header)
+        for (i, p) in curve.points.enumerated() {
+            var line = pad(fixed(p.unitPrice, 4), 11) + pad(fixed(p.quantity, 3), 10) + pad(fixed(p.quantityMin, 2), 9)
+                + pad(fixed(p.quantityMax, 2), 9) + pad(fixed(p.quantityP10, 2), 9) + pad(fixed(p.quantityP90, 2), 9)
+                + pad(fixed(p.sales, 3), 11)
+            if let value = p.profit { line += pad(fixed(value, 3), 11) }
+            if i == curve.recommendation.index { line += "  <- recommended" }
+            lines.append(line)
+        }
+        let r = curve.recommendation
+        lines.append("")
+        lines.append("Recommended unit price: \(fixed(r.point.unitPrice, 4)) (predicted quantity \(fixed(r.point.quantity, 3)), "
+                     + (profit ? "profit \(fixed(r.point.profit ?? 0, 3)))" : "sales \(fixed(r.point.sales, 3)))"))
+        if let edge = r.atRangeEdge {
+            lines.append("Note: the best price is at the \(edge.rawValue) edge of the range; the optimum may lie "
+                         + (edge == .lower ? "below it." : "above it."))
+        }
+        if r.outsideHistoricalPrices, let history {
+            lines.append("Note: outside the product's historical prices \(fixed(history.min, 2))–\(fixed(history.max, 2)); the models extrapolate there.")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func json(_ curve: PriceCurve) -> String {
+        let r = curve.recommendation
+        let rows = curve.points.map { p in
+            var fields = ["\"stockcode\":\(quote(curve.stockcode))", "\"unit_price\":\(p.unitPrice)", "\"quantity\":\(p.quantity)",
+                          "\"quantity_min\":\(p.quantityMin)", "\"quantity_max\":\(p.quantityMax)",
+                          "\"quantity_p10\":\(p.quantityP10)", "\"quantity_p90\":\(p.quantityP90)", "\"predicted_sales\":\(p.sales)"]
+            if let profit = p.profit { fields.append("\"predicted_profit\":\(profit)") }
+            return "{" + fields.joined(separator: ",") + "}"
+        }
+        let recommendation = "{\"unit_price\":\(r.point.unitPrice),\"objective\":\(quote(r.objective.rawValue)),"
+            + "\"at_range_edge\":\(r.atRangeEdge.map { quote($0.rawValue) } ?? "null"),"
+            + "\"outside_historical_prices\":\(r.outsideHistoricalPrices)}"
+        return "{\"model\":\(quote(curve.model)),\"model_version\":\(quote(curve.modelVersion)),\"recommendation\":\(recommendation),"
+            + "\"curve\":[" + rows.joined(separator: ",") + "]}"
+    }
+
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where c.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(c.value, radix: 16).count) + String(c.value, radix: 16)
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out + "\""
+    }
+
+    static func fixed(_ value: Double, _ digits: Int) -> String {
+        guard value.isFinite else { return String(value) }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let rounded = (abs(value) * scale).rounded()
+        let whole = Int(rounded / scale)
+        let frac = Int(rounded.truncatingRemainder(dividingBy: scale))
+        let fracText = String(frac)
+        let sign = value < 0 && rounded != 0 ? "-" : ""
+        return digits == 0 ? sign + String(whole) : sign + String(whole) + "." + String(repeating: "0", count: digits - fracText.count) + fracText
+    }
+
+    static func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s + " " : String(repeating: " ", count: width - s.count) + s
+    }
+}

@@ -1,0 +1,45 @@
+import Storage
+import TestSupport
+import XCTest
+
+final class FeatureStoreTests: XCTestCase {
+    func testProductsAndContextRows() throws {
+        let folder = try CommittedModels.folder()
+        let store = try FeatureStore(folder: folder)
+        XCTAssertEqual(store.products.count, folder.manifest.featureStore.products)
+        XCTAssertEqual(store.products.map(\.stockcode), store.products.map(\.stockcode).sorted())
+        let product = try XCTUnwrap(store.product("85123A"))
+        XCTAssertEqual(product.description, "WHITE HANGING HEART T-LIGHT HOLDER")
+        let rows = try XCTUnwrap(try store.contextRows(for: "85123A"))
+        XCTAssertEqual(rows.count, product.rowCount)
+        XCTAssertEqual(rows.values.count, rows.count * store.columns.count)
+        let price = try XCTUnwrap(store.columns.firstIndex(of: "observed_unit_price"))
+        for r in 0..<rows.count {
+            let p = Double(rows.values[r * store.columns.count + price])
+            XCTAssertTrue(p >= Double(Float(product.price.min)) && p <= Double(Float(product.price.max)))
+        }
+        XCTAssertNil(try store.contextRows(for: "NOPE"))
+    }
+
+    func testCorruptedShardIsAnErrorNamingIt() throws {
+        let scratch = try ScratchVersion()
+        defer { scratch.remove() }
+        let folder = try ArtifactFolder.load(path: scratch.path)
+        let store = try FeatureStore(folder: folder)
+        let product = try XCTUnwrap(store.product("85123A"))
+        let shard = "features/context-" + String(format: "%03d", product.shard) + ".safetensors.gz"
+        let bytes = try scratch.read(shard)
+        try scratch.replaceSigned(shard, Array(bytes.prefix(bytes.count / 2)))
+        let damaged = try FeatureStore(folder: ArtifactFolder.load(path: scratch.path))
+        XCTAssertThrowsError(try damaged.contextRows(for: "85123A")) { error in
+            XCTAssertEqual((error as? ArtifactError)?.file, shard)
+            XCTAssertTrue("\(error)".contains("truncated"), "\(error)")
+        }
+    }
+
+    func testGzipRejectsGarbage() {
+        XCTAssertThrowsError(try Gzip.decompress([1, 2, 3, 4, 5], file: "x.gz")) { error in
+            XCTAssertEqual((error as? ArtifactError)?.file, "x.gz")
+        }
+    }
+}

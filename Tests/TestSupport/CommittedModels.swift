@@ -1,0 +1,59 @@
+import Foundation
+public import Storage
+
+/// Paths of the repository's committed artifact set, which the tests run against.
+public enum CommittedModels {
+    /// The repository root, found from this file's location.
+    public static let repositoryRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// models/ (has LATEST), or $PRICING_TEST_MODELS when set (to test another artifact set).
+    public static var root: String {
+        ProcessInfo.processInfo.environment["PRICING_TEST_MODELS"] ?? repositoryRoot + "/models"
+    }
+
+    /// The version folder LATEST names.
+    public static func versionPath() throws -> String { try ArtifactFolder.resolveVersion(root) }
+
+    public static func folder() throws -> ArtifactFolder { try ArtifactFolder.load(path: root) }
+}
+
+/// A scratch copy of the committed version that a test may damage, removed by `remove()`.
+public struct ScratchVersion {
+    public let path: String
+
+    public init() throws {
+        let source = try CommittedModels.versionPath()
+        path = NSTemporaryDirectory() + "pricing-test-" + UUID().uuidString
+        try FileManager.default.copyItem(atPath: source, toPath: path)
+    }
+
+    public func remove() { try? FileManager.default.removeItem(atPath: path) }
+
+    public func read(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path + "/" + name))) }
+
+    public func write(_ name: String, _ bytes: [UInt8]) throws {
+        try Data(bytes).write(to: URL(fileURLWithPath: path + "/" + name))
+    }
+
+    /// Writes `bytes` to `name` and records its new size and sha256 in manifest.json, so that the
+    /// damage reaches the parser instead of stopping at the checksum.
+    public func replaceSigned(_ name: String, _ bytes: [UInt8]) throws {
+        try write(name, bytes)
+        try editManifest { manifest in
+            var files = manifest["files"] as! [String: Any]
+            files[name] = ["sha256": sha256Hex(bytes), "bytes": bytes.count]
+            manifest["files"] = files
+        }
+    }
+
+    /// Applies `edit` to manifest.json's JSON object.
+    public func editManifest(_ edit: (inout [String: Any]) -> Void) throws {
+        var object = try JSONSerialization.jsonObject(with: Data(read("manifest.json"))) as! [String: Any]
+        edit(&object)
+        try write("manifest.json", [UInt8](try JSONSerialization.data(withJSONObject: object)))
+    }
+}
