@@ -3,6 +3,7 @@
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
+export PATH := /opt/swift/usr/bin:$(PATH)
 
 PYTHON ?= python3
 VENV := .venv
@@ -19,10 +20,17 @@ LINES_quick := 40000
 SYNTH_SEED := 7
 DATA_DIR := data/synthetic-$(MODE)
 
-.PHONY: help setup python-deps system-deps test test-training models models-quick lock clean
+# Release builds target Haswell-class x86-64 (AVX2 + FMA), which the dense kernel is written for;
+# the Dockerfile uses the same flags.
+SWIFT_RELEASE := -c release -Xswiftc -target-cpu -Xswiftc haswell
+SERVER := .build/release/pricing-server
+
+.PHONY: help setup python-deps system-deps build run test test-training test-swift bench models models-quick lock clean
 
 help:
+	@echo "make run            build the service and answer the article's product (85123A) from the committed models"
 	@echo "make test           install everything needed and run the test suite"
+	@echo "make bench          release build; inference benchmarks against PyTorch and NumPy in the same run"
 	@echo "make models         regenerate the committed artifact set in models/ (full preset, ~1 h on 2 cores)"
 	@echo "make models-quick   the quick preset into out/models-quick (a few minutes)"
 	@echo "make setup          only install (system packages, Python environment)"
@@ -30,9 +38,10 @@ help:
 setup: python-deps
 
 # Debian packages the build and tests need; installed only when something is missing.
-SYSTEM_PACKAGES := python3 python3-venv python3-pip
+SYSTEM_PACKAGES := python3 python3-venv python3-pip zlib1g-dev pkg-config
 system-deps:
-	@if ! $(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1; then \
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ] || ! $(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1; then \
 	  echo "installing $(SYSTEM_PACKAGES)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); \
 	fi
@@ -44,10 +53,28 @@ $(VENV_STAMP): $(TRAINING)/requirements.lock | system-deps
 	$(PY) -m pip install --quiet --disable-pip-version-check -r $(TRAINING)/requirements.lock
 	@touch $@
 
-test: test-training
+build: system-deps
+	swift build $(SWIFT_RELEASE)
+
+# Until the HTTP server exists, the service answers from the command line.
+run: build
+	$(SERVER) predict 85123A --models models
+
+test: test-training test-swift
 
 test-training: python-deps
 	cd $(TRAINING) && $(PY) -m pytest -q -p no:cacheprovider
+
+test-swift: system-deps
+	swift test
+
+BENCH_DIR := out/bench
+bench: build python-deps
+	@mkdir -p $(BENCH_DIR)
+	$(PY) -m pricing_training reference-network --models models --out $(BENCH_DIR)/reference-network
+	$(SERVER) bench --models models --reference $(BENCH_DIR)/reference-network --json $(BENCH_DIR)/swift.json
+	$(PY) -m pricing_training bench-reference --models $(BENCH_DIR)/reference-network --json $(BENCH_DIR)/torch.json > /dev/null
+	$(PY) $(TRAINING)/scripts/bench_report.py $(BENCH_DIR)/swift.json $(BENCH_DIR)/torch.json
 
 # Synthetic data (not committed: reproducible from the seed) and a trained artifact version.
 $(DATA_DIR)/transactions.csv: | python-deps

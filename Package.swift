@@ -54,6 +54,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "InferenceTests", dependencies: ["Storage", "Inference", "TestSupport"], exclude: ["Fixtures"],
                     swiftSettings: strict),
+        .testTarget(name: "PricingServerTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(name: "PricingTests", dependencies: ["Storage", "Inference", "Pricing", "TestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

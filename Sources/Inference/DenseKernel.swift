@@ -2,7 +2,7 @@
 /// SIMD kernel over 4 rows × 16 output columns. `inStride` and `outStride` are the row strides (in
 /// Floats) of the input and output buffers. No allocation.
 @inline(__always)
-func denseForward(_ layer: DenseLayer, input: UnsafePointer<Float>, inStride: Int, rows: Int,
+package func denseForward(_ layer: DenseLayer, input: UnsafePointer<Float>, inStride: Int, rows: Int,
                   output: UnsafeMutablePointer<Float>, outStride: Int) {
     layer.packed.withUnsafeBufferPointer { packedBuffer in
         layer.bias.withUnsafeBufferPointer { biasBuffer in
@@ -54,5 +54,13 @@ func denseForward(_ layer: DenseLayer, input: UnsafePointer<Float>, inStride: In
                 r += 1
             }
         }
+    }
+}
+
+/// `denseForward` over many rows, split across cores in blocks (for the kernel benchmark).
+package func denseForwardParallel(_ layer: DenseLayer, input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>) {
+    forEachChunk(count: rows, chunk: 256, scratchCount: 0) { range, _ in
+        denseForward(layer, input: input + range.lowerBound * layer.inputs, inStride: layer.inputs, rows: range.count,
+                     output: output + range.lowerBound * layer.paddedOutputs, outStride: layer.paddedOutputs)
     }
 }

@@ -3,7 +3,7 @@ import Storage
 /// Per candidate price: quantity = max(expm1(prediction), 0) over the context rows, summarized as
 /// the median (NumPy's: mean of the two middle values for an even count), min, max, p10 and p90
 /// (NumPy's default linear interpolation); sales = price × median quantity.
-func aggregate(_ logQuantities: [Double], prices: [Double], contextCount: Int, unitCost: Double?) -> [PricePoint] {
+package func aggregate(_ logQuantities: [Double], prices: [Double], contextCount: Int, unitCost: Double?) -> [PricePoint] {
     var points: [PricePoint] = []
     points.reserveCapacity(prices.count)
     var q = [Double](repeating: 0, count: contextCount)

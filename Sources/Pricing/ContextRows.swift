@@ -11,6 +11,22 @@ public struct ContextRows: Sendable {
     public let stats: [Double]
     /// count × categorical feature count (-1 = missing or unknown).
     public let codes: [Int32]
+
+    /// The first `limit` rows of `parts`, in order, as one set (the benchmark's 1,200-row workload).
+    public static func concatenating(_ parts: [ContextRows], limit: Int) -> ContextRows {
+        var numeric: [Double] = [], stats: [Double] = [], codes: [Int32] = []
+        var count = 0
+        for part in parts where count < limit {
+            let take = min(part.count, limit - count)
+            let n = part.numeric.count / max(part.count, 1), s = part.stats.count / max(part.count, 1)
+            let c = part.codes.count / max(part.count, 1)
+            numeric += part.numeric.prefix(take * n)
+            stats += part.stats.prefix(take * s)
+            codes += part.codes.prefix(take * c)
+            count += take
+        }
+        return ContextRows(count: count, numeric: numeric, stats: stats, codes: codes)
+    }
 }
 
 /// How context-matrix columns map onto the preprocessor's inputs; built once per model version.

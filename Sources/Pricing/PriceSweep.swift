@@ -1,16 +1,22 @@
-import Inference
+package import Inference
 
 /// The model side of one sweep: context rows × candidate prices (price-major: item `k * rows + r` is
 /// row r at price k), every price feature recomputed at every price, predicted log1p(quantity).
-struct PriceSweep {
+package struct PriceSweep {
     let engine: PricingEngine
     let rows: ContextRows
     let prices: [Double]
 
-    var itemCount: Int { rows.count * prices.count }
+    package init(engine: PricingEngine, rows: ContextRows, prices: [Double]) {
+        self.engine = engine
+        self.rows = rows
+        self.prices = prices
+    }
+
+    package var itemCount: Int { rows.count * prices.count }
 
     /// Predicted log1p(quantity) for every item, by `model`.
-    func logQuantities(_ model: any DemandModel) -> [Double] {
+    package func logQuantities(_ model: any DemandModel) -> [Double] {
         var out = [Double](repeating: .nan, count: itemCount)
         out.withUnsafeMutableBufferPointer { output in
             if let network = model as? DenseNetwork {
@@ -34,7 +40,7 @@ struct PriceSweep {
     }
 
     /// Dense layout of each context row (price slots left at their imputed value; callers overwrite them).
-    func denseContext() -> [Float] {
+    package func denseContext() -> [Float] {
         let pre = engine.preprocessor
         var out = [Float](repeating: 0, count: rows.count * pre.denseWidth)
         let n = pre.numericNames.count, c = pre.categoricalNames.count
@@ -55,6 +61,12 @@ struct PriceSweep {
     /// The network through its shortcut: the first layer's price-independent part once per context
     /// row, then per item only the price columns and the remaining layers.
     func predictNetwork(_ network: DenseNetwork, into output: UnsafeMutablePointer<Double>) {
+        let (base, priceInputs) = networkInputs(network)
+        runNetwork(network, base: base, priceInputs: priceInputs, into: output)
+    }
+
+    /// The network's inputs: the first layer's per-row base and every item's standardized price features.
+    package func networkInputs(_ network: DenseNetwork) -> (base: [Float], priceInputs: [Float]) {
         let pre = engine.preprocessor
         let priceColumns = engine.layout.priceNumericIndex
         let p = priceColumns.count
@@ -71,14 +83,19 @@ struct PriceSweep {
                 }
             }
         }
+        return (base, priceInputs)
+    }
+
+    /// The network's forward pass over every item from prepared inputs.
+    package func runNetwork(_ network: DenseNetwork, base: [Float], priceInputs: [Float], into output: UnsafeMutablePointer<Double>) {
         priceInputs.withUnsafeBufferPointer { x in
-            network.predictSweep(base: base, contextCount: rows.count, priceInputs: x.baseAddress!, priceColumns: priceColumns,
-                                 count: itemCount, into: output)
+            network.predictSweep(base: base, contextCount: rows.count, priceInputs: x.baseAddress!,
+                                 priceColumns: engine.layout.priceNumericIndex, count: itemCount, into: output)
         }
     }
 
     /// Full dense rows for every item.
-    func denseItems() -> [Float] {
+    package func denseItems() -> [Float] {
         let pre = engine.preprocessor
         let width = pre.denseWidth
         let context = denseContext()
@@ -97,7 +114,7 @@ struct PriceSweep {
     }
 
     /// Full tree-layout rows for every item.
-    func treeItems() -> [Float] {
+    package func treeItems() -> [Float] {
         let pre = engine.preprocessor
         let width = pre.treeWidth
         let n = pre.numericNames.count, c = pre.categoricalNames.count

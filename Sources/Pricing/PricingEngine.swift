@@ -1,3 +1,5 @@
+// Pricing module: the price sweep for one product and the recommendation, on a loaded version.
+
 public import Inference
 public import Storage
 

@@ -1,3 +1,6 @@
+// Storage module: reads model and feature artifacts (a verified version folder, safetensors, gzip,
+// the feature store). Knows nothing of models or pricing.
+
 import Foundation
 
 /// One artifact version folder, read from disk and verified as a whole.

@@ -34,6 +34,14 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--optuna-storage", help="Optuna storage URL shared by several tuning workers, e.g. sqlite:///study.db")
     t.add_argument("--optuna-study", help="Optuna study name (workers sharing a storage use the same name)")
     t.add_argument("--seed", type=int)
+    r = sub.add_parser("reference-network", help="copy a version with the benchmark's reference network (256-128-64-32, batch norm)")
+    r.add_argument("--models", type=Path, default=Path("models"), help="version folder or models root to copy")
+    r.add_argument("--out", type=Path, required=True)
+
+    b = sub.add_parser("bench-reference", help="time PyTorch's forward pass and NumPy's sgemm on the reference workload")
+    b.add_argument("--models", type=Path, required=True, help="folder written by reference-network")
+    b.add_argument("--repeats", type=int, default=7)
+    b.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -42,6 +50,21 @@ def main(argv: list[str] | None = None) -> int:
             cfg = synth.SynthConfig(lines=args.lines, seed=args.seed)
             df, gt = synth.generate(cfg)
             synth.write(df, gt, args.out, cfg)
+            return 0
+        if args.command == "reference-network":
+            from .reference_bench import export_reference_network
+
+            print(export_reference_network(args.models, args.out))
+            return 0
+        if args.command == "bench-reference":
+            import json
+
+            from .reference_bench import measure
+
+            result = measure(args.models, args.repeats)
+            if args.json:
+                args.json.write_text(json.dumps(result, indent=1) + "\n")
+            print(json.dumps(result, indent=1))
             return 0
         from . import pipeline  # torch and friends load only for training
 
