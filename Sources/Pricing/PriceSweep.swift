@@ -22,7 +22,7 @@ package struct PriceSweep {
             if let network = model as? DenseNetwork {
                 predictNetwork(network, into: output.baseAddress!)
             } else {
-                var inputs = model.layout == .dense ? denseItems() : treeItems()
+                var inputs = items(model.layout)
                 let width = model.layout == .dense ? engine.preprocessor.denseWidth : engine.preprocessor.treeWidth
                 inputs.withUnsafeMutableBufferPointer { buffer in
                     model.predict(inputs: buffer.baseAddress!, count: itemCount, stride: width, into: output.baseAddress!)
@@ -37,25 +37,6 @@ package struct PriceSweep {
     func priceFeature(_ q: Int, row r: Int, price: Double) -> Double {
         PriceFeatureFunction.evaluate(engine.priceFunction.operations[q], price: price,
                                       stat: rows.stats[r * engine.priceFunction.operations.count + q])
-    }
-
-    /// Dense layout of each context row (price slots left at their imputed value; callers overwrite them).
-    package func denseContext() -> [Float] {
-        let pre = engine.preprocessor
-        var out = [Float](repeating: 0, count: rows.count * pre.denseWidth)
-        let n = pre.numericNames.count, c = pre.categoricalNames.count
-        rows.numeric.withUnsafeBufferPointer { numeric in
-            rows.codes.withUnsafeBufferPointer { codes in
-                out.withUnsafeMutableBufferPointer { dense in
-                    for r in 0..<rows.count {
-                        pre.dense(numeric: UnsafeBufferPointer(rebasing: numeric[(r * n)..<((r + 1) * n)]),
-                                  codes: UnsafeBufferPointer(rebasing: codes[(r * c)..<((r + 1) * c)]),
-                                  into: dense.baseAddress! + r * pre.denseWidth)
-                    }
-                }
-            }
-        }
-        return out
     }
 
     /// The network through its shortcut: the first layer's price-independent part once per context
@@ -94,42 +75,39 @@ package struct PriceSweep {
         }
     }
 
-    /// Full dense rows for every item.
-    package func denseItems() -> [Float] {
+    /// Each context row in one input layout (price slots hold placeholders; items overwrite them).
+    package func contextInputs(_ layout: InputLayout) -> [Float] {
         let pre = engine.preprocessor
-        let width = pre.denseWidth
-        let context = denseContext()
-        var out = [Float](repeating: 0, count: itemCount * width)
-        let priceColumns = engine.layout.priceNumericIndex
-        for (k, price) in prices.enumerated() {
-            for r in 0..<rows.count {
-                let item = (k * rows.count + r) * width
-                out.replaceSubrange(item..<(item + width), with: context[(r * width)..<((r + 1) * width)])
-                for (q, column) in priceColumns.enumerated() {
-                    out[item + column] = pre.standardized(priceFeature(q, row: r, price: price), feature: column)
+        let width = layout == .dense ? pre.denseWidth : pre.treeWidth
+        let n = pre.numericNames.count, c = pre.categoricalNames.count
+        var out = [Float](repeating: 0, count: rows.count * width)
+        rows.numeric.withUnsafeBufferPointer { numeric in
+            rows.codes.withUnsafeBufferPointer { codes in
+                out.withUnsafeMutableBufferPointer { buffer in
+                    for r in 0..<rows.count {
+                        let x = UnsafeBufferPointer(rebasing: numeric[(r * n)..<((r + 1) * n)])
+                        let k = UnsafeBufferPointer(rebasing: codes[(r * c)..<((r + 1) * c)])
+                        if layout == .dense {
+                            pre.dense(numeric: x, codes: k, into: buffer.baseAddress! + r * width)
+                        } else {
+                            pre.tree(numeric: x, codes: k, into: buffer.baseAddress! + r * width)
+                        }
+                    }
                 }
             }
         }
         return out
     }
 
-    /// Full tree-layout rows for every item.
-    package func treeItems() -> [Float] {
+    /// Dense layout of each context row.
+    package func denseContext() -> [Float] { contextInputs(.dense) }
+
+    /// Full input rows of every item in `layout`: the context row with its price features at the item's price
+    /// (standardized for the dense layout, raw with NaN kept for the tree layout).
+    package func items(_ layout: InputLayout) -> [Float] {
         let pre = engine.preprocessor
-        let width = pre.treeWidth
-        let n = pre.numericNames.count, c = pre.categoricalNames.count
-        var context = [Float](repeating: 0, count: rows.count * width)
-        rows.numeric.withUnsafeBufferPointer { numeric in
-            rows.codes.withUnsafeBufferPointer { codes in
-                context.withUnsafeMutableBufferPointer { tree in
-                    for r in 0..<rows.count {
-                        pre.tree(numeric: UnsafeBufferPointer(rebasing: numeric[(r * n)..<((r + 1) * n)]),
-                                 codes: UnsafeBufferPointer(rebasing: codes[(r * c)..<((r + 1) * c)]),
-                                 into: tree.baseAddress! + r * width)
-                    }
-                }
-            }
-        }
+        let width = layout == .dense ? pre.denseWidth : pre.treeWidth
+        let context = contextInputs(layout)
         var out = [Float](repeating: 0, count: itemCount * width)
         let priceColumns = engine.layout.priceNumericIndex
         for (k, price) in prices.enumerated() {
@@ -138,7 +116,7 @@ package struct PriceSweep {
                 out.replaceSubrange(item..<(item + width), with: context[(r * width)..<((r + 1) * width)])
                 for (q, column) in priceColumns.enumerated() {
                     let v = priceFeature(q, row: r, price: price)
-                    out[item + column] = v.isFinite ? Float(v) : .nan
+                    out[item + column] = layout == .dense ? pre.standardized(v, feature: column) : (v.isFinite ? Float(v) : .nan)
                 }
             }
         }

@@ -59,9 +59,9 @@ struct Bench: ParsableCommand {
                     out.withUnsafeMutableBufferPointer { sweep.runNetwork(network, base: base, priceInputs: priceInputs, into: $0.baseAddress!) }
                 })
             } else {
-                let inputs = model.layout == .dense ? sweep.denseItems() : sweep.treeItems()
+                let inputs = sweep.items(model.layout)
                 report.add("\(prefix): features + preprocessing (\(model.layout.rawValue) layout)", seconds: Stopwatch.median(repeats: repeats) {
-                    _ = model.layout == .dense ? sweep.denseItems() : sweep.treeItems()
+                    _ = sweep.items(model.layout)
                 })
                 var out = [Double](repeating: 0, count: sweep.itemCount)
                 report.add("\(prefix): forward \(model.name)", seconds: Stopwatch.median(repeats: model.name == "svr" ? 3 : repeats) {
@@ -113,7 +113,7 @@ struct Bench: ParsableCommand {
         report.add("reference: forward with the price shortcut", seconds: Stopwatch.median(repeats: repeats) {
             out.withUnsafeMutableBufferPointer { sweep.runNetwork(network, base: base, priceInputs: priceInputs, into: $0.baseAddress!) }
         }, flops: shortcutFlops)
-        let dense = sweep.denseItems()
+        let dense = sweep.items(.dense)
         report.add("reference: plain forward pass (all layers, as PyTorch)", seconds: Stopwatch.median(repeats: repeats) {
             dense.withUnsafeBufferPointer { x in
                 out.withUnsafeMutableBufferPointer { network.predict(inputs: x.baseAddress!, count: sweep.itemCount, stride: network.inputWidth, into: $0.baseAddress!) }
