@@ -42,6 +42,11 @@ let package = Package(
             dependencies: ["Storage", "Inference"],
             swiftSettings: strict
         ),
+        .target(
+            name: "PricingAPI",
+            dependencies: ["Pricing", "Storage"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "pricing-server",
             dependencies: [
