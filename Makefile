@@ -66,7 +66,7 @@ test-training: python-deps
 	cd $(TRAINING) && $(PY) -m pytest -q -p no:cacheprovider
 
 test-swift: system-deps
-	swift test
+	swift test --disable-swift-testing
 
 BENCH_DIR := out/bench
 bench: build python-deps
