@@ -11,6 +11,13 @@ package func denseForward(_ layer: DenseLayer, input: UnsafePointer<Float>, inSt
             let k = layer.inputs
             let panels = layer.paddedOutputs / DenseLayer.panelWidth
             let relu = layer.relu
+            if layer.outputs == 1 {
+                // One output (the network's last layer): a dot product per row, SIMD over the inputs,
+                // instead of 16 padded columns of which 15 are zero.
+                denseDot(packed: packed, bias: bias[0], k: k, relu: relu, input: input, inStride: inStride, rows: rows,
+                         output: output, outStride: outStride)
+                return
+            }
             var r = 0
             while r + 4 <= rows {
                 let a0 = input + r * inStride, a1 = a0 + inStride, a2 = a1 + inStride, a3 = a2 + inStride
@@ -62,5 +69,32 @@ package func denseForwardParallel(_ layer: DenseLayer, input: UnsafePointer<Floa
     forEachChunk(count: rows, chunk: 256, scratchCount: 0) { range, _ in
         denseForward(layer, input: input + range.lowerBound * layer.inputs, inStride: layer.inputs, rows: range.count,
                      output: output + range.lowerBound * layer.paddedOutputs, outStride: layer.paddedOutputs)
+    }
+}
+
+/// out[r][0] = act(in[r] · w + b) with w the first column of the packed panel (stride 16).
+@inline(__always)
+private func denseDot(packed: UnsafePointer<Float>, bias: Float, k: Int, relu: Bool, input: UnsafePointer<Float>, inStride: Int,
+                      rows: Int, output: UnsafeMutablePointer<Float>, outStride: Int) {
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: k) { weights in
+        for i in 0..<k { weights[i] = packed[i * 16] }
+        let w = weights.baseAddress!
+        for r in 0..<rows {
+            let a = input + r * inStride
+            var acc = SIMD8<Float>()
+            var i = 0
+            while i + 8 <= k {
+                acc.addProduct(UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self),
+                               UnsafeRawPointer(w + i).loadUnaligned(as: SIMD8<Float>.self))
+                i += 8
+            }
+            var sum = acc.sum()
+            while i < k {
+                sum += a[i] * w[i]
+                i += 1
+            }
+            sum += bias
+            output[r * outStride] = relu && sum < 0 ? 0 : sum
+        }
     }
 }

@@ -40,19 +40,50 @@ extension DenseNetwork {
                 let basePtr = baseBuffer.baseAddress!
                 let wp = weightBuffer.baseAddress!
                 forEachChunk(count: count, chunk: Self.blockRows, scratchCount: blockScratch) { range, scratch in
-                    for (row, item) in range.enumerated() {
-                        let b = basePtr + (item % contextCount) * width
-                        let x = priceInputs + item * p
-                        let h = scratch + row * width
+                    // First layer, four items at a time per 16-column panel: independent accumulators
+                    // keep both FMA pipes busy, as in `denseForward`.
+                    var row = 0
+                    while row < range.count {
+                        let items = min(4, range.count - row)
                         for panel in 0..<panels {
-                            var acc = UnsafeRawPointer(b + panel * 16).loadUnaligned(as: SIMD16<Float>.self)
-                            for q in 0..<p {
-                                acc.addProduct(SIMD16(repeating: x[q]),
-                                               UnsafeRawPointer(wp + q * width + panel * 16).loadUnaligned(as: SIMD16<Float>.self))
+                            let offset = panel * 16
+                            var acc = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
+                            for i in 0..<items {
+                                let item = range.lowerBound + row + i
+                                let b = UnsafeRawPointer(basePtr + (item % contextCount) * width + offset).loadUnaligned(as: SIMD16<Float>.self)
+                                switch i {
+                                case 0: acc.0 = b
+                                case 1: acc.1 = b
+                                case 2: acc.2 = b
+                                default: acc.3 = b
+                                }
                             }
-                            acc.replace(with: SIMD16<Float>(), where: acc .< SIMD16<Float>())
-                            UnsafeMutableRawPointer(h + panel * 16).storeBytes(of: acc, as: SIMD16<Float>.self)
+                            let x = priceInputs + (range.lowerBound + row) * p
+                            for q in 0..<p {
+                                let w = UnsafeRawPointer(wp + q * width + offset).loadUnaligned(as: SIMD16<Float>.self)
+                                acc.0.addProduct(SIMD16(repeating: x[q]), w)
+                                if items > 1 { acc.1.addProduct(SIMD16(repeating: x[p + q]), w) }
+                                if items > 2 { acc.2.addProduct(SIMD16(repeating: x[2 * p + q]), w) }
+                                if items > 3 { acc.3.addProduct(SIMD16(repeating: x[3 * p + q]), w) }
+                            }
+                            let zero = SIMD16<Float>()
+                            let h = scratch + row * width + offset
+                            acc.0.replace(with: zero, where: acc.0 .< zero)
+                            UnsafeMutableRawPointer(h).storeBytes(of: acc.0, as: SIMD16<Float>.self)
+                            if items > 1 {
+                                acc.1.replace(with: zero, where: acc.1 .< zero)
+                                UnsafeMutableRawPointer(h + width).storeBytes(of: acc.1, as: SIMD16<Float>.self)
+                            }
+                            if items > 2 {
+                                acc.2.replace(with: zero, where: acc.2 .< zero)
+                                UnsafeMutableRawPointer(h + 2 * width).storeBytes(of: acc.2, as: SIMD16<Float>.self)
+                            }
+                            if items > 3 {
+                                acc.3.replace(with: zero, where: acc.3 .< zero)
+                                UnsafeMutableRawPointer(h + 3 * width).storeBytes(of: acc.3, as: SIMD16<Float>.self)
+                            }
                         }
+                        row += items
                     }
                     runFrom(layer: 1, activations: scratch, scratch: scratch + Self.blockRows * maxWidth,
                             rows: range.count, output: output + range.lowerBound)
