@@ -28,7 +28,7 @@ SERVER := .build/release/pricing-server
 .PHONY: help setup python-deps system-deps build run test test-training test-swift bench models models-quick lock clean
 
 help:
-	@echo "make run            build the service and answer the article's product (85123A) from the committed models"
+	@echo "make run            build and start the service on http://localhost:8080 with the committed models"
 	@echo "make test           install everything needed and run the test suite"
 	@echo "make bench          release build; inference benchmarks against PyTorch and NumPy in the same run"
 	@echo "make models         regenerate the committed artifact set in models/ (full preset, ~1 h on 2 cores)"
@@ -56,9 +56,10 @@ $(VENV_STAMP): $(TRAINING)/requirements.lock | system-deps
 build: system-deps
 	swift build $(SWIFT_RELEASE)
 
-# Until the HTTP server exists, the service answers from the command line.
+# The service on the committed models with the in-process default (no Redis), settings from
+# config/server.json and the environment (PORT, MODELS, ...; see pricing-server serve --help).
 run: build
-	$(SERVER) predict 85123A --models models
+	$(SERVER) serve
 
 test: test-training test-swift
 
@@ -75,6 +76,7 @@ bench: build python-deps
 	$(SERVER) bench --models models --reference $(BENCH_DIR)/reference-network --json $(BENCH_DIR)/swift.json
 	$(PY) -m pricing_training bench-reference --models $(BENCH_DIR)/reference-network --json $(BENCH_DIR)/torch.json > /dev/null
 	$(PY) $(TRAINING)/scripts/bench_report.py $(BENCH_DIR)/swift.json $(BENCH_DIR)/torch.json
+	bash scripts/bench-http.sh $(SERVER) models $(BENCH_DIR)/http
 
 # Synthetic data (not committed: reproducible from the seed) and a trained artifact version.
 $(DATA_DIR)/transactions.csv: | python-deps

@@ -17,6 +17,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -33,6 +36,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "HTTPServer",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Inference",
             dependencies: ["Storage"],
             swiftSettings: strict
@@ -44,22 +52,30 @@ let package = Package(
         ),
         .target(
             name: "PricingAPI",
-            dependencies: ["Pricing", "Storage"],
+            dependencies: [
+                "HTTPServer", "Pricing", "Storage",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "pricing-server",
             dependencies: [
-                "Storage", "Inference", "Pricing",
+                "Storage", "Inference", "Pricing", "PricingAPI", "HTTPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         .target(name: "TestSupport", dependencies: ["Storage"], path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "InferenceTests", dependencies: ["Storage", "Inference", "TestSupport"], exclude: ["Fixtures"],
                     swiftSettings: strict),
         .testTarget(name: "PricingServerTests", dependencies: ["TestSupport"], swiftSettings: strict),
+        .testTarget(name: "PricingAPITests", dependencies: ["PricingAPI", "HTTPServer", "Pricing", "Storage", "TestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "PricingTests", dependencies: ["Storage", "Inference", "Pricing", "TestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -1,13 +1,13 @@
 import ArgumentParser
 
-/// The service's executable: `predict` answers one product from the command line, `bench` measures
-/// every stage. (The HTTP server arrives with the `serve` command.)
+/// The service's executable: `serve` runs the HTTP API, `predict` answers one product from the
+/// command line, `bench` measures every stage.
 @main
-struct PricingServer: ParsableCommand {
+struct PricingServer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pricing-server",
         abstract: "Recommends the unit price that maximizes predicted sales (or profit) for a product.",
-        subcommands: [Predict.self, Bench.self]
+        subcommands: [Serve.self, Predict.self, Bench.self]
     )
 }
 

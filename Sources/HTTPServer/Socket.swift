@@ -1,0 +1,216 @@
+// Thin shims over the Glibc socket calls the server needs (after FlyingSocks' Socket+Glibc.swift).
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Internal namespace for the raw BSD-socket calls used by the server. All sockets are non-blocking.
+enum Socket {
+    typealias Descriptor = Int32
+
+    #if canImport(Darwin)
+    static let sendFlags: Int32 = 0
+    static let moreFlag: Int32 = 0
+    static let streamType = SOCK_STREAM
+    #else
+    static let sendFlags = Int32(MSG_NOSIGNAL)
+    static let moreFlag = Int32(MSG_MORE)
+    static let streamType = Int32(SOCK_STREAM.rawValue)
+    #endif
+
+    /// The current `errno`.
+    static var lastError: Int32 { errno }
+
+    static func isWouldBlock(_ code: Int32) -> Bool { code == EAGAIN || code == EWOULDBLOCK }
+
+    static func isInterrupted(_ code: Int32) -> Bool { code == EINTR }
+
+    /// accept(2) errors after which accepting the next connection can simply be retried.
+    static func isTransientAcceptError(_ code: Int32) -> Bool {
+        code == EINTR || code == ECONNABORTED || code == EPROTO || code == EPERM
+    }
+
+    /// Human-readable text for an errno value.
+    static func describe(_ code: Int32) -> String {
+        guard let text = strerror(code) else { return "errno \(code)" }
+        return String(cString: text) + " (errno \(code))"
+    }
+
+    /// Creates, binds and listens on a non-blocking TCP socket. Returns the descriptor and the bound port.
+    static func makeListener(host: String, port: Int, backlog: Int32) throws(HTTPServerError) -> (Descriptor, Int) {
+        guard (0...65_535).contains(port) else { throw .invalidAddress("port \(port) out of range") }
+        var hints = addrinfo()
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = streamType
+        var info: UnsafeMutablePointer<addrinfo>?
+        let lookupHost = host.isEmpty ? nil : host
+        let status = getaddrinfo(lookupHost, String(port), &hints, &info)
+        guard status == 0, let first = info else {
+            throw .invalidAddress("cannot resolve host '\(host)': \(String(cString: gai_strerror(status)))")
+        }
+        defer { freeaddrinfo(info) }
+
+        var lastError: HTTPServerError = .invalidAddress("no usable address for '\(host)'")
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let entry = cursor {
+            cursor = entry.pointee.ai_next
+            let family = entry.pointee.ai_family
+            guard family == AF_INET || family == AF_INET6 else { continue }
+            let fd = socket(family, streamType, 0)
+            guard fd >= 0 else { lastError = .socket(operation: "socket", errno: errno); continue }
+            do throws(HTTPServerError) {
+                try setCloseOnExec(fd)
+                try setNonBlocking(fd)
+                try setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+                if bind(fd, entry.pointee.ai_addr, entry.pointee.ai_addrlen) != 0 {
+                    throw .socket(operation: "bind \(host):\(port)", errno: errno)
+                }
+                if listen(fd, backlog) != 0 {
+                    throw .socket(operation: "listen", errno: errno)
+                }
+                let bound = try localPort(fd)
+                return (fd, bound)
+            } catch {
+                lastError = error
+                _ = close(fd)
+            }
+        }
+        throw lastError
+    }
+
+    static func setNonBlocking(_ fd: Descriptor) throws(HTTPServerError) {
+        let flags = fcntl(fd, F_GETFL)
+        guard flags >= 0, fcntl(fd, F_SETFL, flags | O_NONBLOCK) >= 0 else {
+            throw .socket(operation: "fcntl(O_NONBLOCK)", errno: errno)
+        }
+    }
+
+    static func setCloseOnExec(_ fd: Descriptor) throws(HTTPServerError) {
+        guard fcntl(fd, F_SETFD, FD_CLOEXEC) >= 0 else {
+            throw .socket(operation: "fcntl(FD_CLOEXEC)", errno: errno)
+        }
+    }
+
+    static func setOption(_ fd: Descriptor, _ level: Int32, _ name: Int32, _ value: Int32) throws(HTTPServerError) {
+        var value = value
+        guard setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+            throw .socket(operation: "setsockopt(\(name))", errno: errno)
+        }
+    }
+
+    /// Disables Nagle's algorithm: responses are written whole, so delaying them only adds latency.
+    static func setNoDelay(_ fd: Descriptor) {
+        var one: Int32 = 1
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    static func localPort(_ fd: Descriptor) throws(HTTPServerError) -> Int {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard result == 0 else { throw .socket(operation: "getsockname", errno: errno) }
+        return describe(address: storage).port
+    }
+
+    /// Accepts one pending connection as a non-blocking, close-on-exec socket.
+    /// Returns nil with `errno` set when nothing could be accepted.
+    static func acceptConnection(_ listener: Descriptor) -> (Descriptor, sockaddr_storage)? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let fd = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(listener, $0, &length) }
+        }
+        if fd >= 0 {
+            // accept4(2) is not exported by the Glibc module; accepted sockets do not inherit O_NONBLOCK.
+            do throws(HTTPServerError) {
+                try setNonBlocking(fd)
+                try setCloseOnExec(fd)
+            } catch {
+                _ = close(fd)
+                errno = ECONNABORTED  // treated as transient: go on accepting
+                return nil
+            }
+        }
+        guard fd >= 0 else { return nil }
+        return (fd, storage)
+    }
+
+    /// Formats an IPv4/IPv6 socket address as `host:port` (`[v6]:port`).
+    static func describe(address storage: sockaddr_storage) -> (text: String, port: Int) {
+        var storage = storage
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        switch Int32(storage.ss_family) {
+        case AF_INET:
+            return withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
+                    var addr = sin.pointee.sin_addr
+                    let port = Int(UInt16(bigEndian: sin.pointee.sin_port))
+                    guard inet_ntop(AF_INET, &addr, &buffer, socklen_t(buffer.count)) != nil else { return ("?", port) }
+                    return (decodeCString(buffer) + ":" + String(port), port)
+                }
+            }
+        case AF_INET6:
+            return withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
+                    var addr = sin6.pointee.sin6_addr
+                    let port = Int(UInt16(bigEndian: sin6.pointee.sin6_port))
+                    guard inet_ntop(AF_INET6, &addr, &buffer, socklen_t(buffer.count)) != nil else { return ("?", port) }
+                    return ("[" + decodeCString(buffer) + "]:" + String(port), port)
+                }
+            }
+        default:
+            return ("unknown", 0)
+        }
+    }
+
+    private static func decodeCString(_ buffer: [CChar]) -> String {
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func receive(_ fd: Descriptor, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+        recv(fd, buffer, count, 0)
+    }
+
+    static func transmit(_ fd: Descriptor, _ buffer: UnsafeRawPointer, _ count: Int, more: Bool) -> Int {
+        send(fd, buffer, count, sendFlags | (more ? moreFlag : 0))
+    }
+
+    /// Half-closes the sending side: the peer sees EOF after the bytes already written.
+    static func shutdownWrite(_ fd: Descriptor) {
+        _ = shutdown(fd, Int32(SHUT_WR))
+    }
+
+    static func closeDescriptor(_ fd: Descriptor) {
+        _ = close(fd)
+    }
+
+    /// Reads and discards whatever is immediately available (non-blocking), up to `limit` bytes.
+    static func discardAvailable(_ fd: Descriptor, limit: Int = 65_536) {
+        var scratch = [UInt8](repeating: 0, count: 4096)
+        var total = 0
+        while total < limit {
+            let n = scratch.withUnsafeMutableBytes { receive(fd, $0.baseAddress!, $0.count) }
+            if n <= 0 { return }
+            total += n
+        }
+    }
+
+    /// Best-effort blocking-free write of a small buffer; returns bytes written.
+    @discardableResult
+    static func sendAll(_ fd: Descriptor, _ bytes: [UInt8]) -> Int {
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { transmit(fd, $0.baseAddress! + written, $0.count - written, more: false) }
+            if n > 0 { written += n } else if n < 0 && errno == EINTR { continue } else { break }
+        }
+        return written
+    }
+}

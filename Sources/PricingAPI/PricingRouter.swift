@@ -1,0 +1,228 @@
+// PricingAPI: the HTTP API of the service (routes, JSON, errors, CORS) on the HTTPServer module.
+public import HTTPServer
+public import Pricing
+import Dispatch
+import Storage
+
+/// The service's routes:
+/// - `GET /v1/predict-price/{stockcode}`: the price curve (JSON array, or NDJSON with
+///   `Accept: application/x-ndjson`), metadata in `X-Model`, `X-Model-Version`, `X-Cache`,
+///   `X-Compute-Time-Ms` and `X-Fallback-Reasons` headers;
+/// - `GET /v1/products`: the catalogue, searchable and paged;
+/// - `GET /healthz` (process alive) and `GET /readyz` (models loaded, which model is active);
+/// - `GET /metrics` (Prometheus text) and `GET /openapi.json` (this API as OpenAPI 3.1);
+/// - `OPTIONS` preflight answered from the CORS policy alone.
+/// Errors are JSON bodies `{"error": {"code", "message"}}` with the matching status.
+public struct PricingRouter: HTTPHandler {
+    public let engine: PricingEngine
+    public let cors: CORSPolicy
+    /// Bodies at least this large are gzip-compressed for clients that accept it.
+    public let gzipMinimumBytes: Int
+
+    public init(engine: PricingEngine, cors: CORSPolicy, gzipMinimumBytes: Int = 1024) {
+        ServiceMetrics.bootstrap()
+        self.engine = engine
+        self.cors = cors
+        self.gzipMinimumBytes = gzipMinimumBytes
+    }
+
+    public func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var response: HTTPResponse
+        if request.path.hasPrefix("/v1/predict-price/") && request.method != "OPTIONS" {
+            // A sweep is CPU work: run it on the global pool, not on the thread serving this
+            // connection's core, so cheap requests on other connections are not held behind it.
+            response = await withCheckedContinuation { continuation in
+                DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: self.route(request)) }
+            }
+        } else {
+            response = route(request)
+        }
+        ServiceMetrics.request(route: Self.routeLabel(request.path), method: request.method, status: response.status.code,
+                               nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
+        if let origin = request.headers["origin"], request.method != "OPTIONS", let headers = cors.headers(origin: origin) {
+            for (name, value) in headers { response.headers.add(name, value) }
+        }
+        return compressIfWorthIt(response, request: request)
+    }
+
+    func route(_ request: HTTPRequest) -> HTTPResponse {
+        let path = request.path
+        if path.hasPrefix("/v1/predict-price/") {
+            let raw = path.dropFirst("/v1/predict-price/".count)
+            guard let code = HTTPRequest.percentDecode(raw), !code.isEmpty, code.count <= 64, !code.contains("/") else {
+                return APIError(status: 404, code: "not_found", message: "no route for \(path)").response
+            }
+            return methods(request, allowed: ["GET", "HEAD"]) { predictPrice(code, request) }
+        }
+        switch path {
+        case "/v1/products": return methods(request, allowed: ["GET", "HEAD"]) { products(request) }
+        case "/healthz": return methods(request, allowed: ["GET", "HEAD"]) { json(#"{"status":"ok"}"#) }
+        case "/readyz": return methods(request, allowed: ["GET", "HEAD"]) { readiness() }
+        case "/metrics":
+            return methods(request, allowed: ["GET", "HEAD"]) {
+                HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain; version=0.0.4; charset=utf-8")]),
+                             body: ServiceMetrics.exposition())
+            }
+        case "/openapi.json":
+            return methods(request, allowed: ["GET", "HEAD"]) {
+                HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: OpenAPIDocument.bytes)
+            }
+        default: return APIError(status: 404, code: "not_found", message: "no route for \(path)").response
+        }
+    }
+
+    /// The route template of a path, so metric labels stay few.
+    static func routeLabel(_ path: String) -> String {
+        if path.hasPrefix("/v1/predict-price/") { return "/v1/predict-price/{stockcode}" }
+        switch path {
+        case "/v1/products", "/healthz", "/readyz", "/metrics", "/openapi.json": return path
+        default: return "unmatched"
+        }
+    }
+
+    func methods(_ request: HTTPRequest, allowed: [String], _ body: () -> HTTPResponse) -> HTTPResponse {
+        if request.method == "OPTIONS" { return cors.preflight(request) }
+        guard allowed.contains(request.method) else {
+            let allow = (allowed + ["OPTIONS"]).joined(separator: ", ")
+            return APIError(status: 405, code: "method_not_allowed", message: "\(request.method) is not allowed here; allowed: \(allow)")
+                .response(extraHeaders: [("Allow", allow)])
+        }
+        return body()
+    }
+
+    func predictPrice(_ stockcode: String, _ request: HTTPRequest) -> HTTPResponse {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let sweepRequest: SweepRequest
+        do {
+            sweepRequest = try PredictPriceQuery.request(stockcode: stockcode, query: request.queryItems.map { ($0.name, $0.value) })
+        } catch {
+            return error.response
+        }
+        let curve: PriceCurve
+        do {
+            curve = try engine.sweep(sweepRequest)
+        } catch {
+            return APIError(sweep: error).response
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        ServiceMetrics.modelAnswered(curve.model)
+        ServiceMetrics.cache(hit: false)
+        var headers: [(String, String)] = [
+            ("X-Model", curve.model), ("X-Model-Version", curve.modelVersion), ("X-Cache", "MISS"),
+            ("X-Compute-Time-Ms", String((elapsed * 1000).rounded() / 1000)), ("Cache-Control", "no-store"),
+        ]
+        if !curve.skippedModels.isEmpty { headers.append(("X-Fallback-Reasons", curve.skippedModels.joined(separator: "; "))) }
+        if accepts(request, "application/x-ndjson") {
+            headers.append(("Content-Type", "application/x-ndjson"))
+            return HTTPResponse.stream(headers: HTTPHeaders(headers)) { writer in
+                for point in curve.points { try await writer.write(CurveJSON.line(point, curve: curve)) }
+            }
+        }
+        headers.append(("Content-Type", "application/json"))
+        return HTTPResponse(status: .ok, headers: HTTPHeaders(headers), body: CurveJSON.array(curve))
+    }
+
+    func products(_ request: HTTPRequest) -> HTTPResponse {
+        var limit = 50, offset = 0
+        var search: String?
+        for item in request.queryItems {
+            switch item.name {
+            case "limit":
+                guard let v = Int(item.value), (1...500).contains(v) else {
+                    return APIError.badRequest("invalid_limit", "limit must be an integer between 1 and 500, got \"\(item.value)\"").response
+                }
+                limit = v
+            case "offset":
+                guard let v = Int(item.value), v >= 0 else {
+                    return APIError.badRequest("invalid_offset", "offset must be an integer of at least 0, got \"\(item.value)\"").response
+                }
+                offset = v
+            case "q": search = item.value.uppercased()
+            default:
+                return APIError.badRequest("unknown_parameter", "unknown query parameter \(item.name); allowed: limit, offset, q").response
+            }
+        }
+        let matching = engine.store.products.filter { p in
+            guard let search, !search.isEmpty else { return true }
+            return p.stockcode.uppercased().contains(search) || p.description.uppercased().contains(search)
+        }
+        let page = matching.dropFirst(offset).prefix(limit)
+        var w = JSONWriter(capacity: 160 * page.count + 64)
+        w.raw("{"); w.key("total"); w.number(matching.count); w.raw(",")
+        w.key("limit"); w.number(limit); w.raw(","); w.key("offset"); w.number(offset); w.raw(",")
+        w.key("products"); w.raw("[")
+        for (i, p) in page.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.raw("{"); w.key("stockcode"); w.string(p.stockcode); w.raw(",")
+            w.key("description"); w.string(p.description); w.raw(",")
+            w.key("lines"); w.number(p.lines); w.raw(",")
+            w.key("price_min"); w.number(p.price.min); w.raw(",")
+            w.key("price_median"); w.number(p.price.median); w.raw(",")
+            w.key("price_max"); w.number(p.price.max); w.raw(",")
+            w.key("price_last"); w.number(p.price.last); w.raw(",")
+            w.key("last_sold"); w.string(p.lastSold); w.raw("}")
+        }
+        w.raw("]}")
+        return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: w.bytes)
+    }
+
+    func readiness() -> HTTPResponse {
+        let entries = engine.chain.entries
+        let active = engine.chain.models.first?.name ?? ""
+        let degraded = entries.first?.name != active
+        var w = JSONWriter()
+        w.raw("{"); w.key("status"); w.string(degraded ? "degraded" : "ready"); w.raw(",")
+        w.key("model_version"); w.string(engine.version); w.raw(",")
+        w.key("active_model"); w.string(active); w.raw(",")
+        w.key("models"); w.raw("[")
+        for (i, entry) in entries.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.raw("{"); w.key("name"); w.string(entry.name); w.raw(",")
+            switch entry {
+            case .loaded: w.key("loaded"); w.bool(true)
+            case .failed(_, let reason): w.key("loaded"); w.bool(false); w.raw(","); w.key("reason"); w.string(reason)
+            }
+            w.raw("}")
+        }
+        w.raw("]}")
+        return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: w.bytes)
+    }
+
+    func json(_ text: String) -> HTTPResponse {
+        HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: Array(text.utf8))
+    }
+
+    func accepts(_ request: HTTPRequest, _ type: String) -> Bool {
+        request.headers.values(for: "accept").contains { $0.lowercased().contains(type) }
+    }
+
+    /// gzip when the client accepts it (q > 0) and the complete body is large enough to be worth it.
+    func compressIfWorthIt(_ response: HTTPResponse, request: HTTPRequest) -> HTTPResponse {
+        guard case .bytes(let body) = response.body, body.count >= gzipMinimumBytes, !response.headers.contains("content-encoding"),
+              acceptsGzip(request) else { return response }
+        var out = response
+        out.body = .bytes(Gzip.compress(body))
+        out.headers.add("Content-Encoding", "gzip")
+        out.headers.add("Vary", "Accept-Encoding")
+        return out
+    }
+
+    func acceptsGzip(_ request: HTTPRequest) -> Bool {
+        for value in request.headers.values(for: "accept-encoding") {
+            for part in value.split(separator: ",") {
+                let fields = part.split(separator: ";").map { $0.trimmingCharacters() }
+                guard let coding = fields.first?.lowercased(), coding == "gzip" || coding == "*" else { continue }
+                let q = fields.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+                return q > 0
+            }
+        }
+        return false
+    }
+}
+
+extension Substring {
+    func trimmingCharacters() -> String {
+        String(self.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+}

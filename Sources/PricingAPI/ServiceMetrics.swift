@@ -1,0 +1,44 @@
+public import Metrics
+public import Prometheus
+
+/// The service's metrics, recorded through swift-metrics and exported by swift-prometheus.
+///
+/// - `http_requests_total{route,method,status}` and `http_request_duration_seconds{route}` (histogram)
+/// - `pricing_model_answers_total{model}`: which model answered each price request
+/// - `pricing_cache_requests_total{result}`: cache hits and misses of price requests
+public enum ServiceMetrics {
+    /// The registry `/metrics` emits.
+    public static let registry = PrometheusCollectorRegistry()
+
+    /// Installs the Prometheus backend once per process (swift-metrics allows one bootstrap).
+    public static func bootstrap() { _ = installed }
+
+    private static let installed: Void = {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+        ]
+        MetricsSystem.bootstrap(factory)
+    }()
+
+    static func request(route: String, method: String, status: Int, nanoseconds: UInt64) {
+        Counter(label: "http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))]).increment()
+        Timer(label: "http_request_duration_seconds", dimensions: [("route", route)]).recordNanoseconds(Int64(clamping: nanoseconds))
+    }
+
+    static func modelAnswered(_ model: String) {
+        Counter(label: "pricing_model_answers_total", dimensions: [("model", model)]).increment()
+    }
+
+    static func cache(hit: Bool) {
+        Counter(label: "pricing_cache_requests_total", dimensions: [("result", hit ? "hit" : "miss")]).increment()
+    }
+
+    /// The Prometheus text exposition of every metric.
+    static func exposition() -> [UInt8] {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}

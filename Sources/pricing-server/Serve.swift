@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import HTTPServer
+import Logging
+import Pricing
+import PricingAPI
+
+/// `pricing-server serve`: the HTTP API on the loaded models until SIGTERM/SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the pricing API over HTTP/1.1.",
+        discussion: """
+        Settings come from the defaults, then the config file (default config/server.json if it exists), then \
+        these environment variables, then the flags below:
+        \(ServiceConfiguration.environment.map { "  \($0.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \($0.help)" }.joined(separator: "\n"))
+        Routes: GET /v1/predict-price/{stockcode}?unitprice_min&unitprice_max&num_price_bins&unit_cost, \
+        GET /v1/products?q&limit&offset, GET /healthz, GET /readyz. SIGTERM or SIGINT stops accepting, lets \
+        in-flight requests finish (up to the shutdown grace period) and exits 0.
+        """)
+
+    @Option(help: ArgumentHelp("JSON configuration file.", valueName: "file"))
+    var config: String?
+
+    @Option(help: "Address to listen on (overrides HOST).")
+    var host: String?
+
+    @Option(help: "TCP port, 0 for any free port (overrides PORT).")
+    var port: Int?
+
+    @Option(help: ArgumentHelp("Model version folder or models root (overrides MODELS).", valueName: "dir"))
+    var models: String?
+
+    func run() async throws {
+        let file = config ?? (FileManager.default.fileExists(atPath: "config/server.json") ? "config/server.json" : nil)
+        var settings: ServiceConfiguration
+        do {
+            settings = try ServiceConfiguration.load(file: file, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw CommandFailure("configuration: \(error)")
+        }
+        if let host { settings.host = host }
+        if let port { settings.port = port }
+        if let models { settings.models = models }
+        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "pricing-server")
+        let engine: PricingEngine
+        do {
+            engine = try PricingEngine(path: settings.models)
+        } catch {
+            throw CommandFailure("cannot load models from \(settings.models): \(error.description)")
+        }
+        if settings.redisURL != nil {
+            logger.warning("REDIS_URL is set but the Redis cache is not built yet; using no cache")
+        }
+        var serverConfiguration = HTTPServer.Configuration()
+        serverConfiguration.host = settings.host
+        serverConfiguration.port = settings.port
+        serverConfiguration.maxConnections = settings.maxConnections
+        serverConfiguration.maxBodyBytes = settings.maxBodyBytes
+        serverConfiguration.headerTimeout = .milliseconds(Int(settings.headerTimeoutSeconds * 1000))
+        serverConfiguration.idleTimeout = .milliseconds(Int(settings.idleTimeoutSeconds * 1000))
+        let router = PricingRouter(engine: engine, cors: CORSPolicy(allowedOrigins: settings.corsAllowedOrigins))
+        let server = HTTPServer(configuration: serverConfiguration, handler: router, logger: logger)
+        let bound: Int
+        do {
+            bound = try server.start()
+        } catch {
+            throw CommandFailure("cannot listen on \(settings.host):\(settings.port): \(error)")
+        }
+        logger.info("listening", metadata: ["host": "\(settings.host)", "port": "\(bound)", "model_version": "\(engine.version)",
+                                             "active_model": "\(engine.chain.models.first?.name ?? "none")"])
+        server.installSignalHandlers(gracePeriod: .milliseconds(Int(settings.shutdownGraceSeconds * 1000)))
+        await server.waitUntilShutdown()
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+
+/// The service's settings: defaults, then config/server.json (or --config), then environment
+/// variables, then command-line flags, each overriding the one before.
+struct ServiceConfiguration: Equatable {
+    var host = "0.0.0.0"
+    var port = 8080
+    var models = "models"
+    var redisURL: String?
+    var corsAllowedOrigins = ["http://localhost:3000", "http://localhost:5173"]
+    var maxConnections = 1024
+    var headerTimeoutSeconds = 10.0
+    var idleTimeoutSeconds = 60.0
+    var maxBodyBytes = 1_048_576
+    var shutdownGraceSeconds = 10.0
+    var logLevel = "info"
+
+    /// Environment variables and the setting each overrides (documented in `serve --help`).
+    static let environment: [(name: String, help: String)] = [
+        ("HOST", "address to listen on"), ("PORT", "TCP port"), ("MODELS", "artifact version folder or models root"),
+        ("REDIS_URL", "redis://host:port of the shared cache (default: in-process cache)"),
+        ("CORS_ALLOWED_ORIGINS", "comma-separated exact origins, or *"), ("MAX_CONNECTIONS", "open connections before 503"),
+        ("HEADER_TIMEOUT_SECONDS", "time to receive a request's head"), ("IDLE_TIMEOUT_SECONDS", "keep-alive idle time"),
+        ("MAX_BODY_BYTES", "largest request body"), ("SHUTDOWN_GRACE_SECONDS", "time in-flight requests get on SIGTERM"),
+        ("LOG_LEVEL", "trace, debug, info, notice, warning, error or critical"),
+    ]
+
+    struct Invalid: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Reads `file` (JSON; missing keys keep their defaults) and applies `environment`.
+    static func load(file: String?, environment env: [String: String]) throws -> ServiceConfiguration {
+        var c = ServiceConfiguration()
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file) else { throw Invalid(description: "\(file): cannot be read") }
+            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw Invalid(description: "\(file): not a JSON object")
+            }
+            try c.apply(object, source: file)
+        }
+        var fromEnv: [String: Any] = [:]
+        for (name, _) in environment {
+            guard let value = env[name] else { continue }
+            let key = name.lowercased()
+            switch key {
+            case "cors_allowed_origins": fromEnv[key] = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            case "redis_url", "host", "models", "log_level": fromEnv[key] = value
+            default:
+                guard let number = Double(value) else { throw Invalid(description: "environment variable \(name): \"\(value)\" is not a number") }
+                fromEnv[key] = number
+            }
+        }
+        try c.apply(fromEnv, source: "environment")
+        try c.validate()
+        return c
+    }
+
+    mutating func apply(_ object: [String: Any], source: String) throws {
+        func bad(_ key: String, _ expected: String) -> Invalid { Invalid(description: "\(source): \(key) must be \(expected)") }
+        for (key, value) in object {
+            switch key {
+            case "host": guard let v = value as? String else { throw bad(key, "a string") }; host = v
+            case "models": guard let v = value as? String else { throw bad(key, "a string") }; models = v
+            case "log_level": guard let v = value as? String else { throw bad(key, "a string") }; logLevel = v
+            case "redis_url":
+                if value is NSNull { redisURL = nil } else if let v = value as? String { redisURL = v.isEmpty ? nil : v } else { throw bad(key, "a string or null") }
+            case "cors_allowed_origins":
+                guard let v = value as? [String] else { throw bad(key, "a list of strings") }
+                corsAllowedOrigins = v
+            case "port", "max_connections", "max_body_bytes":
+                guard let n = (value as? NSNumber)?.doubleValue, n == n.rounded(), n >= 0, n <= 1e12 else { throw bad(key, "a whole number") }
+                if key == "port" { port = Int(n) } else if key == "max_connections" { maxConnections = Int(n) } else { maxBodyBytes = Int(n) }
+            case "header_timeout_seconds", "idle_timeout_seconds", "shutdown_grace_seconds":
+                guard let n = (value as? NSNumber)?.doubleValue, n.isFinite, n > 0 else { throw bad(key, "a number of seconds > 0") }
+                if key == "header_timeout_seconds" { headerTimeoutSeconds = n } else if key == "idle_timeout_seconds" { idleTimeoutSeconds = n } else { shutdownGraceSeconds = n }
+            default:
+                throw Invalid(description: "\(source): unknown setting \(key)")
+            }
+        }
+    }
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw Invalid(description: "port must be between 0 and 65535, got \(port)") }
+        guard maxConnections >= 1 else { throw Invalid(description: "max_connections must be at least 1") }
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
+            throw Invalid(description: "log_level \(logLevel) is not one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import HTTPServer
+import Pricing
+import PricingAPI
+import Storage
+import TestSupport
+import XCTest
+
+/// The API over a real loopback socket: the server module, the router and the committed models.
+final class PricingAPITests: XCTestCase {
+    nonisolated(unsafe) static var server: HTTPServer?
+    nonisolated(unsafe) static var base = ""
+
+    override class func setUp() {
+        let engine = try! PricingEngine(path: CommittedModels.root)
+        var configuration = HTTPServer.Configuration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        let router = PricingRouter(engine: engine, cors: CORSPolicy(allowedOrigins: ["http://dashboard.example"]))
+        let server = HTTPServer(configuration: configuration, handler: router)
+        base = "http://127.0.0.1:\(try! server.start())"
+        self.server = server
+    }
+
+    override class func tearDown() {
+        let done = DispatchSemaphore(value: 0)
+        Task { await server?.shutdown(gracePeriod: .seconds(2)); done.signal() }
+        done.wait()
+    }
+
+    func get(_ path: String, method: String = "GET", headers: [String: String] = [:]) async throws -> (HTTPURLResponse, Data) {
+        var request = URLRequest(url: URL(string: Self.base + path)!)
+        request.httpMethod = method
+        for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return (response as! HTTPURLResponse, data)
+    }
+
+    func errorCode(_ data: Data) -> String? {
+        ((try? JSONSerialization.jsonObject(with: data)) as? [String: [String: String]])?["error"]?["code"]
+    }
+
+    func testPredictPriceReturnsTheArrayTheReactClientReads() async throws {
+        let (response, data) = try await get("/v1/predict-price/85123A?num_price_bins=25&unitprice_min=1&unitprice_max=4")
+        XCTAssertEqual(response.statusCode, 200)
+        XCTAssertEqual(response.value(forHTTPHeaderField: "Content-Type"), "application/json")
+        XCTAssertEqual(response.value(forHTTPHeaderField: "X-Model"), "mlp")
+        XCTAssertEqual(response.value(forHTTPHeaderField: "X-Model-Version"), try CommittedModels.folder().manifest.modelVersion)
+        XCTAssertEqual(response.value(forHTTPHeaderField: "X-Cache"), "MISS")
+        XCTAssertNotNil(Double(response.value(forHTTPHeaderField: "X-Compute-Time-Ms") ?? ""))
+        let rows = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        XCTAssertEqual(rows.count, 25)
+        XCTAssertEqual(rows.first?["unit_price"] as? Double, 1.0)
+        XCTAssertEqual(rows.last?["unit_price"] as? Double, 4.0)
+        let best = rows.max { ($0["predicted_sales"] as! Double) < ($1["predicted_sales"] as! Double) }!
+        for row in rows {
+            XCTAssertEqual(row["stockcode"] as? String, "85123A")
+            for key in ["quantity", "quantity_min", "quantity_max", "predicted_sales"] { XCTAssertNotNil(row[key] as? Double, key) }
+            XCTAssertEqual(row["optimal_unit_price"] as? Double, best["unit_price"] as? Double)
+            XCTAssertEqual(row["max_predicted_sales"] as? Double, best["predicted_sales"] as? Double)
+            XCTAssertNil(row["predicted_profit"])
+        }
+        // Same numbers as the engine computes directly.
+        let curve = try PricingEngine(path: CommittedModels.root).sweep(SweepRequest(stockcode: "85123A", minPrice: 1, maxPrice: 4, bins: 25))
+        XCTAssertEqual(best["unit_price"] as? Double, curve.recommendation.point.unitPrice)
+    }
+
+    func testProfitAndNDJSONStreaming() async throws {
+        let (response, data) = try await get("/v1/predict-price/85123A?num_price_bins=10&unit_cost=1.5",
+                                             headers: ["Accept": "application/x-ndjson"])
+        XCTAssertEqual(response.statusCode, 200)
+        XCTAssertEqual(response.value(forHTTPHeaderField: "Content-Type"), "application/x-ndjson")
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+        XCTAssertEqual(lines.count, 10)
+        for line in lines {
+            let row = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let price = row["unit_price"] as! Double, q = row["quantity"] as! Double
+            XCTAssertEqual(row["predicted_profit"] as! Double, (price - 1.5) * q, accuracy: 1e-4)
+        }
+    }
+
+    func testBadRequestsAreJSONErrorsWithTheRightStatus() async throws {
+        let cases: [(String, Int, String)] = [
+            ("/v1/predict-price/NOPE", 404, "unknown_stockcode"),
+            ("/v1/predict-price/85123A?unitprice_min=abc", 400, "invalid_unitprice_min"),
+            ("/v1/predict-price/85123A?unitprice_max=nan", 400, "invalid_unitprice_max"),
+            ("/v1/predict-price/85123A?unitprice_min=-1", 400, "invalid_unitprice_min"),
+            ("/v1/predict-price/85123A?unitprice_min=3&unitprice_max=2", 400, "empty_price_range"),
+            ("/v1/predict-price/85123A?num_price_bins=1", 400, "invalid_num_price_bins"),
+            ("/v1/predict-price/85123A?num_price_bins=1001", 400, "invalid_num_price_bins"),
+            ("/v1/predict-price/85123A?num_price_bins=2.5", 400, "invalid_num_price_bins"),
+            ("/v1/predict-price/85123A?unit_cost=-1", 400, "invalid_unit_cost"),
+            ("/v1/predict-price/85123A?unit_cost=inf", 400, "invalid_unit_cost"),
+            ("/v1/predict-price/85123A?colour=red", 400, "unknown_parameter"),
+            ("/v1/products?limit=0", 400, "invalid_limit"),
+            ("/no/such/route", 404, "not_found"),
+        ]
+        for (path, status, code) in cases {
+            let (response, data) = try await get(path)
+            XCTAssertEqual(response.statusCode, status, path)
+            XCTAssertEqual(response.value(forHTTPHeaderField: "Content-Type"), "application/json", path)
+            XCTAssertEqual(errorCode(data), code, "\(path): \(String(decoding: data, as: UTF8.self))")
+        }
+        let (response, data) = try await get("/v1/predict-price/85123A", method: "POST")
+        XCTAssertEqual(response.statusCode, 405)
+        XCTAssertEqual(response.value(forHTTPHeaderField: "Allow"), "GET, HEAD, OPTIONS")
+        XCTAssertEqual(errorCode(data), "method_not_allowed")
+    }
+
+    func testCORS() async throws {
+        let (preflight, _) = try await get("/v1/predict-price/85123A", method: "OPTIONS",
+                                           headers: ["Origin": "http://dashboard.example", "Access-Control-Request-Method": "GET"])
+        XCTAssertEqual(preflight.statusCode, 204)
+        XCTAssertEqual(preflight.value(forHTTPHeaderField: "Access-Control-Allow-Origin"), "http://dashboard.example")
+        XCTAssertEqual(preflight.value(forHTTPHeaderField: "Access-Control-Allow-Credentials"), "true")
+        XCTAssertEqual(preflight.value(forHTTPHeaderField: "Access-Control-Allow-Methods"), "GET, HEAD, OPTIONS")
+        let (refused, body) = try await get("/v1/predict-price/85123A", method: "OPTIONS",
+                                            headers: ["Origin": "http://evil.example", "Access-Control-Request-Method": "GET"])
+        XCTAssertEqual(refused.statusCode, 403)
+        XCTAssertEqual(errorCode(body), "origin_not_allowed")
+        let (allowed, _) = try await get("/healthz", headers: ["Origin": "http://dashboard.example"])
+        XCTAssertEqual(allowed.value(forHTTPHeaderField: "Access-Control-Allow-Origin"), "http://dashboard.example")
+        let (other, _) = try await get("/healthz", headers: ["Origin": "http://evil.example"])
+        XCTAssertNil(other.value(forHTTPHeaderField: "Access-Control-Allow-Origin"))
+        // A wildcard policy never sends credentials.
+        XCTAssertNil(CORSPolicy(allowedOrigins: ["*"]).allowCredentials ? "credentials" : nil)
+    }
+
+    func testHealthReadinessAndProducts() async throws {
+        let (health, _) = try await get("/healthz")
+        XCTAssertEqual(health.statusCode, 200)
+        let (ready, data) = try await get("/readyz")
+        XCTAssertEqual(ready.statusCode, 200)
+        let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        XCTAssertEqual(doc["status"] as? String, "ready")
+        XCTAssertEqual(doc["active_model"] as? String, "mlp")
+        XCTAssertEqual((doc["models"] as? [Any])?.count, 4)
+        let (products, list) = try await get("/v1/products?q=t-light%20holder&limit=5")
+        XCTAssertEqual(products.statusCode, 200)
+        let page = try XCTUnwrap(JSONSerialization.jsonObject(with: list) as? [String: Any])
+        let items = try XCTUnwrap(page["products"] as? [[String: Any]])
+        XCTAssertTrue(items.contains { $0["stockcode"] as? String == "85123A" })
+        XCTAssertGreaterThanOrEqual(page["total"] as! Int, items.count)
+    }
+
+    func testGzipWhenAcceptedAndWorthIt() async throws {
+        // URLSession decodes gzip itself; check the raw bytes through the router instead.
+        let engine = try PricingEngine(path: CommittedModels.root)
+        let router = PricingRouter(engine: engine, cors: CORSPolicy(allowedOrigins: []))
+        var headers = HTTPHeaders()
+        headers.add("Host", "x")
+        headers.add("Accept-Encoding", "br;q=1, gzip;q=0.8")
+        let request = HTTPRequest(method: "GET", path: "/v1/predict-price/85123A", query: "", version: .http1_1, headers: headers,
+                                  body: [], remoteAddress: "test")
+        let response = await router.handle(request)
+        XCTAssertEqual(response.headers["content-encoding"], "gzip")
+        guard case .bytes(let body) = response.body else { return XCTFail("expected a complete body") }
+        XCTAssertEqual(Array(body.prefix(2)), [0x1f, 0x8b])
+        let plain = try Gzip.decompress(body, file: "response")
+        XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(plain)) as? [Any])?.count, 100)
+        var small = HTTPHeaders()
+        small.add("Host", "x")
+        small.add("Accept-Encoding", "gzip")
+        let health = await router.handle(HTTPRequest(method: "GET", path: "/healthz", query: "", version: .http1_1, headers: small,
+                                                     body: [], remoteAddress: "test"))
+        XCTAssertNil(health.headers["content-encoding"])  // too small to be worth it
+    }
+}
