@@ -14,14 +14,20 @@ import Storage
 /// - `OPTIONS` preflight answered from the CORS policy alone.
 /// Errors are JSON bodies `{"error": {"code", "message"}}` with the matching status.
 public struct PricingRouter: HTTPHandler {
-    public let engine: PricingEngine
+    public let slot: EngineSlot
     public let cors: CORSPolicy
     /// Bodies at least this large are gzip-compressed for clients that accept it.
     public let gzipMinimumBytes: Int
 
     public init(engine: PricingEngine, cors: CORSPolicy, gzipMinimumBytes: Int = 1024) {
+        self.init(slot: EngineSlot(engine), cors: cors, gzipMinimumBytes: gzipMinimumBytes)
+    }
+
+    /// A router whose models arrive later (or are swapped): until `slot` holds an engine, the model
+    /// routes and /readyz answer 503 `not_ready`.
+    public init(slot: EngineSlot, cors: CORSPolicy, gzipMinimumBytes: Int = 1024) {
         ServiceMetrics.bootstrap()
-        self.engine = engine
+        self.slot = slot
         self.cors = cors
         self.gzipMinimumBytes = gzipMinimumBytes
     }
@@ -53,12 +59,12 @@ public struct PricingRouter: HTTPHandler {
             guard let code = HTTPRequest.percentDecode(raw), !code.isEmpty, code.count <= 64, !code.contains("/") else {
                 return APIError(status: 404, code: "not_found", message: "no route for \(path)").response
             }
-            return methods(request, allowed: ["GET", "HEAD"]) { predictPrice(code, request) }
+            return methods(request, allowed: ["GET", "HEAD"]) { withEngine { predictPrice(code, request, $0) } }
         }
         switch path {
-        case "/v1/products": return methods(request, allowed: ["GET", "HEAD"]) { products(request) }
+        case "/v1/products": return methods(request, allowed: ["GET", "HEAD"]) { withEngine { products(request, $0) } }
         case "/healthz": return methods(request, allowed: ["GET", "HEAD"]) { json(#"{"status":"ok"}"#) }
-        case "/readyz": return methods(request, allowed: ["GET", "HEAD"]) { readiness() }
+        case "/readyz": return methods(request, allowed: ["GET", "HEAD"]) { withEngine { readiness($0) } }
         case "/metrics":
             return methods(request, allowed: ["GET", "HEAD"]) {
                 HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain; version=0.0.4; charset=utf-8")]),
@@ -91,7 +97,16 @@ public struct PricingRouter: HTTPHandler {
         return body()
     }
 
-    func predictPrice(_ stockcode: String, _ request: HTTPRequest) -> HTTPResponse {
+    /// Runs `body` with the engine in use, or answers 503 while the models are still loading.
+    func withEngine(_ body: (PricingEngine) -> HTTPResponse) -> HTTPResponse {
+        guard let engine = slot.engine else {
+            return APIError(status: 503, code: "not_ready", message: "the models are still loading; retry shortly")
+                .response(extraHeaders: [("Retry-After", "1")])
+        }
+        return body(engine)
+    }
+
+    func predictPrice(_ stockcode: String, _ request: HTTPRequest, _ engine: PricingEngine) -> HTTPResponse {
         let start = DispatchTime.now().uptimeNanoseconds
         let sweepRequest: SweepRequest
         do {
@@ -123,7 +138,7 @@ public struct PricingRouter: HTTPHandler {
         return HTTPResponse(status: .ok, headers: HTTPHeaders(headers), body: CurveJSON.array(curve))
     }
 
-    func products(_ request: HTTPRequest) -> HTTPResponse {
+    func products(_ request: HTTPRequest, _ engine: PricingEngine) -> HTTPResponse {
         var limit = 50, offset = 0
         var search: String?
         for item in request.queryItems {
@@ -167,7 +182,7 @@ public struct PricingRouter: HTTPHandler {
         return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: w.bytes)
     }
 
-    func readiness() -> HTTPResponse {
+    func readiness(_ engine: PricingEngine) -> HTTPResponse {
         let entries = engine.chain.entries
         let active = engine.chain.models.first?.name ?? ""
         let degraded = entries.first?.name != active

@@ -48,12 +48,6 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "pricing-server")
-        let engine: PricingEngine
-        do {
-            engine = try PricingEngine(path: settings.models)
-        } catch {
-            throw CommandFailure("cannot load models from \(settings.models): \(error.description)")
-        }
         if settings.redisURL != nil {
             logger.warning("REDIS_URL is set but the Redis cache is not built yet; using no cache")
         }
@@ -64,17 +58,28 @@ struct Serve: AsyncParsableCommand {
         serverConfiguration.maxBodyBytes = settings.maxBodyBytes
         serverConfiguration.headerTimeout = .milliseconds(Int(settings.headerTimeoutSeconds * 1000))
         serverConfiguration.idleTimeout = .milliseconds(Int(settings.idleTimeoutSeconds * 1000))
-        let router = PricingRouter(engine: engine, cors: CORSPolicy(allowedOrigins: settings.corsAllowedOrigins))
+        // Listen first, answering 503 not_ready until the models are loaded and verified.
+        let slot = EngineSlot()
+        let router = PricingRouter(slot: slot, cors: CORSPolicy(allowedOrigins: settings.corsAllowedOrigins))
         let server = HTTPServer(configuration: serverConfiguration, handler: router, logger: logger)
+        server.installSignalHandlers(gracePeriod: .milliseconds(Int(settings.shutdownGraceSeconds * 1000)))
         let bound: Int
         do {
             bound = try server.start()
         } catch {
             throw CommandFailure("cannot listen on \(settings.host):\(settings.port): \(error)")
         }
-        logger.info("listening", metadata: ["host": "\(settings.host)", "port": "\(bound)", "model_version": "\(engine.version)",
-                                             "active_model": "\(engine.chain.models.first?.name ?? "none")"])
-        server.installSignalHandlers(gracePeriod: .milliseconds(Int(settings.shutdownGraceSeconds * 1000)))
+        logger.info("listening", metadata: ["host": "\(settings.host)", "port": "\(bound)", "models": "\(settings.models)"])
+        do {
+            let engine = try PricingEngine(path: settings.models)
+            slot.install(engine)
+            logger.info("ready", metadata: ["model_version": "\(engine.version)",
+                                           "active_model": "\(engine.chain.models.first?.name ?? "none")"])
+        } catch {
+            logger.critical("cannot load models", metadata: ["models": "\(settings.models)", "error": "\(error.description)"])
+            await server.shutdown(gracePeriod: .seconds(1))
+            throw CommandFailure("cannot load models from \(settings.models): \(error.description)")
+        }
         await server.waitUntilShutdown()
         logger.info("stopped")
     }

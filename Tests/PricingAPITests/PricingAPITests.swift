@@ -169,3 +169,23 @@ final class PricingAPITests: XCTestCase {
         XCTAssertNil(health.headers["content-encoding"])  // too small to be worth it
     }
 }
+
+/// Before the models are loaded the service answers, but says it is not ready.
+final class NotReadyTests: XCTestCase {
+    func testModelRoutesAnswer503UntilTheEngineIsInstalled() async throws {
+        let slot = EngineSlot()
+        let router = PricingRouter(slot: slot, cors: CORSPolicy(allowedOrigins: []))
+        for path in ["/v1/predict-price/85123A", "/v1/products", "/readyz"] {
+            let response = await router.handle(HTTPRequest(method: "GET", path: path, headers: ["Host": "x"]))
+            XCTAssertEqual(response.status.code, 503, path)
+            XCTAssertEqual(response.headers["retry-after"], "1")
+            guard case .bytes(let body) = response.body else { return XCTFail(path) }
+            XCTAssertTrue(String(decoding: body, as: UTF8.self).contains("\"not_ready\""), path)
+        }
+        let health = await router.handle(HTTPRequest(method: "GET", path: "/healthz", headers: ["Host": "x"]))
+        XCTAssertEqual(health.status.code, 200)
+        slot.install(try PricingEngine(path: CommittedModels.root))
+        let ready = await router.handle(HTTPRequest(method: "GET", path: "/readyz", headers: ["Host": "x"]))
+        XCTAssertEqual(ready.status.code, 200)
+    }
+}

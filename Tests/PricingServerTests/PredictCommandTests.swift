@@ -12,10 +12,8 @@ final class PredictCommandTests: XCTestCase {
     }
 
     func run(_ arguments: [String]) throws -> Result {
-        let binary = URL(fileURLWithPath: CommittedModels.repositoryRoot + "/.build/debug/pricing-server")
-        let fallback = Bundle(for: Self.self).bundleURL.deletingLastPathComponent().appendingPathComponent("pricing-server")
         let process = Process()
-        process.executableURL = FileManager.default.fileExists(atPath: fallback.path) ? fallback : binary
+        process.executableURL = try ServerBinary.url(testBundle: Bundle(for: Self.self))
         process.arguments = arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

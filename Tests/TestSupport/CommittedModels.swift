@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import Storage
 
 /// Paths of the repository's committed artifact set, which the tests run against.
@@ -55,5 +55,21 @@ public struct ScratchVersion {
         var object = try JSONSerialization.jsonObject(with: Data(read("manifest.json"))) as! [String: Any]
         edit(&object)
         try write("manifest.json", [UInt8](try JSONSerialization.data(withJSONObject: object)))
+    }
+}
+
+/// The `pricing-server` executable built with the tests.
+public enum ServerBinary {
+    public static func url(testBundle: Bundle) throws -> URL {
+        let bundle = testBundle.bundleURL
+        let candidates = [
+            bundle.deletingLastPathComponent().appendingPathComponent("pricing-server"),
+            bundle.appendingPathComponent("pricing-server"),
+            URL(fileURLWithPath: CommittedModels.repositoryRoot + "/.build/debug/pricing-server"),
+        ]
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: candidates.map(\.path).joined(separator: ", ")])
+        }
+        return found
     }
 }

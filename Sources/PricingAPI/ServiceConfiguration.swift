@@ -2,21 +2,23 @@ import Foundation
 
 /// The service's settings: defaults, then config/server.json (or --config), then environment
 /// variables, then command-line flags, each overriding the one before.
-struct ServiceConfiguration: Equatable {
-    var host = "0.0.0.0"
-    var port = 8080
-    var models = "models"
-    var redisURL: String?
-    var corsAllowedOrigins = ["http://localhost:3000", "http://localhost:5173"]
-    var maxConnections = 1024
-    var headerTimeoutSeconds = 10.0
-    var idleTimeoutSeconds = 60.0
-    var maxBodyBytes = 1_048_576
-    var shutdownGraceSeconds = 10.0
-    var logLevel = "info"
+public struct ServiceConfiguration: Equatable, Sendable {
+    public var host = "0.0.0.0"
+    public var port = 8080
+    public var models = "models"
+    public var redisURL: String?
+    public var corsAllowedOrigins = ["http://localhost:3000", "http://localhost:5173"]
+    public var maxConnections = 1024
+    public var headerTimeoutSeconds = 10.0
+    public var idleTimeoutSeconds = 60.0
+    public var maxBodyBytes = 1_048_576
+    public var shutdownGraceSeconds = 10.0
+    public var logLevel = "info"
+
+    public init() {}
 
     /// Environment variables and the setting each overrides (documented in `serve --help`).
-    static let environment: [(name: String, help: String)] = [
+    public static let environment: [(name: String, help: String)] = [
         ("HOST", "address to listen on"), ("PORT", "TCP port"), ("MODELS", "artifact version folder or models root"),
         ("REDIS_URL", "redis://host:port of the shared cache (default: in-process cache)"),
         ("CORS_ALLOWED_ORIGINS", "comma-separated exact origins, or *"), ("MAX_CONNECTIONS", "open connections before 503"),
@@ -25,12 +27,12 @@ struct ServiceConfiguration: Equatable {
         ("LOG_LEVEL", "trace, debug, info, notice, warning, error or critical"),
     ]
 
-    struct Invalid: Error, CustomStringConvertible {
-        let description: String
+    public struct Invalid: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// Reads `file` (JSON; missing keys keep their defaults) and applies `environment`.
-    static func load(file: String?, environment env: [String: String]) throws -> ServiceConfiguration {
+    public static func load(file: String?, environment env: [String: String]) throws -> ServiceConfiguration {
         var c = ServiceConfiguration()
         if let file {
             guard let data = FileManager.default.contents(atPath: file) else { throw Invalid(description: "\(file): cannot be read") }
@@ -80,7 +82,7 @@ struct ServiceConfiguration: Equatable {
         }
     }
 
-    func validate() throws {
+    public func validate() throws {
         guard (0...65535).contains(port) else { throw Invalid(description: "port must be between 0 and 65535, got \(port)") }
         guard maxConnections >= 1 else { throw Invalid(description: "max_connections must be at least 1") }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {

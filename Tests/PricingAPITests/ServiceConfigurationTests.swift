@@ -1,0 +1,52 @@
+import Foundation
+import PricingAPI
+import TestSupport
+import XCTest
+
+final class ServiceConfigurationTests: XCTestCase {
+    func file(_ json: String) throws -> String {
+        let path = NSTemporaryDirectory() + "server-" + UUID().uuidString + ".json"
+        try Data(json.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func testTheCommittedFileLoadsAndMatchesTheDefaults() throws {
+        let committed = try ServiceConfiguration.load(file: CommittedModels.repositoryRoot + "/config/server.json", environment: [:])
+        XCTAssertEqual(committed, ServiceConfiguration())
+    }
+
+    func testEnvironmentOverridesTheFile() throws {
+        let path = try file(#"{"port": 9000, "models": "elsewhere", "cors_allowed_origins": ["https://a.example"], "idle_timeout_seconds": 5}"#)
+        let c = try ServiceConfiguration.load(file: path, environment: [
+            "PORT": "9100", "CORS_ALLOWED_ORIGINS": "https://b.example, https://c.example", "REDIS_URL": "redis://127.0.0.1:6379",
+            "MAX_BODY_BYTES": "2048", "LOG_LEVEL": "debug", "UNRELATED": "x"])
+        XCTAssertEqual(c.port, 9100)
+        XCTAssertEqual(c.models, "elsewhere")
+        XCTAssertEqual(c.corsAllowedOrigins, ["https://b.example", "https://c.example"])
+        XCTAssertEqual(c.redisURL, "redis://127.0.0.1:6379")
+        XCTAssertEqual(c.idleTimeoutSeconds, 5)
+        XCTAssertEqual(c.maxBodyBytes, 2048)
+        XCTAssertEqual(c.logLevel, "debug")
+    }
+
+    func testBadSettingsNameTheSettingAndTheSource() throws {
+        let cases: [(String, [String: String], String)] = [
+            (#"{"port": "eighty"}"#, [:], "port must be a whole number"),
+            (#"{"colour": "red"}"#, [:], "unknown setting colour"),
+            (#"{"idle_timeout_seconds": 0}"#, [:], "idle_timeout_seconds must be a number of seconds > 0"),
+            ("{}", ["PORT": "http"], "environment variable PORT: \"http\" is not a number"),
+            ("{}", ["PORT": "70000"], "port must be between 0 and 65535"),
+            ("{}", ["LOG_LEVEL": "loud"], "log_level loud is not one of"),
+            ("[1, 2]", [:], "not a JSON object"),
+        ]
+        for (json, env, message) in cases {
+            let path = try file(json)
+            XCTAssertThrowsError(try ServiceConfiguration.load(file: path, environment: env)) { error in
+                XCTAssertTrue("\(error)".contains(message), "\(json) \(env): \(error)")
+            }
+        }
+        XCTAssertThrowsError(try ServiceConfiguration.load(file: "/nonexistent/server.json", environment: [:])) { error in
+            XCTAssertTrue("\(error)".contains("/nonexistent/server.json: cannot be read"))
+        }
+    }
+}
