@@ -3,7 +3,7 @@ public import Prometheus
 
 /// The service's metrics, recorded through swift-metrics and exported by swift-prometheus.
 ///
-/// - `http_requests_total{route,method,status}` and `http_request_duration_seconds{route}` (histogram)
+/// - `http_requests_total{route,method,status}` and `http_request_duration_seconds{route,status}` (histogram)
 /// - `pricing_model_answers_total{model}`: which model answered each price request
 /// - `pricing_cache_requests_total{result}`: cache hits and misses of price requests
 public enum ServiceMetrics {
@@ -24,7 +24,8 @@ public enum ServiceMetrics {
 
     static func request(route: String, method: String, status: Int, nanoseconds: UInt64) {
         Counter(label: "http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))]).increment()
-        Timer(label: "http_request_duration_seconds", dimensions: [("route", route)]).recordNanoseconds(Int64(clamping: nanoseconds))
+        Timer(label: "http_request_duration_seconds", dimensions: [("route", route), ("status", String(status))])
+            .recordNanoseconds(Int64(clamping: nanoseconds))
     }
 
     static func modelAnswered(_ model: String) {

@@ -1,4 +1,5 @@
 @testable import HTTPServer
+import TestSupport
 import XCTest
 
 /// Unit tests of the value types and the byte-level parsers.

@@ -1,4 +1,5 @@
 import HTTPServer
+import TestSupport
 import XCTest
 
 /// Deterministic pseudo-random numbers (SplitMix64) so a failing input can be reproduced.

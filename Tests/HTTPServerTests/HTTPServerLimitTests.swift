@@ -1,4 +1,5 @@
 import HTTPServer
+import TestSupport
 import XCTest
 
 /// Limits and malformed input: every case must get a JSON error and a closed connection.

@@ -1,4 +1,5 @@
 import HTTPServer
+import TestSupport
 import XCTest
 
 func get(_ target: String, _ extraHeaders: String = "") -> String {

@@ -1,6 +1,7 @@
 import HTTPServer
 import Logging
 import Synchronization
+import TestSupport
 import XCTest
 
 /// Collects log lines so tests can check the access log.

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import Storage
 import Pricing
 import PricingAPI
 import TestSupport
@@ -12,6 +13,41 @@ final class OpenAPIConformanceTests: XCTestCase {
         try XCTUnwrap(JSONSerialization.jsonObject(with: Data(OpenAPIDocument.bytes)) as? [String: Any])
     }
 
+    func testRealResponsesMatchTheDocument() async throws {
+        let doc = try document()
+        XCTAssertEqual(doc["openapi"] as? String, "3.1.0")
+        let router = PricingRouter(engine: try PricingEngine(path: CommittedModels.root), cors: CORSPolicy(allowedOrigins: []))
+        let checker = OpenAPIChecker()
+        let cases: [(String, String, String, Int)] = [
+            ("/v1/predict-price/85123A", "num_price_bins=7", "/v1/predict-price/{stockcode}", 200),
+            ("/v1/predict-price/85123A", "num_price_bins=7&unit_cost=1", "/v1/predict-price/{stockcode}", 200),
+            ("/v1/predict-price/NOPE", "", "/v1/predict-price/{stockcode}", 404),
+            ("/v1/predict-price/85123A", "num_price_bins=0", "/v1/predict-price/{stockcode}", 400),
+            ("/v1/products", "limit=3", "/v1/products", 200),
+            ("/v1/products", "limit=x", "/v1/products", 400),
+            ("/healthz", "", "/healthz", 200),
+            ("/readyz", "", "/readyz", 200),
+        ]
+        for (path, query, template, status) in cases {
+            let response = await router.handle(HTTPRequest(method: "GET", path: path, query: query, headers: ["Host": "x"]))
+            XCTAssertEqual(response.status.code, status, "\(path)?\(query)")
+            guard case .bytes(let body) = response.body else { XCTFail("\(path): expected a complete body"); continue }
+            let value = try JSONSerialization.jsonObject(with: Data(body))
+            let problems = checker.validate(value, try checker.schema(doc, path: template, status: status), doc)
+            XCTAssertEqual(problems, [], "\(path)?\(query)")
+        }
+        let metrics = await router.handle(HTTPRequest(method: "GET", path: "/metrics", headers: ["Host": "x"]))
+        guard case .bytes(let text) = metrics.body else { return XCTFail("metrics") }
+        let exposition = String(decoding: text, as: UTF8.self)
+        XCTAssertTrue(exposition.contains("http_requests_total"), exposition)
+        XCTAssertTrue(exposition.contains("pricing_model_answers_total{model=\"mlp\"}"), exposition)
+        XCTAssertTrue(exposition.contains("http_request_duration_seconds_bucket"), exposition)
+    }
+}
+
+
+/// A small OpenAPI schema checker: type, required, properties, items, enum and local $refs.
+struct OpenAPIChecker {
     func resolve(_ schema: [String: Any], _ doc: [String: Any]) -> [String: Any] {
         guard let ref = schema["$ref"] as? String else { return schema }
         var node: Any = doc
@@ -54,41 +90,60 @@ final class OpenAPIConformanceTests: XCTestCase {
     }
 
     func schema(_ doc: [String: Any], path: String, status: Int, contentType: String = "application/json") throws -> [String: Any] {
-        let paths = try XCTUnwrap(doc["paths"] as? [String: Any])
-        let get = try XCTUnwrap((paths[path] as? [String: Any])?["get"] as? [String: Any], path)
-        let responses = try XCTUnwrap(get["responses"] as? [String: Any])
-        let response = resolve(try XCTUnwrap(responses[String(status)] as? [String: Any], "\(path) \(status) is not documented"), doc)
-        let content = try XCTUnwrap(response["content"] as? [String: Any])
-        return try XCTUnwrap((content[contentType] as? [String: Any])?["schema"] as? [String: Any])
+        let paths = try unwrap(doc["paths"] as? [String: Any])
+        let get = try unwrap((paths[path] as? [String: Any])?["get"] as? [String: Any], path)
+        let responses = try unwrap(get["responses"] as? [String: Any])
+        let response = resolve(try unwrap(responses[String(status)] as? [String: Any], "\(path) \(status) is not documented"), doc)
+        let content = try unwrap(response["content"] as? [String: Any])
+        return try unwrap((content[contentType] as? [String: Any])?["schema"] as? [String: Any])
     }
 
-    func testRealResponsesMatchTheDocument() async throws {
-        let doc = try document()
-        XCTAssertEqual(doc["openapi"] as? String, "3.1.0")
-        let router = PricingRouter(engine: try PricingEngine(path: CommittedModels.root), cors: CORSPolicy(allowedOrigins: []))
-        let cases: [(String, String, String, Int)] = [
-            ("/v1/predict-price/85123A", "num_price_bins=7", "/v1/predict-price/{stockcode}", 200),
-            ("/v1/predict-price/85123A", "num_price_bins=7&unit_cost=1", "/v1/predict-price/{stockcode}", 200),
-            ("/v1/predict-price/NOPE", "", "/v1/predict-price/{stockcode}", 404),
-            ("/v1/predict-price/85123A", "num_price_bins=0", "/v1/predict-price/{stockcode}", 400),
-            ("/v1/products", "limit=3", "/v1/products", 200),
-            ("/v1/products", "limit=x", "/v1/products", 400),
-            ("/healthz", "", "/healthz", 200),
-            ("/readyz", "", "/readyz", 200),
-        ]
-        for (path, query, template, status) in cases {
-            let response = await router.handle(HTTPRequest(method: "GET", path: path, query: query, headers: ["Host": "x"]))
-            XCTAssertEqual(response.status.code, status, "\(path)?\(query)")
-            guard case .bytes(let body) = response.body else { XCTFail("\(path): expected a complete body"); continue }
-            let value = try JSONSerialization.jsonObject(with: Data(body))
-            let problems = validate(value, try schema(doc, path: template, status: status), doc)
-            XCTAssertEqual(problems, [], "\(path)?\(query)")
+
+    struct Missing: Error { let what: String }
+
+    func unwrap<T>(_ value: T?, _ what: String = "value") throws -> T {
+        guard let value else { throw Missing(what: what) }
+        return value
+    }
+}
+
+/// The same checks over a real socket: the document as served, gzip as sent on the wire.
+final class OverTheSocketTests: XCTestCase {
+    func testServedDocumentDescribesServedResponsesAndGzipIsOnTheWire() throws {
+        let engine = try PricingEngine(path: CommittedModels.root)
+        var configuration = HTTPServer.Configuration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        let server = HTTPServer(configuration: configuration, handler: PricingRouter(engine: engine, cors: CORSPolicy(allowedOrigins: [])))
+        let port = try server.start()
+        defer {
+            let done = DispatchSemaphore(value: 0)
+            Task { await server.shutdown(gracePeriod: .seconds(1)); done.signal() }
+            done.wait()
         }
-        let metrics = await router.handle(HTTPRequest(method: "GET", path: "/metrics", headers: ["Host": "x"]))
-        guard case .bytes(let text) = metrics.body else { return XCTFail("metrics") }
-        let exposition = String(decoding: text, as: UTF8.self)
-        XCTAssertTrue(exposition.contains("http_requests_total"), exposition)
-        XCTAssertTrue(exposition.contains("pricing_model_answers_total{model=\"mlp\"}"), exposition)
-        XCTAssertTrue(exposition.contains("http_request_duration_seconds_bucket"), exposition)
+        let client = try TestClient(port: port)
+        try client.send("GET /openapi.json HTTP/1.1\r\nHost: x\r\n\r\n")
+        let document = try client.readResponse()
+        XCTAssertEqual(document.status, 200)
+        let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(document.body)) as? [String: Any])
+        try client.send("GET /v1/predict-price/85123A?num_price_bins=40 HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip, deflate\r\n\r\n")
+        let compressed = try client.readResponse()
+        XCTAssertEqual(compressed.status, 200)
+        XCTAssertEqual(compressed.header("content-encoding"), "gzip")
+        XCTAssertEqual(compressed.header("vary"), "Accept-Encoding")
+        XCTAssertEqual(Array(compressed.body.prefix(2)), [0x1f, 0x8b])
+        let plain = try Gzip.decompress(compressed.body, file: "response")
+        XCTAssertLessThan(compressed.body.count, plain.count / 3)
+        let rows = try JSONSerialization.jsonObject(with: Data(plain))
+        let checker = OpenAPIChecker()
+        let schema = try checker.schema(doc, path: "/v1/predict-price/{stockcode}", status: 200)
+        XCTAssertEqual(checker.validate(rows, schema, doc), [])
+        XCTAssertEqual((rows as? [Any])?.count, 40)
+        try client.send("GET /v1/predict-price/85123A?num_price_bins=4000 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let error = try client.readResponse()
+        XCTAssertEqual(error.status, 400)
+        let errorBody = try JSONSerialization.jsonObject(with: Data(error.body))
+        let errorSchema = try checker.schema(doc, path: "/v1/predict-price/{stockcode}", status: 400)
+        XCTAssertEqual(checker.validate(errorBody, errorSchema, doc), [String]())
     }
 }

@@ -6,25 +6,25 @@ import Darwin
 import XCTest
 
 /// A tiny blocking HTTP/1.1 client over a raw TCP socket, with a receive timeout so no test can hang.
-final class TestClient {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+public final class TestClient {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    struct Response {
-        var status: Int
-        var reason: String
-        var headers: [(String, String)]
-        var body: [UInt8]
+    public struct Response {
+        public var status: Int
+        public var reason: String
+        public var headers: [(String, String)]
+        public var body: [UInt8]
 
-        func header(_ name: String) -> String? {
+        public func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
         }
 
-        var text: String { String(decoding: body, as: UTF8.self) }
+        public var text: String { String(decoding: body, as: UTF8.self) }
 
         /// The `error.code` of a server JSON error body.
-        var errorCode: String? {
+        public var errorCode: String? {
             guard let range = text.range(of: #""code":""#) else { return nil }
             let rest = text[range.upperBound...]
             return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
@@ -34,7 +34,7 @@ final class TestClient {
     let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, timeout: Double = 5) throws {
+    public init(port: Int, timeout: Double = 5) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket failed") }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
@@ -60,11 +60,11 @@ final class TestClient {
         close(fd)
     }
 
-    func send(_ text: String) throws {
+    public func send(_ text: String) throws {
         try send(Array(text.utf8))
     }
 
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
@@ -74,7 +74,7 @@ final class TestClient {
     }
 
     /// Half-closes the connection (the server sees EOF after what was sent).
-    func shutdownWrite() {
+    public func shutdownWrite() {
         shutdown(fd, Int32(SHUT_WR))
     }
 
@@ -91,7 +91,7 @@ final class TestClient {
         throw Failure(description: errno == EAGAIN || errno == EWOULDBLOCK ? "read timed out" : "recv failed: errno \(errno)")
     }
 
-    func readLine() throws -> String {
+    public func readLine() throws -> String {
         while true {
             if let lf = buffer.firstIndex(of: 0x0A) {
                 var line = Array(buffer[..<lf])
@@ -103,7 +103,7 @@ final class TestClient {
         }
     }
 
-    func readExactly(_ count: Int) throws -> [UInt8] {
+    public func readExactly(_ count: Int) throws -> [UInt8] {
         while buffer.count < count {
             guard try fill() else { throw Failure(description: "EOF after \(buffer.count) of \(count) bytes") }
         }
@@ -113,7 +113,7 @@ final class TestClient {
     }
 
     /// Reads a status line and header fields.
-    func readHead() throws -> Response {
+    public func readHead() throws -> Response {
         let statusLine = try readLine()
         let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {
@@ -130,7 +130,7 @@ final class TestClient {
     }
 
     /// Reads one chunk of a chunked body; nil for the last chunk (trailers consumed).
-    func readChunk() throws -> [UInt8]? {
+    public func readChunk() throws -> [UInt8]? {
         let sizeLine = try readLine()
         guard let size = Int(sizeLine.split(separator: ";")[0], radix: 16) else {
             throw Failure(description: "bad chunk size line: \(sizeLine)")
@@ -145,7 +145,7 @@ final class TestClient {
     }
 
     /// Reads a complete response. `head: true` for responses to HEAD requests (no body).
-    func readResponse(head: Bool = false) throws -> Response {
+    public func readResponse(head: Bool = false) throws -> Response {
         var response = try readHead()
         if response.status / 100 == 1 { return response }
         if head || response.status == 204 || response.status == 304 { return response }
@@ -160,21 +160,21 @@ final class TestClient {
     }
 
     /// Reads until the server closes the connection.
-    func readToEnd() throws -> [UInt8] {
+    public func readToEnd() throws -> [UInt8] {
         while try fill() {}
         defer { buffer = [] }
         return buffer
     }
 
     /// Whether data (or EOF) is waiting to be read, without blocking.
-    func isReadable() -> Bool {
+    public func isReadable() -> Bool {
         if !buffer.isEmpty { return true }
         var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         return poll(&entry, 1, 0) > 0
     }
 
     /// True if the server closes the connection (EOF or reset) without sending anything more.
-    func waitForClose() throws -> Bool {
+    public func waitForClose() throws -> Bool {
         guard buffer.isEmpty else { return false }
         var byte: UInt8 = 0
         let n = recv(fd, &byte, 1, 0)
