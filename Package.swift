@@ -35,6 +35,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(name: "Cache", swiftSettings: strict),
         .target(
             name: "HTTPServer",
             dependencies: [.product(name: "Logging", package: "swift-log")],
@@ -53,7 +54,7 @@ let package = Package(
         .target(
             name: "PricingAPI",
             dependencies: [
-                "HTTPServer", "Pricing", "Storage",
+                "HTTPServer", "Pricing", "Storage", "Cache",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -62,19 +63,20 @@ let package = Package(
         .executableTarget(
             name: "pricing-server",
             dependencies: [
-                "Storage", "Inference", "Pricing", "PricingAPI", "HTTPServer",
+                "Storage", "Inference", "Pricing", "PricingAPI", "HTTPServer", "Cache",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         .target(name: "TestSupport", dependencies: ["Storage"], path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "CacheTests", dependencies: ["Cache"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "InferenceTests", dependencies: ["Storage", "Inference", "TestSupport"], exclude: ["Fixtures"],
                     swiftSettings: strict),
         .testTarget(name: "PricingServerTests", dependencies: ["TestSupport"], swiftSettings: strict),
-        .testTarget(name: "PricingAPITests", dependencies: ["PricingAPI", "HTTPServer", "Pricing", "Storage", "TestSupport"],
+        .testTarget(name: "PricingAPITests", dependencies: ["PricingAPI", "HTTPServer", "Pricing", "Storage", "Cache", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "PricingTests", dependencies: ["Storage", "Inference", "Pricing", "TestSupport"], swiftSettings: strict),
     ],

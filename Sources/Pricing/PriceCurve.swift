@@ -11,6 +11,18 @@ public struct PricePoint: Sendable, Equatable {
     public let sales: Double
     /// (unitPrice − unit cost) × quantity, when a unit cost was given.
     public let profit: Double?
+
+    public init(unitPrice: Double, quantity: Double, quantityMin: Double, quantityMax: Double, quantityP10: Double,
+                quantityP90: Double, sales: Double, profit: Double?) {
+        self.unitPrice = unitPrice
+        self.quantity = quantity
+        self.quantityMin = quantityMin
+        self.quantityMax = quantityMax
+        self.quantityP10 = quantityP10
+        self.quantityP90 = quantityP90
+        self.sales = sales
+        self.profit = profit
+    }
 }
 
 /// The recommended price and what is notable about it.
@@ -27,6 +39,14 @@ public struct Recommendation: Sendable, Equatable {
     public let atRangeEdge: Edge?
     /// Set when the price is outside the product's historical prices: the models extrapolate there.
     public let outsideHistoricalPrices: Bool
+
+    public init(point: PricePoint, index: Int, objective: Objective, atRangeEdge: Edge?, outsideHistoricalPrices: Bool) {
+        self.point = point
+        self.index = index
+        self.objective = objective
+        self.atRangeEdge = atRangeEdge
+        self.outsideHistoricalPrices = outsideHistoricalPrices
+    }
 }
 
 /// A whole sweep's answer.
@@ -40,4 +60,16 @@ public struct PriceCurve: Sendable {
     public let skippedModels: [String]
     public let modelVersion: String
     public let contextRows: Int
+
+    public init(stockcode: String, description: String, points: [PricePoint], recommendation: Recommendation, model: String,
+                skippedModels: [String], modelVersion: String, contextRows: Int) {
+        self.stockcode = stockcode
+        self.description = description
+        self.points = points
+        self.recommendation = recommendation
+        self.model = model
+        self.skippedModels = skippedModels
+        self.modelVersion = modelVersion
+        self.contextRows = contextRows
+    }
 }

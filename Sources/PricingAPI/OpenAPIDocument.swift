@@ -110,6 +110,8 @@ public enum OpenAPIDocument {
               "status": {"type": "string", "enum": ["ready", "degraded"]},
               "model_version": {"type": "string"},
               "active_model": {"type": "string"},
+              "cache": {"type": ["object", "null"], "properties": {"kind": {"type": "string"}, "entries": {"type": "integer"},
+                        "bytes": {"type": "integer"}, "healthy": {"type": "boolean"}}},
               "models": {"type": "array", "items": {"type": "object", "required": ["name", "loaded"],
                          "properties": {"name": {"type": "string"}, "loaded": {"type": "boolean"}, "reason": {"type": "string"}}}}
             }

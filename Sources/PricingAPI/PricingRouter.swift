@@ -1,6 +1,7 @@
 // PricingAPI: the HTTP API of the service (routes, JSON, errors, CORS) on the HTTPServer module.
 public import HTTPServer
 public import Pricing
+public import Cache
 import Dispatch
 import Storage
 
@@ -16,34 +17,32 @@ import Storage
 public struct PricingRouter: HTTPHandler {
     public let slot: EngineSlot
     public let cors: CORSPolicy
+    /// Computed curves by (model version, stockcode, normalized query); nil disables caching.
+    public let cache: (any PriceCache)?
+    public let cacheTTL: Duration
+    private let flight = SingleFlight<Result<PriceCurve, SweepError>>()
     /// Bodies at least this large are gzip-compressed for clients that accept it.
     public let gzipMinimumBytes: Int
 
-    public init(engine: PricingEngine, cors: CORSPolicy, gzipMinimumBytes: Int = 1024) {
-        self.init(slot: EngineSlot(engine), cors: cors, gzipMinimumBytes: gzipMinimumBytes)
+    public init(engine: PricingEngine, cors: CORSPolicy, cache: (any PriceCache)? = nil, gzipMinimumBytes: Int = 1024) {
+        self.init(slot: EngineSlot(engine), cors: cors, cache: cache, gzipMinimumBytes: gzipMinimumBytes)
     }
 
     /// A router whose models arrive later (or are swapped): until `slot` holds an engine, the model
     /// routes and /readyz answer 503 `not_ready`.
-    public init(slot: EngineSlot, cors: CORSPolicy, gzipMinimumBytes: Int = 1024) {
+    public init(slot: EngineSlot, cors: CORSPolicy, cache: (any PriceCache)? = nil, cacheTTL: Duration = .seconds(3600),
+                gzipMinimumBytes: Int = 1024) {
         ServiceMetrics.bootstrap()
         self.slot = slot
+        self.cache = cache
+        self.cacheTTL = cacheTTL
         self.cors = cors
         self.gzipMinimumBytes = gzipMinimumBytes
     }
 
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
         let start = DispatchTime.now().uptimeNanoseconds
-        var response: HTTPResponse
-        if request.path.hasPrefix("/v1/predict-price/") && request.method != "OPTIONS" {
-            // A sweep is CPU work: run it on the global pool, not on the thread serving this
-            // connection's core, so cheap requests on other connections are not held behind it.
-            response = await withCheckedContinuation { continuation in
-                DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: self.route(request)) }
-            }
-        } else {
-            response = route(request)
-        }
+        var response = await route(request)
         ServiceMetrics.request(route: Self.routeLabel(request.path), method: request.method, status: response.status.code,
                                nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
         if let origin = request.headers["origin"], request.method != "OPTIONS", let headers = cors.headers(origin: origin) {
@@ -52,19 +51,26 @@ public struct PricingRouter: HTTPHandler {
         return compressIfWorthIt(response, request: request)
     }
 
-    func route(_ request: HTTPRequest) -> HTTPResponse {
+    func route(_ request: HTTPRequest) async -> HTTPResponse {
         let path = request.path
         if path.hasPrefix("/v1/predict-price/") {
             let raw = path.dropFirst("/v1/predict-price/".count)
             guard let code = HTTPRequest.percentDecode(raw), !code.isEmpty, code.count <= 64, !code.contains("/") else {
                 return APIError(status: 404, code: "not_found", message: "no route for \(path)").response
             }
-            return methods(request, allowed: ["GET", "HEAD"]) { withEngine { predictPrice(code, request, $0) } }
+            if request.method == "GET" || request.method == "HEAD" {
+                guard let engine = slot.engine else { return notReady() }
+                return await predictPrice(code, request, engine)
+            }
+            return methods(request, allowed: ["GET", "HEAD"]) { notReady() }
         }
         switch path {
         case "/v1/products": return methods(request, allowed: ["GET", "HEAD"]) { withEngine { products(request, $0) } }
         case "/healthz": return methods(request, allowed: ["GET", "HEAD"]) { json(#"{"status":"ok"}"#) }
-        case "/readyz": return methods(request, allowed: ["GET", "HEAD"]) { withEngine { readiness($0) } }
+        case "/readyz":
+            guard request.method == "GET" || request.method == "HEAD" else { return methods(request, allowed: ["GET", "HEAD"]) { notReady() } }
+            guard let engine = slot.engine else { return notReady() }
+            return readiness(engine, cache: await cache?.status)
         case "/metrics":
             return methods(request, allowed: ["GET", "HEAD"]) {
                 HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain; version=0.0.4; charset=utf-8")]),
@@ -99,14 +105,23 @@ public struct PricingRouter: HTTPHandler {
 
     /// Runs `body` with the engine in use, or answers 503 while the models are still loading.
     func withEngine(_ body: (PricingEngine) -> HTTPResponse) -> HTTPResponse {
-        guard let engine = slot.engine else {
-            return APIError(status: 503, code: "not_ready", message: "the models are still loading; retry shortly")
-                .response(extraHeaders: [("Retry-After", "1")])
-        }
+        guard let engine = slot.engine else { return notReady() }
         return body(engine)
     }
 
-    func predictPrice(_ stockcode: String, _ request: HTTPRequest, _ engine: PricingEngine) -> HTTPResponse {
+    func notReady() -> HTTPResponse {
+        APIError(status: 503, code: "not_ready", message: "the models are still loading; retry shortly")
+            .response(extraHeaders: [("Retry-After", "1")])
+    }
+
+    /// The cache key of a validated request: version, product and the normalized query, so that
+    /// `unitprice_min=1.50` and `unitprice_min=1.5` share an entry and a new version never sees an old one.
+    public static func cacheKey(_ request: SweepRequest, version: String) -> String {
+        func text(_ v: Double?) -> String { v.map { String($0) } ?? "-" }
+        return "pv1|\(version)|\(request.stockcode)|\(text(request.minPrice))|\(text(request.maxPrice))|\(request.bins)|\(text(request.unitCost))"
+    }
+
+    func predictPrice(_ stockcode: String, _ request: HTTPRequest, _ engine: PricingEngine) async -> HTTPResponse {
         let start = DispatchTime.now().uptimeNanoseconds
         let sweepRequest: SweepRequest
         do {
@@ -114,17 +129,42 @@ public struct PricingRouter: HTTPHandler {
         } catch {
             return error.response
         }
-        let curve: PriceCurve
-        do {
-            curve = try engine.sweep(sweepRequest)
-        } catch {
-            return APIError(sweep: error).response
+        let key = Self.cacheKey(sweepRequest, version: engine.version)
+        if let cache, let bytes = await cache.get(key), let curve = CurveCodec.decode(bytes),
+           curve.modelVersion == engine.version, curve.stockcode == sweepRequest.stockcode, curve.points.count == sweepRequest.bins {
+            ServiceMetrics.cache(hit: true)
+            return render(curve, request, cacheStatus: "HIT", start: start)
         }
+        // Identical requests arriving together compute once; the sweep runs on the global pool, not on
+        // the thread serving this connection's core, so cheap requests elsewhere are not held behind it.
+        let (result, computed) = await flight.run(key) {
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global(qos: .userInitiated).async {
+                    do throws(SweepError) {
+                        continuation.resume(returning: .success(try engine.sweep(sweepRequest)))
+                    } catch {
+                        continuation.resume(returning: .failure(error))
+                    }
+                }
+            }
+        }
+        switch result {
+        case .failure(let error):
+            return APIError(sweep: error).response
+        case .success(let curve):
+            if cache != nil { ServiceMetrics.cache(hit: false) }
+            if computed {
+                ServiceMetrics.modelAnswered(curve.model)
+                if let cache { await cache.set(key, CurveCodec.encode(curve), ttl: cacheTTL) }
+            }
+            return render(curve, request, cacheStatus: "MISS", start: start)
+        }
+    }
+
+    func render(_ curve: PriceCurve, _ request: HTTPRequest, cacheStatus: String, start: UInt64) -> HTTPResponse {
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-        ServiceMetrics.modelAnswered(curve.model)
-        ServiceMetrics.cache(hit: false)
         var headers: [(String, String)] = [
-            ("X-Model", curve.model), ("X-Model-Version", curve.modelVersion), ("X-Cache", "MISS"),
+            ("X-Model", curve.model), ("X-Model-Version", curve.modelVersion), ("X-Cache", cacheStatus),
             ("X-Compute-Time-Ms", String((elapsed * 1000).rounded() / 1000)), ("Cache-Control", "no-store"),
         ]
         if !curve.skippedModels.isEmpty { headers.append(("X-Fallback-Reasons", curve.skippedModels.joined(separator: "; "))) }
@@ -182,7 +222,7 @@ public struct PricingRouter: HTTPHandler {
         return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: w.bytes)
     }
 
-    func readiness(_ engine: PricingEngine) -> HTTPResponse {
+    func readiness(_ engine: PricingEngine, cache: CacheStatus?) -> HTTPResponse {
         let entries = engine.chain.entries
         let active = engine.chain.models.first?.name ?? ""
         let degraded = entries.first?.name != active
@@ -200,7 +240,15 @@ public struct PricingRouter: HTTPHandler {
             }
             w.raw("}")
         }
-        w.raw("]}")
+        w.raw("],")
+        w.key("cache")
+        if let cache {
+            w.raw("{"); w.key("kind"); w.string(cache.kind); w.raw(","); w.key("entries"); w.number(cache.entries); w.raw(",")
+            w.key("bytes"); w.number(cache.bytes); w.raw(","); w.key("healthy"); w.bool(cache.healthy); w.raw("}")
+        } else {
+            w.raw("null")
+        }
+        w.raw("}")
         return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: w.bytes)
     }
 

@@ -14,6 +14,8 @@ public struct ServiceConfiguration: Equatable, Sendable {
     public var maxBodyBytes = 1_048_576
     public var shutdownGraceSeconds = 10.0
     public var logLevel = "info"
+    public var cacheMaxBytes = 64 << 20
+    public var cacheTTLSeconds = 3600.0
 
     public init() {}
 
@@ -25,6 +27,8 @@ public struct ServiceConfiguration: Equatable, Sendable {
         ("HEADER_TIMEOUT_SECONDS", "time to receive a request's head"), ("IDLE_TIMEOUT_SECONDS", "keep-alive idle time"),
         ("MAX_BODY_BYTES", "largest request body"), ("SHUTDOWN_GRACE_SECONDS", "time in-flight requests get on SIGTERM"),
         ("LOG_LEVEL", "trace, debug, info, notice, warning, error or critical"),
+        ("CACHE_MAX_BYTES", "bound of the in-process cache (keys + values), 0 disables it"),
+        ("CACHE_TTL_SECONDS", "how long a computed curve is reused"),
     ]
 
     public struct Invalid: Error, CustomStringConvertible {
@@ -70,12 +74,22 @@ public struct ServiceConfiguration: Equatable, Sendable {
             case "cors_allowed_origins":
                 guard let v = value as? [String] else { throw bad(key, "a list of strings") }
                 corsAllowedOrigins = v
-            case "port", "max_connections", "max_body_bytes":
+            case "port", "max_connections", "max_body_bytes", "cache_max_bytes":
                 guard let n = (value as? NSNumber)?.doubleValue, n == n.rounded(), n >= 0, n <= 1e12 else { throw bad(key, "a whole number") }
-                if key == "port" { port = Int(n) } else if key == "max_connections" { maxConnections = Int(n) } else { maxBodyBytes = Int(n) }
-            case "header_timeout_seconds", "idle_timeout_seconds", "shutdown_grace_seconds":
+                switch key {
+                case "port": port = Int(n)
+                case "max_connections": maxConnections = Int(n)
+                case "max_body_bytes": maxBodyBytes = Int(n)
+                default: cacheMaxBytes = Int(n)
+                }
+            case "header_timeout_seconds", "idle_timeout_seconds", "shutdown_grace_seconds", "cache_ttl_seconds":
                 guard let n = (value as? NSNumber)?.doubleValue, n.isFinite, n > 0 else { throw bad(key, "a number of seconds > 0") }
-                if key == "header_timeout_seconds" { headerTimeoutSeconds = n } else if key == "idle_timeout_seconds" { idleTimeoutSeconds = n } else { shutdownGraceSeconds = n }
+                switch key {
+                case "header_timeout_seconds": headerTimeoutSeconds = n
+                case "idle_timeout_seconds": idleTimeoutSeconds = n
+                case "shutdown_grace_seconds": shutdownGraceSeconds = n
+                default: cacheTTLSeconds = n
+                }
             default:
                 throw Invalid(description: "\(source): unknown setting \(key)")
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cache
 import Foundation
 import HTTPServer
 import Logging
@@ -49,8 +50,9 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "pricing-server")
         if settings.redisURL != nil {
-            logger.warning("REDIS_URL is set but the Redis cache is not built yet; using no cache")
+            logger.warning("REDIS_URL is set but the Redis client is not built yet; using the in-process cache")
         }
+        let cache: InProcessCache? = settings.cacheMaxBytes > 0 ? InProcessCache(capacityBytes: settings.cacheMaxBytes) : nil
         var serverConfiguration = HTTPServer.Configuration()
         serverConfiguration.host = settings.host
         serverConfiguration.port = settings.port
@@ -60,7 +62,8 @@ struct Serve: AsyncParsableCommand {
         serverConfiguration.idleTimeout = .milliseconds(Int(settings.idleTimeoutSeconds * 1000))
         // Listen first, answering 503 not_ready until the models are loaded and verified.
         let slot = EngineSlot()
-        let router = PricingRouter(slot: slot, cors: CORSPolicy(allowedOrigins: settings.corsAllowedOrigins))
+        let router = PricingRouter(slot: slot, cors: CORSPolicy(allowedOrigins: settings.corsAllowedOrigins), cache: cache,
+                                   cacheTTL: .milliseconds(Int(settings.cacheTTLSeconds * 1000)))
         let server = HTTPServer(configuration: serverConfiguration, handler: router, logger: logger)
         server.installSignalHandlers(gracePeriod: .milliseconds(Int(settings.shutdownGraceSeconds * 1000)))
         let bound: Int

@@ -1,0 +1,95 @@
+import Cache
+import HTTPServer
+import Pricing
+import PricingAPI
+import Synchronization
+import TestSupport
+import XCTest
+
+/// The predict-price cache: hits, normalized keys, version isolation, damaged values, single flight.
+final class PredictPriceCacheTests: XCTestCase {
+    /// An in-process cache that counts stores and can be pre-filled.
+    final class CountingCache: PriceCache {
+        let inner = InProcessCache(capacityBytes: 1 << 20)
+        let stores = Mutex(0)
+        func get(_ key: String) async -> [UInt8]? { await inner.get(key) }
+        func set(_ key: String, _ value: [UInt8], ttl: Duration) async {
+            stores.withLock { $0 += 1 }
+            await inner.set(key, value, ttl: ttl)
+        }
+        var status: CacheStatus { get async { await inner.status } }
+    }
+
+    func get(_ router: PricingRouter, _ query: String) async -> HTTPResponse {
+        await router.handle(HTTPRequest(method: "GET", path: "/v1/predict-price/85123A", query: query, headers: ["Host": "x"]))
+    }
+
+    func body(_ response: HTTPResponse) -> [UInt8] {
+        if case .bytes(let b) = response.body { return b }
+        return []
+    }
+
+    func testSecondRequestIsAHitWithTheSameBody() async throws {
+        let cache = CountingCache()
+        let router = PricingRouter(engine: try PricingEngine(path: CommittedModels.root), cors: CORSPolicy(allowedOrigins: []), cache: cache)
+        let first = await get(router, "num_price_bins=30&unitprice_min=1.50")
+        XCTAssertEqual(first.headers["x-cache"], "MISS")
+        let second = await get(router, "unitprice_min=1.5&num_price_bins=30")  // same request, other spelling
+        XCTAssertEqual(second.headers["x-cache"], "HIT")
+        XCTAssertEqual(body(first), body(second))
+        XCTAssertEqual(second.headers["x-model"], "mlp")
+        let other = await get(router, "num_price_bins=31&unitprice_min=1.5")
+        XCTAssertEqual(other.headers["x-cache"], "MISS")
+        XCTAssertEqual(cache.stores.withLock { $0 }, 2)
+        let ready = await router.handle(HTTPRequest(method: "GET", path: "/readyz", headers: ["Host": "x"]))
+        XCTAssertTrue(String(decoding: body(ready), as: UTF8.self).contains(#""cache":{"kind":"in-process","entries":2"#))
+    }
+
+    func testKeysCarryTheModelVersionAndDamagedValuesAreIgnored() async throws {
+        let engine = try PricingEngine(path: CommittedModels.root)
+        let cache = CountingCache()
+        let request = try PredictPriceQuery.request(stockcode: "85123A", query: [("num_price_bins", "10")])
+        let key = PricingRouter.cacheKey(request, version: engine.version)
+        XCTAssertTrue(key.contains(engine.version))
+        XCTAssertNotEqual(key, PricingRouter.cacheKey(request, version: engine.version + "-next"))
+        // A curve stored under this key by another version is not served.
+        let curve = try engine.sweep(request)
+        let foreign = PriceCurve(stockcode: curve.stockcode, description: curve.description, points: curve.points,
+                                 recommendation: curve.recommendation, model: curve.model, skippedModels: [],
+                                 modelVersion: "v0-old", contextRows: curve.contextRows)
+        await cache.inner.set(key, CurveCodec.encode(foreign), ttl: .seconds(60))
+        let router = PricingRouter(engine: engine, cors: CORSPolicy(allowedOrigins: []), cache: cache)
+        let response = await get(router, "num_price_bins=10")
+        XCTAssertEqual(response.headers["x-cache"], "MISS")
+        XCTAssertEqual(response.headers["x-model-version"], engine.version)
+        // Garbage and truncated values are ignored and replaced.
+        for damaged in [[UInt8]("garbage".utf8), Array(CurveCodec.encode(curve).dropLast(5)), []] {
+            await cache.inner.set(key, damaged, ttl: .seconds(60))
+            let r = await get(router, "num_price_bins=10")
+            XCTAssertEqual(r.status.code, 200)
+            XCTAssertEqual(r.headers["x-cache"], "MISS")
+        }
+        let hit = await get(router, "num_price_bins=10")
+        XCTAssertEqual(hit.headers["x-cache"], "HIT")
+        XCTAssertEqual(CurveCodec.decode(CurveCodec.encode(curve))?.points, curve.points)
+    }
+
+    func testConcurrentIdenticalRequestsComputeOnce() async throws {
+        let cache = CountingCache()
+        let router = PricingRouter(engine: try PricingEngine(path: CommittedModels.root), cors: CORSPolicy(allowedOrigins: []), cache: cache)
+        let statuses = await withTaskGroup(of: String.self) { group in
+            for _ in 0..<16 {
+                group.addTask {
+                    let request = HTTPRequest(method: "GET", path: "/v1/predict-price/85123A", query: "num_price_bins=1000&unit_cost=0.5",
+                                              headers: ["Host": "x"])
+                    return await router.handle(request).headers["x-cache"] ?? ""
+                }
+            }
+            var out: [String] = []
+            for await s in group { out.append(s) }
+            return out
+        }
+        XCTAssertEqual(statuses.count, 16)
+        XCTAssertEqual(cache.stores.withLock { $0 }, 1, "one computation stored, \(statuses)")
+    }
+}
