@@ -38,7 +38,7 @@ help:
 setup: python-deps
 
 # Debian packages the build and tests need; installed only when something is missing.
-SYSTEM_PACKAGES := python3 python3-venv python3-pip zlib1g-dev pkg-config
+SYSTEM_PACKAGES := python3 python3-venv python3-pip zlib1g-dev pkg-config libhiredis-dev redis-server
 system-deps:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ] || ! $(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1; then \

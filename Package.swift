@@ -35,7 +35,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "Cache", swiftSettings: strict),
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        .target(name: "Cache", dependencies: ["CHiredis"], swiftSettings: strict),
         .target(
             name: "HTTPServer",
             dependencies: [.product(name: "Logging", package: "swift-log")],
