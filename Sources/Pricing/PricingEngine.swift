@@ -64,7 +64,8 @@ public final class PricingEngine: Sendable {
         do {
             let chain = model.map { name in ModelChain(entries: self.chain.entries.filter { $0.name == name }) } ?? self.chain
             answer = try chain.answer { model in
-                PriceSweep(engine: self, rows: rows, prices: prices).logQuantities(model)
+                // A log-quantity past ~700 overflows expm1: count it as the model failing, like NaN.
+                PriceSweep(engine: self, rows: rows, prices: prices).logQuantities(model).map { $0 < 700 ? $0 : .nan }
             }
         } catch {
             throw .noModelAnswered(error.reasons)

@@ -2,6 +2,9 @@
 public struct SweepRequest: Sendable, Equatable {
     public static let defaultBins = 100
     public static let binRange = 2...1000
+    /// Prices and costs above this are refused: no retail unit price is that high, and the models'
+    /// quantities would overflow there.
+    public static let maximumPrice = 1_000_000.0
 
     public var stockcode: String
     /// Lowest candidate price; default: the product's lowest historical price.
@@ -25,10 +28,10 @@ public struct SweepRequest: Sendable, Equatable {
     public func validate() throws(SweepError) {
         guard Self.binRange.contains(bins) else { throw .invalidBins(bins) }
         for (name, value) in [("min price", minPrice), ("max price", maxPrice)] {
-            if let value, !(value.isFinite && value > 0) { throw .invalidPrice(name: name, value: value) }
+            if let value, !(value.isFinite && value > 0 && value <= Self.maximumPrice) { throw .invalidPrice(name: name, value: value) }
         }
         if let minPrice, let maxPrice, minPrice > maxPrice { throw .emptyRange(min: minPrice, max: maxPrice) }
-        if let unitCost, !(unitCost.isFinite && unitCost >= 0) { throw .invalidUnitCost(unitCost) }
+        if let unitCost, !(unitCost.isFinite && unitCost >= 0 && unitCost <= Self.maximumPrice) { throw .invalidUnitCost(unitCost) }
     }
 }
 
@@ -47,9 +50,9 @@ public enum SweepError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknownProduct(let code): "unknown stockcode \(code)"
         case .invalidBins(let bins):
             "number of price bins must be between \(SweepRequest.binRange.lowerBound) and \(SweepRequest.binRange.upperBound), got \(bins)"
-        case .invalidPrice(let name, let value): "\(name) must be a finite number greater than 0, got \(value)"
+        case .invalidPrice(let name, let value): "\(name) must be a number greater than 0 and at most 1000000, got \(value)"
         case .emptyRange(let min, let max): "min price \(min) is greater than max price \(max)"
-        case .invalidUnitCost(let cost): "unit cost must be a finite number of at least 0, got \(cost)"
+        case .invalidUnitCost(let cost): "unit cost must be a number from 0 to 1000000, got \(cost)"
         case .noModelAnswered(let reasons): "no model could answer: " + reasons.joined(separator: "; ")
         case .artifact(let message): "artifact problem: \(message)"
         }

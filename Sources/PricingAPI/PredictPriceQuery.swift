@@ -19,7 +19,9 @@ public enum PredictPriceQuery {
         }
         func number(_ name: String) throws(APIError) -> Double? {
             guard let text = values[name] else { return nil }
-            guard let v = Double(text.trimmingWhitespace()), v.isFinite else {
+            let trimmed = text.trimmingWhitespace()
+            // Decimal notation only: Swift's Double() would also read hex ("0x10") and "nan".
+            guard trimmed.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }), let v = Double(trimmed), v.isFinite else {
                 throw .badRequest("invalid_\(name)", "\(name) must be a finite number, got \"\(text)\"")
             }
             return v

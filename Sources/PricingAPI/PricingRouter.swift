@@ -43,10 +43,15 @@ public struct PricingRouter: HTTPHandler {
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
         let start = DispatchTime.now().uptimeNanoseconds
         var response = await route(request)
-        ServiceMetrics.request(route: Self.routeLabel(request.path), method: request.method, status: response.status.code,
+        ServiceMetrics.request(route: Self.routeLabel(request.path), method: Self.methodLabel(request.method), status: response.status.code,
                                nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
-        if let origin = request.headers["origin"], request.method != "OPTIONS", let headers = cors.headers(origin: origin) {
-            for (name, value) in headers { response.headers.add(name, value) }
+        if let origin = request.headers["origin"] {
+            // Vary on every response to a cross-origin request, allowed or not, so a shared cache never
+            // hands one origin's answer to another.
+            if !response.headers.values(for: "vary").contains(where: { $0.contains("Origin") }) { response.headers.add("Vary", "Origin") }
+            if request.method != "OPTIONS", let headers = cors.headers(origin: origin) {
+                for (name, value) in headers where name != "Vary" { response.headers.add(name, value) }
+            }
         }
         return compressIfWorthIt(response, request: request)
     }
@@ -82,6 +87,11 @@ public struct PricingRouter: HTTPHandler {
             }
         default: return APIError(status: 404, code: "not_found", message: "no route for \(path)").response
         }
+    }
+
+    /// The method as a metric label: any other token is "other", so clients cannot create series.
+    static func methodLabel(_ method: String) -> String {
+        ["GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE", "PATCH"].contains(method) ? method : "other"
     }
 
     /// The route template of a path, so metric labels stay few.
@@ -256,8 +266,21 @@ public struct PricingRouter: HTTPHandler {
         HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: Array(text.utf8))
     }
 
+    /// Whether the Accept header names `type` with a non-zero quality.
     func accepts(_ request: HTTPRequest, _ type: String) -> Bool {
-        request.headers.values(for: "accept").contains { $0.lowercased().contains(type) }
+        Self.quality(of: type, in: request.headers.values(for: "accept")).map { $0 > 0 } ?? false
+    }
+
+    /// The q-value a header's list gives `token` (1 when unqualified), or nil when it is not listed.
+    static func quality(of token: String, in values: [String]) -> Double? {
+        for value in values {
+            for part in value.split(separator: ",") {
+                let fields = part.split(separator: ";").map { $0.trimmingCharacters().lowercased() }
+                guard fields.first == token else { continue }
+                return fields.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            }
+        }
+        return nil
     }
 
     /// gzip when the client accepts it (q > 0) and the complete body is large enough to be worth it.
@@ -271,16 +294,11 @@ public struct PricingRouter: HTTPHandler {
         return out
     }
 
+    /// An explicit `gzip` entry decides; `*` counts only when gzip is not named (RFC 9110 §12.5.3).
     func acceptsGzip(_ request: HTTPRequest) -> Bool {
-        for value in request.headers.values(for: "accept-encoding") {
-            for part in value.split(separator: ",") {
-                let fields = part.split(separator: ";").map { $0.trimmingCharacters() }
-                guard let coding = fields.first?.lowercased(), coding == "gzip" || coding == "*" else { continue }
-                let q = fields.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
-                return q > 0
-            }
-        }
-        return false
+        let values = request.headers.values(for: "accept-encoding")
+        let q = Self.quality(of: "gzip", in: values) ?? Self.quality(of: "*", in: values) ?? 0
+        return q > 0
     }
 }
 

@@ -22,7 +22,7 @@ public struct ServiceConfiguration: Equatable, Sendable {
     /// Environment variables and the setting each overrides (documented in `serve --help`).
     public static let environment: [(name: String, help: String)] = [
         ("HOST", "address to listen on"), ("PORT", "TCP port"), ("MODELS", "artifact version folder or models root"),
-        ("REDIS_URL", "redis://host:port of the shared cache (default: in-process cache)"),
+        ("REDIS_URL", "redis://host:port of a shared cache (not wired yet: the in-process cache is used)"),
         ("CORS_ALLOWED_ORIGINS", "comma-separated exact origins, or *"), ("MAX_CONNECTIONS", "open connections before 503"),
         ("HEADER_TIMEOUT_SECONDS", "time to receive a request's head"), ("IDLE_TIMEOUT_SECONDS", "keep-alive idle time"),
         ("MAX_BODY_BYTES", "largest request body"), ("SHUTDOWN_GRACE_SECONDS", "time in-flight requests get on SIGTERM"),
@@ -97,6 +97,11 @@ public struct ServiceConfiguration: Equatable, Sendable {
     }
 
     public func validate() throws {
+        for (name, seconds) in [("header_timeout_seconds", headerTimeoutSeconds), ("idle_timeout_seconds", idleTimeoutSeconds),
+                                ("shutdown_grace_seconds", shutdownGraceSeconds), ("cache_ttl_seconds", cacheTTLSeconds)]
+        where !(0.001...86_400 * 30).contains(seconds) {
+            throw Invalid(description: "\(name) must be between 0.001 and 2592000 seconds, got \(seconds)")
+        }
         guard (0...65535).contains(port) else { throw Invalid(description: "port must be between 0 and 65535, got \(port)") }
         guard maxConnections >= 1 else { throw Invalid(description: "max_connections must be at least 1") }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {

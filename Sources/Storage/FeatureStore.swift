@@ -60,7 +60,7 @@ public final class FeatureStore: Sendable {
         } catch {
             throw ArtifactError(file: spec.index, .malformed(String(describing: error)))
         }
-        guard index.columns == spec.columns, index.shards == spec.shards else {
+        guard index.columns == spec.columns, index.shards == spec.shards, spec.shards > 0, spec.shards <= 100_000 else {
             throw ArtifactError(file: spec.index, .malformed("columns or shard count differ from the manifest"))
         }
         var files: [String] = []
@@ -72,7 +72,8 @@ public final class FeatureStore: Sendable {
         }
         var byCode: [String: Int] = [:]
         for (i, p) in index.products.enumerated() {
-            guard p.shard >= 0, p.shard < spec.shards, p.rowOffset >= 0, p.rowCount >= 0 else {
+            guard p.shard >= 0, p.shard < spec.shards, p.rowOffset >= 0, p.rowCount >= 0, p.rowCount <= 1_000_000,
+                  p.rowOffset <= Int(Int32.max) else {
                 throw ArtifactError(file: spec.index, .malformed("product \(p.stockcode) points outside the shards"))
             }
             byCode[p.stockcode] = i
@@ -96,7 +97,7 @@ public final class FeatureStore: Sendable {
         let rows = try shard(product.shard)
         let width = columns.count
         let total = rows.count / width
-        guard product.rowOffset + product.rowCount <= total else {
+        guard product.rowCount <= total, product.rowOffset <= total - product.rowCount else {
             throw ArtifactError(file: shardFiles[product.shard], .malformed(
                 "product \(stockcode) needs rows \(product.rowOffset)..<\(product.rowOffset + product.rowCount), shard has \(total)"))
         }

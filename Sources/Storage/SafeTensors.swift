@@ -82,8 +82,9 @@ public struct SafeTensors: Sendable {
                 let (m, o) = acc.0.multipliedReportingOverflow(by: d)
                 return (m, acc.1 || o)
             }
-            guard !overflow, count * dtype.size == end - begin else {
-                throw bad("tensor \(name): shape \(shape) of \(dtypeName) needs \(count * dtype.size) bytes, offsets give \(end - begin)")
+            let (bytes, bytesOverflow) = count.multipliedReportingOverflow(by: dtype.size)
+            guard !overflow, !bytesOverflow, bytes == end - begin else {
+                throw bad("tensor \(name): shape \(shape) of \(dtypeName) does not match the \(end - begin) bytes its offsets give")
             }
             tensors[name] = Tensor(dtype: dtype, shape: shape, range: begin..<end)
         }

@@ -37,18 +37,21 @@ enum CurveText {
     static func json(_ curve: PriceCurve) -> String {
         let r = curve.recommendation
         let rows = curve.points.map { p in
-            var fields = ["\"stockcode\":\(quote(curve.stockcode))", "\"unit_price\":\(p.unitPrice)", "\"quantity\":\(p.quantity)",
-                          "\"quantity_min\":\(p.quantityMin)", "\"quantity_max\":\(p.quantityMax)",
-                          "\"quantity_p10\":\(p.quantityP10)", "\"quantity_p90\":\(p.quantityP90)", "\"predicted_sales\":\(p.sales)"]
-            if let profit = p.profit { fields.append("\"predicted_profit\":\(profit)") }
+            var fields = ["\"stockcode\":\(quote(curve.stockcode))", "\"unit_price\":\(number(p.unitPrice))", "\"quantity\":\(number(p.quantity))",
+                          "\"quantity_min\":\(number(p.quantityMin))", "\"quantity_max\":\(number(p.quantityMax))",
+                          "\"quantity_p10\":\(number(p.quantityP10))", "\"quantity_p90\":\(number(p.quantityP90))", "\"predicted_sales\":\(number(p.sales))"]
+            if let profit = p.profit { fields.append("\"predicted_profit\":\(number(profit))") }
             return "{" + fields.joined(separator: ",") + "}"
         }
-        let recommendation = "{\"unit_price\":\(r.point.unitPrice),\"objective\":\(quote(r.objective.rawValue)),"
+        let recommendation = "{\"unit_price\":\(number(r.point.unitPrice)),\"objective\":\(quote(r.objective.rawValue)),"
             + "\"at_range_edge\":\(r.atRangeEdge.map { quote($0.rawValue) } ?? "null"),"
             + "\"outside_historical_prices\":\(r.outsideHistoricalPrices)}"
         return "{\"model\":\(quote(curve.model)),\"model_version\":\(quote(curve.modelVersion)),\"recommendation\":\(recommendation),"
             + "\"curve\":[" + rows.joined(separator: ",") + "]}"
     }
+
+    /// A JSON number, or null for a non-finite value (JSON has no NaN or infinity).
+    static func number(_ v: Double) -> String { v.isFinite ? String(v) : "null" }
 
     static func quote(_ s: String) -> String {
         var out = "\""
@@ -64,7 +67,7 @@ enum CurveText {
     }
 
     static func fixed(_ value: Double, _ digits: Int) -> String {
-        guard value.isFinite else { return String(value) }
+        guard value.isFinite, abs(value) < 1e15 else { return String(value) }
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
         let rounded = (abs(value) * scale).rounded()

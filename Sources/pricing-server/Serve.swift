@@ -15,7 +15,7 @@ struct Serve: AsyncParsableCommand {
         these environment variables, then the flags below:
         \(ServiceConfiguration.environment.map { "  \($0.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \($0.help)" }.joined(separator: "\n"))
         Routes: GET /v1/predict-price/{stockcode}?unitprice_min&unitprice_max&num_price_bins&unit_cost, \
-        GET /v1/products?q&limit&offset, GET /healthz, GET /readyz. SIGTERM or SIGINT stops accepting, lets \
+        GET /v1/products?q&limit&offset, GET /healthz, GET /readyz, GET /metrics, GET /openapi.json. SIGTERM or SIGINT stops accepting, lets \
         in-flight requests finish (up to the shutdown grace period) and exits 0.
         """)
 

@@ -42,6 +42,12 @@ final class OpenAPIConformanceTests: XCTestCase {
         XCTAssertTrue(exposition.contains("http_requests_total"), exposition)
         XCTAssertTrue(exposition.contains("pricing_model_answers_total{model=\"mlp\"}"), exposition)
         XCTAssertTrue(exposition.contains("http_request_duration_seconds_bucket"), exposition)
+        // Unknown method tokens share one label, so clients cannot create metric series.
+        _ = await router.handle(HTTPRequest(method: "M0000AAAA", path: "/healthz", headers: ["Host": "x"]))
+        guard case .bytes(let after) = await router.handle(HTTPRequest(method: "GET", path: "/metrics", headers: ["Host": "x"])).body else { return }
+        let text2 = String(decoding: after, as: UTF8.self)
+        XCTAssertFalse(text2.contains("M0000AAAA"))
+        XCTAssertTrue(text2.contains(#"method="other""#))
     }
 }
 

@@ -96,6 +96,9 @@ final class PricingAPITests: XCTestCase {
             ("/v1/predict-price/85123A?unit_cost=inf", 400, "invalid_unit_cost"),
             ("/v1/predict-price/85123A?colour=red", 400, "unknown_parameter"),
             ("/v1/products?limit=0", 400, "invalid_limit"),
+            ("/v1/predict-price/85123A?unitprice_max=1e20", 400, "invalid_unitprice_max"),
+            ("/v1/predict-price/85123A?unit_cost=1e308", 400, "invalid_unit_cost"),
+            ("/v1/predict-price/85123A?unitprice_min=0x10", 400, "invalid_unitprice_min"),
             ("/no/such/route", 404, "not_found"),
         ]
         for (path, status, code) in cases {
@@ -125,6 +128,7 @@ final class PricingAPITests: XCTestCase {
         XCTAssertEqual(allowed.value(forHTTPHeaderField: "Access-Control-Allow-Origin"), "http://dashboard.example")
         let (other, _) = try await get("/healthz", headers: ["Origin": "http://evil.example"])
         XCTAssertNil(other.value(forHTTPHeaderField: "Access-Control-Allow-Origin"))
+        XCTAssertEqual(other.value(forHTTPHeaderField: "Vary"), "Origin")  // shared caches must not reuse it elsewhere
         // A wildcard policy never sends credentials.
         XCTAssertNil(CORSPolicy(allowedOrigins: ["*"]).allowCredentials ? "credentials" : nil)
     }
@@ -167,6 +171,16 @@ final class PricingAPITests: XCTestCase {
         let health = await router.handle(HTTPRequest(method: "GET", path: "/healthz", query: "", version: .http1_1, headers: small,
                                                      body: [], remoteAddress: "test"))
         XCTAssertNil(health.headers["content-encoding"])  // too small to be worth it
+        // An explicit gzip;q=0 wins over "*" (RFC 9110).
+        var refused = HTTPHeaders()
+        refused.add("Host", "x")
+        refused.add("Accept-Encoding", "*, gzip;q=0")
+        let plainResponse = await router.handle(HTTPRequest(method: "GET", path: "/openapi.json", headers: refused))
+        XCTAssertNil(plainResponse.headers["content-encoding"])
+        // NDJSON refused with q=0 gets JSON.
+        let json = await router.handle(HTTPRequest(method: "GET", path: "/v1/predict-price/85123A", query: "num_price_bins=3",
+                                                   headers: ["Host": "x", "Accept": "application/x-ndjson;q=0, application/json"]))
+        XCTAssertEqual(json.headers["content-type"], "application/json")
     }
 }
 

@@ -38,6 +38,8 @@ final class ServiceConfigurationTests: XCTestCase {
             ("{}", ["PORT": "70000"], "port must be between 0 and 65535"),
             ("{}", ["LOG_LEVEL": "loud"], "log_level loud is not one of"),
             ("[1, 2]", [:], "not a JSON object"),
+            ("{}", ["HEADER_TIMEOUT_SECONDS": "1e300"], "header_timeout_seconds must be between 0.001 and 2592000 seconds"),
+            ("{}", ["IDLE_TIMEOUT_SECONDS": "0.00001"], "idle_timeout_seconds must be between"),
         ]
         for (json, env, message) in cases {
             let path = try file(json)

@@ -1,3 +1,4 @@
+import Foundation
 import Storage
 import TestSupport
 import XCTest
@@ -34,6 +35,21 @@ final class FeatureStoreTests: XCTestCase {
         XCTAssertThrowsError(try damaged.contextRows(for: "85123A")) { error in
             XCTAssertEqual((error as? ArtifactError)?.file, shard)
             XCTAssertTrue("\(error)".contains("truncated"), "\(error)")
+        }
+    }
+
+    func testIndexPointingFarOutsideTheShardIsAnErrorNotATrap() throws {
+        let scratch = try ScratchVersion()
+        defer { scratch.remove() }
+        let name = "features/products.json.gz"
+        var index = try JSONSerialization.jsonObject(with: Data(Gzip.decompress(scratch.read(name), file: name))) as! [String: Any]
+        var products = index["products"] as! [[String: Any]]
+        let i = products.firstIndex { $0["stockcode"] as? String == "85123A" }!
+        products[i]["row_offset"] = Int.max
+        index["products"] = products
+        try scratch.replaceSigned(name, Gzip.compress([UInt8](try JSONSerialization.data(withJSONObject: index))))
+        XCTAssertThrowsError(try FeatureStore(folder: ArtifactFolder.load(path: scratch.path))) { error in
+            XCTAssertEqual((error as? ArtifactError)?.file, name)
         }
     }
 

@@ -53,5 +53,7 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertNotNil(problem(file(#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}}"#, dataBytes: 0)))
         XCTAssertNotNil(problem(file(#"{"a":{"dtype":"F32","shape":[2]}}"#, dataBytes: 8)))
         XCTAssertNotNil(problem(file(#"{"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}}"#, dataBytes: 8)))
+        // Shapes whose element count fits but whose byte size overflows (found in review: used to trap).
+        XCTAssertNotNil(problem(file(#"{"a":{"dtype":"F64","shape":[2147483647,2147483647],"data_offsets":[0,8]}}"#, dataBytes: 8)))
     }
 }
