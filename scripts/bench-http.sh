@@ -8,7 +8,10 @@
 #      twice each, alternating, best of each) and the ratio service/nginx (goal >= 50%);
 #   b. 1,000 concurrent keep-alive connections on /healthz (-t2 -c1000 -d5s): requests/s, socket
 #      errors, non-2xx/3xx responses and the service's peak resident memory (goal < 100 MB);
-#   c. p50/p99 latency and requests/s of an uncached default predict-price request (-t2 -c8 -d5s).
+#   c. p50/p99 latency and requests/s of an uncached default predict-price request (-t2 -c8 -d5s);
+#   d. the same request served from the in-process cache at 50 concurrent clients (-t2 -c50 -d5s):
+#      p50/p99 (goal p99 <= 1 ms) and requests/s against /healthz's.
+# Sections a-c run a server with the cache disabled (CACHE_MAX_BYTES=0); d runs a second one with it on.
 # Writes OUT_DIR/http.json and prints a table. Installs wrk and nginx with apt-get if missing
 # (never starts the system nginx service: nginx runs from a private config under OUT_DIR).
 # Exits non-zero if the server (or nginx) does not start; always stops both on exit.
@@ -93,7 +96,7 @@ free_port() {
     die "no free port found"
 }
 
-SERVER_PID='' NGINX_PID='' BG_PID=''
+SERVER_PID='' NGINX_PID='' BG_PID='' CACHED_PID=''
 stop_pid() {  # stop_pid PID NAME: TERM, wait up to 5 s, then KILL
     local pid=$1 name=$2
     [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
@@ -112,6 +115,7 @@ cleanup() {
     trap - EXIT INT TERM
     [[ -n $BG_PID ]] && kill -TERM "$BG_PID" 2>/dev/null || true
     stop_pid "$SERVER_PID" server
+    stop_pid "$CACHED_PID" "cached server"
     stop_pid "$NGINX_PID" nginx
     exit "$rc"
 }
@@ -195,7 +199,7 @@ wait_for "http://$HOST:$NGINX_PORT/healthz" "$NGINX_PID" nginx "$NGX/logs/error.
 # --- start the service ----------------------------------------------------------------------
 SERVER_PORT=$(free_port)
 SERVER_LOG="$OUT_DIR/server.stderr.log"
-LOG_LEVEL=warning SHUTDOWN_GRACE_SECONDS=2 \
+LOG_LEVEL=warning SHUTDOWN_GRACE_SECONDS=2 CACHE_MAX_BYTES=0 \
     "$SERVER_BINARY" serve --host "$HOST" --port "$SERVER_PORT" --models "$MODELS_DIR" \
     >"$OUT_DIR/server.stdout.log" 2>"$SERVER_LOG" &
 SERVER_PID=$!
@@ -252,6 +256,24 @@ predict_p99=$(pct_ms "$PRED" 99%)
 predict_non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$PRED")
 [[ -z $predict_non2xx ]] || log "warning: $predict_non2xx non-2xx/3xx predict responses"
 
+# --- d. predict-price from the cache ---------------------------------------------------------
+CACHED_PORT=$(free_port)
+LOG_LEVEL=warning SHUTDOWN_GRACE_SECONDS=2 \
+    "$SERVER_BINARY" serve --host "$HOST" --port "$CACHED_PORT" --models "$MODELS_DIR" \
+    >"$OUT_DIR/cached.stdout.log" 2>"$OUT_DIR/cached.stderr.log" &
+CACHED_PID=$!
+wait_for "http://$HOST:$CACHED_PORT/healthz" "$CACHED_PID" "cached server" "$OUT_DIR/cached.stderr.log"
+curl -sf -o /dev/null "http://$HOST:$CACHED_PORT$PREDICT_PATH" || log "warning: warm-up request failed"
+hit=$(curl -sfI "http://$HOST:$CACHED_PORT$PREDICT_PATH" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-cache" {print $2}')
+[[ $hit == HIT ]] || log "warning: the cached server answered X-Cache '$hit'"
+log "d. cache hits: GET $PREDICT_PATH (-t2 -c50 -d$DURATION --latency)"
+run_wrk cached -t2 -c50 -d"$DURATION" --latency "http://$HOST:$CACHED_PORT$PREDICT_PATH"
+CACHED="$OUT_DIR/wrk-cached.txt"
+cached_rps=$(rps_of "$CACHED")
+cached_p50=$(pct_ms "$CACHED" 50%)
+cached_p99=$(pct_ms "$CACHED" 99%)
+cached_vs_healthz=$(awk -v c="$cached_rps" -v h="$healthz_rps" 'BEGIN { if (h > 0) printf "%.3f", c / h; else print "null" }')
+
 # --- report ---------------------------------------------------------------------------------
 cat >"$OUT_DIR/http.json" <<EOF
 {
@@ -264,7 +286,11 @@ cat >"$OUT_DIR/http.json" <<EOF
   "c1000_max_rss_mb": $max_rss_mb,
   "predict_p50_ms": $predict_p50,
   "predict_p99_ms": $predict_p99,
-  "predict_rps": $(num_or_null "$predict_rps")
+  "predict_rps": $(num_or_null "$predict_rps"),
+  "cached_p50_ms": $cached_p50,
+  "cached_p99_ms": $cached_p99,
+  "cached_rps": $(num_or_null "$cached_rps"),
+  "cached_vs_healthz": $cached_vs_healthz
 }
 EOF
 
@@ -282,8 +308,12 @@ errors_total=$((${se_connect:-0} + ${se_read:-0} + ${se_write:-0} + ${se_timeout
         "$( ((errors_total == 0)) && echo ok || echo MISSED)"
     printf '  %-34s %14s   0 %s\n' "c1000 non-2xx/3xx responses" "${c1000_non2xx:-0}" "$( ((${c1000_non2xx:-0} == 0)) && echo ok || echo MISSED)"
     printf '  %-34s %14s   < 100 %s\n' "c1000 max server RSS (MB)" "$max_rss_mb" "$(verdict "$max_rss_mb" '<' 100)"
-    printf '  %-34s %14s\n' "predict p50 (ms)" "$predict_p50"
-    printf '  %-34s %14s\n' "predict p99 (ms)" "$predict_p99"
-    printf '  %-34s %14s\n' "predict req/s" "$predict_rps"
+    printf '  %-34s %14s\n' "uncached predict p50 (ms)" "$predict_p50"
+    printf '  %-34s %14s\n' "uncached predict p99 (ms)" "$predict_p99"
+    printf '  %-34s %14s\n' "uncached predict req/s" "$predict_rps"
+    printf '  %-34s %14s\n' "cache-hit predict p50 (ms, c50)" "$cached_p50"
+    printf '  %-34s %14s   <= 1 %s\n' "cache-hit predict p99 (ms, c50)" "$cached_p99" "$(verdict "$cached_p99" '<' 1.0001)"
+    printf '  %-34s %14s\n' "cache-hit predict req/s" "$cached_rps"
+    printf '  %-34s %14s\n' "cache hits / healthz req/s" "$cached_vs_healthz"
     echo "  JSON: $OUT_DIR/http.json   (took $((SECONDS - START_SECONDS)) s)"
 }

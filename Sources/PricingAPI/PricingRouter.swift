@@ -140,10 +140,14 @@ public struct PricingRouter: HTTPHandler {
             return error.response
         }
         let key = Self.cacheKey(sweepRequest, version: engine.version)
-        if let cache, let bytes = await cache.get(key), let curve = CurveCodec.decode(bytes),
-           curve.modelVersion == engine.version, curve.stockcode == sweepRequest.stockcode, curve.points.count == sweepRequest.bins {
+        if let cache, let bytes = await cache.get(key), let cached = CachedCurve(decoding: bytes),
+           cached.modelVersion == engine.version, cached.stockcode == sweepRequest.stockcode, cached.rows == sweepRequest.bins {
             ServiceMetrics.cache(hit: true)
-            return render(curve, request, cacheStatus: "HIT", start: start)
+            let ndjson = accepts(request, "application/x-ndjson")
+            return HTTPResponse(status: .ok, headers: HTTPHeaders(metadata(model: cached.model, version: cached.modelVersion,
+                                                                          skipped: cached.skippedModels, cacheStatus: "HIT", start: start)
+                                                                 + [("Content-Type", ndjson ? "application/x-ndjson" : "application/json")]),
+                                body: ndjson ? cached.ndjson : cached.jsonArray())
         }
         // Identical requests arriving together compute once; the sweep runs on the global pool, not on
         // the thread serving this connection's core, so cheap requests elsewhere are not held behind it.
@@ -165,19 +169,26 @@ public struct PricingRouter: HTTPHandler {
             if cache != nil { ServiceMetrics.cache(hit: false) }
             if computed {
                 ServiceMetrics.modelAnswered(curve.model)
-                if let cache { await cache.set(key, CurveCodec.encode(curve), ttl: cacheTTL) }
+                if let cache { await cache.set(key, CachedCurve(curve).encoded(), ttl: cacheTTL) }
             }
             return render(curve, request, cacheStatus: "MISS", start: start)
         }
     }
 
-    func render(_ curve: PriceCurve, _ request: HTTPRequest, cacheStatus: String, start: UInt64) -> HTTPResponse {
+    /// The metadata headers of a predict-price answer.
+    func metadata(model: String, version: String, skipped: [String], cacheStatus: String, start: UInt64) -> [(String, String)] {
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         var headers: [(String, String)] = [
-            ("X-Model", curve.model), ("X-Model-Version", curve.modelVersion), ("X-Cache", cacheStatus),
+            ("X-Model", model), ("X-Model-Version", version), ("X-Cache", cacheStatus),
             ("X-Compute-Time-Ms", String((elapsed * 1000).rounded() / 1000)), ("Cache-Control", "no-store"),
         ]
-        if !curve.skippedModels.isEmpty { headers.append(("X-Fallback-Reasons", curve.skippedModels.joined(separator: "; "))) }
+        if !skipped.isEmpty { headers.append(("X-Fallback-Reasons", skipped.joined(separator: "; "))) }
+        return headers
+    }
+
+    func render(_ curve: PriceCurve, _ request: HTTPRequest, cacheStatus: String, start: UInt64) -> HTTPResponse {
+        var headers = metadata(model: curve.model, version: curve.modelVersion, skipped: curve.skippedModels,
+                               cacheStatus: cacheStatus, start: start)
         if accepts(request, "application/x-ndjson") {
             headers.append(("Content-Type", "application/x-ndjson"))
             return HTTPResponse.stream(headers: HTTPHeaders(headers)) { writer in

@@ -57,13 +57,13 @@ final class PredictPriceCacheTests: XCTestCase {
         let foreign = PriceCurve(stockcode: curve.stockcode, description: curve.description, points: curve.points,
                                  recommendation: curve.recommendation, model: curve.model, skippedModels: [],
                                  modelVersion: "v0-old", contextRows: curve.contextRows)
-        await cache.inner.set(key, CurveCodec.encode(foreign), ttl: .seconds(60))
+        await cache.inner.set(key, CachedCurve(foreign).encoded(), ttl: .seconds(60))
         let router = PricingRouter(engine: engine, cors: CORSPolicy(allowedOrigins: []), cache: cache)
         let response = await get(router, "num_price_bins=10")
         XCTAssertEqual(response.headers["x-cache"], "MISS")
         XCTAssertEqual(response.headers["x-model-version"], engine.version)
         // Garbage and truncated values are ignored and replaced.
-        for damaged in [[UInt8]("garbage".utf8), Array(CurveCodec.encode(curve).dropLast(5)), []] {
+        for damaged in [[UInt8]("garbage".utf8), Array(CachedCurve(curve).encoded().dropLast(5)), []] {
             await cache.inner.set(key, damaged, ttl: .seconds(60))
             let r = await get(router, "num_price_bins=10")
             XCTAssertEqual(r.status.code, 200)
@@ -71,7 +71,8 @@ final class PredictPriceCacheTests: XCTestCase {
         }
         let hit = await get(router, "num_price_bins=10")
         XCTAssertEqual(hit.headers["x-cache"], "HIT")
-        XCTAssertEqual(CurveCodec.decode(CurveCodec.encode(curve))?.points, curve.points)
+        XCTAssertEqual(CachedCurve(decoding: CachedCurve(curve).encoded()), CachedCurve(curve))
+        XCTAssertEqual(CachedCurve(curve).jsonArray(), CurveJSON.array(curve))
     }
 
     func testConcurrentIdenticalRequestsComputeOnce() async throws {
