@@ -7,6 +7,7 @@ public struct ServiceConfiguration: Equatable, Sendable {
     public var port = 8080
     public var models = "models"
     public var redisURL: String?
+    public var redisCluster = false
     public var corsAllowedOrigins = ["http://localhost:3000", "http://localhost:5173"]
     public var maxConnections = 1024
     public var headerTimeoutSeconds = 10.0
@@ -22,7 +23,8 @@ public struct ServiceConfiguration: Equatable, Sendable {
     /// Environment variables and the setting each overrides (documented in `serve --help`).
     public static let environment: [(name: String, help: String)] = [
         ("HOST", "address to listen on"), ("PORT", "TCP port"), ("MODELS", "artifact version folder or models root"),
-        ("REDIS_URL", "redis://host:port of a shared cache (not wired yet: the in-process cache is used)"),
+        ("REDIS_URL", "redis://[:password@]host:port[/db] of a cache shared by replicas (default: in-process cache)"),
+        ("REDIS_CLUSTER", "true when REDIS_URL is a node of a Redis Cluster (slot routing, MOVED/ASK)"),
         ("CORS_ALLOWED_ORIGINS", "comma-separated exact origins, or *"), ("MAX_CONNECTIONS", "open connections before 503"),
         ("HEADER_TIMEOUT_SECONDS", "time to receive a request's head"), ("IDLE_TIMEOUT_SECONDS", "keep-alive idle time"),
         ("MAX_BODY_BYTES", "largest request body"), ("SHUTDOWN_GRACE_SECONDS", "time in-flight requests get on SIGTERM"),
@@ -52,6 +54,11 @@ public struct ServiceConfiguration: Equatable, Sendable {
             switch key {
             case "cors_allowed_origins": fromEnv[key] = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             case "redis_url", "host", "models", "log_level": fromEnv[key] = value
+            case "redis_cluster":
+                guard ["true", "false", "1", "0"].contains(value.lowercased()) else {
+                    throw Invalid(description: "environment variable \(name): \"\(value)\" is not true or false")
+                }
+                fromEnv[key] = ["true", "1"].contains(value.lowercased())
             default:
                 guard let number = Double(value) else { throw Invalid(description: "environment variable \(name): \"\(value)\" is not a number") }
                 fromEnv[key] = number
@@ -71,6 +78,9 @@ public struct ServiceConfiguration: Equatable, Sendable {
             case "log_level": guard let v = value as? String else { throw bad(key, "a string") }; logLevel = v
             case "redis_url":
                 if value is NSNull { redisURL = nil } else if let v = value as? String { redisURL = v.isEmpty ? nil : v } else { throw bad(key, "a string or null") }
+            case "redis_cluster":
+                guard let v = value as? Bool else { throw bad(key, "true or false") }
+                redisCluster = v
             case "cors_allowed_origins":
                 guard let v = value as? [String] else { throw bad(key, "a list of strings") }
                 corsAllowedOrigins = v

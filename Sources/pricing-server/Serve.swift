@@ -49,10 +49,17 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "pricing-server")
-        if settings.redisURL != nil {
-            logger.warning("REDIS_URL is set but the Redis client is not built yet; using the in-process cache")
+        // REDIS_URL: a cache shared by replicas (Redis trouble only ever costs hits); else the embedded default.
+        var cache: (any PriceCache)? = settings.cacheMaxBytes > 0 ? InProcessCache(capacityBytes: settings.cacheMaxBytes) : nil
+        if let url = settings.redisURL {
+            do {
+                let redis = try RedisCache(url: url, configuration: .init(cluster: settings.redisCluster))
+                cache = redis
+                logger.info("cache", metadata: ["kind": "\(settings.redisCluster ? "redis cluster" : "redis")", "endpoint": "\(redis.endpoint)"])
+            } catch {
+                logger.error("REDIS_URL is not usable; using the in-process cache", metadata: ["error": "\(error)"])
+            }
         }
-        let cache: InProcessCache? = settings.cacheMaxBytes > 0 ? InProcessCache(capacityBytes: settings.cacheMaxBytes) : nil
         var serverConfiguration = HTTPServer.Configuration()
         serverConfiguration.host = settings.host
         serverConfiguration.port = settings.port

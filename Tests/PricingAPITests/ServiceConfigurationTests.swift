@@ -19,7 +19,8 @@ final class ServiceConfigurationTests: XCTestCase {
         let path = try file(#"{"port": 9000, "models": "elsewhere", "cors_allowed_origins": ["https://a.example"], "idle_timeout_seconds": 5}"#)
         let c = try ServiceConfiguration.load(file: path, environment: [
             "PORT": "9100", "CORS_ALLOWED_ORIGINS": "https://b.example, https://c.example", "REDIS_URL": "redis://127.0.0.1:6379",
-            "MAX_BODY_BYTES": "2048", "LOG_LEVEL": "debug", "UNRELATED": "x"])
+            "MAX_BODY_BYTES": "2048", "LOG_LEVEL": "debug", "UNRELATED": "x", "REDIS_CLUSTER": "true"])
+        XCTAssertTrue(c.redisCluster)
         XCTAssertEqual(c.port, 9100)
         XCTAssertEqual(c.models, "elsewhere")
         XCTAssertEqual(c.corsAllowedOrigins, ["https://b.example", "https://c.example"])

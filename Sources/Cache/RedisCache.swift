@@ -1,0 +1,280 @@
+import Synchronization
+
+/// A `PriceCache` in Redis (through libhiredis), shared by several replicas. Redis trouble never
+/// fails a request: any error — refused connection, timeout, error reply, unexpected reply — makes
+/// `get` a miss and `set` a no-op, and a broken connection is reopened on its next use. A circuit
+/// breaker stops touching the network after `breakerThreshold` consecutive failures for
+/// `breakerCoolDown`, then lets one trial call through; its success resumes caching.
+///
+/// Keys are stored as their UTF-8 bytes (after `keyPrefix`); values are stored as-is with
+/// `SET key value PX ttl`. Values larger than `maxValueBytes` are neither stored nor returned.
+/// With `cluster: true` the URL names a seed node of a Redis Cluster and each key goes to the
+/// master owning its hash slot (one connection pool per node; one breaker for the whole cluster).
+public final class RedisCache: PriceCache {
+    public struct Configuration: Sendable, Equatable {
+        /// Bound on opening a TCP connection (not on resolving a host name).
+        public var connectTimeout: Duration
+        /// Bound on each socket read/write of a command.
+        public var commandTimeout: Duration
+        /// Number of connections, i.e. of Redis calls in flight at once.
+        public var poolSize: Int
+        /// Larger values are not stored, and values read back larger than this are ignored.
+        public var maxValueBytes: Int
+        /// Consecutive failures that open the circuit breaker.
+        public var breakerThreshold: Int
+        /// How long an open breaker refuses calls before letting a trial through.
+        public var breakerCoolDown: Duration
+        /// Prepended to every key (e.g. "pricing:"), so several services can share a database.
+        public var keyPrefix: String
+        /// Redis Cluster: the URL names one node (a seed); keys are routed to the master owning
+        /// their hash slot (CLUSTER SLOTS, MOVED/ASK redirects, `{hash tags}`). Database must be 0.
+        public var cluster: Bool
+
+        public init(
+            connectTimeout: Duration = .milliseconds(250),
+            commandTimeout: Duration = .milliseconds(250),
+            poolSize: Int = 8,
+            maxValueBytes: Int = 1 << 20,
+            breakerThreshold: Int = 5,
+            breakerCoolDown: Duration = .seconds(2),
+            keyPrefix: String = "",
+            cluster: Bool = false
+        ) {
+            self.connectTimeout = connectTimeout
+            self.commandTimeout = commandTimeout
+            self.poolSize = poolSize
+            self.maxValueBytes = maxValueBytes
+            self.breakerThreshold = breakerThreshold
+            self.breakerCoolDown = breakerCoolDown
+            self.keyPrefix = keyPrefix
+            self.cluster = cluster
+        }
+    }
+
+    /// Counters since start, for metrics export.
+    public struct Statistics: Sendable, Equatable {
+        /// `get` calls that returned a value.
+        public var hits = 0
+        /// `get` calls that returned nil, for any reason (absent, expired, oversized, error, breaker open).
+        public var misses = 0
+        /// `set` calls that reached Redis and were acknowledged.
+        public var stores = 0
+        /// Failed Redis calls: connection/timeout/protocol failures plus error or unexpected replies.
+        public var errors = 0
+        /// Calls answered without touching the network because the breaker was open.
+        public var shortCircuited = 0
+        /// Values not stored (too large) or ignored on read (too large).
+        public var oversized = 0
+        /// Times the breaker opened.
+        public var breakerOpenings = 0
+        /// MOVED/ASK redirects followed (cluster mode).
+        public var redirects = 0
+
+        public init() {}
+    }
+
+    public let endpoint: RedisEndpoint
+    public let configuration: Configuration
+    private let router: RedisClusterRouter
+    private let breaker: CircuitBreaker
+    private let counters = Mutex(Statistics())
+    private let lastFailure = Mutex<String?>(nil)
+
+    public init(url: String, configuration: Configuration = .init()) throws {
+        endpoint = try RedisEndpoint(url: url)
+        guard configuration.poolSize >= 1 else { throw RedisCacheError.invalidConfiguration("poolSize must be at least 1") }
+        guard configuration.connectTimeout > .zero, configuration.commandTimeout > .zero else {
+            throw RedisCacheError.invalidConfiguration("timeouts must be positive")
+        }
+        guard configuration.maxValueBytes >= 0 else { throw RedisCacheError.invalidConfiguration("maxValueBytes must not be negative") }
+        guard configuration.breakerThreshold >= 1 else { throw RedisCacheError.invalidConfiguration("breakerThreshold must be at least 1") }
+        guard configuration.breakerCoolDown >= .zero else { throw RedisCacheError.invalidConfiguration("breakerCoolDown must not be negative") }
+        guard !configuration.cluster || endpoint.database == 0 else {
+            throw RedisCacheError.invalidConfiguration("Redis Cluster has only database 0, the URL selects \(endpoint.database)")
+        }
+        self.configuration = configuration
+        router = RedisClusterRouter(endpoint: endpoint, cluster: configuration.cluster, poolSize: configuration.poolSize,
+                                    connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout)
+        breaker = CircuitBreaker(threshold: configuration.breakerThreshold, coolDown: configuration.breakerCoolDown)
+    }
+
+    // MARK: PriceCache
+
+    public func get(_ key: String) async -> [UInt8]? {
+        let k = redisKey(key)
+        let replies = await perform([[Self.get, k]], key: k)
+        var value: [UInt8]?
+        var failed = false, oversized = false
+        switch replies?.first {
+        case .string(let bytes)?:
+            if bytes.count > configuration.maxValueBytes { oversized = true } else { value = bytes }
+        case .null?, nil:
+            break
+        case .error(let message)?:
+            // e.g. WRONGTYPE when another client stored a list under the key: a miss.
+            failed = true
+            note("GET: \(message)")
+        case let other?:
+            failed = true
+            note("GET: unexpected reply \(other)")
+        }
+        counters.withLock { c in
+            if value != nil { c.hits += 1 } else { c.misses += 1 }
+            if failed { c.errors += 1 }
+            if oversized { c.oversized += 1 }
+        }
+        return value
+    }
+
+    public func set(_ key: String, _ value: [UInt8], ttl: Duration) async {
+        guard value.count <= configuration.maxValueBytes else {
+            counters.withLock { $0.oversized += 1 }
+            return
+        }
+        guard ttl > .zero else { return }
+        let (seconds, attoseconds) = ttl.components
+        let (milliseconds, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        guard !overflow else { return }
+        // Rounded up, so a sub-millisecond TTL still means "store briefly", not "store forever".
+        let px = milliseconds + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+        let k = redisKey(key)
+        let replies = await perform([[Self.set, k, value, Self.px, Array(String(px).utf8)]], key: k)
+        guard let reply = replies?.first else { return }
+        if case .status = reply {
+            counters.withLock { $0.stores += 1 }
+        } else {
+            note("SET: unexpected reply \(reply)")
+            counters.withLock { $0.errors += 1 }
+        }
+    }
+
+    /// kind "redis"; entries = DBSIZE of the database (all keys, not only this service's), bytes =
+    /// the server's used_memory (in cluster mode: summed over the masters); both -1 when unknown.
+    /// healthy = the breaker is closed. Asking for the status goes through the breaker like any
+    /// call, so it never waits on a Redis that is down.
+    public var status: CacheStatus {
+        get async {
+            if router.claimRefresh() { await refreshSlots() }
+            var entries = 0, bytes = 0
+            for node in router.masters() {
+                let replies = await perform([[Self.dbsize], [Self.info, Self.memory]], at: node)
+                guard let replies, replies.count == 2 else { entries = -1; bytes = -1; break }
+                if entries >= 0, case .integer(let n) = replies[0] { entries += n } else { entries = -1 }
+                if bytes >= 0, case .string(let info) = replies[1], let used = Self.usedMemory(in: info) { bytes += used } else { bytes = -1 }
+            }
+            return CacheStatus(kind: "redis", entries: entries, bytes: bytes, healthy: breaker.state == .closed)
+        }
+    }
+
+    // MARK: Observability
+
+    /// "closed", "open" or "half-open".
+    public var breakerState: String { breaker.state.rawValue }
+
+    /// A snapshot of the counters.
+    public var statistics: Statistics {
+        var snapshot = counters.withLock { $0 }
+        snapshot.breakerOpenings = breaker.timesOpened
+        return snapshot
+    }
+
+    /// The most recent failure, for logs and /readyz (never contains the password).
+    public var lastError: String? { lastFailure.withLock { $0 } }
+
+    // MARK: Internals
+
+    private static let get = Array("GET".utf8)
+    private static let set = Array("SET".utf8)
+    private static let px = Array("PX".utf8)
+    private static let dbsize = Array("DBSIZE".utf8)
+    private static let info = Array("INFO".utf8)
+    private static let memory = Array("memory".utf8)
+
+    private func redisKey(_ key: String) -> [UInt8] {
+        Array(configuration.keyPrefix.utf8) + Array(key.utf8)
+    }
+
+    private static let asking = Array("ASKING".utf8)
+    private static let clusterSlots: [[UInt8]] = [Array("CLUSTER".utf8), Array("SLOTS".utf8)]
+    private static let maxRedirects = 5
+
+    /// Runs `commands` on the node serving `key` (cluster mode), following MOVED/ASK redirects.
+    /// nil when the breaker refused or a call failed (both already counted). Error replies are
+    /// returned: Redis answered, so they do not trip the breaker.
+    private func perform(_ commands: [[[UInt8]]], key: [UInt8]) async -> [RedisValue]? {
+        if router.claimRefresh() { await refreshSlots() }
+        var node = router.node(forKey: key)
+        var ask = false
+        for _ in 0...Self.maxRedirects {
+            guard let replies = await perform(ask ? [[Self.asking]] + commands : commands, at: node) else { return nil }
+            let answer = ask ? Array(replies.dropFirst()) : replies
+            guard router.isCluster, case .error(let message)? = answer.first,
+                  let redirect = RedisClusterRouter.redirect(message)
+            else { return answer }
+            counters.withLock { $0.redirects += 1 }
+            if !redirect.ask { router.apply(moved: redirect) }
+            node = redirect.node
+            ask = redirect.ask
+        }
+        counters.withLock { $0.errors += 1 }
+        note("more than \(Self.maxRedirects) cluster redirects")
+        return nil
+    }
+
+    /// Loads the cluster's slot map from the first node that gives one.
+    private func refreshSlots() async {
+        for node in router.refreshCandidates() {
+            guard let replies = await perform([Self.clusterSlots], at: node) else {
+                if breaker.isRefusing { break }
+                continue
+            }
+            if let reply = replies.first, router.apply(clusterSlots: reply, from: node) { return }
+            note("CLUSTER SLOTS on \(node): unexpected reply \(replies.first.map { "\($0)" } ?? "none")")
+        }
+        router.markStale()
+    }
+
+    /// One guarded round trip to `node`.
+    private func perform(_ commands: [[[UInt8]]], at node: RedisClusterRouter.Node) async -> [RedisValue]? {
+        // Cheap pre-check, so callers do not queue for a connection only to be refused.
+        if breaker.isRefusing {
+            counters.withLock { $0.shortCircuited += 1 }
+            return nil
+        }
+        let result: Result<[RedisValue], RedisFailure>? = await router.pool(for: node).withConnection { connection in
+            // Asked again now that we hold a connection: the breaker may have opened meanwhile.
+            guard breaker.acquire() else { return nil }
+            let result = await connection.execute(commands)
+            switch result {
+            case .success: breaker.recordSuccess()
+            case .failure: breaker.recordFailure()
+            }
+            return result
+        }
+        switch result {
+        case nil:
+            counters.withLock { $0.shortCircuited += 1 }
+            return nil
+        case .failure(let failure)?:
+            counters.withLock { $0.errors += 1 }
+            note(router.isCluster ? "\(node): \(failure)" : failure.description)
+            router.markStale()  // a node failing may mean a failover: reload the slot map
+            return nil
+        case .success(let replies)?:
+            return replies
+        }
+    }
+
+    private func note(_ message: String) {
+        lastFailure.withLock { $0 = message }
+    }
+
+    /// `used_memory:<n>` from an INFO reply.
+    static func usedMemory(in info: [UInt8]) -> Int? {
+        let text = String(decoding: info, as: UTF8.self)
+        for line in text.split(whereSeparator: \.isNewline) where line.hasPrefix("used_memory:") {
+            return Int(line.dropFirst("used_memory:".count).trimmingPrefix(while: \.isWhitespace))
+        }
+        return nil
+    }
+}
