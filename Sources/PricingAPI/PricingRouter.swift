@@ -77,6 +77,7 @@ public struct PricingRouter: HTTPHandler {
             guard let engine = slot.engine else { return notReady() }
             return readiness(engine, cache: await cache?.status)
         case "/metrics":
+            if let cache { ServiceMetrics.cacheState(await cache.status) }
             return methods(request, allowed: ["GET", "HEAD"]) {
                 HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain; version=0.0.4; charset=utf-8")]),
                              body: ServiceMetrics.exposition())

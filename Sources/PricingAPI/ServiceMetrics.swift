@@ -1,3 +1,4 @@
+public import Cache
 public import Metrics
 public import Prometheus
 
@@ -6,6 +7,7 @@ public import Prometheus
 /// - `http_requests_total{route,method,status}` and `http_request_duration_seconds{route,status}` (histogram)
 /// - `pricing_model_answers_total{model}`: which model answered each price request
 /// - `pricing_cache_requests_total{result}`: cache hits and misses of price requests
+/// - `pricing_cache_healthy{kind}`, `pricing_cache_entries{kind}`, `pricing_cache_bytes{kind}`
 public enum ServiceMetrics {
     /// The registry `/metrics` emits.
     public static let registry = PrometheusCollectorRegistry()
@@ -34,6 +36,14 @@ public enum ServiceMetrics {
 
     static func cache(hit: Bool) {
         Counter(label: "pricing_cache_requests_total", dimensions: [("result", hit ? "hit" : "miss")]).increment()
+    }
+
+    /// The cache's own report, as gauges: `pricing_cache_healthy{kind}` (0 while Redis is unreachable
+    /// and the circuit breaker is open), `pricing_cache_entries{kind}`, `pricing_cache_bytes{kind}`.
+    static func cacheState(_ status: CacheStatus) {
+        Gauge(label: "pricing_cache_healthy", dimensions: [("kind", status.kind)]).record(status.healthy ? 1 : 0)
+        Gauge(label: "pricing_cache_entries", dimensions: [("kind", status.kind)]).record(status.entries)
+        Gauge(label: "pricing_cache_bytes", dimensions: [("kind", status.kind)]).record(status.bytes)
     }
 
     /// The Prometheus text exposition of every metric.

@@ -1,0 +1,93 @@
+import Cache
+import Foundation
+import HTTPServer
+import Pricing
+import PricingAPI
+import TestSupport
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Redis trouble never fails a request: predict-price keeps answering 200 while Redis is killed,
+/// and caching resumes by itself when Redis comes back on the same port.
+final class RedisOutageTests: XCTestCase {
+    func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var bound = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: bound.sin_port))
+    }
+
+    func startRedis(port: Int) throws -> Process {
+        let process = Process()
+        let candidates = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]
+        guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("redis-server is not installed (make test installs it)")
+        }
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    func request(_ router: PricingRouter, bins: Int) async -> HTTPResponse {
+        await router.handle(HTTPRequest(method: "GET", path: "/v1/predict-price/85123A", query: "num_price_bins=\(bins)", headers: ["Host": "x"]))
+    }
+
+    func testRequestsSurviveRedisDyingAndCachingResumes() async throws {
+        let port = freePort()
+        var redis = try startRedis(port: port)
+        defer { if redis.isRunning { kill(redis.processIdentifier, SIGKILL); redis.waitUntilExit() } }
+        let cache = try RedisCache(url: "redis://127.0.0.1:\(port)",
+                                   configuration: .init(breakerThreshold: 3, breakerCoolDown: .milliseconds(300)))
+        let router = PricingRouter(engine: try PricingEngine(path: CommittedModels.root), cors: CORSPolicy(allowedOrigins: []), cache: cache)
+        // Wait until Redis answers: a stored value reads back.
+        var up = false
+        for _ in 0..<50 where !up {
+            await cache.set("probe", [1], ttl: .seconds(5))
+            up = await cache.get("probe") == [1]
+            if !up { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        XCTAssertTrue(up, "redis-server did not come up")
+        _ = await request(router, bins: 20)
+        let hit = await request(router, bins: 20)
+        XCTAssertEqual(hit.headers["x-cache"], "HIT")
+
+        var statuses: [Int] = []
+        for i in 0..<40 {
+            if i == 10 {
+                kill(redis.processIdentifier, SIGKILL)
+                redis.waitUntilExit()
+            }
+            let started = ContinuousClock.now
+            let response = await request(router, bins: 10 + i % 5)
+            statuses.append(response.status.code)
+            XCTAssertLessThan(ContinuousClock.now - started, .seconds(2), "request \(i) waited on a dead Redis")
+        }
+        XCTAssertEqual(Set(statuses), [200], "every request answered while Redis was down")
+        XCTAssertNotEqual(cache.breakerState, "closed")
+        let metrics = await router.handle(HTTPRequest(method: "GET", path: "/metrics", headers: ["Host": "x"]))
+        if case .bytes(let text) = metrics.body {
+            XCTAssertTrue(String(decoding: text, as: UTF8.self).contains(#"pricing_cache_healthy{kind="redis"} 0"#))
+        }
+
+        redis = try startRedis(port: port)
+        var resumed = false
+        for _ in 0..<60 where !resumed {
+            try await Task.sleep(for: .milliseconds(100))
+            _ = await request(router, bins: 33)
+            resumed = await request(router, bins: 33).headers["x-cache"] == "HIT"
+        }
+        XCTAssertTrue(resumed, "cache hits resume after Redis restarts")
+        XCTAssertEqual(cache.breakerState, "closed")
+    }
+}
