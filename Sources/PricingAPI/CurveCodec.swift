@@ -1,19 +1,20 @@
 public import Pricing
+import Storage
 
-/// What the predict-price cache stores: the answer's metadata and its rows already rendered as
-/// NDJSON lines, so a hit is one lookup plus one pass over bytes (a JSON array is the same lines
-/// joined by commas). Decoding checks every length: a truncated or foreign value decodes to nil and
-/// is ignored.
+/// What the predict-price cache stores: the answer's metadata and its JSON array, gzip-compressed
+/// (about 4 KB for 100 prices), with a CRC-32 of the compressed bytes. A hit is one lookup; clients
+/// that accept gzip get the stored bytes as they are. Decoding checks every length and the CRC: a
+/// truncated, altered or foreign value decodes to nil and is ignored.
 public struct CachedCurve: Sendable, Equatable {
     public let modelVersion: String
     public let model: String
     public let stockcode: String
     public let skippedModels: [String]
     public let rows: Int
-    /// One JSON object per line, each ending in "\n".
-    public let ndjson: [UInt8]
+    /// The JSON array of rows, gzip-compressed.
+    public let gzippedJSON: [UInt8]
 
-    static let magic: [UInt8] = Array("PCv2".utf8)
+    static let magic: [UInt8] = Array("PCv3".utf8)
 
     public init(_ curve: PriceCurve) {
         modelVersion = curve.modelVersion
@@ -21,10 +22,7 @@ public struct CachedCurve: Sendable, Equatable {
         stockcode = curve.stockcode
         skippedModels = curve.skippedModels
         rows = curve.points.count
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(270 * curve.points.count)
-        for point in curve.points { bytes += CurveJSON.line(point, curve: curve) }
-        ndjson = bytes
+        gzippedJSON = Gzip.compress(CurveJSON.array(curve))
     }
 
     public func encoded() -> [UInt8] {
@@ -34,8 +32,9 @@ public struct CachedCurve: Sendable, Equatable {
         w.u32(UInt32(skippedModels.count))
         for s in skippedModels { w.string(s) }
         w.u32(UInt32(rows))
-        w.u32(UInt32(ndjson.count))
-        w.bytes += ndjson
+        w.u32(Gzip.crc32(gzippedJSON))
+        w.u32(UInt32(gzippedJSON.count))
+        w.bytes += gzippedJSON
         return w.bytes
     }
 
@@ -48,28 +47,39 @@ public struct CachedCurve: Sendable, Equatable {
             guard let s = r.string() else { return nil }
             skipped.append(s)
         }
-        guard let rows = r.u32(), rows >= 1, rows <= 1000, let length = r.u32(), Int(length) == r.remaining,
-              let body = r.take(Int(length)), body.last == UInt8(ascii: "\n"),
-              body.reduce(0, { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }) == Int(rows) else { return nil }
+        guard let rows = r.u32(), rows >= 1, rows <= 1000, let crc = r.u32(), let length = r.u32(), Int(length) == r.remaining,
+              let body = r.take(Int(length)), Gzip.crc32(body) == crc else { return nil }
         modelVersion = version
         self.model = model
         self.stockcode = stockcode
         skippedModels = skipped
         self.rows = Int(rows)
-        ndjson = body
+        gzippedJSON = body
     }
 
-    /// The rows as one JSON array: `[` + lines joined by `,` + `]`. (JSON strings never contain a raw
-    /// newline, so every "\n" is a line end.)
-    public func jsonArray() -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: ndjson.count + 1)
-        out.withUnsafeMutableBufferPointer { o in
-            ndjson.withUnsafeBufferPointer { i in
-                o[0] = UInt8(ascii: "[")
-                for k in 0..<i.count { o[k + 1] = i[k] == UInt8(ascii: "\n") ? UInt8(ascii: ",") : i[k] }
-                o[i.count] = UInt8(ascii: "]")
+    /// The JSON array, or nil if the stored bytes do not inflate.
+    public func jsonArray() -> [UInt8]? {
+        try? Gzip.decompress(gzippedJSON, file: "cache value", sizeHint: 280 * rows)
+    }
+
+    /// The rows as NDJSON: the array's objects one per line. Rows are flat objects, so the only
+    /// `},{` sequences are the boundaries between them (stockcodes are catalogue codes).
+    public func ndjson() -> [UInt8]? {
+        guard let json = jsonArray(), json.count >= 2, json.first == UInt8(ascii: "["), json.last == UInt8(ascii: "]") else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(json.count)
+        var i = 1
+        while i < json.count - 1 {
+            if json[i] == UInt8(ascii: "}"), json[i + 1] == UInt8(ascii: ","), i + 2 < json.count, json[i + 2] == UInt8(ascii: "{") {
+                out.append(UInt8(ascii: "}"))
+                out.append(UInt8(ascii: "\n"))
+                i += 2
+            } else {
+                out.append(json[i])
+                i += 1
             }
         }
+        out.append(UInt8(ascii: "\n"))
         return out
     }
 }

@@ -143,12 +143,19 @@ public struct PricingRouter: HTTPHandler {
         let key = Self.cacheKey(sweepRequest, version: engine.version)
         if let cache, let bytes = await cache.get(key), let cached = CachedCurve(decoding: bytes),
            cached.modelVersion == engine.version, cached.stockcode == sweepRequest.stockcode, cached.rows == sweepRequest.bins {
-            ServiceMetrics.cache(hit: true)
             let ndjson = accepts(request, "application/x-ndjson")
-            return HTTPResponse(status: .ok, headers: HTTPHeaders(metadata(model: cached.model, version: cached.modelVersion,
-                                                                          skipped: cached.skippedModels, cacheStatus: "HIT", start: start)
-                                                                 + [("Content-Type", ndjson ? "application/x-ndjson" : "application/json")]),
-                                body: ndjson ? cached.ndjson : cached.jsonArray())
+            var headers = metadata(model: cached.model, version: cached.modelVersion, skipped: cached.skippedModels,
+                                   cacheStatus: "HIT", start: start)
+            headers.append(("Content-Type", ndjson ? "application/x-ndjson" : "application/json"))
+            if !ndjson, acceptsGzip(request) {
+                ServiceMetrics.cache(hit: true)
+                headers += [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")]
+                return HTTPResponse(status: .ok, headers: HTTPHeaders(headers), body: cached.gzippedJSON)
+            }
+            if let body = ndjson ? cached.ndjson() : cached.jsonArray() {
+                ServiceMetrics.cache(hit: true)
+                return HTTPResponse(status: .ok, headers: HTTPHeaders(headers), body: body)
+            }
         }
         // Identical requests arriving together compute once; the sweep runs on the global pool, not on
         // the thread serving this connection's core, so cheap requests elsewhere are not held behind it.

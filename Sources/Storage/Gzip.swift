@@ -61,3 +61,10 @@ extension Gzip {
         return output
     }
 }
+
+extension Gzip {
+    /// CRC-32 (zlib's) of `bytes`: a cheap integrity check for stored values.
+    public static func crc32(_ bytes: [UInt8]) -> UInt32 {
+        bytes.withUnsafeBufferPointer { UInt32(CZlib.crc32(0, $0.baseAddress, UInt32($0.count))) }
+    }
+}

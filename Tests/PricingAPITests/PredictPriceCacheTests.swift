@@ -1,4 +1,5 @@
 import Cache
+import Storage
 import HTTPServer
 import Pricing
 import PricingAPI
@@ -71,8 +72,23 @@ final class PredictPriceCacheTests: XCTestCase {
         }
         let hit = await get(router, "num_price_bins=10")
         XCTAssertEqual(hit.headers["x-cache"], "HIT")
+        // Gzip clients get the stored bytes; NDJSON clients get lines; both decode to the same rows.
+        let gz = await router.handle(HTTPRequest(method: "GET", path: "/v1/predict-price/85123A", query: "num_price_bins=10",
+                                                 headers: ["Host": "x", "Accept-Encoding": "gzip"]))
+        XCTAssertEqual(gz.headers["x-cache"], "HIT")
+        XCTAssertEqual(gz.headers["content-encoding"], "gzip")
+        XCTAssertEqual(try Gzip.decompress(body(gz), file: "gz"), body(hit))
+        let lines = await router.handle(HTTPRequest(method: "GET", path: "/v1/predict-price/85123A", query: "num_price_bins=10",
+                                                    headers: ["Host": "x", "Accept": "application/x-ndjson"]))
+        XCTAssertEqual(lines.headers["x-cache"], "HIT")
+        XCTAssertEqual(String(decoding: body(lines), as: UTF8.self).split(separator: "\n").count, 10)
         XCTAssertEqual(CachedCurve(decoding: CachedCurve(curve).encoded()), CachedCurve(curve))
         XCTAssertEqual(CachedCurve(curve).jsonArray(), CurveJSON.array(curve))
+        XCTAssertEqual(CachedCurve(curve).ndjson(), curve.points.flatMap { CurveJSON.line($0, curve: curve) })
+        XCTAssertLessThan(CachedCurve(curve).encoded().count, CurveJSON.array(curve).count / 3)  // compact
+        var flipped = CachedCurve(curve).encoded()
+        flipped[flipped.count - 10] ^= 0x40
+        XCTAssertNil(CachedCurve(decoding: flipped))  // the CRC catches damage inside the compressed rows
     }
 
     func testConcurrentIdenticalRequestsComputeOnce() async throws {
