@@ -530,37 +530,30 @@ private struct ByteLines {
         var exponent = 0
         var sawDigit = false
         var exact = true
-        while index < end, bytes[index] &- 48 < 10 {
+        // Digits before and after the decimal point; up to 19 significant digits go in the mantissa,
+        // each one after the point lowers the exponent, and a longer number falls back to strtod.
+        var inFraction = false
+        while index < end {
+            if bytes[index] == UInt8(ascii: "."), !inFraction {
+                inFraction = true
+                index += 1
+                continue
+            }
+            guard bytes[index] &- 48 < 10 else { break }
             let digit = UInt64(bytes[index] &- 48)
             sawDigit = true
             if mantissa != 0 || digit != 0 {
                 if significantDigits < 19 {
                     mantissa = mantissa * 10 + digit
                     significantDigits += 1
+                    if inFraction { exponent -= 1 }
                 } else {
                     exact = false
                 }
+            } else if inFraction {
+                exponent -= 1
             }
             index += 1
-        }
-        if index < end, bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            while index < end, bytes[index] &- 48 < 10 {
-                let digit = UInt64(bytes[index] &- 48)
-                sawDigit = true
-                if mantissa != 0 || digit != 0 {
-                    if significantDigits < 19 {
-                        mantissa = mantissa * 10 + digit
-                        significantDigits += 1
-                        exponent -= 1
-                    } else {
-                        exact = false
-                    }
-                } else {
-                    exponent -= 1
-                }
-                index += 1
-            }
         }
         if index < end, sawDigit, bytes[index] | 0x20 == UInt8(ascii: "e") {
             index += 1

@@ -17,6 +17,23 @@ public enum CurveJSON {
         return w.bytes
     }
 
+    /// The command line's document: the answering model, the recommendation and the curve's rows.
+    public static func document(_ curve: PriceCurve) -> [UInt8] {
+        let r = curve.recommendation
+        var w = JSONWriter(capacity: 256 * curve.points.count + 256)
+        w.raw("{"); w.key("model"); w.string(curve.model); w.raw(",")
+        w.key("model_version"); w.string(curve.modelVersion); w.raw(",")
+        w.key("recommendation"); w.raw("{")
+        w.key("unit_price"); w.number(r.point.unitPrice); w.raw(",")
+        w.key("objective"); w.string(r.objective.rawValue); w.raw(",")
+        w.key("at_range_edge")
+        if let edge = r.atRangeEdge { w.string(edge.rawValue) } else { w.raw("null") }
+        w.raw(","); w.key("outside_historical_prices"); w.bool(r.outsideHistoricalPrices); w.raw("},")
+        w.key("curve"); w.bytes += array(curve)
+        w.raw("}")
+        return w.bytes
+    }
+
     /// One row as a line of NDJSON (with its newline).
     public static func line(_ point: PricePoint, curve: PriceCurve) -> [UInt8] {
         var w = JSONWriter()

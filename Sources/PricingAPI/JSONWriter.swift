@@ -1,6 +1,6 @@
 /// A small JSON writer into a byte buffer: responses are built without intermediate objects.
 struct JSONWriter {
-    private(set) var bytes: [UInt8] = []
+    var bytes: [UInt8] = []
 
     init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 

@@ -1,4 +1,5 @@
 import Pricing
+import PricingAPI
 import Storage
 
 /// Text renderings of a price curve for the command line.
@@ -35,35 +36,7 @@ enum CurveText {
     }
 
     static func json(_ curve: PriceCurve) -> String {
-        let r = curve.recommendation
-        let rows = curve.points.map { p in
-            var fields = ["\"stockcode\":\(quote(curve.stockcode))", "\"unit_price\":\(number(p.unitPrice))", "\"quantity\":\(number(p.quantity))",
-                          "\"quantity_min\":\(number(p.quantityMin))", "\"quantity_max\":\(number(p.quantityMax))",
-                          "\"quantity_p10\":\(number(p.quantityP10))", "\"quantity_p90\":\(number(p.quantityP90))", "\"predicted_sales\":\(number(p.sales))"]
-            if let profit = p.profit { fields.append("\"predicted_profit\":\(number(profit))") }
-            return "{" + fields.joined(separator: ",") + "}"
-        }
-        let recommendation = "{\"unit_price\":\(number(r.point.unitPrice)),\"objective\":\(quote(r.objective.rawValue)),"
-            + "\"at_range_edge\":\(r.atRangeEdge.map { quote($0.rawValue) } ?? "null"),"
-            + "\"outside_historical_prices\":\(r.outsideHistoricalPrices)}"
-        return "{\"model\":\(quote(curve.model)),\"model_version\":\(quote(curve.modelVersion)),\"recommendation\":\(recommendation),"
-            + "\"curve\":[" + rows.joined(separator: ",") + "]}"
-    }
-
-    /// A JSON number, or null for a non-finite value (JSON has no NaN or infinity).
-    static func number(_ v: Double) -> String { v.isFinite ? String(v) : "null" }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where c.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(c.value, radix: 16).count) + String(c.value, radix: 16)
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out + "\""
+        String(decoding: CurveJSON.document(curve), as: UTF8.self)
     }
 
     static func fixed(_ value: Double, _ digits: Int) -> String {

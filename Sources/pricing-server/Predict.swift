@@ -27,8 +27,11 @@ struct Predict: ParsableCommand {
 
     @OptionGroup var options: ModelsOption
 
+    var request: SweepRequest {
+        SweepRequest(stockcode: stockcode, minPrice: minPrice, maxPrice: maxPrice, bins: bins, unitCost: unitCost)
+    }
+
     func validate() throws {
-        let request = SweepRequest(stockcode: stockcode, minPrice: minPrice, maxPrice: maxPrice, bins: bins, unitCost: unitCost)
         do { try request.validate() } catch { throw ValidationError(error.description) }
     }
 
@@ -39,7 +42,6 @@ struct Predict: ParsableCommand {
         } catch {
             throw CommandFailure("cannot load models from \(options.models): \(error.description)")
         }
-        let request = SweepRequest(stockcode: stockcode, minPrice: minPrice, maxPrice: maxPrice, bins: bins, unitCost: unitCost)
         let curve: PriceCurve
         do {
             curve = try engine.sweep(request)
