@@ -94,7 +94,7 @@ models-quick:
 
 # Regenerate the lock after changing training/pyproject.toml's pins.
 lock: python-deps
-	$(PY) -m pip freeze | sed 's/^torch==\([0-9.]*\)+cpu/torch==\1/' > $(TRAINING)/requirements.lock.new
+	(grep "^#" $(TRAINING)/requirements.lock; $(PY) -m pip freeze | sed 's/^torch==\([0-9.]*\)+cpu/torch==\1/') > $(TRAINING)/requirements.lock.new
 	mv $(TRAINING)/requirements.lock.new $(TRAINING)/requirements.lock
 
 clean:
