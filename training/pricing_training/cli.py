@@ -1,4 +1,4 @@
-"""Command line: `python -m pricing_training {synth,train}`."""
+"""Command line: `python -m pricing_training {synth,train,reference-network,bench-reference,publish}`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from . import synth
 from .config import PRESETS
 from .loader import LoadError
+from .publish import PublishError  # standard library only; boto3 loads when an s3:// target is built
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--optuna-storage", help="Optuna storage URL shared by several tuning workers, e.g. sqlite:///study.db")
     t.add_argument("--optuna-study", help="Optuna study name (workers sharing a storage use the same name)")
     t.add_argument("--seed", type=int)
+    t.add_argument("--publish-to", metavar="LOCATION",
+                   help="then publish the new version there (folder, http(s):// base URL or s3://bucket/prefix)")
     r = sub.add_parser("reference-network", help="copy a version with the benchmark's reference network (256-128-64-32, batch norm)")
     r.add_argument("--models", type=Path, default=Path("models"), help="version folder or models root to copy")
     r.add_argument("--out", type=Path, required=True)
@@ -42,10 +45,38 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--models", type=Path, required=True, help="folder written by reference-network")
     b.add_argument("--repeats", type=int, default=7)
     b.add_argument("--json", type=Path, help="also write the numbers here")
+    p = sub.add_parser("publish", help="publish a version folder: its files, then manifest.json, then LATEST",
+                       description="Verifies the version against its manifest, uploads every file it lists, then "
+                                   "manifest.json, then overwrites LATEST (last) so readers never see a "
+                                   "half-published version. Objects already identical on the target are skipped.")
+    p.add_argument("--version-dir", type=Path, required=True,
+                   help="version folder, e.g. models/v1-synthetic-full-931efe3e (a models root means its LATEST)")
+    p.add_argument("--to", required=True, metavar="LOCATION",
+                   help="a models root folder, an http(s):// base URL (HTTP PUT per object) or s3://bucket/prefix")
+    p.add_argument("--no-latest", action="store_true", help="upload the version but leave LATEST as it is")
+    p.add_argument("--endpoint-url", help="S3-compatible endpoint (MinIO, moto...); default AWS_ENDPOINT_URL_S3 or "
+                                          "AWS_ENDPOINT_URL; path-style addressing when set")
+    p.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'",
+                   help="extra HTTP header for http(s) targets, e.g. 'Authorization: Bearer ...' (repeatable)")
+    p.add_argument("--timeout", type=float, default=30.0, help="per-request timeout in seconds (default 30)")
+    p.add_argument("--retries", type=int, default=3, help="retries per request on network errors and 5xx (default 3)")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        if args.command == "publish":
+            from .publish import publish
+
+            headers = {}
+            for h in args.header:
+                name, sep, value = h.partition(":")
+                if not sep or not name.strip():
+                    parser.error(f"--header {h!r}: expected 'NAME: VALUE'")
+                headers[name.strip()] = value.strip()
+            result = publish(args.version_dir, args.to, latest=not args.no_latest, endpoint_url=args.endpoint_url,
+                             headers=headers, timeout=args.timeout, retries=max(args.retries, 0))
+            print(result.summary())
+            return 0
         if args.command == "synth":
             cfg = synth.SynthConfig(lines=args.lines, seed=args.seed)
             df, gt = synth.generate(cfg)
@@ -78,9 +109,16 @@ def main(argv: list[str] | None = None) -> int:
             cfg = dataclasses.replace(cfg, gp_initial_points=cfg.gp_calls)
         folder = pipeline.run(args.data, args.out, cfg, ground_truth=args.ground_truth, version=args.version)
         print(folder)
+        if args.publish_to:
+            from .publish import publish
+
+            print(publish(folder, args.publish_to).summary())
         return 0
     except LoadError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except PublishError as exc:
+        print(f"error: publish failed: {exc}", file=sys.stderr)
         return 2
 
 
