@@ -60,15 +60,18 @@ let package = Package(
             name: "PricingAPI",
             dependencies: [
                 "HTTPServer", "Pricing", "Storage", "Cache",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),
+        .target(name: "LambdaRuntime", dependencies: ["HTTPServer", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
         .executableTarget(
             name: "pricing-server",
             dependencies: [
-                "Storage", "Inference", "Pricing", "PricingAPI", "HTTPServer", "Cache",
+                "Storage", "Inference", "Pricing", "PricingAPI", "HTTPServer", "Cache", "LambdaRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -82,6 +85,11 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "PricingServerTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(name: "PricingAPITests", dependencies: ["PricingAPI", "HTTPServer", "Pricing", "Storage", "Cache", "TestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "ArtifactSourceTests", dependencies: ["Storage", "HTTPServer", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "HTTPServer", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "DashboardTests", dependencies: ["TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ModelReloadTests", dependencies: ["PricingAPI", "HTTPServer", "Pricing", "Storage", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "PricingTests", dependencies: ["Storage", "Inference", "Pricing", "TestSupport"], swiftSettings: strict),
     ],

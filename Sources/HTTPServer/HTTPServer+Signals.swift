@@ -1,4 +1,4 @@
-import Dispatch
+public import Dispatch
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -57,4 +57,26 @@ extension HTTPServer {
             }
         }
     }
+}
+
+/// Runs `handler` on `queue` each time the process receives `signalNumber` (e.g. SIGHUP), the same
+/// way ``HTTPServer/installSignalHandlers(gracePeriod:onShutdown:)`` observes SIGTERM: the signal is
+/// ignored and blocked so that only Dispatch's signal source sees it. Keep the returned source alive.
+public func observeSignal(_ signalNumber: Int32, queue: DispatchQueue = .global(),
+                          handler: @escaping @Sendable () -> Void) -> any DispatchSourceSignal {
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, signalNumber)
+    pthread_sigmask(SIG_BLOCK, &set, nil)
+    DispatchQueue.main.async {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, signalNumber)
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+    signal(signalNumber, SIG_IGN)
+    let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+    source.setEventHandler(handler: handler)
+    source.activate()
+    return source
 }

@@ -49,12 +49,14 @@ public final class PricingEngine: Sendable {
     }
 
     /// Sweeps the request's price range for its product and recommends a price. With `model`, only
-    /// that model answers (no fallback), for comparing models.
-    public func sweep(_ request: SweepRequest, model: String? = nil) throws(SweepError) -> PriceCurve {
+    /// that model answers (no fallback), for comparing models. `context` supplies the product's rows
+    /// when the caller already has them (from a shared cache); they must be this version's columns.
+    public func sweep(_ request: SweepRequest, model: String? = nil, context: ContextMatrix? = nil) throws(SweepError) -> PriceCurve {
         try request.validate()
-        guard let product = store.product(request.stockcode), let rows = try contextRows(for: request.stockcode) else {
-            throw .unknownProduct(request.stockcode)
-        }
+        guard let product = store.product(request.stockcode) else { throw .unknownProduct(request.stockcode) }
+        let given = context.flatMap { $0.columns == store.columns ? layout.rows(from: $0) : nil }
+        let stored = given == nil ? try contextRows(for: request.stockcode) : nil
+        guard let rows = given ?? stored else { throw .unknownProduct(request.stockcode) }
         guard rows.count > 0 else { throw .artifact("product \(request.stockcode) has no context rows") }
         let lo = request.minPrice ?? product.price.min
         let hi = request.maxPrice ?? product.price.max

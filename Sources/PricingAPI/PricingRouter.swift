@@ -12,6 +12,7 @@ import Storage
 /// - `GET /v1/products`: the catalogue, searchable and paged;
 /// - `GET /healthz` (process alive) and `GET /readyz` (models loaded, which model is active);
 /// - `GET /metrics` (Prometheus text) and `GET /openapi.json` (this API as OpenAPI 3.1);
+/// - `POST /admin/reload` (bearer token): look for a newer model version now;
 /// - `OPTIONS` preflight answered from the CORS policy alone.
 /// Errors are JSON bodies `{"error": {"code", "message"}}` with the matching status.
 public struct PricingRouter: HTTPHandler {
@@ -20,6 +21,9 @@ public struct PricingRouter: HTTPHandler {
     /// Computed curves by (model version, stockcode, normalized query); nil disables caching.
     public let cache: (any PriceCache)?
     public let cacheTTL: Duration
+    /// Swaps in new model versions; `POST /admin/reload` triggers it when `adminToken` is set.
+    public let reloader: ModelReloader?
+    public let adminToken: String?
     private let flight = SingleFlight<Result<PriceCurve, SweepError>>()
     /// Bodies at least this large are gzip-compressed for clients that accept it.
     public let gzipMinimumBytes: Int
@@ -31,8 +35,10 @@ public struct PricingRouter: HTTPHandler {
     /// A router whose models arrive later (or are swapped): until `slot` holds an engine, the model
     /// routes and /readyz answer 503 `not_ready`.
     public init(slot: EngineSlot, cors: CORSPolicy, cache: (any PriceCache)? = nil, cacheTTL: Duration = .seconds(3600),
-                gzipMinimumBytes: Int = 1024) {
+                reloader: ModelReloader? = nil, adminToken: String? = nil, gzipMinimumBytes: Int = 1024) {
         ServiceMetrics.bootstrap()
+        self.reloader = reloader
+        self.adminToken = adminToken
         self.slot = slot
         self.cache = cache
         self.cacheTTL = cacheTTL
@@ -43,6 +49,10 @@ public struct PricingRouter: HTTPHandler {
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
         let start = DispatchTime.now().uptimeNanoseconds
         var response = await route(request)
+        // Every answer says which version was serving (predict-price sets the one it actually used).
+        if !response.headers.contains("x-model-version"), let version = slot.engine?.version {
+            response.headers.add("X-Model-Version", version)
+        }
         ServiceMetrics.request(route: Self.routeLabel(request.path), method: Self.methodLabel(request.method), status: response.status.code,
                                nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
         if let origin = request.headers["origin"] {
@@ -82,6 +92,7 @@ public struct PricingRouter: HTTPHandler {
                 HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain; version=0.0.4; charset=utf-8")]),
                              body: ServiceMetrics.exposition())
             }
+        case "/admin/reload": return await adminReload(request)
         case "/openapi.json":
             return methods(request, allowed: ["GET", "HEAD"]) {
                 HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: OpenAPIDocument.bytes)
@@ -99,7 +110,7 @@ public struct PricingRouter: HTTPHandler {
     static func routeLabel(_ path: String) -> String {
         if path.hasPrefix("/v1/predict-price/") { return "/v1/predict-price/{stockcode}" }
         switch path {
-        case "/v1/products", "/healthz", "/readyz", "/metrics", "/openapi.json": return path
+        case "/v1/products", "/healthz", "/readyz", "/metrics", "/openapi.json", "/admin/reload": return path
         default: return "unmatched"
         }
     }
@@ -127,10 +138,14 @@ public struct PricingRouter: HTTPHandler {
 
     /// The cache key of a validated request: version, product and the normalized query, so that
     /// `unitprice_min=1.50` and `unitprice_min=1.5` share an entry and a new version never sees an old one.
+    /// The `{version|stockcode}` hash tag keeps all of a product's keys on one Redis Cluster slot.
     public static func cacheKey(_ request: SweepRequest, version: String) -> String {
         func text(_ v: Double?) -> String { v.map { String($0) } ?? "-" }
-        return "pv1|\(version)|\(request.stockcode)|\(text(request.minPrice))|\(text(request.maxPrice))|\(request.bins)|\(text(request.unitCost))"
+        return "pv1|{\(version)|\(request.stockcode)}|\(text(request.minPrice))|\(text(request.maxPrice))|\(request.bins)|\(text(request.unitCost))"
     }
+
+    /// The cache key of a product's context rows in `version` (same hash tag as its curves).
+    public static func productKey(_ stockcode: String, version: String) -> String { "pd1|{\(version)|\(stockcode)}" }
 
     func predictPrice(_ stockcode: String, _ request: HTTPRequest, _ engine: PricingEngine) async -> HTTPResponse {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -160,15 +175,18 @@ public struct PricingRouter: HTTPHandler {
         // Identical requests arriving together compute once; the sweep runs on the global pool, not on
         // the thread serving this connection's core, so cheap requests elsewhere are not held behind it.
         let (result, computed) = await flight.run(key) {
-            await withCheckedContinuation { continuation in
+            let context = await cachedProductRows(stockcode, engine)
+            let result: Result<PriceCurve, SweepError> = await withCheckedContinuation { continuation in
                 DispatchQueue.global(qos: .userInitiated).async {
                     do throws(SweepError) {
-                        continuation.resume(returning: .success(try engine.sweep(sweepRequest)))
+                        continuation.resume(returning: .success(try engine.sweep(sweepRequest, context: context.rows)))
                     } catch {
                         continuation.resume(returning: .failure(error))
                     }
                 }
             }
+            if context.share, case .success = result { await shareProductRows(stockcode, engine) }
+            return result
         }
         switch result {
         case .failure(let error):

@@ -17,12 +17,22 @@ public struct ServiceConfiguration: Equatable, Sendable {
     public var logLevel = "info"
     public var cacheMaxBytes = 64 << 20
     public var cacheTTLSeconds = 3600.0
+    /// Where versions downloaded from an http(s):// or s3:// MODELS location are kept.
+    public var modelsCacheDir = NSTemporaryDirectory() + "pricing-models-cache"
+    /// How often to look for a newer model version; 0 checks only on SIGHUP or POST /admin/reload.
+    public var reloadIntervalSeconds = 0.0
+    /// Bearer token of POST /admin/reload; nil disables the admin routes.
+    public var adminToken: String?
 
     public init() {}
 
     /// Environment variables and the setting each overrides (documented in `serve --help`).
     public static let environment: [(name: String, help: String)] = [
-        ("HOST", "address to listen on"), ("PORT", "TCP port"), ("MODELS", "artifact version folder or models root"),
+        ("HOST", "address to listen on"), ("PORT", "TCP port"),
+        ("MODELS", "models root or version folder: a local path, an http(s):// base URL or s3://bucket/prefix"),
+        ("MODELS_CACHE_DIR", "local folder for versions downloaded from http(s) or S3"),
+        ("RELOAD_INTERVAL_SECONDS", "how often to look for a newer model version (0: only on SIGHUP or POST /admin/reload)"),
+        ("ADMIN_TOKEN", "bearer token of POST /admin/reload (unset: admin routes disabled)"),
         ("REDIS_URL", "redis://[:password@]host:port[/db] of a cache shared by replicas (default: in-process cache)"),
         ("REDIS_CLUSTER", "true when REDIS_URL is a node of a Redis Cluster (slot routing, MOVED/ASK)"),
         ("CORS_ALLOWED_ORIGINS", "comma-separated exact origins, or *"), ("MAX_CONNECTIONS", "open connections before 503"),
@@ -53,7 +63,7 @@ public struct ServiceConfiguration: Equatable, Sendable {
             let key = name.lowercased()
             switch key {
             case "cors_allowed_origins": fromEnv[key] = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            case "redis_url", "host", "models", "log_level": fromEnv[key] = value
+            case "redis_url", "host", "models", "log_level", "models_cache_dir", "admin_token": fromEnv[key] = value
             case "redis_cluster":
                 guard ["true", "false", "1", "0"].contains(value.lowercased()) else {
                     throw Invalid(description: "environment variable \(name): \"\(value)\" is not true or false")
@@ -76,6 +86,14 @@ public struct ServiceConfiguration: Equatable, Sendable {
             case "host": guard let v = value as? String else { throw bad(key, "a string") }; host = v
             case "models": guard let v = value as? String else { throw bad(key, "a string") }; models = v
             case "log_level": guard let v = value as? String else { throw bad(key, "a string") }; logLevel = v
+            case "models_cache_dir": guard let v = value as? String, !v.isEmpty else { throw bad(key, "a folder path") }; modelsCacheDir = v
+            case "admin_token":
+                if value is NSNull { adminToken = nil } else if let v = value as? String { adminToken = v.isEmpty ? nil : v } else { throw bad(key, "a string or null") }
+            case "reload_interval_seconds":
+                guard let n = (value as? NSNumber)?.doubleValue, n.isFinite, n == 0 || (1...86_400).contains(n) else {
+                    throw bad(key, "0 (off) or a number of seconds from 1 to 86400")
+                }
+                reloadIntervalSeconds = n
             case "redis_url":
                 if value is NSNull { redisURL = nil } else if let v = value as? String { redisURL = v.isEmpty ? nil : v } else { throw bad(key, "a string or null") }
             case "redis_cluster":

@@ -1,5 +1,5 @@
-public import Cache
-public import Metrics
+import Cache
+import Metrics
 public import Prometheus
 
 /// The service's metrics, recorded through swift-metrics and exported by swift-prometheus.
@@ -8,6 +8,10 @@ public import Prometheus
 /// - `pricing_model_answers_total{model}`: which model answered each price request
 /// - `pricing_cache_requests_total{result}`: cache hits and misses of price requests
 /// - `pricing_cache_healthy{kind}`, `pricing_cache_entries{kind}`, `pricing_cache_bytes{kind}`
+/// - `pricing_product_rows_total{source}`: where a computed request found its product's context rows
+///   (memory: shard already inflated here; cache: shared by another replica; artifact: shard inflated now)
+/// - `pricing_model_reloads_total{result}` (swapped, rejected), `pricing_model_reload_duration_seconds`
+/// - `pricing_model_version_info{model_version}`: 1 for the version serving
 public enum ServiceMetrics {
     /// The registry `/metrics` emits.
     public static let registry = PrometheusCollectorRegistry()
@@ -44,6 +48,24 @@ public enum ServiceMetrics {
         Gauge(label: "pricing_cache_healthy", dimensions: [("kind", status.kind)]).record(status.healthy ? 1 : 0)
         Gauge(label: "pricing_cache_entries", dimensions: [("kind", status.kind)]).record(status.entries)
         Gauge(label: "pricing_cache_bytes", dimensions: [("kind", status.kind)]).record(status.bytes)
+    }
+
+    static func productRows(source: String) {
+        Counter(label: "pricing_product_rows_total", dimensions: [("source", source)]).increment()
+    }
+
+    static func reload(result: String, seconds: Double) {
+        Counter(label: "pricing_model_reloads_total", dimensions: [("result", result)]).increment()
+        Timer(label: "pricing_model_reload_duration_seconds", dimensions: [("result", result)])
+            .recordNanoseconds(Int64(seconds * 1e9))
+    }
+
+    /// Marks `version` as the one serving (the conventional `_info` gauge), and `previous` as not.
+    static func modelVersion(_ version: String, previous: String?) {
+        if let previous, previous != version {
+            Gauge(label: "pricing_model_version_info", dimensions: [("model_version", previous)]).record(0)
+        }
+        Gauge(label: "pricing_model_version_info", dimensions: [("model_version", version)]).record(1)
     }
 
     /// The Prometheus text exposition of every metric.

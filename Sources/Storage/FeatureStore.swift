@@ -26,10 +26,16 @@ public struct ProductRecord: Decodable, Sendable {
 }
 
 /// A product's context rows: `count` rows of `columns.count` floats, row-major.
-public struct ContextMatrix: Sendable {
+public struct ContextMatrix: Sendable, Equatable {
     public let columns: [String]
     public let values: [Float]
     public let count: Int
+
+    public init(columns: [String], values: [Float], count: Int) {
+        self.columns = columns
+        self.values = values
+        self.count = count
+    }
 }
 
 /// The feature store of a version: the product index, and context rows decompressed one shard at a
@@ -89,6 +95,12 @@ public final class FeatureStore: Sendable {
     /// The index entry of `stockcode`, or nil for an unknown product.
     public func product(_ stockcode: String) -> ProductRecord? {
         byCode[stockcode].map { products[$0] }
+    }
+
+    /// Whether the product's shard is already decompressed here (its rows cost nothing to read).
+    public func hasRowsInMemory(_ stockcode: String) -> Bool {
+        guard let product = product(stockcode) else { return false }
+        return shards.withLock { $0[product.shard] != nil }
     }
 
     /// The product's context rows, or nil for an unknown product.

@@ -5,6 +5,7 @@ import HTTPServer
 import Logging
 import Pricing
 import PricingAPI
+import Storage
 
 /// `pricing-server serve`: the HTTP API on the loaded models until SIGTERM/SIGINT.
 struct Serve: AsyncParsableCommand {
@@ -15,8 +16,9 @@ struct Serve: AsyncParsableCommand {
         these environment variables, then the flags below:
         \(ServiceConfiguration.environment.map { "  \($0.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \($0.help)" }.joined(separator: "\n"))
         Routes: GET /v1/predict-price/{stockcode}?unitprice_min&unitprice_max&num_price_bins&unit_cost, \
-        GET /v1/products?q&limit&offset, GET /healthz, GET /readyz, GET /metrics, GET /openapi.json. SIGTERM or SIGINT stops accepting, lets \
-        in-flight requests finish (up to the shutdown grace period) and exits 0.
+        GET /v1/products?q&limit&offset, GET /healthz, GET /readyz, GET /metrics, GET /openapi.json, POST /admin/reload. SIGHUP (or \
+        POST /admin/reload, or RELOAD_INTERVAL_SECONDS) loads a newer model version in the background and swaps it in. SIGTERM or \
+        SIGINT stops accepting, lets in-flight requests finish (up to the shutdown grace period) and exits 0.
         """)
 
     @Option(help: ArgumentHelp("JSON configuration file.", valueName: "file"))
@@ -69,8 +71,16 @@ struct Serve: AsyncParsableCommand {
         serverConfiguration.idleTimeout = .milliseconds(Int(settings.idleTimeoutSeconds * 1000))
         // Listen first, answering 503 not_ready until the models are loaded and verified.
         let slot = EngineSlot()
+        let source: any ArtifactSource
+        do {
+            source = try Self.artifactSource(settings)
+        } catch {
+            throw CommandFailure("MODELS=\(settings.models): \(error.description)")
+        }
+        let reloader = ModelReloader(source: source, slot: slot, logger: logger)
         let router = PricingRouter(slot: slot, cors: CORSPolicy(allowedOrigins: settings.corsAllowedOrigins), cache: cache,
-                                   cacheTTL: .milliseconds(Int(settings.cacheTTLSeconds * 1000)))
+                                   cacheTTL: .milliseconds(Int(settings.cacheTTLSeconds * 1000)),
+                                   reloader: reloader, adminToken: settings.adminToken)
         let server = HTTPServer(configuration: serverConfiguration, handler: router, logger: logger)
         server.installSignalHandlers(gracePeriod: .milliseconds(Int(settings.shutdownGraceSeconds * 1000)))
         let bound: Int
@@ -80,17 +90,25 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure("cannot listen on \(settings.host):\(settings.port): \(error)")
         }
         logger.info("listening", metadata: ["host": "\(settings.host)", "port": "\(bound)", "models": "\(settings.models)"])
-        do {
-            let engine = try PricingEngine(path: settings.models)
-            slot.install(engine)
+        if case .rejected(_, let reason) = await reloader.reload() {
+            logger.critical("cannot load models", metadata: ["models": "\(settings.models)", "error": "\(reason)"])
+            await server.shutdown(gracePeriod: .seconds(1))
+            throw CommandFailure("cannot load models from \(settings.models): \(reason)")
+        }
+        if let engine = slot.engine {
             logger.info("ready", metadata: ["model_version": "\(engine.version)",
                                            "active_model": "\(engine.chain.models.first?.name ?? "none")"])
-        } catch {
-            logger.critical("cannot load models", metadata: ["models": "\(settings.models)", "error": "\(error.description)"])
-            await server.shutdown(gracePeriod: .seconds(1))
-            throw CommandFailure("cannot load models from \(settings.models): \(error.description)")
         }
+        // New versions: on SIGHUP, POST /admin/reload, and every RELOAD_INTERVAL_SECONDS when set.
+        let hangup = observeSignal(SIGHUP) { Task { await reloader.reload() } }
+        if settings.reloadIntervalSeconds > 0 { await reloader.start(interval: .milliseconds(Int(settings.reloadIntervalSeconds * 1000))) }
         await server.waitUntilShutdown()
+        hangup.cancel()
         logger.info("stopped")
+    }
+
+    /// The source MODELS names.
+    static func artifactSource(_ settings: ServiceConfiguration) throws(ArtifactError) -> any ArtifactSource {
+        LocalArtifactSource(path: settings.models)
     }
 }

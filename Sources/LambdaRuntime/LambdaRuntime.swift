@@ -1,0 +1,1 @@
+// LambdaRuntime: runs the service as an AWS Lambda custom runtime (the Runtime API loop).

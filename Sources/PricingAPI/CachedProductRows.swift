@@ -1,0 +1,56 @@
+import Storage
+
+/// A product's context rows as the cache stores them, so that a replica that has not yet
+/// decompressed the product's feature shard (a fresh one, or one that just swapped versions) takes
+/// them from the shared cache instead: magic, version, stockcode, the column names' CRC, row and
+/// column counts, a CRC-32 of the values, then the float32 values little-endian (about 4 KB for 48
+/// rows). Anything that does not check out decodes to nil and the shard is read as usual.
+struct CachedProductRows: Equatable {
+    let modelVersion: String
+    let stockcode: String
+    let matrix: ContextMatrix
+
+    static let magic: [UInt8] = Array("PRv1".utf8)
+
+    func encoded() -> [UInt8] {
+        var w = ByteWriter()
+        w.bytes.reserveCapacity(64 + 4 * matrix.values.count)
+        w.bytes += Self.magic
+        w.string(modelVersion)
+        w.string(stockcode)
+        w.u32(Self.columnsCRC(matrix.columns))
+        w.u32(UInt32(matrix.count))
+        w.u32(UInt32(matrix.columns.count))
+        var values: [UInt8] = []
+        values.reserveCapacity(4 * matrix.values.count)
+        for v in matrix.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { values += $0 } }
+        w.u32(Gzip.crc32(values))
+        w.bytes += values
+        return w.bytes
+    }
+
+    init(modelVersion: String, stockcode: String, matrix: ContextMatrix) {
+        self.modelVersion = modelVersion
+        self.stockcode = stockcode
+        self.matrix = matrix
+    }
+
+    /// Decodes a value stored for `stockcode` of `modelVersion` whose columns are `columns`.
+    init?(decoding bytes: [UInt8], modelVersion: String, stockcode: String, columns: [String]) {
+        var r = ByteReader(bytes: bytes)
+        guard r.take(4) == Self.magic, r.string() == modelVersion, r.string() == stockcode, r.u32() == Self.columnsCRC(columns),
+              let rows = r.u32(), rows <= 1_000_000, let width = r.u32(), Int(width) == columns.count, let crc = r.u32(),
+              r.remaining == Int(rows) * Int(width) * 4, let body = r.take(r.remaining), Gzip.crc32(body) == crc else { return nil }
+        var values = [Float](repeating: 0, count: Int(rows) * Int(width))
+        values.withUnsafeMutableBytes { destination in
+            body.withUnsafeBytes { destination.copyMemory(from: $0) }
+        }
+        // The values were written little-endian; on a big-endian host they would need swapping.
+        for i in values.indices { values[i] = Float(bitPattern: UInt32(littleEndian: values[i].bitPattern)) }
+        self.modelVersion = modelVersion
+        self.stockcode = stockcode
+        self.matrix = ContextMatrix(columns: columns, values: values, count: Int(rows))
+    }
+
+    static func columnsCRC(_ columns: [String]) -> UInt32 { Gzip.crc32(Array(columns.joined(separator: "\u{1F}").utf8)) }
+}

@@ -1,0 +1,59 @@
+import HTTPServer
+
+/// `POST /admin/reload`: checks the artifact source for a newer version now (as SIGHUP does), for a
+/// deploy script that just published one. Guarded by a bearer token from the configuration
+/// (ADMIN_TOKEN); without a configured token the route is disabled.
+extension PricingRouter {
+    func adminReload(_ request: HTTPRequest) async -> HTTPResponse {
+        guard request.method == "POST" else {
+            return methods(request, allowed: ["POST"]) { HTTPResponse(status: .ok) }
+        }
+        guard let adminToken, !adminToken.isEmpty, let reloader else {
+            return APIError(status: 403, code: "admin_disabled", message: "the admin routes are disabled: set ADMIN_TOKEN to enable them").response
+        }
+        let presented = request.headers["authorization"].flatMap { value -> String? in
+            let parts = value.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+            return parts[1].trimmingCharacters()
+        }
+        guard let presented, Self.constantTimeEqual(Array(presented.utf8), Array(adminToken.utf8)) else {
+            return APIError(status: 401, code: "unauthorized", message: "POST /admin/reload needs the header Authorization: Bearer <ADMIN_TOKEN>")
+                .response(extraHeaders: [("WWW-Authenticate", "Bearer")])
+        }
+        let force = request.queryItems.contains { $0.name == "force" && ["1", "true"].contains($0.value) }
+        let outcome = await reloader.reload(force: force)
+        var w = JSONWriter()
+        let status: Int
+        switch outcome {
+        case .unchanged(let version):
+            status = 200
+            w.raw("{"); w.key("result"); w.string("unchanged"); w.raw(","); w.key("model_version"); w.string(version); w.raw("}")
+        case .swapped(let from, let to, let seconds):
+            status = 200
+            w.raw("{"); w.key("result"); w.string("swapped"); w.raw(",")
+            w.key("from"); if let from { w.string(from) } else { w.raw("null") }; w.raw(",")
+            w.key("model_version"); w.string(to); w.raw(","); w.key("seconds"); w.number(seconds); w.raw("}")
+        case .rejected(let version, let reason):
+            // The source was unreachable (503) or the version it offers is bad (422); either way the
+            // version serving is unchanged, and the body says which one that is.
+            status = version == nil ? 503 : 422
+            w.raw("{\"error\":{"); w.key("code"); w.string(version == nil ? "source_unavailable" : "version_rejected"); w.raw(",")
+            w.key("message"); w.string(reason); w.raw(","); w.key("rejected_version")
+            if let version { w.string(version) } else { w.raw("null") }
+            w.raw(","); w.key("model_version")
+            if let serving = slot.engine?.version { w.string(serving) } else { w.raw("null") }
+            w.raw("}}")
+        }
+        return HTTPResponse(status: HTTPStatus(status), headers: HTTPHeaders([("Content-Type", "application/json"), ("Cache-Control", "no-store")]),
+                            body: w.bytes)
+    }
+
+    /// Compares without an early exit, so response time does not reveal how much of a guess was right.
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for i in 0..<max(a.count, b.count) {
+            difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
+        }
+        return difference == 0
+    }
+}

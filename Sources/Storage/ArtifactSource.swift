@@ -1,0 +1,50 @@
+import Foundation
+
+/// Where the training pipeline publishes artifact versions, as the service reads them: a models root
+/// (`LATEST` names the current version, each version is a folder with manifest.json and its files).
+///
+/// A source answers two questions: which version is current, and where a complete, verified local copy
+/// of a version is. Remote sources download into a local cache folder; a version that was not fully
+/// downloaded and verified is never returned.
+public protocol ArtifactSource: Sendable, CustomStringConvertible {
+    /// The version `LATEST` names now (for a local version folder: that folder's version).
+    func latestVersion() async throws(ArtifactError) -> String
+
+    /// The path of a local folder holding `version` complete and verified against its manifest,
+    /// downloading it first when the source is remote.
+    func localVersion(_ version: String) async throws(ArtifactError) -> String
+}
+
+/// A models root or a single version folder on the local disk: nothing to download.
+public struct LocalArtifactSource: ArtifactSource {
+    public let path: String
+
+    public init(path: String) {
+        self.path = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+    }
+
+    public var description: String { path }
+
+    /// Whether `path` is one version folder rather than a root with LATEST.
+    var isVersionFolder: Bool { FileManager.default.fileExists(atPath: path + "/manifest.json") }
+
+    public func latestVersion() async throws(ArtifactError) -> String {
+        let folder = try ArtifactFolder.resolveVersion(path)
+        guard isVersionFolder else { return (folder as NSString).lastPathComponent }
+        // A version folder's name need not be its version: read the manifest's.
+        let bytes = try ArtifactFolder.readFile(folder + "/manifest.json", name: folder + "/manifest.json")
+        struct Head: Decodable { let model_version: String }
+        guard let head = try? JSONDecoder().decode(Head.self, from: Data(bytes)) else {
+            throw ArtifactError(file: folder + "/manifest.json", .malformed("no model_version"))
+        }
+        return head.model_version
+    }
+
+    public func localVersion(_ version: String) async throws(ArtifactError) -> String {
+        if isVersionFolder { return path }
+        guard !version.isEmpty, !version.contains("/"), version != "..", version != "." else {
+            throw ArtifactError(file: path + "/" + version, .malformed("not a version name"))
+        }
+        return path + "/" + version
+    }
+}
