@@ -81,6 +81,11 @@ struct Serve: AsyncParsableCommand {
         let router = PricingRouter(slot: slot, cors: CORSPolicy(allowedOrigins: settings.corsAllowedOrigins), cache: cache,
                                    cacheTTL: .milliseconds(Int(settings.cacheTTLSeconds * 1000)),
                                    reloader: reloader, adminToken: settings.adminToken)
+        // Inside AWS Lambda (AWS_LAMBDA_RUNTIME_API set): the Runtime API loop instead of listening.
+        if let runtimeAPI = Self.lambdaRuntimeAPI {
+            return try await runLambda(runtimeAPI: runtimeAPI, slot: slot, reloader: reloader, router: router, models: settings.models,
+                                       logger: logger)
+        }
         let server = HTTPServer(configuration: serverConfiguration, handler: router, logger: logger)
         server.installSignalHandlers(gracePeriod: .milliseconds(Int(settings.shutdownGraceSeconds * 1000)))
         let bound: Int

@@ -1,0 +1,88 @@
+public import HTTPServer
+import Foundation
+
+/// An API Gateway or function URL event translated into the server's ``HTTPServer/HTTPRequest``.
+///
+/// Paths: for 1.0, a `/{proxy+}` resource's `proxy` parameter is the path below the API (whatever
+/// custom-domain base path or stage came before it); otherwise `path`, which execute-api URLs already
+/// give without the stage, and from which a leading `/{stage}` is removed when the request came
+/// through a custom domain mapped at the stage's name. For 2.0, `rawPath` carries `/{stage}` for
+/// named stages (not for `$default` or function URLs), which is removed. Fields that API Gateway
+/// hands over decoded (1.0 query parameters) are percent-encoded again, so the handler sees the same
+/// request target it would have seen over HTTP.
+public struct ProxyEvent: Sendable {
+    /// The event's payload format, which is also the format of the answer.
+    public var format: PayloadFormat
+    /// The request to hand to the HTTP handler.
+    public var request: HTTPRequest
+
+    /// Decodes an event document; throws ``BadEvent`` when it is not an HTTP event.
+    public init(decoding event: [UInt8]) throws(BadEvent) {
+        let data = Data(event)
+        let probe: EventProbe
+        do {
+            probe = try JSONDecoder().decode(EventProbe.self, from: data)
+        } catch {
+            if case .dataCorrupted? = error as? DecodingError { throw BadEvent("the event is not valid JSON") }
+            throw BadEvent("the event is not a JSON object")
+        }
+        if probe.version == "2.0" {
+            let decoded: HTTPAPIEvent
+            do { decoded = try JSONDecoder().decode(HTTPAPIEvent.self, from: data) } catch {
+                throw BadEvent("not an HTTP API (payload 2.0) or function URL event: \(Self.describe(error))", format: .v2)
+            }
+            format = .v2
+            request = try Self.request(decoded)
+        } else {
+            guard probe.hasHTTPMethod else {
+                throw BadEvent("not an API Gateway or function URL event: it has neither \"httpMethod\" (payload 1.0) nor \"version\": \"2.0\"")
+            }
+            let decoded: RESTEvent
+            do { decoded = try JSONDecoder().decode(RESTEvent.self, from: data) } catch {
+                throw BadEvent("not an API Gateway REST API (payload 1.0) event: \(Self.describe(error))")
+            }
+            format = .v1
+            request = try Self.request(decoded)
+        }
+    }
+
+    /// `path` without a leading `/{stage}` segment; unchanged for no stage or `$default`.
+    static func strippingStage(_ path: String, stage: String?) -> String {
+        guard let stage, !stage.isEmpty, stage != "$default" else { return path }
+        let prefix = "/" + stage
+        if path == prefix { return "/" }
+        if path.hasPrefix(prefix + "/") { return String(path.dropFirst(prefix.count)) }
+        return path
+    }
+
+    static func validMethod(_ method: String, format: PayloadFormat) throws(BadEvent) -> String {
+        let token = Set(Array("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8))
+        guard !method.isEmpty, method.utf8.count <= 32, method.utf8.allSatisfy(token.contains) else {
+            throw BadEvent("the method \"\(method.prefix(40))\" is not an HTTP method", format: format)
+        }
+        return method
+    }
+
+    static func body(_ text: String?, base64: Bool, format: PayloadFormat) throws(BadEvent) -> [UInt8] {
+        guard let text, !text.isEmpty else { return [] }
+        guard base64 else { return Array(text.utf8) }
+        guard let data = Data(base64Encoded: text, options: .ignoreUnknownCharacters) else {
+            throw BadEvent("isBase64Encoded is true but the body is not base64", format: format)
+        }
+        return [UInt8](data)
+    }
+
+    /// A short account of a decoding error: which field is missing or has the wrong type.
+    static func describe(_ error: any Error) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.isEmpty ? "the document" : keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
+        }
+        switch error as? DecodingError {
+        case .keyNotFound(let key, let context)?: return "\(path(context.codingPath + [key])) is missing"
+        case .typeMismatch(let type, let context)?: return "\(path(context.codingPath)) is not \(type == String.self ? "a string" : "of the expected type (\(type))")"
+        case .valueNotFound(_, let context)?: return "\(path(context.codingPath)) is null"
+        case .dataCorrupted(let context)?: return context.codingPath.isEmpty ? "not valid JSON" : "\(path(context.codingPath)): \(context.debugDescription)"
+        default: return "\(error)"
+        }
+    }
+}
