@@ -93,6 +93,8 @@ public struct PricingRouter: HTTPHandler {
                              body: ServiceMetrics.exposition())
             }
         case "/admin/reload": return await adminReload(request)
+        case "/", "/index.html", "/dashboard.css", "/dashboard.js", "/favicon.svg":
+            return methods(request, allowed: ["GET", "HEAD"]) { DashboardPage.response(request) }
         case "/openapi.json":
             return methods(request, allowed: ["GET", "HEAD"]) {
                 HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: OpenAPIDocument.bytes)
@@ -111,6 +113,7 @@ public struct PricingRouter: HTTPHandler {
         if path.hasPrefix("/v1/predict-price/") { return "/v1/predict-price/{stockcode}" }
         switch path {
         case "/v1/products", "/healthz", "/readyz", "/metrics", "/openapi.json", "/admin/reload": return path
+        case "/", "/index.html", "/dashboard.css", "/dashboard.js", "/favicon.svg": return path
         default: return "unmatched"
         }
     }

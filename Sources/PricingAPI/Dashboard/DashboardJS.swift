@@ -1,0 +1,674 @@
+extension DashboardPage {
+    /// The page's script: plain JavaScript, no libraries. It searches `/v1/products`, streams
+    /// `/v1/predict-price/{stockcode}` as NDJSON (drawing the rows as they arrive), and draws the
+    /// curve as inline SVG. `?stockcode=...` (and the query's other parameters) in the page's URL
+    /// fill the form and run it at once.
+    static let script = #"""
+'use strict';
+(function () {
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+  const $ = (id) => document.getElementById(id);
+  const app = $('app');
+  const el = {
+    form: $('query-form'), search: $('product-search'), list: $('product-list'),
+    card: $('product-card'), cardCode: $('product-code'), cardDesc: $('product-desc'), cardFacts: $('product-facts'),
+    min: $('unitprice-min'), max: $('unitprice-max'), bins: $('num-price-bins'), cost: $('unit-cost'), run: $('run'),
+    subtitle: $('results-subtitle'), status: $('status'), rows: $('rows'), rowsOf: $('rows-of'),
+    errorBox: $('error-box'), errorTitle: $('error-title'), error: $('error'),
+    recommended: $('recommended-price'), recommendedNote: $('recommended-note'),
+    bestObjective: $('best-objective'), bestObjectiveLabel: $('best-objective-label'), bestObjectiveNote: $('best-objective-note'),
+    bestQuantity: $('best-quantity'), bestQuantityNote: $('best-quantity-note'),
+    chart: $('chart'), tooltip: $('tooltip'), legendObjective: $('legend-objective'),
+    legendHistory: document.querySelectorAll('.legend-history'), legendSales: document.querySelectorAll('.legend-sales'),
+    model: $('model'), version: $('model-version'), cache: $('cache'),
+  };
+
+  // ---------------------------------------------------------------- formatting
+  const priceFormat = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 3 });
+  const amountFormat = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const quantityFormat = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 1 });
+  const money = (v) => (v < 0 ? '\u2212\u00a3' : '\u00a3') + priceFormat.format(Math.abs(v));
+  const amount = (v) => (v < 0 ? '\u2212\u00a3' : '\u00a3') + amountFormat.format(Math.abs(v));
+  const units = (v) => quantityFormat.format(v);
+
+  // ---------------------------------------------------------------- state
+  const state = {
+    product: null,          // the selected catalogue entry, when known
+    rows: [],               // rows received for the current run, in price order
+    expected: 0,            // rows asked for
+    objective: 'sales',     // or 'profit' with a unit cost
+    stockcode: '',
+    optimal: null,          // the recommended row once the stream is complete
+    run: null,              // AbortController of the request in flight
+    started: 0,
+    range: null,            // [min, max] of the candidate prices when known before the rows arrive
+    drawTimer: 0,
+    geometry: null,         // the last drawn chart's scales, for the hover read-out
+  };
+
+  function setState(name) {
+    app.dataset.state = name;
+    el.chart.setAttribute('aria-busy', name === 'loading' ? 'true' : 'false');
+  }
+
+  function setStatus(text) { el.status.textContent = text; }
+
+  function showError(message, code, httpStatus) {
+    el.errorTitle.textContent = httpStatus ? 'The request failed (HTTP ' + httpStatus + ')' : 'The request failed';
+    el.error.textContent = message;
+    el.error.dataset.code = code || '';
+    el.errorBox.hidden = false;
+    setStatus(code === 'page_error' ? 'Page error' : 'Request failed');
+    setState('error');
+  }
+
+  function clearError() {
+    el.errorBox.hidden = true;
+    el.error.textContent = '';
+    el.error.dataset.code = '';
+  }
+
+  window.addEventListener('error', (event) => showError(String(event.message || event.error), 'page_error'));
+  window.addEventListener('unhandledrejection', (event) => showError(String(event.reason && event.reason.message || event.reason), 'page_error'));
+
+  function showModel(headers) {
+    const model = headers.get('X-Model');
+    const version = headers.get('X-Model-Version');
+    const cache = headers.get('X-Cache');
+    const reasons = headers.get('X-Fallback-Reasons');
+    if (model) el.model.textContent = model;
+    if (version) { el.version.textContent = version; el.version.title = version; }
+    if (cache) el.cache.textContent = cache;
+    el.model.classList.toggle('fallback', Boolean(reasons));
+    el.model.title = reasons ? 'A backup model answered: ' + reasons : '';
+  }
+
+  // ---------------------------------------------------------------- product search
+  let searchTimer = 0;
+  let searchRun = null;
+  let options = [];
+  let active = -1;
+
+  function describeProduct(p) {
+    return p.stockcode + ' \u2014 ' + p.description;
+  }
+
+  function selectProduct(p, keepText) {
+    state.product = p;
+    if (!keepText) el.search.value = describeProduct(p);
+    el.card.hidden = false;
+    el.cardCode.textContent = p.stockcode;
+    el.cardDesc.textContent = p.description;
+    el.cardFacts.textContent = 'Sold ' + money(p.price_min) + '\u2013' + money(p.price_max) + ' (median ' + money(p.price_median) +
+      ') \u00b7 ' + p.lines + ' lines \u00b7 last ' + p.last_sold;
+    el.min.placeholder = priceFormat.format(p.price_min);
+    el.max.placeholder = priceFormat.format(p.price_max);
+    closeList();
+  }
+
+  function closeList() {
+    el.list.hidden = true;
+    el.search.setAttribute('aria-expanded', 'false');
+    el.search.removeAttribute('aria-activedescendant');
+    active = -1;
+  }
+
+  function highlight(index) {
+    const items = el.list.querySelectorAll('[role="option"]');
+    items.forEach((item, i) => item.setAttribute('aria-selected', i === index ? 'true' : 'false'));
+    active = index;
+    if (index >= 0 && items[index]) {
+      el.search.setAttribute('aria-activedescendant', items[index].id);
+      items[index].scrollIntoView({ block: 'nearest' });
+    } else {
+      el.search.removeAttribute('aria-activedescendant');
+    }
+  }
+
+  function renderList(products, total) {
+    options = products;
+    el.list.replaceChildren();
+    if (products.length === 0) {
+      const li = document.createElement('li');
+      li.className = 'opt-empty';
+      li.textContent = 'No product matches';
+      el.list.append(li);
+    }
+    products.forEach((p, i) => {
+      const li = document.createElement('li');
+      li.id = 'product-option-' + i;
+      li.setAttribute('role', 'option');
+      li.setAttribute('aria-selected', 'false');
+      const code = document.createElement('span'); code.className = 'opt-code'; code.textContent = p.stockcode;
+      const desc = document.createElement('span'); desc.className = 'opt-desc'; desc.textContent = p.description;
+      const range = document.createElement('span'); range.className = 'opt-range';
+      range.textContent = money(p.price_min) + '\u2013' + money(p.price_max) + ' \u00b7 ' + p.lines + ' lines';
+      li.append(code, desc, range);
+      li.addEventListener('mousedown', (event) => { event.preventDefault(); selectProduct(p); });
+      el.list.append(li);
+    });
+    if (total > products.length) {
+      const li = document.createElement('li');
+      li.className = 'opt-empty';
+      li.textContent = (total - products.length) + ' more \u2014 refine the search';
+      el.list.append(li);
+    }
+    el.list.hidden = false;
+    el.search.setAttribute('aria-expanded', 'true');
+    active = -1;
+  }
+
+  async function searchProducts(text) {
+    if (searchRun) searchRun.abort();
+    const run = new AbortController();
+    searchRun = run;
+    try {
+      const response = await fetch('/v1/products?limit=20&q=' + encodeURIComponent(text), { signal: run.signal });
+      if (!response.ok) return;
+      const page = await response.json();
+      if (run.signal.aborted || document.activeElement !== el.search) return;
+      renderList(page.products, page.total);
+    } catch (error) {
+      if (error.name !== 'AbortError') closeList();
+    }
+  }
+
+  el.search.addEventListener('input', () => {
+    state.product = null;
+    el.card.hidden = true;
+    clearTimeout(searchTimer);
+    const text = el.search.value.trim();
+    searchTimer = setTimeout(() => searchProducts(text), 220);
+  });
+  el.search.addEventListener('focus', () => {
+    if (!state.product && el.search.value.trim() === '') searchProducts('');
+  });
+  el.search.addEventListener('blur', () => setTimeout(closeList, 120));
+  el.search.addEventListener('keydown', (event) => {
+    const open = !el.list.hidden && options.length > 0;
+    if (event.key === 'ArrowDown' && open) { event.preventDefault(); highlight(Math.min(options.length - 1, active + 1)); }
+    else if (event.key === 'ArrowUp' && open) { event.preventDefault(); highlight(Math.max(0, active - 1)); }
+    else if (event.key === 'Enter' && open && active >= 0) { event.preventDefault(); selectProduct(options[active]); }
+    else if (event.key === 'Escape') { closeList(); }
+  });
+
+  /// The stockcode to query: the picked product, or what was typed (its first word).
+  function chosenStockcode() {
+    if (state.product) return state.product.stockcode;
+    return el.search.value.trim().split(/\s+/)[0];
+  }
+
+  /// Looks a stockcode up in the catalogue to show its description and price history (best effort).
+  async function lookUp(stockcode) {
+    try {
+      const response = await fetch('/v1/products?limit=50&q=' + encodeURIComponent(stockcode));
+      if (!response.ok) return;
+      const page = await response.json();
+      const match = page.products.find((p) => p.stockcode.toUpperCase() === stockcode.toUpperCase());
+      if (match && chosenStockcode().toUpperCase() === match.stockcode.toUpperCase()) {
+        selectProduct(match, document.activeElement === el.search);
+        if (state.stockcode) describeRun();
+        if (state.rows.length > 0) draw();
+      }
+    } catch (error) { /* the description is a nicety */ }
+  }
+
+  // ---------------------------------------------------------------- running a query
+  function numberParam(input) {
+    const text = input.value.trim();
+    return text === '' ? null : text;
+  }
+
+  function describeRun() {
+    const p = state.product;
+    el.subtitle.textContent = p && p.stockcode.toUpperCase() === state.stockcode.toUpperCase()
+      ? describeProduct(p) : state.stockcode;
+  }
+
+  function resetResults() {
+    state.rows = [];
+    state.optimal = null;
+    state.geometry = null;
+    el.rows.textContent = '0';
+    el.recommended.textContent = '\u2014';
+    el.recommended.dataset.value = '';
+    el.recommendedNote.textContent = '';
+    el.recommendedNote.classList.remove('warn');
+    el.bestObjective.textContent = '\u2014';
+    el.bestObjectiveNote.textContent = '';
+    el.bestQuantity.textContent = '\u2014';
+    el.bestQuantityNote.textContent = '';
+    el.tooltip.hidden = true;
+  }
+
+  async function run() {
+    const stockcode = chosenStockcode();
+    clearError();
+    if (!stockcode) {
+      showError('Pick a product first: search the catalogue or type a stockcode.', 'no_product');
+      el.search.focus();
+      return;
+    }
+    if (state.run) state.run.abort();
+    const controller = new AbortController();
+    state.run = controller;
+
+    const params = new URLSearchParams();
+    const min = numberParam(el.min), max = numberParam(el.max), bins = numberParam(el.bins), cost = numberParam(el.cost);
+    if (min !== null) params.set('unitprice_min', min);
+    if (max !== null) params.set('unitprice_max', max);
+    if (bins !== null) params.set('num_price_bins', bins);
+    if (cost !== null) params.set('unit_cost', cost);
+    const pageParams = new URLSearchParams(params);
+    pageParams.set('stockcode', stockcode);
+    history.replaceState(null, '', '?' + pageParams.toString());
+
+    resetResults();
+    state.stockcode = stockcode;
+    state.objective = cost !== null ? 'profit' : 'sales';
+    state.expected = bins !== null && /^\d+$/.test(bins) ? Number(bins) : 100;
+    const lo = min !== null ? Number(min) : state.product ? state.product.price_min : NaN;
+    const hi = max !== null ? Number(max) : state.product ? state.product.price_max : NaN;
+    state.range = Number.isFinite(lo) && Number.isFinite(hi) && hi > lo ? [lo, hi] : null;
+    el.rowsOf.textContent = 'of ' + state.expected + ' ';
+    el.legendObjective.textContent = state.objective === 'profit' ? 'Predicted profit' : 'Predicted sales';
+    el.legendSales.forEach((node) => { node.hidden = state.objective !== 'profit'; });
+    el.bestObjectiveLabel.textContent = state.objective === 'profit' ? 'Predicted profit at that price' : 'Predicted sales at that price';
+    describeRun();
+    setState('loading');
+    setStatus('Predicting\u2026');
+    state.started = performance.now();
+    draw();
+
+    const query = params.toString();
+    const url = '/v1/predict-price/' + encodeURIComponent(stockcode) + (query ? '?' + query : '');
+    let response;
+    try {
+      response = await fetch(url, { headers: { Accept: 'application/x-ndjson' }, signal: controller.signal });
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      showError('Could not reach the service: ' + error.message, 'network');
+      return;
+    }
+    showModel(response.headers);
+    if (!response.ok) {
+      let message = 'HTTP ' + response.status + ' ' + response.statusText, code = 'http_' + response.status;
+      try {
+        const body = await response.json();
+        if (body && body.error) { message = body.error.message; code = body.error.code; }
+      } catch (error) { /* keep the status line */ }
+      if (!controller.signal.aborted) { showError(message, code, response.status); draw(); }
+      return;
+    }
+
+    try {
+      await readLines(response, controller, (row) => {
+        state.rows.push(row);
+        el.rows.textContent = String(state.rows.length);
+      });
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      showError('The response stopped after ' + state.rows.length + ' rows: ' + error.message, 'stream');
+      draw();
+      return;
+    }
+    if (controller.signal.aborted) return;
+    if (state.rows.length === 0) { showError('The service returned no rows.', 'empty'); draw(); return; }
+    finish();
+  }
+
+  /// Reads an NDJSON body line by line as it arrives, redrawing at most every 50 ms meanwhile.
+  async function readLines(response, controller, onRow) {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    const take = () => {
+      let newline;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline).trim();
+        buffer = buffer.slice(newline + 1);
+        if (line) onRow(JSON.parse(line));
+      }
+    };
+    if (!response.body || !response.body.getReader) {
+      buffer = await response.text() + '\n';
+      take();
+      return;
+    }
+    const reader = response.body.getReader();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (controller.signal.aborted) { reader.cancel(); return; }
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      take();
+      scheduleDraw();
+    }
+    buffer += decoder.decode() + '\n';
+    take();
+  }
+
+  function scheduleDraw() {
+    if (state.drawTimer) return;
+    state.drawTimer = setTimeout(() => { state.drawTimer = 0; draw(); }, 50);
+  }
+
+  function objectiveOf(row) {
+    return state.objective === 'profit' ? row.predicted_profit : row.predicted_sales;
+  }
+
+  function finish() {
+    clearTimeout(state.drawTimer);
+    state.drawTimer = 0;
+    state.rows.sort((a, b) => a.unit_price - b.unit_price);
+    const rows = state.rows;
+    const optimalPrice = rows[rows.length - 1].optimal_unit_price;
+    let best = rows[0];
+    for (const row of rows) {
+      if (Math.abs(row.unit_price - optimalPrice) < Math.abs(best.unit_price - optimalPrice)) best = row;
+    }
+    state.optimal = best;
+    const elapsed = performance.now() - state.started;
+
+    el.recommended.textContent = money(optimalPrice);
+    el.recommended.dataset.value = String(optimalPrice);
+    const notes = [];
+    if (optimalPrice <= rows[0].unit_price) notes.push('Lowest price tried: try a lower min');
+    else if (optimalPrice >= rows[rows.length - 1].unit_price) notes.push('Highest price tried: try a higher max');
+    const p = state.product;
+    if (p && p.stockcode.toUpperCase() === state.stockcode.toUpperCase() && (optimalPrice < p.price_min || optimalPrice > p.price_max)) {
+      notes.push('beyond the prices sold at (extrapolated)');
+    }
+    el.recommendedNote.textContent = notes.length ? notes.join('; ') : 'Best of ' + rows.length + ' candidate prices';
+    el.recommendedNote.title = el.recommendedNote.textContent;
+    el.recommendedNote.classList.toggle('warn', notes.length > 0);
+
+    el.bestObjective.textContent = amount(objectiveOf(best));
+    el.bestObjectiveNote.textContent = state.objective === 'profit'
+      ? 'sales ' + amount(best.predicted_sales) + ' per context row'
+      : 'per context row, price \u00d7 median quantity';
+    el.bestQuantity.textContent = units(best.quantity);
+    el.bestQuantityNote.textContent = 'p10\u2013p90 ' + units(best.quantity_p10) + '\u2013' + units(best.quantity_p90) + ' units';
+
+    setStatus('Done: ' + rows.length + ' prices in ' + Math.round(elapsed) + ' ms');
+    setState('done');
+    draw();
+  }
+
+  el.form.addEventListener('submit', (event) => { event.preventDefault(); closeList(); run(); });
+
+  // ---------------------------------------------------------------- chart
+  function svg(name, attributes, parent) {
+    const node = document.createElementNS(SVG_NS, name);
+    for (const key in attributes) node.setAttribute(key, attributes[key]);
+    if (parent) parent.append(node);
+    return node;
+  }
+
+  function text(content, attributes, parent) {
+    const node = svg('text', attributes, parent);
+    node.textContent = content;
+    return node;
+  }
+
+  function niceStep(span, count) {
+    const raw = span / Math.max(1, count);
+    const power = Math.pow(10, Math.floor(Math.log10(raw)));
+    const f = raw / power;
+    return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * power;
+  }
+
+  function niceDomain(lo, hi, count) {
+    if (!(hi > lo)) { const pad = Math.abs(lo) * 0.1 || 1; lo -= pad; hi += pad; }
+    const step = niceStep(hi - lo, count);
+    return [Math.floor(lo / step + 1e-9) * step, Math.ceil(hi / step - 1e-9) * step];
+  }
+
+  function ticks(lo, hi, count) {
+    const step = niceStep(hi - lo, count);
+    const values = [];
+    for (let i = Math.ceil(lo / step - 1e-9); i * step <= hi + step * 1e-9; i++) values.push(Number((i * step).toFixed(10)));
+    const decimals = Math.max(0, Math.min(4, -Math.floor(Math.log10(step) + 1e-9)));
+    return { values, decimals };
+  }
+
+  function scale(d0, d1, r0, r1) {
+    const k = d1 === d0 ? 0 : (r1 - r0) / (d1 - d0);
+    return (v) => r0 + (v - d0) * k;
+  }
+
+  function linePath(points) {
+    return points.map((p, i) => (i ? 'L' : 'M') + p[0].toFixed(1) + ',' + p[1].toFixed(1)).join('');
+  }
+
+  function bandPath(upper, lower) {
+    if (upper.length === 0) return '';
+    return linePath(upper) + lower.slice().reverse().map((p) => 'L' + p[0].toFixed(1) + ',' + p[1].toFixed(1)).join('') + 'Z';
+  }
+
+  function compact(v, decimals) {
+    const abs = Math.abs(v);
+    if (abs >= 1e6) return (v / 1e6).toFixed(abs >= 1e7 ? 0 : 1) + 'M';
+    if (abs >= 1e4) return (v / 1e3).toFixed(abs >= 1e5 ? 0 : 1) + 'k';
+    return v.toFixed(decimals);
+  }
+
+  function draw() {
+    const rows = state.rows;
+    const width = Math.max(320, Math.round(el.chart.clientWidth || 800));
+    const height = Math.round(Math.max(360, Math.min(450, width * 0.5)));
+    const m = { top: 30, right: 20, bottom: 42, left: 62 };
+    const gap = 34;
+    const inner = height - m.top - m.bottom - gap;
+    const topHeight = Math.round(inner * 0.62);
+    const x0 = m.left, x1 = width - m.right;
+    const top0 = m.top, top1 = m.top + topHeight;
+    const bottom0 = top1 + gap, bottom1 = height - m.bottom;
+
+    const root = svg('svg', { viewBox: '0 0 ' + width + ' ' + height, width: width, height: height, id: 'chart-svg' });
+    const objectiveName = state.objective === 'profit' ? 'Predicted profit (\u00a3)' : 'Predicted sales (\u00a3)';
+
+    // Domains: x from the request's range while rows stream in, then from the rows.
+    let xd;
+    if (rows.length > 1 && (app.dataset.state === 'done' || !state.range)) xd = [rows[0].unit_price, rows[rows.length - 1].unit_price];
+    else if (state.range) xd = state.range;
+    else if (rows.length === 1) xd = [rows[0].unit_price * 0.9, rows[0].unit_price * 1.1];
+    else xd = [0, 1];
+    if (!(xd[1] > xd[0])) xd = [xd[0] - 0.5, xd[0] + 0.5];
+    const profit = state.objective === 'profit';
+    const objectives = rows.map(objectiveOf).concat(profit ? rows.map((r) => r.predicted_sales) : []);
+    const yd = rows.length
+      ? niceDomain(Math.min(0, ...objectives), Math.max(...objectives), 5) : [0, 1];
+    const qd = rows.length
+      ? niceDomain(0, Math.max(...rows.map((r) => r.quantity_max)), 3) : [0, 1];
+    const x = scale(xd[0], xd[1], x0, x1);
+    const y = scale(yd[0], yd[1], top1, top0);
+    const q = scale(qd[0], qd[1], bottom1, bottom0);
+    state.geometry = { x0, x1, top0, bottom1, xd, x, y, q, width };
+
+    // Grid and y axes.
+    const grid = svg('g', { class: 'grid' }, root);
+    const axes = svg('g', { class: 'axis' }, root);
+    // Without rows the frame is drawn without numbers; x ticks show once the range is known.
+    const labelled = rows.length > 0;
+    const yt = ticks(yd[0], yd[1], 5);
+    for (const v of yt.values) {
+      svg('line', { x1: x0, x2: x1, y1: y(v).toFixed(1), y2: y(v).toFixed(1) }, grid);
+      if (labelled) text(compact(v, yt.decimals), { x: x0 - 8, y: y(v) + 4, 'text-anchor': 'end' }, axes);
+    }
+    const qt = ticks(qd[0], qd[1], 3);
+    for (const v of qt.values) {
+      svg('line', { x1: x0, x2: x1, y1: q(v).toFixed(1), y2: q(v).toFixed(1) }, grid);
+      if (labelled) text(compact(v, qt.decimals), { x: x0 - 8, y: q(v) + 4, 'text-anchor': 'end' }, axes);
+    }
+    if (labelled || state.range) {
+      const xt = ticks(xd[0], xd[1], Math.max(3, Math.min(10, Math.floor((x1 - x0) / 90))));
+      for (const v of xt.values) {
+        svg('line', { x1: x(v).toFixed(1), x2: x(v).toFixed(1), y1: bottom1, y2: bottom1 + 5 }, axes);
+        svg('line', { x1: x(v).toFixed(1), x2: x(v).toFixed(1), y1: top1, y2: top1 + 4 }, axes);
+        text('\u00a3' + v.toFixed(Math.max(2, xt.decimals)), { x: x(v), y: bottom1 + 18, 'text-anchor': 'middle' }, axes);
+      }
+    }
+    svg('path', { d: 'M' + x0 + ',' + top0 + 'V' + top1 + 'H' + x1 }, axes);
+    svg('path', { d: 'M' + x0 + ',' + bottom0 + 'V' + bottom1 + 'H' + x1 }, axes);
+    text(objectiveName, { x: x0, y: top0 - 12, class: 'panel-label' }, root);
+    text('Quantity per context row (units): median, p10\u2013p90, min\u2013max', { x: x0, y: bottom0 - 10, class: 'panel-label' }, root);
+    text('Unit price (\u00a3)', { x: (x0 + x1) / 2, y: height - 6, 'text-anchor': 'middle', class: 'axis-title' }, root);
+
+    // The product's historical prices, shaded behind both panels when the candidate prices go beyond them
+    // (there the models extrapolate).
+    const p = state.product;
+    let history = false;
+    if (p && rows.length > 0 && p.stockcode.toUpperCase() === state.stockcode.toUpperCase() &&
+        (p.price_min > xd[0] + 1e-9 || p.price_max < xd[1] - 1e-9)) {
+      const h0 = Math.max(x0, x(p.price_min)), h1 = Math.min(x1, x(p.price_max));
+      if (h1 > h0) {
+        history = true;
+        svg('rect', { class: 'history', x: h0.toFixed(1), width: (h1 - h0).toFixed(1), y: top0, height: top1 - top0 }, root);
+        svg('rect', { class: 'history', x: h0.toFixed(1), width: (h1 - h0).toFixed(1), y: bottom0, height: bottom1 - bottom0 }, root);
+      }
+    }
+    el.legendHistory.forEach((node) => { node.hidden = !history; });
+
+    if (rows.length === 0) {
+      const message = app.dataset.state === 'loading' ? 'Waiting for the first rows\u2026'
+        : app.dataset.state === 'error' ? 'No data' : 'Pick a product and press Run';
+      text(message, { x: (x0 + x1) / 2, y: (top0 + top1) / 2, 'text-anchor': 'middle', class: 'placeholder' }, root);
+      el.chart.setAttribute('aria-label', 'Price curve chart: no data yet');
+      el.chart.replaceChildren(root);
+      return;
+    }
+
+    // Zero line when profit goes negative.
+    if (yd[0] < 0) svg('line', { class: 'zero', x1: x0, x2: x1, y1: y(0).toFixed(1), y2: y(0).toFixed(1) }, root);
+
+    // Objective: area and line.
+    const objectivePoints = rows.map((r) => [x(r.unit_price), y(objectiveOf(r))]);
+    const baseline = y(Math.max(yd[0], 0));
+    const area = linePath(objectivePoints) + 'L' + objectivePoints[objectivePoints.length - 1][0].toFixed(1) + ',' + baseline.toFixed(1) +
+      'L' + objectivePoints[0][0].toFixed(1) + ',' + baseline.toFixed(1) + 'Z';
+    svg('path', { id: 'sales-area', class: 'area', d: area }, root);
+    if (profit) svg('path', { id: 'sales-context-line', class: 'line-secondary', d: linePath(rows.map((r) => [x(r.unit_price), y(r.predicted_sales)])) }, root);
+    svg('path', { id: 'sales-line', class: 'line', d: linePath(objectivePoints), 'data-points': rows.length }, root);
+
+    // Quantity: min-max range, p10-p90 band, median line.
+    const at = (key) => rows.map((r) => [x(r.unit_price), q(r[key])]);
+    svg('path', { id: 'quantity-range', class: 'q-range', d: bandPath(at('quantity_max'), at('quantity_min')) }, root);
+    svg('path', { id: 'quantity-band', class: 'q-band', d: bandPath(at('quantity_p90'), at('quantity_p10')) }, root);
+    svg('path', { id: 'quantity-line', class: 'q-median', d: linePath(at('quantity')), 'data-points': rows.length }, root);
+
+    // The recommendation, once the stream is complete.
+    const best = state.optimal;
+    if (best && app.dataset.state === 'done') {
+      const bx = x(best.optimal_unit_price);
+      svg('line', { id: 'recommended-line', class: 'rec-line', x1: bx.toFixed(1), x2: bx.toFixed(1), y1: top0 - 2, y2: bottom1 }, root);
+      svg('circle', { class: 'rec-dot', cx: bx.toFixed(1), cy: y(objectiveOf(best)).toFixed(1), r: 5 }, root);
+      svg('circle', { class: 'rec-dot', cx: bx.toFixed(1), cy: q(best.quantity).toFixed(1), r: 4 }, root);
+      const label = svg('g', { id: 'recommended-label' }, root);
+      const bg = svg('rect', { class: 'rec-label-bg', rx: 5, height: 20 }, label);
+      const caption = text('Recommended ' + money(best.optimal_unit_price), { class: 'rec-label', y: top0 + 14 }, label);
+      el.chart.replaceChildren(root);
+      let labelWidth = 150;
+      try { labelWidth = caption.getComputedTextLength() + 16; } catch (error) { /* keep the estimate */ }
+      const left = bx + 8 + labelWidth > x1 ? bx - 8 - labelWidth : bx + 8;
+      bg.setAttribute('x', left.toFixed(1));
+      bg.setAttribute('y', top0);
+      bg.setAttribute('width', labelWidth.toFixed(1));
+      caption.setAttribute('x', (left + 8).toFixed(1));
+    } else {
+      el.chart.replaceChildren(root);
+    }
+
+    // Hover read-out.
+    const hover = svg('g', { class: 'hover', visibility: 'hidden' }, root);
+    const hoverLine = svg('line', { class: 'hover-line', y1: top0, y2: bottom1 }, hover);
+    const hoverObjective = svg('circle', { class: 'hover-dot objective', r: 4 }, hover);
+    const hoverMedian = svg('circle', { class: 'hover-dot median', r: 3.5 }, hover);
+    const overlay = svg('rect', { class: 'overlay', x: x0, y: top0, width: x1 - x0, height: bottom1 - top0 }, root);
+    overlay.addEventListener('pointermove', (event) => {
+      const box = root.getBoundingClientRect();
+      const px = (event.clientX - box.left) * (width / box.width);
+      const row = nearest(rows, xd[0] + (px - x0) / (x1 - x0) * (xd[1] - xd[0]));
+      if (!row) return;
+      const rx = x(row.unit_price);
+      hover.setAttribute('visibility', 'visible');
+      hoverLine.setAttribute('x1', rx); hoverLine.setAttribute('x2', rx);
+      hoverObjective.setAttribute('cx', rx); hoverObjective.setAttribute('cy', y(objectiveOf(row)));
+      hoverMedian.setAttribute('cx', rx); hoverMedian.setAttribute('cy', q(row.quantity));
+      showTooltip(row, rx * box.width / width, box);
+    });
+    overlay.addEventListener('pointerleave', () => { hover.setAttribute('visibility', 'hidden'); el.tooltip.hidden = true; });
+
+    const last = rows[rows.length - 1];
+    el.chart.setAttribute('aria-label', objectiveName + ' against unit price for ' + rows.length + ' prices from ' + money(rows[0].unit_price) +
+      ' to ' + money(last.unit_price) + (best ? '; recommended price ' + money(best.optimal_unit_price) : ''));
+  }
+
+  function nearest(rows, price) {
+    let lo = 0, hi = rows.length - 1;
+    if (hi < 0) return null;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (rows[mid].unit_price < price) lo = mid; else hi = mid;
+    }
+    return Math.abs(rows[lo].unit_price - price) <= Math.abs(rows[hi].unit_price - price) ? rows[lo] : rows[hi];
+  }
+
+  function showTooltip(row, left, box) {
+    const tip = el.tooltip;
+    tip.replaceChildren();
+    const title = document.createElement('div');
+    title.className = 'tt-title';
+    title.textContent = money(row.unit_price);
+    tip.append(title);
+    const line = (label, value) => {
+      const div = document.createElement('div');
+      div.className = 'tt-row';
+      const name = document.createElement('span'); name.textContent = label;
+      const number = document.createElement('b'); number.textContent = value;
+      div.append(name, number);
+      tip.append(div);
+    };
+    if (state.objective === 'profit') line('Profit', amount(row.predicted_profit));
+    line('Sales', amount(row.predicted_sales));
+    line('Quantity (median)', units(row.quantity));
+    line('p10\u2013p90', units(row.quantity_p10) + '\u2013' + units(row.quantity_p90));
+    line('min\u2013max', units(row.quantity_min) + '\u2013' + units(row.quantity_max));
+    tip.hidden = false;
+    const tipWidth = tip.offsetWidth;
+    const x = left + 14 + tipWidth > box.width ? left - 14 - tipWidth : left + 14;
+    tip.style.left = Math.max(0, x) + 'px';
+    tip.style.top = '36px';
+  }
+
+  let resizeTimer = 0;
+  window.addEventListener('resize', () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(draw, 80); });
+
+  // ---------------------------------------------------------------- start
+  async function showActiveModel() {
+    try {
+      const response = await fetch('/readyz');
+      if (!response.ok) return;
+      const ready = await response.json();
+      if (el.model.textContent === '\u2014') el.model.textContent = ready.active_model;
+      if (el.version.textContent === '\u2014') { el.version.textContent = ready.model_version; el.version.title = ready.model_version; }
+    } catch (error) { /* the response headers fill it in */ }
+  }
+
+  const initial = new URLSearchParams(location.search);
+  const fields = { unitprice_min: el.min, unitprice_max: el.max, num_price_bins: el.bins, unit_cost: el.cost };
+  for (const name in fields) if (initial.has(name)) fields[name].value = initial.get(name);
+  showActiveModel();
+  draw();
+  const preset = (initial.get('stockcode') || '').trim();
+  if (preset) {
+    el.search.value = preset;
+    lookUp(preset);
+    run();
+  } else if (initial.has('q')) {
+    el.search.value = initial.get('q');
+    el.search.focus();
+    searchProducts(el.search.value.trim());
+  }
+})();
+"""#
+}

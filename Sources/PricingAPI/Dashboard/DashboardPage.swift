@@ -1,0 +1,84 @@
+public import HTTPServer
+
+/// The built-in dashboard: a page at `/` (and `/index.html`) that searches the catalogue, streams a
+/// price curve from `/v1/predict-price` as NDJSON and draws it, with its stylesheet, script and icon.
+/// No build step and no third-party code: the assets are the string literals in this folder,
+/// compiled into the binary, and the page loads nothing from anywhere but this server.
+public enum DashboardPage {
+    /// One compiled-in file.
+    struct Asset: Sendable {
+        let contentType: String
+        let bytes: [UInt8]
+        /// A weak validator from the content, so a browser revalidates cheaply (304) and never keeps
+        /// an old script after the binary changes.
+        let etag: String
+
+        init(_ contentType: String, _ text: String) {
+            self.contentType = contentType
+            bytes = Array(text.utf8)
+            etag = "W/\"" + DashboardPage.fingerprint(bytes) + "\""
+        }
+    }
+
+    /// The paths the dashboard answers.
+    public static let paths: Set<String> = ["/", "/index.html", "/dashboard.css", "/dashboard.js", "/favicon.svg"]
+
+    /// Only this server: no inline script or style, no other origin, no framing.
+    public static let contentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+        + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+    static let assets: [String: Asset] = {
+        let page = Asset("text/html; charset=utf-8", html)
+        return [
+            "/": page,
+            "/index.html": page,
+            "/dashboard.css": Asset("text/css; charset=utf-8", css),
+            "/dashboard.js": Asset("text/javascript; charset=utf-8", script),
+            "/favicon.svg": Asset("image/svg+xml", favicon),
+        ]
+    }()
+
+    /// The asset at `request.path` (a GET or HEAD), 304 when the client's copy is current, 404 for
+    /// any other path.
+    public static func response(_ request: HTTPRequest) -> HTTPResponse {
+        guard let asset = assets[request.path] else {
+            return APIError(status: 404, code: "not_found", message: "no route for \(request.path)").response
+        }
+        let headers: [(String, String)] = [
+            ("Content-Type", asset.contentType),
+            ("Cache-Control", "no-cache"),
+            ("ETag", asset.etag),
+            ("Content-Security-Policy", contentSecurityPolicy),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "no-referrer"),
+            ("X-Frame-Options", "DENY"),
+        ]
+        if let tags = request.headers["if-none-match"], matches(tags, asset.etag) {
+            return HTTPResponse(status: .notModified, headers: HTTPHeaders(headers.filter { $0.0 != "Content-Type" }))
+        }
+        return HTTPResponse(status: .ok, headers: HTTPHeaders(headers), body: asset.bytes)
+    }
+
+    /// Weak comparison of an `If-None-Match` list with an entity tag (RFC 9110 §13.1.2).
+    static func matches(_ list: String, _ etag: String) -> Bool {
+        func opaque(_ tag: Substring) -> Substring {
+            let trimmed = tag.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()
+            let text = Substring(String(trimmed))
+            return text.hasPrefix("W/") ? text.dropFirst(2) : text
+        }
+        let target = opaque(Substring(etag))
+        return list.split(separator: ",").contains { opaque($0) == target || opaque($0) == "*" }
+    }
+
+    /// FNV-1a (64 bits) in hex: enough to tell versions of a file apart.
+    static func fingerprint(_ bytes: [UInt8]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
