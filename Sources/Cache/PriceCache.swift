@@ -10,6 +10,12 @@ public protocol PriceCache: Sendable {
     func set(_ key: String, _ value: [UInt8], ttl: Duration) async
     /// A one-line description for /readyz and logs (kind, size, state).
     var status: CacheStatus { get async }
+    /// Whether other replicas read what this cache stores (worth sharing per-product data through it).
+    var sharedAcrossReplicas: Bool { get }
+}
+
+extension PriceCache {
+    public var sharedAcrossReplicas: Bool { false }
 }
 
 /// What the cache reports about itself.

@@ -100,6 +100,9 @@ public final class RedisCache: PriceCache {
 
     // MARK: PriceCache
 
+    /// Every replica pointed at the same Redis reads what this one stores.
+    public var sharedAcrossReplicas: Bool { true }
+
     public func get(_ key: String) async -> [UInt8]? {
         let k = redisKey(key)
         let replies = await perform([[Self.get, k]], key: k)

@@ -8,7 +8,8 @@ extension PricingRouter {
     /// The rows to sweep with (nil: the engine reads its own store) and whether to share the
     /// store's rows after the sweep.
     func cachedProductRows(_ stockcode: String, _ engine: PricingEngine) async -> (rows: ContextMatrix?, share: Bool) {
-        guard let cache, engine.store.product(stockcode) != nil else { return (nil, false) }
+        // An in-process cache would only duplicate the shard this process already inflated.
+        guard let cache, cache.sharedAcrossReplicas, engine.store.product(stockcode) != nil else { return (nil, false) }
         if engine.store.hasRowsInMemory(stockcode) {
             ServiceMetrics.productRows(source: "memory")
             return (nil, false)
