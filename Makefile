@@ -20,12 +20,13 @@ LINES_quick := 40000
 SYNTH_SEED := 7
 DATA_DIR := data/synthetic-$(MODE)
 
-# Release builds target Haswell-class x86-64 (AVX2 + FMA), which the dense kernel is written for;
-# the Dockerfile uses the same flags.
-SWIFT_RELEASE := -c release -Xswiftc -target-cpu -Xswiftc haswell
+# Release builds target Haswell-class x86-64 (AVX2 + FMA), which the dense kernel is written for,
+# and link the Swift runtime statically so the binary runs on plain Debian with only
+# deploy/runtime-packages.txt installed. The Dockerfile builds with these flags (make install).
+SWIFT_RELEASE := -c release -Xswiftc -target-cpu -Xswiftc haswell --static-swift-stdlib
 SERVER := .build/release/pricing-server
 
-.PHONY: help setup python-deps system-deps build run test test-training test-swift bench models models-quick lock clean
+.PHONY: help setup python-deps system-deps build-deps build install run test test-training test-swift test-image bench models models-quick lock clean
 
 help:
 	@echo "make run            build and start the service on http://localhost:8080 with the committed models"
@@ -37,14 +38,24 @@ help:
 
 setup: python-deps
 
-# Debian packages the build and tests need; installed only when something is missing.
-SYSTEM_PACKAGES := python3 python3-venv python3-pip zlib1g-dev pkg-config libhiredis-dev redis-server
-system-deps:
-	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ] || ! $(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1; then \
-	  echo "installing $(SYSTEM_PACKAGES)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); \
+# Debian packages, installed only when something is missing: what the Swift build links against
+# (the Dockerfile's build stage runs `make build-deps` too), and what the tests and training add
+# (Python, a real redis-server, headless Chromium for the dashboard test).
+BUILD_PACKAGES := zlib1g-dev pkg-config libhiredis-dev libcurl4-openssl-dev
+SYSTEM_PACKAGES := $(BUILD_PACKAGES) python3 python3-venv python3-pip redis-server chromium curl binutils
+define apt_install
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+build-deps:
+	$(call apt_install,$(BUILD_PACKAGES))
+system-deps:
+	$(call apt_install,$(SYSTEM_PACKAGES))
+	@$(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv python3-pip)
 
 # The training environment, rebuilt when the lock file changes.
 python-deps: $(VENV_STAMP)
@@ -53,21 +64,42 @@ $(VENV_STAMP): $(TRAINING)/requirements.lock | system-deps
 	$(PY) -m pip install --quiet --disable-pip-version-check -r $(TRAINING)/requirements.lock
 	@touch $@
 
-build: system-deps
-	swift build $(SWIFT_RELEASE)
+build: build-deps
+	swift build $(SWIFT_RELEASE) --product pricing-server
+
+# The image's file tree: the binary, the configuration and the current artifact version under
+# $(DESTDIR)$(PREFIX). The Dockerfile's build stage runs exactly this with PREFIX=/opt/pricing;
+# `make test-image` runs it into out/image-root and checks the result as the image would run it.
+PREFIX ?= /opt/pricing
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/config $(DESTDIR)$(PREFIX)/models
+	install -s -m 0755 $(SERVER) $(DESTDIR)$(PREFIX)/bin/pricing-server
+	install -m 0644 config/server.json $(DESTDIR)$(PREFIX)/config/server.json
+	@latest=$$(cat models/LATEST); rm -rf $(DESTDIR)$(PREFIX)/models/$$latest; \
+	  cp -R models/$$latest $(DESTDIR)$(PREFIX)/models/ && install -m 0644 models/LATEST models/README.md $(DESTDIR)$(PREFIX)/models/
+	@echo "installed into $(DESTDIR)$(PREFIX)"
 
 # The service on the committed models with the in-process default (no Redis), settings from
 # config/server.json and the environment (PORT, MODELS, ...; see pricing-server serve --help).
 run: build
 	$(SERVER) serve
 
-test: test-training test-swift
+test: test-training test-swift test-image
 
 test-training: python-deps
 	cd $(TRAINING) && $(PY) -m pytest -q -p no:cacheprovider
 
 test-swift: system-deps
 	swift test --disable-swift-testing
+
+# The container image without a Docker engine: the same install step, then the checks in
+# scripts/check-image.sh (runtime libraries all from deploy/runtime-packages.txt, the service runs
+# as an unprivileged user from the installed tree, the HEALTHCHECK command passes).
+IMAGE_ROOT := out/image-root
+test-image: system-deps
+	rm -rf $(IMAGE_ROOT)
+	$(MAKE) install DESTDIR=$(CURDIR)/$(IMAGE_ROOT)
+	bash scripts/check-image.sh $(IMAGE_ROOT)$(PREFIX)
 
 BENCH_DIR := out/bench
 bench: build python-deps
