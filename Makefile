@@ -109,6 +109,7 @@ bench: build python-deps
 	$(PY) -m pricing_training bench-reference --models $(BENCH_DIR)/reference-network --json $(BENCH_DIR)/torch.json > /dev/null
 	$(PY) $(TRAINING)/scripts/bench_report.py $(BENCH_DIR)/swift.json $(BENCH_DIR)/torch.json
 	bash scripts/bench-http.sh $(SERVER) models $(BENCH_DIR)/http
+	bash scripts/bench-reload.sh $(SERVER) models $(BENCH_DIR)/reload
 
 # Synthetic data (not committed: reproducible from the seed) and a trained artifact version.
 $(DATA_DIR)/transactions.csv: | python-deps
