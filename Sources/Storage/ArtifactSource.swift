@@ -6,6 +6,14 @@ import Foundation
 /// A source answers two questions: which version is current, and where a complete, verified local copy
 /// of a version is. Remote sources download into a local cache folder; a version that was not fully
 /// downloaded and verified is never returned.
+///
+/// Implementations: ``LocalArtifactSource`` (a folder on disk), ``HTTPArtifactSource`` (an http(s)://
+/// models root) and ``S3ArtifactSource`` (`s3://bucket/prefix`);
+/// ``makeArtifactSource(location:cacheDirectory:environment:download:)`` picks one from the `MODELS`
+/// setting. Errors are ``ArtifactError``s naming the file (a path, URL or `s3://` key) and what is
+/// wrong with it: `.missing` when LATEST, the version or a file does not exist, `.unreadable` for
+/// network trouble, timeouts and refusals (after the retries of ``DownloadSettings``), `.malformed`
+/// for names that would leave the models root, and size or checksum mismatches for damaged files.
 public protocol ArtifactSource: Sendable, CustomStringConvertible {
     /// The version `LATEST` names now (for a local version folder: that folder's version).
     func latestVersion() async throws(ArtifactError) -> String

@@ -112,8 +112,9 @@ struct Serve: AsyncParsableCommand {
         logger.info("stopped")
     }
 
-    /// The source MODELS names.
+    /// The source MODELS names: a local folder, an http(s):// base URL or s3://bucket/prefix.
     static func artifactSource(_ settings: ServiceConfiguration) throws(ArtifactError) -> any ArtifactSource {
-        LocalArtifactSource(path: settings.models)
+        try makeArtifactSource(location: settings.models, cacheDirectory: settings.modelsCacheDir,
+                               environment: ProcessInfo.processInfo.environment)
     }
 }

@@ -1,0 +1,87 @@
+import Foundation
+
+/// Credentials and region the way AWS SDKs find them, from a given environment (so tests and callers
+/// control it) and the shared files it points to.
+///
+/// Credentials: `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`), else the profile
+/// `AWS_PROFILE` (default `default`) in the credentials file (`AWS_SHARED_CREDENTIALS_FILE`, default
+/// `~/.aws/credentials`), else the same profile in the config file (`AWS_CONFIG_FILE`, default
+/// `~/.aws/config`, `[profile name]` sections). Region: `AWS_REGION`, `AWS_DEFAULT_REGION`, the
+/// profile's `region` in the config file, else `us-east-1`.
+struct AWSEnvironment {
+    let environment: [String: String]
+    let profile: String
+    let credentialsPath: String
+    let configPath: String
+
+    init(_ environment: [String: String]) {
+        self.environment = environment
+        let home = Self.value("HOME", in: environment) ?? NSHomeDirectory()
+        func expand(_ path: String) -> String {
+            path == "~" ? home : path.hasPrefix("~/") ? home + path.dropFirst() : path
+        }
+        profile = Self.value("AWS_PROFILE", in: environment) ?? "default"
+        credentialsPath = expand(Self.value("AWS_SHARED_CREDENTIALS_FILE", in: environment) ?? "~/.aws/credentials")
+        configPath = expand(Self.value("AWS_CONFIG_FILE", in: environment) ?? "~/.aws/config")
+    }
+
+    /// A non-empty, trimmed environment value.
+    static func value(_ name: String, in environment: [String: String]) -> String? {
+        guard let raw = environment[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty else { return nil }
+        return raw
+    }
+
+    func value(_ name: String) -> String? { Self.value(name, in: environment) }
+
+    /// The credentials, or an error naming `location` that says where they were looked for.
+    func credentials(for location: String) throws(ArtifactError) -> AWSCredentials {
+        let keyID = value("AWS_ACCESS_KEY_ID")
+        let secret = value("AWS_SECRET_ACCESS_KEY")
+        switch (keyID, secret) {
+        case let (keyID?, secret?):
+            return AWSCredentials(accessKeyID: keyID, secretAccessKey: secret, sessionToken: value("AWS_SESSION_TOKEN"),
+                                  source: "the environment (AWS_ACCESS_KEY_ID)")
+        case (_?, nil), (nil, _?):
+            throw ArtifactError(file: location, .unreadable(
+                "AWS credentials are incomplete: set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither to use a profile"))
+        case (nil, nil):
+            break
+        }
+        let credentialsFile = AWSProfileFile(path: credentialsPath)
+        let configFile = AWSProfileFile(path: configPath)
+        let candidates: [(settings: [String: String]?, file: String)] = [
+            (credentialsFile?.credentialsProfile(profile), credentialsPath),
+            (configFile?.configProfile(profile), configPath),
+        ]
+        for (settings, file) in candidates {
+            guard let settings else { continue }
+            let keyID = settings["aws_access_key_id"].flatMap { $0.isEmpty ? nil : $0 }
+            let secret = settings["aws_secret_access_key"].flatMap { $0.isEmpty ? nil : $0 }
+            if let keyID, let secret {
+                let token = settings["aws_session_token"].flatMap { $0.isEmpty ? nil : $0 }
+                return AWSCredentials(accessKeyID: keyID, secretAccessKey: secret, sessionToken: token,
+                                      source: "profile \(profile) in \(file)")
+            }
+            if keyID != nil || secret != nil {
+                throw ArtifactError(file: location, .unreadable(
+                    "AWS profile \(profile) in \(file) needs both aws_access_key_id and aws_secret_access_key"))
+            }
+        }
+        let profileExists = credentialsFile?.credentialsProfile(profile) != nil || configFile?.configProfile(profile) != nil
+        if value("AWS_PROFILE") != nil, !profileExists {
+            throw ArtifactError(file: location, .unreadable(
+                "AWS_PROFILE is \(profile), but there is no such profile in \(credentialsPath) or \(configPath)"))
+        }
+        throw ArtifactError(file: location, .unreadable(
+            "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary "
+                + "credentials), or put a profile (AWS_PROFILE, now \(profile)) with aws_access_key_id and "
+                + "aws_secret_access_key in \(credentialsPath) or \(configPath)"))
+    }
+
+    /// The region requests are signed for.
+    var region: String {
+        value("AWS_REGION") ?? value("AWS_DEFAULT_REGION")
+            ?? AWSProfileFile(path: configPath)?.configProfile(profile)?["region"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "us-east-1"
+    }
+}

@@ -1,0 +1,25 @@
+/// The artifact source for a `MODELS` setting (see ``ArtifactLocation``): a local folder as is, an
+/// http(s):// or s3:// models root downloading into `cacheDirectory`.
+///
+/// S3 settings come from `environment` (see ``S3Settings/fromEnvironment(_:location:)``); it is a
+/// parameter rather than the process environment so that callers and tests decide what is read.
+/// Throws when the setting cannot be parsed or S3 credentials are missing, so a misconfiguration stops
+/// the service at start-up rather than at its first download.
+public func makeArtifactSource(
+    location: String,
+    cacheDirectory: String,
+    environment: [String: String],
+    download: DownloadSettings = DownloadSettings()
+) throws(ArtifactError) -> any ArtifactSource {
+    let parsed = try ArtifactLocation(parsing: location)
+    switch parsed {
+    case .local(let path):
+        return LocalArtifactSource(path: path)
+    case .http(let baseURL):
+        return HTTPArtifactSource(baseURL: baseURL, cacheDirectory: cacheDirectory, settings: download)
+    case .s3(let bucket, let prefix):
+        let settings = try S3Settings.fromEnvironment(environment, location: parsed.description)
+        return S3ArtifactSource(bucket: bucket, prefix: prefix, settings: settings, cacheDirectory: cacheDirectory,
+                                download: download)
+    }
+}

@@ -1,0 +1,35 @@
+public import Foundation
+
+/// A models root served over HTTP(S), e.g. a static file server, a CDN or an object store's web
+/// endpoint: `<baseURL>/LATEST` names the current version and `<baseURL>/<version>/manifest.json` and
+/// `<baseURL>/<version>/<file>` hold it.
+///
+/// Versions are downloaded into `cacheDirectory` (see ``ArtifactSource/localVersion(_:)``), every
+/// file checked against the manifest's size and sha256; a version already complete there is reused
+/// without a request. Timeouts and retries follow ``DownloadSettings``.
+public struct HTTPArtifactSource: ArtifactSource {
+    /// The models root, without a trailing slash.
+    public let baseURL: URL
+    /// Where downloaded versions are kept.
+    public let cacheDirectory: String
+    private let loader: RemoteArtifactLoader
+
+    public init(baseURL: URL, cacheDirectory: String, settings: DownloadSettings = DownloadSettings()) {
+        var base = baseURL.absoluteString
+        while base.hasSuffix("/") { base.removeLast() }
+        let root = URL(string: base) ?? baseURL
+        self.baseURL = root
+        self.cacheDirectory = cacheDirectory
+        self.loader = RemoteArtifactLoader(store: HTTPStore(baseURL: root), cacheDirectory: cacheDirectory, settings: settings)
+    }
+
+    public var description: String { ArtifactLocation.redacted(baseURL) }
+
+    public func latestVersion() async throws(ArtifactError) -> String {
+        try await loader.latestVersion()
+    }
+
+    public func localVersion(_ version: String) async throws(ArtifactError) -> String {
+        try await loader.localVersion(version)
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// The part of manifest.json a download needs: which version it describes and the size and sha256 of
+/// every file. Read before anything else is fetched, so every name is checked before it becomes a path.
+struct ManifestFileList: Sendable {
+    struct File: Sendable {
+        let name: String
+        let bytes: Int
+        /// Lower-case hex.
+        let sha256: String
+    }
+
+    let modelVersion: String
+    /// Sorted by name.
+    let files: [File]
+
+    var totalBytes: Int { files.reduce(0) { $0 + $1.bytes } }
+
+    /// Parses and checks manifest bytes; `file` names the manifest in errors.
+    init(bytes: [UInt8], file: String) throws(ArtifactError) {
+        struct Head: Decodable {
+            let formatVersion: Int
+            let modelVersion: String
+            let files: [String: Manifest.FileEntry]
+        }
+        let head: Head
+        do {
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            head = try decoder.decode(Head.self, from: Data(bytes))
+        } catch {
+            throw ArtifactError(file: file, .malformed("not a manifest (\(error))"))
+        }
+        guard head.formatVersion == Manifest.supportedFormatVersion else {
+            throw ArtifactError(file: file, .unsupported(
+                "format_version \(head.formatVersion); this service reads \(Manifest.supportedFormatVersion)"))
+        }
+        var files: [File] = []
+        for (name, entry) in head.files.sorted(by: { $0.key < $1.key }) {
+            try ArtifactNames.checkFile(name, manifest: file)
+            let digest = entry.sha256.lowercased()
+            guard entry.bytes >= 0, digest.utf8.count == 64, digest.utf8.allSatisfy(Self.isHexDigit) else {
+                throw ArtifactError(file: file, .malformed("entry for \(name) needs a size >= 0 and a 64-digit sha256"))
+            }
+            files.append(File(name: name, bytes: entry.bytes, sha256: digest))
+        }
+        self.modelVersion = head.modelVersion
+        self.files = files
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+    }
+}

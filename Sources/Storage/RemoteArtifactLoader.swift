@@ -1,0 +1,90 @@
+import Foundation
+
+/// The download logic the HTTP and S3 sources share: read LATEST, and bring a version into the local
+/// cache (manifest first, then every file it lists, each verified, the version renamed into place last).
+struct RemoteArtifactLoader: Sendable {
+    let store: any RemoteStore
+    let fetcher: HTTPFetcher
+    let cache: VersionCache
+
+    /// LATEST is one line; anything longer is not a LATEST file.
+    static let latestLimit = 4096
+    /// A manifest lists files; even a large version's is well below this.
+    static let manifestLimit = 64 << 20
+
+    init(store: any RemoteStore, cacheDirectory: String, settings: DownloadSettings) {
+        self.store = store
+        self.fetcher = HTTPFetcher(settings: settings)
+        var directory = cacheDirectory
+        while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
+        self.cache = VersionCache(directory: directory)
+    }
+
+    /// The version LATEST names now; fetched every time (it is how a new version is noticed).
+    func latestVersion() async throws(ArtifactError) -> String {
+        let bytes = try await fetcher.fetch("LATEST", from: store, into: .memory(limit: Self.latestLimit))
+        let version = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try ArtifactNames.checkVersion(version, file: store.displayName(for: "LATEST"))
+        return version
+    }
+
+    /// The cached folder of `version`, downloading it first unless the cache already holds it intact.
+    func localVersion(_ version: String) async throws(ArtifactError) -> String {
+        try ArtifactNames.checkVersion(version, file: store.displayName(for: version))
+        if let folder = cache.completeVersion(version) { return folder }
+        let manifestPath = version + "/manifest.json"
+        let manifest = try await fetcher.fetch(manifestPath, from: store, into: .memory(limit: Self.manifestLimit))
+        let list = try ManifestFileList(bytes: manifest, file: store.displayName(for: manifestPath))
+        guard list.modelVersion == version else {
+            throw ArtifactError(file: store.displayName(for: manifestPath), .malformed(
+                "model_version is \(list.modelVersion), but it was fetched as version \(version)"))
+        }
+        return try await cache.install(version, manifest: manifest) { (partial: String) async throws(ArtifactError) in
+            try await download(list, of: version, into: partial)
+        }
+    }
+
+    /// Downloads every file of `list`, a few at a time; the first failure cancels the rest.
+    private func download(_ list: ManifestFileList, of version: String, into folder: String) async throws(ArtifactError) {
+        let subfolders = Set(list.files.compactMap { file -> String? in
+            let parent = (file.name as NSString).deletingLastPathComponent
+            return parent.isEmpty ? nil : parent
+        })
+        for subfolder in subfolders.sorted() {
+            try cache.createDirectory(folder + "/" + subfolder, purpose: "a download folder")
+        }
+        let files = list.files
+        let parallelism = fetcher.settings.parallelism
+        let failure = await withTaskGroup(of: ArtifactError?.self) { group -> ArtifactError? in
+            var next = 0
+            var firstFailure: ArtifactError?
+            func start(_ file: ManifestFileList.File) {
+                group.addTask {
+                    do throws(ArtifactError) {
+                        _ = try await fetcher.fetch(version + "/" + file.name, from: store, into: .file(
+                            path: folder + "/" + file.name, bytes: file.bytes, sha256: file.sha256))
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
+            }
+            while next < min(parallelism, files.count) {
+                start(files[next])
+                next += 1
+            }
+            while let result = await group.next() {
+                if let result, firstFailure == nil {
+                    firstFailure = result
+                    group.cancelAll()
+                }
+                if firstFailure == nil, next < files.count {
+                    start(files[next])
+                    next += 1
+                }
+            }
+            return firstFailure
+        }
+        if let failure { throw failure }
+    }
+}

@@ -1,4 +1,0 @@
-import XCTest
-
-// Placeholder so the target builds until its tests land.
-final class ArtifactSourceTestsPlaceholder: XCTestCase {}
