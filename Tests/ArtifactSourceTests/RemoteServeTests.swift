@@ -1,0 +1,114 @@
+import Foundation
+import Storage
+import TestSupport
+import XCTest
+
+/// `pricing-server serve` with MODELS on S3 (moto) and on HTTP: it loads, serves, swaps to a version
+/// published later, rejects a bad one, and keeps serving when the source goes away.
+final class RemoteServeTests: XCTestCase {
+    static let token = "remote-serve-token"
+
+    func serve(models: String, environment: [String: String]) async throws -> ServerProcess {
+        var env = environment
+        env["ADMIN_TOKEN"] = Self.token
+        env["MODELS_CACHE_DIR"] = temporaryDirectory(self, "serve-cache")
+        return try await ServerProcess(binary: ServerBinary.url(testBundle: Bundle(for: Self.self)), models: models, environment: env)
+    }
+
+    func reload(_ server: ServerProcess) throws -> TestClient.Response {
+        try server.request("POST", "/admin/reload", headers: ["Authorization": "Bearer \(Self.token)"])
+    }
+
+    /// The committed version's files, with manifest.json naming `version` (a new version to publish).
+    func versionFiles(named version: String) throws -> [(String, [UInt8])] {
+        let source = try CommittedModels.versionPath()
+        var files: [(String, [UInt8])] = []
+        let names = try XCTUnwrap(FileManager.default.enumerator(atPath: source)).compactMap { $0 as? String }
+        for file in names {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: source + "/" + file, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: source + "/" + file)))
+            if file == "manifest.json" {
+                var manifest = try JSONSerialization.jsonObject(with: Data(bytes)) as! [String: Any]
+                manifest["model_version"] = version
+                bytes = [UInt8](try JSONSerialization.data(withJSONObject: manifest))
+            }
+            files.append((file, bytes))
+        }
+        // Readers must never see a manifest before its files: publish it last.
+        return files.sorted { ($0.0 == "manifest.json" ? 1 : 0, $0.0) < ($1.0 == "manifest.json" ? 1 : 0, $1.0) }
+    }
+
+    func testServesFromS3AndSwapsToAVersionPublishedLater() async throws {
+        let moto = try await MotoServer.get()
+        let credentials = AWSCredentials(accessKeyID: moto.accessKeyID, secretAccessKey: moto.secretAccessKey)
+        let prefix = "models/serve-\(UUID().uuidString.prefix(8))"
+        func publish(_ version: String, latest: Bool = true) async throws {
+            for (file, bytes) in try versionFiles(named: version) {
+                try await MotoServer.put(port: moto.port, credentials: credentials, path: "/\(MotoServer.bucket)/\(prefix)/\(version)/\(file)", body: bytes)
+            }
+            if latest {
+                try await MotoServer.put(port: moto.port, credentials: credentials, path: "/\(MotoServer.bucket)/\(prefix)/LATEST",
+                                         body: Array("\(version)\n".utf8))
+            }
+        }
+        try await publish("v1-s3")
+        let server = try await serve(models: "s3://\(MotoServer.bucket)/\(prefix)", environment: [
+            "AWS_ACCESS_KEY_ID": moto.accessKeyID, "AWS_SECRET_ACCESS_KEY": moto.secretAccessKey, "AWS_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL_S3": moto.endpoint.absoluteString,
+        ])
+        let ready = try await server.waitForVersion("v1-s3")
+        XCTAssertTrue(ready, "serve did not load v1-s3 from S3")
+        let first = try server.request("GET", "/v1/predict-price/85123A?num_price_bins=5")
+        XCTAssertEqual(first.status, 200)
+        XCTAssertEqual(first.header("x-model-version"), "v1-s3")
+
+        try await publish("v2-s3")
+        let swapped = try reload(server)
+        XCTAssertEqual(swapped.status, 200, swapped.text)
+        XCTAssertTrue(swapped.text.contains(#""result":"swapped""#), swapped.text)
+        XCTAssertEqual(try server.request("GET", "/v1/predict-price/85123A?num_price_bins=5").header("x-model-version"), "v2-s3")
+
+        // LATEST naming a version whose files never arrived: rejected, v2 keeps serving.
+        try await MotoServer.put(port: moto.port, credentials: credentials, path: "/\(MotoServer.bucket)/\(prefix)/LATEST",
+                                 body: Array("v3-never-uploaded\n".utf8))
+        let rejected = try reload(server)
+        XCTAssertEqual(rejected.status, 422, rejected.text)
+        XCTAssertEqual(rejected.errorCode, "version_rejected")
+        XCTAssertEqual(server.readyVersion(), "v2-s3")
+    }
+
+    func testWrongS3CredentialsStopTheServiceWithAClearMessage() async throws {
+        let moto = try await MotoServer.get()
+        let process = Process()
+        process.executableURL = try ServerBinary.url(testBundle: Bundle(for: Self.self))
+        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--models", "s3://\(MotoServer.bucket)/\(MotoServer.prefix)"]
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "AWS_ACCESS_KEY_ID": moto.accessKeyID, "AWS_SECRET_ACCESS_KEY": "not-the-secret", "AWS_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL_S3": moto.endpoint.absoluteString, "MODELS_CACHE_DIR": temporaryDirectory(self, "bad-creds"),
+        ]) { $1 }
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertNotEqual(process.terminationStatus, 0)
+        XCTAssertTrue(log.contains("SignatureDoesNotMatch"), log)
+        XCTAssertTrue(log.contains("credentials"), log)
+    }
+
+    func testHTTPSourceGoingAwayKeepsTheServedVersion() async throws {
+        let (root, version) = try copyOfCommittedModels(self)
+        let files = try TestFileServer(root: root)
+        let server = try await serve(models: files.baseURL.absoluteString, environment: [:])
+        let ready = try await server.waitForVersion(version)
+        XCTAssertTrue(ready, "serve did not load from \(files.baseURL)")
+        await files.stop()
+        let answer = try reload(server)
+        XCTAssertEqual(answer.status, 503, answer.text)
+        XCTAssertEqual(answer.errorCode, "source_unavailable")
+        XCTAssertTrue(answer.text.contains(#""model_version":"\#(version)""#), answer.text)
+        XCTAssertEqual(try server.request("GET", "/v1/predict-price/85123A?num_price_bins=5").status, 200)
+    }
+}
