@@ -1,4 +1,4 @@
-public import HTTPServer
+import HTTPServer
 
 /// Which browser origins may call the API. Origins match exactly (scheme, host and port); `*`
 /// allows any origin but then never with credentials, as the CORS rules require.
