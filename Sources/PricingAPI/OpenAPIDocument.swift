@@ -68,9 +68,21 @@ public enum OpenAPIDocument {
         "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "Prometheus text format",
           "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
         "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1",
-          "content": {"application/json": {"schema": {"type": "object"}}}}}}}
+          "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+        "/admin/reload": {"post": {"summary": "Look for a newer model version now and swap it in when it is good",
+          "security": [{"adminToken": []}],
+          "parameters": [{"name": "force", "in": "query", "required": false, "schema": {"type": "boolean"},
+                          "description": "retry a version rejected before"}],
+          "responses": {
+            "200": {"description": "unchanged, or swapped (from, model_version, seconds)",
+                    "content": {"application/json": {"schema": {"type": "object", "required": ["result", "model_version"],
+                      "properties": {"result": {"type": "string", "enum": ["unchanged", "swapped"]}, "model_version": {"type": "string"},
+                                     "from": {"type": ["string", "null"]}, "seconds": {"type": "number"}}}}}},
+            "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"},
+            "422": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}}}
       },
       "components": {
+        "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer", "description": "ADMIN_TOKEN from the configuration"}},
         "schemas": {
           "PricePoint": {
             "type": "object",
