@@ -107,6 +107,10 @@ public actor ModelReloader {
             return reject(version, failure.reason, start: start)
         case .success(let engine):
             slot.install(engine)
+            // Keep the version serving and the one before it (a rollback is then only a LATEST edit away).
+            let keep = Set([engine.version] + (current.map { [$0] } ?? []))
+            let source = self.source
+            await Self.offPool { source.retainOnly(keep) }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             ServiceMetrics.reload(result: "swapped", seconds: seconds)
             ServiceMetrics.modelVersion(engine.version, previous: current)

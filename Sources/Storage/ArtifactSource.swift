@@ -21,6 +21,15 @@ public protocol ArtifactSource: Sendable, CustomStringConvertible {
     /// The path of a local folder holding `version` complete and verified against its manifest,
     /// downloading it first when the source is remote.
     func localVersion(_ version: String) async throws(ArtifactError) -> String
+
+    /// Removes downloaded versions other than `versions` from the local cache, so a long-running
+    /// service that swaps versions on every retraining does not fill its disk. Sources that download
+    /// nothing keep everything.
+    func retainOnly(_ versions: Set<String>)
+}
+
+extension ArtifactSource {
+    public func retainOnly(_ versions: Set<String>) {}
 }
 
 /// A models root or a single version folder on the local disk: nothing to download.

@@ -32,4 +32,8 @@ public struct HTTPArtifactSource: ArtifactSource {
     public func localVersion(_ version: String) async throws(ArtifactError) -> String {
         try await loader.localVersion(version)
     }
+
+    public func retainOnly(_ versions: Set<String>) {
+        loader.cache.prune(keeping: versions)
+    }
 }

@@ -35,4 +35,8 @@ public struct S3ArtifactSource: ArtifactSource {
     public func localVersion(_ version: String) async throws(ArtifactError) -> String {
         try await loader.localVersion(version)
     }
+
+    public func retainOnly(_ versions: Set<String>) {
+        loader.cache.prune(keeping: versions)
+    }
 }

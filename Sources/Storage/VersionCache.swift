@@ -135,6 +135,17 @@ struct VersionCache: Sendable {
         }
     }
 
+    /// Removes every complete version except `versions` (hidden partial and trash folders are left to
+    /// ``sweepAbandoned(olderThan:)``: a partial one may be a download in progress).
+    func prune(keeping versions: Set<String>) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where !name.hasPrefix(".") && !versions.contains(name) {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory + "/" + name, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            discard(directory + "/" + name)
+        }
+    }
+
     /// Removes `folder`, first renaming it to a hidden name so that no reader finds it half deleted.
     func discard(_ folder: String) {
         let parent = (folder as NSString).deletingLastPathComponent

@@ -8,10 +8,10 @@ import XCTest
 final class RemoteServeTests: XCTestCase {
     static let token = "remote-serve-token"
 
-    func serve(models: String, environment: [String: String]) async throws -> ServerProcess {
+    func serve(models: String, environment: [String: String], cache: String? = nil) async throws -> ServerProcess {
         var env = environment
         env["ADMIN_TOKEN"] = Self.token
-        env["MODELS_CACHE_DIR"] = temporaryDirectory(self, "serve-cache")
+        env["MODELS_CACHE_DIR"] = cache ?? temporaryDirectory(self, "serve-cache")
         return try await ServerProcess(binary: ServerBinary.url(testBundle: Bundle(for: Self.self)), models: models, environment: env)
     }
 
@@ -53,10 +53,11 @@ final class RemoteServeTests: XCTestCase {
             }
         }
         try await publish("v1-s3")
+        let cache = temporaryDirectory(self, "serve-cache")
         let server = try await serve(models: "s3://\(MotoServer.bucket)/\(prefix)", environment: [
             "AWS_ACCESS_KEY_ID": moto.accessKeyID, "AWS_SECRET_ACCESS_KEY": moto.secretAccessKey, "AWS_REGION": "us-east-1",
             "AWS_ENDPOINT_URL_S3": moto.endpoint.absoluteString,
-        ])
+        ], cache: cache)
         let ready = try await server.waitForVersion("v1-s3")
         XCTAssertTrue(ready, "serve did not load v1-s3 from S3")
         let first = try server.request("GET", "/v1/predict-price/85123A?num_price_bins=5")
@@ -69,13 +70,19 @@ final class RemoteServeTests: XCTestCase {
         XCTAssertTrue(swapped.text.contains(#""result":"swapped""#), swapped.text)
         XCTAssertEqual(try server.request("GET", "/v1/predict-price/85123A?num_price_bins=5").header("x-model-version"), "v2-s3")
 
-        // LATEST naming a version whose files never arrived: rejected, v2 keeps serving.
+        // A third version: the download cache keeps the one serving and the one before, no more.
+        try await publish("v3-s3")
+        XCTAssertEqual(try reload(server).status, 200)
+        let cached = try FileManager.default.contentsOfDirectory(atPath: cache).filter { !$0.hasPrefix(".") }.sorted()
+        XCTAssertEqual(cached, ["v2-s3", "v3-s3"])
+
+        // LATEST naming a version whose files never arrived: rejected, v3 keeps serving.
         try await MotoServer.put(port: moto.port, credentials: credentials, path: "/\(MotoServer.bucket)/\(prefix)/LATEST",
-                                 body: Array("v3-never-uploaded\n".utf8))
+                                 body: Array("v4-never-uploaded\n".utf8))
         let rejected = try reload(server)
         XCTAssertEqual(rejected.status, 422, rejected.text)
         XCTAssertEqual(rejected.errorCode, "version_rejected")
-        XCTAssertEqual(server.readyVersion(), "v2-s3")
+        XCTAssertEqual(server.readyVersion(), "v3-s3")
     }
 
     func testWrongS3CredentialsStopTheServiceWithAClearMessage() async throws {
