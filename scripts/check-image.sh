@@ -27,7 +27,7 @@ if readelf -d "$binary" | grep -q 'libswiftCore'; then fail "the Swift runtime i
 # 2. The Dockerfile runs the same steps.
 dockerfile="$repo/Dockerfile"
 for expected in 'RUN make build-deps' 'RUN make install PREFIX=/opt/pricing' 'deploy/runtime-packages.txt' 'USER pricing' \
-                'WORKDIR /opt/pricing' '"healthcheck", "--path", "/healthz"' 'FROM debian:bookworm-slim'; do
+                'WORKDIR /opt/pricing' '"healthcheck", "--path", "/healthz"' 'FROM debian:bookworm-slim' '--uid 10001'; do
   grep -qF -- "$expected" "$dockerfile" || fail "the Dockerfile no longer has: $expected"
 done
 grep -qE '^(COPY|ADD) .*(\.env|credentials|\.aws)' "$dockerfile" && fail "the Dockerfile copies credentials"
@@ -39,7 +39,8 @@ done
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log=$(mktemp)
 run_as=()
-if [ "$(id -u)" = 0 ]; then run_as=(setpriv --reuid=65534 --regid=65534 --clear-groups); fi
+# As the image's `pricing` user (uid 10001, see the Dockerfile), when we may switch users.
+if [ "$(id -u)" = 0 ]; then run_as=(setpriv --reuid=10001 --regid=10001 --clear-groups); fi
 (cd "$tree" && exec env -i PATH=/usr/bin:/bin HOST=127.0.0.1 PORT="$port" MODELS_CACHE_DIR=/tmp/pricing-image-check-cache \
    "${run_as[@]}" "$binary" serve) 2> "$log" &
 pid=$!
@@ -58,4 +59,4 @@ page=$(curl -fsS "http://127.0.0.1:$port/") || fail "GET / failed"
 grep -qi '<!doctype html>' <<<"$page" || fail "the dashboard page is not served"
 kill -TERM $pid
 wait $pid || fail "SIGTERM did not exit 0"
-echo "check-image: OK ($tree runs as uid $( [ ${#run_as[@]} -gt 0 ] && echo 65534 || id -u ), libraries from deploy/runtime-packages.txt)"
+echo "check-image: OK ($tree runs as uid $( [ ${#run_as[@]} -gt 0 ] && echo 10001 || id -u ), libraries from deploy/runtime-packages.txt)"
