@@ -37,6 +37,8 @@ public actor ModelReloader {
     /// bad publish is logged once rather than on every interval. Unreachable sources are retried.
     private var rejected: [String: String] = [:]
     private var ticker: Task<Void, Never>?
+    /// The last reload that changed something or failed (nil until then), for /readyz.
+    private(set) var lastEvent: (outcome: Outcome, at: Date)?
 
     public init(source: any ArtifactSource, slot: EngineSlot, logger: Logger, requireAllModels: Bool = true) {
         self.source = source
@@ -55,6 +57,7 @@ public actor ModelReloader {
         running = task
         let outcome = await task.value
         running = nil
+        if outcome != .unchanged(version: slot.engine?.version ?? "") || lastEvent == nil { lastEvent = (outcome, Date()) }
         return outcome
     }
 

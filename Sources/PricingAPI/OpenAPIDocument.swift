@@ -125,7 +125,11 @@ public enum OpenAPIDocument {
               "cache": {"type": ["object", "null"], "properties": {"kind": {"type": "string"}, "entries": {"type": "integer"},
                         "bytes": {"type": "integer"}, "healthy": {"type": "boolean"}}},
               "models": {"type": "array", "items": {"type": "object", "required": ["name", "loaded"],
-                         "properties": {"name": {"type": "string"}, "loaded": {"type": "boolean"}, "reason": {"type": "string"}}}}
+                         "properties": {"name": {"type": "string"}, "loaded": {"type": "boolean"}, "reason": {"type": "string"}}}},
+              "last_reload": {"type": "object", "required": ["result", "at"], "description": "the last model reload that swapped or was rejected",
+                              "properties": {"result": {"type": "string", "enum": ["unchanged", "swapped", "rejected"]},
+                                             "model_version": {"type": "string"}, "rejected_version": {"type": ["string", "null"]},
+                                             "reason": {"type": "string"}, "seconds": {"type": "number"}, "at": {"type": "string"}}}
             }
           },
           "Error": {

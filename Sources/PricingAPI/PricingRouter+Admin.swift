@@ -1,3 +1,4 @@
+import Foundation
 import HTTPServer
 
 /// `POST /admin/reload`: checks the artifact source for a newer version now (as SIGHUP does), for a
@@ -46,6 +47,22 @@ extension PricingRouter {
         }
         return HTTPResponse(status: HTTPStatus(status), headers: HTTPHeaders([("Content-Type", "application/json"), ("Cache-Control", "no-store")]),
                             body: w.bytes)
+    }
+
+    /// `{"result", "model_version"|"rejected_version", "reason"?, "at"}` of the last reload, for /readyz.
+    static func writeReload(_ event: (outcome: ModelReloader.Outcome, at: Date), into w: inout JSONWriter) {
+        w.raw("{"); w.key("result")
+        switch event.outcome {
+        case .unchanged(let version):
+            w.string("unchanged"); w.raw(","); w.key("model_version"); w.string(version)
+        case .swapped(_, let to, let seconds):
+            w.string("swapped"); w.raw(","); w.key("model_version"); w.string(to); w.raw(","); w.key("seconds"); w.number(seconds)
+        case .rejected(let version, let reason):
+            w.string("rejected"); w.raw(","); w.key("rejected_version")
+            if let version { w.string(version) } else { w.raw("null") }
+            w.raw(","); w.key("reason"); w.string(reason)
+        }
+        w.raw(","); w.key("at"); w.string(ISO8601DateFormatter().string(from: event.at)); w.raw("}")
     }
 
     /// Compares without an early exit, so response time does not reveal how much of a guess was right.

@@ -3,6 +3,7 @@ public import HTTPServer
 public import Pricing
 public import Cache
 import Dispatch
+import Foundation
 import Storage
 
 /// The service's routes:
@@ -85,7 +86,7 @@ public struct PricingRouter: HTTPHandler {
         case "/readyz":
             guard request.method == "GET" || request.method == "HEAD" else { return methods(request, allowed: ["GET", "HEAD"]) { notReady() } }
             guard let engine = slot.engine else { return notReady() }
-            return readiness(engine, cache: await cache?.status)
+            return readiness(engine, cache: await cache?.status, reload: await reloader?.lastEvent)
         case "/metrics":
             if let cache { ServiceMetrics.cacheState(await cache.status) }
             return methods(request, allowed: ["GET", "HEAD"]) {
@@ -272,7 +273,7 @@ public struct PricingRouter: HTTPHandler {
         return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: w.bytes)
     }
 
-    func readiness(_ engine: PricingEngine, cache: CacheStatus?) -> HTTPResponse {
+    func readiness(_ engine: PricingEngine, cache: CacheStatus?, reload: (outcome: ModelReloader.Outcome, at: Date)? = nil) -> HTTPResponse {
         let entries = engine.chain.entries
         let active = engine.chain.models.first?.name ?? ""
         let degraded = entries.first?.name != active
@@ -298,6 +299,7 @@ public struct PricingRouter: HTTPHandler {
         } else {
             w.raw("null")
         }
+        if let reload { w.raw(","); w.key("last_reload"); Self.writeReload(reload, into: &w) }
         w.raw("}")
         return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: w.bytes)
     }

@@ -178,6 +178,10 @@ final class ModelReloadTests: XCTestCase {
             XCTAssertTrue(answer.text.contains(reason), "\(version) should be rejected for \(reason): \(answer.text)")
             XCTAssertTrue(answer.text.contains(#""model_version":"\#(base)""#), answer.text)
             XCTAssertEqual(try servingVersion(), base)
+            let ready = try JSONSerialization.jsonObject(with: Data(try request("GET", "/readyz").body)) as? [String: Any]
+            let last = ready?["last_reload"] as? [String: Any]
+            XCTAssertEqual(last?["result"] as? String, "rejected")
+            XCTAssertEqual(last?["rejected_version"] as? String, version)
             let predict = try request("GET", "/v1/predict-price/85123A?num_price_bins=5")
             XCTAssertEqual(predict.status, 200)
             XCTAssertEqual(predict.header("x-model-version"), base)
