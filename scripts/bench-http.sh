@@ -96,7 +96,7 @@ free_port() {
     die "no free port found"
 }
 
-SERVER_PID='' NGINX_PID='' BG_PID='' CACHED_PID=''
+SERVER_PID='' NGINX_PID='' BG_PID='' CACHED_PID='' REDIS_PID='' REDIS_SERVER_PID=''
 stop_pid() {  # stop_pid PID NAME: TERM, wait up to 5 s, then KILL
     local pid=$1 name=$2
     [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
@@ -116,6 +116,8 @@ cleanup() {
     [[ -n $BG_PID ]] && kill -TERM "$BG_PID" 2>/dev/null || true
     stop_pid "$SERVER_PID" server
     stop_pid "$CACHED_PID" "cached server"
+    stop_pid "$REDIS_SERVER_PID" "redis-backed server"
+    stop_pid "$REDIS_PID" redis-server
     stop_pid "$NGINX_PID" nginx
     exit "$rc"
 }
@@ -284,6 +286,31 @@ run_wrk cached-c4 -t1 -c4 -d"$DURATION" --latency -H "Accept-Encoding: gzip" "ht
 cached_c4_p50=$(pct_ms "$OUT_DIR/wrk-cached-c4.txt" 50%)
 cached_c4_p99=$(pct_ms "$OUT_DIR/wrk-cached-c4.txt" 99%)
 
+# --- e. cache hits through Redis (the shared cache of a multi-replica deployment) ------------------
+redis_p50=null redis_p99=null redis_rps=''
+if command -v redis-server >/dev/null 2>&1; then
+    stop_pid "$CACHED_PID" "cached server"; CACHED_PID=''
+    REDIS_PORT=$(free_port)
+    redis-server --port "$REDIS_PORT" --bind "$HOST" --save '' --appendonly no >"$OUT_DIR/redis.log" 2>&1 &
+    REDIS_PID=$!
+    REDIS_SERVER_PORT=$(free_port)
+    LOG_LEVEL=warning SHUTDOWN_GRACE_SECONDS=2 REDIS_URL="redis://$HOST:$REDIS_PORT" \
+        "$SERVER_BINARY" serve --host "$HOST" --port "$REDIS_SERVER_PORT" --models "$MODELS_DIR" \
+        >"$OUT_DIR/redis-server.stdout.log" 2>"$OUT_DIR/redis-server.stderr.log" &
+    REDIS_SERVER_PID=$!
+    wait_for "http://$HOST:$REDIS_SERVER_PORT/readyz" "$REDIS_SERVER_PID" "redis-backed server" "$OUT_DIR/redis-server.stderr.log"
+    curl -sf -o /dev/null "http://$HOST:$REDIS_SERVER_PORT$PREDICT_PATH" || log "warning: warm-up request failed"
+    hit=$(curl -sfI "http://$HOST:$REDIS_SERVER_PORT$PREDICT_PATH" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-cache" {print $2}')
+    [[ $hit == HIT ]] || log "warning: the redis-backed server answered X-Cache '$hit'"
+    log "e. cache hits through Redis (-t2 -c50 -d$DURATION --latency)"
+    run_wrk redis -t2 -c50 -d"$DURATION" --latency -H "Accept-Encoding: gzip" "http://$HOST:$REDIS_SERVER_PORT$PREDICT_PATH"
+    redis_rps=$(rps_of "$OUT_DIR/wrk-redis.txt")
+    redis_p50=$(pct_ms "$OUT_DIR/wrk-redis.txt" 50%)
+    redis_p99=$(pct_ms "$OUT_DIR/wrk-redis.txt" 99%)
+else
+    log "redis-server is not installed (make test installs it); skipping the Redis-backed hits"
+fi
+
 # --- report ---------------------------------------------------------------------------------
 cat >"$OUT_DIR/http.json" <<EOF
 {
@@ -304,7 +331,10 @@ cat >"$OUT_DIR/http.json" <<EOF
   "healthz_c50_p50_ms": $floor_p50,
   "healthz_c50_p99_ms": $floor_p99,
   "cached_c4_p50_ms": $cached_c4_p50,
-  "cached_c4_p99_ms": $cached_c4_p99
+  "cached_c4_p99_ms": $cached_c4_p99,
+  "redis_hit_p50_ms": $redis_p50,
+  "redis_hit_p99_ms": $redis_p99,
+  "redis_hit_rps": $(num_or_null "$redis_rps")
 }
 EOF
 
@@ -332,5 +362,7 @@ errors_total=$((${se_connect:-0} + ${se_read:-0} + ${se_write:-0} + ${se_timeout
     printf '  %-34s %14s\n' "/healthz p50 / p99 (ms, c50)" "$floor_p50 / $floor_p99"
     printf '  %-34s %14s   <= 1 %s\n' "cache-hit predict p99 (ms, c4)" "$cached_c4_p99" "$(verdict "$cached_c4_p99" '<' 1.0001)"
     printf '  %-34s %14s\n' "cache-hit predict p50 (ms, c4)" "$cached_c4_p50"
+    printf '  %-34s %14s\n' "Redis hit p50 / p99 (ms, c50)" "$redis_p50 / $redis_p99"
+    printf '  %-34s %14s\n' "Redis hit req/s (c50)" "$redis_rps"
     echo "  JSON: $OUT_DIR/http.json   (took $((SECONDS - START_SECONDS)) s)"
 }
