@@ -259,15 +259,23 @@ predict_non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$PRED")
 [[ -z $predict_non2xx ]] || log "warning: $predict_non2xx non-2xx/3xx predict responses"
 
 # --- d. predict-price from the cache ---------------------------------------------------------
+# Starts a server with a cache (extra environment in "$@"), waits until ready, and warms the entry:
+# start_cached_server NAME PORT [VAR=value...]; sets STARTED_PID.
+start_cached_server() {
+    local name=$1 port=$2; shift 2
+    env LOG_LEVEL=warning SHUTDOWN_GRACE_SECONDS=2 "$@" \
+        "$SERVER_BINARY" serve --host "$HOST" --port "$port" --models "$MODELS_DIR" \
+        >"$OUT_DIR/$name.stdout.log" 2>"$OUT_DIR/$name.stderr.log" &
+    STARTED_PID=$!
+    wait_for "http://$HOST:$port/readyz" "$STARTED_PID" "$name server" "$OUT_DIR/$name.stderr.log"
+    curl -sf -o /dev/null "http://$HOST:$port$PREDICT_PATH" || log "warning: warm-up request failed"
+    local hit
+    hit=$(curl -sfI "http://$HOST:$port$PREDICT_PATH" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-cache" {print $2}')
+    [[ $hit == HIT ]] || log "warning: the $name server answered X-Cache '$hit'"
+}
 CACHED_PORT=$(free_port)
-LOG_LEVEL=warning SHUTDOWN_GRACE_SECONDS=2 \
-    "$SERVER_BINARY" serve --host "$HOST" --port "$CACHED_PORT" --models "$MODELS_DIR" \
-    >"$OUT_DIR/cached.stdout.log" 2>"$OUT_DIR/cached.stderr.log" &
-CACHED_PID=$!
-wait_for "http://$HOST:$CACHED_PORT/readyz" "$CACHED_PID" "cached server" "$OUT_DIR/cached.stderr.log"
-curl -sf -o /dev/null "http://$HOST:$CACHED_PORT$PREDICT_PATH" || log "warning: warm-up request failed"
-hit=$(curl -sfI "http://$HOST:$CACHED_PORT$PREDICT_PATH" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-cache" {print $2}')
-[[ $hit == HIT ]] || log "warning: the cached server answered X-Cache '$hit'"
+start_cached_server cached "$CACHED_PORT"
+CACHED_PID=$STARTED_PID
 log "d. cache hits: GET $PREDICT_PATH (-t2 -c50 -d$DURATION --latency)"
 # With Accept-Encoding: gzip, as browsers (the dashboard) send it: hits are served as stored.
 run_wrk cached -t2 -c50 -d"$DURATION" --latency -H "Accept-Encoding: gzip" "http://$HOST:$CACHED_PORT$PREDICT_PATH"
@@ -294,14 +302,8 @@ if command -v redis-server >/dev/null 2>&1; then
     redis-server --port "$REDIS_PORT" --bind "$HOST" --save '' --appendonly no >"$OUT_DIR/redis.log" 2>&1 &
     REDIS_PID=$!
     REDIS_SERVER_PORT=$(free_port)
-    LOG_LEVEL=warning SHUTDOWN_GRACE_SECONDS=2 REDIS_URL="redis://$HOST:$REDIS_PORT" \
-        "$SERVER_BINARY" serve --host "$HOST" --port "$REDIS_SERVER_PORT" --models "$MODELS_DIR" \
-        >"$OUT_DIR/redis-server.stdout.log" 2>"$OUT_DIR/redis-server.stderr.log" &
-    REDIS_SERVER_PID=$!
-    wait_for "http://$HOST:$REDIS_SERVER_PORT/readyz" "$REDIS_SERVER_PID" "redis-backed server" "$OUT_DIR/redis-server.stderr.log"
-    curl -sf -o /dev/null "http://$HOST:$REDIS_SERVER_PORT$PREDICT_PATH" || log "warning: warm-up request failed"
-    hit=$(curl -sfI "http://$HOST:$REDIS_SERVER_PORT$PREDICT_PATH" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-cache" {print $2}')
-    [[ $hit == HIT ]] || log "warning: the redis-backed server answered X-Cache '$hit'"
+    start_cached_server redis-backed "$REDIS_SERVER_PORT" REDIS_URL="redis://$HOST:$REDIS_PORT"
+    REDIS_SERVER_PID=$STARTED_PID
     log "e. cache hits through Redis (-t2 -c50 -d$DURATION --latency)"
     run_wrk redis -t2 -c50 -d"$DURATION" --latency -H "Accept-Encoding: gzip" "http://$HOST:$REDIS_SERVER_PORT$PREDICT_PATH"
     redis_rps=$(rps_of "$OUT_DIR/wrk-redis.txt")
