@@ -36,19 +36,28 @@ public enum ParityCheck {
             throw Failure(description: "\(file): cannot be read as the parity reference (\(error))")
         }
         guard !reference.sweeps.isEmpty else { throw Failure(description: "\(file): has no reference sweeps") }
+        // Every 11th price of each reference grid: all models, all context rows, ~10x cheaper than the
+        // full sweep (the check runs on every reload, and debug builds are slow). A sweep's rows are
+        // converted once, on first use, and shared by the models.
+        var prepared: [Int: (rows: ContextRows, picked: [Int], prices: [Double])] = [:]
+        func prepare(_ i: Int) throws(Failure) -> (rows: ContextRows, picked: [Int], prices: [Double]) {
+            if let done = prepared[i] { return done }
+            let sweep = reference.sweeps[i]
+            guard let rows = try? engine.contextRows(for: sweep.stockcode), rows.count > 0 else {
+                throw Failure(description: "reference product \(sweep.stockcode) has no context rows")
+            }
+            let picked = Array(stride(from: 0, to: sweep.prices.count, by: 11)) + [sweep.prices.count - 1]
+            let done = (rows, picked, picked.map { sweep.prices[$0] })
+            prepared[i] = done
+            return done
+        }
         var worst: [String: Double] = [:]
         for model in engine.chain.models {
             let kind = engine.manifest.models.first { $0.name == model.name }?.kind ?? ""
             var modelWorst = 0.0
-            for sweep in reference.sweeps {
+            for (i, sweep) in reference.sweeps.enumerated() {
                 guard let expected = sweep.models[model.name]?.quantity, !expected.isEmpty, expected.count == sweep.prices.count else { continue }
-                // Every 11th price of the reference grid: all models, all context rows, ~10x cheaper
-                // than the full sweep (the check runs on every reload, and debug builds are slow).
-                let picked = Array(stride(from: 0, to: sweep.prices.count, by: 11)) + [sweep.prices.count - 1]
-                guard let rows = try? engine.contextRows(for: sweep.stockcode), rows.count > 0 else {
-                    throw Failure(description: "reference product \(sweep.stockcode) has no context rows")
-                }
-                let prices = picked.map { sweep.prices[$0] }
+                let (rows, picked, prices) = try prepare(i)
                 let logQuantities = PriceSweep(engine: engine, rows: rows, prices: prices).logQuantities(model)
                 let points = aggregate(logQuantities, prices: prices, contextCount: rows.count, unitCost: nil)
                 for (point, index) in zip(points, picked) {

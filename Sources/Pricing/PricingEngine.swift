@@ -28,8 +28,7 @@ public final class PricingEngine: Sendable {
         self.layout = try ContextLayout(columns: store.columns, preprocessor: preprocessor, priceFunction: priceFunction)
         self.chain = ModelChain.load(folder: folder, preprocessor: preprocessor)
         guard !chain.models.isEmpty else {
-            let reasons = chain.entries.compactMap { if case .failed(let n, let r) = $0 { "\(n): \(r)" } else { nil } }
-            throw ArtifactError(file: "manifest.json", .malformed("no model could be loaded: " + reasons.joined(separator: "; ")))
+            throw ArtifactError(file: "manifest.json", .malformed("no model could be loaded: " + chain.failureReasons.joined(separator: "; ")))
         }
         self.version = manifest.modelVersion
         self.manifest = manifest
@@ -77,6 +76,13 @@ public final class PricingEngine: Sendable {
         return PriceCurve(stockcode: product.stockcode, description: product.description, points: points,
                           recommendation: recommendation, model: answer.model, skippedModels: answer.skipped,
                           modelVersion: version, contextRows: rows.count)
+    }
+}
+
+extension ModelChain {
+    /// "name: reason" of every model that failed to load, in chain order.
+    public var failureReasons: [String] {
+        entries.compactMap { if case .failed(let name, let reason) = $0 { "\(name): \(reason)" } else { nil } }
     }
 }
 

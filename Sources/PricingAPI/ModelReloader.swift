@@ -57,7 +57,10 @@ public actor ModelReloader {
         running = task
         let outcome = await task.value
         running = nil
-        if outcome != .unchanged(version: slot.engine?.version ?? "") || lastEvent == nil { lastEvent = (outcome, Date()) }
+        switch outcome {
+        case .unchanged where lastEvent != nil: break
+        default: lastEvent = (outcome, Date())
+        }
         return outcome
     }
 
@@ -93,11 +96,11 @@ public actor ModelReloader {
         do {
             path = try await source.localVersion(version)
         } catch {
-            // Unreachable or stalled: not remembered, so the next attempt tries again.
             let reason = "cannot fetch \(version) from \(source): \(error)"
-            if case .missing = error.problem { rejected[version] = reason }
-            if case .checksumMismatch = error.problem { rejected[version] = reason }
-            if case .sizeMismatch = error.problem { rejected[version] = reason }
+            switch error.problem {
+            case .missing, .checksumMismatch, .sizeMismatch: rejected[version] = reason
+            default: break  // unreachable or stalled: not remembered, so the next attempt tries again
+            }
             return reject(version, reason, start: start)
         }
         let strict = requireAllModels && current != nil
@@ -148,9 +151,9 @@ public actor ModelReloader {
         guard engine.version == expectedVersion else {
             return .failure(ModelReloadFailure(reason: "the manifest in \(path) says model_version \(engine.version), not \(expectedVersion)"))
         }
-        let failed = engine.chain.entries.compactMap { if case .failed(let n, let r) = $0 { "\(n): \(r)" } else { nil } }
-        if requireAllModels && !failed.isEmpty {
-            return .failure(ModelReloadFailure(reason: "\(expectedVersion) has models that do not load: " + failed.joined(separator: "; ")))
+        if requireAllModels && !engine.chain.failureReasons.isEmpty {
+            return .failure(ModelReloadFailure(reason: "\(expectedVersion) has models that do not load: "
+                                               + engine.chain.failureReasons.joined(separator: "; ")))
         }
         do {
             _ = try ParityCheck.run(engine, folder: folder)

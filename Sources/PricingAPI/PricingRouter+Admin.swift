@@ -26,14 +26,13 @@ extension PricingRouter {
         var w = JSONWriter()
         let status: Int
         switch outcome {
-        case .unchanged(let version):
+        case .unchanged, .swapped:
             status = 200
-            w.raw("{"); w.key("result"); w.string("unchanged"); w.raw(","); w.key("model_version"); w.string(version); w.raw("}")
-        case .swapped(let from, let to, let seconds):
-            status = 200
-            w.raw("{"); w.key("result"); w.string("swapped"); w.raw(",")
-            w.key("from"); if let from { w.string(from) } else { w.raw("null") }; w.raw(",")
-            w.key("model_version"); w.string(to); w.raw(","); w.key("seconds"); w.number(seconds); w.raw("}")
+            w.raw("{"); Self.writeResult(outcome, into: &w)
+            if case .swapped(let from, _, _) = outcome {
+                w.raw(","); w.key("from"); if let from { w.string(from) } else { w.raw("null") }
+            }
+            w.raw("}")
         case .rejected(let version, let reason):
             // The source was unreachable (503) or the version it offers is bad (422); either way the
             // version serving is unchanged, and the body says which one that is.
@@ -49,10 +48,17 @@ extension PricingRouter {
                             body: w.bytes)
     }
 
-    /// `{"result", "model_version"|"rejected_version", "reason"?, "at"}` of the last reload, for /readyz.
+    /// `{"result", ..., "at"}` of the last reload, for /readyz.
     static func writeReload(_ event: (outcome: ModelReloader.Outcome, at: Date), into w: inout JSONWriter) {
-        w.raw("{"); w.key("result")
-        switch event.outcome {
+        w.raw("{"); writeResult(event.outcome, into: &w)
+        w.raw(","); w.key("at"); w.string(ISO8601DateFormatter().string(from: event.at)); w.raw("}")
+    }
+
+    /// An outcome's fields: `"result"`, then `"model_version"` (and `"seconds"` for a swap), or
+    /// `"rejected_version"` and `"reason"`.
+    static func writeResult(_ outcome: ModelReloader.Outcome, into w: inout JSONWriter) {
+        w.key("result")
+        switch outcome {
         case .unchanged(let version):
             w.string("unchanged"); w.raw(","); w.key("model_version"); w.string(version)
         case .swapped(_, let to, let seconds):
@@ -62,7 +68,6 @@ extension PricingRouter {
             if let version { w.string(version) } else { w.raw("null") }
             w.raw(","); w.key("reason"); w.string(reason)
         }
-        w.raw(","); w.key("at"); w.string(ISO8601DateFormatter().string(from: event.at)); w.raw("}")
     }
 
     /// Compares without an early exit, so response time does not reveal how much of a guess was right.

@@ -12,11 +12,11 @@ final class RemoteServeTests: XCTestCase {
         var env = environment
         env["ADMIN_TOKEN"] = Self.token
         env["MODELS_CACHE_DIR"] = cache ?? temporaryDirectory(self, "serve-cache")
-        return try await ServerProcess(binary: ServerBinary.url(testBundle: Bundle(for: Self.self)), models: models, environment: env)
+        return try ServerProcess(binary: ServerBinary.url(testBundle: Bundle(for: Self.self)), models: models, environment: env)
     }
 
     func reload(_ server: ServerProcess) throws -> TestClient.Response {
-        try server.request("POST", "/admin/reload", headers: ["Authorization": "Bearer \(Self.token)"])
+        try server.request("POST", "/admin/reload", headers: [("Authorization", "Bearer \(Self.token)")])
     }
 
     /// The committed version's files, with manifest.json naming `version` (a new version to publish).

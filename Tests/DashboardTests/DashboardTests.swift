@@ -7,7 +7,7 @@ import XCTest
 /// server) and dumps the resulting DOM, which the tests read through the page's stable hooks
 /// (`#app[data-state]`, `#recommended-price[data-value]`, `#rows`, `#error`, `#sales-line`).
 final class DashboardTests: XCTestCase {
-    nonisolated(unsafe) static var server: RunningServer?
+    nonisolated(unsafe) static var server: ServerProcess?
 
     override class func tearDown() {
         server?.stop()
@@ -16,9 +16,10 @@ final class DashboardTests: XCTestCase {
     }
 
     /// One server for the whole class: starting it loads the models.
-    func runningServer() throws -> RunningServer {
+    func runningServer() throws -> ServerProcess {
         if let server = Self.server { return server }
-        let server = try RunningServer.start(binary: ServerBinary.url(testBundle: Bundle(for: Self.self)))
+        let server = try ServerProcess(binary: ServerBinary.url(testBundle: Bundle(for: Self.self)))
+        try server.waitUntilReady()
         Self.server = server
         return server
     }

@@ -7,14 +7,14 @@ import Glibc
 
 /// The reload triggers of the real `pricing-server serve` process: SIGHUP, and RELOAD_INTERVAL_SECONDS.
 final class ServeReloadTests: XCTestCase {
-    func serve(_ root: VersionedRoot, environment: [String: String] = [:]) async throws -> ServerProcess {
-        try await ServerProcess(binary: ServerBinary.url(testBundle: Bundle(for: Self.self)), models: root.path, environment: environment)
+    func serve(_ root: VersionedRoot, environment: [String: String] = [:]) throws -> ServerProcess {
+        try ServerProcess(binary: ServerBinary.url(testBundle: Bundle(for: Self.self)), models: root.path, environment: environment)
     }
 
     func testSIGHUPSwapsToTheNewVersion() async throws {
         let root = try VersionedRoot()
         defer { root.remove() }
-        let server = try await serve(root)
+        let server = try serve(root)
         let ready = try await server.waitForVersion(root.baseVersion)
         XCTAssertTrue(ready)
         try root.variant("v2-sighup")
@@ -31,7 +31,7 @@ final class ServeReloadTests: XCTestCase {
     func testIntervalPicksUpAPublishedVersion() async throws {
         let root = try VersionedRoot()
         defer { root.remove() }
-        let server = try await serve(root, environment: ["RELOAD_INTERVAL_SECONDS": "1"])
+        let server = try serve(root, environment: ["RELOAD_INTERVAL_SECONDS": "1"])
         let ready = try await server.waitForVersion(root.baseVersion)
         XCTAssertTrue(ready)
         try root.variant("v2-interval")

@@ -16,10 +16,9 @@ struct VersionedRoot {
 
     init() throws {
         path = NSTemporaryDirectory() + "pricing-reload-" + UUID().uuidString
-        let source = try CommittedModels.versionPath()
-        baseVersion = (source as NSString).lastPathComponent
+        baseVersion = (try CommittedModels.versionPath() as NSString).lastPathComponent
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: source, toPath: path + "/" + baseVersion)
+        _ = try ScratchVersion(at: path + "/" + baseVersion)
         try setLatest(baseVersion)
     }
 
@@ -33,41 +32,16 @@ struct VersionedRoot {
 
     /// A copy of the base version named `name`; `edit` may damage or alter it.
     @discardableResult
-    func variant(_ name: String, priceScale: Double? = nil, edit: (ScratchVersionEditor) throws -> Void = { _ in }) throws -> ScratchVersionEditor {
-        let folder = path + "/" + name
-        try FileManager.default.copyItem(atPath: path + "/" + baseVersion, toPath: folder)
-        let editor = ScratchVersionEditor(path: folder)
-        try editor.editManifest { $0["model_version"] = name }
-        if let priceScale { try editor.scalePrices(priceScale) }
-        try edit(editor)
-        return editor
+    func variant(_ name: String, priceScale: Double? = nil, edit: (ScratchVersion) throws -> Void = { _ in }) throws -> ScratchVersion {
+        let version = try ScratchVersion(at: path + "/" + name)
+        try version.editManifest { $0["model_version"] = name }
+        if let priceScale { try version.scalePrices(priceScale) }
+        try edit(version)
+        return version
     }
 }
 
-/// Edits one version folder, keeping its manifest's checksums right unless told otherwise.
-struct ScratchVersionEditor {
-    let path: String
-
-    func read(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path + "/" + name))) }
-
-    func write(_ name: String, _ bytes: [UInt8]) throws { try Data(bytes).write(to: URL(fileURLWithPath: path + "/" + name)) }
-
-    /// Replaces a file and records its new size and sha256 in the manifest.
-    func replaceSigned(_ name: String, _ bytes: [UInt8]) throws {
-        try write(name, bytes)
-        try editManifest { manifest in
-            var files = manifest["files"] as! [String: Any]
-            files[name] = ["sha256": sha256Hex(bytes), "bytes": bytes.count]
-            manifest["files"] = files
-        }
-    }
-
-    func editManifest(_ edit: (inout [String: Any]) -> Void) throws {
-        var object = try JSONSerialization.jsonObject(with: Data(read("manifest.json"))) as! [String: Any]
-        edit(&object)
-        try write("manifest.json", [UInt8](try JSONSerialization.data(withJSONObject: object)))
-    }
-
+extension ScratchVersion {
     /// Multiplies every product's historical min and max price by `factor` in the feature store index.
     func scalePrices(_ factor: Double) throws {
         let name = "features/products.json.gz"

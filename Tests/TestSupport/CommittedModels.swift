@@ -25,10 +25,10 @@ public enum CommittedModels {
 public struct ScratchVersion {
     public let path: String
 
-    public init() throws {
-        let source = try CommittedModels.versionPath()
-        path = NSTemporaryDirectory() + "pricing-test-" + UUID().uuidString
-        try FileManager.default.copyItem(atPath: source, toPath: path)
+    /// Copies the committed version to `path` (default: a fresh temporary folder).
+    public init(at path: String = NSTemporaryDirectory() + "pricing-test-" + UUID().uuidString) throws {
+        try FileManager.default.copyItem(atPath: try CommittedModels.versionPath(), toPath: path)
+        self.path = path
     }
 
     public func remove() { try? FileManager.default.removeItem(atPath: path) }

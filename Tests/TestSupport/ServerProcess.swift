@@ -3,7 +3,9 @@ public import Foundation
 import Glibc
 #endif
 
-/// `pricing-server serve` as a real process on a free loopback port, stopped by `stop()`.
+/// `pricing-server serve` as a real process on a free loopback port, stopped by `stop()` (or when
+/// released). Its log goes to a temporary file rather than a pipe: a pipe nobody drains would block
+/// the server once the access log filled it.
 public final class ServerProcess {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -11,57 +13,78 @@ public final class ServerProcess {
 
     public let process: Process
     public let port: Int
-    private let stderr: Pipe
+    public let logPath: String
 
-    /// Starts `serve --models models` with `environment` added to this process's, and waits until
-    /// the log names the bound port.
-    public init(binary: URL, models: String, environment: [String: String] = [:], timeout: Double = 30) async throws {
+    /// Starts `serve --models models` (default: the committed models) with `environment` added to this
+    /// process's, and waits until the log names the bound port.
+    public init(binary: URL, models: String = CommittedModels.root, environment: [String: String] = [:], timeout: Double = 60) throws {
+        let logPath = NSTemporaryDirectory() + "pricing-server-\(UUID().uuidString).log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         let process = Process()
         process.executableURL = binary
         process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--models", models,
                              "--config", CommittedModels.repositoryRoot + "/config/server.json"]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
+        process.standardError = log
+        process.standardOutput = log
         try process.run()
-        var log = ""
+        self.process = process
+        self.logPath = logPath
+        // The log line "... port=NNNN ... listening" tells the ephemeral port.
         let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            let chunk = err.fileHandleForReading.availableData
-            if chunk.isEmpty {
-                guard process.isRunning else { break }
-                try await Task.sleep(for: .milliseconds(50))
-                continue
-            }
-            log += String(decoding: chunk, as: UTF8.self)
-            if let range = log.range(of: #"port=(\d+)"#, options: .regularExpression), let port = Int(log[range].dropFirst("port=".count)) {
-                self.process = process
-                self.port = port
-                self.stderr = err
-                return
+        var port: Int?
+        while port == nil, Date() < deadline, process.isRunning {
+            let text = Self.read(logPath)
+            if let range = text.range(of: #"port=(\d+)"#, options: .regularExpression) {
+                port = Int(text[range].dropFirst("port=".count))
+            } else {
+                usleep(50_000)
             }
         }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        throw Failure(description: "serve did not report its port: \(log)")
+        guard let port else {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            throw Failure(description: "serve did not report its port: \(Self.read(logPath))")
+        }
+        self.port = port
     }
 
     deinit { stop() }
 
-    /// SIGKILL if still running (tests that check a clean exit send SIGTERM themselves).
+    private static func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+
+    /// What the server logged so far.
+    public var log: String { Self.read(logPath) }
+
+    public func url(_ pathAndQuery: String) -> String { "http://127.0.0.1:\(port)\(pathAndQuery)" }
+
+    /// SIGKILL if still running, and the log removed (tests that check a clean exit send SIGTERM themselves).
     public func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: logPath)
     }
 
-    /// One request on a fresh connection (`Connection: close`).
-    public func request(_ method: String, _ target: String, headers: [String: String] = [:]) throws -> TestClient.Response {
+    /// One request on its own connection (`Connection: close`).
+    public func request(_ method: String, _ target: String, headers: [(String, String)] = [], body: String? = nil) throws -> TestClient.Response {
         let client = try TestClient(port: port, timeout: 30)
-        var head = "\(method) \(target) HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Length: 0\r\n"
+        var head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        try client.send(head + "\r\n")
-        return try client.readResponse()
+        head += "Content-Length: \(body?.utf8.count ?? 0)\r\n"
+        try client.send(head + "\r\n" + (body ?? ""))
+        return try client.readResponse(head: method == "HEAD")
+    }
+
+    /// Waits until /readyz answers 200.
+    public func waitUntilReady(seconds: Double = 60) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let ready = try? request("GET", "/readyz"), ready.status == 200 { return }
+            usleep(100_000)
+        }
+        throw Failure(description: "serve did not become ready: \(log)")
     }
 
     /// The version /readyz reports, or nil while not ready.
