@@ -62,18 +62,11 @@ struct Serve: AsyncParsableCommand {
                 logger.error("REDIS_URL is not usable; using the in-process cache", metadata: ["error": "\(error)"])
             }
         }
-        var serverConfiguration = HTTPServer.Configuration()
-        serverConfiguration.host = settings.host
-        serverConfiguration.port = settings.port
-        serverConfiguration.maxConnections = settings.maxConnections
-        serverConfiguration.maxBodyBytes = settings.maxBodyBytes
-        serverConfiguration.headerTimeout = .milliseconds(Int(settings.headerTimeoutSeconds * 1000))
-        serverConfiguration.idleTimeout = .milliseconds(Int(settings.idleTimeoutSeconds * 1000))
-        // Listen first, answering 503 not_ready until the models are loaded and verified.
         let slot = EngineSlot()
         let source: any ArtifactSource
         do {
-            source = try Self.artifactSource(settings)
+            source = try makeArtifactSource(location: settings.models, cacheDirectory: settings.modelsCacheDir,
+                                            environment: ProcessInfo.processInfo.environment)
         } catch {
             throw CommandFailure("MODELS=\(settings.models): \(error.description)")
         }
@@ -86,6 +79,14 @@ struct Serve: AsyncParsableCommand {
             return try await runLambda(runtimeAPI: runtimeAPI, slot: slot, reloader: reloader, router: router, models: settings.models,
                                        logger: logger)
         }
+        var serverConfiguration = HTTPServer.Configuration()
+        serverConfiguration.host = settings.host
+        serverConfiguration.port = settings.port
+        serverConfiguration.maxConnections = settings.maxConnections
+        serverConfiguration.maxBodyBytes = settings.maxBodyBytes
+        serverConfiguration.headerTimeout = .milliseconds(Int(settings.headerTimeoutSeconds * 1000))
+        serverConfiguration.idleTimeout = .milliseconds(Int(settings.idleTimeoutSeconds * 1000))
+        // Listen first, answering 503 not_ready until the models are loaded and verified.
         let server = HTTPServer(configuration: serverConfiguration, handler: router, logger: logger)
         server.installSignalHandlers(gracePeriod: .milliseconds(Int(settings.shutdownGraceSeconds * 1000)))
         let bound: Int
@@ -112,9 +113,4 @@ struct Serve: AsyncParsableCommand {
         logger.info("stopped")
     }
 
-    /// The source MODELS names: a local folder, an http(s):// base URL or s3://bucket/prefix.
-    static func artifactSource(_ settings: ServiceConfiguration) throws(ArtifactError) -> any ArtifactSource {
-        try makeArtifactSource(location: settings.models, cacheDirectory: settings.modelsCacheDir,
-                               environment: ProcessInfo.processInfo.environment)
-    }
 }
