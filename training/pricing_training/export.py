@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import math
 import os
@@ -13,18 +12,11 @@ import numpy as np
 import pandas as pd
 from safetensors.numpy import save_file
 
+from .checksum import sha256_file  # noqa: F401  (pipeline calls export.sha256_file)
 from .features import CATEGORICAL, CONTEXT_NUMERIC, NUMERIC
 from .price_features import PRICE_FEATURE_NAMES, price_features, PRICE_FEATURES
 
 FORMAT_VERSION = 1
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def write_network(folder: Path, tensors: dict[str, np.ndarray]) -> str:

@@ -33,6 +33,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .checksum import sha256_file
+
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
@@ -126,12 +128,9 @@ def verify_local(path: Path) -> LocalVersion:
         if size != meta["bytes"]:
             raise PublishError(f"{file}: {size} bytes, the manifest says {meta['bytes']}; "
                                "refusing to publish a damaged version")
-        h = hashlib.sha256()
-        with open(file, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-        if h.hexdigest() != meta["sha256"].lower():
-            raise PublishError(f"{file}: sha256 {h.hexdigest()} does not match the manifest's {meta['sha256']}; "
+        digest = sha256_file(file)
+        if digest != meta["sha256"].lower():
+            raise PublishError(f"{file}: sha256 {digest} does not match the manifest's {meta['sha256']}; "
                                "refusing to publish a damaged version")
         checked[name] = {"sha256": meta["sha256"].lower(), "bytes": meta["bytes"]}
     return LocalVersion(folder, version, manifest_bytes, checked)
