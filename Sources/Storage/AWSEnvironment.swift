@@ -13,6 +13,9 @@ struct AWSEnvironment {
     let profile: String
     let credentialsPath: String
     let configPath: String
+    /// The two shared files, read once; nil when missing or unreadable.
+    let credentialsFile: AWSProfileFile?
+    let configFile: AWSProfileFile?
 
     init(_ environment: [String: String]) {
         self.environment = environment
@@ -23,6 +26,8 @@ struct AWSEnvironment {
         profile = Self.value("AWS_PROFILE", in: environment) ?? "default"
         credentialsPath = expand(Self.value("AWS_SHARED_CREDENTIALS_FILE", in: environment) ?? "~/.aws/credentials")
         configPath = expand(Self.value("AWS_CONFIG_FILE", in: environment) ?? "~/.aws/config")
+        credentialsFile = AWSProfileFile(path: credentialsPath)
+        configFile = AWSProfileFile(path: configPath)
     }
 
     /// A non-empty, trimmed environment value.
@@ -47,19 +52,14 @@ struct AWSEnvironment {
         case (nil, nil):
             break
         }
-        let credentialsFile = AWSProfileFile(path: credentialsPath)
-        let configFile = AWSProfileFile(path: configPath)
-        let candidates: [(settings: [String: String]?, file: String)] = [
-            (credentialsFile?.credentialsProfile(profile), credentialsPath),
-            (configFile?.configProfile(profile), configPath),
-        ]
-        for (settings, file) in candidates {
+        let fromCredentials = credentialsFile?.credentialsProfile(profile)
+        let fromConfig = configFile?.configProfile(profile)
+        for (settings, file) in [(fromCredentials, credentialsPath), (fromConfig, configPath)] {
             guard let settings else { continue }
-            let keyID = settings["aws_access_key_id"].flatMap { $0.isEmpty ? nil : $0 }
-            let secret = settings["aws_secret_access_key"].flatMap { $0.isEmpty ? nil : $0 }
+            let keyID = settings["aws_access_key_id"]
+            let secret = settings["aws_secret_access_key"]
             if let keyID, let secret {
-                let token = settings["aws_session_token"].flatMap { $0.isEmpty ? nil : $0 }
-                return AWSCredentials(accessKeyID: keyID, secretAccessKey: secret, sessionToken: token,
+                return AWSCredentials(accessKeyID: keyID, secretAccessKey: secret, sessionToken: settings["aws_session_token"],
                                       source: "profile \(profile) in \(file)")
             }
             if keyID != nil || secret != nil {
@@ -67,8 +67,7 @@ struct AWSEnvironment {
                     "AWS profile \(profile) in \(file) needs both aws_access_key_id and aws_secret_access_key"))
             }
         }
-        let profileExists = credentialsFile?.credentialsProfile(profile) != nil || configFile?.configProfile(profile) != nil
-        if value("AWS_PROFILE") != nil, !profileExists {
+        if value("AWS_PROFILE") != nil, fromCredentials == nil, fromConfig == nil {
             throw ArtifactError(file: location, .unreadable(
                 "AWS_PROFILE is \(profile), but there is no such profile in \(credentialsPath) or \(configPath)"))
         }
@@ -80,8 +79,6 @@ struct AWSEnvironment {
 
     /// The region requests are signed for.
     var region: String {
-        value("AWS_REGION") ?? value("AWS_DEFAULT_REGION")
-            ?? AWSProfileFile(path: configPath)?.configProfile(profile)?["region"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? "us-east-1"
+        value("AWS_REGION") ?? value("AWS_DEFAULT_REGION") ?? configFile?.configProfile(profile)?["region"] ?? "us-east-1"
     }
 }

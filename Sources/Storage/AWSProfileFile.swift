@@ -4,9 +4,8 @@ import Foundation
 ///
 /// Read the way the AWS CLI reads them: comment lines start with `#` or `;`, there are no inline
 /// comments (a value is everything after `=`), and indented lines are nested settings (such as `s3 =`
-/// blocks) that this reader does not need and skips.
+/// blocks) that this reader does not need and skips. An empty value (`key =`) leaves the key unset.
 struct AWSProfileFile: Sendable {
-    let path: String
     let sections: [String: [String: String]]
 
     /// Reads `path`; nil when there is no such file (or it cannot be read).
@@ -29,9 +28,8 @@ struct AWSProfileFile: Sendable {
             guard let section = current, let equals = line.firstIndex(of: "=") else { continue }
             let key = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
             let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            sections[section]?[key] = value
+            sections[section]?[key] = value.isEmpty ? nil : value
         }
-        self.path = path
         self.sections = sections
     }
 

@@ -22,18 +22,8 @@ public struct ArtifactFolder: Sendable {
     public static func load(path: String) throws(ArtifactError) -> ArtifactFolder {
         let folder = try resolveVersion(path)
         let manifestBytes = try readFile(folder + "/manifest.json", name: folder + "/manifest.json")
-        let manifest: Manifest
-        do {
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            manifest = try decoder.decode(Manifest.self, from: Data(manifestBytes))
-        } catch {
-            throw ArtifactError(file: "manifest.json", .malformed(String(describing: error)))
-        }
-        guard manifest.formatVersion == Manifest.supportedFormatVersion else {
-            throw ArtifactError(file: "manifest.json", .unsupported(
-                "format_version \(manifest.formatVersion); this service reads \(Manifest.supportedFormatVersion)"))
-        }
+        let manifest = try decodeArtifactJSON(Manifest.self, from: manifestBytes, file: "manifest.json")
+        try Manifest.checkFormatVersion(manifest.formatVersion, file: "manifest.json")
         // A damaged model file disables that model only (the service falls back to the next one);
         // damage anywhere else fails the whole version.
         let modelFiles = Set(manifest.models.map(\.file))
@@ -41,7 +31,7 @@ public struct ArtifactFolder: Sendable {
         var modelFailures: [String: ArtifactError] = [:]
         for (name, entry) in manifest.files.sorted(by: { $0.key < $1.key }) {
             do throws(ArtifactError) {
-                contents[name] = try verifiedFile(folder: folder, name: name, entry: entry)
+                contents[name] = try verifiedFile(folder: folder, name: name, bytes: entry.bytes, sha256: entry.sha256)
             } catch {
                 guard modelFiles.contains(name) else { throw error }
                 modelFailures[name] = error
@@ -53,17 +43,19 @@ public struct ArtifactFolder: Sendable {
         return ArtifactFolder(path: folder, manifest: manifest, contents: contents, modelFailures: modelFailures)
     }
 
-    static func verifiedFile(folder: String, name: String, entry: Manifest.FileEntry) throws(ArtifactError) -> [UInt8] {
+    /// The bytes of `name` in `folder`, checked against the manifest's size and sha256 (hex, any case).
+    /// Errors name the file relative to the folder.
+    static func verifiedFile(folder: String, name: String, bytes size: Int, sha256: String) throws(ArtifactError) -> [UInt8] {
         guard !name.hasPrefix("/"), !name.split(separator: "/").contains("..") else {
             throw ArtifactError(file: name, .malformed("path escapes the version folder"))
         }
         let bytes = try readFile(folder + "/" + name, name: name)
-        guard bytes.count == entry.bytes else {
-            throw ArtifactError(file: name, .sizeMismatch(expected: entry.bytes, actual: bytes.count))
+        guard bytes.count == size else {
+            throw ArtifactError(file: name, .sizeMismatch(expected: size, actual: bytes.count))
         }
         let digest = sha256Hex(bytes)
-        guard digest == entry.sha256.lowercased() else {
-            throw ArtifactError(file: name, .checksumMismatch(expected: entry.sha256, actual: digest))
+        guard digest == sha256.lowercased() else {
+            throw ArtifactError(file: name, .checksumMismatch(expected: sha256, actual: digest))
         }
         return bytes
     }

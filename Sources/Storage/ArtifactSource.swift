@@ -50,11 +50,11 @@ public struct LocalArtifactSource: ArtifactSource {
         guard isVersionFolder else { return (folder as NSString).lastPathComponent }
         // A version folder's name need not be its version: read the manifest's.
         let bytes = try ArtifactFolder.readFile(folder + "/manifest.json", name: folder + "/manifest.json")
-        struct Head: Decodable { let model_version: String }
-        guard let head = try? JSONDecoder().decode(Head.self, from: Data(bytes)) else {
+        struct Head: Decodable { let modelVersion: String }
+        guard let head = try? decodeArtifactJSON(Head.self, from: bytes, file: folder + "/manifest.json") else {
             throw ArtifactError(file: folder + "/manifest.json", .malformed("no model_version"))
         }
-        return head.model_version
+        return head.modelVersion
     }
 
     public func localVersion(_ version: String) async throws(ArtifactError) -> String {

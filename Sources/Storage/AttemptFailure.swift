@@ -96,8 +96,7 @@ enum AttemptFailure: Sendable {
     }
 
     static func seconds(_ duration: Duration) -> String {
-        let (s, atto) = duration.components
-        let value = Double(s) + Double(atto) / 1e18
+        let value = duration.inSeconds
         return value < 10 ? String(format: "%.1f s", value) : "\(Int(value.rounded())) s"
     }
 }

@@ -54,3 +54,11 @@ public struct DownloadSettings: Sendable, Equatable {
         return capped * Double.random(in: 0.5...1.0)
     }
 }
+
+extension Duration {
+    /// The duration in seconds, fractions included (for URLSession's intervals and for messages).
+    var inSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

@@ -58,14 +58,7 @@ public final class FeatureStore: Sendable {
             let shards: Int
             let products: [ProductRecord]
         }
-        let index: Index
-        do {
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            index = try decoder.decode(Index.self, from: Data(indexBytes))
-        } catch {
-            throw ArtifactError(file: spec.index, .malformed(String(describing: error)))
-        }
+        let index = try decodeArtifactJSON(Index.self, from: indexBytes, file: spec.index)
         guard index.columns == spec.columns, index.shards == spec.shards, spec.shards > 0, spec.shards <= 100_000 else {
             throw ArtifactError(file: spec.index, .malformed("columns or shard count differ from the manifest"))
         }

@@ -7,12 +7,12 @@ public import Foundation
 /// Versions are downloaded into `cacheDirectory` (see ``ArtifactSource/localVersion(_:)``), every
 /// file checked against the manifest's size and sha256; a version already complete there is reused
 /// without a request. Timeouts and retries follow ``DownloadSettings``.
-public struct HTTPArtifactSource: ArtifactSource {
+public struct HTTPArtifactSource: RemoteArtifactSource {
     /// The models root, without a trailing slash.
     public let baseURL: URL
     /// Where downloaded versions are kept.
     public let cacheDirectory: String
-    private let loader: RemoteArtifactLoader
+    let loader: RemoteArtifactLoader
 
     public init(baseURL: URL, cacheDirectory: String, settings: DownloadSettings = DownloadSettings()) {
         var base = baseURL.absoluteString
@@ -24,16 +24,4 @@ public struct HTTPArtifactSource: ArtifactSource {
     }
 
     public var description: String { ArtifactLocation.redacted(baseURL) }
-
-    public func latestVersion() async throws(ArtifactError) -> String {
-        try await loader.latestVersion()
-    }
-
-    public func localVersion(_ version: String) async throws(ArtifactError) -> String {
-        try await loader.localVersion(version)
-    }
-
-    public func retainOnly(_ versions: Set<String>) {
-        loader.cache.prune(keeping: versions)
-    }
 }

@@ -16,7 +16,7 @@ final class HTTPFetcher: Sendable {
         self.settings = settings
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = TimeInterval(settings.requestTimeoutSeconds)
-        configuration.timeoutIntervalForResource = Self.seconds(settings.fileDeadline)
+        configuration.timeoutIntervalForResource = settings.fileDeadline.inSeconds
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         configuration.urlCache = nil
         configuration.httpMaximumConnectionsPerHost = settings.parallelism
@@ -102,10 +102,5 @@ final class HTTPFetcher: Sendable {
         watchdog.cancel()
         delegate.forget(task)
         return outcome
-    }
-
-    private static func seconds(_ duration: Duration) -> TimeInterval {
-        let (s, atto) = duration.components
-        return TimeInterval(s) + TimeInterval(atto) / 1e18
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// manifest.json of an artifact version (see models/README.md). Unknown fields are ignored.
 public struct Manifest: Decodable, Sendable {
     public struct Features: Decodable, Sendable {
@@ -92,4 +94,28 @@ public struct Manifest: Decodable, Sendable {
 
     /// The only format this reader understands.
     public static let supportedFormatVersion = 1
+}
+
+extension Manifest {
+    /// Throws unless `formatVersion` is ``supportedFormatVersion``; `file` names the manifest.
+    static func checkFormatVersion(_ formatVersion: Int, file: String) throws(ArtifactError) {
+        guard formatVersion == supportedFormatVersion else {
+            throw ArtifactError(file: file, .unsupported(
+                "format_version \(formatVersion); this service reads \(supportedFormatVersion)"))
+        }
+    }
+}
+
+/// Decodes JSON the training pipeline wrote (manifest.json, the feature store index): snake_case keys
+/// map to camelCase properties. Bad JSON is `.malformed`, naming `file`, with the decoder's reason
+/// (after `context` when given).
+func decodeArtifactJSON<T: Decodable>(_ type: T.Type, from bytes: [UInt8], file: String,
+                                      context: String? = nil) throws(ArtifactError) -> T {
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    do {
+        return try decoder.decode(type, from: Data(bytes))
+    } catch {
+        throw ArtifactError(file: file, .malformed(context.map { "\($0) (\(error))" } ?? String(describing: error)))
+    }
 }

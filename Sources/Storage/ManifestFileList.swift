@@ -1,5 +1,3 @@
-import Foundation
-
 /// The part of manifest.json a download needs: which version it describes and the size and sha256 of
 /// every file. Read before anything else is fetched, so every name is checked before it becomes a path.
 struct ManifestFileList: Sendable {
@@ -14,8 +12,6 @@ struct ManifestFileList: Sendable {
     /// Sorted by name.
     let files: [File]
 
-    var totalBytes: Int { files.reduce(0) { $0 + $1.bytes } }
-
     /// Parses and checks manifest bytes; `file` names the manifest in errors.
     init(bytes: [UInt8], file: String) throws(ArtifactError) {
         struct Head: Decodable {
@@ -23,18 +19,8 @@ struct ManifestFileList: Sendable {
             let modelVersion: String
             let files: [String: Manifest.FileEntry]
         }
-        let head: Head
-        do {
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            head = try decoder.decode(Head.self, from: Data(bytes))
-        } catch {
-            throw ArtifactError(file: file, .malformed("not a manifest (\(error))"))
-        }
-        guard head.formatVersion == Manifest.supportedFormatVersion else {
-            throw ArtifactError(file: file, .unsupported(
-                "format_version \(head.formatVersion); this service reads \(Manifest.supportedFormatVersion)"))
-        }
+        let head = try decodeArtifactJSON(Head.self, from: bytes, file: file, context: "not a manifest")
+        try Manifest.checkFormatVersion(head.formatVersion, file: file)
         var files: [File] = []
         for (name, entry) in head.files.sorted(by: { $0.key < $1.key }) {
             try ArtifactNames.checkFile(name, manifest: file)

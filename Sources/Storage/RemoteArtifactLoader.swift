@@ -1,5 +1,25 @@
 import Foundation
 
+/// The HTTP and S3 sources: ``ArtifactSource``s whose work their ``RemoteArtifactLoader`` does; they
+/// differ only in the ``RemoteStore`` it fetches from.
+protocol RemoteArtifactSource: ArtifactSource {
+    var loader: RemoteArtifactLoader { get }
+}
+
+extension RemoteArtifactSource {
+    public func latestVersion() async throws(ArtifactError) -> String {
+        try await loader.latestVersion()
+    }
+
+    public func localVersion(_ version: String) async throws(ArtifactError) -> String {
+        try await loader.localVersion(version)
+    }
+
+    public func retainOnly(_ versions: Set<String>) {
+        loader.cache.prune(keeping: versions)
+    }
+}
+
 /// The download logic the HTTP and S3 sources share: read LATEST, and bring a version into the local
 /// cache (manifest first, then every file it lists, each verified, the version renamed into place last).
 struct RemoteArtifactLoader: Sendable {

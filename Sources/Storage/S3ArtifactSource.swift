@@ -6,13 +6,13 @@
 /// Versions are downloaded into `cacheDirectory`, every file checked against the manifest's size and
 /// sha256; a version already complete there is reused without a request. A refusal (wrong or unknown
 /// keys, access denied) fails with an error naming the bucket, the key and S3's error code.
-public struct S3ArtifactSource: ArtifactSource {
+public struct S3ArtifactSource: RemoteArtifactSource {
     public let bucket: String
     /// Key prefix of the models root, without leading or trailing slash; empty for the bucket's root.
     public let prefix: String
     /// Where downloaded versions are kept.
     public let cacheDirectory: String
-    private let loader: RemoteArtifactLoader
+    let loader: RemoteArtifactLoader
 
     public init(bucket: String, prefix: String, settings: S3Settings, cacheDirectory: String,
                 download: DownloadSettings = DownloadSettings()) {
@@ -26,17 +26,5 @@ public struct S3ArtifactSource: ArtifactSource {
                                            cacheDirectory: cacheDirectory, settings: download)
     }
 
-    public var description: String { prefix.isEmpty ? "s3://\(bucket)" : "s3://\(bucket)/\(prefix)" }
-
-    public func latestVersion() async throws(ArtifactError) -> String {
-        try await loader.latestVersion()
-    }
-
-    public func localVersion(_ version: String) async throws(ArtifactError) -> String {
-        try await loader.localVersion(version)
-    }
-
-    public func retainOnly(_ versions: Set<String>) {
-        loader.cache.prune(keeping: versions)
-    }
+    public var description: String { ArtifactLocation.s3(bucket: bucket, prefix: prefix).description }
 }

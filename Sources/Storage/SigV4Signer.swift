@@ -48,9 +48,9 @@ public struct SigV4Signer: Sendable {
             method: method, path: path, query: query, headers: signed, payloadSHA256: payloadSHA256)
         let day = String(timestamp.prefix(8))
         let scope = "\(day)/\(region)/\(service)/aws4_request"
-        let stringToSign = "AWS4-HMAC-SHA256\n\(timestamp)\n\(scope)\n\(Self.hex(SHA256.hash(data: Array(canonical.utf8))))"
+        let stringToSign = "AWS4-HMAC-SHA256\n\(timestamp)\n\(scope)\n\(sha256Hex(Array(canonical.utf8)))"
         let key = Self.signingKey(secret: credentials.secretAccessKey, day: day, region: region, service: service)
-        let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+        let signature = hexString(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
         added["Authorization"] = "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), "
             + "SignedHeaders=\(signedNames), Signature=\(signature)"
         return added
@@ -104,15 +104,5 @@ public struct SigV4Signer: Sendable {
     private static func trimmed(_ value: String) -> String {
         value.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
             .trimmingCharacters(in: .whitespaces)
-    }
-
-    private static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -130,7 +130,7 @@ final class Transfer: Sendable {
                 guard state.received == bytes else {
                     return .failure(.sizeMismatch(expected: bytes, actual: state.received))
                 }
-                let digest = Self.hex(state.hasher.finalize())
+                let digest = hexString(state.hasher.finalize())
                 guard digest == sha256 else { return .failure(.checksumMismatch(expected: sha256, actual: digest)) }
                 return .success([])
             }
@@ -170,17 +170,6 @@ final class Transfer: Sendable {
         case NSURLErrorTimedOut: return .idleTimeout
         default: return .transport(code: code)
         }
-    }
-
-    private static func hex(_ digest: SHA256.Digest) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 

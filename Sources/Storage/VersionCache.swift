@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -81,7 +80,7 @@ struct VersionCache: Sendable {
     }
 
     /// Checks that `folder` holds `version` complete: its manifest, and every file it lists with the
-    /// listed size and sha256.
+    /// listed size and sha256 (the check ``ArtifactFolder/load(path:)`` makes, one file in memory at a time).
     func verify(folder: String, version: String) throws(ArtifactError) {
         let manifestPath = folder + "/manifest.json"
         let list = try ManifestFileList(bytes: try ArtifactFolder.readFile(manifestPath, name: manifestPath), file: manifestPath)
@@ -89,40 +88,21 @@ struct VersionCache: Sendable {
             throw ArtifactError(file: manifestPath, .malformed("model_version is \(list.modelVersion), the folder is \(version)"))
         }
         for file in list.files {
-            try Self.verifyFile(folder + "/" + file.name, bytes: file.bytes, sha256: file.sha256)
+            _ = try ArtifactFolder.verifiedFile(folder: folder, name: file.name, bytes: file.bytes, sha256: file.sha256)
         }
     }
 
-    /// Hashes the file in pieces, so verifying a large version does not hold it all in memory.
-    private static func verifyFile(_ path: String, bytes: Int, sha256: String) throws(ArtifactError) {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw ArtifactError(file: path, .missing) }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        var size = 0
-        while true {
-            let chunk: Data?
-            do {
-                chunk = try handle.read(upToCount: 1 << 20)
-            } catch {
-                throw ArtifactError(file: path, .unreadable(error.localizedDescription))
-            }
-            guard let chunk, !chunk.isEmpty else { break }
-            size += chunk.count
-            guard size <= bytes else { throw ArtifactError(file: path, .sizeMismatch(expected: bytes, actual: size)) }
-            hasher.update(data: chunk)
-        }
-        guard size == bytes else { throw ArtifactError(file: path, .sizeMismatch(expected: bytes, actual: size)) }
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        guard digest == sha256 else { throw ArtifactError(file: path, .checksumMismatch(expected: sha256, actual: digest)) }
-    }
+    /// How long a partial download may go untouched before it counts as abandoned.
+    static let abandonedAfter: Duration = .seconds(24 * 3600)
 
     /// Removes what interrupted runs left behind: folders whose removal was cut short, and partial
-    /// downloads untouched for `age`. A download in progress adds files to its folder (which updates
-    /// the folder's modification time), so one quiet for a day belongs to a process that is gone.
-    func sweepAbandoned(olderThan age: Duration = .seconds(24 * 3600)) {
+    /// downloads untouched for ``abandonedAfter``. A download in progress adds files to its folder
+    /// (which updates the folder's modification time), so one quiet for a day belongs to a process
+    /// that is gone.
+    func sweepAbandoned() {
         let fileManager = FileManager.default
         guard let names = try? fileManager.contentsOfDirectory(atPath: directory) else { return }
-        let cutoff = Date().addingTimeInterval(-Double(age.components.seconds))
+        let cutoff = Date().addingTimeInterval(-Double(Self.abandonedAfter.components.seconds))
         for name in names where name.hasPrefix(".") {
             let path = directory + "/" + name
             if name.contains(".trash-") {
@@ -136,7 +116,7 @@ struct VersionCache: Sendable {
     }
 
     /// Removes every complete version except `versions` (hidden partial and trash folders are left to
-    /// ``sweepAbandoned(olderThan:)``: a partial one may be a download in progress).
+    /// ``sweepAbandoned()``: a partial one may be a download in progress).
     func prune(keeping versions: Set<String>) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
         for name in names where !name.hasPrefix(".") && !versions.contains(name) {

@@ -158,15 +158,9 @@ final class MotoServer: Sendable {
     private static func uploadCommittedModels(port: Int, keyID: String, secret: String) async throws -> String {
         let credentials = AWSCredentials(accessKeyID: keyID, secretAccessKey: secret)
         try await put(port: port, credentials: credentials, path: "/\(bucket)", body: [])
-        let versionPath = try CommittedModels.versionPath()
-        let version = (versionPath as NSString).lastPathComponent
+        let version = (try CommittedModels.versionPath() as NSString).lastPathComponent
         try await put(port: port, credentials: credentials, path: "/\(bucket)/\(prefix)/LATEST", body: Array((version + "\n").utf8))
-        let files = FileManager.default.enumerator(atPath: versionPath)?.compactMap { $0 as? String } ?? []
-        for file in files.sorted() {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: versionPath + "/" + file, isDirectory: &isDirectory),
-                  !isDirectory.boolValue else { continue }
-            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: versionPath + "/" + file)))
+        for (file, bytes) in try committedVersionFiles() {
             try await put(port: port, credentials: credentials, path: "/\(bucket)/\(prefix)/\(version)/\(file)", body: bytes)
         }
         return version

@@ -21,19 +21,11 @@ final class RemoteServeTests: XCTestCase {
 
     /// The committed version's files, with manifest.json naming `version` (a new version to publish).
     func versionFiles(named version: String) throws -> [(String, [UInt8])] {
-        let source = try CommittedModels.versionPath()
-        var files: [(String, [UInt8])] = []
-        let names = try XCTUnwrap(FileManager.default.enumerator(atPath: source)).compactMap { $0 as? String }
-        for file in names {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: source + "/" + file, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
-            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: source + "/" + file)))
-            if file == "manifest.json" {
-                var manifest = try JSONSerialization.jsonObject(with: Data(bytes)) as! [String: Any]
-                manifest["model_version"] = version
-                bytes = [UInt8](try JSONSerialization.data(withJSONObject: manifest))
-            }
-            files.append((file, bytes))
+        let files = try committedVersionFiles().map { file -> (String, [UInt8]) in
+            guard file.name == "manifest.json" else { return file }
+            var manifest = try JSONSerialization.jsonObject(with: Data(file.bytes)) as! [String: Any]
+            manifest["model_version"] = version
+            return (file.name, [UInt8](try JSONSerialization.data(withJSONObject: manifest)))
         }
         // Readers must never see a manifest before its files: publish it last.
         return files.sorted { ($0.0 == "manifest.json" ? 1 : 0, $0.0) < ($1.0 == "manifest.json" ? 1 : 0, $1.0) }

@@ -21,6 +21,22 @@ func copyOfCommittedModels(_ test: XCTestCase) throws -> (root: String, version:
     return (root, version)
 }
 
+/// The committed version's files, by path relative to the version folder (sorted), with their bytes.
+func committedVersionFiles() throws -> [(name: String, bytes: [UInt8])] {
+    let versionPath = try CommittedModels.versionPath()
+    let fileManager = FileManager.default
+    guard let names = fileManager.enumerator(atPath: versionPath)?.compactMap({ $0 as? String }) else {
+        throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: versionPath])
+    }
+    var files: [(name: String, bytes: [UInt8])] = []
+    for name in names.sorted() {
+        var isDirectory: ObjCBool = false
+        guard fileManager.fileExists(atPath: versionPath + "/" + name, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+        files.append((name, [UInt8](try Data(contentsOf: URL(fileURLWithPath: versionPath + "/" + name)))))
+    }
+    return files
+}
+
 /// The ArtifactError `operation` throws, or nil when it succeeds (any other error fails the test).
 func artifactError<T>(_ operation: () async throws -> T, file: StaticString = #filePath, line: UInt = #line) async -> ArtifactError? {
     do {
