@@ -1,6 +1,6 @@
-/// Byte classes from RFC 9110/9112 used by the parsers. Plain comparisons, no tables: the
-/// compiler turns these into a few range checks.
-enum ASCII {
+/// Byte classes from RFC 9110/9112 used by the parsers (and by the Lambda runtime's event checks).
+/// Plain comparisons, no tables: the compiler turns these into a few range checks.
+package enum ASCII {
     static let cr: UInt8 = 0x0D
     static let lf: UInt8 = 0x0A
     static let space: UInt8 = 0x20
@@ -23,7 +23,7 @@ enum ASCII {
 
     /// tchar (RFC 9110 §5.6.2).
     @inline(__always)
-    static func isTokenChar(_ c: UInt8) -> Bool {
+    package static func isTokenChar(_ c: UInt8) -> Bool {
         switch c {
         case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true  // DIGIT / ALPHA
         case 0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x5E, 0x5F, 0x60, 0x7C, 0x7E: true

@@ -173,11 +173,7 @@ extension HTTPConnection {
         guard flushOutput() else { return false }
         if !keepAlive {
             phase = .closing
-            if output.isEmpty {
-                beginLinger()
-            } else {
-                setDeadline(Self.now &+ settings.writeTimeout)
-            }
+            lingerOnceWritten()
             return false
         }
         if output.pendingBytes > settings.writeHighWaterMark {
@@ -222,14 +218,21 @@ extension HTTPConnection {
             path = parser.pathIsImplicitRoot ? "/" : String(decoding: UnsafeBufferPointer(rebasing: bytes[parser.path]), as: UTF8.self)
             isHead = parser.isHead(bytes)
         }
-        let bytes = error.responseBytes(date: date.fieldLine(), serverName: settings.serverField, includeBody: !isHead)
-        logAccess(method: method, path: path, status: error.status.code, bytes: isHead ? 0 : error.jsonBody.count, started: started)
+        let body = error.jsonBody
+        let bytes = error.responseBytes(body: body, date: date.fieldLine(), serverName: settings.serverField, includeBody: !isHead)
+        logAccess(method: method, path: path, status: error.status.code, bytes: isHead ? 0 : body.count, started: started)
         logger.debug("\(remoteAddress): \(error.status.code) \(error.message)")
         pending = nil
         exchange = nil
         phase = .closing
         output.append(bytes)
         guard flushOutput() else { return }
+        lingerOnceWritten()
+    }
+
+    /// In `closing`, with the final response flushed as far as the socket takes it: linger now if it
+    /// is all out, else once it is (``outputDrained()``), giving the client the write timeout to read it.
+    private func lingerOnceWritten() {
         if output.isEmpty {
             beginLinger()
         } else {
@@ -318,7 +321,7 @@ extension HTTPConnection {
         }
         let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: executor.queue)
         write.setEventHandler { [self] in assumeIsolated { $0.onWritable() } }
-        write.setCancelHandler { [self] in assumeIsolated { $0.sourceCancelledFromWriter() } }
+        write.setCancelHandler { [self] in assumeIsolated { $0.sourceCancelled() } }
         writeSource = write
         writeArmed = true
         write.activate()
@@ -336,14 +339,9 @@ extension HTTPConnection {
         value.split(separator: ",").contains { $0.trimmingWhitespace().lowercased() == "close" }
     }
 
+    /// A chunk size: lowercase hexadecimal digits.
     static func appendHex(_ value: Int, to out: inout [UInt8]) {
-        let digits: StaticString = "0123456789abcdef"
-        var shift = (Int.bitWidth - value.leadingZeroBitCount + 3) / 4 * 4 - 4
-        if shift < 0 { shift = 0 }
-        while shift >= 0 {
-            out.append(digits.utf8Start[(value >> shift) & 0xF])
-            shift -= 4
-        }
+        out.append(contentsOf: String(value, radix: 16).utf8)
     }
 }
 

@@ -180,11 +180,8 @@ actor HTTPConnection {
         if pendingSourceCancels == 0 { finishClose() }
     }
 
-    func sourceCancelledFromWriter() {
-        sourceCancelled()
-    }
-
-    private func sourceCancelled() {
+    /// A read or write source has been cancelled; the last one closes the socket.
+    func sourceCancelled() {
         pendingSourceCancels -= 1
         if pendingSourceCancels == 0 { finishClose() }
     }
@@ -213,14 +210,7 @@ actor HTTPConnection {
     // MARK: - Access log
 
     func logAccess(method: String, path: String, status: Int, bytes: Int, started: UInt64) {
-        logger.info("\(method) \(path) \(status) \(bytes) \(Self.formatMilliseconds(Self.now &- started))ms",
+        logger.info(accessLogMessage(method: method, path: path, status: status, bytes: bytes, nanoseconds: Self.now &- started),
                     metadata: ["remote": .string(remoteAddress)])
-    }
-
-    static func formatMilliseconds(_ nanos: UInt64) -> String {
-        let micros = nanos / 1000
-        let fraction = micros % 1000
-        let pad = fraction < 10 ? "00" : fraction < 100 ? "0" : ""
-        return "\(micros / 1000).\(pad)\(fraction)"
     }
 }

@@ -51,3 +51,20 @@ public struct HTTPResponse: Sendable {
         HTTPResponse(status: status, headers: headers, body: .stream(produce))
     }
 }
+
+extension HTTPResponse.Body {
+    /// The whole body: the bytes of ``bytes(_:)``, or everything a ``stream(_:)`` producer writes,
+    /// collected in order (for transports that answer with one complete body, such as AWS Lambda's
+    /// buffered responses). Rethrows the producer's error.
+    public func collect() async throws -> [UInt8] {
+        switch self {
+        case .bytes(let bytes):
+            return bytes
+        case .stream(let produce):
+            let collector = BodyCollector()
+            defer { collector.close() }
+            try await produce(ResponseBodyWriter(collector: collector))
+            return collector.bytes
+        }
+    }
+}

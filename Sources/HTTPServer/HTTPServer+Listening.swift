@@ -45,12 +45,7 @@ extension HTTPServer {
     /// The accept source was cancelled: close the listening socket and wake `shutdown`.
     private func listenerCancelled(_ listener: Int32) {
         if listener >= 0 { Socket.closeDescriptor(listener) }
-        let waiters = core.withLock { core in
-            core.listenerClosed = true
-            defer { core.listenerClosedWaiters = [] }
-            return core.listenerClosedWaiters
-        }
-        for waiter in waiters { waiter.resume() }
+        listenerClosed.open()
     }
 
     /// Accepts pending connections (bounded per event so other work on the queue is not starved).
@@ -86,8 +81,9 @@ extension HTTPServer {
     private func reject(_ fd: Int32, remote: String) {
         Socket.discardAvailable(fd)
         var date = HTTPDate()
-        let response = RequestError.serviceUnavailable.responseBytes(
-            date: date.fieldLine(), serverName: settings.serverField, includeBody: true)
+        let error = RequestError.serviceUnavailable
+        let response = error.responseBytes(
+            body: error.jsonBody, date: date.fieldLine(), serverName: settings.serverField, includeBody: true)
         Socket.sendAll(fd, response)
         Socket.shutdownWrite(fd)
         Socket.discardAvailable(fd)

@@ -39,13 +39,13 @@ extension HTTPServer {
         }
         switch step {
         case .done:
-            resumeShutdownWaiters()
+            stopped.open()
             return
         case .wait:
-            await waitUntilShutdown()
+            await stopped.wait()
             return
         case .proceed(let listening):
-            if listening { await waitForListenerClosed() }
+            if listening { await listenerClosed.wait() }
         }
 
         let connections = core.withLock { Array($0.connections.values) }
@@ -60,39 +60,13 @@ extension HTTPServer {
             await waitForConnections(timeout: .seconds(2))
         }
         core.withLock { $0.state = .shutdown }
-        resumeShutdownWaiters()
+        stopped.open()
         logger.info("HTTP server stopped")
     }
 
     /// Returns once the server has completely shut down (immediately if it already has).
     public func waitUntilShutdown() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let done = core.withLock { core in
-                if core.state == .shutdown { return true }
-                core.shutdownWaiters.append(continuation)
-                return false
-            }
-            if done { continuation.resume() }
-        }
-    }
-
-    private func resumeShutdownWaiters() {
-        let waiters = core.withLock { core in
-            defer { core.shutdownWaiters = [] }
-            return core.shutdownWaiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    private func waitForListenerClosed() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let closed = core.withLock { core in
-                if core.listenerClosed { return true }
-                core.listenerClosedWaiters.append(continuation)
-                return false
-            }
-            if closed { continuation.resume() }
-        }
+        await stopped.wait()
     }
 
     /// Waits until there are no connections, or `timeout` has passed.

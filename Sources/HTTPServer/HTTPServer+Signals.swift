@@ -20,25 +20,13 @@ extension HTTPServer {
     /// thread and on the main thread (Dispatch's own worker threads block all signals). Call this
     /// early, before starting threads of your own, or block the signals in them too.
     public func installSignalHandlers(gracePeriod: Duration = .seconds(10), onShutdown: (@Sendable () -> Void)? = nil) {
-        let signals = [SIGTERM, SIGINT]
-        Self.blockOnCurrentThread(signals)
-        DispatchQueue.main.async { Self.blockOnCurrentThread(signals) }
-        for signalNumber in signals {
-            signal(signalNumber, SIG_IGN)
+        for signalNumber in [SIGTERM, SIGINT] {
             core.withLock { core in
-                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-                source.setEventHandler { [self] in signalReceived(signalNumber, gracePeriod: gracePeriod, onShutdown: onShutdown) }
-                source.activate()
-                core.signalSources.append(source)
+                core.signalSources.append(observeSignal(signalNumber) { [self] in
+                    signalReceived(signalNumber, gracePeriod: gracePeriod, onShutdown: onShutdown)
+                })
             }
         }
-    }
-
-    private static func blockOnCurrentThread(_ signals: [Int32]) {
-        var set = sigset_t()
-        sigemptyset(&set)
-        for signalNumber in signals { sigaddset(&set, signalNumber) }
-        pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 
     private func signalReceived(_ signalNumber: Int32, gracePeriod: Duration, onShutdown: (@Sendable () -> Void)?) {
@@ -59,24 +47,24 @@ extension HTTPServer {
     }
 }
 
-/// Runs `handler` on `queue` each time the process receives `signalNumber` (e.g. SIGHUP), the same
-/// way ``HTTPServer/installSignalHandlers(gracePeriod:onShutdown:)`` observes SIGTERM: the signal is
-/// ignored and blocked so that only Dispatch's signal source sees it. Keep the returned source alive.
+/// Runs `handler` on `queue` each time the process receives `signalNumber` (e.g. SIGHUP), as
+/// ``HTTPServer/installSignalHandlers(gracePeriod:onShutdown:)`` does for SIGTERM and SIGINT: the
+/// signal is ignored and blocked (on the calling and the main thread) so that only Dispatch's signal
+/// source sees it. Keep the returned source alive.
 public func observeSignal(_ signalNumber: Int32, queue: DispatchQueue = .global(),
                           handler: @escaping @Sendable () -> Void) -> any DispatchSourceSignal {
-    var set = sigset_t()
-    sigemptyset(&set)
-    sigaddset(&set, signalNumber)
-    pthread_sigmask(SIG_BLOCK, &set, nil)
-    DispatchQueue.main.async {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, signalNumber)
-        pthread_sigmask(SIG_BLOCK, &set, nil)
-    }
+    blockOnCurrentThread(signalNumber)
+    DispatchQueue.main.async { blockOnCurrentThread(signalNumber) }
     signal(signalNumber, SIG_IGN)
     let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
     source.setEventHandler(handler: handler)
     source.activate()
     return source
+}
+
+private func blockOnCurrentThread(_ signalNumber: Int32) {
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, signalNumber)
+    pthread_sigmask(SIG_BLOCK, &set, nil)
 }

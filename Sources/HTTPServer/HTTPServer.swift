@@ -33,6 +33,10 @@ public final class HTTPServer: Sendable {
     /// is draining, work for its other connections is picked up without waking another thread.
     let loopQueues: [DispatchQueue]
     let core: Mutex<Core>
+    /// Opened once the listening socket is closed.
+    let listenerClosed = Latch()
+    /// Opened once the server has completely shut down.
+    let stopped = Latch()
 
     /// Mutable server state, guarded by `core`.
     struct Core {
@@ -40,13 +44,10 @@ public final class HTTPServer: Sendable {
         var port: Int?
         var acceptSource: (any DispatchSourceRead)?
         var acceptSuspended = false
-        var listenerClosedWaiters: [CheckedContinuation<Void, Never>] = []
-        var listenerClosed = false
         var connections: [Int: HTTPConnection] = [:]
         var nextConnectionID = 0
         var drainWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
         var nextWaiterID = 0
-        var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
         var signalSources: [any DispatchSourceSignal] = []
         var signalReceived = false
     }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Writes the chunks of a streamed response body (see ``HTTPResponse/Body/stream(_:)``).
 ///
 /// Only valid while the stream closure runs; writes after it returns, or after the client has
@@ -7,8 +9,8 @@ public struct ResponseBodyWriter: Sendable {
     enum Destination: Sendable {
         /// A chunk of the response on a server connection.
         case connection(HTTPConnection, streamID: Int)
-        /// Any other consumer (e.g. a collector that turns the stream into one body).
-        case sink(@Sendable ([UInt8]) async throws -> Void)
+        /// The body collected into one array (``HTTPResponse/Body/collect()``).
+        case collector(BodyCollector)
     }
 
     let destination: Destination
@@ -17,11 +19,8 @@ public struct ResponseBodyWriter: Sendable {
         destination = .connection(connection, streamID: streamID)
     }
 
-    /// A writer that hands every non-empty chunk to `sink`, for running a streamed body outside a
-    /// server connection (for instance to collect it into one complete body). Errors thrown by
-    /// `sink` are thrown from ``write(_:)-([UInt8])`` and so end the stream.
-    public init(sink: @escaping @Sendable ([UInt8]) async throws -> Void) {
-        destination = .sink(sink)
+    init(collector: BodyCollector) {
+        destination = .collector(collector)
     }
 
     /// Sends `bytes` as one chunk as soon as possible. Suspends while more than the connection's
@@ -31,13 +30,34 @@ public struct ResponseBodyWriter: Sendable {
         switch destination {
         case .connection(let connection, let streamID):
             try await connection.writeBodyChunk(bytes, streamID: streamID)
-        case .sink(let sink):
-            if !bytes.isEmpty { try await sink(bytes) }
+        case .collector(let collector):
+            try collector.append(bytes)
         }
     }
 
     /// Sends the UTF-8 bytes of `text` as one chunk.
     public func write(_ text: String) async throws {
         try await write(Array(text.utf8))
+    }
+}
+
+/// The chunks of a stream run by ``HTTPResponse/Body/collect()``, in order. Like a connection's
+/// stream, it takes no more writes once the producer has returned.
+final class BodyCollector: Sendable {
+    private let state = Mutex<(bytes: [UInt8], open: Bool)>(([], true))
+
+    func append(_ chunk: [UInt8]) throws(HTTPServerError) {
+        try state.withLock { state throws(HTTPServerError) in
+            guard state.open else { throw .connectionClosed }
+            state.bytes.append(contentsOf: chunk)
+        }
+    }
+
+    /// What has been written so far.
+    var bytes: [UInt8] { state.withLock { $0.bytes } }
+
+    /// Refuses further writes: the producer has returned.
+    func close() {
+        state.withLock { $0.open = false }
     }
 }

@@ -37,29 +37,9 @@ struct ResponseHead {
 
     mutating func appendContentLength(_ length: Int) {
         bytes.append(contentsOf: "Content-Length: ".utf8)
-        appendDecimal(length)
+        bytes.append(contentsOf: String(max(0, length)).utf8)
         bytes.append(ASCII.cr)
         bytes.append(ASCII.lf)
-    }
-
-    mutating func appendDecimal(_ value: Int) {
-        guard value > 0 else {
-            bytes.append(0x30)
-            return
-        }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        var v = value
-        withUnsafeMutableBytes(of: &digits) { buf in
-            while v > 0 && count < buf.count {
-                buf[buf.count - 1 - count] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
-                v /= 10
-                count += 1
-            }
-            bytes.append(contentsOf: buf[(buf.count - count)...])
-        }
     }
 
     mutating func finish() {

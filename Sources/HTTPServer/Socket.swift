@@ -1,4 +1,4 @@
-// Thin shims over the Glibc socket calls the server needs (after FlyingSocks' Socket+Glibc.swift).
+// Thin shims over the Glibc socket calls the package needs (after FlyingSocks' Socket+Glibc.swift).
 
 #if canImport(Glibc)
 import Glibc
@@ -8,9 +8,10 @@ import Musl
 import Darwin
 #endif
 
-/// Internal namespace for the raw BSD-socket calls used by the server. All sockets are non-blocking.
-enum Socket {
-    typealias Descriptor = Int32
+/// The raw BSD-socket calls of the package: the server's non-blocking listener and connections, and
+/// (``makeConnection(host:port:)``) the blocking client connection of the Lambda runtime.
+package enum Socket {
+    package typealias Descriptor = Int32
 
     #if canImport(Darwin)
     static let sendFlags: Int32 = 0
@@ -23,11 +24,11 @@ enum Socket {
     #endif
 
     /// The current `errno`.
-    static var lastError: Int32 { errno }
+    package static var lastError: Int32 { errno }
 
     static func isWouldBlock(_ code: Int32) -> Bool { code == EAGAIN || code == EWOULDBLOCK }
 
-    static func isInterrupted(_ code: Int32) -> Bool { code == EINTR }
+    package static func isInterrupted(_ code: Int32) -> Bool { code == EINTR }
 
     /// accept(2) errors after which accepting the next connection can simply be retried.
     static func isTransientAcceptError(_ code: Int32) -> Bool {
@@ -35,7 +36,7 @@ enum Socket {
     }
 
     /// Human-readable text for an errno value.
-    static func describe(_ code: Int32) -> String {
+    package static func describe(_ code: Int32) -> String {
         guard let text = strerror(code) else { return "errno \(code)" }
         return String(cString: text) + " (errno \(code))"
     }
@@ -43,13 +44,54 @@ enum Socket {
     /// Creates, binds and listens on a non-blocking TCP socket. Returns the descriptor and the bound port.
     static func makeListener(host: String, port: Int, backlog: Int32) throws(HTTPServerError) -> (Descriptor, Int) {
         guard (0...65_535).contains(port) else { throw .invalidAddress("port \(port) out of range") }
+        return try withFirstUsableAddress(host: host, port: port, flags: AI_PASSIVE) { entry throws(HTTPServerError) in
+            let fd = try openSocket(entry)
+            do throws(HTTPServerError) {
+                try setNonBlocking(fd)
+                try setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+                if bind(fd, entry.pointee.ai_addr, entry.pointee.ai_addrlen) != 0 {
+                    throw .socket(operation: "bind \(host):\(port)", errno: errno)
+                }
+                if listen(fd, backlog) != 0 {
+                    throw .socket(operation: "listen", errno: errno)
+                }
+                return (fd, try localPort(fd))
+            } catch {
+                closeDescriptor(fd)
+                throw error
+            }
+        }
+    }
+
+    /// Opens a blocking TCP connection (close-on-exec, no Nagle delay) to the first address of
+    /// `host` that accepts it.
+    package static func makeConnection(host: String, port: Int) throws(HTTPServerError) -> Descriptor {
+        try withFirstUsableAddress(host: host, port: port, flags: 0) { entry throws(HTTPServerError) in
+            let fd = try openSocket(entry)
+            var result: Int32
+            repeat { result = connect(fd, entry.pointee.ai_addr, entry.pointee.ai_addrlen) } while result != 0 && errno == EINTR
+            guard result == 0 else {
+                let code = errno
+                closeDescriptor(fd)
+                throw .socket(operation: "connect", errno: code)
+            }
+            setNoDelay(fd)
+            return fd
+        }
+    }
+
+    /// Resolves `host` (any local address when empty) and `port`, and returns what `use` makes of
+    /// the first IPv4 or IPv6 address it succeeds with; when it succeeds with none, its last error.
+    private static func withFirstUsableAddress<Value>(
+        host: String, port: Int, flags: Int32,
+        _ use: (UnsafeMutablePointer<addrinfo>) throws(HTTPServerError) -> Value
+    ) throws(HTTPServerError) -> Value {
         var hints = addrinfo()
-        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+        hints.ai_flags = flags | AI_NUMERICSERV
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = streamType
         var info: UnsafeMutablePointer<addrinfo>?
-        let lookupHost = host.isEmpty ? nil : host
-        let status = getaddrinfo(lookupHost, String(port), &hints, &info)
+        let status = getaddrinfo(host.isEmpty ? nil : host, String(port), &hints, &info)
         guard status == 0, let first = info else {
             throw .invalidAddress("cannot resolve host '\(host)': \(String(cString: gai_strerror(status)))")
         }
@@ -61,26 +103,26 @@ enum Socket {
             cursor = entry.pointee.ai_next
             let family = entry.pointee.ai_family
             guard family == AF_INET || family == AF_INET6 else { continue }
-            let fd = socket(family, streamType, 0)
-            guard fd >= 0 else { lastError = .socket(operation: "socket", errno: errno); continue }
             do throws(HTTPServerError) {
-                try setCloseOnExec(fd)
-                try setNonBlocking(fd)
-                try setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
-                if bind(fd, entry.pointee.ai_addr, entry.pointee.ai_addrlen) != 0 {
-                    throw .socket(operation: "bind \(host):\(port)", errno: errno)
-                }
-                if listen(fd, backlog) != 0 {
-                    throw .socket(operation: "listen", errno: errno)
-                }
-                let bound = try localPort(fd)
-                return (fd, bound)
+                return try use(entry)
             } catch {
                 lastError = error
-                _ = close(fd)
             }
         }
         throw lastError
+    }
+
+    /// A close-on-exec TCP socket for an address's family.
+    private static func openSocket(_ entry: UnsafeMutablePointer<addrinfo>) throws(HTTPServerError) -> Descriptor {
+        let fd = socket(entry.pointee.ai_family, streamType, 0)
+        guard fd >= 0 else { throw .socket(operation: "socket", errno: errno) }
+        do throws(HTTPServerError) {
+            try setCloseOnExec(fd)
+        } catch {
+            closeDescriptor(fd)
+            throw error
+        }
+        return fd
     }
 
     static func setNonBlocking(_ fd: Descriptor) throws(HTTPServerError) {
@@ -144,30 +186,29 @@ enum Socket {
 
     /// Formats an IPv4/IPv6 socket address as `host:port` (`[v6]:port`).
     static func describe(address storage: sockaddr_storage) -> (text: String, port: Int) {
-        var storage = storage
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
-        switch Int32(storage.ss_family) {
-        case AF_INET:
-            return withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
-                    var addr = sin.pointee.sin_addr
-                    let port = Int(UInt16(bigEndian: sin.pointee.sin_port))
-                    guard inet_ntop(AF_INET, &addr, &buffer, socklen_t(buffer.count)) != nil else { return ("?", port) }
-                    return (decodeCString(buffer) + ":" + String(port), port)
-                }
+        let family = Int32(storage.ss_family)
+        return withUnsafeBytes(of: storage) { raw in
+            switch family {
+            case AF_INET:
+                let sin = raw.load(as: sockaddr_in.self)
+                return describe(family: family, sin.sin_addr, port: sin.sin_port)
+            case AF_INET6:
+                let sin6 = raw.load(as: sockaddr_in6.self)
+                return describe(family: family, sin6.sin6_addr, port: sin6.sin6_port)
+            default:
+                return ("unknown", 0)
             }
-        case AF_INET6:
-            return withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
-                    var addr = sin6.pointee.sin6_addr
-                    let port = Int(UInt16(bigEndian: sin6.pointee.sin6_port))
-                    guard inet_ntop(AF_INET6, &addr, &buffer, socklen_t(buffer.count)) != nil else { return ("?", port) }
-                    return ("[" + decodeCString(buffer) + "]:" + String(port), port)
-                }
-            }
-        default:
-            return ("unknown", 0)
         }
+    }
+
+    /// `inet_ntop` of an `in_addr` or `in6_addr`, with the port (network byte order) appended.
+    private static func describe<Address>(family: Int32, _ address: Address, port networkPort: UInt16) -> (text: String, port: Int) {
+        let port = Int(UInt16(bigEndian: networkPort))
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        let formatted = withUnsafeBytes(of: address) { inet_ntop(family, $0.baseAddress, &buffer, socklen_t(buffer.count)) }
+        guard formatted != nil else { return ("?", port) }
+        let host = decodeCString(buffer)
+        return (family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)", port)
     }
 
     private static func decodeCString(_ buffer: [CChar]) -> String {
@@ -175,7 +216,7 @@ enum Socket {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func receive(_ fd: Descriptor, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    package static func receive(_ fd: Descriptor, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
         recv(fd, buffer, count, 0)
     }
 
@@ -188,7 +229,7 @@ enum Socket {
         _ = shutdown(fd, Int32(SHUT_WR))
     }
 
-    static func closeDescriptor(_ fd: Descriptor) {
+    package static func closeDescriptor(_ fd: Descriptor) {
         _ = close(fd)
     }
 
@@ -203,9 +244,10 @@ enum Socket {
         }
     }
 
-    /// Best-effort blocking-free write of a small buffer; returns bytes written.
+    /// Writes `bytes` until all are sent or the socket takes no more (an error, or a full send
+    /// buffer on a non-blocking socket); returns how many were written.
     @discardableResult
-    static func sendAll(_ fd: Descriptor, _ bytes: [UInt8]) -> Int {
+    package static func sendAll(_ fd: Descriptor, _ bytes: [UInt8]) -> Int {
         var written = 0
         while written < bytes.count {
             let n = bytes.withUnsafeBytes { transmit(fd, $0.baseAddress! + written, $0.count - written, more: false) }

@@ -1,17 +1,33 @@
 // The fields of the HTTP event documents the runtime reads; every other field is ignored.
 // Optional wherever AWS may send null or leave the field out.
 
-/// Enough of any JSON object to tell its payload format (wrong types are left to the full decode,
-/// which names the field).
-struct EventProbe: Decodable {
-    enum Keys: String, CodingKey { case version, httpMethod }
-    var version: String?
-    var hasHTTPMethod: Bool
+/// An HTTP event of either payload format, told apart by its `version` and `httpMethod` fields and
+/// decoded in the same pass over the document. A JSON object that is neither, or that lacks a field
+/// its format needs, throws ``BadEvent`` (a wrong type in the telling fields is left to the format's
+/// decode, which names the field).
+enum HTTPEvent: Decodable {
+    case rest(RESTEvent)
+    case httpAPI(HTTPAPIEvent)
+
+    private enum Keys: String, CodingKey { case version, httpMethod }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Keys.self)
-        version = try? container.decodeIfPresent(String.self, forKey: .version)
-        hasHTTPMethod = container.contains(.httpMethod)
+        if (try? container.decodeIfPresent(String.self, forKey: .version)) == "2.0" {
+            do {
+                self = .httpAPI(try HTTPAPIEvent(from: decoder))
+            } catch {
+                throw BadEvent("not an HTTP API (payload 2.0) or function URL event: \(ProxyEvent.describe(error))", format: .v2)
+            }
+        } else if container.contains(.httpMethod) {
+            do {
+                self = .rest(try RESTEvent(from: decoder))
+            } catch {
+                throw BadEvent("not an API Gateway REST API (payload 1.0) event: \(ProxyEvent.describe(error))")
+            }
+        } else {
+            throw BadEvent("not an API Gateway or function URL event: it has neither \"httpMethod\" (payload 1.0) nor \"version\": \"2.0\"")
+        }
     }
 }
 

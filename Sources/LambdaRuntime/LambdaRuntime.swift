@@ -67,10 +67,10 @@ public struct LambdaRuntime: Sendable {
                 return served
             }
             served += 1
-            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
             var metadata: Logger.Metadata = ["request_id": "\(invocation.requestID)"]
             if case .failure(let failure) = answer.result { metadata["error"] = "\(failure)" }
-            logger.info("\(answer.method) \(answer.path) \(answer.status) \(answer.bodyBytes) \(String(format3: elapsed))ms", metadata: metadata)
+            logger.info(accessLogMessage(method: answer.method, path: answer.path, status: answer.status, bytes: answer.bodyBytes,
+                                         nanoseconds: DispatchTime.now().uptimeNanoseconds &- started), metadata: metadata)
         }
     }
 
@@ -100,14 +100,5 @@ public struct LambdaRuntime: Sendable {
             logger.error("the Runtime API refused the error report", metadata: [
                 "request_id": "\(invocation.requestID)", "path": "\(path)", "status": "\(status)", "body": "\(body.prefix(300))"])
         }
-    }
-}
-
-extension String {
-    /// `value` with three decimals, without Foundation.
-    init(format3 value: Double) {
-        let thousandths = Int((value * 1000).rounded())
-        let fraction = thousandths % 1000
-        self = "\(thousandths / 1000).\(fraction < 10 ? "00" : fraction < 100 ? "0" : "")\(fraction)"
     }
 }

@@ -7,16 +7,9 @@ extension ProxyEvent {
         guard let raw = event.rawPath ?? event.requestContext.http.path else { throw BadEvent("the event has no \"rawPath\"", format: .v2) }
         let path = PercentEncoding.encode(strippingStage(raw, stage: event.requestContext.stage), keeping: PercentEncoding.path)
         guard path.hasPrefix("/") else { throw BadEvent("the path \"\(path.prefix(200))\" does not start with /", format: .v2) }
-        var query = event.rawQueryString ?? ""
-        if event.rawQueryString == nil, let single = event.queryStringParameters {
-            query = single.keys.sorted().compactMap { name in
-                (single[name] ?? nil).map { PercentEncoding.queryPair(name, $0) }
-            }.joined(separator: "&")
-        }
-        var headers = HTTPHeaders()
-        for name in (event.headers ?? [:]).keys.sorted() {
-            if let value = event.headers?[name] ?? nil { headers.add(name, value) }
-        }
+        let query = event.rawQueryString
+            ?? sortedPairs(event.queryStringParameters ?? [:]).map { PercentEncoding.queryPair($0.0, $0.1) }.joined(separator: "&")
+        var headers = HTTPHeaders(sortedPairs(event.headers ?? [:]))
         if let cookies = event.cookies, !cookies.isEmpty, !headers.contains("cookie") {
             headers.add("cookie", cookies.joined(separator: "; "))
         }

@@ -18,20 +18,11 @@ extension ProxyEvent {
         path = PercentEncoding.encode(path, keeping: PercentEncoding.path)
         guard path.hasPrefix("/") else { throw BadEvent("the path \"\(path.prefix(200))\" does not start with /") }
 
-        var pairs: [(String, String)] = []
-        if let multi = event.multiValueQueryStringParameters {
-            for name in multi.keys.sorted() { for value in multi[name]??.compactMap({ $0 }) ?? [] { pairs.append((name, value)) } }
-        } else if let single = event.queryStringParameters {
-            for name in single.keys.sorted() { if let value = single[name] ?? nil { pairs.append((name, value)) } }
-        }
-        let query = pairs.map { PercentEncoding.queryPair($0.0, $0.1) }.joined(separator: "&")
-
-        var headers = HTTPHeaders()
-        if let multi = event.multiValueHeaders, !multi.isEmpty {
-            for name in multi.keys.sorted() { for value in multi[name]??.compactMap({ $0 }) ?? [] { headers.add(name, value) } }
-        } else if let single = event.headers {
-            for name in single.keys.sorted() { if let value = single[name] ?? nil { headers.add(name, value) } }
-        }
+        let queryPairs = event.multiValueQueryStringParameters.map(sortedPairs(multiValue:))
+            ?? event.queryStringParameters.map(sortedPairs(_:)) ?? []
+        let query = queryPairs.map { PercentEncoding.queryPair($0.0, $0.1) }.joined(separator: "&")
+        let headers = HTTPHeaders(event.multiValueHeaders.flatMap { $0.isEmpty ? nil : sortedPairs(multiValue: $0) }
+            ?? event.headers.map(sortedPairs(_:)) ?? [])
         return HTTPRequest(method: method, path: path, query: query, headers: headers,
                            body: try body(event.body, base64: event.isBase64Encoded ?? false, format: .v1),
                            remoteAddress: event.requestContext?.identity?.sourceIp ?? "")

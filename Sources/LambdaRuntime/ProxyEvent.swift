@@ -18,31 +18,22 @@ public struct ProxyEvent: Sendable {
 
     /// Decodes an event document; throws ``BadEvent`` when it is not an HTTP event.
     public init(decoding event: [UInt8]) throws(BadEvent) {
-        let data = Data(event)
-        let probe: EventProbe
+        let decoded: HTTPEvent
         do {
-            probe = try JSONDecoder().decode(EventProbe.self, from: data)
+            decoded = try JSONDecoder().decode(HTTPEvent.self, from: Data(event))
+        } catch let error as BadEvent {
+            throw error
         } catch {
             if case .dataCorrupted? = error as? DecodingError { throw BadEvent("the event is not valid JSON") }
             throw BadEvent("the event is not a JSON object")
         }
-        if probe.version == "2.0" {
-            let decoded: HTTPAPIEvent
-            do { decoded = try JSONDecoder().decode(HTTPAPIEvent.self, from: data) } catch {
-                throw BadEvent("not an HTTP API (payload 2.0) or function URL event: \(Self.describe(error))", format: .v2)
-            }
-            format = .v2
-            request = try Self.request(decoded)
-        } else {
-            guard probe.hasHTTPMethod else {
-                throw BadEvent("not an API Gateway or function URL event: it has neither \"httpMethod\" (payload 1.0) nor \"version\": \"2.0\"")
-            }
-            let decoded: RESTEvent
-            do { decoded = try JSONDecoder().decode(RESTEvent.self, from: data) } catch {
-                throw BadEvent("not an API Gateway REST API (payload 1.0) event: \(Self.describe(error))")
-            }
+        switch decoded {
+        case .rest(let event):
             format = .v1
-            request = try Self.request(decoded)
+            request = try Self.request(event)
+        case .httpAPI(let event):
+            format = .v2
+            request = try Self.request(event)
         }
     }
 
@@ -55,9 +46,18 @@ public struct ProxyEvent: Sendable {
         return path
     }
 
+    /// The `(name, value)` pairs of an event's field map, by name, leaving out null values.
+    static func sortedPairs(_ fields: [String: String?]) -> [(String, String)] {
+        fields.sorted { $0.key < $1.key }.compactMap { name, value in value.map { (name, $0) } }
+    }
+
+    /// The `(name, value)` pairs of a 1.0 multi-value map, by name and then in order, leaving out nulls.
+    static func sortedPairs(multiValue fields: [String: [String?]?]) -> [(String, String)] {
+        fields.sorted { $0.key < $1.key }.flatMap { name, values in (values ?? []).compactMap { $0.map { (name, $0) } } }
+    }
+
     static func validMethod(_ method: String, format: PayloadFormat) throws(BadEvent) -> String {
-        let token = Set(Array("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8))
-        guard !method.isEmpty, method.utf8.count <= 32, method.utf8.allSatisfy(token.contains) else {
+        guard !method.isEmpty, method.utf8.count <= 32, method.utf8.allSatisfy(ASCII.isTokenChar) else {
             throw BadEvent("the method \"\(method.prefix(40))\" is not an HTTP method", format: format)
         }
         return method

@@ -40,7 +40,7 @@ public struct ProxyIntegration: Sendable {
         let response = await handler.handle(request)
         let body: [UInt8]
         do {
-            body = request.method == "HEAD" ? [] : try await ResponseCollector.collect(response.body)
+            body = request.method == "HEAD" ? [] : try await response.body.collect()
         } catch {
             return Answer(result: .failure(FunctionError(type: "Runtime.ResponseStreamFailed", message: "the response body failed: \(error)")),
                           method: request.method, path: request.path, status: 0, bodyBytes: 0)

@@ -64,14 +64,7 @@ public enum ProxyResponse {
 
     /// The 400 answer to an event that is not an HTTP event: `{"error": {"code": "bad_event", "message"}}`.
     public static func badEvent(_ error: BadEvent) -> [UInt8] {
-        struct Body: Encodable {
-            struct Detail: Encodable {
-                var code: String
-                var message: String
-            }
-            var error: Detail
-        }
-        let body = JSONCoding.encode(Body(error: .init(code: "bad_event", message: error.message)))
-        return encode(status: 400, headers: HTTPHeaders([("Content-Type", "application/json")]), body: body, format: error.format)
+        encode(status: 400, headers: ["Content-Type": "application/json"],
+               body: jsonErrorBody(code: "bad_event", message: error.message), format: error.format)
     }
 }

@@ -22,14 +22,10 @@ final class RuntimeAPIClient: @unchecked Sendable {  // the connection is only t
         guard response.status == 200 else {
             throw .unexpectedStatus(path: path, status: response.status, body: String(decoding: response.body, as: UTF8.self))
         }
-        guard let requestID = response.header("Lambda-Runtime-Aws-Request-Id"), !requestID.isEmpty else {
+        guard let requestID = response.headers["Lambda-Runtime-Aws-Request-Id"], !requestID.isEmpty else {
             throw .malformedResponse("next answered without Lambda-Runtime-Aws-Request-Id")
         }
-        return Invocation(requestID: requestID,
-                          deadlineMilliseconds: response.header("Lambda-Runtime-Deadline-Ms").flatMap { Int64($0.trimmingSpaces) },
-                          invokedFunctionARN: response.header("Lambda-Runtime-Invoked-Function-Arn"),
-                          traceID: response.header("Lambda-Runtime-Trace-Id"),
-                          event: response.body)
+        return Invocation(requestID: requestID, traceID: response.headers["Lambda-Runtime-Trace-Id"], event: response.body)
     }
 
     /// `POST /runtime/invocation/{id}/response` with the function's result.

@@ -1,13 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import HTTPServer
 
 /// A minimal blocking HTTP/1.1 client for the Runtime API: one keep-alive connection over a BSD
-/// socket, requests and answers with `Content-Length` bodies, no timeouts.
+/// socket (through HTTPServer's `Socket` calls), requests and answers with `Content-Length` bodies, no
+/// timeouts.
 ///
 /// Why not URLSession: on Linux it lives in FoundationNetworking, which brings libcurl into the
 /// binary and the image, puts a 60 s default timeout on every request (`next` legitimately blocks for
@@ -20,19 +15,16 @@ final class RuntimeAPIConnection {
     /// A status line, header fields and the body of one answer.
     struct Response {
         var status: Int
-        var headers: [(name: String, value: String)]
+        var headers: HTTPHeaders
         var body: [UInt8]
-
-        /// The first value of a header field, by case-insensitive name.
-        func header(_ name: String) -> String? {
-            let lower = name.lowercased()
-            return headers.first { $0.name.lowercased() == lower }?.value
-        }
     }
 
     let endpoint: RuntimeAPIEndpoint
-    private var fd: Int32 = -1
+    private var fd: Socket.Descriptor = -1
+    /// Received bytes not yet parsed.
     private var buffer: [UInt8] = []
+    /// What each `recv` reads into, allocated once.
+    private var scratch = [UInt8](repeating: 0, count: 65_536)
     /// Whether any byte of the current answer has arrived (a request is only re-sent if not).
     private var answerStarted = false
 
@@ -64,7 +56,7 @@ final class RuntimeAPIConnection {
         do {
             try sendAll(request)
             let response = try readResponse()
-            if response.header("connection")?.lowercased() == "close" { disconnect() }
+            if response.headers["connection"]?.lowercased() == "close" { disconnect() }
             return response
         } catch {
             disconnect()
@@ -82,87 +74,51 @@ final class RuntimeAPIConnection {
     }
 
     func disconnect() {
-        if fd >= 0 { _ = close(fd) }
+        if fd >= 0 { Socket.closeDescriptor(fd) }
         fd = -1
         buffer.removeAll(keepingCapacity: true)
     }
 
     private func connect() throws(RuntimeAPIError) {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        #if canImport(Darwin)
-        hints.ai_socktype = SOCK_STREAM
-        #else
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        #endif
-        hints.ai_flags = AI_NUMERICSERV
-        var info: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(endpoint.host, String(endpoint.port), &hints, &info)
-        guard status == 0, let first = info else {
-            throw .unreachable(endpoint: endpoint.description, reason: "cannot resolve \(endpoint.host): \(String(cString: gai_strerror(status)))")
+        do {
+            fd = try Socket.makeConnection(host: endpoint.host, port: endpoint.port)
+        } catch {
+            throw .unreachable(endpoint: endpoint.description, reason: "\(error)")
         }
-        defer { freeaddrinfo(info) }
-        var reason = "no usable address"
-        var cursor: UnsafeMutablePointer<addrinfo>? = first
-        while let entry = cursor {
-            cursor = entry.pointee.ai_next
-            let socketFD = socket(entry.pointee.ai_family, entry.pointee.ai_socktype, entry.pointee.ai_protocol)
-            guard socketFD >= 0 else { reason = Self.describe(errno); continue }
-            _ = fcntl(socketFD, F_SETFD, FD_CLOEXEC)
-            var result: Int32
-            repeat { result = systemConnect(socketFD, entry.pointee.ai_addr, entry.pointee.ai_addrlen) } while result != 0 && errno == EINTR
-            if result == 0 {
-                var one: Int32 = 1
-                _ = setsockopt(socketFD, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-                fd = socketFD
-                buffer.removeAll(keepingCapacity: true)
-                return
-            }
-            reason = Self.describe(errno)
-            _ = close(socketFD)
-        }
-        throw .unreachable(endpoint: endpoint.description, reason: reason)
+        buffer.removeAll(keepingCapacity: true)
     }
 
     private func sendAll(_ bytes: [UInt8]) throws(RuntimeAPIError) {
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes { raw in
-                #if canImport(Darwin)
-                send(fd, raw.baseAddress! + offset, raw.count - offset, 0)
-                #else
-                send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                #endif
-            }
-            if sent > 0 { offset += sent; continue }
-            if sent < 0 && errno == EINTR { continue }
-            throw .connectionLost(endpoint: endpoint.description, reason: "send: \(Self.describe(errno))")
+        guard Socket.sendAll(fd, bytes) == bytes.count else {
+            throw .connectionLost(endpoint: endpoint.description, reason: "send: \(Socket.describe(Socket.lastError))")
         }
     }
 
     /// Reads more bytes into the buffer (blocking). Returns false at end of stream.
     private func fill() throws(RuntimeAPIError) -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
-            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
+            let count = scratch.withUnsafeMutableBytes { Socket.receive(fd, $0.baseAddress!, $0.count) }
             if count > 0 {
-                buffer.append(contentsOf: chunk[..<count])
+                buffer.append(contentsOf: scratch[..<count])
                 answerStarted = true
                 return true
             }
             if count == 0 { return false }
-            if errno == EINTR { continue }
-            throw .connectionLost(endpoint: endpoint.description, reason: "recv: \(Self.describe(errno))")
+            let code = Socket.lastError
+            if Socket.isInterrupted(code) { continue }
+            throw .connectionLost(endpoint: endpoint.description, reason: "recv: \(Socket.describe(code))")
         }
     }
 
     private func readResponse() throws(RuntimeAPIError) -> Response {
         // The head: up to the blank line.
-        var headEnd: Int?
+        let headEnd: Int
         var searchFrom = 0
-        while headEnd == nil {
-            headEnd = Self.blankLine(in: buffer, from: searchFrom)
-            if headEnd != nil { break }
+        while true {
+            if let end = Self.blankLine(in: buffer, from: searchFrom) {
+                headEnd = end
+                break
+            }
             searchFrom = max(0, buffer.count - 3)
             guard buffer.count < 64 * 1024 else { throw .malformedResponse("response head over 64 KiB") }
             guard try fill() else {
@@ -170,27 +126,26 @@ final class RuntimeAPIConnection {
                                       reason: buffer.isEmpty ? "closed by the peer" : "closed in the middle of a response head")
             }
         }
-        let head = String(decoding: buffer[..<headEnd!], as: UTF8.self)
-        buffer.removeFirst(headEnd! + 4)
-        var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
+        let head = String(decoding: buffer[..<headEnd], as: UTF8.self)
+        buffer.removeFirst(headEnd + 4)
+        var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
         let statusLine = lines.removeFirst()
         let parts = statusLine.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {
             throw .malformedResponse("status line \"\(statusLine.prefix(100))\"")
         }
-        var headers: [(name: String, value: String)] = []
+        var headers = HTTPHeaders()
         for line in lines where !line.isEmpty {
             guard let colon = line.firstIndex(of: ":") else { throw .malformedResponse("header line \"\(line.prefix(100))\"") }
-            let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
-            headers.append((String(line[..<colon]), String(value.reversed().drop { $0 == " " || $0 == "\t" }.reversed())))
+            headers.add(String(line[..<colon]), Self.trimmingWhitespace(line[line.index(after: colon)...]))
         }
         var response = Response(status: status, headers: headers, body: [])
-        if let encoding = response.header("transfer-encoding"), encoding.lowercased() != "identity" {
+        if let encoding = headers["transfer-encoding"], encoding.lowercased() != "identity" {
             throw .malformedResponse("Transfer-Encoding \(encoding) is not supported (the Runtime API sends Content-Length)")
         }
         if status == 204 || status == 304 || (100..<200).contains(status) { return response }
-        if let lengthText = response.header("content-length") {
-            guard let length = Int(lengthText.trimmingSpaces), length >= 0 else {
+        if let lengthText = headers["content-length"] {
+            guard let length = Int(lengthText), length >= 0 else {
                 throw .malformedResponse("Content-Length \"\(lengthText)\"")
             }
             while buffer.count < length {
@@ -198,8 +153,12 @@ final class RuntimeAPIConnection {
                     throw .connectionLost(endpoint: endpoint.description, reason: "closed after \(buffer.count) of \(length) body bytes")
                 }
             }
-            response.body = Array(buffer[..<length])
-            buffer.removeFirst(length)
+            if buffer.count == length {
+                swap(&response.body, &buffer)  // the usual case: nothing after the body, so no copy
+            } else {
+                response.body = Array(buffer[..<length])
+                buffer.removeFirst(length)
+            }
         } else {
             // No length: the body runs to the end of the connection.
             while try fill() {}
@@ -220,19 +179,11 @@ final class RuntimeAPIConnection {
         return nil
     }
 
-    static func describe(_ code: Int32) -> String {
-        guard let text = strerror(code) else { return "errno \(code)" }
-        return String(cString: text) + " (errno \(code))"
-    }
-}
-
-/// connect(2), under a name the connection's own `connect()` does not shadow.
-private func systemConnect(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) -> Int32 {
-    connect(fd, address, length)
-}
-
-extension String {
-    var trimmingSpaces: String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    /// A field value without the spaces and tabs around it.
+    static func trimmingWhitespace(_ text: Substring) -> String {
+        let isWhitespace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = text.firstIndex(where: { !isWhitespace($0) }),
+              let last = text.lastIndex(where: { !isWhitespace($0) }) else { return "" }
+        return String(text[first...last])
     }
 }
