@@ -8,6 +8,7 @@ public final class CircuitBreaker: Sendable {
     public enum State: String, Sendable, Equatable {
         case closed
         case open
+        /// The one trial call is in flight: every other call is refused until it reports.
         case halfOpen = "half-open"
     }
 
@@ -15,7 +16,6 @@ public final class CircuitBreaker: Sendable {
         var state = State.closed
         var consecutiveFailures = 0
         var openUntil: ContinuousClock.Instant
-        var trialInFlight = false
         var timesOpened = 0
     }
 
@@ -42,7 +42,7 @@ public final class CircuitBreaker: Sendable {
             switch s.state {
             case .closed: false
             case .open: now < s.openUntil
-            case .halfOpen: s.trialInFlight
+            case .halfOpen: true
             }
         }
     }
@@ -58,12 +58,9 @@ public final class CircuitBreaker: Sendable {
             case .open:
                 guard now >= s.openUntil else { return false }
                 s.state = .halfOpen
-                s.trialInFlight = true
                 return true
             case .halfOpen:
-                guard !s.trialInFlight else { return false }
-                s.trialInFlight = true
-                return true
+                return false
             }
         }
     }
@@ -73,7 +70,6 @@ public final class CircuitBreaker: Sendable {
         inner.withLock { s in
             s.state = .closed
             s.consecutiveFailures = 0
-            s.trialInFlight = false
         }
     }
 
@@ -95,7 +91,6 @@ public final class CircuitBreaker: Sendable {
     private static func open(_ s: inout Inner, now: ContinuousClock.Instant, coolDown: Duration) {
         s.state = .open
         s.openUntil = now.advanced(by: coolDown)
-        s.trialInFlight = false
         s.timesOpened += 1
     }
 }

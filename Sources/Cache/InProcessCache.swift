@@ -33,18 +33,13 @@ public final class InProcessCache: PriceCache {
         self.capacityBytes = capacityBytes
     }
 
-    public func get(_ key: String) async -> [UInt8]? { lookup(key) }
-
-    public func set(_ key: String, _ value: [UInt8], ttl: Duration) async { store(key, value, ttl: ttl) }
-
     public var status: CacheStatus {
         get async {
             state.withLock { CacheStatus(kind: "in-process", entries: $0.index.count, bytes: $0.bytes, healthy: true) }
         }
     }
 
-    /// Synchronous lookup (the async protocol method calls it).
-    public func lookup(_ key: String) -> [UInt8]? {
+    public func get(_ key: String) async -> [UInt8]? {
         let now = clock.now
         return state.withLock { s -> [UInt8]? in
             guard let i = s.index[key], let entry = s.slots[i] else { return nil }
@@ -58,8 +53,7 @@ public final class InProcessCache: PriceCache {
         }
     }
 
-    /// Synchronous store (the async protocol method calls it).
-    public func store(_ key: String, _ value: [UInt8], ttl: Duration) {
+    public func set(_ key: String, _ value: [UInt8], ttl: Duration) async {
         let entry = Entry(key: key, value: value, expiresAt: clock.now.advanced(by: ttl), previous: -1, next: -1)
         guard entry.cost <= capacityBytes, ttl > .zero else { return }
         state.withLock { s in

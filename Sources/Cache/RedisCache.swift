@@ -77,6 +77,8 @@ public final class RedisCache: PriceCache {
     public let configuration: Configuration
     private let router: RedisClusterRouter
     private let breaker: CircuitBreaker
+    /// `configuration.keyPrefix` as bytes, converted once.
+    private let keyPrefix: [UInt8]
     private let counters = Mutex(Statistics())
     private let lastFailure = Mutex<String?>(nil)
 
@@ -93,6 +95,7 @@ public final class RedisCache: PriceCache {
             throw RedisCacheError.invalidConfiguration("Redis Cluster has only database 0, the URL selects \(endpoint.database)")
         }
         self.configuration = configuration
+        keyPrefix = Array(configuration.keyPrefix.utf8)
         router = RedisClusterRouter(endpoint: endpoint, cluster: configuration.cluster, poolSize: configuration.poolSize,
                                     connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout)
         breaker = CircuitBreaker(threshold: configuration.breakerThreshold, coolDown: configuration.breakerCoolDown)
@@ -192,14 +195,13 @@ public final class RedisCache: PriceCache {
     private static let dbsize = Array("DBSIZE".utf8)
     private static let info = Array("INFO".utf8)
     private static let memory = Array("memory".utf8)
-
-    private func redisKey(_ key: String) -> [UInt8] {
-        Array(configuration.keyPrefix.utf8) + Array(key.utf8)
-    }
-
     private static let asking = Array("ASKING".utf8)
     private static let clusterSlots: [[UInt8]] = [Array("CLUSTER".utf8), Array("SLOTS".utf8)]
     private static let maxRedirects = 5
+
+    private func redisKey(_ key: String) -> [UInt8] {
+        keyPrefix + Array(key.utf8)
+    }
 
     /// Runs `commands` on the node serving `key` (cluster mode), following MOVED/ASK redirects.
     /// nil when the breaker refused or a call failed (both already counted). Error replies are

@@ -57,8 +57,8 @@ final class RedisClusterRouter: Sendable {
     }
 
     /// The node to send a command on `key` to (the seed when the slot's owner is unknown).
-    func node(forKey key: [UInt8]?) -> Node {
-        guard isCluster, let key else { return seed }
+    func node(forKey key: [UInt8]) -> Node {
+        guard isCluster else { return seed }
         let slot = Self.slot(for: key)
         return state.withLock { s in s.slots.isEmpty ? nil : s.slots[slot] } ?? seed
     }

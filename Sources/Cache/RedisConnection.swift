@@ -68,24 +68,29 @@ final class RedisConnection: Sendable {
     /// SET … PX are idempotent, so a retry is harmless.
     func executeBlocking(_ commands: [[[UInt8]]]) -> Result<[RedisValue], RedisFailure> {
         context.withLock { c -> Result<[RedisValue], RedisFailure> in
-            for attempt in 0..<2 {
-                let reused = c != nil
-                if c == nil {
-                    switch connect() {
-                    case .success(let opened): c = opened
-                    case .failure(let failure): return .failure(failure)
-                    }
-                }
-                let result = Self.roundTrip(c!, commands)
-                if case .failure(let failure) = result {
-                    redisFree(c!)
-                    c = nil
-                    if reused, attempt == 0, failure.kind != .timeout { continue }
-                }
-                return result
+            let reused = c != nil
+            let result = attempt(commands, on: &c)
+            if reused, case .failure(let failure) = result, failure.kind != .timeout {
+                return attempt(commands, on: &c)
             }
-            return .failure(RedisFailure(kind: .other, message: "unreachable"))
+            return result
         }
+    }
+
+    /// One round trip on `c`, opened first if it is nil; closed (set to nil) if the round trip fails.
+    private func attempt(_ commands: [[[UInt8]]], on c: inout UnsafeMutablePointer<redisContext>?) -> Result<[RedisValue], RedisFailure> {
+        if c == nil {
+            switch connect() {
+            case .success(let opened): c = opened
+            case .failure(let failure): return .failure(failure)
+            }
+        }
+        let result = Self.roundTrip(c!, commands)
+        if case .failure = result {
+            redisFree(c!)
+            c = nil
+        }
+        return result
     }
 
     // MARK: - hiredis

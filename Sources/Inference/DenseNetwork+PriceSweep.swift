@@ -34,54 +34,46 @@ extension DenseNetwork {
                 for j in 0..<16 { priceWeights[q * width + panel * 16 + j] = first.packed[(panel * first.inputs + column) * 16 + j] }
             }
         }
-        let maxWidth = layers.map(\.paddedOutputs).max() ?? 16
         base.withUnsafeBufferPointer { baseBuffer in
             priceWeights.withUnsafeBufferPointer { weightBuffer in
                 let basePtr = baseBuffer.baseAddress!
                 let wp = weightBuffer.baseAddress!
                 forEachChunk(count: count, chunk: Self.blockRows, scratchCount: blockScratch) { range, scratch in
                     // First layer, four items at a time per 16-column panel: independent accumulators
-                    // keep both FMA pipes busy, as in `denseForward`.
+                    // keep both FMA pipes busy, as in `denseForward`. A short last group repeats its
+                    // last item in the spare accumulators, which are computed but not stored.
                     var row = 0
                     while row < range.count {
                         let items = min(4, range.count - row)
+                        let i0 = range.lowerBound + row, i1 = i0 + min(1, items - 1)
+                        let i2 = i0 + min(2, items - 1), i3 = i0 + min(3, items - 1)
+                        let b0 = basePtr + (i0 % contextCount) * width, b1 = basePtr + (i1 % contextCount) * width
+                        let b2 = basePtr + (i2 % contextCount) * width, b3 = basePtr + (i3 % contextCount) * width
+                        let x0 = priceInputs + i0 * p, x1 = priceInputs + i1 * p
+                        let x2 = priceInputs + i2 * p, x3 = priceInputs + i3 * p
                         for panel in 0..<panels {
                             let offset = panel * 16
-                            var acc = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
-                            for i in 0..<items {
-                                let item = range.lowerBound + row + i
-                                let b = UnsafeRawPointer(basePtr + (item % contextCount) * width + offset).loadUnaligned(as: SIMD16<Float>.self)
-                                switch i {
-                                case 0: acc.0 = b
-                                case 1: acc.1 = b
-                                case 2: acc.2 = b
-                                default: acc.3 = b
-                                }
-                            }
-                            let x = priceInputs + (range.lowerBound + row) * p
+                            var c0 = UnsafeRawPointer(b0 + offset).loadUnaligned(as: SIMD16<Float>.self)
+                            var c1 = UnsafeRawPointer(b1 + offset).loadUnaligned(as: SIMD16<Float>.self)
+                            var c2 = UnsafeRawPointer(b2 + offset).loadUnaligned(as: SIMD16<Float>.self)
+                            var c3 = UnsafeRawPointer(b3 + offset).loadUnaligned(as: SIMD16<Float>.self)
                             for q in 0..<p {
                                 let w = UnsafeRawPointer(wp + q * width + offset).loadUnaligned(as: SIMD16<Float>.self)
-                                acc.0.addProduct(SIMD16(repeating: x[q]), w)
-                                if items > 1 { acc.1.addProduct(SIMD16(repeating: x[p + q]), w) }
-                                if items > 2 { acc.2.addProduct(SIMD16(repeating: x[2 * p + q]), w) }
-                                if items > 3 { acc.3.addProduct(SIMD16(repeating: x[3 * p + q]), w) }
+                                c0.addProduct(SIMD16(repeating: x0[q]), w)
+                                c1.addProduct(SIMD16(repeating: x1[q]), w)
+                                c2.addProduct(SIMD16(repeating: x2[q]), w)
+                                c3.addProduct(SIMD16(repeating: x3[q]), w)
                             }
                             let zero = SIMD16<Float>()
+                            c0.replace(with: zero, where: c0 .< zero)
+                            c1.replace(with: zero, where: c1 .< zero)
+                            c2.replace(with: zero, where: c2 .< zero)
+                            c3.replace(with: zero, where: c3 .< zero)
                             let h = scratch + row * width + offset
-                            acc.0.replace(with: zero, where: acc.0 .< zero)
-                            UnsafeMutableRawPointer(h).storeBytes(of: acc.0, as: SIMD16<Float>.self)
-                            if items > 1 {
-                                acc.1.replace(with: zero, where: acc.1 .< zero)
-                                UnsafeMutableRawPointer(h + width).storeBytes(of: acc.1, as: SIMD16<Float>.self)
-                            }
-                            if items > 2 {
-                                acc.2.replace(with: zero, where: acc.2 .< zero)
-                                UnsafeMutableRawPointer(h + 2 * width).storeBytes(of: acc.2, as: SIMD16<Float>.self)
-                            }
-                            if items > 3 {
-                                acc.3.replace(with: zero, where: acc.3 .< zero)
-                                UnsafeMutableRawPointer(h + 3 * width).storeBytes(of: acc.3, as: SIMD16<Float>.self)
-                            }
+                            UnsafeMutableRawPointer(h).storeBytes(of: c0, as: SIMD16<Float>.self)
+                            if items > 1 { UnsafeMutableRawPointer(h + width).storeBytes(of: c1, as: SIMD16<Float>.self) }
+                            if items > 2 { UnsafeMutableRawPointer(h + 2 * width).storeBytes(of: c2, as: SIMD16<Float>.self) }
+                            if items > 3 { UnsafeMutableRawPointer(h + 3 * width).storeBytes(of: c3, as: SIMD16<Float>.self) }
                         }
                         row += items
                     }

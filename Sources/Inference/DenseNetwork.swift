@@ -8,6 +8,8 @@ public struct DenseNetwork: DemandModel {
     public let inputWidth: Int
     /// Hidden layers (ReLU) then the output layer (1 unit, no activation).
     public let layers: [DenseLayer]
+    /// The widest layer's `paddedOutputs`: the row stride of a block's activation buffers.
+    let maxWidth: Int
     /// Rows per block: activations of a block stay in L1/L2 between layers.
     static let blockRows = 64
 
@@ -40,13 +42,13 @@ public struct DenseNetwork: DemandModel {
         self.name = name
         self.inputWidth = architecture.inputs
         self.layers = layers
+        maxWidth = layers.map(\.paddedOutputs).max() ?? DenseLayer.panelWidth
     }
 
     /// Floats of scratch one block needs: two ping-pong activation buffers.
-    var blockScratch: Int { 2 * Self.blockRows * (layers.map(\.paddedOutputs).max() ?? 16) }
+    var blockScratch: Int { 2 * Self.blockRows * maxWidth }
 
     public func predict(inputs: UnsafePointer<Float>, count: Int, stride: Int, into output: UnsafeMutablePointer<Double>) {
-        let maxWidth = layers.map(\.paddedOutputs).max() ?? 16
         forEachChunk(count: count, chunk: Self.blockRows, scratchCount: blockScratch) { range, scratch in
             let first = layers[0]
             denseForward(first, input: inputs + range.lowerBound * stride, inStride: stride, rows: range.count,

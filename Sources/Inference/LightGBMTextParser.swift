@@ -490,8 +490,9 @@ private struct ByteLines {
         return count
     }
 
-    /// A decimal integer (optional sign), or nil if the bytes are anything else or overflow Int32
-    /// (every integer of the format is an `int` in LightGBM, except cat_threshold's uint32 words).
+    /// A decimal integer (optional sign), or nil if the bytes are anything else or its magnitude
+    /// exceeds UInt32.max (the widest integer of the format: cat_threshold's uint32 words; every
+    /// other one is an `int` in LightGBM, range-checked where it is used).
     func integer(_ range: Range<Int>) -> Int? {
         var index = range.lowerBound
         var negative = false

@@ -7,10 +7,8 @@ import Darwin
 #endif
 
 // The C library's functions, which NumPy's scalar paths also end up agreeing with to the last bit
-// for the values this service sees; kept in one place so every module uses the same ones.
+// for the values this service sees; kept in one place so every model of this module uses the same ones.
 @inline(__always) func libmLog(_ x: Double) -> Double { log(x) }
 @inline(__always) func libmExp(_ x: Double) -> Double { exp(x) }
-@inline(__always) func libmExpm1(_ x: Double) -> Double { expm1(x) }
 @inline(__always) func libmTanh(_ x: Double) -> Double { tanh(x) }
-@inline(__always) func libmSqrt(_ x: Double) -> Double { x.squareRoot() }
 @inline(__always) func libmPow(_ x: Double, _ y: Double) -> Double { pow(x, y) }

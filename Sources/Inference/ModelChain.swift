@@ -93,7 +93,7 @@ public struct ModelChain: Sendable {
                 skipped.append("\(name): failed to load (\(reason))")
             case .loaded(let model):
                 let values = run(model)
-                let bad = values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+                let bad = values.count { !$0.isFinite }
                 if bad == 0 && !values.isEmpty { return Answer(model: model.name, values: values, skipped: skipped) }
                 skipped.append("\(model.name): produced \(bad) non-finite value\(bad == 1 ? "" : "s") of \(values.count)")
             }

@@ -69,11 +69,6 @@ public struct TreeEnsemble: Sendable {
                 // Tree-major inside the block: one tree's nodes stay hot while every row of the block
                 // walks it, and the block's rows (a few KB) stay in L1/L2 across all the trees.
                 for root in tables.roots {
-                    if root < 0 {
-                        let value = tables.leaves[Int(~root)]
-                        for r in blockStart..<blockEnd { output[r] += value }
-                        continue
-                    }
                     for r in blockStart..<blockEnd {
                         output[r] += tables.leaves[tables.leaf(from: root, row: rows + r * stride)]
                     }

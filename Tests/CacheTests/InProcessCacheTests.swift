@@ -4,14 +4,7 @@ import XCTest
 final class InProcessCacheTests: XCTestCase {
     func testHitMissAndOverwrite() async {
         let cache = InProcessCache(capacityBytes: 10_000)
-        let none = await cache.get("a")
-        XCTAssertNil(none)
-        await cache.set("a", [1, 2, 3], ttl: .seconds(60))
-        let hit = await cache.get("a")
-        XCTAssertEqual(hit, [1, 2, 3])
-        await cache.set("a", [4], ttl: .seconds(60))
-        let overwritten = await cache.get("a")
-        XCTAssertEqual(overwritten, [4])
+        await assertMissHitAndOverwrite(cache)
         let status = await cache.status
         XCTAssertEqual(status.entries, 1)
         XCTAssertEqual(status.bytes, 1 + 1 + 64)

@@ -1,6 +1,7 @@
 @testable import Cache
 import Foundation
 import Synchronization
+import TestSupport
 import XCTest
 
 final class RedisCacheTests: XCTestCase {
@@ -24,14 +25,7 @@ final class RedisCacheTests: XCTestCase {
 
     func testHitMissAndOverwrite() async throws {
         let cache = try makeCache()
-        let miss = await cache.get("a")
-        XCTAssertNil(miss)
-        await cache.set("a", [1, 2, 3], ttl: .seconds(60))
-        let hit = await cache.get("a")
-        XCTAssertEqual(hit, [1, 2, 3])
-        await cache.set("a", [4], ttl: .seconds(60))
-        let overwritten = await cache.get("a")
-        XCTAssertEqual(overwritten, [4])
+        await assertMissHitAndOverwrite(cache)
 
         let stats = cache.statistics
         XCTAssertEqual(stats.hits, 2)

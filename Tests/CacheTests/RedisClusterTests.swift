@@ -1,6 +1,7 @@
 @testable import Cache
 import Foundation
 import Synchronization
+import TestSupport
 import XCTest
 
 /// `RedisCache` in cluster mode against a real three-master Redis Cluster on loopback, created

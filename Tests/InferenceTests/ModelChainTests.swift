@@ -12,11 +12,15 @@ final class ModelChainTests: XCTestCase {
         return ModelChain.load(folder: folder, preprocessor: try Preprocessor(folder.manifest.preprocessor))
     }
 
-    func goldenInputs(_ chain: ModelChain, _ model: any DemandModel) throws -> [Double] {
+    /// The first 50 golden rows of the committed version.
+    func goldenRows() throws -> [Golden.Row] {
         let folder = try CommittedModels.folder()
         let pre = try Preprocessor(folder.manifest.preprocessor)
-        let golden = try Golden(versionPath: folder.path, categorical: Set(pre.categoricalNames))
-        let rows = Array(golden.rows.prefix(50))
+        return Array(try Golden(versionPath: folder.path, categorical: Set(pre.categoricalNames)).rows.prefix(50))
+    }
+
+    /// `model`'s predictions for `rows`, in the model's input layout.
+    func predict(_ model: any DemandModel, _ rows: [Golden.Row]) -> [Double] {
         let inputs = rows.flatMap { model.layout == .dense ? $0.denseInput : $0.treeInput }
         var out = [Double](repeating: 0, count: rows.count)
         inputs.withUnsafeBufferPointer { model.predict(inputs: $0.baseAddress!, count: rows.count, stride: model.inputWidth, into: &out) }
@@ -28,8 +32,9 @@ final class ModelChainTests: XCTestCase {
         defer { scratch.remove() }
         try FileManager.default.removeItem(atPath: scratch.path + "/network.safetensors")
         let chain = try chain(scratch)
+        let rows = try goldenRows()
         XCTAssertEqual(chain.models.map(\.name), ["lightgbm", "svr", "elasticnet"])
-        let answer = try chain.answer { try! self.goldenInputs(chain, $0) }
+        let answer = try chain.answer { self.predict($0, rows) }
         XCTAssertEqual(answer.model, "lightgbm")
         XCTAssertEqual(answer.skipped.count, 1)
         XCTAssertTrue(answer.skipped[0].hasPrefix("mlp: failed to load (network.safetensors: file is missing)"), answer.skipped[0])
@@ -40,7 +45,8 @@ final class ModelChainTests: XCTestCase {
         defer { scratch.remove() }
         try scratch.replaceSigned("network.safetensors", Array("not a safetensors file".utf8))
         let chain = try chain(scratch)
-        let answer = try chain.answer { try! self.goldenInputs(chain, $0) }
+        let rows = try goldenRows()
+        let answer = try chain.answer { self.predict($0, rows) }
         XCTAssertEqual(answer.model, "lightgbm")
         XCTAssertTrue(answer.skipped[0].contains("network.safetensors: malformed"), answer.skipped[0])
     }
@@ -57,8 +63,9 @@ final class ModelChainTests: XCTestCase {
         withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { for i in 0..<4 { bytes[at + i] = $0[i] } }
         try scratch.replaceSigned("network.safetensors", bytes)
         let chain = try chain(scratch)
+        let rows = try goldenRows()
         XCTAssertEqual(chain.models.first?.name, "mlp")
-        let answer = try chain.answer { try! self.goldenInputs(chain, $0) }
+        let answer = try chain.answer { self.predict($0, rows) }
         XCTAssertEqual(answer.model, "lightgbm")
         XCTAssertEqual(answer.skipped, ["mlp: produced 50 non-finite values of 50"])
         XCTAssertTrue(answer.values.allSatisfy(\.isFinite))

@@ -6,9 +6,6 @@ import PricingAPI
 import Storage
 import TestSupport
 import XCTest
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Per-product data in Redis: the first replica to inflate a product's shard shares its context rows;
 /// a fresh replica takes them from Redis and answers exactly as if it had read its own store; a
@@ -31,10 +28,10 @@ final class ProductRowsCacheTests: XCTestCase {
     }
 
     func testAFreshReplicaTakesProductRowsFromRedis() async throws {
-        let port = freePort()
-        let redis = try startRedis(port: port)
-        defer { kill(redis.processIdentifier, SIGKILL); redis.waitUntilExit() }
-        let cache = try RedisCache(url: "redis://127.0.0.1:\(port)")
+        let redis = try RedisServerHarness()
+        try redis.start()
+        defer { redis.stop() }
+        let cache = try RedisCache(url: redis.url)
         var ready = false
         for _ in 0..<100 where !ready {
             await cache.set("probe", [1], ttl: .seconds(5))

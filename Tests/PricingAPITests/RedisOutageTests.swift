@@ -5,9 +5,6 @@ import Pricing
 import PricingAPI
 import TestSupport
 import XCTest
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Redis trouble never fails a request: predict-price keeps answering 200 while Redis is killed,
 /// and caching resumes by itself when Redis comes back on the same port.
@@ -17,10 +14,10 @@ final class RedisOutageTests: XCTestCase {
     }
 
     func testRequestsSurviveRedisDyingAndCachingResumes() async throws {
-        let port = freePort()
-        var redis = try startRedis(port: port)
-        defer { if redis.isRunning { kill(redis.processIdentifier, SIGKILL); redis.waitUntilExit() } }
-        let cache = try RedisCache(url: "redis://127.0.0.1:\(port)",
+        let redis = try RedisServerHarness()
+        try redis.start()
+        defer { redis.stop() }
+        let cache = try RedisCache(url: redis.url,
                                    configuration: .init(breakerThreshold: 3, breakerCoolDown: .milliseconds(300)))
         let router = PricingRouter(engine: try PricingEngine(path: CommittedModels.root), cors: CORSPolicy(allowedOrigins: []), cache: cache)
         // Wait until Redis answers: a stored value reads back.
@@ -38,8 +35,7 @@ final class RedisOutageTests: XCTestCase {
         var statuses: [Int] = []
         for i in 0..<40 {
             if i == 10 {
-                kill(redis.processIdentifier, SIGKILL)
-                redis.waitUntilExit()
+                redis.kill9()
             }
             let started = ContinuousClock.now
             let response = await request(router, bins: 10 + i % 5)
@@ -53,7 +49,7 @@ final class RedisOutageTests: XCTestCase {
             XCTAssertTrue(String(decoding: text, as: UTF8.self).contains(#"pricing_cache_healthy{kind="redis"} 0"#))
         }
 
-        redis = try startRedis(port: port)
+        try redis.start()  // same port
         var resumed = false
         for _ in 0..<60 where !resumed {
             try await Task.sleep(for: .milliseconds(100))
