@@ -94,7 +94,7 @@ public struct PricingRouter: HTTPHandler {
                              body: ServiceMetrics.exposition())
             }
         case "/admin/reload": return await adminReload(request)
-        case "/", "/index.html", "/dashboard.css", "/dashboard.js", "/favicon.svg":
+        case _ where DashboardPage.paths.contains(path):
             return methods(request, allowed: ["GET", "HEAD"]) { DashboardPage.response(request) }
         case "/openapi.json":
             return methods(request, allowed: ["GET", "HEAD"]) {
@@ -114,7 +114,7 @@ public struct PricingRouter: HTTPHandler {
         if path.hasPrefix("/v1/predict-price/") { return "/v1/predict-price/{stockcode}" }
         switch path {
         case "/v1/products", "/healthz", "/readyz", "/metrics", "/openapi.json", "/admin/reload": return path
-        case "/", "/index.html", "/dashboard.css", "/dashboard.js", "/favicon.svg": return path
+        case _ where DashboardPage.paths.contains(path): return path
         default: return "unmatched"
         }
     }

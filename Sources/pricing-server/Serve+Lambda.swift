@@ -13,10 +13,10 @@ extension Serve {
     }
 
     /// Loads the models once for the execution environment (before the first `next`, so the load is
-    /// part of the cold start), installs them in `slot` and serves invocations with `router` until
+    /// part of the cold start), installs them in the reloader's slot and serves invocations with `router` until
     /// the Runtime API goes away. Models that cannot load are reported through `init/error`, and
     /// the command fails (non-zero exit).
-    func runLambda(runtimeAPI: String, slot: EngineSlot, reloader: ModelReloader, router: PricingRouter, models: String,
+    func runLambda(runtimeAPI: String, reloader: ModelReloader, router: PricingRouter, models: String,
                    logger: Logger) async throws {
         let runtime: LambdaRuntime
         do {
@@ -25,19 +25,13 @@ extension Serve {
             throw CommandFailure("\(error)")
         }
         // The same loader as `serve`: local, http(s) or S3 models, verified and self-checked.
-        if case .rejected(_, let reason) = await reloader.reload() {
-            let message = "cannot load models from \(models): \(reason)"
-            logger.critical("cannot load models", metadata: ["models": "\(models)", "error": "\(reason)"])
+        if let message = await loadFirstVersion(reloader, models: models, logger: logger) {
             do {
                 try await runtime.reportInitError(FunctionError(type: "Runtime.ModelsUnavailable", message: message))
             } catch {
                 logger.error("cannot report the initialisation error", metadata: ["error": "\(error)"])
             }
             throw CommandFailure(message)
-        }
-        if let engine = slot.engine {
-            logger.info("ready", metadata: ["model_version": "\(engine.version)",
-                                           "active_model": "\(engine.chain.models.first?.name ?? "none")"])
         }
         do {
             try await runtime.run(handler: router)

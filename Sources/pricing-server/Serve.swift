@@ -76,7 +76,7 @@ struct Serve: AsyncParsableCommand {
                                    reloader: reloader, adminToken: settings.adminToken)
         // Inside AWS Lambda (AWS_LAMBDA_RUNTIME_API set): the Runtime API loop instead of listening.
         if let runtimeAPI = Self.lambdaRuntimeAPI {
-            return try await runLambda(runtimeAPI: runtimeAPI, slot: slot, reloader: reloader, router: router, models: settings.models,
+            return try await runLambda(runtimeAPI: runtimeAPI, reloader: reloader, router: router, models: settings.models,
                                        logger: logger)
         }
         var serverConfiguration = HTTPServer.Configuration()
@@ -96,14 +96,9 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure("cannot listen on \(settings.host):\(settings.port): \(error)")
         }
         logger.info("listening", metadata: ["host": "\(settings.host)", "port": "\(bound)", "models": "\(settings.models)"])
-        if case .rejected(_, let reason) = await reloader.reload() {
-            logger.critical("cannot load models", metadata: ["models": "\(settings.models)", "error": "\(reason)"])
+        if let message = await loadFirstVersion(reloader, models: settings.models, logger: logger) {
             await server.shutdown(gracePeriod: .seconds(1))
-            throw CommandFailure("cannot load models from \(settings.models): \(reason)")
-        }
-        if let engine = slot.engine {
-            logger.info("ready", metadata: ["model_version": "\(engine.version)",
-                                           "active_model": "\(engine.chain.models.first?.name ?? "none")"])
+            throw CommandFailure(message)
         }
         // New versions: on SIGHUP, POST /admin/reload, and every RELOAD_INTERVAL_SECONDS when set.
         let hangup = observeSignal(SIGHUP) { Task { await reloader.reload() } }
@@ -113,4 +108,18 @@ struct Serve: AsyncParsableCommand {
         logger.info("stopped")
     }
 
+
+    /// Loads the first model version (HTTP and Lambda alike) and logs "ready"; on failure logs it and
+    /// returns the message the command fails with.
+    func loadFirstVersion(_ reloader: ModelReloader, models: String, logger: Logger) async -> String? {
+        if case .rejected(_, let reason) = await reloader.reload() {
+            logger.critical("cannot load models", metadata: ["models": "\(models)", "error": "\(reason)"])
+            return "cannot load models from \(models): \(reason)"
+        }
+        if let engine = reloader.slot.engine {
+            logger.info("ready", metadata: ["model_version": "\(engine.version)",
+                                           "active_model": "\(engine.chain.models.first?.name ?? "none")"])
+        }
+        return nil
+    }
 }

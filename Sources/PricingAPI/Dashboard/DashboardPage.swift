@@ -1,4 +1,5 @@
 public import HTTPServer
+import Storage
 
 /// The built-in dashboard: a page at `/` (and `/index.html`) that searches the catalogue, streams a
 /// price curve from `/v1/predict-price` as NDJSON and draws it, with its stylesheet, script and icon.
@@ -16,12 +17,13 @@ public enum DashboardPage {
         init(_ contentType: String, _ text: String) {
             self.contentType = contentType
             bytes = Array(text.utf8)
-            etag = "W/\"" + DashboardPage.fingerprint(bytes) + "\""
+            // The first 64 bits of the sha256: enough to tell versions of a file apart.
+            etag = "W/\"" + sha256Hex(bytes).prefix(16) + "\""
         }
     }
 
     /// The paths the dashboard answers.
-    public static let paths: Set<String> = ["/", "/index.html", "/dashboard.css", "/dashboard.js", "/favicon.svg"]
+    public static let paths: Set<String> = Set(assets.keys)
 
     /// Only this server: no inline script or style, no other origin, no framing.
     public static let contentSecurityPolicy =
@@ -63,22 +65,10 @@ public enum DashboardPage {
     /// Weak comparison of an `If-None-Match` list with an entity tag (RFC 9110 §13.1.2).
     static func matches(_ list: String, _ etag: String) -> Bool {
         func opaque(_ tag: Substring) -> Substring {
-            let trimmed = tag.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()
-            let text = Substring(String(trimmed))
+            let text = Substring(tag.trimmingCharacters())
             return text.hasPrefix("W/") ? text.dropFirst(2) : text
         }
         let target = opaque(Substring(etag))
         return list.split(separator: ",").contains { opaque($0) == target || opaque($0) == "*" }
-    }
-
-    /// FNV-1a (64 bits) in hex: enough to tell versions of a file apart.
-    static func fingerprint(_ bytes: [UInt8]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
