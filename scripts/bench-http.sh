@@ -91,7 +91,8 @@ free_port() {
     local port
     for _ in $(seq 1 50); do
         port=$((20000 + RANDOM % 40000))
-        ss -Hltn "sport = :$port" 2>/dev/null | grep -q . || { echo "$port"; return; }
+        # ss's output captured whole: `ss | grep -q .` can end in SIGPIPE (141) under pipefail.
+        [[ -n $(ss -Hltn "sport = :$port" 2>/dev/null) ]] || { echo "$port"; return; }
     done
     die "no free port found"
 }

@@ -13,16 +13,19 @@ binary="$tree/bin/pricing-server"
 fail() { echo "check-image: FAIL: $*" >&2; exit 1; }
 [ -x "$binary" ] || fail "$binary is missing"
 
-# 1. Runtime libraries.
+# 1. Runtime libraries. Each tool's output is captured whole before it is filtered: with pipefail, a
+#    filter that stops reading early (awk's exit, head, grep -q) makes the writer die of SIGPIPE (141).
 allowed=" libc6 libgcc-s1 $(tr '\n' ' ' < "$repo/deploy/runtime-packages.txt") "
-for lib in $(readelf -d "$binary" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
-  path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ { print $NF; exit }')
+dynamic_section=$(readelf -d "$binary")
+library_cache=$(ldconfig -p)
+for lib in $(sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' <<<"$dynamic_section"); do
+  path=$(awk -v l="$lib" '$1 == l && /x86-64/ && !found { print $NF; found = 1 }' <<<"$library_cache")
   [ -n "$path" ] || fail "$lib (needed by the binary) is not installed here"
-  package=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -1 | cut -d: -f1) || true
-  [ -n "$package" ] || package=$(dpkg -S "$path" 2>/dev/null | head -1 | cut -d: -f1) || true
+  owners=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null || dpkg -S "$path" 2>/dev/null || true)
+  package=$(awk -F: 'NR == 1 { print $1 }' <<<"$owners")
   case "$allowed" in *" $package "*) echo "  $lib <- $package" ;; *) fail "$lib comes from '$package', which deploy/runtime-packages.txt does not list" ;; esac
 done
-if readelf -d "$binary" | grep -q 'libswiftCore'; then fail "the Swift runtime is linked dynamically (build with --static-swift-stdlib)"; fi
+if grep -q 'libswiftCore' <<<"$dynamic_section"; then fail "the Swift runtime is linked dynamically (build with --static-swift-stdlib)"; fi
 
 # 2. The Dockerfile runs the same steps.
 dockerfile="$repo/Dockerfile"
