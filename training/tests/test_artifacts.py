@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from safetensors.numpy import load, save_file
 
-from pricing_training import network
+from pricing_training import export, network
 from pricing_training.artifact_models import ArtifactSet
 from pricing_training.feature_store import CONTEXT_COLUMNS, FeatureStore, shard_of
 from pricing_training.pipeline import SelfCheckError, self_check
@@ -63,8 +63,8 @@ def test_every_model_reloaded_from_files_reproduces_the_trained_model(quick_vers
     for name in ["mlp", "lightgbm", "svr", "elasticnet"]:
         want = np.array([r["expected"][name] for r in golden["rows"]])
         got = artifacts.predict(name, frame)
-        tol = golden["tolerance"]["feedforward" if name == "mlp" else "other"]
-        assert np.max(np.abs(got - want)) <= (tol if name == "mlp" else 1e-9), name
+        tol = golden["tolerance"]["feedforward"] if name == "mlp" else 1e-9
+        assert export.golden_error(got, want) <= tol, name
         assert np.all(np.isfinite(want)) and np.std(want) > 0.01, name  # real, varied predictions
 
 
@@ -112,6 +112,21 @@ def test_self_check_rejects_a_tampered_model(quick_version, golden, tmp_path):
     with pytest.raises(SelfCheckError, match="mlp"):
         self_check(ArtifactSet(copy), frame, expected)
     self_check(ArtifactSet(quick_version), frame, expected)
+
+
+def test_golden_error_is_relative_for_large_outputs_and_absolute_near_zero():
+    """A faithful float32 export of a network extrapolating to log-quantity 1872 is off by one ulp
+    (1.2e-4): within tolerance. An export mistake of 0.01 on an ordinary output is not."""
+    tol = export.GOLDEN_TOLERANCE["feedforward"]
+    big = np.array([1872.0364990234375, 2.0])
+    one_ulp = big.astype(np.float32)
+    one_ulp[0] = np.nextafter(one_ulp[0], np.float32(np.inf))
+    assert np.abs(one_ulp[0] - big[0]) > tol  # an absolute bound would have rejected it
+    assert export.golden_error(one_ulp, big) <= tol
+    off = export.golden_error(big + [0.0, 0.01], big)
+    assert off == pytest.approx(0.01 / 2) and off > tol
+    assert export.golden_error(np.array([0.0, 5e-5]), np.array([0.0, 0.0])) == pytest.approx(5e-5)
+    assert export.golden_error(big[:1], big) == float("inf")
 
 
 def test_feature_store_serves_one_product_from_one_shard(quick_version, manifest):
