@@ -48,7 +48,7 @@ public final class HTTPServer: Sendable {
         var nextConnectionID = 0
         var drainWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
         var nextWaiterID = 0
-        var signalSources: [any DispatchSourceSignal] = []
+        var signalObservations: [SignalObservation] = []
         var signalReceived = false
     }
 

@@ -96,15 +96,16 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure("cannot listen on \(settings.host):\(settings.port): \(error)")
         }
         logger.info("listening", metadata: ["host": "\(settings.host)", "port": "\(bound)", "models": "\(settings.models)"])
+        // New versions: on SIGHUP, POST /admin/reload, and every RELOAD_INTERVAL_SECONDS when set.
+        // SIGHUP is caught before the first load, whose download may be long: its default action ends the process.
+        let hangup = observeSignal(SIGHUP) { Task { await reloader.reload() } }
+        defer { hangup.cancel() }
         if let message = await loadFirstVersion(reloader, models: settings.models, logger: logger) {
             await server.shutdown(gracePeriod: .seconds(1))
             throw CommandFailure(message)
         }
-        // New versions: on SIGHUP, POST /admin/reload, and every RELOAD_INTERVAL_SECONDS when set.
-        let hangup = observeSignal(SIGHUP) { Task { await reloader.reload() } }
         if settings.reloadIntervalSeconds > 0 { await reloader.start(interval: .milliseconds(Int(settings.reloadIntervalSeconds * 1000))) }
         await server.waitUntilShutdown()
-        hangup.cancel()
         logger.info("stopped")
     }
 

@@ -97,6 +97,29 @@ final class RemoteServeTests: XCTestCase {
         XCTAssertTrue(log.contains("credentials"), log)
     }
 
+    /// SIGHUP's default action ends a process: it must be caught before the first load, which may be
+    /// a long download, not only once that load is done.
+    func testSIGHUPDuringTheFirstDownloadDoesNotEndTheProcess() async throws {
+        let (root, version) = try copyOfCommittedModels(self)
+        let files = try TestFileServer(root: root)
+        let held = "\(version)/manifest.json"
+        files.setFaults { $0.stallAfter[held] = 16 }  // the first load waits mid-body
+        let server = try await serve(models: files.baseURL.absoluteString, environment: [:])
+        let deadline = Date().addingTimeInterval(30)
+        while !files.requests.contains(held), Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        XCTAssertTrue(files.requests.contains(held), "serve never asked for \(held): \(files.requests)")
+        XCTAssertEqual(try server.request("GET", "/readyz").status, 503)
+
+        kill(server.process.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .milliseconds(300))
+        XCTAssertTrue(server.process.isRunning, "SIGHUP ended serve during its first load: \(server.log)")
+
+        files.releaseStalls()  // the held body breaks off; the download is retried and completes
+        let ready = try await server.waitForVersion(version)
+        XCTAssertTrue(ready, "serve did not load after the stall: \(server.log)")
+        await files.stop()
+    }
+
     func testHTTPSourceGoingAwayKeepsTheServedVersion() async throws {
         let (root, version) = try copyOfCommittedModels(self)
         let files = try TestFileServer(root: root)

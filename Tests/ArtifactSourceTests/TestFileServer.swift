@@ -51,9 +51,15 @@ final class TestFileServer: Sendable {
     /// Paths requested so far (every request, including failed ones).
     var requests: [String] { state.requests.withLock { $0 } }
 
+    /// Ends the stalled bodies (their connections close mid-body) and stops stalling new ones.
+    func releaseStalls() {
+        state.faults.withLock { $0.stallAfter = [:] }
+        state.released.withLock { $0 = true }
+    }
+
     /// Stops accepting, ends stalled bodies and closes every connection.
     func stop() async {
-        state.released.withLock { $0 = true }
+        releaseStalls()
         await server.shutdown(gracePeriod: .milliseconds(200))
     }
 
@@ -61,7 +67,7 @@ final class TestFileServer: Sendable {
         let root: String
         let faults = Mutex(Faults())
         let requests = Mutex<[String]>([])
-        /// Set at shutdown: stalled bodies stop waiting.
+        /// Set by releaseStalls (and at shutdown): stalled bodies stop waiting.
         let released = Mutex(false)
 
         init(root: String) { self.root = root }
