@@ -107,7 +107,11 @@ def main(argv: list[str] | None = None) -> int:
         cfg = dataclasses.replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
         if cfg.gp_calls < cfg.gp_initial_points:
             cfg = dataclasses.replace(cfg, gp_initial_points=cfg.gp_calls)
-        folder = pipeline.run(args.data, args.out, cfg, ground_truth=args.ground_truth, version=args.version)
+        try:
+            folder = pipeline.run(args.data, args.out, cfg, ground_truth=args.ground_truth, version=args.version)
+        except pipeline.SelfCheckError as exc:
+            print(f"error: the exported models failed their self-check: {exc}", file=sys.stderr)
+            return 2
         print(folder)
         if args.publish_to:
             from .publish import publish

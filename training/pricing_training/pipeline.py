@@ -119,7 +119,11 @@ def run(data: Path, out_root: Path, cfg: TrainConfig, ground_truth: Path | None 
 
     write_manifest([])
     artifacts = ArtifactSet(staging)
-    self_check(artifacts, golden, expected)
+    try:
+        self_check(artifacts, golden, expected)
+    except SelfCheckError as exc:
+        # Kept for inspection (hidden, never read by the service); the next run of this version replaces it.
+        raise SelfCheckError(f"version {version} not written: {exc}; its partial output is in {staging}") from exc
     store_reader = feature_store.FeatureStore(staging, pre)
     golden_doc = json.loads((staging / "golden.json").read_text())
     golden_doc["sweeps"] = reference_sweeps(artifacts, store_reader, cfg.price_bins)
