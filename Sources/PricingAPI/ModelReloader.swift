@@ -15,7 +15,9 @@ import Glibc
 /// installed, in one atomic swap. Requests already running keep the engine they took. Anything wrong
 /// with the new version rejects it with a log line and a metric, and the old version keeps serving.
 ///
-/// Reloads are serialized: a trigger arriving while one runs waits for it and shares its outcome.
+/// Reloads are serialized, and every trigger gets a check that starts after it: one arriving while a
+/// reload runs does not take that reload's outcome (it may have read the source before a publish the
+/// trigger is about), but waits for one follow-up reload, shared by all triggers arriving meanwhile.
 public actor ModelReloader {
     /// What one reload did.
     public enum Outcome: Sendable, Equatable {
@@ -32,7 +34,12 @@ public actor ModelReloader {
     /// The first load accepts a version with a damaged backup model (a degraded answer beats none);
     /// a replacement must be complete.
     let requireAllModels: Bool
-    private var running: Task<Outcome, Never>?
+    /// The newest reload scheduled: running, or queued behind the one running.
+    private var newest: Task<Outcome, Never>?
+    /// Whether `newest` has begun (read the source). Until it has, new triggers can share it.
+    private var newestStarted = false
+    /// A forced trigger arrived: the next reload to start clears `rejected` first.
+    private var forceRequested = false
     /// Versions whose content failed (checksum, parity, models): not fetched again unless forced, so a
     /// bad publish is logged once rather than on every interval. Unreachable sources are retried.
     private var rejected: [String: String] = [:]
@@ -51,12 +58,26 @@ public actor ModelReloader {
     /// rejected earlier is tried again.
     @discardableResult
     public func reload(force: Bool = false) async -> Outcome {
-        if let running { return await running.value }
-        if force { rejected.removeAll() }
-        let task = Task { await self.attempt() }
-        running = task
-        let outcome = await task.value
-        running = nil
+        if force { forceRequested = true }
+        if let newest, !newestStarted { return await newest.value }
+        let previous = newest
+        let task = Task {
+            _ = await previous?.value
+            return await self.run()
+        }
+        newest = task
+        newestStarted = false
+        return await task.value
+    }
+
+    /// One reload; runs only as `newest` (triggers join a queued reload rather than queue another).
+    private func run() async -> Outcome {
+        newestStarted = true
+        if forceRequested {
+            rejected.removeAll()
+            forceRequested = false
+        }
+        let outcome = await attempt()
         switch outcome {
         case .unchanged where lastEvent != nil: break
         default: lastEvent = (outcome, Date())
