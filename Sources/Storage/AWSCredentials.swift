@@ -1,3 +1,5 @@
+public import Foundation
+
 /// An AWS access key pair, with a session token for temporary credentials.
 public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible {
     public var accessKeyID: String
@@ -6,12 +8,16 @@ public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible {
     public var sessionToken: String?
     /// Where they were found, for messages: "environment", "profile dev in /home/x/.aws/credentials".
     public var source: String
+    /// When temporary credentials stop working; nil for long-term keys, which never need refreshing.
+    public var expiration: Date?
 
-    public init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil, source: String = "given") {
+    public init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil, source: String = "given",
+                expiration: Date? = nil) {
         self.accessKeyID = accessKeyID
         self.secretAccessKey = secretAccessKey
         self.sessionToken = sessionToken
         self.source = source
+        self.expiration = expiration
     }
 
     /// The key ID masked down to its last four characters, and the source; never the secret.

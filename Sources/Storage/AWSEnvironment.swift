@@ -3,10 +3,11 @@ import Foundation
 /// Credentials and region the way AWS SDKs find them, from a given environment (so tests and callers
 /// control it) and the shared files it points to.
 ///
-/// Credentials: `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`), else the profile
-/// `AWS_PROFILE` (default `default`) in the credentials file (`AWS_SHARED_CREDENTIALS_FILE`, default
-/// `~/.aws/credentials`), else the same profile in the config file (`AWS_CONFIG_FILE`, default
-/// `~/.aws/config`, `[profile name]` sections). Region: `AWS_REGION`, `AWS_DEFAULT_REGION`, the
+/// Static credentials: `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`), else the
+/// profile `AWS_PROFILE` (default `default`) in the credentials file (`AWS_SHARED_CREDENTIALS_FILE`,
+/// default `~/.aws/credentials`), else the same profile in the config file (`AWS_CONFIG_FILE`, default
+/// `~/.aws/config`, `[profile name]` sections); the role providers after them are picked by
+/// ``AWSCredentialChain``. Region: `AWS_REGION`, `AWS_DEFAULT_REGION`, the
 /// profile's `region` in the config file, else `us-east-1`.
 struct AWSEnvironment {
     let environment: [String: String]
@@ -38,8 +39,10 @@ struct AWSEnvironment {
 
     func value(_ name: String) -> String? { Self.value(name, in: environment) }
 
-    /// The credentials, or an error naming `location` that says where they were looked for.
-    func credentials(for location: String) throws(ArtifactError) -> AWSCredentials {
+    /// Long-term keys (or a session token) from the environment or the profile, nil when neither has
+    /// any; an error naming `location` when they are there but incomplete, or AWS_PROFILE names a
+    /// profile that does not exist.
+    func staticCredentials(for location: String) throws(ArtifactError) -> AWSCredentials? {
         let keyID = value("AWS_ACCESS_KEY_ID")
         let secret = value("AWS_SECRET_ACCESS_KEY")
         switch (keyID, secret) {
@@ -71,10 +74,7 @@ struct AWSEnvironment {
             throw ArtifactError(file: location, .unreadable(
                 "AWS_PROFILE is \(profile), but there is no such profile in \(credentialsPath) or \(configPath)"))
         }
-        throw ArtifactError(file: location, .unreadable(
-            "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary "
-                + "credentials), or put a profile (AWS_PROFILE, now \(profile)) with aws_access_key_id and "
-                + "aws_secret_access_key in \(credentialsPath) or \(configPath)"))
+        return nil
     }
 
     /// The region requests are signed for.

@@ -3,8 +3,10 @@
 ///
 /// S3 settings come from `environment` (see ``S3Settings/fromEnvironment(_:location:)``); it is a
 /// parameter rather than the process environment so that callers and tests decide what is read.
-/// Throws when the setting cannot be parsed or S3 credentials are missing, so a misconfiguration stops
-/// the service at start-up rather than at its first download.
+/// Throws when the setting cannot be parsed or the S3 credential settings are incomplete or name
+/// nothing usable, so a misconfiguration stops the service at start-up rather than at its first
+/// download. Role credentials (web identity, container, EC2 instance metadata) are fetched at the first
+/// request, which is the service's first load: failing there stops it too, naming what was tried.
 public func makeArtifactSource(
     location: String,
     cacheDirectory: String,

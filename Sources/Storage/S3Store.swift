@@ -4,17 +4,22 @@ import FoundationNetworking
 import Foundation
 
 /// Objects under `s3://bucket/prefix/`, fetched with SigV4-signed GETs from AWS or a custom endpoint.
+///
+/// Every request is signed with the credentials `credentials` holds at that moment, so temporary
+/// credentials refreshed during a long download are picked up by the next file.
 struct S3Store: RemoteStore {
     let bucket: String
     let prefix: String
     let settings: S3Settings
-    let signer: SigV4Signer
+    let credentials: AWSCredentialCache
 
-    init(bucket: String, prefix: String, settings: S3Settings) {
+    /// `credentials` defaults to a cache of `settings.credentialProvider` of this store's own.
+    init(bucket: String, prefix: String, settings: S3Settings, credentials: AWSCredentialCache? = nil) {
         self.bucket = bucket
         self.prefix = prefix
         self.settings = settings
-        self.signer = SigV4Signer(credentials: settings.credentials, region: settings.region, service: "s3")
+        self.credentials = credentials ?? AWSCredentialCache(provider: settings.credentialProvider,
+                                                             refreshMargin: settings.credentialRefreshMargin)
     }
 
     func key(for path: String) -> String { prefix.isEmpty ? path : prefix + "/" + path }
@@ -45,6 +50,16 @@ struct S3Store: RemoteStore {
         guard let url = address.url else {
             throw ArtifactError(file: displayName(for: path), .malformed("cannot form the object's URL"))
         }
+        // RemoteStore builds requests synchronously: the source awaits fresh credentials before it
+        // starts (S3ArtifactSource), and here the cached ones are taken (a refresh that falls due
+        // mid-download runs in the background for the next request).
+        let current: AWSCredentials
+        do {
+            current = try credentials.current()
+        } catch {
+            throw ArtifactError(file: displayName(for: path), .unreadable("no usable AWS credentials: \(error)"))
+        }
+        let signer = SigV4Signer(credentials: current, region: settings.region, service: "s3")
         var request = URLRequest(url: url)
         request.httpMethod = "GET"
         let headers = signer.signatureHeaders(method: "GET", host: address.host, path: address.path,
@@ -62,7 +77,8 @@ struct S3Store: RemoteStore {
         let said = reply.message.map { " S3 says: \($0)" } ?? ""
         let answer = "S3 answered \(status) \(reply.code ?? HTTPURLResponse.localizedString(forStatusCode: status))"
         let object = "for bucket \"\(bucket)\", key \"\(key)\""
-        let credentials = settings.credentials.description
+        let credentials = self.credentials.summary
+        let tokenHint = self.credentials.provider is StaticCredentialProvider ? " (AWS_SESSION_TOKEN)" : ""
         switch reply.code {
         case "InvalidAccessKeyId":
             return ArtifactError(file: name, .unreadable(
@@ -72,7 +88,7 @@ struct S3Store: RemoteStore {
                 "\(answer) \(object): the secret key does not match the access key (\(credentials)); check the AWS credentials.\(said)"))
         case "InvalidToken", "ExpiredToken", "TokenRefreshRequired":
             return ArtifactError(file: name, .unreadable(
-                "\(answer) \(object): the session token is invalid or expired (\(credentials)); check the AWS credentials (AWS_SESSION_TOKEN).\(said)"))
+                "\(answer) \(object): the session token is invalid or expired (\(credentials)); check the AWS credentials\(tokenHint).\(said)"))
         case "NoSuchBucket":
             return ArtifactError(file: name, .unreadable("\(answer): bucket \"\(bucket)\" does not exist at this endpoint.\(said)"))
         case "NoSuchKey":

@@ -59,15 +59,18 @@ final class ArtifactLocationTests: XCTestCase {
         XCTAssertEqual(s3.description, "s3://pricing-models/prod")
     }
 
+    /// With instance metadata off nothing is left to ask, so the factory refuses at once (with IMDS on,
+    /// see CredentialChainTests: the first load fails instead).
     func testFactoryRefusesS3WithoutCredentials() {
         let home = temporaryDirectory(self, "home")
         XCTAssertThrowsError(try makeArtifactSource(location: "s3://pricing-models/prod", cacheDirectory: home,
-                                                    environment: ["HOME": home])) { error in
+                                                    environment: ["HOME": home, "AWS_EC2_METADATA_DISABLED": "true"])) { error in
             let failure = error as! ArtifactError
             XCTAssertEqual(failure.file, "s3://pricing-models/prod")
-            XCTAssertTrue(failure.description.contains("no AWS credentials"), failure.description)
-            XCTAssertTrue(failure.description.contains("AWS_ACCESS_KEY_ID"), failure.description)
-            XCTAssertTrue(failure.description.contains(home + "/.aws/credentials"), failure.description)
+            for expected in ["no AWS credentials", "AWS_ACCESS_KEY_ID", home + "/.aws/credentials", "AWS_WEB_IDENTITY_TOKEN_FILE",
+                             "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_EC2_METADATA_DISABLED"] {
+                XCTAssertTrue(failure.description.contains(expected), "\(expected) not in: \(failure.description)")
+            }
         }
     }
 }

@@ -32,18 +32,16 @@ final class MotoServer: Sendable {
     let accessKeyID: String
     let secretAccessKey: String
     let version: String
-    let logPath: String
-    private let process: Process
+    private let moto: MotoProcess
 
-    var endpoint: URL { URL(string: "http://127.0.0.1:\(port)")! }
+    var endpoint: URL { moto.endpoint }
 
-    private init(port: Int, accessKeyID: String, secretAccessKey: String, version: String, logPath: String, process: Process) {
-        self.port = port
+    private init(moto: MotoProcess, accessKeyID: String, secretAccessKey: String, version: String) {
+        self.port = moto.port
         self.accessKeyID = accessKeyID
         self.secretAccessKey = secretAccessKey
         self.version = version
-        self.logPath = logPath
-        self.process = process
+        self.moto = moto
     }
 
     // MARK: shared instance
@@ -75,55 +73,24 @@ final class MotoServer: Sendable {
     // MARK: lifecycle
 
     private static func start() async throws -> MotoServer {
-        let executable = CommittedModels.repositoryRoot + "/.venv/bin/moto_server"
-        guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw Failure(description: "moto_server is missing (\(executable)): run `make python-deps` to install the "
-                + "Python environment with moto[server], which the S3 tests run against")
-        }
-        let port = try freePort()
-        let logPath = NSTemporaryDirectory() + "moto-\(port).log"
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = FileHandle(forWritingAtPath: logPath)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-H", "127.0.0.1", "-p", "\(port)"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["INITIAL_NO_AUTH_ACTION_COUNT"] = "\(unauthenticatedActions)"
-        process.environment = environment
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        let moto = try await MotoProcess.start(unauthenticatedActions: unauthenticatedActions, label: "moto")
         do {
-            try await waitForPort(port, process: process, logPath: logPath)
-            let (keyID, secret) = try await createUser(port: port)
-            let version = try await uploadCommittedModels(port: port, keyID: keyID, secret: secret)
-            let server = MotoServer(port: port, accessKeyID: keyID, secretAccessKey: secret, version: version,
-                                    logPath: logPath, process: process)
+            let (keyID, secret) = try await createUser(port: moto.port)
+            let version = try await uploadCommittedModels(port: moto.port, credentials: AWSCredentials(accessKeyID: keyID, secretAccessKey: secret))
+            let server = MotoServer(moto: moto, accessKeyID: keyID, secretAccessKey: secret, version: version)
             running.withLock { $0 = server }
             return server
         } catch {
-            kill(process)
+            moto.stop()
             throw error
         }
     }
 
     func stop() {
-        Self.kill(process)
-        try? FileManager.default.removeItem(atPath: logPath)
+        moto.stop()
     }
 
-    /// Ends the moto process this harness started (by its pid).
-    ///
-    /// SIGKILL rather than SIGTERM: a process started from a Swift concurrency thread inherits that
-    /// thread's blocked signal mask (Foundation's Process does not reset it), so moto never sees a
-    /// SIGTERM; SIGKILL cannot be blocked, and moto has nothing to save.
-    private static func kill(_ process: Process) {
-        guard process.isRunning else { return }
-        _ = Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-
-    private static func waitForPort(_ port: Int, process: Process, logPath: String) async throws {
+    static func waitForPort(_ port: Int, process: Process, logPath: String) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(30)
         while clock.now < deadline {
@@ -155,8 +122,7 @@ final class MotoServer: Sendable {
     }
 
     /// Creates the bucket and uploads LATEST and the committed version under `prefix`, with signed PUTs.
-    private static func uploadCommittedModels(port: Int, keyID: String, secret: String) async throws -> String {
-        let credentials = AWSCredentials(accessKeyID: keyID, secretAccessKey: secret)
+    static func uploadCommittedModels(port: Int, credentials: AWSCredentials) async throws -> String {
         try await put(port: port, credentials: credentials, path: "/\(bucket)", body: [])
         let version = (try CommittedModels.versionPath() as NSString).lastPathComponent
         try await put(port: port, credentials: credentials, path: "/\(bucket)/\(prefix)/LATEST", body: Array((version + "\n").utf8))
@@ -183,7 +149,7 @@ final class MotoServer: Sendable {
     }
 
     /// A signed IAM query-API call; moto routes it to IAM by the signature's credential scope.
-    private static func iam(port: Int, credentials: AWSCredentials, _ parameters: [String: String]) async throws -> String {
+    static func iam(port: Int, credentials: AWSCredentials, _ parameters: [String: String]) async throws -> String {
         let host = "127.0.0.1:\(port)"
         var form = parameters
         form["Version"] = "2010-05-08"
@@ -211,7 +177,7 @@ final class MotoServer: Sendable {
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
-    private static func element(_ name: String, in text: String) -> String? {
+    static func element(_ name: String, in text: String) -> String? {
         guard let open = text.range(of: "<\(name)>"), let close = text.range(of: "</\(name)>", range: open.upperBound..<text.endIndex) else {
             return nil
         }
@@ -219,7 +185,7 @@ final class MotoServer: Sendable {
     }
 
     /// A port that was free a moment ago (bound to port 0, then released).
-    private static func freePort() throws -> Int {
+    static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket failed") }
         defer { close(fd) }

@@ -18,9 +18,9 @@ final class S3SettingsTests: XCTestCase {
             "AWS_REGION": "eu-west-3", "AWS_DEFAULT_REGION": "us-west-2",
             "AWS_ENDPOINT_URL": "http://generic:9000", "AWS_ENDPOINT_URL_S3": "http://minio:9000",
         ], location: location)
-        XCTAssertEqual(settings.credentials.accessKeyID, "AKIAENV")
-        XCTAssertEqual(settings.credentials.secretAccessKey, "env-secret")
-        XCTAssertEqual(settings.credentials.sessionToken, "tok")
+        XCTAssertEqual(try XCTUnwrap(settings.credentials).accessKeyID, "AKIAENV")
+        XCTAssertEqual(try XCTUnwrap(settings.credentials).secretAccessKey, "env-secret")
+        XCTAssertEqual(try XCTUnwrap(settings.credentials).sessionToken, "tok")
         XCTAssertEqual(settings.region, "eu-west-3")
         XCTAssertEqual(settings.endpoint, URL(string: "http://minio:9000"))
         XCTAssertTrue(settings.pathStyle, "a custom endpoint defaults to path-style")
@@ -68,11 +68,11 @@ final class S3SettingsTests: XCTestCase {
               addressing_style = path
             """, to: home + "/.aws/config")
         let settings = try S3Settings.fromEnvironment(["HOME": home], location: location)
-        XCTAssertEqual(settings.credentials.accessKeyID, "AKIADEFAULT")
-        XCTAssertEqual(settings.credentials.secretAccessKey, "default/secret+key")
-        XCTAssertNil(settings.credentials.sessionToken)
+        XCTAssertEqual(try XCTUnwrap(settings.credentials).accessKeyID, "AKIADEFAULT")
+        XCTAssertEqual(try XCTUnwrap(settings.credentials).secretAccessKey, "default/secret+key")
+        XCTAssertNil(try XCTUnwrap(settings.credentials).sessionToken)
         XCTAssertEqual(settings.region, "ap-southeast-2")
-        XCTAssertTrue(settings.credentials.source.contains("profile default"), settings.credentials.source)
+        XCTAssertTrue(try XCTUnwrap(settings.credentials).source.contains("profile default"), settings.credentials?.source ?? "none")
     }
 
     func testNamedProfileAndFileLocationsFromTheEnvironment() throws {
@@ -103,12 +103,12 @@ final class S3SettingsTests: XCTestCase {
         environment["AWS_PROFILE"] = "ci"
         environment["AWS_DEFAULT_REGION"] = nil
         settings = try S3Settings.fromEnvironment(environment, location: location)
-        XCTAssertEqual(settings.credentials.accessKeyID, "AKIACI")
+        XCTAssertEqual(try XCTUnwrap(settings.credentials).accessKeyID, "AKIACI")
         XCTAssertEqual(settings.region, "us-west-1")
         // The environment's keys come first.
         environment["AWS_ACCESS_KEY_ID"] = "AKIAENV"
         environment["AWS_SECRET_ACCESS_KEY"] = "env"
-        XCTAssertEqual(try S3Settings.fromEnvironment(environment, location: location).credentials.accessKeyID, "AKIAENV")
+        XCTAssertEqual(try S3Settings.fromEnvironment(environment, location: location).credentials?.accessKeyID, "AKIAENV")
     }
 
     func testMissingOrIncompleteCredentialsAreClear() throws {
