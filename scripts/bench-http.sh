@@ -10,7 +10,9 @@
 #      errors, non-2xx/3xx responses and the service's peak resident memory (goal < 100 MB);
 #   c. p50/p99 latency and requests/s of an uncached default predict-price request (-t2 -c8 -d5s);
 #   d. the same request served from the in-process cache at 50 concurrent gzip-accepting clients (-t2 -c50 -d5s):
-#      p50/p99 (goal p99 <= 1 ms) and requests/s against /healthz's.
+#      p50/p99 (goal p99 <= 1 ms) and requests/s against /healthz's; as references measured the same
+#      way, /healthz at 50 clients, the hit at 4 clients, and nginx serving the hit's exact bytes;
+#   e. cache hits through a real redis-server (REDIS_URL), when redis-server is installed.
 # Sections a-c run a server with the cache disabled (CACHE_MAX_BYTES=0); d runs a second one with it on.
 # Writes OUT_DIR/http.json and prints a table. Installs wrk and nginx with apt-get if missing
 # (never starts the system nginx service: nginx runs from a private config under OUT_DIR).
@@ -192,6 +194,8 @@ http {
         listen $HOST:$NGINX_PORT;
         root $NGX/html;
         location = /healthz { types { } default_type application/json; }
+        # A cache hit's stored bytes (gzip'd JSON), written once the cached server below is warm.
+        location = /hit { types { } default_type application/json; add_header Content-Encoding gzip; }
     }
 }
 EOF
@@ -294,6 +298,16 @@ floor_p99=$(pct_ms "$OUT_DIR/wrk-healthz-c50.txt" 99%)
 run_wrk cached-c4 -t1 -c4 -d"$DURATION" --latency -H "Accept-Encoding: gzip" "http://$HOST:$CACHED_PORT$PREDICT_PATH"
 cached_c4_p50=$(pct_ms "$OUT_DIR/wrk-cached-c4.txt" 50%)
 cached_c4_p99=$(pct_ms "$OUT_DIR/wrk-cached-c4.txt" 99%)
+# The same answer from nginx: the cache hit's exact bytes as a static file, 50 clients, same run. What
+# any server on this machine gets for these bytes at this concurrency, against which to judge the hit path.
+curl -sf -H "Accept-Encoding: gzip" -o "$NGX/html/hit" "http://$HOST:$CACHED_PORT$PREDICT_PATH" || die "cannot fetch the cached answer"
+hit_bytes=$(stat -c %s "$NGX/html/hit")
+log "d3. nginx serving the cache hit's $hit_bytes bytes (-t2 -c50 -d$DURATION --latency)"
+run_wrk nginx-hit -t2 -c50 -d"$DURATION" --latency "http://$HOST:$NGINX_PORT/hit"
+nginx_hit_rps=$(rps_of "$OUT_DIR/wrk-nginx-hit.txt")
+nginx_hit_p50=$(pct_ms "$OUT_DIR/wrk-nginx-hit.txt" 50%)
+nginx_hit_p99=$(pct_ms "$OUT_DIR/wrk-nginx-hit.txt" 99%)
+cached_vs_nginx_hit=$(awk -v c="$cached_rps" -v n="$nginx_hit_rps" 'BEGIN { if (n > 0) printf "%.3f", c / n; else print "null" }')
 
 # --- e. cache hits through Redis (the shared cache of a multi-replica deployment) ------------------
 redis_p50=null redis_p99=null redis_rps=''
@@ -335,6 +349,11 @@ cat >"$OUT_DIR/http.json" <<EOF
   "healthz_c50_p99_ms": $floor_p99,
   "cached_c4_p50_ms": $cached_c4_p50,
   "cached_c4_p99_ms": $cached_c4_p99,
+  "hit_bytes": ${hit_bytes:-null},
+  "nginx_hit_p50_ms": $nginx_hit_p50,
+  "nginx_hit_p99_ms": $nginx_hit_p99,
+  "nginx_hit_rps": $(num_or_null "$nginx_hit_rps"),
+  "cached_vs_nginx_hit": $cached_vs_nginx_hit,
   "redis_hit_p50_ms": $redis_p50,
   "redis_hit_p99_ms": $redis_p99,
   "redis_hit_rps": $(num_or_null "$redis_rps")
@@ -365,6 +384,9 @@ errors_total=$((${se_connect:-0} + ${se_read:-0} + ${se_write:-0} + ${se_timeout
     printf '  %-34s %14s\n' "/healthz p50 / p99 (ms, c50)" "$floor_p50 / $floor_p99"
     printf '  %-34s %14s   <= 1 %s\n' "cache-hit predict p99 (ms, c4)" "$cached_c4_p99" "$(verdict "$cached_c4_p99" '<' 1.0001)"
     printf '  %-34s %14s\n' "cache-hit predict p50 (ms, c4)" "$cached_c4_p50"
+    printf '  %-34s %14s\n' "nginx, same bytes: p50 / p99 (c50)" "$nginx_hit_p50 / $nginx_hit_p99"
+    printf '  %-34s %14s\n' "nginx, same bytes: req/s (c50)" "$nginx_hit_rps"
+    printf '  %-34s %14s\n' "cache hits / nginx same bytes" "$cached_vs_nginx_hit"
     printf '  %-34s %14s\n' "Redis hit p50 / p99 (ms, c50)" "$redis_p50 / $redis_p99"
     printf '  %-34s %14s\n' "Redis hit req/s (c50)" "$redis_rps"
     echo "  JSON: $OUT_DIR/http.json   (took $((SECONDS - START_SECONDS)) s)"
