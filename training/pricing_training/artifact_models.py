@@ -3,6 +3,7 @@ implementation of what the Swift service computes, used by the export self-check
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import lightgbm as lgb
 import numpy as np
 from safetensors.numpy import load_file
 
+from .decision import ProductResponse
 from .preprocessor import Preprocessor
 
 
@@ -84,7 +86,7 @@ class LightGBMFromFile:
         self.booster = lgb.Booster(model_file=str(path))
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        return self.booster.predict(np.asarray(x, np.float32))
+        return self.booster.predict(np.asarray(x, np.float32), raw_score=True)
 
 
 class ArtifactSet:
@@ -106,9 +108,20 @@ class ArtifactSet:
             elif spec["kind"] == "linear":
                 self.models[spec["name"]] = LinearFromFile(path)
         self.layouts = {spec["name"]: spec["input_layout"] for spec in self.manifest["models"]}
+        self._response = None
+        if "price_response" in self.manifest:
+            self._response = load_file(str(self.folder / self.manifest["price_response"]["file"]))
+            index = json.loads(gzip.decompress((self.folder / self.manifest["feature_store"]["index"]).read_bytes()))
+            self._row = {p["stockcode"]: i for i, p in enumerate(index["products"])}
+
+    def response(self, stockcode: str) -> ProductResponse:
+        """The product's row of price_response.safetensors."""
+        t, i = self._response, self._row[stockcode]
+        return ProductResponse(float(t["reference_log_price"][i]), t["draws"][i], float(t["current_price"][i]),
+                               (float(t["support"][i, 0]), float(t["support"][i, 1])), float(t["realized_price_ratio"][i]))
 
     def predict(self, name: str, frame) -> np.ndarray:
-        """Predicted log1p(quantity) of model `name` for raw feature rows."""
+        """Model `name`'s output for raw feature rows (format 2: the baseline f(x))."""
         layout = self.layouts[name]
         x = self.preprocessor.transform_dense(frame) if layout == "dense" else self.preprocessor.transform_tree(frame)
         return self.models[name].predict(x)

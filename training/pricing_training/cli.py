@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from . import synth
+from . import scenarios
 from .config import PRESETS
 from .loader import LoadError
 from .publish import PublishError  # standard library only; boto3 loads when an s3:// target is built
@@ -19,9 +19,25 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("synth", help="write a synthetic Online Retail file and its ground truth")
-    s.add_argument("--lines", type=int, default=540_000, help="approximate number of invoice lines (default 540000)")
+    s.add_argument("--scenario", default=scenarios.DEFAULT_SCENARIO, choices=sorted(scenarios.SCENARIOS),
+                   help=f"generator scenario (default {scenarios.DEFAULT_SCENARIO}; see scenarios.py)")
+    s.add_argument("--lines", type=int, help="approximate number of invoice lines (default: the scenario's)")
+    s.add_argument("--products", type=int, help="number of products (default: the scenario's)")
     s.add_argument("--seed", type=int, default=7)
     s.add_argument("--out", type=Path, required=True, help="output folder")
+
+    e = sub.add_parser("evaluate", help="score price decisions against ground truth over the scenario matrix",
+                       description="Generates every scenario (and its unconfounded twin) for each seed, fits the price "
+                                   "response as train does, decides every product as the service does, and scores the "
+                                   "decisions against the true revenue curves next to baselines measured in the same run.")
+    e.add_argument("--scenarios", nargs="+", default=[n for n in scenarios.SCENARIOS if n != scenarios.DEFAULT_SCENARIO],
+                   help="scenario names (default: the whole matrix but the full-size one)")
+    e.add_argument("--seeds", nargs="+", type=int, help="seeds (default: the report seeds)")
+    e.add_argument("--dev", action="store_true", help="use the development seeds (for tuning)")
+    e.add_argument("--lines", type=int, help="override every scenario's line count (a smaller, faster run)")
+    e.add_argument("--products", type=int, help="override every scenario's product count")
+    e.add_argument("--no-baselines", action="store_true", help="skip today's network and ElasticNet (faster)")
+    e.add_argument("--out", type=Path, default=Path("out/eval"), help="report folder (default out/eval)")
 
     t = sub.add_parser("train", help="train, evaluate and export one artifact version")
     t.add_argument("--data", type=Path, required=True, help="Online Retail (I or II) file: .csv, .xlsx or .parquet")
@@ -78,9 +94,21 @@ def main(argv: list[str] | None = None) -> int:
             print(result.summary())
             return 0
         if args.command == "synth":
-            cfg = synth.SynthConfig(lines=args.lines, seed=args.seed)
-            df, gt = synth.generate(cfg)
-            synth.write(df, gt, args.out, cfg)
+            scen = scenarios.SCENARIOS[args.scenario]
+            scen = dataclasses.replace(scen, **{k: v for k, v in (("lines", args.lines), ("products", args.products)) if v})
+            scenarios.write(scenarios.generate(scen, args.seed), args.out)
+            return 0
+        if args.command == "evaluate":
+            from .evaluate import DEV_SEEDS, REPORT_SEEDS, evaluate_matrix
+
+            seeds = args.seeds or (DEV_SEEDS if args.dev else REPORT_SEEDS)
+            overrides = {k: v for k, v in (("lines", args.lines), ("products", args.products)) if v}
+            doc = evaluate_matrix(args.scenarios, seeds, args.out, with_old=not args.no_baselines, overrides=overrides)
+            print((args.out / "report.md").read_text())
+            failed = [f"{name}: {k}" for name, c in doc["checks"].items() for k, ok in c.items() if not ok]
+            print(f"report: {args.out / 'report.md'}, {args.out / 'report.json'}, {args.out / 'curves.png'}")
+            if failed:
+                print("below the bar: " + "; ".join(failed))
             return 0
         if args.command == "reference-network":
             from .reference_bench import export_reference_network

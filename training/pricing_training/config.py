@@ -13,8 +13,11 @@ class TrainConfig:
 
     mode: str = "full"
     seed: int = 42
-    # Primary network, tuned by Optuna (TPE sampler, median pruner).
-    nn_trials: int = 40
+    # Price response (double ML nuisances, posterior draws).
+    response_trees: int = 300
+    response_draws: int = 64
+    # Primary network (the baseline f(x)), tuned by Optuna on the validation weeks' Poisson deviance.
+    nn_trials: int = 10
     nn_timeout_s: float | None = 2400.0
     nn_tune_rows: int = 120_000  # training rows seen by each tuning trial (the final fit sees all)
     nn_max_epochs: int = 30
@@ -30,7 +33,7 @@ class TrainConfig:
     lgbm_max_estimators: int = 600
     # Artifacts and evaluation.
     min_category_count: int = 20
-    context_rows: int = 48  # context rows stored per product in the feature store
+    context_rows: int = 13  # a product's most recent weeks stored in the feature store (a quarter)
     feature_shards: int = 32
     panel_size: int = 40
     price_bins: int = 100
@@ -47,18 +50,19 @@ class TrainConfig:
 FULL = TrainConfig()
 QUICK = TrainConfig(
     mode="quick",
-    nn_trials=4,
+    response_trees=150,
+    nn_trials=3,
     nn_timeout_s=None,
     nn_tune_rows=15_000,
-    nn_max_epochs=8,
-    nn_patience=2,
+    nn_max_epochs=15,
+    nn_patience=3,
     gp_calls=5,
     gp_initial_points=3,
     backup_tune_rows=8_000,
     svr_rows=800,
     lgbm_max_estimators=150,
     min_category_count=5,
-    context_rows=24,
+    context_rows=8,
     feature_shards=4,
     panel_size=12,
     golden_rows=120,

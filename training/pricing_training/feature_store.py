@@ -78,19 +78,54 @@ def build(features: pd.DataFrame, pre: Preprocessor, rows_per_product: int, shar
     return index, mats
 
 
+def build_weekly(context: pd.DataFrame, lines: pd.DataFrame, products: pd.DataFrame, pre: Preprocessor,
+                 columns: list[str], shards: int) -> tuple[list[dict], list[np.ndarray]]:
+    """The store of a weekly (format 2) version: per product its recent weeks' as-of features (`context`,
+    rows grouped by stockcode in week order), the index with the line-price history the default request
+    range comes from, and the product's pricing facts (current price, supported range)."""
+    codes = pre.codes(context).astype(np.float32)
+    codes[codes < 0] = np.nan
+    numeric = [c for c in columns if c not in pre.categorical]
+    matrix = np.concatenate([context[numeric].to_numpy(np.float32), codes], axis=1)
+    shard_rows: list[list[np.ndarray]] = [[] for _ in range(shards)]
+    shard_len = [0] * shards
+    index = []
+    groups = context.groupby("stockcode", sort=True).indices
+    by_line = lines.groupby("stockcode", sort=True)
+    facts = products.set_index("stockcode")
+    for code in sorted(facts.index):
+        line_rows = by_line.get_group(code)
+        idx = groups.get(code, np.zeros(0, np.int64))
+        s = shard_of(code, shards)
+        f = facts.loc[code]
+        index.append({
+            "stockcode": code, "description": str(f["description"]), "category": None if pd.isna(f["category"]) else str(f["category"]),
+            "lines": int(len(line_rows)), "price": price_stats(line_rows["unit_price"]),
+            "first_sold": str(line_rows["invoice_date"].iloc[0].date()), "last_sold": str(line_rows["invoice_date"].iloc[-1].date()),
+            "current_price": float(f["current_price"]), "reference_price": float(np.exp(f["log_reference_price"])),
+            "support": [float(f["support_min"]), float(f["support_max"])], "weeks_with_sales": int(f["weeks_with_sales"]),
+            "shard": s, "row_offset": shard_len[s], "row_count": int(len(idx)),
+        })
+        shard_rows[s].append(matrix[idx])
+        shard_len[s] += len(idx)
+    width = matrix.shape[1]
+    mats = [np.concatenate(r, axis=0) if r else np.zeros((0, width), np.float32) for r in shard_rows]
+    return index, mats
+
+
 def shard_name(i: int) -> str:
     return f"features/context-{i:03d}.safetensors.gz"
 
 
-def write(folder: Path, index: list[dict], shards: list[np.ndarray]) -> list[str]:
+def write(folder: Path, index: list[dict], shards: list[np.ndarray], columns: list[str] = CONTEXT_COLUMNS) -> list[str]:
     """Write the index and shards under folder/features; return the relative paths written."""
     (folder / "features").mkdir(parents=True, exist_ok=True)
     written = []
     for i, mat in enumerate(shards):
-        data = save({"rows": np.ascontiguousarray(mat, dtype=np.float32)}, metadata={"columns": ",".join(CONTEXT_COLUMNS)})
+        data = save({"rows": np.ascontiguousarray(mat, dtype=np.float32)}, metadata={"columns": ",".join(columns)})
         (folder / shard_name(i)).write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
         written.append(shard_name(i))
-    doc = {"columns": CONTEXT_COLUMNS, "shards": len(shards), "products": index}
+    doc = {"columns": columns, "shards": len(shards), "products": index}
     (folder / "features/products.json.gz").write_bytes(
         gzip.compress(json.dumps(doc, separators=(",", ":")).encode(), compresslevel=9, mtime=0))
     written.append("features/products.json.gz")
@@ -120,6 +155,8 @@ class FeatureStore:
         for name, cats in zip(self.pre.categorical, self.pre.categories):
             code = frame[name].to_numpy()
             frame[name] = [cats[int(c)] if np.isfinite(c) else None for c in code]
+        if OBSERVED_PRICE not in frame.columns:
+            return frame  # a weekly store: no price among the model inputs
         # Price features at the price the line was actually sold for: what the article's stale sweep keeps.
         stats = {spec["stat"]: frame[spec["stat"]].to_numpy() for spec in PRICE_FEATURES if spec["op"] == "ratio"}
         for name, values in price_features(frame[OBSERVED_PRICE].to_numpy(), stats).items():

@@ -1,8 +1,10 @@
-"""The whole batch: load -> clean -> features -> split -> preprocess -> tune/train four models ->
-evaluate -> export one version folder -> reload it and check it reproduces the trained models."""
+"""The whole batch: load -> clean -> weekly panel -> price response (double ML + shrinkage) -> baseline
+models (network, LightGBM, SVR, ElasticNet) -> export one version folder -> reload it and check that it
+reproduces the trained models -> evaluate the decisions against ground truth when there is one."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -13,22 +15,45 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import backups, export, feature_store, network, report
+from . import baseline_models, decision, export, feature_store, network, report, weekly
 from .artifact_models import ArtifactSet
 from .cleaning import clean
 from .config import TrainConfig
-from .evaluation import choose_panel, pricing_regret, regression_metrics
-from .features import CATEGORICAL, NUMERIC, TARGET, build_features, time_split
 from .loader import load_transactions
 from .preprocessor import Preprocessor
-from .sweep import price_grid, sweep
+from .price_response import PriceResponse, ResponseConfig
+from .price_response import fit as fit_price_response
 
 log = logging.getLogger(__name__)
 BACKUP_ORDER = ["lightgbm", "svr", "elasticnet"]
+NUMERIC = weekly.CONTEXT_NUMERIC
+CATEGORICAL = weekly.CATEGORICAL
+STORE_COLUMNS = NUMERIC + CATEGORICAL
 
 
 class SelfCheckError(RuntimeError):
     pass
+
+
+def response_config(cfg: TrainConfig) -> ResponseConfig:
+    return ResponseConfig(trees=cfg.response_trees, draws=cfg.response_draws, seed=cfg.seed)
+
+
+def offsets(rows: pd.DataFrame, response: PriceResponse) -> np.ndarray:
+    """g_i(Δ) of each row at the posterior mean: the price effect held fixed while baselines learn."""
+    pos = {c: i for i, c in enumerate(response.stockcodes)}
+    i = rows["stockcode"].map(pos).to_numpy()
+    d = rows["delta"].to_numpy(np.float64)
+    return response.mean[i, 0] * d + response.mean[i, 1] * d * d
+
+
+def week_split(rows: pd.DataFrame, val_fraction: float = 0.15, test_fraction: float = 0.15) -> dict[str, np.ndarray]:
+    """Masks of a chronological split at whole weeks (test = the latest weeks, never fit or tuned on)."""
+    weeks = rows["week"].to_numpy()
+    ordered = np.sort(weeks)
+    test_start = ordered[int(len(ordered) * (1.0 - test_fraction))]
+    val_start = ordered[int(len(ordered) * (1.0 - test_fraction - val_fraction))]
+    return {"train": weeks < val_start, "val": (weeks >= val_start) & (weeks < test_start), "test": weeks >= test_start}
 
 
 def run(data: Path, out_root: Path, cfg: TrainConfig, ground_truth: Path | None = None, version: str | None = None,
@@ -39,40 +64,46 @@ def run(data: Path, out_root: Path, cfg: TrainConfig, ground_truth: Path | None 
     raw = load_transactions(data)
     data_sha = export.sha256_file(data)
     cleaned, dropped = clean(raw)
-    frame = build_features(cleaned)
-    split = time_split(frame)
-    log.info("split: %s", split.describe())
-    train, val, test = frame[split.train], frame[split.val], frame[split.test]
-    if min(len(train), len(val), len(test)) < 50:
-        raise ValueError(f"{data}: too few rows after cleaning to split by time ({split.describe()})")
-    pre = Preprocessor.fit(train, NUMERIC, CATEGORICAL, cfg.min_category_count)
-    log.info("preprocessor: %d numeric, %d categorical -> %d dense inputs", len(pre.numeric), len(pre.categorical),
-             pre.dense_width)
-    xd = {k: pre.transform_dense(f) for k, f in (("train", train), ("val", val), ("test", test))}
-    xt = {k: pre.transform_tree(f) for k, f in (("train", train), ("val", val), ("test", test))}
-    y = {k: f[TARGET].to_numpy(np.float64) for k, f in (("train", train), ("val", val), ("test", test))}
+    panel = weekly.build(cleaned)
+    response, rows = fit_price_response(panel, response_config(cfg))
+    rows["offset"] = offsets(rows, response)
+    split = week_split(rows)
+    parts = {k: rows[m] for k, m in split.items()}
+    if min(len(p) for p in parts.values()) < 50:
+        raise ValueError(f"{data}: too few product-weeks after cleaning to split by time "
+                         f"({ {k: len(p) for k, p in parts.items()} })")
+    pre = Preprocessor.fit(parts["train"], NUMERIC, CATEGORICAL, cfg.min_category_count)
+    xd = {k: pre.transform_dense(p) for k, p in parts.items()}
+    xt = {k: pre.transform_tree(p) for k, p in parts.items()}
+    y = {k: p["units"].to_numpy(np.float64) for k, p in parts.items()}
+    off = {k: p["offset"].to_numpy(np.float64) for k, p in parts.items()}
     tree_categorical = list(range(len(pre.numeric), len(pre.numeric) + len(pre.categorical)))
-
-    net, net_info = network.tune_and_train(cfg, xd["train"], y["train"].astype(np.float32), xd["val"],
-                                           y["val"].astype(np.float32))
+    bcfg = baseline_models.BaselineConfig(trials=cfg.nn_trials, max_epochs=cfg.nn_max_epochs, patience=cfg.nn_patience,
+                                          lgbm_estimators=cfg.lgbm_max_estimators, svr_rows=cfg.svr_rows, seed=cfg.seed)
+    net, net_info = baseline_models.train_network(xd["train"], y["train"], off["train"], xd["val"], y["val"], off["val"], bcfg)
     trained: dict[str, tuple[object, dict]] = {"mlp": (net, net_info)}
-    trained["lightgbm"] = backups.tune_and_train("lightgbm", cfg, xt["train"], y["train"], tree_categorical)
-    trained["svr"] = backups.tune_and_train("svr", cfg, xd["train"], y["train"])
-    trained["elasticnet"] = backups.tune_and_train("elasticnet", cfg, xd["train"], y["train"])
+    trained["lightgbm"] = baseline_models.train_lightgbm(xt["train"], y["train"], off["train"], tree_categorical, bcfg)
+    trained.update(baseline_models.train_regressions(xd["train"], y["train"], off["train"], bcfg))
 
     def predict(name: str, dense: np.ndarray, tree: np.ndarray) -> np.ndarray:
         model = trained[name][0]
         if name == "mlp":
             return network.predict(model, dense).astype(np.float64)
-        return backups.PREDICTORS[name](model, tree if name == "lightgbm" else dense)
+        if name == "lightgbm":
+            return model.predict(tree, raw_score=True)
+        return model.predict(dense)
 
     metrics = []
     for role, name in zip(["primary", "backup 1", "backup 2", "backup 3"], ["mlp"] + BACKUP_ORDER):
-        m = regression_metrics(predict(name, xd["test"], xt["test"]), y["test"])
-        metrics.append({"model": name, "role": role, **m})
-        log.info("test metrics %-10s MSE(log) %.4f  RMSLE %.4f  MAE %.3f", name, m["mse_log"], m["rmsle"], m["mae"])
-    baseline = regression_metrics(np.full(len(y["test"]), y["train"].mean()), y["test"])
-    metrics.append({"model": "training mean", "role": "baseline", **baseline})
+        dev = baseline_models.poisson_deviance(y["test"], predict(name, xd["test"], xt["test"]) + off["test"])
+        metrics.append({"model": name, "role": role, "poisson_deviance": dev})
+        log.info("test Poisson deviance %-10s %.4f", name, dev)
+    mean_rate = np.log(y["train"].mean())
+    metrics.append({"model": "training mean", "role": "baseline",
+                    "poisson_deviance": baseline_models.poisson_deviance(y["test"], np.full(len(y["test"]), mean_rate))})
+    lagged = np.log(np.expm1(parts["test"]["log_units_mean_4w"].fillna(0.0).to_numpy()) + 0.1)
+    metrics.append({"model": "last 4 weeks' mean", "role": "baseline",
+                    "poisson_deviance": baseline_models.poisson_deviance(y["test"], lagged)})
 
     source = {"path": data.name, "sha256": data_sha, "kind": source_kind or ("synthetic" if ground_truth else "uci"),
               "rows_loaded": int(len(raw)), "rows_clean": int(len(cleaned)), "dropped": dropped,
@@ -84,36 +115,44 @@ def run(data: Path, out_root: Path, cfg: TrainConfig, ground_truth: Path | None 
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
 
-    # Model files, in fallback order.
     models = [{"name": "mlp", "kind": "feedforward", "role": "primary", "input_layout": "dense",
                "file": export.write_network(staging, network.export_tensors(net)), "architecture": network.architecture(net)},
               {"name": "lightgbm", "kind": "lightgbm", "role": "backup", "input_layout": "tree",
-               "file": export.write_lightgbm(staging, trained["lightgbm"][0]),
-               "categorical_inputs": tree_categorical}]
-    svr_file, kernel = export.write_svr(staging, trained["svr"][0])
+               "file": export.write_booster(staging, trained["lightgbm"][0]), "categorical_inputs": tree_categorical}]
+    svr = trained["svr"][0]
+    svr_file, kernel = export.write_svr(staging, svr.model, intercept_shift=svr.shift)
     models.append({"name": "svr", "kind": "svr", "role": "backup", "input_layout": "dense", "file": svr_file,
-                   "kernel": kernel, "support_vectors": int(len(trained["svr"][0].support_vectors_))})
+                   "kernel": kernel, "support_vectors": int(len(svr.model.support_vectors_))})
+    enet = trained["elasticnet"][0]
     models.append({"name": "elasticnet", "kind": "linear", "role": "backup", "input_layout": "dense",
-                   "file": export.write_linear(staging, trained["elasticnet"][0])})
+                   "file": export.write_linear(staging, enet.model, intercept_shift=enet.shift)})
     for spec, m in zip(models, metrics):
-        spec["metrics"] = {k: m[k] for k in ("mse_log", "rmsle", "mae")}
+        spec["metrics"] = {"poisson_deviance": m["poisson_deviance"]}
         spec["hyperparameters"] = trained[spec["name"]][1]["hyperparameters"]
         spec["training"] = {k: v for k, v in trained[spec["name"]][1].items() if k != "hyperparameters"}
 
-    # Feature store (all clean lines, each with as-of features) and golden vectors.
-    index, shards = feature_store.build(frame, pre, cfg.context_rows, cfg.feature_shards, cfg.seed)
-    store_files = feature_store.write(staging, index, shards)
-    golden = export.golden_rows(test, cfg.golden_rows, cfg.seed)
+    # Feature store: each product's recent weeks, and the price response in the index's order.
+    context = weekly.context_rows(panel, cfg.context_rows)
+    index, shards = feature_store.build_weekly(context, cleaned, panel.products, pre, STORE_COLUMNS, cfg.feature_shards)
+    store_files = feature_store.write(staging, index, shards, STORE_COLUMNS)
+    codes = [p["stockcode"] for p in index]
+    response_file = export.write_price_response(staging, response, panel.products, codes)
+    golden = export.golden_rows_weekly(parts["test"], cfg.golden_rows, cfg.seed)
     gd, gt_ = pre.transform_dense(golden), pre.transform_tree(golden)
     expected = {name: predict(name, gd, gt_) for name in ["mlp"] + BACKUP_ORDER}
-    export.write_json(staging / "golden.json", export.golden_document(golden, gd, gt_, expected))
-    store = {"files": store_files, "shards": cfg.feature_shards, "columns": feature_store.CONTEXT_COLUMNS,
+    export.write_json(staging / "golden.json", export.golden_document_weekly(golden, gd, gt_, expected, NUMERIC, CATEGORICAL))
+    store = {"files": store_files, "shards": cfg.feature_shards, "columns": STORE_COLUMNS,
              "rows_per_product": cfg.context_rows, "products": len(index)}
-    split_doc = split.describe()
+    split_doc = {k: int(m.sum()) for k, m in split.items()} | {
+        "val_start_week": str(parts["val"]["week_start"].min().date()), "test_start_week": str(parts["test"]["week_start"].min().date())}
+    settings = dict(decision.DEFAULT_DECISION)
 
     def write_manifest(extra: list[str]) -> dict:
-        doc = export.manifest(staging, version, source, split_doc, pre.to_dict(), models, store, ["golden.json"] + extra)
-        doc["training_config"] = {k: v for k, v in cfg.__dict__.items() if k != "optuna_storage"}
+        doc = export.manifest_v2(staging, version, source, split_doc, pre.to_dict(), models, store,
+                                 ["golden.json", response_file] + extra, NUMERIC, CATEGORICAL,
+                                 {"file": response_file, "form": "log_quadratic", "draws": cfg.response_draws,
+                                  "decision": settings, "estimation": response.summary})
+        doc["training_config"] = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "optuna_storage"}
         export.write_json(staging / "manifest.json", doc)
         return doc
 
@@ -122,7 +161,6 @@ def run(data: Path, out_root: Path, cfg: TrainConfig, ground_truth: Path | None 
     try:
         self_check(artifacts, golden, expected)
     except SelfCheckError as exc:
-        # Kept for inspection (hidden, never read by the service); the next run of this version replaces it.
         raise SelfCheckError(f"version {version} not written: {exc}; its partial output is in {staging}") from exc
     store_reader = feature_store.FeatureStore(staging, pre)
     golden_doc = json.loads((staging / "golden.json").read_text())
@@ -131,13 +169,11 @@ def run(data: Path, out_root: Path, cfg: TrainConfig, ground_truth: Path | None 
     write_manifest([])
 
     doc = {"model_version": version, "data_source": source, "split": split_doc, "metrics": metrics,
+           "price_response": response.summary,
            "models": [{k: m[k] for k in ("name", "kind", "input_layout", "hyperparameters")} for m in models]}
     if ground_truth is not None:
-        truth = pd.read_csv(ground_truth, dtype={"stockcode": str})
-        panel = choose_panel(store_reader, truth, cfg.panel_size, cfg.seed)
-        doc["pricing"] = pricing_regret(artifacts, store_reader, truth, panel, cfg.price_bins)
-        for name, s in doc["pricing"]["summary"].items():
-            log.info("pricing regret %-20s median %5.1f%%  mean %5.1f%%", name, 100 * s["median"], 100 * s["mean"])
+        from .evaluate import evaluate_version  # scenario truth, only for synthetic data
+        doc["pricing"] = evaluate_version(artifacts, store_reader, ground_truth, cfg.panel_size, cfg.seed)
     write_manifest(report.write(staging, doc))
 
     for path in staging.rglob("*"):
@@ -150,22 +186,37 @@ def run(data: Path, out_root: Path, cfg: TrainConfig, ground_truth: Path | None 
     return folder
 
 
+def product_decision(artifacts: ArtifactSet, store: feature_store.FeatureStore, code: str, model: str,
+                     request_min: float | None = None, request_max: float | None = None, bins: int = 100,
+                     unit_cost: float | None = None) -> tuple[dict, dict]:
+    """The service's answer for one product's default request, computed from the artifact files alone:
+    (curve, decision)."""
+    info = store.products[code]
+    resp = artifacts.response(code)
+    baselines = artifacts.predict(model, store.context(code))
+    lo = min(info["price"]["min"], resp.support[0]) if request_min is None else request_min
+    hi = max(info["price"]["max"], resp.support[1]) if request_max is None else request_max
+    grid = decision.linspace(lo, hi, bins)
+    curve = decision.curve(resp, baselines, grid, unit_cost)
+    chosen = decision.decide(resp, curve["baseline"], lo, hi, unit_cost, artifacts.manifest["price_response"]["decision"])
+    return curve, chosen
+
+
 def reference_sweeps(artifacts: ArtifactSet, store: feature_store.FeatureStore, bins: int) -> list[dict]:
-    """The service's default sweep for a few products, computed here from the artifact files, so the
-    Swift sweep can be checked against it end to end (grid, price features, models, aggregation)."""
+    """The service's default answer for a few products, computed here from the artifact files, so the
+    Swift service can be checked against it end to end (baselines, curve, decision)."""
     ranked = sorted(store.products.values(), key=lambda p: (-p["lines"], p["stockcode"]))
     codes = [p["stockcode"] for p in ranked[:2]] + [p["stockcode"] for p in ranked[-1:]]
     out = []
     for code in dict.fromkeys(codes):
-        info = store.products[code]
-        grid = price_grid(info["price"]["min"], info["price"]["max"], bins)
-        context = store.context(code)
-        entry = {"stockcode": code, "bins": bins, "prices": grid.tolist(), "context_rows": len(context), "models": {}}
+        entry = {"stockcode": code, "bins": bins, "context_rows": int(store.products[code]["row_count"]), "models": {}}
         for spec in artifacts.manifest["models"]:
-            r = sweep(lambda f: artifacts.predict(spec["name"], f), context, grid)
-            entry["models"][spec["name"]] = {"quantity": r.quantity.tolist(), "quantity_min": r.quantity_min.tolist(),
-                                             "quantity_max": r.quantity_max.tolist(), "sales": r.sales.tolist(),
-                                             "best_index": r.best}
+            curve, chosen = product_decision(artifacts, store, code, spec["name"], bins=bins)
+            entry["prices"] = curve["prices"].tolist()
+            entry["models"][spec["name"]] = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in curve.items()
+                                             if k != "prices"}
+            if spec["role"] == "primary":
+                entry["decision"] = chosen
         out.append(entry)
     return out
 
@@ -174,7 +225,6 @@ def self_check(artifacts: ArtifactSet, golden: pd.DataFrame, expected: dict[str,
     """Every model rebuilt from the files alone must reproduce the trained model on the golden rows."""
     for name, want in expected.items():
         got = artifacts.predict(name, golden)
-        # The network: float32 in both, summed in another order. The others: the same float64 arithmetic.
         tol = export.GOLDEN_TOLERANCE["feedforward"] if name == "mlp" else 1e-9
         err = export.golden_error(got, want)
         if not err <= tol:

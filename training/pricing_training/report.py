@@ -2,43 +2,54 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 
-def _pct(v: float) -> str:
-    return f"{100.0 * v:.1f}%"
+def _pct(v) -> str:
+    return "–" if v is None else f"{100.0 * v:.1f}%"
 
 
 def markdown(doc: dict) -> str:
+    src, split = doc["data_source"], doc["split"]
     lines = [f"# Evaluation report: {doc['model_version']}", "",
-             f"Data: {doc['data_source']['path']} ({doc['data_source']['kind']}), "
-             f"{doc['data_source']['rows_clean']:,} clean sale lines of {doc['data_source']['rows_loaded']:,} loaded. "
-             f"Split by time: train {doc['split']['train_rows']:,} rows, validation {doc['split']['val_rows']:,} "
-             f"(from {doc['split']['val_start']}), test {doc['split']['test_rows']:,} (from {doc['split']['test_start']}).",
-             "", "Rows dropped by cleaning: " + ", ".join(f"{k} {v:,}" for k, v in doc["data_source"]["dropped"].items()) + ".",
-             "", "## Test-split metrics", "",
-             "Target log1p(quantity). MSE on the log values; RMSLE and MAE on quantities. Lower is better.", "",
-             "| model | role | MSE (log) | RMSLE | MAE |", "|---|---|---|---|---|"]
+             f"Data: {src['path']} ({src['kind']}), {src['rows_clean']:,} clean sale lines of {src['rows_loaded']:,} loaded, "
+             "aggregated to product-weeks (units per product per week at the posted list price). Split by time: "
+             f"train {split['train']:,} product-weeks, validation {split['val']:,} (from {split['val_start_week']}), "
+             f"test {split['test']:,} (from {split['test_start_week']}).", "",
+             "Rows dropped by cleaning: " + ", ".join(f"{k} {v:,}" for k, v in src["dropped"].items()) + ".", "",
+             "## Baseline demand: test-split Poisson deviance", "",
+             "Every model predicts log expected weekly units at the product's reference price (the price response held "
+             "fixed as an offset). Mean Poisson deviance on the test weeks; lower is better.", "",
+             "| model | role | Poisson deviance |", "|---|---|---|"]
     for m in doc["metrics"]:
-        lines.append(f"| {m['model']} | {m['role']} | {m['mse_log']:.4f} | {m['rmsle']:.4f} | {m['mae']:.3f} |")
+        lines.append(f"| {m['model']} | {m['role']} | {m['poisson_deviance']:.3f} |")
+    pr = doc.get("price_response")
+    if pr:
+        lines += ["", "## Price response (double ML, shrunk toward the category)", "",
+                  "| part | global b | global c | between-product sd of b | of c |", "|---|---|---|---|---|"]
+        for part, s in pr.items():
+            lines.append(f"| {part} | {s['global'][0]:.3f} | {s['global'][1]:.3f} | {s['between_sd'][0]:.3f} | {s['between_sd'][1]:.3f} |")
     reg = doc.get("pricing")
     if reg:
-        lines += ["", "## Pricing quality on the synthetic panel", "",
-                  f"{len(reg['panel'])} products; grid of {reg['bins']} prices between each product's historical "
-                  "minimum and maximum price; regret = 1 - true revenue at the recommended price / true revenue at "
-                  "the best grid price. 'stale' is the reference article's method: only the raw unit price is swept, "
-                  "derived price features keep their historical values.", "",
-                  "| method | median regret | mean | p90 | max |", "|---|---|---|---|---|"]
-        for name, s in reg["summary"].items():
-            lines.append(f"| {name} | {_pct(s['median'])} | {_pct(s['mean'])} | {_pct(s['p90'])} | {_pct(s['max'])} |")
-        primary = doc["metrics"][0]["model"]
-        lines += ["", f"Per product ({primary}, correct sweep vs the article's stale sweep):", "",
-                  "| stockcode | description | lines | grid | true best | recommended | regret | stale rec. | stale regret |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+        s = reg["summary"]
+        lines += ["", "## Decisions on the ground-truth panel", "",
+                  f"{len(reg['panel'])} products (half best sellers, half a seeded draw of products with ≥ 30 lines), decided "
+                  "from the files exactly as the service decides (default request). Regret = 1 − true revenue at the decided "
+                  "price / true revenue at the best price within [current/2, 2×current]; keeping the price means the shop's "
+                  "true current price.", "",
+                  "| method | median regret | p90 | revenue-weighted | gain capture (mispriced) | harm rate | coverage of the 10–90% best-price interval |",
+                  "|---|---|---|---|---|---|---|",
+                  f"| this version | {_pct(s['median_regret'])} | {_pct(s['p90_regret'])} | {_pct(s['weighted_regret'])} "
+                  f"| {_pct(s['gain_capture'])} ({s['mispriced']} products) | {_pct(s['harm_rate'])} | {_pct(s['coverage'])} |",
+                  f"| keep the current price | {_pct(reg['keep_current']['median_regret'])} | {_pct(reg['keep_current']['p90_regret'])} "
+                  "| | | | |", "",
+                  "| stockcode | description | lines | current | true best | decided | decision | P(gain) | regret | keep regret | elasticity (true) |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in reg["per_product"]:
-            lines.append(f"| {r['stockcode']} | {r['description']} | {r['lines']} | {r['grid_min']:.2f}-{r['grid_max']:.2f} "
-                         f"| {r['true_best_price']:.2f} | {r[f'price_{primary}']:.2f} | {_pct(r[f'regret_{primary}'])} "
-                         f"| {r[f'price_{primary}_stale']:.2f} | {_pct(r[f'regret_{primary}_stale'])} |")
+            lines.append(f"| {r['stockcode']} | {r['description']} | {r['lines']} | {r['current_price']:.2f} | {r['best_price']:.2f} "
+                         f"| {r['recommended_price']:.2f} | {r['decision']} | {r['probability_of_gain']:.2f} | {_pct(r['regret'])} "
+                         f"| {_pct(r['regret_keep'])} | {r['elasticity']:.2f} ({r['elasticity_true']:.2f}) |")
     lines += ["", "## Models", ""]
     for m in doc["models"]:
         lines.append(f"- **{m['name']}** ({m['kind']}, {m['input_layout']} inputs): `{m['hyperparameters']}`")
@@ -46,7 +57,6 @@ def markdown(doc: dict) -> str:
 
 
 def write(folder: Path, doc: dict) -> list[str]:
-    import json
-    (folder / "report.json").write_text(json.dumps(doc, indent=1, allow_nan=False) + "\n")
+    (folder / "report.json").write_text(json.dumps(doc, indent=1, allow_nan=False, default=float) + "\n")
     (folder / "report.md").write_text(markdown(doc))
     return ["report.md", "report.json"]

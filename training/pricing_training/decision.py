@@ -1,0 +1,109 @@
+"""The price decision for one product, exactly as docs/price-response.md defines it and the Swift
+service computes it: the curve at the request's prices, the search over the supported range, the
+keep-the-current-price rule, and the evidence (gain interval, P(gain > 0), best-price interval,
+elasticity at the current price)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+DEFAULT_DECISION = {"grid_points": 241, "min_probability_of_gain": 0.8, "min_expected_gain": 0.005}
+AT_CURRENT_TOLERANCE = 0.005
+
+
+@dataclasses.dataclass(frozen=True)
+class ProductResponse:
+    """What the service knows of one product's price response (one row of price_response.safetensors)."""
+
+    reference_log_price: float
+    draws: np.ndarray  # [S, 2] (b, c)
+    current_price: float
+    support: tuple[float, float]
+    realized_price_ratio: float
+
+
+def linspace(lo: float, hi: float, n: int) -> np.ndarray:
+    """NumPy's linspace (the service's request grid)."""
+    return np.linspace(lo, hi, n)
+
+
+def log_grid(lo: float, hi: float, n: int) -> np.ndarray:
+    if lo == hi or n < 2:
+        return np.array([lo])
+    step = (np.log(hi) - np.log(lo)) / (n - 1)
+    g = np.exp(np.log(lo) + np.arange(n) * step)
+    g[-1] = hi
+    return g
+
+
+def multipliers(resp: ProductResponse, prices: np.ndarray) -> np.ndarray:
+    """m_s(p) = exp(b_s Δ + c_s Δ²): [S, len(prices)]."""
+    delta = np.log(np.asarray(prices, np.float64)) - resp.reference_log_price
+    b = resp.draws[:, 0:1].astype(np.float64)
+    c = resp.draws[:, 1:2].astype(np.float64)
+    return np.exp(b * delta[None, :] + c * delta[None, :] ** 2)
+
+
+def curve(resp: ProductResponse, baselines: np.ndarray, prices: np.ndarray, unit_cost: float | None = None) -> dict:
+    """The response rows: weekly units and revenue at each request price."""
+    base_rows = np.exp(np.asarray(baselines, np.float64))
+    volume = float(np.mean(base_rows))
+    m = multipliers(resp, prices)
+    mean_m = m.mean(axis=0)
+    per_row = base_rows[:, None] * mean_m[None, :]
+    rho = resp.realized_price_ratio
+    sales_draws = rho * prices[None, :] * volume * m
+    out = {"baseline": volume, "prices": prices, "quantity": volume * mean_m,
+           "quantity_min": per_row.min(axis=0), "quantity_max": per_row.max(axis=0),
+           "quantity_p10": np.quantile(per_row, 0.1, axis=0), "quantity_p90": np.quantile(per_row, 0.9, axis=0),
+           "sales": rho * prices * volume * mean_m,
+           "sales_p10": np.quantile(sales_draws, 0.1, axis=0), "sales_p90": np.quantile(sales_draws, 0.9, axis=0)}
+    if unit_cost is not None:
+        out["profit"] = (rho * prices - unit_cost) * volume * mean_m
+    return out
+
+
+def decide(resp: ProductResponse, baseline_volume: float, request_min: float, request_max: float,
+           unit_cost: float | None = None, settings: dict = DEFAULT_DECISION) -> dict:
+    """The decision (docs/price-response.md, steps 3-9). `baseline_volume` is B = mean_r exp(f_r)."""
+    lo, hi = resp.support
+    a, b = max(lo, request_min), min(hi, request_max)
+    outside = a > b
+    if outside:
+        a, b = request_min, request_max
+    grid = log_grid(a, b, int(settings["grid_points"]))
+    k = 0.0 if unit_cost is None else float(unit_cost)
+    rho = resp.realized_price_ratio
+    p0 = resp.current_price
+    value = (rho * grid[None, :] - k) * baseline_volume * multipliers(resp, grid)  # [S, G]
+    value_now = (rho * p0 - k) * baseline_volume * multipliers(resp, np.array([p0]))[:, 0]  # [S]
+    mean_value = value.mean(axis=0)
+    best = int(np.argmax(mean_value))
+    p_star = float(grid[best])
+    gain = value[:, best] - value_now
+    expected_gain = float(gain.mean())
+    v_now = float(value_now.mean())
+    gain_pct = expected_gain / v_now if v_now > 0 else (np.inf if expected_gain > 0 else 0.0)
+    prob = float(np.mean(gain > 0))
+    if abs(p_star / p0 - 1.0) <= AT_CURRENT_TOLERANCE:
+        decision, reason, price = "keep_current", "at_current_price", p0
+    elif prob >= settings["min_probability_of_gain"] and gain_pct >= settings["min_expected_gain"]:
+        decision, reason, price = "change", "model", p_star
+    else:
+        decision, reason, price = "keep_current", "insufficient_evidence", p0
+    per_draw_best = grid[np.argmax(value, axis=1)]
+    delta0 = np.log(p0) - resp.reference_log_price
+    elasticity = resp.draws[:, 0].astype(np.float64) + 2.0 * resp.draws[:, 1].astype(np.float64) * delta0
+    revenue_at = float(np.mean(rho * price * baseline_volume * multipliers(resp, np.array([price]))[:, 0]))
+    edge = "lower" if best == 0 and len(grid) > 1 else "upper" if best == len(grid) - 1 and len(grid) > 1 else None
+    return {"current_price": p0, "search_min": float(a), "search_max": float(b), "best_price": p_star,
+            "optimal_unit_price": float(price), "decision": decision, "reason": reason,
+            "expected_gain": expected_gain, "expected_gain_pct": float(gain_pct),
+            "gain_p10": float(np.quantile(gain, 0.1)), "gain_p90": float(np.quantile(gain, 0.9)),
+            "probability_of_gain": prob,
+            "best_price_p10": float(np.quantile(per_draw_best, 0.1)), "best_price_p90": float(np.quantile(per_draw_best, 0.9)),
+            "elasticity": float(elasticity.mean()), "elasticity_p10": float(np.quantile(elasticity, 0.1)),
+            "elasticity_p90": float(np.quantile(elasticity, 0.9)), "outside_support": bool(outside),
+            "at_search_edge": edge, "max_predicted_sales": revenue_at}

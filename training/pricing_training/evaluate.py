@@ -1,0 +1,331 @@
+"""Honest evaluation of price decisions on synthetic ground truth (`python -m pricing_training evaluate`).
+
+For every scenario of the matrix (demand forms, confounding off/moderate/strong with an unconfounded twin
+from the same draws, products priced near and far from their optimum, quantity breaks, thin and thick
+products) and every seed, the data is generated, the price response is fit exactly as `train` fits it,
+every product is decided exactly as the service decides it (decision.py), and the decisions are scored
+against the true revenue curve. Baselines are measured in the same run on the same data: keeping the
+current price, today's line-level network and ElasticNet swept the old way (the argmax of predicted sales
+over the product's price history), and an oracle that knows the true curve (searching the same range).
+
+Development seeds are for tuning; the report uses separate seeds (`REPORT_SEEDS`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import decision, scenarios, weekly
+from .cleaning import clean
+from .price_response import ResponseConfig, fit as fit_price_response
+
+log = logging.getLogger(__name__)
+
+DEV_SEEDS = [11, 12]
+REPORT_SEEDS = [101, 102]
+MISPRICED = 0.02  # a product is mispriced when its best price earns at least 2% more than its current one
+HARM = 0.01  # a recommendation harms when it earns over 1% less than keeping the current price
+BAR = {"median_regret": 0.02, "p90_regret": 0.08, "harm_rate": 0.05, "gain_capture": 0.70, "twin_gap": 0.01,
+       "coverage": (0.70, 0.90)}
+
+
+def _responses(panel: weekly.WeeklyPanel, response) -> dict[str, decision.ProductResponse]:
+    facts = panel.products.set_index("stockcode")
+    out = {}
+    for i, code in enumerate(response.stockcodes):
+        f = facts.loc[code]
+        out[code] = decision.ProductResponse(float(f["log_reference_price"]), response.draws[i].astype(np.float32),
+                                             float(f["current_price"]), (float(f["support_min"]), float(f["support_max"])),
+                                             float(f["realized_price_ratio"]))
+    return out
+
+
+def default_range(info_min: float, info_max: float, resp: decision.ProductResponse) -> tuple[float, float]:
+    """The service's default request range: the line-price history, widened to the supported range."""
+    return min(info_min, resp.support[0]), max(info_max, resp.support[1])
+
+
+def true_current_price(truth, code: str) -> float:
+    table = getattr(truth, "_current_by_code", None)
+    if table is None:
+        table = truth.products.set_index("stockcode")["current_price"].to_dict()
+        truth._current_by_code = table
+    return float(table[code])
+
+
+def score_product(truth, code: str, chosen: dict, resp: decision.ProductResponse) -> dict:
+    """Scores one decision against the true curve. Keeping the price means keeping the shop's true current
+    price; a change means the service's price."""
+    p_now = true_current_price(truth, code)
+    lo, hi = p_now / 2.0, p_now * 2.0
+    p_best = truth.best_price(code, lo, hi)
+    r_best = float(truth.revenue(code, np.array([p_best]))[0])
+    r_now = float(truth.revenue(code, np.array([p_now]))[0])
+    p_rec = chosen["optimal_unit_price"] if chosen["decision"] == "change" else p_now
+    r_rec = float(truth.revenue(code, np.array([p_rec]))[0])
+    p_best_search = truth.best_price(code, chosen["search_min"], chosen["search_max"])
+    r_oracle = float(truth.revenue(code, np.array([p_best_search]))[0])
+    e_true = float(truth.elasticity(code, resp.current_price))
+    mispriced = r_best / r_now - 1.0 >= MISPRICED
+    return {"stockcode": code, "current_price": p_now, "estimated_current_price": resp.current_price,
+            "best_price": p_best, "recommended_price": p_rec, "decision": chosen["decision"],
+            "regret": 1.0 - r_rec / r_best, "regret_keep": 1.0 - r_now / r_best, "regret_oracle": 1.0 - r_oracle / r_best,
+            "revenue_best": r_best, "revenue_recommended": r_rec, "revenue_now": r_now,
+            "mispriced": bool(mispriced),
+            "gain_capture": (r_rec - r_now) / (r_best - r_now) if mispriced else np.nan,
+            "harm": bool(r_rec < r_now * (1.0 - HARM)),
+            "elasticity": chosen["elasticity"], "elasticity_true": e_true,
+            "elasticity_error": abs(chosen["elasticity"] - e_true),
+            "covered": bool(chosen["best_price_p10"] - 1e-9 <= p_best_search <= chosen["best_price_p90"] + 1e-9),
+            "probability_of_gain": chosen["probability_of_gain"]}
+
+
+def summarize(per_product: pd.DataFrame, prefix: str = "") -> dict:
+    regret = per_product[f"{prefix}regret"].to_numpy()
+    out = {"products": int(len(per_product)), "median_regret": float(np.median(regret)),
+           "p90_regret": float(np.quantile(regret, 0.9)),
+           "weighted_regret": float(1.0 - (per_product["revenue_best"] * (1 - regret)).sum() / per_product["revenue_best"].sum())}
+    if prefix == "":
+        mis = per_product[per_product["mispriced"]]
+        out.update({"mispriced": int(len(mis)), "gain_capture": float(np.median(mis["gain_capture"])) if len(mis) else np.nan,
+                    "harm_rate": float(per_product["harm"].mean()), "changed": float((per_product["decision"] == "change").mean()),
+                    "elasticity_error": float(np.median(per_product["elasticity_error"])),
+                    "coverage": float(per_product["covered"].mean())})
+    return out
+
+
+def old_method_regrets(cleaned: pd.DataFrame, truth, codes: list[str], seed: int) -> pd.DataFrame:
+    """Today's method: a line-level forecaster of log1p(quantity) with the price among its inputs, swept over
+    the product's price history (100 prices), recommending the argmax of price x median quantity."""
+    from sklearn.linear_model import ElasticNet
+
+    from . import network
+    from .features import CATEGORICAL, NUMERIC, TARGET, build_features
+    from .feature_store import FeatureStore, build as build_store, write as write_store
+    from .preprocessor import Preprocessor
+    from .sweep import price_grid, sweep
+    import tempfile
+
+    frame = build_features(cleaned)
+    cut = frame["invoice_date"].quantile(0.85)
+    train, val = frame[frame["invoice_date"] < cut], frame[frame["invoice_date"] >= cut]
+    pre = Preprocessor.fit(train, NUMERIC, CATEGORICAL, 5)
+    x, xv = pre.transform_dense(train), pre.transform_dense(val)
+    y, yv = train[TARGET].to_numpy(np.float32), val[TARGET].to_numpy(np.float32)
+    params = network.NetworkParams([64, 32], True, [0.1, 0.1], 3e-3, "adam", 512)
+    net, _, _ = network.train(params, x, y, xv, yv, 12, 3, seed)
+    enet = ElasticNet(alpha=1e-3, l1_ratio=0.5, max_iter=3000).fit(x.astype(np.float64), y)
+    models = {"network_today": lambda f: network.predict(net, pre.transform_dense(f)).astype(np.float64),
+              "elasticnet_today": lambda f: enet.predict(pre.transform_dense(f).astype(np.float64))}
+    with tempfile.TemporaryDirectory() as tmp:
+        index, shards = build_store(frame, pre, 48, 4, seed)
+        write_store(Path(tmp), index, shards)
+        store = FeatureStore(Path(tmp), pre)
+        rows = []
+        for code in codes:
+            if code not in store.products:
+                continue
+            info = store.products[code]
+            grid = price_grid(info["price"]["min"], info["price"]["max"], 100)
+            context = store.context(code)
+            p_now = true_current_price(truth, code)
+            p_best = truth.best_price(code, p_now / 2, p_now * 2)
+            r_best = float(truth.revenue(code, np.array([p_best]))[0])
+            row = {"stockcode": code}
+            for name, predict in models.items():
+                result = sweep(predict, context, grid)
+                row[f"{name}_regret"] = 1.0 - float(truth.revenue(code, np.array([grid[result.best]]))[0]) / r_best
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def run_dataset(scenario: scenarios.Scenario, seed: int, with_old: bool = True,
+                cfg: ResponseConfig = ResponseConfig(), settings: dict = decision.DEFAULT_DECISION) -> tuple[pd.DataFrame, dict]:
+    t0 = time.time()
+    data = scenarios.generate(scenario, seed)
+    cleaned, _ = clean(data.transactions)
+    panel = weekly.build(cleaned)
+    response, _ = fit_price_response(panel, cfg)
+    responses = _responses(panel, response)
+    history = cleaned.groupby("stockcode")["unit_price"].agg(["min", "max"])
+    known = set(data.truth.products["stockcode"])
+    rows = []
+    for code, resp in responses.items():
+        if code not in known:
+            continue
+        lo, hi = default_range(float(history.loc[code, "min"]), float(history.loc[code, "max"]), resp)
+        chosen = decision.decide(resp, 1.0, lo, hi, None, settings)
+        row = score_product(data.truth, code, chosen, resp)
+        row["lines"] = int(panel.products.set_index("stockcode").loc[code, "lines"])
+        rows.append(row)
+    per_product = pd.DataFrame(rows)
+    if with_old:
+        old = old_method_regrets(cleaned, data.truth, per_product["stockcode"].tolist(), seed)
+        per_product = per_product.merge(old, on="stockcode", how="left")
+    meta = {"scenario": scenario.name, "seed": seed, "lines": int(len(cleaned)), "products": int(len(per_product)),
+            "seconds": time.time() - t0, "responses": responses, "truth": data.truth}
+    return per_product, meta
+
+
+def scenario_summary(per_product: pd.DataFrame) -> dict:
+    out = {"causal": summarize(per_product)}
+    keep = per_product["regret_keep"].to_numpy()
+    out["keep_current"] = {"median_regret": float(np.median(keep)), "p90_regret": float(np.quantile(keep, 0.9))}
+    oracle = per_product["regret_oracle"].to_numpy()
+    out["oracle_in_search_range"] = {"median_regret": float(np.median(oracle)), "p90_regret": float(np.quantile(oracle, 0.9))}
+    for name in ("network_today", "elasticnet_today"):
+        col = f"{name}_regret"
+        if col in per_product:
+            v = per_product[col].dropna().to_numpy()
+            out[name] = {"median_regret": float(np.median(v)), "p90_regret": float(np.quantile(v, 0.9))}
+    return out
+
+
+def evaluate_matrix(names: list[str], seeds: list[int], out: Path, with_old: bool = True, plot: bool = True,
+                    overrides: dict | None = None) -> dict:
+    """Every named scenario and its twin, on every seed; writes report.json, report.md, curves.png."""
+    out.mkdir(parents=True, exist_ok=True)
+    results, plots = {}, []
+    for name in names:
+        base = dataclasses.replace(scenarios.SCENARIOS[name], **(overrides or {}))
+        variants = [base] + ([base.twin()] if base.confounding != "off" else [])
+        for scen in variants:
+            frames = []
+            for seed in seeds:
+                per_product, meta = run_dataset(scen, seed, with_old)
+                per_product["seed"] = seed
+                frames.append(per_product)
+                log.info("%s seed %d: %d products, %d lines, %.0f s", scen.name, seed, meta["products"], meta["lines"],
+                         meta["seconds"])
+                if plot and not plots:
+                    plots.append((scen.name, seed, per_product, meta))
+            allp = pd.concat(frames, ignore_index=True)
+            results[scen.name] = {"scenario": dataclasses.asdict(scen), "seeds": seeds, "summary": scenario_summary(allp),
+                                  "per_product": allp.replace({np.nan: None}).to_dict("records")}
+    doc = {"generated_by": "python -m pricing_training evaluate", "seeds": seeds, "bar": BAR, "scenarios": results,
+           "checks": checks(results)}
+    (out / "report.json").write_text(json.dumps(doc, indent=1, default=float) + "\n")
+    if plots:
+        plot_curves(*plots[0], out / "curves.png")
+    (out / "report.md").write_text(markdown(doc))
+    return doc
+
+
+def checks(results: dict) -> dict:
+    out = {}
+    for name, r in results.items():
+        s = r["summary"]["causal"]
+        c = {"median_regret": s["median_regret"] <= BAR["median_regret"], "p90_regret": s["p90_regret"] <= BAR["p90_regret"],
+             "harm_rate": s["harm_rate"] <= BAR["harm_rate"],
+             "gain_capture": bool(s["gain_capture"] >= BAR["gain_capture"]) if s["mispriced"] else True,
+             "coverage": BAR["coverage"][0] <= s["coverage"] <= BAR["coverage"][1]}
+        twin = results.get(name + "-twin")
+        if twin is not None:
+            gap = abs(s["median_regret"] - twin["summary"]["causal"]["median_regret"])
+            c["twin_gap"] = gap <= BAR["twin_gap"]
+        out[name] = c
+    return out
+
+
+def _pct(v) -> str:
+    return "–" if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{100 * v:.1f}%"
+
+
+def markdown(doc: dict) -> str:
+    lines = ["# Pricing evaluation", "",
+             f"Seeds {doc['seeds']} (report seeds: never used for tuning). Regret = 1 − true revenue at the decided price / "
+             "true revenue at the best price within [current/2, 2×current]. Gain capture = (R(decided) − R(current)) / "
+             "(R(best) − R(current)), median over mispriced products (best earns ≥ 2% more). Harm = decided price earns over 1% "
+             "less than the current one. Coverage = share of products whose true best price (within the searched range) lies in "
+             "the 10–90% best-price interval. Baselines in the same run on the same data.", "",
+             "| scenario | products | median regret | p90 | weighted | gain capture | harm | changed | elasticity err | coverage "
+             "| keep current (median / p90) | today's network | today's ElasticNet | oracle in range |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, r in doc["scenarios"].items():
+        s = r["summary"]
+        c = s["causal"]
+        net = s.get("network_today", {})
+        en = s.get("elasticnet_today", {})
+        lines.append(f"| {name} | {c['products']} | {_pct(c['median_regret'])} | {_pct(c['p90_regret'])} | {_pct(c['weighted_regret'])} "
+                     f"| {_pct(c['gain_capture'])} | {_pct(c['harm_rate'])} | {_pct(c['changed'])} | {c['elasticity_error']:.2f} "
+                     f"| {_pct(c['coverage'])} | {_pct(s['keep_current']['median_regret'])} / {_pct(s['keep_current']['p90_regret'])} "
+                     f"| {_pct(net.get('median_regret'))} / {_pct(net.get('p90_regret'))} "
+                     f"| {_pct(en.get('median_regret'))} / {_pct(en.get('p90_regret'))} "
+                     f"| {_pct(s['oracle_in_search_range']['median_regret'])} |")
+    lines += ["", "## Against the bar", "", "| scenario | " + " | ".join(BAR) + " |", "|---|" + "---|" * len(BAR)]
+    for name, c in doc["checks"].items():
+        lines.append(f"| {name} | " + " | ".join("pass" if c.get(k, True) else "**fail**" for k in BAR) + " |")
+    lines += ["", "![true vs predicted revenue curves](curves.png)", ""]
+    return "\n".join(lines) + "\n"
+
+
+def plot_curves(name: str, seed: int, per_product: pd.DataFrame, meta: dict, path: Path, count: int = 6) -> None:
+    """True vs predicted revenue (relative to the current price) for a few products, with the posterior band."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    picked = per_product.sort_values("lines", ascending=False).head(count // 2)["stockcode"].tolist()
+    picked += per_product[per_product["mispriced"]].sort_values("lines").head(count - len(picked))["stockcode"].tolist()
+    fig, axes = plt.subplots(2, (len(picked) + 1) // 2, figsize=(5 * ((len(picked) + 1) // 2), 8), squeeze=False)
+    for ax, code in zip(axes.flat, picked):
+        resp = meta["responses"][code]
+        truth = meta["truth"]
+        p_now = true_current_price(truth, code)
+        grid = np.linspace(p_now * 0.5, p_now * 2.0, 200)
+        true_rel = truth.revenue(code, grid) / truth.revenue(code, np.array([p_now]))[0]
+        m = decision.multipliers(resp, grid) * grid[None, :]
+        m_now = decision.multipliers(resp, np.array([resp.current_price]))[:, 0] * resp.current_price
+        rel = m / m_now.mean()
+        ax.plot(grid, true_rel, color="black", label="true")
+        ax.plot(grid, rel.mean(axis=0), color="tab:blue", label="model (posterior mean)")
+        ax.fill_between(grid, np.quantile(rel, 0.1, axis=0), np.quantile(rel, 0.9, axis=0), color="tab:blue", alpha=0.2,
+                        label="10–90%")
+        row = per_product.set_index("stockcode").loc[code]
+        ax.axvline(p_now, color="gray", ls="--", label="current")
+        ax.axvline(row["recommended_price"], color="tab:green", label="decided")
+        ax.axvline(row["best_price"], color="tab:red", ls=":", label="true best")
+        ax.axvspan(resp.support[0], resp.support[1], color="gray", alpha=0.07)
+        ax.set_title(f"{code} ({int(row['lines'])} lines)")
+        ax.set_xlabel("list price (£)")
+        ax.set_ylabel("revenue / revenue at current price")
+        ax.set_ylim(0, max(1.5, float(np.nanmax(true_rel)) * 1.1))
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle(f"{name}, seed {seed}: true vs predicted weekly revenue")
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+def evaluate_version(artifacts, store, ground_truth: Path, panel_size: int, seed: int) -> dict:
+    """The committed version's own panel: the service's decision (from the files) against the truth."""
+    from .pipeline import product_decision
+
+    truth = scenarios.Truth.read(Path(ground_truth))
+    known = [c for c in truth.products["stockcode"] if c in store.products]
+    ranked = sorted(known, key=lambda c: (-store.products[c]["lines"], c))
+    top = ranked[: panel_size // 2]
+    rng = np.random.default_rng(seed)
+    rest = [c for c in ranked[panel_size // 2:] if store.products[c]["lines"] >= 30]
+    panel = top + sorted(rng.choice(rest, size=min(panel_size - len(top), len(rest)), replace=False).tolist())
+    primary = artifacts.manifest["models"][0]["name"]
+    rows = []
+    for code in panel:
+        _, chosen = product_decision(artifacts, store, code, primary)
+        row = score_product(truth, code, chosen, artifacts.response(code))
+        row.update({"description": store.products[code]["description"], "lines": store.products[code]["lines"],
+                    "decided": chosen})
+        rows.append(row)
+    per_product = pd.DataFrame(rows)
+    return {"panel": panel, "summary": summarize(per_product),
+            "keep_current": {"median_regret": float(per_product["regret_keep"].median()),
+                             "p90_regret": float(per_product["regret_keep"].quantile(0.9))},
+            "per_product": per_product.drop(columns=["decided"]).replace({np.nan: None}).to_dict("records"),
+            "decisions": {r["stockcode"]: r["decided"] for r in rows}}

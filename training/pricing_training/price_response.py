@@ -1,0 +1,271 @@
+"""The product's own price effect, identified by double machine learning and shrunk toward its category.
+
+Model (docs/price-response.md): E[units_it | x, p] = exp(f(x) + b_i Δ + c_i Δ²), Δ = ln p − ln p_ref,i.
+
+1. **Nuisances, cross-fitted by product** (never random rows of a panel): LightGBM
+   predicts, from the as-of context (lagged demand, history, time of year, category, last week's price),
+   the expected units n(x) (Poisson), and the price terms m(x) = E[Δ | x] and s(x) = E[Δ² | x].
+2. **Orthogonal final stage per product**: units ~ quasi-Poisson with log-mean
+   ln n̂(x) + α_i + b_i (Δ − m̂) + c_i (Δ² − ŝ). Only the part of the price the context does not
+   predict (the residual) identifies (b_i, c_i): a price that moved because demand was weak, the season
+   peaked or a promotion was due is explained by the context and does not count as evidence. The
+   fit gives each product's estimate and its information matrix (α profiled out, scaled by the
+   product's Pearson dispersion, because weekly units are far more variable than Poisson).
+3. **Hierarchical shrinkage** (normal-normal, empirical Bayes by EM): β_i ~ N(μ_category, T), the
+   category means ~ N(μ_global, T/κ). A product with 40 lines borrows its category's response; a
+   product with thousands keeps its own. The posterior of each β_i is normal; `S` antithetic draws of
+   it carry the uncertainty to the service.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from .weekly import CATEGORICAL, CONTEXT_NUMERIC, LAGGED_PRICE, WeeklyPanel, estimation_rows
+
+log = logging.getLogger(__name__)
+
+# The week itself is a nuisance input: with folds by product, the common weekly shocks (season, holidays,
+# marketing) are learned from the other products in the same week.
+NUISANCE_FEATURES = CONTEXT_NUMERIC + [LAGGED_PRICE, "week"]
+
+
+@dataclasses.dataclass(frozen=True)
+class ResponseConfig:
+    folds: int = 5
+    trees: int = 300
+    learning_rate: float = 0.05
+    leaves: int = 31
+    min_child: int = 40
+    draws: int = 64
+    category_strength: float = 3.0  # κ: a category mean counts as κ products' worth of prior toward the global mean
+    weak_prior_sd: float = 5.0  # keeps a product without price variation solvable; negligible otherwise
+    seed: int = 42
+
+
+@dataclasses.dataclass
+class PriceResponse:
+    """Per product (in `stockcodes` order): posterior mean and covariance of (b, c), draws, diagnostics."""
+
+    stockcodes: list[str]
+    mean: np.ndarray  # [P, 2]
+    cov: np.ndarray  # [P, 2, 2]
+    draws: np.ndarray  # [P, S, 2]
+    raw: np.ndarray  # [P, 2] the product's own (unshrunk) estimate, orders + size
+    raw_info: np.ndarray  # [P, 2, 2] of the orders part
+    dispersion: np.ndarray  # [P] of the orders part
+    summary: dict  # per part: global mean, between-product spread
+
+    def coefficients(self, stockcode: str) -> np.ndarray:
+        return self.mean[self.stockcodes.index(stockcode)]
+
+
+def product_folds(stockcodes: pd.Series, k: int, seed: int) -> np.ndarray:
+    """Fold of each row: products are split into k groups (all of a product's weeks in one fold).
+
+    Not time blocks: one year of data has one of each season, so a held-out time block would have its
+    seasonal price pattern unexplained. Held-out products have the same weeks as the training products,
+    so common time effects are learned, and a product's own rows never fit its own nuisances."""
+    codes = np.unique(stockcodes.to_numpy())
+    rng = np.random.default_rng(seed)
+    fold_of = dict(zip(codes, rng.permutation(len(codes)) % k))
+    return stockcodes.map(fold_of).to_numpy()
+
+
+LINE_FEATURES = ["customer_size", "customer_other_lines", "is_registered", "customer_discount"]
+
+
+def _design(rows: pd.DataFrame, extra: list[str] = ()) -> pd.DataFrame:
+    x = rows[NUISANCE_FEATURES + list(extra)].astype(np.float64).copy()
+    for name in CATEGORICAL:
+        x[name] = rows[name].astype("category")
+    return x
+
+
+def cross_fit(x: pd.DataFrame, targets: dict[str, tuple[np.ndarray, str]], folds: np.ndarray, cfg: ResponseConfig
+              ) -> dict[str, np.ndarray]:
+    """Out-of-fold LightGBM predictions of each target (objective "poisson" or "regression")."""
+    out = {k: np.zeros(len(x)) for k in targets}
+    for f in np.unique(folds):
+        test = folds == f
+        for key, (y, objective) in targets.items():
+            model = lgb.LGBMRegressor(objective=objective, n_estimators=cfg.trees, learning_rate=cfg.learning_rate,
+                                      num_leaves=cfg.leaves, min_child_samples=cfg.min_child, subsample=0.8,
+                                      subsample_freq=1, colsample_bytree=0.8, random_state=cfg.seed, n_jobs=2,
+                                      verbose=-1, deterministic=True, force_row_wise=True)
+            model.fit(x[~test], y[~test])
+            out[key][test] = model.predict(x[test])
+    return out
+
+
+def _product_fit(units: np.ndarray, offset: np.ndarray, z: np.ndarray, prior_sd: float
+                 ) -> tuple[np.ndarray, np.ndarray, float]:
+    """Quasi-Poisson fit of units ~ exp(offset + α + z·β) by Newton's method with a weak N(0, prior_sd²)
+    prior on β. Returns (β̂, information of β with α profiled out and divided by the dispersion, dispersion)."""
+    n = len(units)
+    design = np.column_stack([np.ones(n), z])
+    theta = np.zeros(3)
+    total = units.sum()
+    theta[0] = np.log(max(total, 0.5) / np.exp(offset).sum())
+    ridge = np.diag([0.0, 1.0 / prior_sd ** 2, 1.0 / prior_sd ** 2])
+    for _ in range(50):
+        eta = np.clip(offset + design @ theta, -30, 30)
+        mu = np.exp(eta)
+        grad = design.T @ (units - mu) - ridge @ theta
+        hess = (design * mu[:, None]).T @ design + ridge + np.diag([1e-9, 0, 0])
+        step = np.linalg.solve(hess, grad)
+        shrink = 1.0
+        while np.max(np.abs(step * shrink)) > 2.0:
+            shrink /= 2.0
+        theta = theta + shrink * step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    mu = np.exp(np.clip(offset + design @ theta, -30, 30))
+    pearson = float(np.sum((units - mu) ** 2 / np.maximum(mu, 1e-9)))
+    dispersion = max(1.0, pearson / max(n - 3, 1))
+    fisher = (design * mu[:, None]).T @ design
+    # Information about β after profiling out α (Schur complement).
+    info = fisher[1:, 1:] - np.outer(fisher[1:, 0], fisher[0, 1:]) / max(fisher[0, 0], 1e-12)
+    return theta[1:], info / dispersion, dispersion
+
+
+def _clustered_ols(y: np.ndarray, z: np.ndarray, clusters: np.ndarray, pooled_var: float) -> tuple[np.ndarray, np.ndarray]:
+    """y ~ 1 + z by least squares; returns (β̂ of z, its information) from the cluster-robust (by week)
+    covariance, so that lines of one week, which share that week's demand shock, count once. With few
+    weeks the sandwich is unreliable: the model-based covariance with the pooled residual variance,
+    doubled, is used instead."""
+    n = len(y)
+    x = np.column_stack([np.ones(n), z])
+    xtx = x.T @ x + np.diag([0.0, 1e-8, 1e-8])
+    bread = np.linalg.pinv(xtx)
+    beta = bread @ (x.T @ y)
+    e = y - x @ beta
+    uniq, inverse = np.unique(clusters, return_inverse=True)
+    if len(uniq) >= 8:
+        scores = np.zeros((len(uniq), 3))
+        np.add.at(scores, inverse, x * e[:, None])
+        cov = bread @ (scores.T @ scores) @ bread * len(uniq) / (len(uniq) - 1)
+    else:
+        cov = 2.0 * pooled_var * bread
+    return beta[1:], np.linalg.pinv(cov[1:, 1:] + 1e-12 * np.eye(2))
+
+
+def _shrink(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, iterations: int = 200
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Empirical-Bayes normal-normal model by EM: β_i ~ N(μ_g(i), T), μ_g ~ N(μ0, T/κ).
+
+    Each product's likelihood is N(β̂_i, info_i⁻¹) in information form (info may be singular: a product
+    whose price never moved contributes nothing and gets its category's response)."""
+    p = len(raw)
+    n_groups = int(groups.max()) + 1
+    weighted = np.einsum("pij,pj->pi", info, raw)
+    spread = np.cov(raw.T) if p > 2 else np.eye(2)
+    between = np.diag(np.maximum(np.diag(spread), 1e-3))
+    mu0 = np.median(raw, axis=0)
+    mu_g = np.tile(mu0, (n_groups, 1))
+    for _ in range(iterations):
+        t_inv = np.linalg.inv(between)
+        post_prec = info + t_inv[None]
+        post_cov = np.linalg.inv(post_prec)
+        post_mean = np.einsum("pij,pj->pi", post_cov, weighted + (t_inv @ mu_g[groups].T).T)
+        # Category means: posterior of μ_g given its products' posterior means (prior mean μ0, weight κ).
+        new_mu_g = np.empty_like(mu_g)
+        for g in range(n_groups):
+            members = post_mean[groups == g]
+            new_mu_g[g] = (members.sum(axis=0) + kappa * mu0) / (len(members) + kappa)
+        mu0_new = new_mu_g.mean(axis=0)
+        dev = post_mean - new_mu_g[groups]
+        new_between = (np.einsum("pi,pj->ij", dev, dev) + post_cov.sum(axis=0)) / p
+        new_between += 1e-6 * np.eye(2)
+        converged = np.max(np.abs(new_between - between)) < 1e-7 and np.max(np.abs(new_mu_g - mu_g)) < 1e-7
+        between, mu_g, mu0 = new_between, new_mu_g, mu0_new
+        if converged:
+            break
+    t_inv = np.linalg.inv(between)
+    post_cov = np.linalg.inv(info + t_inv[None])
+    post_mean = np.einsum("pij,pj->pi", post_cov, weighted + (t_inv @ mu_g[groups].T).T)
+    return post_mean, post_cov, mu_g, mu0, between
+
+
+def antithetic_draws(mean: np.ndarray, cov: np.ndarray, draws: int, seed: int) -> np.ndarray:
+    """[P, draws, 2] normal draws in antithetic pairs (their average is exactly the mean)."""
+    rng = np.random.default_rng(seed)
+    half = draws // 2
+    z = rng.standard_normal((len(mean), half, 2))
+    chol = np.linalg.cholesky(cov + 1e-12 * np.eye(2))
+    e = np.einsum("pij,psj->psi", chol, z)
+    return np.concatenate([mean[:, None, :] + e, mean[:, None, :] - e], axis=1)
+
+
+def _combine(post: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Sum of independent normal parts (orders and size): means add, covariances add."""
+    return sum(m for m, _ in post), sum(c for _, c in post)
+
+
+def fit(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) -> tuple[PriceResponse, pd.DataFrame]:
+    """Estimate every product's price response; also return the estimation rows with the nuisances.
+
+    Demand per week = orders per week × units per order; the price acts on both. Orders are fit on the
+    weekly panel (quasi-Poisson), order size on the lines themselves, where the customer's usual size
+    explains most of the variation (a trade customer's line is many times a shopper's), so the price
+    effect on size is measured against far less noise than weekly totals would leave."""
+    rows = estimation_rows(panel)
+    folds = product_folds(rows["stockcode"], cfg.folds, cfg.seed)
+    d = rows["delta"].to_numpy()
+    nuis = cross_fit(_design(rows), {"n": (rows["lines"].to_numpy(np.float64), "poisson"),
+                                      "m": (d, "regression"), "s": (d ** 2, "regression")}, folds, cfg)
+    rows = rows.assign(n_hat=np.maximum(nuis["n"], 1e-3), m_hat=nuis["m"], s_hat=nuis["s"])
+    rows["z1"] = d - rows["m_hat"].to_numpy()
+    rows["z2"] = d ** 2 - rows["s_hat"].to_numpy()
+    codes = panel.stockcodes
+    groups = np.unique(panel.products["category"].fillna("?").to_numpy(), return_inverse=True)[1]
+
+    # Orders per week.
+    z = rows[["z1", "z2"]].to_numpy()
+    offset = np.log(rows["n_hat"].to_numpy())
+    orders = rows["lines"].to_numpy(np.float64)
+    index = rows.groupby("stockcode", sort=True).indices
+    raw_n, info_n, dispersion = np.zeros((len(codes), 2)), np.zeros((len(codes), 2, 2)), np.ones(len(codes))
+    for i, code in enumerate(codes):
+        idx = index.get(code)
+        if idx is not None and len(idx) >= 3:
+            raw_n[i], info_n[i], dispersion[i] = _product_fit(orders[idx], offset[idx], z[idx], cfg.weak_prior_sd)
+
+    # Units per order.
+    context = rows[["stockcode", "week", "z1", "z2", "delta"] + NUISANCE_FEATURES + CATEGORICAL]
+    lines = panel.lines.merge(context.drop(columns=["week"]).assign(week=rows["week"]), on=["stockcode", "week"],
+                              how="inner")
+    ref = lines["stockcode"].map(panel.products.set_index("stockcode")["log_reference_price"]).to_numpy()
+    d_line = lines["log_posted_day"].to_numpy() - ref
+    lines["z1"] = d_line - lines["delta"].to_numpy() + lines["z1"].to_numpy()
+    lines["z2"] = d_line ** 2 - lines["delta"].to_numpy() ** 2 + lines["z2"].to_numpy()
+    line_folds = product_folds(lines["stockcode"], cfg.folds, cfg.seed)
+    h = cross_fit(_design(lines, LINE_FEATURES), {"h": (lines["log_quantity"].to_numpy(), "regression")},
+                  line_folds, cfg)["h"]
+    resid = lines["log_quantity"].to_numpy() - h
+    pooled_var = float(np.var(resid))
+    zl = lines[["z1", "z2"]].to_numpy()
+    weeks = lines["week"].to_numpy()
+    line_index = lines.groupby("stockcode", sort=True).indices
+    raw_s, info_s = np.zeros((len(codes), 2)), np.zeros((len(codes), 2, 2))
+    for i, code in enumerate(codes):
+        idx = line_index.get(code)
+        if idx is not None and len(idx) >= 4:
+            raw_s[i], info_s[i] = _clustered_ols(resid[idx], zl[idx], weeks[idx], pooled_var)
+
+    parts, summary = [], {}
+    for name, raw, info in (("orders", raw_n, info_n), ("size", raw_s, info_s)):
+        mean, cov, mu_g, mu0, between = _shrink(raw, info, groups, cfg.category_strength)
+        parts.append((mean, cov))
+        summary[name] = {"global": mu0.tolist(), "between_sd": np.sqrt(np.diag(between)).tolist()}
+        log.info("price response (%s): global (b, c) = (%.2f, %.2f); between-product sd (%.2f, %.2f)",
+                 name, mu0[0], mu0[1], np.sqrt(between[0, 0]), np.sqrt(between[1, 1]))
+    mean, cov = _combine(parts)
+    draws = antithetic_draws(mean, cov, cfg.draws, cfg.seed)
+    response = PriceResponse(codes, mean, cov, draws, raw_n + raw_s, info_n, dispersion, summary)
+    return response, rows

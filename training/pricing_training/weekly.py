@@ -1,0 +1,269 @@
+"""The unit of demand a retailer plans with: units of a product per week at the posted list price.
+
+A transaction log records invoice lines, each at the price that customer paid. Two things make a line's
+price a poor measure of the price the shop set: trade customers pay a discount (and buy more), and
+quantity breaks lower the unit price of big lines (so price depends on the line's own quantity). The
+weekly panel therefore measures the **posted price** of a product-week: each line's price is first
+corrected by its customer's usual discount (the median, over the customer's lines, of the log ratio of
+the price paid to the product-week's median price; guests have none), then the week's posted price is
+the median corrected price of its lines. Weeks without a sale keep the last posted price.
+
+Rows: every product from the week of its first sale to the last full week of the log (weeks in which the
+shop traded little, like the Christmas closure and the partial first and last weeks, are left out). Each
+row has the week's units and lines, the posted price, and as-of features computed from earlier weeks
+only (lagged demand, history, time of year, category): never the week's own price or sales.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import numpy as np
+import pandas as pd
+
+from .features import description_keyword
+
+log = logging.getLogger(__name__)
+
+EPOCH = pd.Timestamp("2000-01-03")  # a Monday: weeks run Monday..Sunday
+# Model inputs of the baseline f(x): price-free, known before the week starts.
+CONTEXT_NUMERIC = [
+    "log_units_lag1",
+    "log_units_lag2",
+    "log_units_mean_4w",
+    "log_units_mean_13w",
+    "log_lines_mean_4w",
+    "log_units_mean_hist",
+    "log_lines_lag1",
+    "size_index_lag1",
+    "size_index_mean_4w",
+    "log_weeks_listed",
+    "woy_sin",
+    "woy_cos",
+    "log_reference_price",
+]
+CATEGORICAL = ["desc_keyword"]
+# Extra inputs of the price nuisance models only: where the price was last week predicts where it is now.
+LAGGED_PRICE = "log_price_lag1"
+RECENT_WEEKS_FOR_CURRENT_PRICE = 4
+
+
+@dataclasses.dataclass
+class WeeklyPanel:
+    """Product-week rows plus per-product facts (reference/current price, support, realized ratio)."""
+
+    rows: pd.DataFrame  # stockcode, week, week_start, units, lines, log_price, observed, delta, features...
+    products: pd.DataFrame  # one row per stockcode (sorted): description, category, lines, prices, support...
+    lines: pd.DataFrame  # sale lines of the panel's weeks: stockcode, week, log_quantity, customer features
+
+    @property
+    def stockcodes(self) -> list[str]:
+        return self.products["stockcode"].tolist()
+
+
+def _customer_discount(lines: pd.DataFrame) -> np.ndarray:
+    """Per line: the usual log discount of its customer (<= 0; 0 for guests and list-price buyers)."""
+    ratio = lines["log_price"] - lines.groupby(["stockcode", "week"])["log_price"].transform("median")
+    registered = lines["customer_id"].notna()
+    per_customer = ratio[registered].groupby(lines.loc[registered, "customer_id"]).median().clip(-0.7, 0.0)
+    out = np.zeros(len(lines))
+    out[registered.to_numpy()] = lines.loc[registered, "customer_id"].map(per_customer).to_numpy()
+    return out
+
+
+def _trading_weeks(lines: pd.DataFrame) -> np.ndarray:
+    """Weeks in which the shop traded normally (at least 40% of the median week's lines)."""
+    per_week = lines.groupby("week").size()
+    return np.sort(per_week.index[per_week >= 0.4 * per_week.median()].to_numpy())
+
+
+def _lagged_mean(values: np.ndarray, starts: np.ndarray, window: int | None) -> np.ndarray:
+    """For rows grouped by product in week order: mean of `values` over the previous `window` rows of the
+    same product (all previous rows when window is None); NaN when there is none."""
+    n = len(values)
+    cum = np.concatenate([[0.0], np.cumsum(values)])
+    idx = np.arange(n)
+    first = starts  # index of the product's first row, per row
+    lo = first if window is None else np.maximum(first, idx - window)
+    count = idx - lo
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, (cum[idx] - cum[lo]) / np.maximum(count, 1), np.nan)
+
+
+def _week_anchor(days: np.ndarray, stockcode: pd.Series, log_price: np.ndarray) -> int:
+    """The weekday (0-6 days after EPOCH's Monday) the shop's weeks start on: the one that leaves the least
+    price variation inside a product-week. Shops reprice on a fixed weekday, and a week that straddles two
+    list prices would blur the price a week's orders responded to."""
+    best, best_var = 0, np.inf
+    frame = pd.DataFrame({"stockcode": stockcode.to_numpy(), "p": log_price})
+    for anchor in range(7):
+        frame["week"] = (days - anchor) // 7
+        within = frame.groupby(["stockcode", "week"])["p"].var().mean()
+        if within < best_var - 1e-12:
+            best, best_var = anchor, within
+    return best
+
+
+def build(clean: pd.DataFrame) -> WeeklyPanel:
+    """The weekly panel of clean sale lines (cleaning.clean's output)."""
+    lines = clean[["stockcode", "description", "quantity", "invoice_date", "unit_price", "customer_id"]].copy()
+    days = (lines["invoice_date"] - EPOCH).dt.days.to_numpy().astype(np.int64)
+    lines["log_price"] = np.log(lines["unit_price"].to_numpy(np.float64))
+    lines["week"] = days // 7
+    lines["customer_discount"] = _customer_discount(lines)
+    anchor = _week_anchor(days, lines["stockcode"], (lines["log_price"] - lines["customer_discount"]).to_numpy())
+    lines["week"] = (days - anchor) // 7
+    lines["customer_discount"] = _customer_discount(lines)
+    lines["log_posted_line"] = lines["log_price"] - lines["customer_discount"]
+    lines["paid"] = lines["unit_price"] * lines["quantity"]
+    # The price a line's buyer faced that day: list prices change on any weekday, so a line is compared
+    # with its own day's posted price, not its week's median.
+    day = lines["invoice_date"].dt.normalize()
+    lines["log_posted_day"] = lines.groupby([lines["stockcode"], day])["log_posted_line"].transform("median")
+    weeks = _trading_weeks(lines)
+    lines = lines[np.isin(lines["week"].to_numpy(), weeks)]
+
+    agg = (lines.groupby(["stockcode", "week"], sort=True)
+           .agg(units=("quantity", "sum"), lines=("quantity", "size"), log_price=("log_posted_line", "median"),
+                revenue=("paid", "sum"))
+           .reset_index())
+
+    # Every product from its first sale week to the last trading week; empty weeks keep the last price.
+    first = agg.groupby("stockcode")["week"].min()
+    week_pos = {w: i for i, w in enumerate(weeks)}
+    frames = []
+    for code, start in first.items():
+        span = weeks[week_pos[start]:]
+        frames.append(pd.DataFrame({"stockcode": code, "week": span}))
+    grid = pd.concat(frames, ignore_index=True)
+    rows = grid.merge(agg, on=["stockcode", "week"], how="left")
+    rows["observed"] = rows["lines"].notna()
+    rows[["units", "lines", "revenue"]] = rows[["units", "lines", "revenue"]].fillna(0.0)
+    rows["log_price"] = rows.groupby("stockcode")["log_price"].ffill()
+    rows = rows.sort_values(["stockcode", "week"], kind="stable").reset_index(drop=True)
+
+    table = _line_table(lines)
+    # How big the week's orders were for the buyers who placed them: the mean, over the week's lines, of
+    # log quantity minus the product's mean and the customer's usual size. A clean read of the week's
+    # demand shock (the thing a retailer reacts to when it reprices), once lagged.
+    adjusted = table["log_quantity"] - table.groupby("stockcode")["log_quantity"].transform("mean") \
+        - table["customer_size"].fillna(0.0)
+    size_index = adjusted.groupby([table["stockcode"], table["week"]]).mean().rename("size_index").reset_index()
+    rows = rows.merge(size_index, on=["stockcode", "week"], how="left")
+
+    products = _product_facts(lines, rows)
+    ref = rows["stockcode"].map(products.set_index("stockcode")["log_reference_price"]).to_numpy()
+    rows["log_reference_price"] = ref
+    rows["delta"] = rows["log_price"].to_numpy() - ref
+    _add_features(rows)
+    rows["desc_keyword"] = rows["stockcode"].map(products.set_index("stockcode")["category"])
+    rows["week_start"] = EPOCH + pd.to_timedelta(rows["week"] * 7 + anchor, unit="D")
+    log.info("weekly panel: %d product-weeks (%d with sales) of %d products over %d weeks",
+             len(rows), int(rows["observed"].sum()), len(products), len(weeks))
+    return WeeklyPanel(rows, products, table)
+
+
+def _line_table(lines: pd.DataFrame) -> pd.DataFrame:
+    """Sale lines with what tells a big buyer from a small one: the customer's usual line size on OTHER
+    products (relative to each product's mean; other products only, so the product's own weekly demand
+    shocks do not leak in), how many such lines, and the customer's usual discount."""
+    out = pd.DataFrame({"stockcode": lines["stockcode"].to_numpy(), "week": lines["week"].to_numpy(),
+                        "log_quantity": np.log(lines["quantity"].to_numpy(np.float64)),
+                        "is_registered": lines["customer_id"].notna().to_numpy(np.float64),
+                        "customer_discount": lines["customer_discount"].to_numpy(),
+                        "log_posted_day": lines["log_posted_day"].to_numpy()})
+    dev = out["log_quantity"] - out.groupby("stockcode")["log_quantity"].transform("mean")
+    cust = lines["customer_id"].to_numpy()
+    registered = out["is_registered"].to_numpy() > 0
+    key_c = pd.Series(np.where(registered, cust, -1.0))
+    sum_c = dev.groupby(key_c).transform("sum").to_numpy()
+    n_c = key_c.map(key_c.value_counts()).to_numpy(np.float64)
+    pair = key_c.astype(str) + "|" + out["stockcode"]
+    sum_ci = dev.groupby(pair).transform("sum").to_numpy()
+    n_ci = pair.map(pair.value_counts()).to_numpy(np.float64)
+    other = n_c - n_ci
+    with np.errstate(invalid="ignore", divide="ignore"):
+        size = np.where(registered & (other > 0), (sum_c - sum_ci) / np.maximum(other, 1), np.nan)
+    out["customer_size"] = size
+    out["customer_other_lines"] = np.where(registered, np.log1p(other), 0.0)
+    return out
+
+
+def _product_facts(lines: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    obs = rows[rows["observed"]]
+    g = obs.groupby("stockcode", sort=True)
+    ref = g["log_price"].median()
+    recent = obs.groupby("stockcode", sort=True).tail(RECENT_WEEKS_FOR_CURRENT_PRICE).groupby("stockcode")["log_price"].median()
+    current = np.exp(recent)
+    lo = np.exp(g["log_price"].quantile(0.025))
+    hi = np.exp(g["log_price"].quantile(0.975))
+    support_lo = np.clip(np.minimum(lo, current / 1.25), current / 2.0, current)
+    support_hi = np.clip(np.maximum(hi, current * 1.25), current, current * 2.0)
+    list_revenue = (np.exp(obs["log_price"]) * obs["units"]).groupby(obs["stockcode"]).sum()
+    ratio = (g["revenue"].sum() / list_revenue).clip(0.3, 1.5)
+    desc = lines.groupby("stockcode", sort=True)["description"].agg(lambda s: str(s.mode().iloc[0]) if len(s.mode()) else "")
+    price_lines = lines.groupby("stockcode", sort=True)["unit_price"]
+    out = pd.DataFrame({
+        "stockcode": ref.index,
+        "description": desc.reindex(ref.index).to_numpy(),
+        "lines": lines.groupby("stockcode", sort=True).size().reindex(ref.index).to_numpy(),
+        "weeks_with_sales": g.size().to_numpy(),
+        "log_reference_price": ref.to_numpy(),
+        "current_price": current.to_numpy(),
+        "support_min": support_lo.to_numpy(),
+        "support_max": support_hi.to_numpy(),
+        "realized_price_ratio": ratio.to_numpy(),
+        "line_price_min": price_lines.min().reindex(ref.index).to_numpy(),
+        "line_price_max": price_lines.max().reindex(ref.index).to_numpy(),
+    })
+    out["category"] = description_keyword(out["description"]).to_numpy()
+    return out.reset_index(drop=True)
+
+
+def _add_features(rows: pd.DataFrame) -> None:
+    """As-of features: only weeks before the row's week of the same product."""
+    code = rows["stockcode"].to_numpy()
+    new_product = np.concatenate([[True], code[1:] != code[:-1]])
+    starts = np.maximum.accumulate(np.where(new_product, np.arange(len(rows)), 0))
+    units = rows["units"].to_numpy(np.float64)
+    nlines = rows["lines"].to_numpy(np.float64)
+    pos = np.arange(len(rows)) - starts
+
+    def lag(values: np.ndarray, k: int) -> np.ndarray:
+        out = np.full(len(values), np.nan)
+        ok = pos >= k
+        out[ok] = values[np.flatnonzero(ok) - k]
+        return out
+
+    rows["log_units_lag1"] = np.log1p(lag(units, 1))
+    rows["log_units_lag2"] = np.log1p(lag(units, 2))
+    rows["log_units_mean_4w"] = np.log1p(_lagged_mean(units, starts, 4))
+    rows["log_units_mean_13w"] = np.log1p(_lagged_mean(units, starts, 13))
+    rows["log_lines_mean_4w"] = np.log1p(_lagged_mean(nlines, starts, 4))
+    rows["log_units_mean_hist"] = np.log1p(_lagged_mean(units, starts, None))
+    rows["log_lines_lag1"] = np.log1p(lag(nlines, 1))
+    size = rows["size_index"].to_numpy(np.float64)
+    rows["size_index_lag1"] = lag(size, 1)
+    has = np.isfinite(size)
+    mean_sum = _lagged_mean(np.where(has, size, 0.0), starts, 4)
+    mean_n = _lagged_mean(has.astype(np.float64), starts, 4)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rows["size_index_mean_4w"] = np.where(mean_n > 0, mean_sum / mean_n, np.nan)
+    rows["log_weeks_listed"] = np.log1p(pos.astype(np.float64))
+    week_of_year = (EPOCH + pd.to_timedelta(rows["week"] * 7 + 3, unit="D")).dt.day_of_year.to_numpy()  # ±3 days
+    angle = 2.0 * np.pi * (week_of_year - 1) / 365.25
+    rows["woy_sin"], rows["woy_cos"] = np.sin(angle), np.cos(angle)
+    rows[LAGGED_PRICE] = lag(rows["log_price"].to_numpy(np.float64), 1) - rows["log_reference_price"].to_numpy()
+    rows["position"] = pos
+
+
+def estimation_rows(panel: WeeklyPanel) -> pd.DataFrame:
+    """Rows the models learn from: every product-week but each product's first (selected on a sale)."""
+    return panel.rows[panel.rows["position"] > 0].reset_index(drop=True)
+
+
+def context_rows(panel: WeeklyPanel, per_product: int) -> pd.DataFrame:
+    """Each product's most recent `per_product` weeks with their as-of features: what "a week now" looks
+    like for the product. The service averages the baseline over them."""
+    return panel.rows.groupby("stockcode", sort=True).tail(per_product).reset_index(drop=True)
