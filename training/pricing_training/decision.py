@@ -9,7 +9,7 @@ import dataclasses
 
 import numpy as np
 
-DEFAULT_DECISION = {"grid_points": 241, "min_probability_of_gain": 0.8, "min_expected_gain": 0.005}
+DEFAULT_DECISION = {"grid_points": 241, "min_probability_of_gain": 0.9, "min_expected_gain": 0.005}
 AT_CURRENT_TOLERANCE = 0.005
 
 

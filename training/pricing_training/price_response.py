@@ -26,13 +26,13 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from .weekly import CATEGORICAL, CONTEXT_NUMERIC, LAGGED_PRICE, WeeklyPanel, estimation_rows
+from .weekly import CATEGORICAL, CONTEXT_NUMERIC, LAGGED_PRICE, LEAD_PRICES, WeeklyPanel, estimation_rows
 
 log = logging.getLogger(__name__)
 
 # The week itself is a nuisance input: with folds by product, the common weekly shocks (season, holidays,
 # marketing) are learned from the other products in the same week.
-NUISANCE_FEATURES = CONTEXT_NUMERIC + [LAGGED_PRICE, "week"]
+NUISANCE_FEATURES = CONTEXT_NUMERIC + [LAGGED_PRICE, "week"] + LEAD_PRICES
 
 
 @dataclasses.dataclass(frozen=True)

@@ -36,6 +36,7 @@ CONTEXT_NUMERIC = [
     "log_lines_mean_4w",
     "log_units_mean_hist",
     "log_lines_lag1",
+    "log_lines_ewm",
     "size_index_lag1",
     "size_index_mean_4w",
     "log_weeks_listed",
@@ -44,8 +45,11 @@ CONTEXT_NUMERIC = [
     "log_reference_price",
 ]
 CATEGORICAL = ["desc_keyword"]
-# Extra inputs of the price nuisance models only: where the price was last week predicts where it is now.
+# Extra inputs of the price nuisance models only: where the price was last week predicts where it is now,
+# and where it goes next week reveals what the retailer learned about this week's demand (it reprices on
+# what it saw), the best available proxy of this week's demand shock. Never inputs of the served baseline.
 LAGGED_PRICE = "log_price_lag1"
+LEAD_PRICES = ["log_price_lead1", "log_price_lead2"]
 RECENT_WEEKS_FOR_CURRENT_PRICE = 4
 
 
@@ -198,8 +202,11 @@ def _product_facts(lines: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     current = np.exp(recent)
     lo = np.exp(g["log_price"].quantile(0.025))
     hi = np.exp(g["log_price"].quantile(0.975))
-    support_lo = np.clip(np.minimum(lo, current / 1.25), current / 2.0, current)
-    support_hi = np.clip(np.maximum(hi, current * 1.25), current, current * 2.0)
+    # The prices the product sold at (2.5-97.5%), but at least ±10% and at most ±25% around the current
+    # price: beyond a quarter the log-quadratic response is extrapolated too far to be trusted, and a
+    # product that never moved still gets a modest range, priced by its category's pooled response.
+    support_lo = np.clip(lo, current / 1.25, current / 1.10)
+    support_hi = np.clip(hi, current * 1.10, current * 1.25)
     list_revenue = (np.exp(obs["log_price"]) * obs["units"]).groupby(obs["stockcode"]).sum()
     ratio = (g["revenue"].sum() / list_revenue).clip(0.3, 1.5)
     desc = lines.groupby("stockcode", sort=True)["description"].agg(lambda s: str(s.mode().iloc[0]) if len(s.mode()) else "")
@@ -219,6 +226,18 @@ def _product_facts(lines: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     })
     out["category"] = description_keyword(out["description"]).to_numpy()
     return out.reset_index(drop=True)
+
+
+def _ewm_before(values: np.ndarray, new_product: np.ndarray, alpha: float) -> np.ndarray:
+    """Per row: the exponentially weighted mean of the same product's earlier rows (NaN for the first)."""
+    out = np.full(len(values), np.nan)
+    state = np.nan
+    for i in range(len(values)):
+        if new_product[i]:
+            state = np.nan
+        out[i] = state
+        state = values[i] if np.isnan(state) else alpha * values[i] + (1 - alpha) * state
+    return out
 
 
 def _add_features(rows: pd.DataFrame) -> None:
@@ -254,7 +273,18 @@ def _add_features(rows: pd.DataFrame) -> None:
     week_of_year = (EPOCH + pd.to_timedelta(rows["week"] * 7 + 3, unit="D")).dt.day_of_year.to_numpy()  # ±3 days
     angle = 2.0 * np.pi * (week_of_year - 1) / 365.25
     rows["woy_sin"], rows["woy_cos"] = np.sin(angle), np.cos(angle)
-    rows[LAGGED_PRICE] = lag(rows["log_price"].to_numpy(np.float64), 1) - rows["log_reference_price"].to_numpy()
+    log_price = rows["log_price"].to_numpy(np.float64)
+    ref = rows["log_reference_price"].to_numpy()
+    rows[LAGGED_PRICE] = lag(log_price, 1) - ref
+    count = np.bincount(starts)[starts]  # rows of the row's product
+    for k, name in enumerate(LEAD_PRICES, start=1):
+        lead = np.full(len(rows), np.nan)
+        ok = pos + k < count
+        lead[ok] = log_price[np.flatnonzero(ok) + k]
+        rows[name] = lead - ref
+    # Exponentially weighted past orders: a steadier read of the product's current demand level than any
+    # single lag (the optimal filter of a persistent shock seen through Poisson noise is of this form).
+    rows["log_lines_ewm"] = np.log1p(_ewm_before(nlines, new_product, 0.5))
     rows["position"] = pos
 
 
