@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import TestSupport
 import XCTest
 
@@ -135,4 +140,206 @@ struct DOM {
             .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
             .replacingOccurrences(of: "&nbsp;", with: "\u{00A0}").replacingOccurrences(of: "&amp;", with: "&")
     }
+}
+
+/// The page's number formats (`money`, `signedAmount`, `chance` in the dashboard's script: en-GB,
+/// U+2212 for a minus), so a test can compare what the page shows with the API's numbers.
+enum PageFormat {
+    /// A price: "£2.55", "£1.403" (2 to 3 decimals).
+    static func money(_ value: Double) -> String {
+        var digits = String(format: "%.3f", abs(value))
+        if digits.hasSuffix("0") { digits.removeLast() }
+        return (value < 0 ? "\u{2212}£" : "£") + grouped(digits)
+    }
+
+    /// A gain: "+£1.20", "−£0.35", "£0.00".
+    static func signedAmount(_ value: Double) -> String {
+        let digits = grouped(String(format: "%.2f", abs(value)))
+        if digits == "0.00" { return "£0.00" }
+        return (value < 0 ? "\u{2212}£" : "+£") + digits
+    }
+
+    /// A probability as a whole percentage: "<1%", "63%", ">99%".
+    static func chance(_ p: Double) -> String {
+        if p > 0 && p < 0.005 { return "<1%" }
+        if p < 1 && p >= 0.995 { return ">99%" }
+        return "\(Int((p * 100).rounded()))%"
+    }
+
+    /// Thousands separators in the integer part of a decimal string.
+    static func grouped(_ digits: String) -> String {
+        let parts = digits.split(separator: ".", maxSplits: 1)
+        var integer = String(parts[0])
+        var out = ""
+        while integer.count > 3 {
+            out = "," + integer.suffix(3) + out
+            integer.removeLast(3)
+        }
+        return integer + out + (parts.count > 1 ? "." + parts[1] : "")
+    }
+}
+
+/// A loopback HTTP/1.1 proxy in front of the server that rewrites the rows of its
+/// `/v1/predict-price` answers (NDJSON or a JSON array) and passes everything else through: the
+/// page, its assets, the catalogue. The tests use it to show the real page an older server's answer
+/// (the decision fields removed) or a chosen decision, with the server's real curve. One thread per
+/// connection; every answer closes its connection.
+final class RewritingProxy: @unchecked Sendable {
+    typealias Rewrite = @Sendable (inout [String: Any]) -> Void
+
+    let port: Int
+    private let listener: Int32
+    private let upstream: Int
+    private let rewrite: Rewrite
+    private let lock = NSLock()
+    private var stopped = false
+
+    init(upstream: Int, rewrite: @escaping Rewrite) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw DashboardTestFailure(description: "proxy: socket failed") }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0, listen(fd, 64) == 0 else {
+            close(fd)
+            throw DashboardTestFailure(description: "proxy: bind or listen failed: errno \(errno)")
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        listener = fd
+        self.upstream = upstream
+        self.rewrite = rewrite
+        Thread.detachNewThread { [self] in acceptLoop() }
+    }
+
+    deinit { stop() }
+
+    func url(_ pathAndQuery: String) -> String { "http://127.0.0.1:\(port)\(pathAndQuery)" }
+
+    /// Stops accepting (connections being answered finish on their own).
+    func stop() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopped else { return }
+        stopped = true
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+
+    private var isStopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopped
+    }
+
+    /// One GET through the proxy, as a test client would send it.
+    func get(_ target: String, accept: String? = nil) throws -> TestClient.Response {
+        let client = try TestClient(port: port, timeout: 30)
+        try client.send("GET \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+            + (accept.map { "Accept: \($0)\r\n" } ?? "") + "\r\n")
+        return try client.readResponse()
+    }
+
+    private func acceptLoop() {
+        while true {
+            let client = accept(listener, nil, nil)
+            if client < 0 {
+                if errno == EINTR && !isStopped { continue }
+                return
+            }
+            Thread.detachNewThread { [self] in
+                serve(client)
+                close(client)
+            }
+        }
+    }
+
+    private func serve(_ client: Int32) {
+        // A browser may open a connection it never uses: give up on it after a while.
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var request: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while request.count < 65_536, !String(decoding: request, as: UTF8.self).contains("\r\n\r\n") {
+            let count = recv(client, &buffer, buffer.count, 0)
+            guard count > 0 else { return }
+            request += buffer[0..<count]
+        }
+        let lines = String(decoding: request, as: UTF8.self).components(separatedBy: "\r\n")
+        let requestLine = lines[0].split(separator: " ")
+        guard requestLine.count >= 2 else { return }
+        let method = String(requestLine[0]), target = String(requestLine[1])
+        let accept = lines.dropFirst().first { $0.lowercased().hasPrefix("accept:") }
+            .map { String($0.dropFirst("accept:".count)).trimmingCharacters(in: .whitespaces) }
+
+        var response: TestClient.Response
+        do {
+            let upstreamClient = try TestClient(port: upstream, timeout: 30)
+            try upstreamClient.send("\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(upstream)\r\nConnection: close\r\n"
+                + (accept.map { "Accept: \($0)\r\n" } ?? "") + "\r\n")
+            response = try upstreamClient.readResponse(head: method == "HEAD")
+        } catch {
+            let message = "proxy: \(error)"
+            send(client, Array("HTTP/1.1 502 Bad Gateway\r\nContent-Length: \(message.utf8.count)\r\nConnection: close\r\n\r\n\(message)".utf8))
+            return
+        }
+        if method == "GET", response.status == 200, target.hasPrefix("/v1/predict-price/") {
+            response.body = rewriteRows(response.body)
+        }
+        var head = "HTTP/1.1 \(response.status) \(response.reason)\r\n"
+        for (name, value) in response.headers
+        where !["content-length", "transfer-encoding", "connection", "etag", "content-encoding"].contains(name.lowercased()) {
+            head += "\(name): \(value)\r\n"
+        }
+        head += "Content-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
+        send(client, Array(head.utf8) + (method == "HEAD" ? [] : response.body))
+    }
+
+    private func rewriteRows(_ body: [UInt8]) -> [UInt8] {
+        func rewritten(_ object: Any) -> Any {
+            guard var row = object as? [String: Any] else { return object }
+            rewrite(&row)
+            return row
+        }
+        func encode(_ object: Any) -> String {
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+        }
+        let text = String(decoding: body, as: UTF8.self)
+        if let array = try? JSONSerialization.jsonObject(with: Data(body)) as? [Any] {
+            return Array(encode(array.map(rewritten)).utf8)
+        }
+        var out = ""
+        for line in text.split(separator: "\n") where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) else { out += line + "\n"; continue }
+            out += encode(rewritten(object)) + "\n"
+        }
+        return Array(out.utf8)
+    }
+
+    private func send(_ client: Int32, _ bytes: [UInt8]) {
+        var sent = 0
+        while sent < bytes.count {
+            #if canImport(Glibc)
+            let count = bytes[sent...].withUnsafeBytes { Glibc.send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            #else
+            let count = bytes[sent...].withUnsafeBytes { Darwin.send(client, $0.baseAddress, $0.count, 0) }
+            #endif
+            if count <= 0 { return }
+            sent += count
+        }
+    }
+}
+
+/// Values for a proxy's rewrite (JSON values, only read).
+struct SendableFields: @unchecked Sendable {
+    let values: [String: Any]
 }

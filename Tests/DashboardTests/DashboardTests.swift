@@ -5,7 +5,9 @@ import XCTest
 /// The built-in dashboard (`GET /`) in a real browser: the `pricing-server` binary serves it and
 /// headless Chromium loads it, runs its script (which streams the curve as NDJSON from the same
 /// server) and dumps the resulting DOM, which the tests read through the page's stable hooks
-/// (`#app[data-state]`, `#recommended-price[data-value]`, `#rows`, `#error`, `#sales-line`).
+/// (`#app[data-state]`, `#recommended-price[data-value]`, `#rows`, `#error`, `#sales-line`, the summary's
+/// `data-value`s and the chart's markers). A proxy in front of the server (`RewritingProxy`) shows the
+/// same page an older server's answer, or a chosen decision, on the server's real curve.
 final class DashboardTests: XCTestCase {
     nonisolated(unsafe) static var server: ServerProcess?
 
@@ -109,7 +111,8 @@ final class DashboardTests: XCTestCase {
         let api = try server.request("GET", "/v1/predict-price/85123A")
         XCTAssertEqual(api.status, 200, api.text)
         let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(api.body)) as? [[String: Any]])
-        let optimal = try XCTUnwrap(rows.first?["optimal_unit_price"] as? Double)
+        let answer = try Self.firstRow(api.body)
+        let optimal = try XCTUnwrap(Self.number(answer["optimal_unit_price"]))
 
         let load = try chromium.dumpDOM(server.url("/?stockcode=85123A"))
         try Self.save(Data(load.dom.utf8), as: "dashboard.html")
@@ -118,13 +121,16 @@ final class DashboardTests: XCTestCase {
                        "the page did not finish; #error: \(dom.text(of: "error") ?? "-"), status: \(dom.text(of: "status") ?? "-")")
         let shown = try XCTUnwrap(dom.attribute("data-value", of: "recommended-price").flatMap(Double.init), "no #recommended-price[data-value]")
         XCTAssertEqual(shown, optimal, "the page recommends \(shown), the API \(optimal)")
-        XCTAssertEqual(dom.text(of: "recommended-price")?.contains(String(format: "%.2f", optimal)), true, dom.text(of: "recommended-price") ?? "-")
+        XCTAssertEqual(dom.text(of: "recommended-price"), PageFormat.money(optimal))
         XCTAssertEqual(dom.text(of: "rows"), String(rows.count))
         XCTAssertEqual(try Self.pointCount(dom, "sales-line"), rows.count, "one chart point per row")
         XCTAssertEqual(dom.attribute("data-points", of: "sales-line"), String(rows.count))
         XCTAssertEqual(try Self.pointCount(dom, "quantity-line"), rows.count)
         XCTAssertNotNil(dom.startTag(id: "recommended-line"), "the recommendation is not marked on the chart")
         XCTAssertNotNil(dom.startTag(id: "quantity-band"), "no quantity band")
+        // The decision and its evidence, equal to the API's (a server without the price-response
+        // model sends none of it, and the page leaves it out).
+        try Self.assertSummary(dom, shows: answer)
         XCTAssertEqual(dom.text(of: "model"), api.header("x-model"))
         XCTAssertEqual(dom.text(of: "model-version"), api.header("x-model-version"))
         XCTAssertEqual(dom.attribute("hidden", of: "error-box"), "", "the error box is showing")
@@ -133,11 +139,11 @@ final class DashboardTests: XCTestCase {
         XCTAssertEqual(Self.matches(#"https?://[^\s"'<>]+"#, in: load.dom).filter { !$0.hasPrefix(origin + "/") && $0 != origin }, [])
         XCTAssertEqual(load.consoleProblems, [], "the browser reported problems")
 
-        // The screenshot the brief's reviewers look at.
-        let png = try chromium.screenshot(server.url("/?stockcode=85123A"), width: 1280, height: 800)
+        // The screenshot the brief's reviewers look at (tall enough for the summary, the chart and its legend).
+        let png = try chromium.screenshot(server.url("/?stockcode=85123A"), width: 1280, height: 1100)
         let path = try Self.save(png, as: "dashboard.png")
         XCTAssertEqual(Self.pngSize(png)?.width, 1280, path)
-        XCTAssertEqual(Self.pngSize(png)?.height, 800, path)
+        XCTAssertEqual(Self.pngSize(png)?.height, 1100, path)
         XCTAssertGreaterThan(png.count, 20_000, "an almost empty screenshot: \(path)")
         attach(png, name: "dashboard.png")
     }
@@ -150,7 +156,9 @@ final class DashboardTests: XCTestCase {
         XCTAssertEqual(api.status, 200, api.text)
         let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(api.body)) as? [[String: Any]])
         XCTAssertEqual(rows.count, 40)
-        let optimal = try XCTUnwrap(rows.first?["optimal_unit_price"] as? Double)
+        let answer = try Self.firstRow(api.body)
+        let optimal = try XCTUnwrap(Self.number(answer["optimal_unit_price"]))
+        let weekly = answer["demand_unit"] as? String == "units_per_week"
 
         let load = try chromium.dumpDOM(server.url("/?stockcode=85123A&" + query))
         let dom = DOM(load.dom)
@@ -158,8 +166,114 @@ final class DashboardTests: XCTestCase {
         XCTAssertEqual(dom.attribute("data-value", of: "recommended-price").flatMap(Double.init), optimal)
         XCTAssertEqual(dom.text(of: "rows"), "40")
         XCTAssertEqual(try Self.pointCount(dom, "sales-line"), 40)
-        XCTAssertEqual(dom.text(of: "legend-objective"), "Predicted profit")
+        XCTAssertEqual(dom.text(of: "legend-objective"), weekly ? "Profit per week" : "Predicted profit")
+        // With a unit cost the gain is profit per week, still the API's numbers.
+        try Self.assertSummary(dom, shows: answer)
         XCTAssertEqual(load.consoleProblems, [])
+    }
+
+    /// The fields a server before the price-response model does not send.
+    static let decisionFields = [
+        "current_price", "recommended_price", "best_price", "decision", "decision_reason", "expected_gain", "expected_gain_pct",
+        "gain_p10", "gain_p90", "probability_of_gain", "best_price_p10", "best_price_p90", "elasticity", "elasticity_p10",
+        "elasticity_p90", "search_min", "search_max", "at_search_edge", "outside_support", "demand_unit", "sales_p10", "sales_p90",
+    ]
+
+    func testAnOlderServersAnswerStillShowsTheCurveAndTheRecommendation() throws {
+        let server = try runningServer()
+        let chromium = try Chromium.locate()
+        let proxy = try RewritingProxy(upstream: server.port) { row in
+            for field in DashboardTests.decisionFields { row[field] = nil }
+        }
+        defer { proxy.stop() }
+        let api = try proxy.get("/v1/predict-price/85123A")
+        XCTAssertEqual(api.status, 200, api.text)
+        let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(api.body)) as? [[String: Any]])
+        let answer = try Self.firstRow(api.body)
+        XCTAssertNil(answer["current_price"], "the proxy did not remove the decision fields")
+        let optimal = try XCTUnwrap(Self.number(answer["optimal_unit_price"]))
+
+        let load = try chromium.dumpDOM(proxy.url("/?stockcode=85123A"))
+        let dom = DOM(load.dom)
+        XCTAssertEqual(dom.attribute("data-state", of: "app"), "done", dom.text(of: "error") ?? "-")
+        XCTAssertEqual(dom.attribute("data-value", of: "recommended-price").flatMap(Double.init), optimal)
+        XCTAssertEqual(dom.text(of: "recommended-price"), PageFormat.money(optimal))
+        XCTAssertEqual(try Self.pointCount(dom, "sales-line"), rows.count)
+        XCTAssertNotNil(dom.startTag(id: "recommended-line"))
+        try Self.assertSummary(dom, shows: answer)
+        XCTAssertEqual(dom.text(of: "legend-objective"), "Predicted sales")
+        XCTAssertEqual(dom.attribute("hidden", of: "error-box"), "", "the error box is showing")
+        XCTAssertEqual(load.consoleProblems, [], "the browser reported problems")
+
+        let png = try chromium.screenshot(proxy.url("/?stockcode=85123A"), width: 1280, height: 1100)
+        try Self.save(png, as: "dashboard-older-server.png")
+    }
+
+    /// Each decision reason in words, and the warnings, for decisions set on the server's real curve.
+    func testTheDecisionIsExplainedInPlainWords() throws {
+        let server = try runningServer()
+        let chromium = try Chromium.locate()
+        let common: [String: Any] = [
+            "current_price": 2.55, "expected_gain": 1.234, "expected_gain_pct": 0.0456, "gain_p10": -0.5, "gain_p90": 3.21,
+            "best_price_p10": 2.6, "best_price_p90": 3.03, "elasticity": -1.84, "elasticity_p10": -2.3, "elasticity_p90": -1.4,
+            "search_min": 2.04, "search_max": 3.03, "at_search_edge": NSNull(), "outside_support": false, "demand_unit": "units_per_week",
+        ]
+        struct Case {
+            var name: String
+            var fields: [String: Any]
+            var badge: String
+            var sentence: String
+            var flags: [String]
+        }
+        let cases = [
+            Case(name: "keep", fields: [
+                "decision": "keep_current", "decision_reason": "insufficient_evidence", "recommended_price": 2.55, "best_price": 2.95,
+                "probability_of_gain": 0.63, "at_search_edge": "upper", "outside_support": true,
+            ], badge: "Keep", sentence: "the evidence for a change is not strong enough (P(gain) 63%); the model\u{2019}s best price would be £2.95.",
+                 flags: ["at_search_edge", "outside_support"]),
+            Case(name: "change", fields: [
+                "decision": "change", "decision_reason": "model", "recommended_price": 2.95, "best_price": 2.95, "probability_of_gain": 0.91,
+            ], badge: "Change", sentence: "the evidence supports a change from £2.55 to £2.95 (P(gain) 91%).", flags: []),
+            Case(name: "at-current", fields: [
+                "decision": "keep_current", "decision_reason": "at_current_price", "recommended_price": 2.55, "best_price": 2.56,
+                "probability_of_gain": 0.55, "at_search_edge": "lower",
+            ], badge: "Keep", sentence: "the current price is already the model\u{2019}s best (£2.56 is within 0.5% of it).", flags: ["at_search_edge"]),
+        ]
+        for test in cases {
+            let fields = SendableFields(values: common.merging(test.fields) { $1 })
+            let proxy = try RewritingProxy(upstream: server.port) { row in
+                for (key, value) in fields.values { row[key] = value }
+                row["optimal_unit_price"] = fields.values["recommended_price"]
+                // The server's revenue at its own recommendation, which is not the one set here.
+                row["max_predicted_sales"] = nil
+                if let sales = DashboardTests.number(row["predicted_sales"]) {
+                    row["sales_p10"] = sales * 0.85
+                    row["sales_p90"] = sales * 1.2
+                }
+            }
+            defer { proxy.stop() }
+            let api = try proxy.get("/v1/predict-price/85123A")
+            XCTAssertEqual(api.status, 200, test.name)
+            let answer = try Self.firstRow(api.body)
+
+            let load = try chromium.dumpDOM(proxy.url("/?stockcode=85123A"))
+            let dom = DOM(load.dom)
+            XCTAssertEqual(dom.attribute("data-state", of: "app"), "done", "\(test.name): \(dom.text(of: "error") ?? "-")")
+            XCTAssertEqual(dom.text(of: "decision"), test.badge, test.name)
+            XCTAssertEqual(dom.text(of: "decision-text"), test.sentence, test.name)
+            try Self.assertSummary(dom, shows: answer)
+            for flag in ["at_search_edge", "outside_support"] {
+                XCTAssertEqual(load.dom.contains(#"data-flag="\#(flag)""#), test.flags.contains(flag), "\(test.name): flag \(flag)")
+            }
+            XCTAssertEqual(dom.text(of: "elasticity"), "\u{2212}1.84", test.name)
+            // The model's best price gets its own marker when the decision keeps another price.
+            XCTAssertEqual(dom.startTag(id: "best-price-line") != nil, test.name == "keep", test.name)
+            XCTAssertEqual(load.consoleProblems, [], test.name)
+            if test.name == "keep" {
+                let png = try chromium.screenshot(proxy.url("/?stockcode=85123A"), width: 1280, height: 1100)
+                try Self.save(png, as: "dashboard-keep.png")
+            }
+        }
     }
 
     func testUnknownProductShowsTheAPIsErrorMessage() throws {
@@ -186,6 +300,106 @@ final class DashboardTests: XCTestCase {
     }
 
     // MARK: - Helpers
+
+    /// A JSON number as a Double (JSONSerialization may give an integer for a whole number).
+    static func number(_ value: Any?) -> Double? {
+        if value is Bool { return nil }
+        return (value as? NSNumber)?.doubleValue ?? (value as? Double)
+    }
+
+    /// The first row of an answer (a JSON array or NDJSON), with its numbers read exactly from the
+    /// text: swift-corelibs-foundation's JSONSerialization can miss a double by a few ulps, and the
+    /// page's `data-` hooks hold the numbers exactly as sent.
+    static func firstRow(_ body: [UInt8]) throws -> [String: Any] {
+        let text = String(decoding: body, as: UTF8.self)
+        guard let open = text.firstIndex(of: "{"), let close = text[open...].firstIndex(of: "}") else {
+            throw DashboardTestFailure(description: "no row in \(text.prefix(200))")
+        }
+        let object = String(text[open...close])
+        var row = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(object.utf8)) as? [String: Any])
+        for match in matches(#""[A-Za-z0-9_]+":-?[0-9][0-9.eE+-]*"#, in: object) {
+            let parts = match.split(separator: ":", maxSplits: 1)
+            if let value = Double(String(parts[1])) { row[String(parts[0].dropFirst().dropLast())] = value }
+        }
+        return row
+    }
+
+    /// The page's summary shows the decision fields of `answer` (one row of the API's answer, where
+    /// they are the same on every row), formatted as the page formats them and exactly in the
+    /// `data-` hooks, with the chart's markers; or, when the answer has none of them (an older server),
+    /// leaves them out without an error.
+    static func assertSummary(_ dom: DOM, shows answer: [String: Any], file: StaticString = #filePath, line: UInt = #line) throws {
+        func equal(_ a: String?, _ b: String?, _ what: String) { XCTAssertEqual(a, b, what, file: file, line: line) }
+        func value(_ id: String, _ attribute: String = "data-value") -> Double? { dom.attribute(attribute, of: id).flatMap(Double.init) }
+        guard let current = number(answer["current_price"]) else {
+            equal(dom.attribute("data-value", of: "current-price"), "", "current price without one in the answer")
+            for card in ["current-price-card", "gain-card", "probability-card", "best-price-item", "elasticity-item", "decision"] {
+                equal(dom.attribute("hidden", of: card), "", "#\(card) shows without its field")
+            }
+            XCTAssertTrue(dom.attribute("hidden", of: "flags") != nil, "warnings without fields", file: file, line: line)
+            for marker in ["current-price-line", "best-price-interval", "search-range", "best-price-line"] {
+                XCTAssertNil(dom.startTag(id: marker), "#\(marker) without its field", file: file, line: line)
+            }
+            if answer["sales_p10"] == nil { XCTAssertNil(dom.startTag(id: "sales-band"), "a band without sales_p10", file: file, line: line) }
+            XCTAssertEqual(dom.text(of: "decision-text")?.contains("without the evidence"), true, dom.text(of: "decision-text") ?? "-",
+                           file: file, line: line)
+            return
+        }
+        let recommended = try XCTUnwrap(number(answer["optimal_unit_price"]), file: file, line: line)
+        if let price = number(answer["recommended_price"]) {
+            XCTAssertEqual(price, recommended, "recommended_price and optimal_unit_price differ", file: file, line: line)
+        }
+        equal(dom.text(of: "current-price"), PageFormat.money(current), "current price")
+        XCTAssertEqual(value("current-price"), current, file: file, line: line)
+        equal(dom.attribute("hidden", of: "current-price-card"), nil, "the current price is hidden")
+        equal(dom.text(of: "recommended-price"), PageFormat.money(recommended), "recommended price")
+        XCTAssertEqual(value("recommended-price"), recommended, file: file, line: line)
+
+        let gain = try XCTUnwrap(number(answer["expected_gain"]), file: file, line: line)
+        let p10 = try XCTUnwrap(number(answer["gain_p10"]), file: file, line: line)
+        let p90 = try XCTUnwrap(number(answer["gain_p90"]), file: file, line: line)
+        equal(dom.text(of: "expected-gain"), PageFormat.signedAmount(gain), "expected gain")
+        XCTAssertEqual(value("expected-gain"), gain, file: file, line: line)
+        equal(dom.text(of: "gain-interval"), "10\u{2013}90%: \(PageFormat.signedAmount(p10)) to \(PageFormat.signedAmount(p90))", "gain interval")
+        XCTAssertEqual(value("gain-interval", "data-p10"), p10, file: file, line: line)
+        XCTAssertEqual(value("gain-interval", "data-p90"), p90, file: file, line: line)
+
+        let probability = try XCTUnwrap(number(answer["probability_of_gain"]), file: file, line: line)
+        equal(dom.text(of: "probability-of-gain"), PageFormat.chance(probability), "probability of gain")
+        XCTAssertEqual(value("probability-of-gain"), probability, file: file, line: line)
+        let decision = try XCTUnwrap(answer["decision"] as? String, file: file, line: line)
+        equal(dom.attribute("data-decision", of: "decision"), decision, "decision")
+        equal(dom.text(of: "decision"), decision == "change" ? "Change" : "Keep", "decision badge")
+        equal(dom.attribute("data-reason", of: "decision-text"), answer["decision_reason"] as? String, "decision reason")
+        if answer["decision_reason"] as? String == "insufficient_evidence" {
+            let expected = "the evidence for a change is not strong enough (P(gain) \(PageFormat.chance(probability)))"
+            XCTAssertEqual(dom.text(of: "decision-text")?.hasPrefix(expected), true, dom.text(of: "decision-text") ?? "-", file: file, line: line)
+        }
+        if let best = number(answer["best_price"]) {
+            equal(dom.text(of: "best-price"), PageFormat.money(best), "best price")
+        }
+        if let low = number(answer["best_price_p10"]), let high = number(answer["best_price_p90"]) {
+            equal(dom.text(of: "best-price-interval-text"), PageFormat.money(low) + "\u{2013}" + PageFormat.money(high), "best-price interval")
+            XCTAssertEqual(value("best-price-interval", "data-p10"), low, file: file, line: line)
+            XCTAssertEqual(value("best-price-interval", "data-p90"), high, file: file, line: line)
+        }
+
+        // The chart's markers.
+        XCTAssertEqual(value("current-price-line", "data-price"), current, "no current-price marker", file: file, line: line)
+        XCTAssertEqual(value("recommended-line", "data-price"), recommended, "no recommended-price marker", file: file, line: line)
+        if let low = number(answer["search_min"]), let high = number(answer["search_max"]) {
+            XCTAssertEqual(value("search-range", "data-min"), low, "no search-range marker", file: file, line: line)
+            XCTAssertEqual(value("search-range", "data-max"), high, file: file, line: line)
+        }
+        if number(answer["sales_p10"]) != nil {
+            XCTAssertNotNil(dom.startTag(id: "sales-band"), "no sales_p10-sales_p90 band", file: file, line: line)
+        }
+        let edge = answer["at_search_edge"] as? String
+        XCTAssertEqual(dom.html.contains(#"data-flag="at_search_edge""#), edge == "lower" || edge == "upper", "at_search_edge \(edge ?? "null")",
+                       file: file, line: line)
+        XCTAssertEqual(dom.html.contains(#"data-flag="outside_support""#), answer["outside_support"] as? Bool == true, "outside_support",
+                       file: file, line: line)
+    }
 
     static func matches(_ pattern: String, in text: String) -> [String] {
         let regex = try! NSRegularExpression(pattern: pattern, options: [.caseInsensitive])

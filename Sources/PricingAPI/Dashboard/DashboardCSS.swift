@@ -7,6 +7,7 @@ extension DashboardPage {
   --panel: #ffffff;
   --text: #0f172a;
   --muted: #64748b;
+  --muted-on-tint: #475569;
   --faint: #94a3b8;
   --border: #e2e8f0;
   --grid: #edf1f6;
@@ -21,7 +22,22 @@ extension DashboardPage {
   --median: #0f766e;
   --history: rgba(100, 116, 139, 0.11);
   --rec: #ea580c;
+  --rec-text: #c2410c;
+  --rec-label-bg: #c2410c;
+  --rec-label-text: #ffffff;
   --rec-soft: #fff7ed;
+  --rec-band: rgba(234, 88, 12, 0.30);
+  --current: #334155;
+  --best: #9a3412;
+  --up: #15803d;
+  --down: #b91c1c;
+  --change: #15803d;
+  --keep: #475569;
+  --search-hatch: rgba(100, 116, 139, 0.22);
+  --warn-text: #92400e;
+  --warn-soft: #fffbeb;
+  --warn-border: #fde68a;
+  --sales-band: rgba(37, 99, 235, 0.16);
   --danger: #b91c1c;
   --danger-soft: #fef2f2;
   --danger-border: #fecaca;
@@ -37,6 +53,7 @@ extension DashboardPage {
     --panel: #111827;
     --text: #e5e7eb;
     --muted: #94a3b8;
+    --muted-on-tint: #a5b4c8;
     --faint: #64748b;
     --border: #1f2937;
     --grid: #1a2332;
@@ -51,7 +68,22 @@ extension DashboardPage {
     --median: #2dd4bf;
     --history: rgba(148, 163, 184, 0.18);
     --rec: #fb923c;
+    --rec-text: #fdba74;
+    --rec-label-bg: #fb923c;
+    --rec-label-text: #111827;
     --rec-soft: rgba(251, 146, 60, 0.12);
+    --rec-band: rgba(251, 146, 60, 0.35);
+    --current: #cbd5e1;
+    --best: #fdba74;
+    --up: #4ade80;
+    --down: #fca5a5;
+    --change: #166534;
+    --keep: #334155;
+    --search-hatch: rgba(148, 163, 184, 0.22);
+    --warn-text: #fcd34d;
+    --warn-soft: rgba(245, 158, 11, 0.10);
+    --warn-border: rgba(245, 158, 11, 0.35);
+    --sales-band: rgba(96, 165, 250, 0.20);
     --danger: #fca5a5;
     --danger-soft: rgba(220, 38, 38, 0.12);
     --danger-border: rgba(248, 113, 113, 0.35);
@@ -73,6 +105,11 @@ body {
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "Liberation Mono", monospace; font-size: 0.92em; }
 
 [hidden] { display: none !important; }
+
+.visually-hidden {
+  position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px;
+  overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0;
+}
 
 .app { min-height: 100vh; display: flex; flex-direction: column; }
 
@@ -208,15 +245,51 @@ button.primary:focus-visible { outline: none; box-shadow: var(--focus); }
 .error-title { font-weight: 650; }
 .error-message { color: var(--text); overflow-wrap: anywhere; }
 
-.kpis { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 12px; }
-.kpi { border: 1px solid var(--border); border-radius: 10px; padding: 10px 14px; background: var(--panel); min-width: 0; }
+/* Summary: the decision and its evidence */
+.summary { display: flex; flex-direction: column; gap: 10px; }
+.decision-line { display: flex; align-items: baseline; gap: 10px; margin: 0; font-size: 14px; font-weight: 500; }
+.decision-badge {
+  flex: none; padding: 1px 10px; border-radius: 999px;
+  font-size: 12px; font-weight: 700; text-transform: uppercase; letter-spacing: 0.06em; color: #fff;
+}
+.decision-badge[data-decision="change"] { background: var(--change); }
+.decision-badge[data-decision="keep_current"] { background: var(--keep); }
+.decision-text { color: var(--text); }
+.decision-text::first-letter { text-transform: uppercase; }
+
+.kpis { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 12px; }
+.kpi { border: 1px solid var(--border); border-radius: 10px; padding: 9px 14px; background: var(--panel); min-width: 0; }
 .kpi-accent { border-color: rgba(234, 88, 12, 0.35); background: var(--rec-soft); }
-.kpi-label { color: var(--muted); font-size: 12px; font-weight: 600; }
-.kpi-value { font-size: 24px; font-weight: 700; letter-spacing: -0.02em; font-variant-numeric: tabular-nums; line-height: 1.25; }
-.kpi-accent .kpi-value { color: var(--rec); }
-.kpi-note { color: var(--muted); font-size: 12px; min-height: 1.45em; }
-.kpi-note.warn { color: var(--rec); }
+.kpi-label { color: var(--muted); font-size: 12px; font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.kpi-value { font-size: 24px; font-weight: 700; letter-spacing: -0.02em; font-variant-numeric: tabular-nums; line-height: 1.25; white-space: nowrap; }
+.kpi-accent .kpi-value { color: var(--rec-text); }
+.kpi-sub { font-size: 14px; font-weight: 600; color: var(--muted); letter-spacing: 0; }
+.kpi-value .up { color: var(--up); }
+.kpi-value .down { color: var(--down); }
+.kpi-note { color: var(--muted); font-size: 12px; min-height: 1.45em; font-variant-numeric: tabular-nums; }
+.kpi-accent .kpi-note, .kpi-accent .kpi-label { color: var(--muted-on-tint); }
+.kpi-note.warn, .kpi-accent .kpi-note.warn { color: var(--rec-text); }
 [data-state="loading"] .kpi-value { opacity: 0.45; }
+
+.evidence {
+  display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 4px 12px; margin: 0;
+  padding: 8px 14px; border: 1px solid var(--border); border-radius: 10px; background: var(--panel);
+}
+.evidence-item { min-width: 0; }
+.evidence dt { color: var(--muted); font-size: 12px; font-weight: 600; }
+.evidence dd { margin: 0; font-size: 14px; font-weight: 650; font-variant-numeric: tabular-nums; }
+.evidence .dt-sub, .evidence .dd-sub { color: var(--muted); font-weight: 400; font-size: 12px; }
+.evidence .dd-note { color: var(--muted); font-weight: 400; font-size: 12px; }
+
+.flags { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 6px; }
+.flag {
+  padding: 6px 10px 6px 30px; border-radius: 8px; position: relative;
+  color: var(--warn-text); background: var(--warn-soft); border: 1px solid var(--warn-border); font-size: 13px;
+}
+.flag::before {
+  content: "!"; position: absolute; left: 9px; top: 7px; width: 14px; height: 14px; border-radius: 50%;
+  background: var(--warn-text); color: var(--panel); font-size: 10px; font-weight: 800; line-height: 14px; text-align: center;
+}
 
 /* Chart */
 .chart-figure { position: relative; margin: 0; }
@@ -228,6 +301,18 @@ button.primary:focus-visible { outline: none; box-shadow: var(--focus); }
 .chart .axis-title { fill: var(--text); font-size: 11.5px; font-weight: 600; }
 .chart .panel-label { fill: var(--muted); font-size: 11px; font-weight: 600; text-transform: uppercase; letter-spacing: 0.05em; }
 .chart .area { fill: var(--objective-fill); stroke: none; }
+.chart .sales-band { fill: var(--sales-band); stroke: none; }
+.chart .hatch { stroke: var(--search-hatch); stroke-width: 1.2; }
+.chart .search-range path { stroke: var(--muted); stroke-width: 1.5; fill: none; }
+.chart .best-interval { fill: var(--rec-band); stroke: var(--rec); stroke-width: 1; }
+.chart .cur-line { stroke: var(--current); stroke-width: 1.6; }
+.chart .cur-dot { fill: var(--current); stroke: var(--panel); stroke-width: 2; }
+.chart .cur-label-bg { fill: var(--current); }
+.chart .cur-label { fill: var(--panel); font-size: 12px; font-weight: 700; }
+.chart .best-line { stroke: var(--best); stroke-width: 1.4; stroke-dasharray: 1 3; stroke-linecap: round; }
+.chart .best-dot { fill: var(--panel); stroke: var(--best); stroke-width: 2; }
+.chart .best-label-bg { fill: var(--panel); stroke: var(--best); stroke-width: 1; }
+.chart .best-label { fill: var(--best); font-size: 12px; font-weight: 700; }
 .chart .line { fill: none; stroke: var(--objective); stroke-width: 2.2; stroke-linejoin: round; stroke-linecap: round; }
 .chart .line-secondary { fill: none; stroke: var(--objective); stroke-width: 1.4; stroke-dasharray: 4 3; opacity: 0.55; }
 .chart .q-range { fill: var(--range); stroke: none; }
@@ -237,8 +322,8 @@ button.primary:focus-visible { outline: none; box-shadow: var(--focus); }
 .chart .zero { stroke: var(--faint); stroke-dasharray: 3 3; }
 .chart .rec-line { stroke: var(--rec); stroke-width: 1.6; stroke-dasharray: 5 4; }
 .chart .rec-dot { fill: var(--rec); stroke: var(--panel); stroke-width: 2; }
-.chart .rec-label-bg { fill: var(--rec); }
-.chart .rec-label { fill: #fff; font-size: 12px; font-weight: 700; }
+.chart .rec-label-bg { fill: var(--rec-label-bg); }
+.chart .rec-label { fill: var(--rec-label-text); font-size: 12px; font-weight: 700; }
 .chart .placeholder { fill: var(--faint); font-size: 13px; }
 .chart .hover-line { stroke: var(--faint); stroke-width: 1; }
 .chart .hover-dot { fill: var(--panel); stroke-width: 2; }
@@ -268,6 +353,12 @@ button.primary:focus-visible { outline: none; box-shadow: var(--focus); }
 .key-median { height: 2px !important; background: var(--median); }
 .key-history { background: var(--history); }
 .key-rec { width: 2px !important; height: 14px !important; background: var(--rec); }
+.key-sales-band { background: var(--sales-band); border-top: 2px solid var(--objective); }
+.key-current { width: 2px !important; height: 14px !important; background: var(--current); }
+.key-best { width: 0 !important; height: 14px !important; border-left: 2px dotted var(--best); border-radius: 0 !important; }
+.key-best-interval { background: var(--rec-band); border: 1px solid var(--rec); }
+.key-search { height: 8px !important; border: 1.5px solid var(--muted); border-top: 0; border-radius: 0 !important; }
+.key-not-searched { background: repeating-linear-gradient(45deg, var(--search-hatch) 0 1.5px, transparent 1.5px 5px); border: 1px solid var(--border); }
 
 .footer { padding: 4px 24px 16px; color: var(--muted); font-size: 12px; text-align: center; }
 .footer a { color: var(--accent); }
@@ -277,7 +368,7 @@ button.primary:focus-visible { outline: none; box-shadow: var(--focus); }
   .topbar { flex-direction: column; align-items: flex-start; padding: 12px; }
   .meta { justify-content: flex-start; }
   .results-head { flex-direction: column; }
-  .kpis { grid-template-columns: 1fr; }
+  .kpis, .evidence { grid-template-columns: 1fr 1fr; }
 }
 
 @media (prefers-reduced-motion: reduce) {

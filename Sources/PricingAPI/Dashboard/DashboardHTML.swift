@@ -4,9 +4,14 @@ extension DashboardPage {
     /// inline scripts or styles. The chart is drawn by the script as inline SVG.
     ///
     /// Hooks for tests and tools: `#app[data-state]` is `idle`, `loading`, `done` or `error`;
-    /// `#recommended-price[data-value]` holds the recommended unit price exactly as the API sent it;
-    /// `#rows` counts the rows received; `#error` holds the API's error message; the chart's
-    /// objective line is `#sales-line` with one point per row (`data-points`).
+    /// `#recommended-price[data-value]` holds the recommended unit price exactly as the API sent it, and
+    /// so do `#current-price`, `#expected-gain`, `#probability-of-gain` and `#best-price` (`data-value`,
+    /// empty when the server does not report the field), `#gain-interval` (`data-p10`, `data-p90`),
+    /// `#decision[data-decision]` and `#decision-text[data-reason]`; `#flags` lists the warnings
+    /// (`li[data-flag]`); `#rows` counts the rows received; `#error` holds the API's error message; the
+    /// chart's objective line is `#sales-line` with one point per row (`data-points`), its posterior band
+    /// `#sales-band`, and the markers are `#current-price-line`, `#recommended-line`, `#best-price-line`,
+    /// `#best-price-interval` and `#search-range`.
     static let html = #"""
 <!doctype html>
 <html lang="en">
@@ -30,7 +35,7 @@ extension DashboardPage {
       </svg>
       <div>
         <h1>Price recommendation</h1>
-        <p class="subtitle">Predicted demand, sales and the best unit price for a product</p>
+        <p class="subtitle">Expected weekly demand and revenue, and a price decision with its evidence</p>
       </div>
     </div>
     <dl class="meta" aria-label="Model serving the answers">
@@ -94,7 +99,7 @@ extension DashboardPage {
     <section class="panel results" aria-labelledby="results-title">
       <div class="results-head">
         <div>
-          <h2 id="results-title" class="panel-title">Price curve</h2>
+          <h2 id="results-title" class="panel-title">Recommendation</h2>
           <p id="results-subtitle" class="results-subtitle">No product selected</p>
         </div>
         <div class="status-line">
@@ -114,35 +119,76 @@ extension DashboardPage {
         </div>
       </div>
 
-      <div class="kpis">
-        <div class="kpi kpi-accent">
-          <div class="kpi-label">Recommended price</div>
-          <div id="recommended-price" class="kpi-value" data-value="">&mdash;</div>
-          <div id="recommended-note" class="kpi-note"></div>
+      <section id="summary" class="summary" aria-labelledby="summary-title" data-decision="">
+        <h3 id="summary-title" class="visually-hidden">Recommendation and its evidence</h3>
+        <p class="decision-line" aria-live="polite">
+          <span id="decision" class="decision-badge" data-decision="" hidden></span>
+          <span id="decision-text" class="decision-text" data-reason="">Pick a product, then Run to get a recommendation.</span>
+        </p>
+
+        <div class="kpis">
+          <div id="current-price-card" class="kpi" data-evidence="current_price">
+            <div class="kpi-label">Current price</div>
+            <div id="current-price" class="kpi-value" data-value="">&mdash;</div>
+            <div id="current-price-note" class="kpi-note"></div>
+          </div>
+          <div class="kpi kpi-accent">
+            <div class="kpi-label">Recommended price</div>
+            <div id="recommended-price" class="kpi-value" data-value="">&mdash;</div>
+            <div id="recommended-note" class="kpi-note"></div>
+          </div>
+          <div id="gain-card" class="kpi" data-evidence="expected_gain">
+            <div class="kpi-label" id="gain-label">Expected gain per week</div>
+            <div class="kpi-value"><span id="expected-gain" data-value="">&mdash;</span> <span id="expected-gain-pct" class="kpi-sub" data-value=""></span></div>
+            <div id="gain-interval" class="kpi-note" data-p10="" data-p90=""></div>
+          </div>
+          <div id="probability-card" class="kpi" data-evidence="probability_of_gain">
+            <div class="kpi-label">Probability of gain</div>
+            <div id="probability-of-gain" class="kpi-value" data-value="">&mdash;</div>
+            <div id="probability-note" class="kpi-note"></div>
+          </div>
         </div>
-        <div class="kpi">
-          <div class="kpi-label" id="best-objective-label">Predicted sales at that price</div>
-          <div id="best-objective" class="kpi-value">&mdash;</div>
-          <div id="best-objective-note" class="kpi-note"></div>
-        </div>
-        <div class="kpi">
-          <div class="kpi-label">Predicted quantity</div>
-          <div id="best-quantity" class="kpi-value">&mdash;</div>
-          <div id="best-quantity-note" class="kpi-note"></div>
-        </div>
-      </div>
+
+        <dl class="evidence">
+          <div id="best-price-item" class="evidence-item" data-evidence="best_price">
+            <dt>Model&rsquo;s best price <span class="dt-sub">10&ndash;90%</span></dt>
+            <dd><span id="best-price" data-value="">&mdash;</span> <span id="best-price-interval-text" class="dd-sub" data-p10="" data-p90=""></span></dd>
+          </div>
+          <div id="elasticity-item" class="evidence-item" data-evidence="elasticity">
+            <dt>Elasticity at the current price</dt>
+            <dd><span id="elasticity" data-value="">&mdash;</span> <span id="elasticity-interval" class="dd-sub"></span></dd>
+            <dd id="elasticity-note" class="dd-note"></dd>
+          </div>
+          <div class="evidence-item">
+            <dt id="best-objective-label">Revenue at the recommended price</dt>
+            <dd><span id="best-objective">&mdash;</span> <span id="best-objective-note" class="dd-sub"></span></dd>
+          </div>
+          <div class="evidence-item">
+            <dt id="best-quantity-label">Units at the recommended price</dt>
+            <dd><span id="best-quantity">&mdash;</span> <span id="best-quantity-note" class="dd-sub"></span></dd>
+          </div>
+        </dl>
+
+        <ul id="flags" class="flags" aria-label="Warnings about this recommendation" hidden></ul>
+      </section>
 
       <figure class="chart-figure">
         <div id="chart" class="chart" role="img" aria-label="Price curve chart: no data yet"></div>
         <div id="tooltip" class="tooltip" hidden></div>
         <figcaption class="legend">
-          <span class="legend-item"><span class="key key-objective"></span><span id="legend-objective">Predicted sales</span></span>
-          <span class="legend-item legend-sales" hidden><span class="key key-sales"></span>Predicted sales</span>
-          <span class="legend-item"><span class="key key-band"></span>Quantity p10&ndash;p90</span>
+          <span class="legend-item"><span class="key key-objective"></span><span id="legend-objective">Revenue</span></span>
+          <span class="legend-item legend-sales" hidden><span class="key key-sales"></span><span id="legend-sales">Revenue</span></span>
+          <span class="legend-item legend-sales-band" hidden><span class="key key-sales-band"></span><span id="legend-sales-band">Revenue 10&ndash;90%</span></span>
+          <span class="legend-item"><span class="key key-band"></span><span id="legend-quantity-band">Units p10&ndash;p90</span></span>
           <span class="legend-item"><span class="key key-range"></span>min&ndash;max</span>
-          <span class="legend-item"><span class="key key-median"></span>median</span>
+          <span class="legend-item"><span class="key key-median"></span><span id="legend-median">expected</span></span>
           <span class="legend-item legend-history" hidden><span class="key key-history"></span>Prices sold at</span>
+          <span class="legend-item legend-current" hidden><span class="key key-current"></span>Current price</span>
           <span class="legend-item"><span class="key key-rec"></span>Recommended price</span>
+          <span class="legend-item legend-best" hidden><span class="key key-best"></span>Model&rsquo;s best price</span>
+          <span class="legend-item legend-best-interval" hidden><span class="key key-best-interval"></span>Best price 10&ndash;90%</span>
+          <span class="legend-item legend-search" hidden><span class="key key-search"></span>Prices searched</span>
+          <span class="legend-item legend-search" hidden><span class="key key-not-searched"></span>Not searched</span>
         </figcaption>
       </figure>
     </section>
