@@ -17,6 +17,8 @@ MODE ?= full
 MODELS_DIR ?= models
 LINES_full := 540000
 LINES_quick := 40000
+PRODUCTS_full := 4000
+PRODUCTS_quick := 400
 SYNTH_SEED := 7
 DATA_DIR := data/synthetic-$(MODE)
 
@@ -26,13 +28,14 @@ DATA_DIR := data/synthetic-$(MODE)
 SWIFT_RELEASE := -c release -Xswiftc -target-cpu -Xswiftc haswell --static-swift-stdlib
 SERVER := .build/release/pricing-server
 
-.PHONY: help setup python-deps system-deps build-deps build install run test test-training test-swift test-image bench models models-quick lock clean
+.PHONY: help setup python-deps system-deps build-deps build install run test test-training test-swift test-image bench eval models models-quick lock clean
 
 help:
 	@echo "make run            build and start the service on http://localhost:8080 with the committed models"
 	@echo "make test           install everything needed and run the test suite"
 	@echo "make bench          release build; inference benchmarks against PyTorch and NumPy in the same run"
-	@echo "make models         regenerate the committed artifact set in models/ (full preset, ~1 h on 2 cores)"
+	@echo "make eval           score price decisions on ground truth over the scenario matrix (report seeds) into out/eval"
+	@echo "make models         regenerate the committed artifact set in models/ (full preset)"
 	@echo "make models-quick   the quick preset into out/models-quick (a few minutes)"
 	@echo "make setup          only install (system packages, Python environment)"
 
@@ -111,9 +114,17 @@ bench: build python-deps
 	bash scripts/bench-http.sh $(SERVER) models $(BENCH_DIR)/http
 	bash scripts/bench-reload.sh $(SERVER) models $(BENCH_DIR)/reload
 
+# The pricing evaluation: every scenario of the matrix and its unconfounded twin on the report seeds,
+# decisions scored against the true revenue curves next to the baselines (keep the current price, today's
+# network and ElasticNet, an oracle). EVAL_ARGS adds flags, e.g. EVAL_ARGS="--dev" for the tuning seeds.
+EVAL_DIR := out/eval
+eval: python-deps
+	$(PY) -m pricing_training evaluate --out $(EVAL_DIR) $(EVAL_ARGS)
+
 # Synthetic data (not committed: reproducible from the seed) and a trained artifact version.
 $(DATA_DIR)/transactions.csv: | python-deps
-	$(PY) -m pricing_training synth --lines $(LINES_$(MODE)) --seed $(SYNTH_SEED) --out $(DATA_DIR)
+	$(PY) -m pricing_training synth --scenario retail --lines $(LINES_$(MODE)) --products $(PRODUCTS_$(MODE)) \
+	  --seed $(SYNTH_SEED) --out $(DATA_DIR)
 
 models: python-deps $(DATA_DIR)/transactions.csv
 	$(PY) -m pricing_training train --mode $(MODE) --data $(DATA_DIR)/transactions.csv \

@@ -165,7 +165,11 @@ def train_regressions(x: np.ndarray, y: np.ndarray, off: np.ndarray, cfg: Baseli
                                                                                        target[sub])
         out["svr"] = (_calibrated(svr, x, y, off), {"hyperparameters": {"C": 3.0, "epsilon": 0.1, "gamma": float(svr._gamma)},
                                                     "train_rows": int(len(sub))})
-        enet = ElasticNet(alpha=1e-3, l1_ratio=0.5, max_iter=5000, random_state=cfg.seed).fit(x.astype(np.float64), target)
+        # precompute: coordinate descent on the Gram matrix (34 x 34 here) instead of the rows: the same fit
+        # (to 1e-13), without a BLAS level-1 call per coordinate over every row (measured: 0.02 s instead of
+        # 12-90 s on 14k rows when the cores are shared).
+        enet = ElasticNet(alpha=1e-3, l1_ratio=0.5, max_iter=5000, random_state=cfg.seed,
+                          precompute=True).fit(x.astype(np.float64), target)
         out["elasticnet"] = (_calibrated(enet, x, y, off), {"hyperparameters": {"alpha": 1e-3, "l1_ratio": 0.5}})
     for name, (model, _) in out.items():
         log.info("%s: calibration shift %.3f", name, model.shift)

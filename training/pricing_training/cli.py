@@ -113,7 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "reference-network":
             from .reference_bench import export_reference_network
 
-            print(export_reference_network(args.models, args.out))
+            try:
+                print(export_reference_network(args.models, args.out))
+            except ValueError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
             return 0
         if args.command == "bench-reference":
             import json

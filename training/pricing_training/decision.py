@@ -82,17 +82,27 @@ def decide(resp: ProductResponse, baseline_volume: float, request_min: float, re
     mean_value = value.mean(axis=0)
     best = int(np.argmax(mean_value))
     p_star = float(grid[best])
-    gain = value[:, best] - value_now
-    expected_gain = float(gain.mean())
     v_now = float(value_now.mean())
+    gains = value - value_now[:, None]  # [S, G]
+    expected = gains.mean(axis=0)
+    probability = (gains > 0).mean(axis=0)
+    # The decision: the grid price with the highest expected gain among those the evidence supports
+    # (P(gain) and expected gain above the thresholds). A move toward p* that is only partly supported is
+    # taken as far as it is supported: a smaller step in the right direction is surer than the full one.
+    feasible = (probability >= settings["min_probability_of_gain"]) & (expected >= settings["min_expected_gain"] * abs(v_now))
+    feasible &= np.abs(grid / p0 - 1.0) > AT_CURRENT_TOLERANCE
+    if abs(p_star / p0 - 1.0) <= AT_CURRENT_TOLERANCE:
+        decision, reason, chosen = "keep_current", "at_current_price", None
+    elif not feasible.any():
+        decision, reason, chosen = "keep_current", "insufficient_evidence", None
+    else:
+        chosen = int(np.flatnonzero(feasible)[np.argmax(expected[feasible])])
+        decision, reason = "change", "model" if chosen == best else "evidence_limited"
+    price = p0 if chosen is None else float(grid[chosen])
+    gain = value[:, best] - value_now if chosen is None else gains[:, chosen]
+    expected_gain = float(gain.mean())
     gain_pct = expected_gain / v_now if v_now > 0 else (np.inf if expected_gain > 0 else 0.0)
     prob = float(np.mean(gain > 0))
-    if abs(p_star / p0 - 1.0) <= AT_CURRENT_TOLERANCE:
-        decision, reason, price = "keep_current", "at_current_price", p0
-    elif prob >= settings["min_probability_of_gain"] and gain_pct >= settings["min_expected_gain"]:
-        decision, reason, price = "change", "model", p_star
-    else:
-        decision, reason, price = "keep_current", "insufficient_evidence", p0
     per_draw_best = grid[np.argmax(value, axis=1)]
     delta0 = np.log(p0) - resp.reference_log_price
     elasticity = resp.draws[:, 0].astype(np.float64) + 2.0 * resp.draws[:, 1].astype(np.float64) * delta0

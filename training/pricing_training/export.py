@@ -122,7 +122,8 @@ def manifest_v2(folder: Path, version: str, source: dict, split: dict, pre: dict
                                 "units at price p = exp(f(x) + b*D + c*D^2), D = ln p - ln p_ref"}
     doc["features"] = {"numeric": numeric, "categorical": categorical, "context_numeric": numeric, "price_features": []}
     doc["sweep"] = {"default_bins": 100, "min_bins": 2, "max_bins": 1000,
-                    "default_range": "product line-price history min..max (feature store price.min, price.max)",
+                    "default_range": "product line-price history min..max (feature store price.min, price.max), "
+                                     "widened to the supported range (price_response support) where that reaches further",
                     "quantity": "expected units per week: mean over context weeks of exp(f) x mean over draws of exp(g)",
                     "sales": "expected revenue per week: realized_price_ratio x price x quantity",
                     "decision": "docs/price-response.md"}

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from pricing_training import export
+import dataclasses
+
+from pricing_training import cli, export
 from pricing_training.cli import main
 
 
 def test_train_reports_a_failed_self_check_and_writes_no_version(small_data, tmp_path, monkeypatch, capsys):
-    data, _ = small_data
+    data, truth = small_data
     # A bound no export can meet: the real pipeline's real self-check must fail, and say so.
     monkeypatch.setitem(export.GOLDEN_TOLERANCE, "feedforward", -1.0)
+    # The failure path does not need good models: a smaller nuisance budget keeps the run short.
+    monkeypatch.setitem(cli.PRESETS, "quick", dataclasses.replace(cli.PRESETS["quick"], response_trees=30,
+                                                                  lgbm_max_estimators=30, nn_max_epochs=2))
     out = tmp_path / "models"
-    code = main(["train", "--data", str(data), "--out", str(out), "--mode", "quick", "--nn-trials", "1", "--gp-calls", "3"])
+    code = main(["train", "--data", str(data), "--ground-truth", str(truth), "--out", str(out), "--mode", "quick",
+                 "--nn-trials", "1"])
     err = capsys.readouterr().err
     assert code == 2
     assert "error: the exported models failed their self-check" in err and "mlp" in err, err
@@ -20,3 +26,6 @@ def test_train_reports_a_failed_self_check_and_writes_no_version(small_data, tmp
     assert len(leftovers) == 1 and leftovers[0].startswith(".") and leftovers[0].endswith(".partial"), leftovers
     assert leftovers[0] in err  # the message says where the partial output is
     assert not (out / "LATEST").exists()
+    partial = out / leftovers[0]
+    assert (partial / "price_response.safetensors").exists()  # what was written is there to inspect
+    assert not (partial / "report.json").exists()  # nothing after the failed check ran

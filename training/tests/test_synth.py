@@ -19,8 +19,16 @@ def test_deterministic_given_a_seed():
     assert not a["Quantity"].equals(c["Quantity"])
 
 
-def test_shape_resembles_the_uci_file(small_data):
-    df = load_transactions(small_data[0])
+@pytest.fixture(scope="module")
+def synth_file(tmp_path_factory):
+    """A written synth.py data set (the session's small data set comes from scenarios.py)."""
+    cfg = synth.SynthConfig(lines=30_000, seed=11)
+    df, gt = synth.generate(cfg)
+    return synth.write(df, gt, tmp_path_factory.mktemp("synth"), cfg)
+
+
+def test_shape_resembles_the_uci_file(synth_file):
+    df = load_transactions(synth_file[0])
     assert 28_000 < len(df) < 32_000
     assert df["InvoiceDate"].min() >= pd.Timestamp("2010-12-01") and df["InvoiceDate"].max() < pd.Timestamp("2011-12-10")
     assert 0.2 < df["CustomerID"].isna().mean() < 0.3

@@ -1,0 +1,137 @@
+"""The price response (price_response.py) against a scenario's true curves, where prices are exogenous
+(an unconfounded twin), so that an honest estimator has nothing to hide behind."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pricing_training import price_response, scenarios, weekly
+from pricing_training.cleaning import clean
+from pricing_training.config import QUICK
+
+TWIN = dataclasses.replace(scenarios.SCENARIOS["exp-strong"].twin(), lines=40_000, products=200)
+SEED = 3
+# Median |estimated - true| elasticity at the current price, with `train --mode quick`'s nuisance budget.
+# Measured on this data set: 0.233 at seed 3 (0.20-0.28 over seeds 3-6) while the method was being tuned.
+# The bound is 1.5x that: it catches a breakdown (the products' raw estimates are 0.8-0.9 off, a wrong
+# reference price or Δ0 much more), not a slow drift. Note what it does not claim: the estimate is
+# attenuated here (median -0.78 against a true -0.99), and a constant guess of -1 for every product
+# would score ~0.19 on this data.
+ELASTICITY_BOUND = 0.35
+
+
+@dataclasses.dataclass
+class Fit:
+    data: scenarios.ScenarioData
+    panel: weekly.WeeklyPanel
+    response: price_response.PriceResponse
+    flat: str  # the product whose list price was made constant
+
+
+def _flatten(data: scenarios.ScenarioData, code: str) -> pd.DataFrame:
+    """The transactions with `code`'s list price held at its current price all year (each line keeps its
+    discount: trade, quantity break)."""
+    tx = data.transactions.copy()
+    mask = (tx["StockCode"] == code).to_numpy()
+    week = ((tx.loc[mask, "InvoiceDate"] - scenarios.START).dt.days // 7).to_numpy()
+    list_price = data.weeks.set_index(["stockcode", "week"])["list_price"]
+    paid_list = list_price.loc[list(zip([code] * len(week), week))].to_numpy()
+    current = data.truth.products.set_index("stockcode").loc[code, "current_price"]
+    tx.loc[mask, "UnitPrice"] = tx.loc[mask, "UnitPrice"].to_numpy() * current / paid_list
+    return tx
+
+
+@pytest.fixture(scope="module")
+def fit() -> Fit:
+    data = scenarios.generate(TWIN, SEED)
+    truth = data.truth.products
+    lines = data.transactions["StockCode"].value_counts()
+    category_size = truth["category"].value_counts()
+    ranked = [c for c in lines.index if c in set(truth["stockcode"])]
+    # A well-selling product (plenty of data, only no price variation) with a populated category.
+    flat = next(c for c in ranked[5:] if category_size[truth.set_index("stockcode").loc[c, "category"]] >= 5)
+    panel = weekly.build(clean(_flatten(data, flat))[0])
+    response, _ = price_response.fit(panel, price_response.ResponseConfig(trees=QUICK.response_trees,
+                                                                          draws=QUICK.response_draws))
+    return Fit(data, panel, response, flat)
+
+
+def _elasticity(mean: np.ndarray, facts: pd.DataFrame) -> np.ndarray:
+    delta0 = np.log(facts["current_price"].to_numpy()) - facts["log_reference_price"].to_numpy()
+    return mean[:, 0] + 2.0 * mean[:, 1] * delta0
+
+
+def test_elasticity_at_the_current_price_is_close_to_the_truth(fit):
+    r = fit.response
+    facts = fit.panel.products.set_index("stockcode").loc[r.stockcodes]
+    assert r.stockcodes == fit.panel.stockcodes and len(r.stockcodes) >= 190
+    estimated = _elasticity(r.mean, facts)
+    true = np.array([fit.data.truth.elasticity(c, p) for c, p in zip(r.stockcodes, facts["current_price"])])
+    error = np.abs(estimated - true)
+    assert np.median(error) < ELASTICITY_BOUND, np.median(error)
+    # Shrinkage earns its keep: the products' own estimates are much further off.
+    raw = np.abs(_elasticity(r.raw, facts) - true)
+    assert np.median(error) < 0.6 * np.median(raw), (np.median(error), np.median(raw))
+    # Demand falls with the price for (nearly) every product, as it does in the truth.
+    assert np.mean(estimated < 0) >= 0.95 and np.all(true < 0)
+
+
+def test_posterior_intervals_are_finite_and_positive_definite(fit):
+    r = fit.response
+    p = len(r.stockcodes)
+    assert r.mean.shape == (p, 2) and r.cov.shape == (p, 2, 2) and r.draws.shape == (p, QUICK.response_draws, 2)
+    assert np.all(np.isfinite(r.mean)) and np.all(np.isfinite(r.cov)) and np.all(np.isfinite(r.draws))
+    np.testing.assert_allclose(r.cov, np.transpose(r.cov, (0, 2, 1)), rtol=1e-9, atol=1e-12)
+    assert np.all(np.linalg.eigvalsh(r.cov) > 0)
+    # The draws carry that posterior: centred on the mean, spread as the covariance says.
+    sd = np.sqrt(r.cov[:, [0, 1], [0, 1]])
+    s = r.draws.shape[1]
+    assert np.all(np.abs(r.draws.mean(axis=1) - r.mean) <= 4 * sd / np.sqrt(s) + 1e-9)
+    ratio = r.draws.std(axis=1) / sd
+    assert 0.8 < np.median(ratio) < 1.2
+    facts = fit.panel.products.set_index("stockcode").loc[r.stockcodes]
+    delta0 = np.log(facts["current_price"].to_numpy()) - facts["log_reference_price"].to_numpy()
+    e = r.draws[:, :, 0] + 2.0 * r.draws[:, :, 1] * delta0[:, None]
+    width = np.quantile(e, 0.9, axis=1) - np.quantile(e, 0.1, axis=1)
+    assert np.all(width > 0) and np.all(np.isfinite(width))
+
+
+def test_a_product_whose_price_never_moved_gets_its_categorys_response(fit):
+    r = fit.response
+    i = r.stockcodes.index(fit.flat)
+    rows = fit.panel.rows[fit.panel.rows["stockcode"] == fit.flat]
+    assert rows["observed"].sum() >= 20 and np.ptp(rows["log_price"]) < 1e-9  # plenty of weeks, one price
+    category = fit.panel.products.set_index("stockcode")["category"]
+    peers = [k for k, c in enumerate(r.stockcodes) if category[c] == category[fit.flat] and c != fit.flat]
+    assert len(peers) >= 4
+    # The prior of every product: the between-product spread of each part (orders, size), added up.
+    prior_sd = np.sqrt(sum(np.square(part["between_sd"]) for part in r.summary.values()))
+    peer_mean = r.mean[peers].mean(axis=0)
+    assert np.all(np.abs(r.mean[i] - peer_mean) <= 0.25 * prior_sd), (r.mean[i], peer_mean, prior_sd)
+    assert np.all(np.abs(r.mean[i] - r.raw[i]) > prior_sd)  # its own data (no price variation) says nothing useful
+    posterior_sd = np.sqrt(np.diag(r.cov[i]))
+    np.testing.assert_allclose(posterior_sd, prior_sd, rtol=0.15)  # and the posterior is the prior
+
+
+def test_shrinkage_without_information_is_the_category_mean():
+    """The hierarchical model itself: a product with no information (no price variation) gets its
+    category's mean and the between-product covariance; well-measured products keep their estimates."""
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(3), 10)
+    centres = np.array([[-2.0, -0.5], [-1.0, 0.0], [-0.5, -1.0]])
+    raw = centres[groups] + rng.normal(0.0, 0.3, (30, 2))
+    info = np.tile(np.eye(2) * 400.0, (30, 1, 1))
+    info[12] = 0.0  # product 12 (category 1) never changed its price
+    raw[12] = [7.0, 7.0]  # whatever its own fit said is ignored
+    mean, cov, mu_g, mu0, between = price_response._shrink(raw, info, groups, kappa=3.0)
+    np.testing.assert_allclose(mean[12], mu_g[1], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(cov[12], between, rtol=1e-9)
+    others = np.arange(30) != 12
+    assert np.max(np.abs(mean[others] - raw[others])) < 0.05  # sd 0.05 of their own against a spread of 0.3
+    # Its category's, not the global one: nearest to category 1's centre of the three.
+    assert np.argmin(np.linalg.norm(centres - mean[12], axis=1)) == 1
+    assert np.all(np.linalg.eigvalsh(between) > 0)
