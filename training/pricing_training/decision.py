@@ -9,7 +9,7 @@ import dataclasses
 
 import numpy as np
 
-DEFAULT_DECISION = {"grid_points": 241, "min_probability_of_gain": 0.9, "min_expected_gain": 0.005}
+DEFAULT_DECISION = {"grid_points": 241, "min_probability_of_gain": 0.95, "min_expected_gain": 0.005}
 AT_CURRENT_TOLERANCE = 0.005
 
 
@@ -34,7 +34,7 @@ def log_grid(lo: float, hi: float, n: int) -> np.ndarray:
         return np.array([lo])
     step = (np.log(hi) - np.log(lo)) / (n - 1)
     g = np.exp(np.log(lo) + np.arange(n) * step)
-    g[-1] = hi
+    g[0], g[-1] = lo, hi
     return g
 
 

@@ -26,13 +26,13 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from .weekly import CATEGORICAL, CONTEXT_NUMERIC, LAGGED_PRICE, LEAD_PRICES, WeeklyPanel, estimation_rows
+from .weekly import CATEGORICAL, CONTEXT_NUMERIC, LAGGED_PRICE, LEAD_PRICES, SIZE_INDEX, WeeklyPanel, estimation_rows
 
 log = logging.getLogger(__name__)
 
 # The week itself is a nuisance input: with folds by product, the common weekly shocks (season, holidays,
 # marketing) are learned from the other products in the same week.
-NUISANCE_FEATURES = CONTEXT_NUMERIC + [LAGGED_PRICE, "week"] + LEAD_PRICES
+NUISANCE_FEATURES = CONTEXT_NUMERIC + [LAGGED_PRICE, "week"] + LEAD_PRICES + SIZE_INDEX
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,37 +87,49 @@ def _design(rows: pd.DataFrame, extra: list[str] = ()) -> pd.DataFrame:
     return x
 
 
-def cross_fit(x: pd.DataFrame, targets: dict[str, tuple[np.ndarray, str]], folds: np.ndarray, cfg: ResponseConfig
-              ) -> dict[str, np.ndarray]:
-    """Out-of-fold LightGBM predictions of each target (objective "poisson" or "regression")."""
+def cross_fit(x: pd.DataFrame, targets: dict[str, tuple[np.ndarray, str]], folds: np.ndarray, cfg: ResponseConfig,
+              fit_mask: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Out-of-fold LightGBM predictions of each target (objective "poisson" or "regression"), fit on the
+    rows of `fit_mask` (default all) of the other folds and predicted for every row of the fold."""
     out = {k: np.zeros(len(x)) for k in targets}
+    usable = np.ones(len(x), bool) if fit_mask is None else fit_mask
     for f in np.unique(folds):
         test = folds == f
+        train = ~test & usable
         for key, (y, objective) in targets.items():
             model = lgb.LGBMRegressor(objective=objective, n_estimators=cfg.trees, learning_rate=cfg.learning_rate,
                                       num_leaves=cfg.leaves, min_child_samples=cfg.min_child, subsample=0.8,
                                       subsample_freq=1, colsample_bytree=0.8, random_state=cfg.seed, n_jobs=2,
                                       verbose=-1, deterministic=True, force_row_wise=True)
-            model.fit(x[~test], y[~test])
+            model.fit(x[train], y[train])
             out[key][test] = model.predict(x[test])
     return out
 
 
 def _product_fit(units: np.ndarray, offset: np.ndarray, z: np.ndarray, prior_sd: float
                  ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Quasi-Poisson fit of units ~ exp(offset + α + z·β) by Newton's method with a weak N(0, prior_sd²)
-    prior on β. Returns (β̂, information of β with α profiled out and divided by the dispersion, dispersion)."""
+    """Quasi-likelihood fit of counts ~ zero-truncated Poisson(exp(offset + α + z·β)) by Newton's method
+    with a weak N(0, prior_sd²) prior on β, on weeks with at least one order only: a week without a sale
+    shows no price, and the price carried over from an earlier week would blur the response. Truncation
+    keeps the selection on a sale from biasing it. Returns (β̂, information of β with α profiled out and
+    divided by the dispersion, dispersion)."""
     n = len(units)
     design = np.column_stack([np.ones(n), z])
     theta = np.zeros(3)
     total = units.sum()
     theta[0] = np.log(max(total, 0.5) / np.exp(offset).sum())
     ridge = np.diag([0.0, 1.0 / prior_sd ** 2, 1.0 / prior_sd ** 2])
+    def moments(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        mu = np.exp(np.clip(offset + design @ theta, -30, 30))
+        keep = -np.expm1(-mu)  # P(count > 0)
+        mean = mu / np.maximum(keep, 1e-300)  # E[count | count > 0]
+        var = mean * (1.0 + mu - mean)  # Var[count | count > 0] = d mean / d eta
+        return mu, mean, np.maximum(var, 1e-12)
+
     for _ in range(50):
-        eta = np.clip(offset + design @ theta, -30, 30)
-        mu = np.exp(eta)
-        grad = design.T @ (units - mu) - ridge @ theta
-        hess = (design * mu[:, None]).T @ design + ridge + np.diag([1e-9, 0, 0])
+        mu, mean, var = moments(theta)
+        grad = design.T @ (units - mean) - ridge @ theta
+        hess = (design * var[:, None]).T @ design + ridge + np.diag([1e-9, 0, 0])
         step = np.linalg.solve(hess, grad)
         shrink = 1.0
         while np.max(np.abs(step * shrink)) > 2.0:
@@ -125,10 +137,10 @@ def _product_fit(units: np.ndarray, offset: np.ndarray, z: np.ndarray, prior_sd:
         theta = theta + shrink * step
         if np.max(np.abs(step)) < 1e-8:
             break
-    mu = np.exp(np.clip(offset + design @ theta, -30, 30))
-    pearson = float(np.sum((units - mu) ** 2 / np.maximum(mu, 1e-9)))
+    mu, mean, var = moments(theta)
+    pearson = float(np.sum((units - mean) ** 2 / var))
     dispersion = max(1.0, pearson / max(n - 3, 1))
-    fisher = (design * mu[:, None]).T @ design
+    fisher = (design * var[:, None]).T @ design
     # Information about β after profiling out α (Schur complement).
     info = fisher[1:, 1:] - np.outer(fisher[1:, 0], fisher[0, 1:]) / max(fisher[0, 0], 1e-12)
     return theta[1:], info / dispersion, dispersion
@@ -217,8 +229,11 @@ def fit(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) -> tuple[Pri
     rows = estimation_rows(panel)
     folds = product_folds(rows["stockcode"], cfg.folds, cfg.seed)
     d = rows["delta"].to_numpy()
-    nuis = cross_fit(_design(rows), {"n": (rows["lines"].to_numpy(np.float64), "poisson"),
-                                      "m": (d, "regression"), "s": (d ** 2, "regression")}, folds, cfg)
+    observed = rows["observed"].to_numpy(bool)
+    x = _design(rows)
+    nuis = cross_fit(x, {"n": (rows["lines"].to_numpy(np.float64), "poisson")}, folds, cfg)
+    # The price nuisances learn from weeks whose price was seen (an empty week's price is carried over).
+    nuis.update(cross_fit(x, {"m": (d, "regression"), "s": (d ** 2, "regression")}, folds, cfg, fit_mask=observed))
     rows = rows.assign(n_hat=np.maximum(nuis["n"], 1e-3), m_hat=nuis["m"], s_hat=nuis["s"])
     rows["z1"] = d - rows["m_hat"].to_numpy()
     rows["z2"] = d ** 2 - rows["s_hat"].to_numpy()
@@ -233,6 +248,7 @@ def fit(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) -> tuple[Pri
     raw_n, info_n, dispersion = np.zeros((len(codes), 2)), np.zeros((len(codes), 2, 2)), np.ones(len(codes))
     for i, code in enumerate(codes):
         idx = index.get(code)
+        idx = None if idx is None else idx[observed[idx]]
         if idx is not None and len(idx) >= 3:
             raw_n[i], info_n[i], dispersion[i] = _product_fit(orders[idx], offset[idx], z[idx], cfg.weak_prior_sd)
 
@@ -241,7 +257,10 @@ def fit(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) -> tuple[Pri
     lines = panel.lines.merge(context.drop(columns=["week"]).assign(week=rows["week"]), on=["stockcode", "week"],
                               how="inner")
     ref = lines["stockcode"].map(panel.products.set_index("stockcode")["log_reference_price"]).to_numpy()
-    d_line = lines["log_posted_day"].to_numpy() - ref
+    # A week's only line has no other line to read the price from: the week's posted price stands in (it
+    # is that line's own corrected price, a small share of lines).
+    d_line = np.where(np.isfinite(lines["log_posted_others"]), lines["log_posted_others"] - ref,
+                      lines["delta"].to_numpy())
     lines["z1"] = d_line - lines["delta"].to_numpy() + lines["z1"].to_numpy()
     lines["z2"] = d_line ** 2 - lines["delta"].to_numpy() ** 2 + lines["z2"].to_numpy()
     line_folds = product_folds(lines["stockcode"], cfg.folds, cfg.seed)

@@ -37,8 +37,6 @@ CONTEXT_NUMERIC = [
     "log_units_mean_hist",
     "log_lines_lag1",
     "log_lines_ewm",
-    "size_index_lag1",
-    "size_index_mean_4w",
     "log_weeks_listed",
     "woy_sin",
     "woy_cos",
@@ -50,6 +48,10 @@ CATEGORICAL = ["desc_keyword"]
 # what it saw), the best available proxy of this week's demand shock. Never inputs of the served baseline.
 LAGGED_PRICE = "log_price_lag1"
 LEAD_PRICES = ["log_price_lead1", "log_price_lead2"]
+# The size of recent orders relative to their buyers' usual size: a sharp read of recent demand shocks, but
+# normalized with whole-log means (product, customer), so a control for the nuisances only, never an input
+# of the served baseline.
+SIZE_INDEX = ["size_index_lag1", "size_index_mean_4w"]
 RECENT_WEEKS_FOR_CURRENT_PRICE = 4
 
 
@@ -121,10 +123,13 @@ def build(clean: pd.DataFrame) -> WeeklyPanel:
     lines["customer_discount"] = _customer_discount(lines)
     lines["log_posted_line"] = lines["log_price"] - lines["customer_discount"]
     lines["paid"] = lines["unit_price"] * lines["quantity"]
-    # The price a line's buyer faced that day: list prices change on any weekday, so a line is compared
-    # with its own day's posted price, not its week's median.
-    day = lines["invoice_date"].dt.normalize()
-    lines["log_posted_day"] = lines.groupby([lines["stockcode"], day])["log_posted_line"].transform("median")
+    # The price a line's buyer faced, measured WITHOUT the line's own price: the mean corrected price of
+    # the week's other lines (NaN when it is the week's only line). A line's own unit price falls with its
+    # quantity under quantity breaks, so using it would read "big lines are cheap" as price elasticity.
+    key = [lines["stockcode"], lines["week"]]
+    total = lines.groupby(key)["log_posted_line"].transform("sum")
+    count = lines.groupby(key)["log_posted_line"].transform("size")
+    lines["log_posted_others"] = np.where(count > 1, (total - lines["log_posted_line"]) / (count - 1).clip(lower=1), np.nan)
     weeks = _trading_weeks(lines)
     lines = lines[np.isin(lines["week"].to_numpy(), weeks)]
 
@@ -176,7 +181,7 @@ def _line_table(lines: pd.DataFrame) -> pd.DataFrame:
                         "log_quantity": np.log(lines["quantity"].to_numpy(np.float64)),
                         "is_registered": lines["customer_id"].notna().to_numpy(np.float64),
                         "customer_discount": lines["customer_discount"].to_numpy(),
-                        "log_posted_day": lines["log_posted_day"].to_numpy()})
+                        "log_posted_others": lines["log_posted_others"].to_numpy()})
     dev = out["log_quantity"] - out.groupby("stockcode")["log_quantity"].transform("mean")
     cust = lines["customer_id"].to_numpy()
     registered = out["is_registered"].to_numpy() > 0

@@ -190,18 +190,16 @@ def test_as_of_features_never_read_the_rows_own_week_or_later(cleaned, panel):
         assert moved[own & (week > start)].any(), column
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "weekly.py bug: the order-size index normalizes each line by its product's mean log quantity and its "
-    "customer's usual size over the WHOLE log, so a week's units move size_index_lag1/size_index_mean_4w of "
-    "earlier weeks of the product and of other products (by up to ~0.02 here). Remove this marker when the "
-    "normalizers are computed from earlier weeks only."))
-def test_order_size_features_never_read_the_rows_own_week_or_later(cleaned, panel):
-    changed, code, start = _changed_week(cleaned, panel)
-    after = weekly.build(changed)
-    week = panel.rows.set_index(["stockcode", "week_start"]).index.get_level_values(1)
-    for column in SIZE_FEATURES:
-        moved = _moved(panel.rows, after.rows, column).to_numpy()
-        assert not moved[week <= start].any(), f"{column} of a week at or before the changed one moved"
+def test_order_size_index_is_a_nuisance_control_never_a_served_input():
+    """The order-size index normalizes lines by whole-log means (the product's mean log quantity, the
+    customer's usual size), so it is not as-of: a week's units move it in earlier weeks. It may only serve as
+    a control for the price-response nuisances (which are not forecasts), never as an input of the baseline
+    models the service runs."""
+    from pricing_training.price_response import NUISANCE_FEATURES
+
+    assert SIZE_FEATURES == weekly.SIZE_INDEX
+    assert not set(SIZE_FEATURES) & set(weekly.CONTEXT_NUMERIC)
+    assert set(SIZE_FEATURES) <= set(NUISANCE_FEATURES)
 
 
 def test_products_current_price_and_support_on_scenario_data(panel):
