@@ -4,7 +4,8 @@ public enum InputLayout: String, Sendable {
     case tree
 }
 
-/// A model that predicts log1p(quantity) from preprocessed input rows.
+/// A model that predicts the manifest's target from preprocessed input rows: in format 2 the baseline
+/// f(x), log expected weekly units at the product's reference price (docs/price-response.md).
 public protocol DemandModel: Sendable {
     /// The manifest's model name (e.g. "mlp", "lightgbm").
     var name: String { get }

@@ -34,16 +34,6 @@ public struct DenseLayer: Sendable {
         self.bias = paddedBias
     }
 
-    /// The same weights with another activation.
-    init(copying other: DenseLayer, relu: Bool) {
-        inputs = other.inputs
-        outputs = other.outputs
-        paddedOutputs = other.paddedOutputs
-        packed = other.packed
-        bias = other.bias
-        self.relu = relu
-    }
-
     /// Folds eval-mode batch norm `(x - mean) / sqrt(var + eps) * gamma + beta` into a preceding
     /// linear layer's row-major weights and bias (in Double, rounded once).
     public static func foldBatchNorm(weight: [Float], bias: [Float], inputs: Int, gamma: [Float], beta: [Float],

@@ -1,8 +1,9 @@
 public import Inference
 public import Storage
 
-/// A product's context rows in the form the sweep consumes: the numeric model inputs that do not
-/// depend on price, the statistics the price features divide by, and the category codes.
+/// A product's context rows (its recent weeks) in the form the models consume: the numeric model
+/// inputs, the statistics price features would divide by (none in format 2: no model reads the
+/// price), and the category codes.
 public struct ContextRows: Sendable {
     public let count: Int
     /// count × numeric feature count, in the preprocessor's order; price-feature slots are NaN.

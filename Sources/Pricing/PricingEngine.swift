@@ -1,17 +1,20 @@
-// Pricing module: the price sweep for one product and the recommendation, on a loaded version.
+// Pricing module: the price curve and the price decision for one product, on a loaded version.
 
 public import Inference
 public import Storage
 
-/// One loaded model version: everything a price sweep needs, immutable and shared by all requests.
+/// One loaded model version: everything a request needs, immutable and shared by all requests.
 public final class PricingEngine: Sendable {
     public let version: String
     public let manifest: Manifest
     public let preprocessor: Preprocessor
+    /// The manifest's price features: none in format 2 (no model reads the price).
     public let priceFunction: PriceFeatureFunction
     public let chain: ModelChain
     public let store: FeatureStore
     public let layout: ContextLayout
+    /// Every product's price response, in the store's product order.
+    public let priceResponse: PriceResponseTable
 
     /// Loads and verifies the version at `path` (a version folder, or a models root with LATEST).
     /// Fails when the version cannot be used at all; a single model that cannot be built is only
@@ -26,6 +29,7 @@ public final class PricingEngine: Sendable {
         let priceFunction = try PriceFeatureFunction(specs: manifest.features.priceFeatures)
         let store = try FeatureStore(folder: folder)
         self.layout = try ContextLayout(columns: store.columns, preprocessor: preprocessor, priceFunction: priceFunction)
+        self.priceResponse = try PriceResponseTable(folder: folder, products: store.products.count)
         self.chain = ModelChain.load(folder: folder, preprocessor: preprocessor)
         guard !chain.models.isEmpty else {
             throw ArtifactError(file: "manifest.json", .malformed("no model could be loaded: " + chain.failureReasons.joined(separator: "; ")))
@@ -47,35 +51,76 @@ public final class PricingEngine: Sendable {
         }
     }
 
-    /// Sweeps the request's price range for its product and recommends a price. With `model`, only
-    /// that model answers (no fallback), for comparing models. `context` supplies the product's rows
-    /// when the caller already has them (from a shared cache); they must be this version's columns.
+    /// The curve over the request's prices and the price decision for its product (see
+    /// docs/price-response.md). The answering model predicts the baseline of the product's context
+    /// rows, one forward pass; the rest is the product's price response. With `model`, only that
+    /// model answers (no fallback), for comparing models. `context` supplies the product's rows when
+    /// the caller already has them (from a shared cache); they must be this version's columns.
     public func sweep(_ request: SweepRequest, model: String? = nil, context: ContextMatrix? = nil) throws(SweepError) -> PriceCurve {
         try request.validate()
-        guard let product = store.product(request.stockcode) else { throw .unknownProduct(request.stockcode) }
+        guard let index = store.index(of: request.stockcode), let response = priceResponse.product(index) else {
+            throw .unknownProduct(request.stockcode)
+        }
+        let product = store.products[index]
         let given = context.flatMap { $0.columns == store.columns ? layout.rows(from: $0) : nil }
         let stored = given == nil ? try contextRows(for: request.stockcode) : nil
         guard let rows = given ?? stored else { throw .unknownProduct(request.stockcode) }
         guard rows.count > 0 else { throw .artifact("product \(request.stockcode) has no context rows") }
-        let lo = request.minPrice ?? product.price.min
-        let hi = request.maxPrice ?? product.price.max
+        // Default range: the price history, widened to the supported range where that reaches further,
+        // so the default curve shows every price the decision may choose.
+        let lo = request.minPrice ?? min(product.price.min, response.supportLow)
+        let hi = request.maxPrice ?? max(product.price.max, response.supportHigh)
         guard lo <= hi else { throw .emptyRange(min: lo, max: hi) }
-        let prices = linspace(lo, hi, request.bins)
         let answer: ModelChain.Answer
         do {
             let chain = model.map { name in ModelChain(entries: self.chain.entries.filter { $0.name == name }) } ?? self.chain
-            answer = try chain.answer { model in
-                // A log-quantity past ~700 overflows expm1: count it as the model failing, like NaN.
-                PriceSweep(engine: self, rows: rows, prices: prices).logQuantities(model).map { $0 < 700 ? $0 : .nan }
-            }
+            // A log volume past ~700 overflows exp: count it as the model failing, like NaN.
+            answer = try chain.answer { model in self.baseline(rows, model: model).map { $0 < 700 ? $0 : .nan } }
         } catch {
             throw .noModelAnswered(error.reasons)
         }
-        let points = aggregate(answer.values, prices: prices, contextCount: rows.count, unitCost: request.unitCost)
-        let recommendation = recommend(points, unitCost: request.unitCost, history: product.price)
+        let (points, baseline) = ResponseCurve.points(response, baselines: answer.values, prices: linspace(lo, hi, request.bins),
+                                                      unitCost: request.unitCost)
+        let recommendation = PriceDecision.decide(response, baseline: baseline, requestMin: lo, requestMax: hi,
+                                                  unitCost: request.unitCost, settings: manifest.priceResponse.decision)
         return PriceCurve(stockcode: product.stockcode, description: product.description, points: points,
-                          recommendation: recommendation, model: answer.model, skippedModels: answer.skipped,
-                          modelVersion: version, contextRows: rows.count)
+                          recommendation: recommendation, baseline: baseline, model: answer.model,
+                          skippedModels: answer.skipped, modelVersion: version, contextRows: rows.count)
+    }
+
+    /// `model`'s baseline `f_r` (log weekly units at the reference price) for each context row: one
+    /// forward pass over the rows in the model's input layout.
+    package func baseline(_ rows: ContextRows, model: any DemandModel) -> [Double] {
+        let inputs = modelInputs(rows, layout: model.layout)
+        var out = [Double](repeating: .nan, count: rows.count)
+        inputs.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { model.predict(inputs: x.baseAddress!, count: rows.count, stride: model.inputWidth, into: $0.baseAddress!) }
+        }
+        return out
+    }
+
+    /// Each context row preprocessed into `layout` (the dense or the tree input vector), row-major.
+    package func modelInputs(_ rows: ContextRows, layout: InputLayout) -> [Float] {
+        let pre = preprocessor
+        let width = layout == .dense ? pre.denseWidth : pre.treeWidth
+        let n = pre.numericNames.count, c = pre.categoricalNames.count
+        var out = [Float](repeating: 0, count: rows.count * width)
+        rows.numeric.withUnsafeBufferPointer { numeric in
+            rows.codes.withUnsafeBufferPointer { codes in
+                out.withUnsafeMutableBufferPointer { buffer in
+                    for r in 0..<rows.count {
+                        let x = UnsafeBufferPointer(rebasing: numeric[(r * n)..<((r + 1) * n)])
+                        let k = UnsafeBufferPointer(rebasing: codes[(r * c)..<((r + 1) * c)])
+                        if layout == .dense {
+                            pre.dense(numeric: x, codes: k, into: buffer.baseAddress! + r * width)
+                        } else {
+                            pre.tree(numeric: x, codes: k, into: buffer.baseAddress! + r * width)
+                        }
+                    }
+                }
+            }
+        }
+        return out
     }
 }
 
@@ -84,13 +129,4 @@ extension ModelChain {
     public var failureReasons: [String] {
         entries.compactMap { if case .failed(let name, let reason) = $0 { "\(name): \(reason)" } else { nil } }
     }
-}
-
-/// NumPy's `linspace(lo, hi, n)`: `i * step + lo`, with the last value exactly `hi`.
-public func linspace(_ lo: Double, _ hi: Double, _ n: Int) -> [Double] {
-    guard n > 1 else { return [lo] }
-    let step = (hi - lo) / Double(n - 1)
-    var out = (0..<n).map { Double($0) * step + lo }
-    out[n - 1] = hi
-    return out
 }

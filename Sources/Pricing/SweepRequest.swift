@@ -7,12 +7,14 @@ public struct SweepRequest: Sendable, Equatable {
     public static let maximumPrice = 1_000_000.0
 
     public var stockcode: String
-    /// Lowest candidate price; default: the product's lowest historical price.
+    /// Lowest candidate price; default: the product's lowest historical price, or the lowest price
+    /// its data supports when that is lower.
     public var minPrice: Double?
-    /// Highest candidate price; default: the product's highest historical price.
+    /// Highest candidate price; default: the product's highest historical price, or the highest price
+    /// its data supports when that is higher.
     public var maxPrice: Double?
     public var bins: Int
-    /// With a unit cost, profit is computed and the recommendation maximizes it instead of sales.
+    /// With a unit cost, profit per week is computed and the decision maximizes it instead of revenue.
     public var unitCost: Double?
 
     public init(stockcode: String, minPrice: Double? = nil, maxPrice: Double? = nil, bins: Int = SweepRequest.defaultBins,

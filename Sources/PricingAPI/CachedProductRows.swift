@@ -3,8 +3,9 @@ import Storage
 /// A product's context rows as the cache stores them, so that a replica that has not yet
 /// decompressed the product's feature shard (a fresh one, or one that just swapped versions) takes
 /// them from the shared cache instead: magic, version, stockcode, the column names' CRC, row and
-/// column counts, a CRC-32 of the values, then the float32 values little-endian (about 4 KB for 48
-/// rows). Anything that does not check out decodes to nil and the shard is read as usual.
+/// column counts, a CRC-32 of the values, then the float32 values little-endian (4 bytes per value:
+/// a few hundred bytes for a product's recent weeks). Anything that does not check out decodes to nil
+/// and the shard is read as usual.
 struct CachedProductRows: Equatable {
     let modelVersion: String
     let stockcode: String

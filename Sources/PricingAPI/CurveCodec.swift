@@ -2,9 +2,10 @@ public import Pricing
 import Storage
 
 /// What the predict-price cache stores: the answer's metadata and its JSON array, gzip-compressed
-/// (about 4 KB for 100 prices), with a CRC-32 of the compressed bytes. A hit is one lookup; clients
-/// that accept gzip get the stored bytes as they are. Decoding checks every length and the CRC: a
-/// truncated, altered or foreign value decodes to nil and is ignored.
+/// (about 7 KB for 100 prices; every row repeats the decision, which compresses well), with a CRC-32
+/// of the compressed bytes. A hit is one lookup; clients that accept gzip get the stored bytes as they
+/// are. Decoding checks every length and the CRC: a truncated, altered or foreign value decodes to nil
+/// and is ignored.
 public struct CachedCurve: Sendable, Equatable {
     public let modelVersion: String
     public let model: String
@@ -14,7 +15,8 @@ public struct CachedCurve: Sendable, Equatable {
     /// The JSON array of rows, gzip-compressed.
     public let gzippedJSON: [UInt8]
 
-    static let magic: [UInt8] = Array("PCv3".utf8)
+    /// v4: rows carry the price decision (format-2 versions); a v3 value is never read as one.
+    static let magic: [UInt8] = Array("PCv4".utf8)
 
     public init(_ curve: PriceCurve) {
         modelVersion = curve.modelVersion
@@ -59,7 +61,7 @@ public struct CachedCurve: Sendable, Equatable {
 
     /// The JSON array, or nil if the stored bytes do not inflate.
     public func jsonArray() -> [UInt8]? {
-        try? Gzip.decompress(gzippedJSON, file: "cache value", sizeHint: 280 * rows)
+        try? Gzip.decompress(gzippedJSON, file: "cache value", sizeHint: 1280 * rows)
     }
 
     /// The rows as NDJSON: the array's objects one per line. Rows are flat objects, so the only

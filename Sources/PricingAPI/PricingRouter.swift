@@ -221,8 +221,9 @@ public struct PricingRouter: HTTPHandler {
                                cacheStatus: cacheStatus, start: start)
         if accepts(request, "application/x-ndjson") {
             headers.append(("Content-Type", "application/x-ndjson"))
+            let decision = CurveJSON.decisionFields(curve)
             return HTTPResponse.stream(headers: HTTPHeaders(headers)) { writer in
-                for point in curve.points { try await writer.write(CurveJSON.line(point, curve: curve)) }
+                for point in curve.points { try await writer.write(CurveJSON.line(point, curve: curve, decision: decision)) }
             }
         }
         headers.append(("Content-Type", "application/json"))

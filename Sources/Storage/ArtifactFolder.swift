@@ -22,8 +22,7 @@ public struct ArtifactFolder: Sendable {
     public static func load(path: String) throws(ArtifactError) -> ArtifactFolder {
         let folder = try resolveVersion(path)
         let manifestBytes = try readFile(folder + "/manifest.json", name: folder + "/manifest.json")
-        let manifest = try decodeArtifactJSON(Manifest.self, from: manifestBytes, file: "manifest.json")
-        try Manifest.checkFormatVersion(manifest.formatVersion, file: "manifest.json")
+        let manifest = try Manifest.decode(manifestBytes, file: "manifest.json")
         // A damaged model file disables that model only (the service falls back to the next one);
         // damage anywhere else fails the whole version.
         let modelFiles = Set(manifest.models.map(\.file))

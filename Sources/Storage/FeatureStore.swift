@@ -90,6 +90,9 @@ public final class FeatureStore: Sendable {
         byCode[stockcode].map { products[$0] }
     }
 
+    /// The position of `stockcode` in `products` (the row of its per-product tables), or nil.
+    public func index(of stockcode: String) -> Int? { byCode[stockcode] }
+
     /// Whether the product's shard is already decompressed here (its rows cost nothing to read).
     public func hasRowsInMemory(_ stockcode: String) -> Bool {
         guard let product = product(stockcode) else { return false }

@@ -52,11 +52,6 @@ public struct Manifest: Decodable, Sendable {
             public let coef0: Double
             public let degree: Int
         }
-        public struct Metrics: Decodable, Sendable {
-            public let mseLog: Double
-            public let rmsle: Double
-            public let mae: Double
-        }
         public let name: String
         public let kind: String
         public let role: String?
@@ -65,7 +60,8 @@ public struct Manifest: Decodable, Sendable {
         public let architecture: Architecture?
         public let kernel: Kernel?
         public let categoricalInputs: [Int]?
-        public let metrics: Metrics?
+        /// Test-split metrics by name (format 2: `poisson_deviance`); informational only.
+        public let metrics: [String: Double]?
     }
 
     public struct FeatureStore: Decodable, Sendable {
@@ -82,21 +78,90 @@ public struct Manifest: Decodable, Sendable {
         public let bytes: Int
     }
 
+    /// What the models predict (`name`); format 2's is ``Manifest/baselineTarget``.
+    public struct Target: Decodable, Sendable {
+        public let name: String
+    }
+
+    /// The products' price response (docs/price-response.md): the file with its tensors, the curve's
+    /// form, the number of posterior draws per product, and the decision rule's settings.
+    public struct PriceResponse: Decodable, Sendable {
+        /// Settings of the price decision: the search grid's size and the evidence a change needs.
+        public struct Decision: Decodable, Sendable {
+            /// Log-spaced prices searched between the search range's ends.
+            public let gridPoints: Int
+            /// A change needs at least this posterior probability that it gains.
+            public let minProbabilityOfGain: Double
+            /// A change needs at least this expected gain, as a fraction of the objective at the current price.
+            public let minExpectedGain: Double
+
+            public init(gridPoints: Int, minProbabilityOfGain: Double, minExpectedGain: Double) {
+                self.gridPoints = gridPoints
+                self.minProbabilityOfGain = minProbabilityOfGain
+                self.minExpectedGain = minExpectedGain
+            }
+        }
+        public let file: String
+        /// `log_quadratic`: log demand is `b·Δ + c·Δ²` in `Δ = ln p − ln p_ref`.
+        public let form: String
+        /// Posterior draws of `(b, c)` per product.
+        public let draws: Int
+        public let decision: Decision
+    }
+
     public let formatVersion: Int
     public let modelVersion: String
     public let createdAt: String
+    public let target: Target
     public let features: Features
     public let preprocessor: Preprocessor
     public let models: [Model]
     public let featureStore: FeatureStore
+    public let priceResponse: PriceResponse
     public let golden: String?
     public let files: [String: FileEntry]
 
     /// The only format this reader understands.
-    public static let supportedFormatVersion = 1
+    public static let supportedFormatVersion = 2
+    /// The models' target in format 2: log expected weekly units at the product's reference price.
+    public static let baselineTarget = "log_weekly_units_at_reference_price"
+    /// The only price-response form this reader computes.
+    public static let logQuadraticForm = "log_quadratic"
 }
 
 extension Manifest {
+    /// Decodes manifest.json: the format version first (so an older or newer format is refused by
+    /// name, not as a missing field), then the whole manifest, then the format-2 invariants: the
+    /// baseline target, no price features, a price response this reader can compute.
+    static func decode(_ bytes: [UInt8], file: String) throws(ArtifactError) -> Manifest {
+        struct Head: Decodable { let formatVersion: Int }
+        try checkFormatVersion(decodeArtifactJSON(Head.self, from: bytes, file: file, context: "not a manifest").formatVersion, file: file)
+        let manifest = try decodeArtifactJSON(Manifest.self, from: bytes, file: file)
+        try manifest.validate(file: file)
+        return manifest
+    }
+
+    func validate(file: String) throws(ArtifactError) {
+        guard target.name == Self.baselineTarget else {
+            throw ArtifactError(file: file, .unsupported("target \(target.name); this service reads \(Self.baselineTarget)"))
+        }
+        guard features.priceFeatures.isEmpty else {
+            throw ArtifactError(file: file, .malformed(
+                "features.price_features lists \(features.priceFeatures.map(\.name)); in format 2 no model reads the price"))
+        }
+        let response = priceResponse
+        guard response.form == Self.logQuadraticForm else {
+            throw ArtifactError(file: file, .unsupported("price_response.form \(response.form); this service computes \(Self.logQuadraticForm)"))
+        }
+        let decision = response.decision
+        guard response.draws >= 1, response.draws <= 100_000, decision.gridPoints >= 2, decision.gridPoints <= 100_000,
+              decision.minProbabilityOfGain.isFinite, (0...1).contains(decision.minProbabilityOfGain),
+              decision.minExpectedGain.isFinite else {
+            throw ArtifactError(file: file, .malformed(
+                "price_response needs 1…100000 draws, 2…100000 grid_points, min_probability_of_gain in 0…1 and a finite min_expected_gain"))
+        }
+    }
+
     /// Throws unless `formatVersion` is ``supportedFormatVersion``; `file` names the manifest.
     static func checkFormatVersion(_ formatVersion: Int, file: String) throws(ArtifactError) {
         guard formatVersion == supportedFormatVersion else {

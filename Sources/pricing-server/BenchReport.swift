@@ -23,7 +23,7 @@ struct BenchReport {
         lines.append("stage".padding(toLength: width, withPad: " ", startingAt: 0) + "   median ms   GFLOP/s")
         for r in rows {
             lines.append(r.stage.padding(toLength: width, withPad: " ", startingAt: 0)
-                         + String(format: "%12.3f", r.milliseconds) + (r.gflops.map { String(format: "%10.1f", $0) } ?? ""))
+                         + String(format: "%12.4f", r.milliseconds) + (r.gflops.map { String(format: "%10.1f", $0) } ?? ""))
         }
         return lines.joined(separator: "\n")
     }

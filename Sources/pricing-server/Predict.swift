@@ -2,24 +2,24 @@ import ArgumentParser
 import Pricing
 import Storage
 
-/// `pricing-server predict`: the price curve and recommendation of one product, printed.
+/// `pricing-server predict`: one product's curve (units and revenue per week) and price decision, printed.
 struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Sweep candidate prices for one product and print the curve and the recommended price.")
+        abstract: "Print one product's expected weekly units and revenue at candidate prices, and the price decision.")
 
     @Argument(help: "The product's stockcode, e.g. 85123A.")
     var stockcode: String
 
-    @Option(name: .customLong("min"), help: ArgumentHelp("Lowest candidate price (default: lowest historical price).", valueName: "P"))
+    @Option(name: .customLong("min"), help: ArgumentHelp("Lowest candidate price, of the curve and of the decision's search (default: lowest historical price, or the lowest supported price when lower).", valueName: "P"))
     var minPrice: Double?
 
-    @Option(name: .customLong("max"), help: ArgumentHelp("Highest candidate price (default: highest historical price).", valueName: "P"))
+    @Option(name: .customLong("max"), help: ArgumentHelp("Highest candidate price, of the curve and of the decision's search (default: highest historical price, or the highest supported price when higher).", valueName: "P"))
     var maxPrice: Double?
 
-    @Option(help: ArgumentHelp("Number of candidate prices, 2…1000.", valueName: "N"))
+    @Option(help: ArgumentHelp("Number of candidate prices of the curve, 2…1000 (the decision does not depend on it).", valueName: "N"))
     var bins: Int = SweepRequest.defaultBins
 
-    @Option(name: .customLong("unit-cost"), help: ArgumentHelp("Unit cost: adds profit and recommends the most profitable price.", valueName: "C"))
+    @Option(name: .customLong("unit-cost"), help: ArgumentHelp("Unit cost: adds profit per week, and the decision maximizes profit instead of revenue.", valueName: "C"))
     var unitCost: Double?
 
     @Flag(help: "Print JSON instead of a table.")

@@ -27,6 +27,12 @@ final class HTTPArtifactSourceTests: XCTestCase {
         server.requests.filter { $0 == file }.count
     }
 
+    /// Requests one complete download makes: manifest.json, then every file it lists, once each.
+    private func completeDownload() throws -> Int { try CommittedModels.folder().manifest.files.count + 1 }
+
+    /// svr.safetensors' size, as the manifest gives it.
+    private func svrBytes() throws -> Int { try XCTUnwrap(CommittedModels.folder().manifest.files["svr.safetensors"]).bytes }
+
     func testLoadsTheLatestVersionIntoTheCache() async throws {
         let cache = temporaryDirectory(self, "cache") + "/nested/cache"
         let source = try source(cache)
@@ -57,7 +63,7 @@ final class HTTPArtifactSourceTests: XCTestCase {
         let cache = temporaryDirectory(self, "cache")
         let folder = try await source(cache).localVersion(version)
         let afterFirst = server.requests.count
-        XCTAssertEqual(afterFirst, 41, "manifest.json and its 40 files, each once")
+        XCTAssertEqual(afterFirst, try completeDownload(), "manifest.json and each of its files, once")
         let again = try await source(cache).localVersion(version)
         XCTAssertEqual(again, folder)
         XCTAssertEqual(server.requests.count, afterFirst, "a complete cached version must not be downloaded again")
@@ -75,13 +81,13 @@ final class HTTPArtifactSourceTests: XCTestCase {
         try handle.close()
         var before = server.requests.count
         _ = try await source.localVersion(version)
-        XCTAssertEqual(server.requests.count - before, 41, "a damaged cached version must be fetched again")
+        XCTAssertEqual(server.requests.count - before, try completeDownload(), "a damaged cached version must be fetched again")
         try assertLoadsCommittedVersion(folder)
         // A half folder: files present, one missing.
         try FileManager.default.removeItem(atPath: folder + "/features/context-003.safetensors.gz")
         before = server.requests.count
         _ = try await source.localVersion(version)
-        XCTAssertEqual(server.requests.count - before, 41)
+        XCTAssertEqual(server.requests.count - before, try completeDownload())
         try assertLoadsCommittedVersion(folder)
         XCTAssertEqual(cacheEntries(cache), [version])
     }
@@ -104,7 +110,7 @@ final class HTTPArtifactSourceTests: XCTestCase {
         let error = await artifactError { try await source(cache).localVersion(version) }
         let failure = try XCTUnwrap(error)
         guard case .sizeMismatch(let expected, let actual) = failure.problem else { return XCTFail("\(failure)") }
-        XCTAssertEqual(expected, 351_528)
+        XCTAssertEqual(expected, try svrBytes())
         XCTAssertGreaterThan(actual, expected)
         XCTAssertLessThan(actual, expected + 64 * 1024 + 1)
         XCTAssertTrue(failure.file.hasSuffix("/svr.safetensors"), failure.file)
@@ -116,7 +122,8 @@ final class HTTPArtifactSourceTests: XCTestCase {
         server.setFaults { $0.oversizeDeclared = ["\(version)/svr.safetensors"] }
         let error = await artifactError { try await source(cache).localVersion(version) }
         let failure = try XCTUnwrap(error)
-        XCTAssertEqual(failure.problem, ArtifactError.Problem.sizeMismatch(expected: 351_528, actual: 351_528 + 4096))
+        let size = try svrBytes()
+        XCTAssertEqual(failure.problem, ArtifactError.Problem.sizeMismatch(expected: size, actual: size + 4096))
         XCTAssertEqual(requests(for: "\(version)/svr.safetensors"), 1, "a size mismatch is not retried")
         XCTAssertEqual(cacheEntries(cache), [])
     }

@@ -65,8 +65,9 @@ final class ModelReloadTests: XCTestCase {
 
     func testReloadUnderLoadSwapsAtomicallyWithNoFailedRequest() async throws {
         let newVersion = "v2-reload-test"
-        try root.variant(newVersion, priceScale: 1.25)
-        let store = try XCTUnwrap(slot.engine).store
+        try root.variant(newVersion, priceScale: 3)
+        let baseEngine = try XCTUnwrap(slot.engine)
+        let store = baseEngine.store
         let codes = Array(store.products.prefix(40).map(\.stockcode))
         let stop = Atomic<Bool>(false)
         let observations = Mutex<[Observation]>([])
@@ -128,12 +129,16 @@ final class ModelReloadTests: XCTestCase {
         XCTAssertEqual(before.count + after.count, seen.count, "an answer carried an unknown version")
         XCTAssertGreaterThanOrEqual(before.count, 20)
         XCTAssertGreaterThanOrEqual(after.count, 20)
-        // Each answer's grid is its version's: the old range, or the new one 25% wider.
+        // Each answer's grid is its version's: the price history (the old one, or the new one three times
+        // higher) widened to the supported range, which both versions share.
         for o in seen {
-            let product = try XCTUnwrap(store.product(o.stockcode))
-            let scale = o.version == newVersion ? 1.25 : 1.0
-            XCTAssertEqual(o.low, product.price.min * scale, accuracy: 1e-9 * product.price.max, "\(o.stockcode) answered by \(o.version)")
-            XCTAssertEqual(o.high, product.price.max * scale, accuracy: 1e-9 * product.price.max, "\(o.stockcode) answered by \(o.version)")
+            let index = try XCTUnwrap(store.index(of: o.stockcode))
+            let product = store.products[index]
+            let response = try XCTUnwrap(baseEngine.priceResponse.product(index))
+            let scale = o.version == newVersion ? 3.0 : 1.0
+            let low = min(product.price.min * scale, response.supportLow), high = max(product.price.max * scale, response.supportHigh)
+            XCTAssertEqual(o.low, low, accuracy: 1e-9 * high, "\(o.stockcode) answered by \(o.version)")
+            XCTAssertEqual(o.high, high, accuracy: 1e-9 * high, "\(o.stockcode) answered by \(o.version)")
         }
         // Nothing that started after the swap was acknowledged is answered by the old version.
         XCTAssertEqual(seen.filter { $0.started > reloadEnd && $0.version != newVersion }.count, 0)

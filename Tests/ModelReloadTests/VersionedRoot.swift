@@ -8,8 +8,10 @@ import TestSupport
 /// A scratch models root holding the committed version and variants of it, for reload tests.
 ///
 /// A variant is a copy of the committed version under a new name, optionally altered: its product
-/// index can scale every product's historical price range, so the default price grid (and thus the
-/// body of every default predict-price answer) tells which version answered.
+/// index can scale every product's historical price range, so the default price grid (the history
+/// widened to the supported range; and thus the body of every default predict-price answer) tells
+/// which version answered. The golden reference sweeps name their prices, so the variant still
+/// passes its parity self-check.
 struct VersionedRoot {
     let path: String
     let baseVersion: String

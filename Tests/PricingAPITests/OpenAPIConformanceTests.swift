@@ -52,6 +52,27 @@ final class OpenAPIConformanceTests: XCTestCase {
 }
 
 
+/// The document says what every number of a predict-price row means.
+final class OpenAPIDescriptionTests: XCTestCase {
+    func testEveryFieldOfAPricePointIsDescribed() throws {
+        let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(OpenAPIDocument.bytes)) as? [String: Any])
+        let schemas = try XCTUnwrap((doc["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        let point = try XCTUnwrap(schemas["PricePoint"] as? [String: Any])
+        let properties = try XCTUnwrap(point["properties"] as? [String: [String: Any]])
+        XCTAssertGreaterThanOrEqual(properties.count, 33)
+        for (name, schema) in properties where name != "stockcode" {
+            let text = schema["description"] as? String ?? ""
+            XCTAssertGreaterThan(text.count, 20, "\(name) has no description")
+        }
+        for (name, unit) in [("quantity", "units per week"), ("predicted_sales", "revenue per week"), ("predicted_profit", "profit per week"),
+                             ("sales_p10", "posterior draws"), ("quantity_p10", "recent weeks"), ("probability_of_gain", "posterior draws")] {
+            XCTAssertTrue((properties[name]?["description"] as? String ?? "").contains(unit), "\(name) should say \(unit)")
+        }
+        let required = Set(try XCTUnwrap(point["required"] as? [String]))
+        XCTAssertEqual(Set(properties.keys).subtracting(required), ["predicted_profit"], "only the profit is optional")
+    }
+}
+
 /// A small OpenAPI schema checker: type, required, properties, items, enum and local $refs.
 struct OpenAPIChecker {
     func resolve(_ schema: [String: Any], _ doc: [String: Any]) -> [String: Any] {

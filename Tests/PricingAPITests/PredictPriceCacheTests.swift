@@ -56,7 +56,7 @@ final class PredictPriceCacheTests: XCTestCase {
         // A curve stored under this key by another version is not served.
         let curve = try engine.sweep(request)
         let foreign = PriceCurve(stockcode: curve.stockcode, description: curve.description, points: curve.points,
-                                 recommendation: curve.recommendation, model: curve.model, skippedModels: [],
+                                 recommendation: curve.recommendation, baseline: curve.baseline, model: curve.model, skippedModels: [],
                                  modelVersion: "v0-old", contextRows: curve.contextRows)
         await cache.inner.set(key, CachedCurve(foreign).encoded(), ttl: .seconds(60))
         let router = PricingRouter(engine: engine, cors: CORSPolicy(allowedOrigins: []), cache: cache)
@@ -85,6 +85,12 @@ final class PredictPriceCacheTests: XCTestCase {
         XCTAssertEqual(CachedCurve(decoding: CachedCurve(curve).encoded()), CachedCurve(curve))
         XCTAssertEqual(CachedCurve(curve).jsonArray(), CurveJSON.array(curve))
         XCTAssertEqual(CachedCurve(curve).ndjson(), curve.points.flatMap { CurveJSON.line($0, curve: curve) })
+        // Every row's decision fields survive the cache: the stored bytes are the rendered rows.
+        let cachedRows = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(XCTUnwrap(CachedCurve(curve).jsonArray()))) as? [[String: Any]])
+        XCTAssertEqual(cachedRows.count, 10)
+        XCTAssertTrue(cachedRows.allSatisfy { $0["recommended_price"] as? Double == curve.recommendation.price
+                                              && $0["decision"] as? String == curve.recommendation.decision.rawValue
+                                              && $0["probability_of_gain"] as? Double == curve.recommendation.probabilityOfGain })
         XCTAssertLessThan(CachedCurve(curve).encoded().count, CurveJSON.array(curve).count / 3)  // compact
         var flipped = CachedCurve(curve).encoded()
         flipped[flipped.count - 10] ^= 0x40

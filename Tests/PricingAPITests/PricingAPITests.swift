@@ -43,6 +43,16 @@ final class PricingAPITests: XCTestCase {
         ((try? JSONSerialization.jsonObject(with: data)) as? [String: [String: String]])?["error"]?["code"]
     }
 
+    /// The fields every row carries: the article's, the row's bands, and the product's decision.
+    static let rowFields = ["stockcode", "unit_price", "quantity", "quantity_min", "quantity_max", "quantity_p10", "quantity_p90",
+                            "predicted_sales", "sales_p10", "sales_p90", "optimal_unit_price", "max_predicted_sales",
+                            "current_price", "recommended_price", "best_price", "decision", "decision_reason", "expected_gain",
+                            "expected_gain_pct", "gain_p10", "gain_p90", "probability_of_gain", "best_price_p10", "best_price_p90",
+                            "elasticity", "elasticity_p10", "elasticity_p90", "search_min", "search_max", "at_search_edge",
+                            "outside_support", "demand_unit"]
+    /// The product-level fields, the same on every row.
+    static let decisionFields = Array(rowFields[rowFields.firstIndex(of: "optimal_unit_price")!...])
+
     func testPredictPriceReturnsTheArrayTheReactClientReads() async throws {
         let (response, data) = try await get("/v1/predict-price/85123A?num_price_bins=25&unitprice_min=1&unitprice_max=4")
         XCTAssertEqual(response.statusCode, 200)
@@ -51,21 +61,44 @@ final class PricingAPITests: XCTestCase {
         XCTAssertEqual(response.value(forHTTPHeaderField: "X-Model-Version"), try CommittedModels.folder().manifest.modelVersion)
         XCTAssertEqual(response.value(forHTTPHeaderField: "X-Cache"), "MISS")
         XCTAssertNotNil(Double(response.value(forHTTPHeaderField: "X-Compute-Time-Ms") ?? ""))
-        let rows = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        let rows = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(data)) as? [[String: Any]])
         XCTAssertEqual(rows.count, 25)
         XCTAssertEqual(rows.first?["unit_price"] as? Double, 1.0)
         XCTAssertEqual(rows.last?["unit_price"] as? Double, 4.0)
-        let best = rows.max { ($0["predicted_sales"] as! Double) < ($1["predicted_sales"] as! Double) }!
-        for row in rows {
+        // The same numbers as the engine computes directly.
+        let engine = try PricingEngine(path: CommittedModels.root)
+        let curve = try engine.sweep(SweepRequest(stockcode: "85123A", minPrice: 1, maxPrice: 4, bins: 25))
+        let r = curve.recommendation
+        // (JSONSerialization reads some 17-digit numbers a few ulps off: prices are compared to 1e-12.)
+        for (row, point) in zip(rows, curve.points) {
+            XCTAssertEqual(Set(row.keys), Set(Self.rowFields), "fields of a row without a unit cost")
             XCTAssertEqual(row["stockcode"] as? String, "85123A")
-            for key in ["quantity", "quantity_min", "quantity_max", "predicted_sales"] { XCTAssertNotNil(row[key] as? Double, key) }
-            XCTAssertEqual(row["optimal_unit_price"] as? Double, best["unit_price"] as? Double)
-            XCTAssertEqual(row["max_predicted_sales"] as? Double, best["predicted_sales"] as? Double)
+            XCTAssertEqual(try XCTUnwrap(row["unit_price"] as? Double), point.unitPrice, accuracy: 1e-12 * point.unitPrice, "unit_price")
+            XCTAssertEqual(row["quantity"] as! Double, point.quantity, accuracy: 1e-6)
+            XCTAssertEqual(row["predicted_sales"] as! Double, point.sales, accuracy: 1e-6)
+            XCTAssertEqual(row["sales_p10"] as! Double, point.salesP10, accuracy: 1e-6)
+            XCTAssertEqual(row["sales_p90"] as! Double, point.salesP90, accuracy: 1e-6)
+            XCTAssertEqual(try XCTUnwrap(row["optimal_unit_price"] as? Double), r.price, accuracy: 1e-12 * r.price, "optimal_unit_price")
+            XCTAssertEqual(try XCTUnwrap(row["recommended_price"] as? Double), r.price, accuracy: 1e-12 * r.price, "recommended_price")
+            XCTAssertEqual(try XCTUnwrap(row["best_price"] as? Double), r.bestPrice, accuracy: 1e-12 * r.bestPrice, "best_price")
+            XCTAssertEqual(try XCTUnwrap(row["current_price"] as? Double), r.currentPrice, accuracy: 1e-12 * r.currentPrice, "current_price")
+            XCTAssertEqual(row["decision"] as? String, r.decision.rawValue)
+            XCTAssertEqual(row["decision_reason"] as? String, r.reason.rawValue)
+            XCTAssertEqual(try XCTUnwrap(row["probability_of_gain"] as? Double), r.probabilityOfGain, accuracy: 1e-12 * r.probabilityOfGain, "probability_of_gain")
+            XCTAssertEqual(row["max_predicted_sales"] as! Double, r.sales, accuracy: 1e-6)
+            XCTAssertEqual(try XCTUnwrap(row["search_min"] as? Double), r.searchMin, accuracy: 1e-12 * r.searchMin, "search_min")
+            XCTAssertEqual(try XCTUnwrap(row["search_max"] as? Double), r.searchMax, accuracy: 1e-12 * r.searchMax, "search_max")
+            XCTAssertEqual(row["outside_support"] as? Bool, r.outsideSupport)
+            XCTAssertEqual(row["demand_unit"] as? String, "units_per_week")
+            if let edge = r.atRangeEdge { XCTAssertEqual(row["at_search_edge"] as? String, edge.rawValue) } else { XCTAssertTrue(row["at_search_edge"] is NSNull) }
             XCTAssertNil(row["predicted_profit"])
+            for key in Self.decisionFields { XCTAssertEqual("\(row[key]!)", "\(rows[0][key]!)", "\(key) is the same on every row") }
+            for key in ["quantity", "quantity_min", "quantity_max", "quantity_p10", "quantity_p90", "sales_p10", "sales_p90",
+                        "expected_gain", "expected_gain_pct", "gain_p10", "gain_p90", "best_price_p10", "best_price_p90",
+                        "elasticity", "elasticity_p10", "elasticity_p90"] {
+                XCTAssertNotNil(row[key] as? Double, key)
+            }
         }
-        // Same numbers as the engine computes directly.
-        let curve = try PricingEngine(path: CommittedModels.root).sweep(SweepRequest(stockcode: "85123A", minPrice: 1, maxPrice: 4, bins: 25))
-        XCTAssertEqual(best["unit_price"] as? Double, curve.recommendation.point.unitPrice)
     }
 
     func testProfitAndNDJSONStreaming() async throws {
@@ -75,10 +108,15 @@ final class PricingAPITests: XCTestCase {
         XCTAssertEqual(response.value(forHTTPHeaderField: "Content-Type"), "application/x-ndjson")
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
         XCTAssertEqual(lines.count, 10)
-        for line in lines {
+        let (_, plain) = try await get("/v1/predict-price/85123A?num_price_bins=10&unit_cost=1.5")
+        let array = try XCTUnwrap(JSONSerialization.jsonObject(with: plain) as? [[String: Any]])
+        for (line, same) in zip(lines, array) {
             let row = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            let price = row["unit_price"] as! Double, q = row["quantity"] as! Double
-            XCTAssertEqual(row["predicted_profit"] as! Double, (price - 1.5) * q, accuracy: 1e-4)
+            XCTAssertEqual(Set(row.keys), Set(Self.rowFields + ["predicted_profit"]))
+            // (ρ·p − k)·q = ρ·p·q − k·q: revenue less the cost of the units.
+            let q = row["quantity"] as! Double, sales = row["predicted_sales"] as! Double
+            XCTAssertEqual(row["predicted_profit"] as! Double, sales - 1.5 * q, accuracy: 1e-5)
+            XCTAssertEqual(NSDictionary(dictionary: row), NSDictionary(dictionary: same), "NDJSON lines are the array's objects")
         }
     }
 

@@ -25,20 +25,34 @@ final class PredictCommandTests: XCTestCase {
         return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
     }
 
-    func testPrintsTheCurveAndTheRecommendation() throws {
+    func testPrintsTheCurveAndTheDecision() throws {
         let r = try run(["predict", "85123A", "--models", CommittedModels.root, "--bins", "7", "--unit-cost", "1"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("WHITE HANGING HEART T-LIGHT HOLDER"))
         XCTAssertEqual(r.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("     ") || $0.hasPrefix("    ") }.count, 7)
-        XCTAssertTrue(r.stdout.contains("<- recommended") && r.stdout.contains("Recommended unit price:") && r.stdout.contains("profit"))
+        for text in ["units/wk", "sales/wk", "profit/wk", "Decision (maximizing profit per week)", "Current price:", "Recommended price:",
+                     "Best price p*:", "Expected gain", "/week", "P(gain > 0):", "Elasticity at p0:", "Search range:"] {
+            XCTAssertTrue(r.stdout.contains(text), "missing \(text):\n\(r.stdout)")
+        }
+        XCTAssertTrue(r.stdout.contains("keep_current") || r.stdout.contains("change"), r.stdout)
     }
 
     func testJSONOutput() throws {
         let r = try run(["predict", "85123A", "--models", CommittedModels.root, "--bins", "5", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        XCTAssertEqual((doc["curve"] as? [Any])?.count, 5)
+        let curve = try XCTUnwrap(doc["curve"] as? [[String: Any]])
+        XCTAssertEqual(curve.count, 5)
         XCTAssertEqual(doc["model"] as? String, "mlp")
+        XCTAssertNotNil(doc["baseline_units_per_week"] as? Double)
+        let recommendation = try XCTUnwrap(doc["recommendation"] as? [String: Any])
+        XCTAssertEqual(recommendation["objective"] as? String, "sales")
+        for key in ["current_price", "recommended_price", "best_price", "decision", "decision_reason", "expected_gain", "expected_gain_pct",
+                    "gain_p10", "gain_p90", "probability_of_gain", "best_price_p10", "best_price_p90", "elasticity", "elasticity_p10",
+                    "elasticity_p90", "search_min", "search_max", "at_search_edge", "outside_support", "quantity", "predicted_sales"] {
+            XCTAssertNotNil(recommendation[key], key)
+        }
+        XCTAssertEqual(recommendation["recommended_price"] as? Double, curve[0]["optimal_unit_price"] as? Double)
     }
 
     func testBadInputIsAClearMessageAndANonZeroExit() throws {

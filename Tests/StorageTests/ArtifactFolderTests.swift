@@ -22,7 +22,11 @@ final class ArtifactFolderTests: XCTestCase {
 
     func testCommittedVersionLoadsAndEveryFileIsVerified() throws {
         let folder = try ArtifactFolder.load(path: scratch.path)
-        XCTAssertEqual(folder.manifest.formatVersion, 1)
+        XCTAssertEqual(folder.manifest.formatVersion, 2)
+        XCTAssertEqual(folder.manifest.target.name, "log_weekly_units_at_reference_price")
+        XCTAssertEqual(folder.manifest.priceResponse.form, "log_quadratic")
+        XCTAssertTrue(folder.manifest.features.priceFeatures.isEmpty)
+        XCTAssertNotNil(folder.manifest.files[folder.manifest.priceResponse.file])
         XCTAssertEqual(folder.manifest.models.map(\.name), ["mlp", "lightgbm", "svr", "elasticnet"])
         for (name, entry) in folder.manifest.files {
             XCTAssertEqual(try folder.bytes(name).count, entry.bytes, name)
@@ -85,8 +89,50 @@ final class ArtifactFolderTests: XCTestCase {
     }
 
     func testUnsupportedFormatVersion() throws {
-        try scratch.editManifest { $0["format_version"] = 2 }
-        XCTAssertEqual(loadError(), ArtifactError(file: "manifest.json", .unsupported("format_version 2; this service reads 1")))
+        // A format-1 version (price features, log1p(quantity) target, no price response) is refused by
+        // its version number, not as a manifest missing fields.
+        try scratch.editManifest { m in
+            m["format_version"] = 1
+            m["price_response"] = nil
+        }
+        XCTAssertEqual(loadError(), ArtifactError(file: "manifest.json", .unsupported("format_version 1; this service reads 2")))
+        XCTAssertEqual(loadError()?.description, "manifest.json: unsupported: format_version 1; this service reads 2")
+        try scratch.editManifest { $0["format_version"] = 3 }
+        XCTAssertEqual(loadError(), ArtifactError(file: "manifest.json", .unsupported("format_version 3; this service reads 2")))
+    }
+
+    func testFormatTwoInvariantsAreChecked() throws {
+        try scratch.editManifest { m in
+            var target = m["target"] as! [String: Any]
+            target["name"] = "log1p_quantity"
+            m["target"] = target
+        }
+        XCTAssertEqual(loadError(), ArtifactError(file: "manifest.json", .unsupported(
+            "target log1p_quantity; this service reads log_weekly_units_at_reference_price")))
+        try scratch.editManifest { m in
+            var target = m["target"] as! [String: Any]
+            target["name"] = "log_weekly_units_at_reference_price"
+            m["target"] = target
+            var response = m["price_response"] as! [String: Any]
+            response["form"] = "isoelastic"
+            m["price_response"] = response
+        }
+        XCTAssertEqual(loadError()?.problem, .unsupported("price_response.form isoelastic; this service computes log_quadratic"))
+        try scratch.editManifest { m in
+            var response = m["price_response"] as! [String: Any]
+            response["form"] = "log_quadratic"
+            response["draws"] = 0
+            m["price_response"] = response
+        }
+        XCTAssertTrue(loadError()?.description.contains("price_response needs") == true, "\(String(describing: loadError()))")
+        try scratch.editManifest { $0["price_response"] = nil }
+        guard case .malformed(let why) = loadError()?.problem else { return XCTFail("\(String(describing: loadError()))") }
+        XCTAssertTrue(why.contains("price_response") || why.contains("priceResponse"), why)
+    }
+
+    func testMissingPriceResponseFile() throws {
+        try FileManager.default.removeItem(atPath: scratch.path + "/price_response.safetensors")
+        XCTAssertEqual(loadError(), ArtifactError(file: "price_response.safetensors", .missing))
     }
 
     func testMalformedManifest() throws {

@@ -1,6 +1,7 @@
 import Foundation
 
-/// golden.json of a version: raw rows with every model's expected output, and reference sweeps.
+/// golden.json of a version: raw rows with every model's expected baseline, and reference sweeps
+/// (curve per model, and the decision of the default request; docs/price-response.md).
 ///
 /// Decoded with `JSONDecoder`, which reads numbers exactly; `JSONSerialization` turns some 17-digit
 /// numbers into lossy `NSDecimalNumber`s, which would break bit-exact comparisons.
@@ -9,19 +10,54 @@ public struct Golden {
         /// Context features by name: numbers (NaN for null) and categories (nil for null).
         public let numbers: [String: Double]
         public let categories: [String: String?]
-        public let unitPrice: Double
-        public let priceFeatures: [String: Double]
         public let denseInput: [Float]
         public let treeInput: [Float]
+        /// Every model's baseline f(x): log expected weekly units at the reference price.
         public let expected: [String: Double]
     }
 
-    public struct Sweep {
+    /// One model's curve at the sweep's prices.
+    public struct Curve: Decodable {
+        public let baseline: Double
+        public let quantity: [Double]
+        public let quantityMin: [Double]
+        public let quantityMax: [Double]
+        public let quantityP10: [Double]
+        public let quantityP90: [Double]
+        public let sales: [Double]
+        public let salesP10: [Double]
+        public let salesP90: [Double]
+    }
+
+    /// The decision of the default request (no unit cost), computed with the primary model's baseline.
+    public struct Decision: Decodable {
+        public let currentPrice: Double
+        public let searchMin: Double
+        public let searchMax: Double
+        public let bestPrice: Double
+        public let optimalUnitPrice: Double
+        public let decision: String
+        public let reason: String
+        public let expectedGain: Double
+        public let expectedGainPct: Double
+        public let gainP10: Double
+        public let gainP90: Double
+        public let probabilityOfGain: Double
+        public let bestPriceP10: Double
+        public let bestPriceP90: Double
+        public let elasticity: Double
+        public let elasticityP10: Double
+        public let elasticityP90: Double
+        public let outsideSupport: Bool
+    }
+
+    public struct Sweep: Decodable {
         public let stockcode: String
+        public let bins: Int
         public let prices: [Double]
         public let contextRows: Int
-        /// Per model: quantity (median), quantity_min, quantity_max, sales, and best_index.
-        public let models: [String: (quantity: [Double], min: [Double], max: [Double], sales: [Double], best: Int)]
+        public let models: [String: Curve]
+        public let decision: Decision
     }
 
     public let rows: [Row]
@@ -37,28 +73,13 @@ public struct Golden {
 
     private struct Document: Decodable {
         struct RowDTO: Decodable {
-            let context: [String: Scalar]
-            let unitPrice: Double
-            let priceFeatures: [String: Double?]
+            let context: [String: Scalar]?
             let denseInput: [Double?]
             let treeInput: [Double?]
             let expected: [String: Double]
         }
-        struct SweepDTO: Decodable {
-            struct ModelDTO: Decodable {
-                let quantity: [Double]
-                let quantityMin: [Double]
-                let quantityMax: [Double]
-                let sales: [Double]
-                let bestIndex: Int
-            }
-            let stockcode: String
-            let prices: [Double]
-            let contextRows: Int
-            let models: [String: ModelDTO]
-        }
         let rows: [RowDTO]
-        let sweeps: [SweepDTO]?
+        let sweeps: [Sweep]?
     }
 
     public init(versionPath: String, categorical: Set<String>) throws {
@@ -69,21 +90,17 @@ public struct Golden {
         rows = doc.rows.map { r in
             var numbers: [String: Double] = [:]
             var categories: [String: String?] = [:]
-            for (k, v) in r.context {
+            for (k, v) in r.context ?? [:] {
                 switch v {
                 case .number(let d): numbers[k] = d
                 case .text(let s): categories[k] = s
                 case .null: if categorical.contains(k) { categories[k] = .some(nil) } else { numbers[k] = .nan }
                 }
             }
-            return Row(numbers: numbers, categories: categories, unitPrice: r.unitPrice,
-                       priceFeatures: r.priceFeatures.mapValues { $0 ?? .nan },
+            return Row(numbers: numbers, categories: categories,
                        denseInput: r.denseInput.map { $0.map(Float.init) ?? .nan },
                        treeInput: r.treeInput.map { $0.map(Float.init) ?? .nan }, expected: r.expected)
         }
-        sweeps = (doc.sweeps ?? []).map { s in
-            Sweep(stockcode: s.stockcode, prices: s.prices, contextRows: s.contextRows,
-                  models: s.models.mapValues { ($0.quantity, $0.quantityMin, $0.quantityMax, $0.sales, $0.bestIndex) })
-        }
+        sweeps = doc.sweeps ?? []
     }
 }

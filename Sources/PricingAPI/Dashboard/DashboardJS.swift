@@ -520,6 +520,9 @@ extension DashboardPage {
     } else if (reason === 'at_current_price') {
       sentence = 'the current price is already the model\u2019s best' +
         (bestPrice !== null ? ' (' + money(bestPrice) + ' is within 0.5% of it)' : '') + '.';
+    } else if (reason === 'evidence_limited' && !keep) {
+      sentence = 'the evidence supports a step' + (hasCurrent ? ' from ' + money(current) : '') + ' to ' + money(price) + pGain +
+        (bestPrice !== null ? ', part of the way toward the model\u2019s best price ' + money(bestPrice) : '') + '.';
     } else if (reason === 'model' && !keep) {
       sentence = 'the evidence supports a change' + (hasCurrent ? ' from ' + money(current) : '') + ' to ' + money(price) + pGain + '.';
     } else {
