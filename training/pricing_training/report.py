@@ -43,8 +43,16 @@ def markdown(doc: dict) -> str:
                   f"| this version | {_pct(s['median_regret'])} | {_pct(s['p90_regret'])} | {_pct(s['weighted_regret'])} "
                   f"| {_pct(s['gain_capture'])} ({s['mispriced']} products) | {_pct(s['harm_rate'])} | {_pct(s['coverage'])} |",
                   f"| keep the current price | {_pct(reg['keep_current']['median_regret'])} | {_pct(reg['keep_current']['p90_regret'])} "
-                  "| | | | |", "",
-                  "| stockcode | description | lines | current | true best | decided | decision | P(gain) | regret | keep regret | elasticity (true) |",
+                  "| | | | |", ""]
+        a = reg.get("all_products")
+        if a:
+            lines += [f"Every product with ground truth ({a['products']:,}; decided the same way): median regret "
+                      f"{_pct(a['median_regret'])}, p90 {_pct(a['p90_regret'])}, revenue-weighted {_pct(a['weighted_regret'])}, "
+                      f"gain capture {_pct(a['gain_capture'])} ({a['mispriced']:,} mispriced), harm rate {_pct(a['harm_rate'])}, "
+                      f"changed {_pct(a['changed'])}, coverage {_pct(a['coverage'])}, median elasticity error "
+                      f"{a['elasticity_error']:.2f}; keeping the current price: median {_pct(a['keep_current_median_regret'])}, "
+                      f"p90 {_pct(a['keep_current_p90_regret'])}.", ""]
+        lines += ["| stockcode | description | lines | current | true best | decided | decision | P(gain) | regret | keep regret | elasticity (true) |",
                   "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in reg["per_product"]:
             lines.append(f"| {r['stockcode']} | {r['description']} | {r['lines']} | {r['current_price']:.2f} | {r['best_price']:.2f} "
