@@ -46,10 +46,6 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--mode", choices=sorted(PRESETS), default="full", help="budget preset (default full)")
     t.add_argument("--version", help="version id (default: derived from the data and settings)")
     t.add_argument("--nn-trials", type=int, help="Optuna trials for the network")
-    t.add_argument("--nn-timeout", type=float, help="Optuna timeout in seconds (0 = none)")
-    t.add_argument("--gp-calls", type=int, help="gp_minimize calls per backup model")
-    t.add_argument("--optuna-storage", help="Optuna storage URL shared by several tuning workers, e.g. sqlite:///study.db")
-    t.add_argument("--optuna-study", help="Optuna study name (workers sharing a storage use the same name)")
     t.add_argument("--seed", type=int)
     t.add_argument("--publish-to", metavar="LOCATION",
                    help="then publish the new version there (folder, http(s):// base URL or s3://bucket/prefix)")
@@ -132,13 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         from . import pipeline  # torch and friends load only for training
 
         cfg = PRESETS[args.mode]
-        overrides = {"nn_trials": args.nn_trials, "gp_calls": args.gp_calls, "optuna_storage": args.optuna_storage,
-                     "optuna_study": args.optuna_study, "seed": args.seed}
-        if args.nn_timeout is not None:
-            overrides["nn_timeout_s"] = args.nn_timeout or None
+        overrides = {"nn_trials": args.nn_trials, "seed": args.seed}
         cfg = dataclasses.replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
-        if cfg.gp_calls < cfg.gp_initial_points:
-            cfg = dataclasses.replace(cfg, gp_initial_points=cfg.gp_calls)
         try:
             folder = pipeline.run(args.data, args.out, cfg, ground_truth=args.ground_truth, version=args.version)
         except pipeline.SelfCheckError as exc:

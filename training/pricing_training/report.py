@@ -36,8 +36,8 @@ def markdown(doc: dict) -> str:
         lines += ["", "## Decisions on the ground-truth panel", "",
                   f"{len(reg['panel'])} products (half best sellers, half a seeded draw of products with ≥ 30 lines), decided "
                   "from the files exactly as the service decides (default request). Regret = 1 − true revenue at the decided "
-                  "price / true revenue at the best price within [current/2, 2×current]; keeping the price means the shop's "
-                  "true current price.", "",
+                  "price / true revenue at the best price within [current/2, 2×current]; current is the product's "
+                  "recent list price (what keeping the price keeps).", "",
                   "| method | median regret | p90 | revenue-weighted | gain capture (mispriced) | harm rate | coverage of the 10–90% best-price interval |",
                   "|---|---|---|---|---|---|---|",
                   f"| this version | {_pct(s['median_regret'])} | {_pct(s['p90_regret'])} | {_pct(s['weighted_regret'])} "
