@@ -100,6 +100,24 @@ struct Bench: ParsableCommand {
         report.add(sweepName, seconds: sweep)
         report.add(forwardName, seconds: forward)
         report.note("\(prefix): whole sweep / plain forward pass = " + String(format: "%.1f× (%.1f µs vs %.1f µs)", sweep / forward, sweep * 1e6, forward * 1e6))
+        // The rows a network that read the price would have to evaluate for this request: every context row at
+        // every candidate price (the previous model's sweep). The price response replaces that work with
+        // exponentials of two coefficients per draw.
+        let bins = request.bins
+        var repeated: [Float] = []
+        repeated.reserveCapacity(dense.count * bins)
+        for _ in 0..<bins { repeated += dense }
+        var sweepOut = [Double](repeating: 0, count: rows.count * bins)
+        let itemForward = Stopwatch.perCall(repeats: repeats) {
+            repeated.withUnsafeBufferPointer { x in
+                sweepOut.withUnsafeMutableBufferPointer {
+                    network.predict(inputs: x.baseAddress!, count: rows.count * bins, stride: network.inputWidth, into: $0.baseAddress!)
+                }
+            }
+        }
+        report.add("\(prefix): plain forward pass over the sweep's rows (\(rows.count) rows × \(bins) prices)", seconds: itemForward)
+        report.note("\(prefix): whole sweep / forward pass over the sweep's \(rows.count * bins) rows = "
+                    + String(format: "%.2f× (%.1f µs vs %.1f µs)", sweep / itemForward, sweep * 1e6, itemForward * 1e6))
     }
 
     /// The reference workload: the service's whole sweep of it, the network's plain forward pass on

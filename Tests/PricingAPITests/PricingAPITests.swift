@@ -241,3 +241,50 @@ final class NotReadyTests: XCTestCase {
         XCTAssertEqual(ready.status.code, 200)
     }
 }
+
+/// The committed version's report scores its decisions against the ground truth; the service must give
+/// exactly those decisions, over HTTP, for every product of the report's panel.
+final class ReportDecisionsOverHTTPTests: XCTestCase {
+    func testTheServiceAnswersEveryPanelProductAsTheReportDecided() async throws {
+        let folder = try CommittedModels.versionPath()
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/report.json"))) as! [String: Any]
+        let pricing = try XCTUnwrap(report["pricing"] as? [String: Any], "the committed version's report has no pricing section")
+        let decisions = try XCTUnwrap(pricing["decisions"] as? [String: [String: Any]])
+        let panel = try XCTUnwrap(pricing["panel"] as? [String])
+        XCTAssertEqual(Set(decisions.keys), Set(panel))
+        XCTAssertGreaterThanOrEqual(panel.count, 10)
+
+        let engine = try PricingEngine(path: CommittedModels.root)
+        var configuration = HTTPServer.Configuration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        let server = HTTPServer(configuration: configuration, handler: PricingRouter(engine: engine, cors: CORSPolicy(allowedOrigins: [])))
+        let base = "http://127.0.0.1:\(try server.start())"
+        defer {
+            let done = DispatchSemaphore(value: 0)
+            Task { await server.shutdown(gracePeriod: .seconds(2)); done.signal() }
+            done.wait()
+        }
+        for code in panel {
+            let expected = try XCTUnwrap(decisions[code])
+            let (data, response) = try await URLSession.shared.data(from: URL(string: base + "/v1/predict-price/" + code)!)
+            XCTAssertEqual((response as! HTTPURLResponse).statusCode, 200, code)
+            let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [[String: Any]], code)
+            let row = try XCTUnwrap(rows.first, code)
+            XCTAssertEqual(row["decision"] as? String, expected["decision"] as? String, code)
+            XCTAssertEqual(row["decision_reason"] as? String, expected["reason"] as? String, code)
+            // Prices and P(gain) come from the same draws and grid on both sides: equal to rounding.
+            for (field, key) in [("optimal_unit_price", "optimal_unit_price"), ("current_price", "current_price"),
+                                 ("best_price", "best_price"), ("probability_of_gain", "probability_of_gain"),
+                                 ("best_price_p10", "best_price_p10"), ("best_price_p90", "best_price_p90"),
+                                 ("search_min", "search_min"), ("search_max", "search_max")] {
+                let got = try XCTUnwrap((row[field] as? NSNumber)?.doubleValue, "\(code) \(field)")
+                let want = try XCTUnwrap((expected[key] as? NSNumber)?.doubleValue, "\(code) \(key)")
+                XCTAssertEqual(got, want, accuracy: 1e-9 * max(1, abs(want)), "\(code) \(field)")
+            }
+            // Elasticity: the draws' mean in the same order on both sides.
+            let elasticity = try XCTUnwrap((row["elasticity"] as? NSNumber)?.doubleValue)
+            XCTAssertEqual(elasticity, try XCTUnwrap((expected["elasticity"] as? NSNumber)?.doubleValue), accuracy: 1e-6, code)
+        }
+    }
+}
