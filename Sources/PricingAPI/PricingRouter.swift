@@ -178,7 +178,7 @@ public struct PricingRouter: HTTPHandler {
         }
         // Identical requests arriving together compute once; the sweep runs on the global pool, not on
         // the thread serving this connection's core, so cheap requests elsewhere are not held behind it.
-        let (result, computed) = await flight.run(key) {
+        let (result, _) = await flight.run(key) {
             let context = await cachedProductRows(stockcode, engine)
             let result: Result<PriceCurve, SweepError> = await withCheckedContinuation { continuation in
                 DispatchQueue.global(qos: .userInitiated).async {
@@ -190,6 +190,12 @@ public struct PricingRouter: HTTPHandler {
                 }
             }
             if context.share, case .success = result { await shareProductRows(stockcode, engine) }
+            // Stored before the flight ends: a request arriving just after it finds the value in the cache
+            // instead of starting a second computation.
+            if case .success(let curve) = result {
+                ServiceMetrics.modelAnswered(curve.model)
+                if let cache { await cache.set(key, CachedCurve(curve).encoded(), ttl: cacheTTL) }
+            }
             return result
         }
         switch result {
@@ -197,10 +203,6 @@ public struct PricingRouter: HTTPHandler {
             return APIError(sweep: error).response
         case .success(let curve):
             if cache != nil { ServiceMetrics.cache(hit: false) }
-            if computed {
-                ServiceMetrics.modelAnswered(curve.model)
-                if let cache { await cache.set(key, CachedCurve(curve).encoded(), ttl: cacheTTL) }
-            }
             return render(curve, request, cacheStatus: "MISS", start: start)
         }
     }
