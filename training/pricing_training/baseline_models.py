@@ -13,7 +13,6 @@ confounded log: the price is not among their inputs, and its known effect is tak
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import logging
 import math
@@ -27,7 +26,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet
 from sklearn.svm import SVR
 
-from .network import DemandNetwork, NetworkParams, make_optimizer, predict, seed_everything
+from .network import DemandNetwork, NetworkParams, fit_with_early_stopping, predict, seed_everything
 
 log = logging.getLogger(__name__)
 
@@ -56,41 +55,21 @@ def _train_network(params: NetworkParams, x: np.ndarray, y: np.ndarray, off: np.
                    ) -> tuple[DemandNetwork, float, int]:
     seed_everything(cfg.seed)
     model = DemandNetwork(x.shape[1], params.hidden, params.batch_norm, params.dropout)
-    opt = make_optimizer(params.optimizer, model.parameters(), params.learning_rate)
     xt, yt, ot = torch.from_numpy(x), torch.from_numpy(y.astype(np.float32)), torch.from_numpy(off.astype(np.float32))
-    gen = torch.Generator().manual_seed(cfg.seed)
     # Start the output at the mean log rate, so early epochs are not spent learning the level.
     with torch.no_grad():
         model.output.bias.fill_(float(np.log(max(y.mean(), 1e-3)) - np.mean(off)))
-    best, best_state, stale, epoch = math.inf, copy.deepcopy(model.state_dict()), 0, 0
-    for epoch in range(cfg.max_epochs):
-        model.train()
-        perm = torch.randperm(len(xt), generator=gen)
-        for i in range(0, len(perm) - 1, params.batch_size):
-            idx = perm[i:i + params.batch_size]
-            if len(idx) < 2:
-                continue
-            opt.zero_grad(set_to_none=True)
-            eta = model(xt[idx]) + ot[idx]
-            loss = torch.nn.functional.poisson_nll_loss(eta, yt[idx], log_input=True, full=False)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
-            opt.step()
+
+    def batch_loss(idx: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.poisson_nll_loss(model(xt[idx]) + ot[idx], yt[idx], log_input=True, full=False)
+
+    def validate() -> float:
         pred = predict(model, xv).astype(np.float64)
-        val = poisson_deviance(yv, pred + offv) if np.all(np.isfinite(pred)) else math.inf
-        if val < best - 1e-5:
-            best, best_state, stale = val, copy.deepcopy(model.state_dict()), 0
-        else:
-            stale += 1
-        if trial is not None:
-            trial.report(val, epoch)
-            if trial.should_prune():
-                raise optuna.TrialPruned()
-        if stale >= cfg.patience or not math.isfinite(val):
-            break
-    model.load_state_dict(best_state)
-    model.eval()
-    return model, best, epoch + 1
+        return poisson_deviance(yv, pred + offv) if np.all(np.isfinite(pred)) else math.inf
+
+    best, epochs = fit_with_early_stopping(model, params, len(xt), batch_loss, validate, cfg.max_epochs, cfg.patience,
+                                           cfg.seed, trial)
+    return model, best, epochs
 
 
 def _suggest(trial: optuna.Trial) -> NetworkParams:

@@ -11,6 +11,7 @@ import copy
 import dataclasses
 import logging
 import math
+from collections.abc import Callable
 
 import numpy as np
 import optuna
@@ -93,32 +94,31 @@ def predict(model: DemandNetwork, x: np.ndarray, batch: int = 65_536) -> np.ndar
     return np.concatenate(out) if out else np.zeros(0, np.float32)
 
 
-def train(params: NetworkParams, x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
-          max_epochs: int, patience: int, seed: int, trial: optuna.Trial | None = None,
-          progress: bool = False) -> tuple[DemandNetwork, float, int]:
-    """Train with early stopping; return (model with the best validation weights, best val MSE, epochs run)."""
-    seed_everything(seed)
-    model = DemandNetwork(x_train.shape[1], params.hidden, params.batch_norm, params.dropout)
+def fit_with_early_stopping(model: DemandNetwork, params: NetworkParams, rows: int,
+                            batch_loss: Callable[[torch.Tensor], torch.Tensor], validate: Callable[[], float],
+                            max_epochs: int, patience: int, seed: int, trial: optuna.Trial | None = None,
+                            progress: bool = False) -> tuple[float, int]:
+    """Mini-batch training of `model` on `rows` rows (`batch_loss(indices)` gives a batch's loss) with
+    gradient clipping at norm 1 and early stopping on `validate()` (lower is better), restoring the best
+    weights; reports to and can be pruned by an Optuna `trial`. Returns (best validation value, epochs)."""
     opt = make_optimizer(params.optimizer, model.parameters(), params.learning_rate)
-    xt, yt = torch.from_numpy(x_train), torch.from_numpy(y_train.astype(np.float32))
     gen = torch.Generator().manual_seed(seed)
     best, best_state, stale, epoch = math.inf, copy.deepcopy(model.state_dict()), 0, 0
     bar = tqdm(range(max_epochs), desc="network epochs", disable=not progress, leave=False)
     for epoch in bar:
         model.train()
-        perm = torch.randperm(len(xt), generator=gen)
+        perm = torch.randperm(rows, generator=gen)
         for i in range(0, len(perm) - 1, params.batch_size):
             idx = perm[i:i + params.batch_size]
             if len(idx) < 2:  # batch norm needs two rows
                 continue
             opt.zero_grad(set_to_none=True)
-            loss = nn.functional.mse_loss(model(xt[idx]), yt[idx])
+            loss = batch_loss(idx)
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
             opt.step()
-        pred = predict(model, x_val)
-        val = float(np.mean((pred - y_val) ** 2)) if np.all(np.isfinite(pred)) else math.inf
-        bar.set_postfix(val_mse=f"{val:.4f}")
+        val = validate()
+        bar.set_postfix(val=f"{val:.4f}")
         if val < best - 1e-5:
             best, best_state, stale = val, copy.deepcopy(model.state_dict()), 0
         else:
@@ -131,7 +131,24 @@ def train(params: NetworkParams, x_train: np.ndarray, y_train: np.ndarray, x_val
             break
     model.load_state_dict(best_state)
     model.eval()
-    return model, best, epoch + 1
+    return best, epoch + 1
+
+
+def train(params: NetworkParams, x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
+          max_epochs: int, patience: int, seed: int, trial: optuna.Trial | None = None,
+          progress: bool = False) -> tuple[DemandNetwork, float, int]:
+    """Train on MSE with early stopping; return (model with the best validation weights, best val MSE, epochs)."""
+    seed_everything(seed)
+    model = DemandNetwork(x_train.shape[1], params.hidden, params.batch_norm, params.dropout)
+    xt, yt = torch.from_numpy(x_train), torch.from_numpy(y_train.astype(np.float32))
+
+    def validate() -> float:
+        pred = predict(model, x_val)
+        return float(np.mean((pred - y_val) ** 2)) if np.all(np.isfinite(pred)) else math.inf
+
+    best, epochs = fit_with_early_stopping(model, params, len(xt), lambda idx: nn.functional.mse_loss(model(xt[idx]), yt[idx]),
+                                           validate, max_epochs, patience, seed, trial, progress)
+    return model, best, epochs
 
 
 def suggest(trial: optuna.Trial) -> NetworkParams:
