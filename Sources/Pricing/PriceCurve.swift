@@ -67,14 +67,14 @@ public struct Recommendation: Sendable, Equatable {
     public let bestPrice: Double
     public let decision: Decision
     public let reason: Reason
-    /// Mean over the draws of `V_s(p*) − V_s(p0)` (revenue or profit per week), its 10th/90th
-    /// percentiles, and its share of `V(p0)` (a fraction; when `V(p0) ≤ 0`, infinity for a positive
-    /// gain and 0 otherwise).
+    /// Mean over the draws of `V_s(p) − V_s(p0)` (revenue or profit per week), at the decided price `p` when
+    /// changing and at `p*` when keeping; its 10th/90th percentiles, and its share of `V(p0)` (a fraction;
+    /// when `V(p0) ≤ 0`, infinity for a positive gain and 0 otherwise).
     public let expectedGain: Double
     public let expectedGainFraction: Double
     public let gainP10: Double
     public let gainP90: Double
-    /// Share of the draws in which `p*` beats `p0`.
+    /// Share of the draws in which that price beats `p0`.
     public let probabilityOfGain: Double
     /// 10th/90th percentile of each draw's own best grid price.
     public let bestPriceP10: Double
