@@ -97,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "evaluate":
             from .evaluate import DEV_SEEDS, REPORT_SEEDS, evaluate_matrix
 
+            unknown = [n for n in args.scenarios if n not in scenarios.SCENARIOS]
+            if unknown:
+                parser.error(f"--scenarios: unknown scenario {', '.join(unknown)}; known: {', '.join(scenarios.SCENARIOS)}")
+            if args.seeds and args.dev:
+                parser.error("--seeds and --dev: give one or the other")
             seeds = args.seeds or (DEV_SEEDS if args.dev else REPORT_SEEDS)
             overrides = {k: v for k, v in (("lines", args.lines), ("products", args.products)) if v}
             doc = evaluate_matrix(args.scenarios, seeds, args.out, with_old=not args.no_baselines, overrides=overrides)

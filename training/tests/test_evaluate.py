@@ -62,3 +62,14 @@ def test_the_twin_shares_the_truth_but_not_the_prices():
     b = scenarios.generate(dataclasses.replace(base, **small).twin(), 5)
     assert a.truth.products["optimal_price"].tolist() == b.truth.products["optimal_price"].tolist()
     assert not np.array_equal(a.transactions["UnitPrice"].to_numpy(), b.transactions["UnitPrice"].to_numpy())
+
+
+def test_the_command_refuses_an_unknown_scenario_with_a_clear_message(capsys, tmp_path):
+    from pricing_training.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", "--scenarios", "exp-strong", "no-such-scenario", "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "unknown scenario no-such-scenario" in err and "exp-strong" in err
+    assert not any(tmp_path.iterdir())  # nothing was generated or written
