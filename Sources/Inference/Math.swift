@@ -8,7 +8,6 @@ import Darwin
 
 // The C library's functions, which NumPy's scalar paths also end up agreeing with to the last bit
 // for the values this service sees; kept in one place so every model of this module uses the same ones.
-@inline(__always) func libmLog(_ x: Double) -> Double { log(x) }
 @inline(__always) func libmExp(_ x: Double) -> Double { exp(x) }
 @inline(__always) func libmTanh(_ x: Double) -> Double { tanh(x) }
 @inline(__always) func libmPow(_ x: Double, _ y: Double) -> Double { pow(x, y) }

@@ -8,8 +8,6 @@ public final class PricingEngine: Sendable {
     public let version: String
     public let manifest: Manifest
     public let preprocessor: Preprocessor
-    /// The manifest's price features: none in format 2 (no model reads the price).
-    public let priceFunction: PriceFeatureFunction
     public let chain: ModelChain
     public let store: FeatureStore
     public let layout: ContextLayout
@@ -26,9 +24,8 @@ public final class PricingEngine: Sendable {
     public init(folder: ArtifactFolder) throws(ArtifactError) {
         let manifest = folder.manifest
         let preprocessor = try Preprocessor(manifest.preprocessor)
-        let priceFunction = try PriceFeatureFunction(specs: manifest.features.priceFeatures)
         let store = try FeatureStore(folder: folder)
-        self.layout = try ContextLayout(columns: store.columns, preprocessor: preprocessor, priceFunction: priceFunction)
+        self.layout = try ContextLayout(columns: store.columns, preprocessor: preprocessor)
         self.priceResponse = try PriceResponseTable(folder: folder, products: store.products.count)
         self.chain = ModelChain.load(folder: folder, preprocessor: preprocessor)
         guard !chain.models.isEmpty else {
@@ -37,7 +34,6 @@ public final class PricingEngine: Sendable {
         self.version = manifest.modelVersion
         self.manifest = manifest
         self.preprocessor = preprocessor
-        self.priceFunction = priceFunction
         self.store = store
     }
 
@@ -66,10 +62,9 @@ public final class PricingEngine: Sendable {
         let stored = given == nil ? try contextRows(for: request.stockcode) : nil
         guard let rows = given ?? stored else { throw .unknownProduct(request.stockcode) }
         guard rows.count > 0 else { throw .artifact("product \(request.stockcode) has no context rows") }
-        // Default range: the price history, widened to the supported range where that reaches further,
-        // so the default curve shows every price the decision may choose.
-        let lo = request.minPrice ?? min(product.price.min, response.supportLow)
-        let hi = request.maxPrice ?? max(product.price.max, response.supportHigh)
+        let range = defaultPriceRange(product, response)
+        let lo = request.minPrice ?? range.min
+        let hi = request.maxPrice ?? range.max
         guard lo <= hi else { throw .emptyRange(min: lo, max: hi) }
         let answer: ModelChain.Answer
         do {
@@ -86,6 +81,13 @@ public final class PricingEngine: Sendable {
         return PriceCurve(stockcode: product.stockcode, description: product.description, points: points,
                           recommendation: recommendation, baseline: baseline, model: answer.model,
                           skippedModels: answer.skipped, modelVersion: version, contextRows: rows.count)
+    }
+
+    /// The request range when the caller gives none: the product's price history, widened to the
+    /// supported range where that reaches further, so the default curve shows every price the decision
+    /// may choose.
+    public func defaultPriceRange(_ product: ProductRecord, _ response: ProductPriceResponse) -> (min: Double, max: Double) {
+        (min(product.price.min, response.supportLow), max(product.price.max, response.supportHigh))
     }
 
     /// `model`'s baseline `f_r` (log weekly units at the reference price) for each context row: one

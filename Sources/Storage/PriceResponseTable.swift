@@ -14,8 +14,6 @@ public struct PriceResponseTable: Sendable {
     public let draws: Int
     /// `ln p_ref` per product.
     let referenceLogPrice: [Double]
-    /// Posterior mean `(b, c)` per product, `[P, 2]`.
-    let coefficients: [Double]
     /// Posterior draws `(b, c)` per product, `[P, S, 2]`, widened from float32 once at load.
     let drawValues: [Double]
     /// `p0` per product.
@@ -61,7 +59,6 @@ public struct PriceResponseTable: Sendable {
         self.count = p
         self.draws = s
         self.referenceLogPrice = reference
-        self.coefficients = coefficients
         self.drawValues = draws32.map(Double.init)
         self.currentPrice = current
         self.support = support
@@ -72,20 +69,18 @@ public struct PriceResponseTable: Sendable {
     public func product(_ index: Int) -> ProductPriceResponse? {
         guard index >= 0, index < count else { return nil }
         return ProductPriceResponse(
-            referenceLogPrice: referenceLogPrice[index], b: coefficients[2 * index], c: coefficients[2 * index + 1],
-            currentPrice: currentPrice[index], supportLow: support[2 * index], supportHigh: support[2 * index + 1],
+            referenceLogPrice: referenceLogPrice[index], currentPrice: currentPrice[index], supportLow: support[2 * index], supportHigh: support[2 * index + 1],
             realizedPriceRatio: realizedPriceRatio[index],
             draws: drawValues[(index * draws * 2)..<((index + 1) * draws * 2)])
     }
 }
 
-/// One product's price response: `E[units | x, p] = exp(f(x) + b·Δ + c·Δ²)`, `Δ = ln p − ln p_ref`.
+/// One product's price response: `E[units | x, p] = exp(f(x) + b·Δ + c·Δ²)`, `Δ = ln p − ln p_ref`,
+/// carried by the posterior draws of `(b, c)` (the file's `coefficients`, their mean, is checked at load
+/// but every number the service reports comes from the draws).
 public struct ProductPriceResponse: Sendable, Equatable {
     /// `ln p_ref`: the price at which the models' baseline holds.
     public let referenceLogPrice: Double
-    /// Posterior mean of `b` (slope) and `c` (curvature).
-    public let b: Double
-    public let c: Double
     /// `p0`: the product's recent list price.
     public let currentPrice: Double
     /// The list prices the data supports.
@@ -96,11 +91,9 @@ public struct ProductPriceResponse: Sendable, Equatable {
     /// Posterior draws, `S` pairs `(b_s, c_s)` interleaved (a slice of the table: no copy).
     public let draws: ArraySlice<Double>
 
-    public init(referenceLogPrice: Double, b: Double, c: Double, currentPrice: Double, supportLow: Double, supportHigh: Double,
+    public init(referenceLogPrice: Double, currentPrice: Double, supportLow: Double, supportHigh: Double,
                 realizedPriceRatio: Double, draws: ArraySlice<Double>) {
         self.referenceLogPrice = referenceLogPrice
-        self.b = b
-        self.c = c
         self.currentPrice = currentPrice
         self.supportLow = supportLow
         self.supportHigh = supportHigh

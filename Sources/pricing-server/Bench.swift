@@ -49,7 +49,8 @@ struct Bench: ParsableCommand {
             throw CommandFailure("unknown stockcode \(stockcode)")
         }
         let product = engine.store.products[index]
-        let prices = linspace(product.price.min, product.price.max, SweepRequest.defaultBins)
+        let range = engine.defaultPriceRange(product, response)
+        let prices = linspace(range.min, range.max, SweepRequest.defaultBins)
         let settings = engine.manifest.priceResponse.decision
         let draws = response.drawCount
         report.note("\(prefix): \(stockcode), \(rows.count) context rows; curve \(prices.count) prices × \(draws) draws; "
@@ -65,9 +66,7 @@ struct Bench: ParsableCommand {
                 let inputs = engine.modelInputs(rows, layout: model.layout)
                 var out = [Double](repeating: 0, count: rows.count)
                 report.add("\(prefix): forward \(model.name) (\(rows.count) rows)", seconds: Stopwatch.perCall(repeats: repeats) {
-                    inputs.withUnsafeBufferPointer { x in
-                        out.withUnsafeMutableBufferPointer { model.predict(inputs: x.baseAddress!, count: rows.count, stride: model.inputWidth, into: $0.baseAddress!) }
-                    }
+                    runForward(model, inputs, rows: rows.count, into: &out)
                 })
             }
         }
@@ -77,7 +76,7 @@ struct Bench: ParsableCommand {
             _ = ResponseCurve.points(response, baselines: baselines, prices: prices, unitCost: nil)
         })
         report.add("\(prefix): decision (\(settings.gridPoints) grid prices × \(draws) draws)", seconds: Stopwatch.perCall(repeats: repeats) {
-            _ = PriceDecision.decide(response, baseline: baseline, requestMin: product.price.min, requestMax: product.price.max,
+            _ = PriceDecision.decide(response, baseline: baseline, requestMin: range.min, requestMax: range.max,
                                      unitCost: nil, settings: settings)
         })
         guard let network = engine.chain.models.first as? DenseNetwork else { return }
@@ -90,11 +89,7 @@ struct Bench: ParsableCommand {
         var sweepTimes: [Double] = [], forwardTimes: [Double] = []
         for _ in 0..<max(3, repeats) {
             sweepTimes.append(Stopwatch.perCall(repeats: 1) { _ = try! engine.sweep(request) })
-            forwardTimes.append(Stopwatch.perCall(repeats: 1) {
-                dense.withUnsafeBufferPointer { x in
-                    out.withUnsafeMutableBufferPointer { network.predict(inputs: x.baseAddress!, count: rows.count, stride: network.inputWidth, into: $0.baseAddress!) }
-                }
-            })
+            forwardTimes.append(Stopwatch.perCall(repeats: 1) { runForward(network, dense, rows: rows.count, into: &out) })
         }
         let sweep = Stopwatch.medianOf(sweepTimes), forward = Stopwatch.medianOf(forwardTimes)
         report.add(sweepName, seconds: sweep)
@@ -104,17 +99,9 @@ struct Bench: ParsableCommand {
         // every candidate price (the previous model's sweep). The price response replaces that work with
         // exponentials of two coefficients per draw.
         let bins = request.bins
-        var repeated: [Float] = []
-        repeated.reserveCapacity(dense.count * bins)
-        for _ in 0..<bins { repeated += dense }
+        let repeated = repeating(dense, times: bins)
         var sweepOut = [Double](repeating: 0, count: rows.count * bins)
-        let itemForward = Stopwatch.perCall(repeats: repeats) {
-            repeated.withUnsafeBufferPointer { x in
-                sweepOut.withUnsafeMutableBufferPointer {
-                    network.predict(inputs: x.baseAddress!, count: rows.count * bins, stride: network.inputWidth, into: $0.baseAddress!)
-                }
-            }
-        }
+        let itemForward = Stopwatch.perCall(repeats: repeats) { runForward(network, repeated, rows: rows.count * bins, into: &sweepOut) }
         report.add("\(prefix): plain forward pass over the sweep's rows (\(rows.count) rows × \(bins) prices)", seconds: itemForward)
         report.note("\(prefix): whole sweep / forward pass over the sweep's \(rows.count * bins) rows = "
                     + String(format: "%.2f× (%.1f µs vs %.1f µs)", sweep / itemForward, sweep * 1e6, itemForward * 1e6))
@@ -137,10 +124,7 @@ struct Bench: ParsableCommand {
         }
         let rows = ContextRows.concatenating(parts, limit: 1200)
         let prices = 100
-        let context = engine.modelInputs(rows, layout: .dense)
-        var dense: [Float] = []
-        dense.reserveCapacity(context.count * prices)
-        for _ in 0..<prices { dense += context }
+        let dense = repeating(engine.modelInputs(rows, layout: .dense), times: prices)
         let items = rows.count * prices
         let widths = [network.inputWidth] + network.layers.map(\.outputs)
         let fullFlops = zip(widths, widths.dropFirst()).reduce(0.0) { $0 + 2.0 * Double(items * $1.0 * $1.1) }
@@ -165,9 +149,7 @@ struct Bench: ParsableCommand {
         })
         var out = [Double](repeating: 0, count: items)
         report.add("reference: plain forward pass (all layers, as PyTorch)", seconds: Stopwatch.median(repeats: repeats) {
-            dense.withUnsafeBufferPointer { x in
-                out.withUnsafeMutableBufferPointer { network.predict(inputs: x.baseAddress!, count: items, stride: network.inputWidth, into: $0.baseAddress!) }
-            }
+            runForward(network, dense, rows: items, into: &out)
         }, flops: fullFlops)
         for layer in network.layers {
             let n = items
@@ -184,6 +166,22 @@ struct Bench: ParsableCommand {
             }, flops: flops)
         }
     }
+}
+
+/// `model`'s forward pass over the first `rows` rows of `inputs` (in its input layout) into `out`.
+func runForward(_ model: any DemandModel, _ inputs: [Float], rows: Int, into out: inout [Double]) {
+    inputs.withUnsafeBufferPointer { x in
+        out.withUnsafeMutableBufferPointer { model.predict(inputs: x.baseAddress!, count: rows, stride: model.inputWidth, into: $0.baseAddress!) }
+    }
+}
+
+/// `rows` repeated `times` times: one copy of a product's context rows per candidate price, the batch a
+/// network that read the price would run.
+func repeating(_ rows: [Float], times: Int) -> [Float] {
+    var out: [Float] = []
+    out.reserveCapacity(rows.count * times)
+    for _ in 0..<times { out += rows }
+    return out
 }
 
 /// Wall-clock timing of a block.

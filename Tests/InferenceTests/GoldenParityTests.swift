@@ -10,7 +10,6 @@ final class GoldenParityTests: XCTestCase {
         let folder: ArtifactFolder
         let golden: Golden
         let preprocessor: Preprocessor
-        let priceFunction: PriceFeatureFunction
         let chain: ModelChain
     }
 
@@ -20,7 +19,6 @@ final class GoldenParityTests: XCTestCase {
         return Fixture(folder: folder,
                        golden: try Golden(versionPath: folder.path, categorical: Set(preprocessor.categoricalNames)),
                        preprocessor: preprocessor,
-                       priceFunction: try PriceFeatureFunction(specs: folder.manifest.features.priceFeatures),
                        chain: ModelChain.load(folder: folder, preprocessor: preprocessor))
     }
 
@@ -37,7 +35,8 @@ final class GoldenParityTests: XCTestCase {
 
     func testNoModelReadsThePrice() throws {
         let f = try fixture()
-        XCTAssertTrue(f.priceFunction.names.isEmpty, "format 2 has no price features: \(f.priceFunction.names)")
+        let priceFeatures = f.folder.manifest.features.priceFeatures.map(\.name)
+        XCTAssertTrue(priceFeatures.isEmpty, "format 2 has no price features: \(priceFeatures)")
         XCTAssertEqual(f.folder.manifest.target.name, "log_weekly_units_at_reference_price")
         XCTAssertGreaterThan(f.golden.rows.count, 20)
         XCTAssertTrue(f.golden.rows.allSatisfy { !$0.numbers.isEmpty }, "golden rows carry their raw context")

@@ -29,6 +29,12 @@ def linspace(lo: float, hi: float, n: int) -> np.ndarray:
     return np.linspace(lo, hi, n)
 
 
+def default_range(history_min: float, history_max: float, resp: ProductResponse) -> tuple[float, float]:
+    """The request range when the caller gives none: the product's line-price history, widened to the
+    supported range, so the curve shows every price the decision may choose."""
+    return min(history_min, resp.support[0]), max(history_max, resp.support[1])
+
+
 def log_grid(lo: float, hi: float, n: int) -> np.ndarray:
     if lo == hi or n < 2:
         return np.array([lo])
@@ -99,7 +105,7 @@ def decide(resp: ProductResponse, baseline_volume: float, request_min: float, re
         chosen = int(np.flatnonzero(feasible)[np.argmax(expected[feasible])])
         decision, reason = "change", "model" if chosen == best else "evidence_limited"
     price = p0 if chosen is None else float(grid[chosen])
-    gain = value[:, best] - value_now if chosen is None else gains[:, chosen]
+    gain = gains[:, best if chosen is None else chosen]
     expected_gain = float(gain.mean())
     gain_pct = expected_gain / v_now if v_now > 0 else (np.inf if expected_gain > 0 else 0.0)
     prob = float(np.mean(gain > 0))

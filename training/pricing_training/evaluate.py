@@ -47,19 +47,6 @@ def _responses(panel: weekly.WeeklyPanel, response) -> dict[str, decision.Produc
     return out
 
 
-def default_range(info_min: float, info_max: float, resp: decision.ProductResponse) -> tuple[float, float]:
-    """The service's default request range: the line-price history, widened to the supported range."""
-    return min(info_min, resp.support[0]), max(info_max, resp.support[1])
-
-
-def true_current_price(truth, code: str) -> float:
-    table = getattr(truth, "_current_by_code", None)
-    if table is None:
-        table = truth.products.set_index("stockcode")["current_price"].to_dict()
-        truth._current_by_code = table
-    return float(table[code])
-
-
 def score_product(truth, code: str, chosen: dict, resp: decision.ProductResponse) -> dict:
     """Scores one decision against the true curve. "Now" is the product's recent list price as the data
     shows it (the price the shop posts today, season markup included), which is what keeping means."""
@@ -74,7 +61,7 @@ def score_product(truth, code: str, chosen: dict, resp: decision.ProductResponse
     r_oracle = float(truth.revenue(code, np.array([p_best_search]))[0])
     e_true = float(truth.elasticity(code, resp.current_price))
     mispriced = r_best / r_now - 1.0 >= MISPRICED
-    return {"stockcode": code, "current_price": p_now, "estimated_current_price": resp.current_price,
+    return {"stockcode": code, "current_price": p_now,
             "best_price": p_best, "recommended_price": p_rec, "decision": chosen["decision"],
             "regret": 1.0 - r_rec / r_best, "regret_keep": 1.0 - r_now / r_best, "regret_oracle": 1.0 - r_oracle / r_best,
             "revenue_best": r_best, "revenue_recommended": r_rec, "revenue_now": r_now,
@@ -87,23 +74,28 @@ def score_product(truth, code: str, chosen: dict, resp: decision.ProductResponse
             "probability_of_gain": chosen["probability_of_gain"]}
 
 
-def summarize(per_product: pd.DataFrame, prefix: str = "") -> dict:
-    regret = per_product[f"{prefix}regret"].to_numpy()
-    out = {"products": int(len(per_product)), "median_regret": float(np.median(regret)),
-           "p90_regret": float(np.quantile(regret, 0.9)),
-           "weighted_regret": float(1.0 - (per_product["revenue_best"] * (1 - regret)).sum() / per_product["revenue_best"].sum())}
-    if prefix == "":
-        mis = per_product[per_product["mispriced"]]
-        out.update({"mispriced": int(len(mis)), "gain_capture": float(np.median(mis["gain_capture"])) if len(mis) else np.nan,
-                    "harm_rate": float(per_product["harm"].mean()), "changed": float((per_product["decision"] == "change").mean()),
-                    "elasticity_error": float(np.median(per_product["elasticity_error"])),
-                    "coverage": float(per_product["covered"].mean())})
-    return out
+def _median_p90(values) -> dict:
+    v = np.asarray(values, np.float64)
+    return {"median_regret": float(np.median(v)), "p90_regret": float(np.quantile(v, 0.9))}
 
 
-def old_method_regrets(cleaned: pd.DataFrame, truth, codes: list[str], seed: int) -> pd.DataFrame:
+def summarize(per_product: pd.DataFrame) -> dict:
+    """The decisions' figures: regret (median, p90, revenue-weighted), gain capture on mispriced products,
+    harm rate, share changed, elasticity error, best-price interval coverage."""
+    regret = per_product["regret"].to_numpy()
+    mis = per_product[per_product["mispriced"]]
+    return {"products": int(len(per_product)), **_median_p90(regret),
+            "weighted_regret": float(1.0 - (per_product["revenue_best"] * (1 - regret)).sum() / per_product["revenue_best"].sum()),
+            "mispriced": int(len(mis)), "gain_capture": float(np.median(mis["gain_capture"])) if len(mis) else np.nan,
+            "harm_rate": float(per_product["harm"].mean()), "changed": float((per_product["decision"] == "change").mean()),
+            "elasticity_error": float(np.median(per_product["elasticity_error"])),
+            "coverage": float(per_product["covered"].mean())}
+
+
+def old_method_revenues(cleaned: pd.DataFrame, truth, codes: list[str], seed: int) -> pd.DataFrame:
     """Today's method: a line-level forecaster of log1p(quantity) with the price among its inputs, swept over
-    the product's price history (100 prices), recommending the argmax of price x median quantity."""
+    the product's price history (100 prices), recommending the argmax of price x median quantity. Returns
+    the true revenue at each model's recommendation."""
     from sklearn.linear_model import ElasticNet
 
     from . import network
@@ -153,18 +145,17 @@ def run_dataset(scenario: scenarios.Scenario, seed: int, with_old: bool = True,
     responses = _responses(panel, response)
     history = cleaned.groupby("stockcode")["unit_price"].agg(["min", "max"])
     known = set(data.truth.products["stockcode"])
+    lines = panel.products.set_index("stockcode")["lines"]
     rows = []
     for code, resp in responses.items():
         if code not in known:
             continue
-        lo, hi = default_range(float(history.loc[code, "min"]), float(history.loc[code, "max"]), resp)
+        lo, hi = decision.default_range(float(history.loc[code, "min"]), float(history.loc[code, "max"]), resp)
         chosen = decision.decide(resp, 1.0, lo, hi, None, settings)
-        row = score_product(data.truth, code, chosen, resp)
-        row["lines"] = int(panel.products.set_index("stockcode").loc[code, "lines"])
-        rows.append(row)
+        rows.append(score_product(data.truth, code, chosen, resp) | {"lines": int(lines[code])})
     per_product = pd.DataFrame(rows)
     if with_old:
-        old = old_method_regrets(cleaned, data.truth, per_product["stockcode"].tolist(), seed)
+        old = old_method_revenues(cleaned, data.truth, per_product["stockcode"].tolist(), seed)
         per_product = per_product.merge(old, on="stockcode", how="left")
         for name in ("network_today", "elasticnet_today"):
             per_product[f"{name}_regret"] = 1.0 - per_product[f"{name}_revenue"] / per_product["revenue_best"]
@@ -174,16 +165,12 @@ def run_dataset(scenario: scenarios.Scenario, seed: int, with_old: bool = True,
 
 
 def scenario_summary(per_product: pd.DataFrame) -> dict:
-    out = {"causal": summarize(per_product)}
-    keep = per_product["regret_keep"].to_numpy()
-    out["keep_current"] = {"median_regret": float(np.median(keep)), "p90_regret": float(np.quantile(keep, 0.9))}
-    oracle = per_product["regret_oracle"].to_numpy()
-    out["oracle_in_search_range"] = {"median_regret": float(np.median(oracle)), "p90_regret": float(np.quantile(oracle, 0.9))}
+    out = {"causal": summarize(per_product), "keep_current": _median_p90(per_product["regret_keep"]),
+           "oracle_in_search_range": _median_p90(per_product["regret_oracle"])}
     for name in ("network_today", "elasticnet_today"):
         col = f"{name}_regret"
         if col in per_product:
-            v = per_product[col].dropna().to_numpy()
-            out[name] = {"median_regret": float(np.median(v)), "p90_regret": float(np.quantile(v, 0.9))}
+            out[name] = _median_p90(per_product[col].dropna())
     return out
 
 
@@ -328,15 +315,13 @@ def evaluate_version(artifacts, store, ground_truth: Path, panel_size: int, seed
     everything = []
     for code in known:
         resp = artifacts.response(code)
-        lo, hi = default_range(store.products[code]["price"]["min"], store.products[code]["price"]["max"], resp)
+        lo, hi = decision.default_range(store.products[code]["price"]["min"], store.products[code]["price"]["max"], resp)
         chosen = decision.decide(resp, 1.0, lo, hi, None, artifacts.manifest["price_response"]["decision"])
         everything.append(score_product(truth, code, chosen, resp))
     everything = pd.DataFrame(everything)
     return {"panel": panel, "summary": summarize(per_product),
             "all_products": summarize(everything) | {
-                "keep_current_median_regret": float(everything["regret_keep"].median()),
-                "keep_current_p90_regret": float(everything["regret_keep"].quantile(0.9))},
-            "keep_current": {"median_regret": float(per_product["regret_keep"].median()),
-                             "p90_regret": float(per_product["regret_keep"].quantile(0.9))},
+                f"keep_current_{k}": v for k, v in _median_p90(everything["regret_keep"]).items()},
+            "keep_current": _median_p90(per_product["regret_keep"]),
             "per_product": per_product.drop(columns=["decided"]).replace({np.nan: None}).to_dict("records"),
             "decisions": {r["stockcode"]: r["decided"] for r in rows}}

@@ -13,8 +13,7 @@ import pandas as pd
 from safetensors.numpy import save_file
 
 from .checksum import sha256_file  # noqa: F401  (pipeline calls export.sha256_file)
-from .features import CATEGORICAL, CONTEXT_NUMERIC, NUMERIC
-from .price_features import PRICE_FEATURE_NAMES, price_features, PRICE_FEATURES
+from .weekly import CONTEXT_NUMERIC
 
 FORMAT_VERSION = 2
 # golden.json's tolerances, on golden_error's scale. The network runs in float32 with a summation order
@@ -35,11 +34,6 @@ def golden_error(got: np.ndarray, want: np.ndarray) -> float:
 def write_network(folder: Path, tensors: dict[str, np.ndarray]) -> str:
     save_file(tensors, str(folder / "network.safetensors"), metadata={"format": "pt"})
     return "network.safetensors"
-
-
-def write_lightgbm(folder: Path, model) -> str:
-    model.booster_.save_model(str(folder / "lightgbm.txt"))
-    return "lightgbm.txt"
 
 
 def write_booster(folder: Path, booster) -> str:
@@ -77,22 +71,25 @@ def write_price_response(folder: Path, response, products: pd.DataFrame, codes: 
     return "price_response.safetensors"
 
 
-def golden_rows_weekly(test: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+# The context features a product has no value for before its first sales (its demand history).
+HISTORY_FEATURES = [c for c in CONTEXT_NUMERIC if c.startswith(("log_units_", "log_lines_"))]
+
+
+def golden_rows(test: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     """A seeded sample of test product-weeks plus edge cases: no history (a product's first weeks), an
     unseen category, extreme lagged demand."""
     rng = np.random.default_rng(seed)
     base = test.iloc[np.sort(rng.choice(len(test), size=min(n, len(test)), replace=False))].copy()
     edge = base.iloc[: min(12, len(base))].copy()
     k = len(edge)
-    for col in ["log_units_lag1", "log_units_lag2", "log_units_mean_4w", "log_units_mean_13w", "log_lines_mean_4w",
-                "log_units_mean_hist", "log_lines_lag1", "size_index_lag1", "size_index_mean_4w"]:
+    for col in HISTORY_FEATURES:
         edge.iloc[0: k // 3, edge.columns.get_loc(col)] = np.nan
     edge.iloc[k // 3: 2 * k // 3, edge.columns.get_loc("desc_keyword")] = "UNSEEN-CATEGORY"
     edge.iloc[2 * k // 3:, edge.columns.get_loc("log_units_lag1")] = 9.0
     return pd.concat([base, edge], ignore_index=True)
 
 
-def golden_document_weekly(rows: pd.DataFrame, dense: np.ndarray, tree: np.ndarray, expected: dict[str, np.ndarray],
+def golden_document(rows: pd.DataFrame, dense: np.ndarray, tree: np.ndarray, expected: dict[str, np.ndarray],
                            numeric: list[str], categorical: list[str]) -> dict:
     items = []
     for i in range(len(rows)):
@@ -113,24 +110,6 @@ def golden_document_weekly(rows: pd.DataFrame, dense: np.ndarray, tree: np.ndarr
             "rows": items}
 
 
-def manifest_v2(folder: Path, version: str, source: dict, split: dict, pre: dict, models: list[dict], store: dict,
-                extra_files: list[str], numeric: list[str], categorical: list[str], price_response: dict) -> dict:
-    doc = manifest(folder, version, source, split, pre, models, store, extra_files)
-    doc["target"] = {"name": "log_weekly_units_at_reference_price", "unit": "units per product per week",
-                     "link": "log", "inverse": "exp",
-                     "meaning": "f(x): log expected units per week at the product's reference price; "
-                                "units at price p = exp(f(x) + b*D + c*D^2), D = ln p - ln p_ref"}
-    doc["features"] = {"numeric": numeric, "categorical": categorical, "context_numeric": numeric, "price_features": []}
-    doc["sweep"] = {"default_bins": 100, "min_bins": 2, "max_bins": 1000,
-                    "default_range": "product line-price history min..max (feature store price.min, price.max), "
-                                     "widened to the supported range (price_response support) where that reaches further",
-                    "quantity": "expected units per week: mean over context weeks of exp(f) x mean over draws of exp(g)",
-                    "sales": "expected revenue per week: realized_price_ratio x price x quantity",
-                    "decision": "docs/price-response.md"}
-    doc["price_response"] = price_response
-    return doc
-
-
 def _json_value(v):
     if v is None:
         return None
@@ -141,58 +120,12 @@ def _json_value(v):
     return v
 
 
-def golden_rows(test: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
-    """A seeded sample of test rows plus edge cases: guests (missing customer history), a product's
-    first sale (missing product history), unseen categories, and extreme candidate prices."""
-    rng = np.random.default_rng(seed)
-    base = test.iloc[np.sort(rng.choice(len(test), size=min(n, len(test)), replace=False))].copy()
-    edge = base.iloc[: min(12, len(base))].copy()
-    k = len(edge)
-    for col in ["cust_log_hist_invoices", "cust_hist_mean_log_qty", "cust_days_since_first", "cust_hist_price_tier"]:
-        edge.iloc[0: k // 3, edge.columns.get_loc(col)] = np.nan
-    edge.iloc[0: k // 3, edge.columns.get_loc("is_registered")] = 0.0
-    for col in ["prod_hist_mean_price", "prod_hist_min_price", "prod_hist_max_price", "prod_last_price",
-                "prod_hist_mean_log_qty", "prod_days_since_last_sale"]:
-        edge.iloc[k // 3: 2 * k // 3, edge.columns.get_loc(col)] = np.nan
-    edge.iloc[2 * k // 3:, edge.columns.get_loc("country")] = "Atlantis"
-    edge.iloc[2 * k // 3:, edge.columns.get_loc("desc_keyword")] = None
-    prices = np.array([0.01, 0.05, 250.0, 1000.0])
-    edge["unit_price"] = np.resize(prices, k) if k else []
-    rows = pd.concat([base, edge], ignore_index=True)
-    stats = {s["stat"]: rows[s["stat"]].to_numpy() for s in PRICE_FEATURES if s["op"] == "ratio"}
-    for name, v in price_features(rows["unit_price"].to_numpy(), stats).items():
-        rows[name] = v
-    return rows
-
-
-def golden_document(rows: pd.DataFrame, dense: np.ndarray, tree: np.ndarray, expected: dict[str, np.ndarray]) -> dict:
-    items = []
-    for i in range(len(rows)):
-        r = rows.iloc[i]
-        items.append({
-            "context": {c: _json_value(r[c]) for c in CONTEXT_NUMERIC + CATEGORICAL},
-            "unit_price": float(r["unit_price"]),
-            "price_features": {c: _json_value(r[c]) for c in PRICE_FEATURE_NAMES},
-            "dense_input": [_json_value(v) for v in dense[i]],
-            "tree_input": [_json_value(v) for v in tree[i]],
-            "expected": {k: float(v[i]) for k, v in expected.items()},
-        })
-    return {"description": "Raw feature rows with every model's expected log1p(quantity). `context` holds the "
-                           "non-price features (null = missing), `price_features` what the price-feature function "
-                           "gives at `unit_price`, `dense_input`/`tree_input` the preprocessed float32 inputs "
-                           "(null = NaN) and `expected` each model's output; `tolerance` bounds each model kind's "
-                           "error on the `tolerance_scale`.",
-            "tolerance": GOLDEN_TOLERANCE,
-            "tolerance_scale": "max over rows of |actual - expected| / max(1, |expected|)",
-            "rows": items}
-
-
 def write_json(path: Path, doc: dict) -> None:
     path.write_text(json.dumps(doc, indent=1, allow_nan=False) + "\n")
 
 
-def manifest(folder: Path, version: str, source: dict, split: dict, pre: dict, models: list[dict],
-             store: dict, extra_files: list[str]) -> dict:
+def manifest(folder: Path, version: str, source: dict, split: dict, pre: dict, models: list[dict], store: dict,
+             extra_files: list[str], numeric: list[str], categorical: list[str], price_response: dict) -> dict:
     created = os.environ.get("SOURCE_DATE_EPOCH")
     created_at = (dt.datetime.fromtimestamp(int(created), dt.timezone.utc) if created
                   else dt.datetime.now(dt.timezone.utc)).replace(microsecond=0).isoformat()
@@ -203,14 +136,18 @@ def manifest(folder: Path, version: str, source: dict, split: dict, pre: dict, m
         "created_at": created_at,
         "data_source": source,
         "split": split,
-        "target": {"name": "log1p_quantity", "transform": "log1p", "inverse": "expm1"},
-        "features": {"numeric": NUMERIC, "categorical": CATEGORICAL, "context_numeric": CONTEXT_NUMERIC,
-                     "price_features": PRICE_FEATURES},
+        "target": {"name": "log_weekly_units_at_reference_price", "unit": "units per product per week",
+                   "link": "log", "inverse": "exp",
+                   "meaning": "f(x): log expected units per week at the product's reference price; "
+                              "units at price p = exp(f(x) + b*D + c*D^2), D = ln p - ln p_ref"},
+        "features": {"numeric": numeric, "categorical": categorical, "context_numeric": numeric, "price_features": []},
         "preprocessor": pre,
         "sweep": {"default_bins": 100, "min_bins": 2, "max_bins": 1000,
-                  "default_range": "product price history min..max (feature store price.min, price.max)",
-                  "quantity": "max(expm1(prediction), 0)", "aggregate": "median over context rows",
-                  "sales": "price * median quantity"},
+                  "default_range": "product line-price history min..max (feature store price.min, price.max), "
+                                   "widened to the supported range (price_response support) where that reaches further",
+                  "quantity": "expected units per week: mean over context weeks of exp(f) x mean over draws of exp(g)",
+                  "sales": "expected revenue per week: realized_price_ratio x price x quantity",
+                  "decision": "docs/price-response.md"},
         "models": models,
         "feature_store": {"index": "features/products.json.gz", "shards": store["shards"],
                           "shard_pattern": "features/context-{shard:03d}.safetensors.gz",
@@ -219,4 +156,5 @@ def manifest(folder: Path, version: str, source: dict, split: dict, pre: dict, m
         "golden": "golden.json",
         "report": {"markdown": "report.md", "json": "report.json"},
         "files": {f: {"sha256": sha256_file(folder / f), "bytes": (folder / f).stat().st_size} for f in files},
+        "price_response": price_response,
     }

@@ -45,22 +45,45 @@ def price_stats(prices: pd.Series) -> dict[str, float]:
             "mean": float(p.mean()), "p90": float(np.quantile(p, 0.9)), "max": float(p.max()), "last": float(p[-1])}
 
 
+class _ShardPacker:
+    """Places each product's rows, in stockcode order, contiguously in its shard."""
+
+    def __init__(self, shards: int, width: int):
+        self.rows: list[list[np.ndarray]] = [[] for _ in range(shards)]
+        self.lengths = [0] * shards
+        self.width = width
+
+    def add(self, code: str, rows: np.ndarray) -> dict:
+        """Appends `rows` to the product's shard; returns its index entry's location fields."""
+        s = shard_of(code, len(self.rows))
+        where = {"shard": s, "row_offset": self.lengths[s], "row_count": int(len(rows))}
+        self.rows[s].append(rows)
+        self.lengths[s] += len(rows)
+        return where
+
+    def matrices(self) -> list[np.ndarray]:
+        return [np.concatenate(r, axis=0) if r else np.zeros((0, self.width), np.float32) for r in self.rows]
+
+
+def _category_codes(frame: pd.DataFrame, pre: Preprocessor) -> np.ndarray:
+    """Each categorical feature as the float32 index of its value (NaN when missing or unseen)."""
+    codes = pre.codes(frame).astype(np.float32)
+    codes[codes < 0] = np.nan
+    return codes
+
+
 def build(features: pd.DataFrame, pre: Preprocessor, rows_per_product: int, shards: int, seed: int
           ) -> tuple[list[dict], list[np.ndarray]]:
     """Return (product index entries, one float32 matrix per shard)."""
     rng = np.random.default_rng(seed)
-    codes = pre.codes(features).astype(np.float32)
-    codes[codes < 0] = np.nan
     matrix = np.concatenate([features[CONTEXT_NUMERIC].to_numpy(np.float32),
-                             features[["unit_price"]].to_numpy(np.float32), codes], axis=1)
-    shard_rows: list[list[np.ndarray]] = [[] for _ in range(shards)]
-    shard_len = [0] * shards
+                             features[["unit_price"]].to_numpy(np.float32), _category_codes(features, pre)], axis=1)
+    packer = _ShardPacker(shards, matrix.shape[1])
     index = []
     groups = features.groupby("stockcode", sort=True).indices
     for code in sorted(groups):
         idx = groups[code]  # time order
         rows = np.sort(rng.choice(idx, size=min(rows_per_product, len(idx)), replace=False))
-        s = shard_of(code, shards)
         desc = features["description"].iloc[idx]
         dates = features["invoice_date"].iloc[idx]
         index.append({
@@ -69,13 +92,8 @@ def build(features: pd.DataFrame, pre: Preprocessor, rows_per_product: int, shar
             "lines": int(len(idx)),
             "price": price_stats(features["unit_price"].iloc[idx]),
             "first_sold": str(dates.iloc[0].date()), "last_sold": str(dates.iloc[-1].date()),
-            "shard": s, "row_offset": shard_len[s], "row_count": int(len(rows)),
-        })
-        shard_rows[s].append(matrix[rows])
-        shard_len[s] += len(rows)
-    width = matrix.shape[1]
-    mats = [np.concatenate(r, axis=0) if r else np.zeros((0, width), np.float32) for r in shard_rows]
-    return index, mats
+        } | packer.add(code, matrix[rows]))
+    return index, packer.matrices()
 
 
 def build_weekly(context: pd.DataFrame, lines: pd.DataFrame, products: pd.DataFrame, pre: Preprocessor,
@@ -83,20 +101,15 @@ def build_weekly(context: pd.DataFrame, lines: pd.DataFrame, products: pd.DataFr
     """The store of a weekly (format 2) version: per product its recent weeks' as-of features (`context`,
     rows grouped by stockcode in week order), the index with the line-price history the default request
     range comes from, and the product's pricing facts (current price, supported range)."""
-    codes = pre.codes(context).astype(np.float32)
-    codes[codes < 0] = np.nan
     numeric = [c for c in columns if c not in pre.categorical]
-    matrix = np.concatenate([context[numeric].to_numpy(np.float32), codes], axis=1)
-    shard_rows: list[list[np.ndarray]] = [[] for _ in range(shards)]
-    shard_len = [0] * shards
+    matrix = np.concatenate([context[numeric].to_numpy(np.float32), _category_codes(context, pre)], axis=1)
+    packer = _ShardPacker(shards, matrix.shape[1])
     index = []
     groups = context.groupby("stockcode", sort=True).indices
     by_line = lines.groupby("stockcode", sort=True)
     facts = products.set_index("stockcode")
     for code in sorted(facts.index):
         line_rows = by_line.get_group(code)
-        idx = groups.get(code, np.zeros(0, np.int64))
-        s = shard_of(code, shards)
         f = facts.loc[code]
         index.append({
             "stockcode": code, "description": str(f["description"]), "category": None if pd.isna(f["category"]) else str(f["category"]),
@@ -104,13 +117,8 @@ def build_weekly(context: pd.DataFrame, lines: pd.DataFrame, products: pd.DataFr
             "first_sold": str(line_rows["invoice_date"].iloc[0].date()), "last_sold": str(line_rows["invoice_date"].iloc[-1].date()),
             "current_price": float(f["current_price"]), "reference_price": float(np.exp(f["log_reference_price"])),
             "support": [float(f["support_min"]), float(f["support_max"])], "weeks_with_sales": int(f["weeks_with_sales"]),
-            "shard": s, "row_offset": shard_len[s], "row_count": int(len(idx)),
-        })
-        shard_rows[s].append(matrix[idx])
-        shard_len[s] += len(idx)
-    width = matrix.shape[1]
-    mats = [np.concatenate(r, axis=0) if r else np.zeros((0, width), np.float32) for r in shard_rows]
-    return index, mats
+        } | packer.add(code, matrix[groups.get(code, np.zeros(0, np.int64))]))
+    return index, packer.matrices()
 
 
 def shard_name(i: int) -> str:

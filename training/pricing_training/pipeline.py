@@ -137,10 +137,10 @@ def run(data: Path, out_root: Path, cfg: TrainConfig, ground_truth: Path | None 
     store_files = feature_store.write(staging, index, shards, STORE_COLUMNS)
     codes = [p["stockcode"] for p in index]
     response_file = export.write_price_response(staging, response, panel.products, codes)
-    golden = export.golden_rows_weekly(parts["test"], cfg.golden_rows, cfg.seed)
+    golden = export.golden_rows(parts["test"], cfg.golden_rows, cfg.seed)
     gd, gt_ = pre.transform_dense(golden), pre.transform_tree(golden)
     expected = {name: predict(name, gd, gt_) for name in ["mlp"] + BACKUP_ORDER}
-    export.write_json(staging / "golden.json", export.golden_document_weekly(golden, gd, gt_, expected, NUMERIC, CATEGORICAL))
+    export.write_json(staging / "golden.json", export.golden_document(golden, gd, gt_, expected, NUMERIC, CATEGORICAL))
     store = {"files": store_files, "shards": cfg.feature_shards, "columns": STORE_COLUMNS,
              "rows_per_product": cfg.context_rows, "products": len(index)}
     split_doc = {k: int(m.sum()) for k, m in split.items()} | {
@@ -148,7 +148,7 @@ def run(data: Path, out_root: Path, cfg: TrainConfig, ground_truth: Path | None 
     settings = dict(decision.DEFAULT_DECISION)
 
     def write_manifest(extra: list[str]) -> dict:
-        doc = export.manifest_v2(staging, version, source, split_doc, pre.to_dict(), models, store,
+        doc = export.manifest(staging, version, source, split_doc, pre.to_dict(), models, store,
                                  ["golden.json", response_file] + extra, NUMERIC, CATEGORICAL,
                                  {"file": response_file, "form": "log_quadratic", "draws": cfg.response_draws,
                                   "decision": settings, "estimation": response.summary})
@@ -194,8 +194,9 @@ def product_decision(artifacts: ArtifactSet, store: feature_store.FeatureStore, 
     info = store.products[code]
     resp = artifacts.response(code)
     baselines = artifacts.predict(model, store.context(code))
-    lo = min(info["price"]["min"], resp.support[0]) if request_min is None else request_min
-    hi = max(info["price"]["max"], resp.support[1]) if request_max is None else request_max
+    default_lo, default_hi = decision.default_range(info["price"]["min"], info["price"]["max"], resp)
+    lo = default_lo if request_min is None else request_min
+    hi = default_hi if request_max is None else request_max
     grid = decision.linspace(lo, hi, bins)
     curve = decision.curve(resp, baselines, grid, unit_cost)
     chosen = decision.decide(resp, curve["baseline"], lo, hi, unit_cost, artifacts.manifest["price_response"]["decision"])

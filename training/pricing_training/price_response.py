@@ -2,15 +2,17 @@
 
 Model (docs/price-response.md): E[units_it | x, p] = exp(f(x) + b_i Δ + c_i Δ²), Δ = ln p − ln p_ref,i.
 
-1. **Nuisances, cross-fitted by product** (never random rows of a panel): LightGBM
-   predicts, from the as-of context (lagged demand, history, time of year, category, last week's price),
-   the expected units n(x) (Poisson), and the price terms m(x) = E[Δ | x] and s(x) = E[Δ² | x].
-2. **Orthogonal final stage per product**: units ~ quasi-Poisson with log-mean
-   ln n̂(x) + α_i + b_i (Δ − m̂) + c_i (Δ² − ŝ). Only the part of the price the context does not
-   predict (the residual) identifies (b_i, c_i): a price that moved because demand was weak, the season
-   peaked or a promotion was due is explained by the context and does not count as evidence. The
-   fit gives each product's estimate and its information matrix (α profiled out, scaled by the
-   product's Pearson dispersion, because weekly units are far more variable than Poisson).
+1. **Nuisances, cross-fitted by product** (never random rows of a panel): LightGBM predicts, from the
+   context (lagged demand, history, time of year, category, the week, last week's and the next two
+   weeks' prices, the recent order-size index), the expected orders n(x) (Poisson), the price terms
+   m(x) = E[Δ | x] and s(x) = E[Δ² | x], and the expected log size of a line h(x) (with its customer's
+   usual size and discount).
+2. **Orthogonal final stage per product**, for each part of weekly units = orders × units per order:
+   orders ~ zero-truncated quasi-Poisson with log-mean ln n̂(x) + α_i + b_i (Δ − m̂) + c_i (Δ² − ŝ);
+   line log size − ĥ(x) ~ α_i + b_i (Δ − m̂) + c_i (Δ² − ŝ) by least squares, clustered by week. Only
+   the part of the price the context does not predict (the residual) identifies (b_i, c_i): a price that
+   moved because demand was weak, the season peaked or a promotion was due is explained by the context
+   and does not count as evidence. Each fit gives the product's estimate and its information matrix.
 3. **Hierarchical shrinkage** (normal-normal, empirical Bayes by EM): β_i ~ N(μ_category, T), the
    category means ~ N(μ_global, T/κ). A product with 40 lines borrows its category's response; a
    product with thousands keeps its own. The posterior of each β_i is normal, conditioned on c_i <= 0
@@ -51,19 +53,14 @@ class ResponseConfig:
 
 @dataclasses.dataclass
 class PriceResponse:
-    """Per product (in `stockcodes` order): posterior mean and covariance of (b, c), draws, diagnostics."""
+    """Per product (in `stockcodes` order): posterior mean and covariance of (b, c), draws, the raw estimate."""
 
     stockcodes: list[str]
     mean: np.ndarray  # [P, 2]
     cov: np.ndarray  # [P, 2, 2]
     draws: np.ndarray  # [P, S, 2]
     raw: np.ndarray  # [P, 2] the product's own (unshrunk) estimate, orders + size
-    raw_info: np.ndarray  # [P, 2, 2] of the orders part
-    dispersion: np.ndarray  # [P] of the orders part
     summary: dict  # per part: global mean, between-product spread
-
-    def coefficients(self, stockcode: str) -> np.ndarray:
-        return self.mean[self.stockcodes.index(stockcode)]
 
 
 def product_folds(stockcodes: pd.Series, k: int, seed: int) -> np.ndarray:
@@ -108,12 +105,12 @@ def cross_fit(x: pd.DataFrame, targets: dict[str, tuple[np.ndarray, str]], folds
 
 
 def _product_fit(units: np.ndarray, offset: np.ndarray, z: np.ndarray, prior_sd: float
-                 ) -> tuple[np.ndarray, np.ndarray, float]:
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Quasi-likelihood fit of counts ~ zero-truncated Poisson(exp(offset + α + z·β)) by Newton's method
     with a weak N(0, prior_sd²) prior on β, on weeks with at least one order only: a week without a sale
     shows no price, and the price carried over from an earlier week would blur the response. Truncation
     keeps the selection on a sale from biasing it. Returns (β̂, information of β with α profiled out and
-    divided by the dispersion, dispersion)."""
+    divided by the product's Pearson dispersion, because weekly orders vary more than Poisson)."""
     n = len(units)
     design = np.column_stack([np.ones(n), z])
     theta = np.zeros(3)
@@ -144,7 +141,7 @@ def _product_fit(units: np.ndarray, offset: np.ndarray, z: np.ndarray, prior_sd:
     fisher = (design * var[:, None]).T @ design
     # Information about β after profiling out α (Schur complement).
     info = fisher[1:, 1:] - np.outer(fisher[1:, 0], fisher[0, 1:]) / max(fisher[0, 0], 1e-12)
-    return theta[1:], info / dispersion, dispersion
+    return theta[1:], info / dispersion
 
 
 def _clustered_ols(y: np.ndarray, z: np.ndarray, clusters: np.ndarray, pooled_var: float) -> tuple[np.ndarray, np.ndarray]:
@@ -268,24 +265,23 @@ def fit(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) -> tuple[Pri
     offset = np.log(rows["n_hat"].to_numpy())
     orders = rows["lines"].to_numpy(np.float64)
     index = rows.groupby("stockcode", sort=True).indices
-    raw_n, info_n, dispersion = np.zeros((len(codes), 2)), np.zeros((len(codes), 2, 2)), np.ones(len(codes))
+    raw_n, info_n = np.zeros((len(codes), 2)), np.zeros((len(codes), 2, 2))
     for i, code in enumerate(codes):
         idx = index.get(code)
         idx = None if idx is None else idx[observed[idx]]
         if idx is not None and len(idx) >= 3:
-            raw_n[i], info_n[i], dispersion[i] = _product_fit(orders[idx], offset[idx], z[idx], cfg.weak_prior_sd)
+            raw_n[i], info_n[i] = _product_fit(orders[idx], offset[idx], z[idx], cfg.weak_prior_sd)
 
     # Units per order.
-    context = rows[["stockcode", "week", "z1", "z2", "delta"] + NUISANCE_FEATURES + CATEGORICAL]
-    lines = panel.lines.merge(context.drop(columns=["week"]).assign(week=rows["week"]), on=["stockcode", "week"],
-                              how="inner")
-    ref = lines["stockcode"].map(panel.products.set_index("stockcode")["log_reference_price"]).to_numpy()
+    # NUISANCE_FEATURES holds the week (the join key) and the product's reference log price.
+    context = rows[["stockcode", "delta", "m_hat", "s_hat"] + NUISANCE_FEATURES + CATEGORICAL]
+    lines = panel.lines.merge(context, on=["stockcode", "week"], how="inner")
     # A week's only line has no other line to read the price from: the week's posted price stands in (it
     # is that line's own corrected price, a small share of lines).
-    d_line = np.where(np.isfinite(lines["log_posted_others"]), lines["log_posted_others"] - ref,
-                      lines["delta"].to_numpy())
-    lines["z1"] = d_line - lines["delta"].to_numpy() + lines["z1"].to_numpy()
-    lines["z2"] = d_line ** 2 - lines["delta"].to_numpy() ** 2 + lines["z2"].to_numpy()
+    d_line = np.where(np.isfinite(lines["log_posted_others"]),
+                      lines["log_posted_others"] - lines["log_reference_price"], lines["delta"])
+    lines["z1"] = d_line - lines["m_hat"].to_numpy()
+    lines["z2"] = d_line ** 2 - lines["s_hat"].to_numpy()
     line_folds = product_folds(lines["stockcode"], cfg.folds, cfg.seed)
     h = cross_fit(_design(lines, LINE_FEATURES), {"h": (lines["log_quantity"].to_numpy(), "regression")},
                   line_folds, cfg)["h"]
@@ -310,5 +306,5 @@ def fit(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) -> tuple[Pri
     mean, cov = _combine(parts)
     draws = curvature_bounded_draws(mean, cov, cfg.draws, cfg.seed)
     # The posterior the service uses is the draws': their mean, not the unconstrained normal's.
-    response = PriceResponse(codes, draws.mean(axis=1), cov, draws, raw_n + raw_s, info_n, dispersion, summary)
+    response = PriceResponse(codes, draws.mean(axis=1), cov, draws, raw_n + raw_s, summary)
     return response, rows

@@ -90,8 +90,7 @@ def _lagged_mean(values: np.ndarray, starts: np.ndarray, window: int | None) -> 
     n = len(values)
     cum = np.concatenate([[0.0], np.cumsum(values)])
     idx = np.arange(n)
-    first = starts  # index of the product's first row, per row
-    lo = first if window is None else np.maximum(first, idx - window)
+    lo = starts if window is None else np.maximum(starts, idx - window)
     count = idx - lo
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 0, (cum[idx] - cum[lo]) / np.maximum(count, 1), np.nan)
@@ -214,8 +213,8 @@ def _product_facts(lines: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     support_hi = np.clip(hi, current * 1.10, current * 1.25)
     list_revenue = (np.exp(obs["log_price"]) * obs["units"]).groupby(obs["stockcode"]).sum()
     ratio = (g["revenue"].sum() / list_revenue).clip(0.3, 1.5)
-    desc = lines.groupby("stockcode", sort=True)["description"].agg(lambda s: str(s.mode().iloc[0]) if len(s.mode()) else "")
     price_lines = lines.groupby("stockcode", sort=True)["unit_price"]
+    desc = lines.groupby("stockcode", sort=True)["description"].agg(lambda s: str(s.mode().iloc[0]) if len(s.mode()) else "")
     out = pd.DataFrame({
         "stockcode": ref.index,
         "description": desc.reindex(ref.index).to_numpy(),
