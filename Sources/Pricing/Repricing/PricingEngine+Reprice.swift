@@ -49,6 +49,12 @@ public struct RepricingChunk: Sendable {
     public var rows: [PriceRecommendation]
     public var gains: [Double]
     public var skipped: [SkippedProduct]
+
+    public init(rows: [PriceRecommendation] = [], gains: [Double] = [], skipped: [SkippedProduct] = []) {
+        self.rows = rows
+        self.gains = gains
+        self.skipped = skipped
+    }
 }
 
 extension PricingEngine {
