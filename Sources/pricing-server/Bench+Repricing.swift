@@ -61,7 +61,8 @@ extension Bench {
         return Stopwatch.medianOf(times)
     }
 
-    /// Seconds until the body holds the first row (`"rows":[{`); with `untilEnd`, reads the whole answer.
+    /// Seconds until the body holds the first row (its first key, `{"stockcode":`, which the document's
+    /// head never contains; the head and the rows are separate chunks); with `untilEnd`, reads the whole answer.
     func timeToFirstRow(port: Int, untilEnd: Bool) throws -> Double {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw CommandFailure("socket failed") }
@@ -77,7 +78,7 @@ extension Bench {
         let request = Array("GET /v1/recommendations HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n".utf8)
         let start = DispatchTime.now().uptimeNanoseconds
         guard send(fd, request, request.count, 0) == request.count else { throw CommandFailure("send failed") }
-        let marker = Array(#""rows":[{"#.utf8)
+        let marker = Array(#"{"stockcode":"#.utf8)
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         var firstRow: Double?

@@ -60,9 +60,10 @@ package enum RuledDecision {
         func gridPrice(_ g: Int) -> Double { g == 0 ? low : g == points - 1 ? high : exp(Double(g) * step + logLow) }
 
         return response.draws.withUnsafeBufferPointer { drawBuffer in
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * s) { scratch in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: 6 * s) { scratch in
                 let d = drawBuffer.baseAddress!
                 let values = scratch.baseAddress!, now = values + s, work = values + 2 * s
+                let multiplier = values + 3 * s, ratio = values + 4 * s, ratioStep = values + 5 * s
 
                 func objective(at price: Double, into out: UnsafeMutablePointer<Double>) {
                     let delta = log(price) - response.referenceLogPrice
@@ -95,9 +96,29 @@ package enum RuledDecision {
                     if r.value > allowedBestValue { allowedBestValue = r.value; allowedBest = price }
                     if persuasive(price, r) && r.gain > chosenGain { chosenGain = r.gain; chosen = price }
                 }
+                // The grid is log-spaced, so Δ_g = Δ_0 + g·h and each draw's multiplier m_s = exp(b_s·Δ + c_s·Δ²)
+                // moves from one grid price to the next by a ratio that itself changes by a constant factor:
+                // m(g+1) = m(g)·R(g), R(g+1) = R(g)·exp(2·c_s·h²). Three exponentials per draw instead of
+                // one per grid price and draw (the whole run's main cost); the drift over 241 steps is ~1e-12.
+                let gridDelta0 = logLow - response.referenceLogPrice
+                for k in 0..<s {
+                    let b = d[2 * k], c = d[2 * k + 1]
+                    multiplier[k] = exp(b * gridDelta0 + c * gridDelta0 * gridDelta0)
+                    ratio[k] = exp(b * step + c * (2 * gridDelta0 * step + step * step))
+                    ratioStep[k] = exp(2 * c * step * step)
+                }
                 for g in 0..<points {
                     let price = gridPrice(g)
-                    let r = evaluate(price)
+                    let scale = (rho * price - cost) * baseline
+                    var wins = 0
+                    for k in 0..<s {
+                        values[k] = scale * multiplier[k]
+                        work[k] = values[k] - now[k]
+                        if work[k] > 0 { wins += 1 }
+                        multiplier[k] *= ratio[k]
+                        ratio[k] *= ratioStep[k]
+                    }
+                    let r = (value: sequentialMean(values, s), gain: sequentialMean(work, s), probability: Double(wins) / Double(s))
                     if g == 0 || r.value > bestValue { bestValue = r.value; best = g }
                     if band.contains(price) { consider(price, r) }
                 }
