@@ -142,4 +142,17 @@ final class RecommendationsRouteTests: XCTestCase {
         XCTAssertEqual(parsed["rows"] as? Int, 4000)
         XCTAssertEqual(parsed["columns"] as? [String], RecommendationTable.names)
     }
+
+    /// Every column of the run is a documented property, in the same order as the CSV, with a description.
+    func testEveryColumnIsDescribedInTheDocument() throws {
+        let doc = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(OpenAPIDocument.bytes)) as? [String: Any])
+        let schemas = try XCTUnwrap((doc["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        let schema = try XCTUnwrap(schemas["Recommendation"] as? [String: Any])
+        XCTAssertEqual(schema["required"] as? [String], RecommendationTable.names)
+        let properties = try XCTUnwrap(schema["properties"] as? [String: [String: Any]])
+        XCTAssertEqual(Set(properties.keys), Set(RecommendationTable.names))
+        for (name, property) in properties {
+            XCTAssertGreaterThan((property["description"] as? String ?? "").count, 15, "\(name) has no description")
+        }
+    }
 }

@@ -858,7 +858,7 @@
     }
 
     // The rules from the catalogue view: the band they allow, the floor and ceiling, and the price they
-    // set, labelled with the rule that set it.
+    // set, labelled with the rule that set it (at the foot of the panel, clear of the markers' labels).
     if (answer && linkedRules && linkedRules.stockcode === state.stockcode) {
       const rules = svg('g', { id: 'rules', 'data-binding-rule': linkedRules.binding }, root);
       const lo = linkedRules.min !== null ? clampX(linkedRules.min) : x0, hi = linkedRules.max !== null ? clampX(linkedRules.max) : x1;
@@ -878,7 +878,7 @@
         svg('line', { id: 'rule-price-line', class: 'rule-price-line', x1: px.toFixed(1), x2: px.toFixed(1), y1: top0, y2: top1,
           'data-price': linkedRules.price }, rules);
         const label = text('Under the rules ' + money(linkedRules.price) + ' (' + linkedRules.binding.replace(/_/g, ' ') + ')',
-          { id: 'rule-label', class: 'rule-label', x: (px > (x0 + x1) / 2 ? px - 6 : px + 6).toFixed(1), y: top0 + 12,
+          { id: 'rule-label', class: 'rule-label', x: (px > (x0 + x1) / 2 ? px - 6 : px + 6).toFixed(1), y: top1 - 8,
             'text-anchor': px > (x0 + x1) / 2 ? 'end' : 'start' }, rules);
         label.dataset.bindingRule = linkedRules.binding;
       }
