@@ -40,6 +40,8 @@ fi
 export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 mkdir -p "$out/logs"
+# The table also goes to out/fuzz/summary-<mode>.txt.
+exec > >(tee "$out/summary-$mode.txt")
 
 printf '%-20s %12s %9s %7s %9s %7s %8s %6s %10s\n' target executions exec/s edges features corpus crashes leaks properties
 total_execs=0; total_crashes=0; total_leaks=0; total_properties=0; status=0; failures=()

@@ -36,6 +36,16 @@ public func fuzzHTTPHead(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     case .complete(let headLength):
         require(headLength > 0 && headLength <= input.count, "head length \(headLength) of \(input.count) bytes")
         guard let head = wholeHead else { return 0 }
+        // The limits and the framing rules that keep a front proxy and this server agreeing on where
+        // a request ends (RFC 9112 §6.3, §3.2).
+        require(parser.requestLineEnd <= limits.maxRequestLine + 2 && parser.fields.count <= limits.maxHeaderCount
+                && headLength - parser.requestLineEnd <= limits.maxHeaderBytes + 2, "a head over the limits was accepted")
+        require((head.contentLength ?? 0) <= limits.maxBodyBytes, "Content-Length \(head.contentLength ?? 0) over the body limit")
+        require(!(head.chunked && head.contentLength != nil), "both Content-Length and chunked accepted")
+        let hosts = head.fields.filter { $0.name.lowercased() == "host" }.count
+        require(hosts <= 1 && (head.version == .http1_0 || hosts == 1), "\(hosts) Host fields accepted for \(head.version)")
+        let codings = head.fields.filter { $0.name.lowercased() == "transfer-encoding" }
+        require(codings.isEmpty || head.chunked, "a Transfer-Encoding without chunked last was accepted")
         require(ParsedHead(pieces, input) == head, "in pieces the parser recorded \(ParsedHead(pieces, input)), at once \(head)")
         let again = head.serialised()
         parser.reset()  // reuse, as a keep-alive connection does
