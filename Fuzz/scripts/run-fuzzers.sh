@@ -91,6 +91,6 @@ done
 printf '%-20s %12s %9s %7s %9s %7s %8s %6s %10s\n' total "$total_execs" "" "" "" "" "$total_crashes" "$total_leaks" "$total_properties"
 for target in "${failures[@]}"; do
     echo "$target failed: see $out/logs/$target.log; its input is in $out/crashes/$target/"
-    grep -m3 -E 'PROPERTY FAILURE|ERROR: |Fatal error' "$out/logs/$target.log" | sed 's/^/    /'
+    grep -m3 -E 'PROPERTY FAILURE|ERROR: |Fatal error' "$out/logs/$target.log" | cut -c1-400 | sed 's/^/    /'
 done
 exit $status

@@ -20,15 +20,19 @@ public func fuzzLambdaEvent(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
         require(!error.message.isEmpty, "BadEvent without a message")
         return 0
     }
-    let request = event.request
-    require(!request.method.isEmpty && request.method.utf8.allSatisfy(isTokenChar), "method \(request.method.debugDescription)")
-    require(request.path.hasPrefix("/"), "path \(request.path.debugDescription) does not start with /")
-    require(request.path.utf8.allSatisfy { PercentEncoding.path.contains($0) }, "path \(request.path.debugDescription) is not encoded")
+    require(!event.request.method.isEmpty && event.request.method.utf8.allSatisfy(isTokenChar), "method \(event.request.method.debugDescription)")
+    require(event.request.path.hasPrefix("/"), "path \(event.request.path.debugDescription) does not start with /")
+    require(event.request.path.utf8.allSatisfy { PercentEncoding.path.contains($0) }, "path \(event.request.path.debugDescription) is not encoded")
 
-    // The document again, read independently of the runtime's Decodable types. JSONDecoder does not
-    // look inside fields it does not read (bad UTF-8 there passes), JSONSerialization does: such
-    // events are not compared.
-    guard let document = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return 0 }
+    // The document again, read independently of the runtime's Decodable types, and the event written
+    // back from it: with a key given twice JSONDecoder keeps the first value and JSONSerialization
+    // the last (JSON leaves it open), so the comparisons below use that canonical event, whose keys
+    // are unique. JSONDecoder does not look inside fields it does not read (bad UTF-8 there passes),
+    // JSONSerialization does: such events are not compared.
+    guard let document = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+          let canonical = try? JSONSerialization.data(withJSONObject: document),
+          let canonicalEvent = try? ProxyEvent(decoding: [UInt8](canonical)) else { return 0 }
+    let request = canonicalEvent.request
     if let body = document["body"] as? String {
         if document["isBase64Encoded"] as? Bool == true {
             let decoded = body.isEmpty ? [] : Data(base64Encoded: body, options: .ignoreUnknownCharacters).map { [UInt8]($0) }
@@ -37,7 +41,7 @@ public func fuzzLambdaEvent(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
             require(request.body == Array(body.utf8), "body \(body.debugDescription) became \(request.body.count) bytes")
         }
     }
-    if event.format == .v1, document["multiValueQueryStringParameters"] == nil || document["multiValueQueryStringParameters"] is NSNull,
+    if canonicalEvent.format == .v1, document["multiValueQueryStringParameters"] == nil || document["multiValueQueryStringParameters"] is NSNull,
        let parameters = document["queryStringParameters"] as? [String: Any] {
         let expected = parameters.compactMap { name, value in (value as? String).map { HTTPRequest.QueryItem(name: name, value: $0) } }
         let received = request.queryItems
