@@ -13,6 +13,11 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "pricing-server", targets: ["pricing-server"]),
+        // The parser modules, for the fuzz targets in Fuzz/ (a separate package built with sanitizers).
+        .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "Inference", targets: ["Inference"]),
+        .library(name: "HTTPServer", targets: ["HTTPServer"]),
+        .library(name: "LambdaRuntime", targets: ["LambdaRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
