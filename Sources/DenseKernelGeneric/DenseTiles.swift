@@ -109,34 +109,69 @@ func tile1x1(_ o: DenseOperands, row r: Int, panel p: Int) {
 
 /// One output (a network's last layer): a dot product per row, SIMD over the inputs, written at
 /// `output[r * outStride]` (the layer is not padded to a panel, so no padding is written or read).
+/// Four rows at a time share the weight loads and give the CPU four independent sums to overlap.
 @inline(__always)
 func denseDot(_ o: DenseOperands) {
-    let k = o.inputs, bias = o.bias[0], w = o.packed
-    for r in 0..<o.rows {
-        let a = o.input + r &* o.inStride
-        var acc = SIMD16<Float>()
+    let k = o.inputs, w = o.packed, s = o.inStride
+    var r = 0
+    while r &+ 4 <= o.rows {
+        let a0 = o.input + r &* s, a1 = a0 + s, a2 = a1 + s, a3 = a2 + s
+        var c0 = SIMD8<Float>(), c1 = c0, c2 = c0, c3 = c0
         var i = 0
-        while i &+ 16 <= k {
-            let x = load16(a + i), y = load16(w + i)
-            if kernelUsesFMA { acc.addProduct(x, y) } else { acc += x * y }
-            i &+= 16
+        while i &+ 8 <= k {
+            let x = load8(w + i)
+            if kernelUsesFMA {
+                c0.addProduct(load8(a0 + i), x); c1.addProduct(load8(a1 + i), x)
+                c2.addProduct(load8(a2 + i), x); c3.addProduct(load8(a3 + i), x)
+            } else {
+                c0 += load8(a0 + i) * x; c1 += load8(a1 + i) * x
+                c2 += load8(a2 + i) * x; c3 += load8(a3 + i) * x
+            }
+            i &+= 8
         }
-        var sum = pairwiseSum(acc)
+        var sums = SIMD4(pairwiseSum(c0), pairwiseSum(c1), pairwiseSum(c2), pairwiseSum(c3))
+        while i < k {
+            sums += SIMD4(a0[i], a1[i], a2[i], a3[i]) * w[i]
+            i &+= 1
+        }
+        for j in 0..<4 { storeDot(sums[j], o, row: r &+ j) }
+        r &+= 4
+    }
+    while r < o.rows {
+        let a = o.input + r &* s
+        var c = SIMD8<Float>()
+        var i = 0
+        while i &+ 8 <= k {
+            if kernelUsesFMA { c.addProduct(load8(a + i), load8(w + i)) } else { c += load8(a + i) * load8(w + i) }
+            i &+= 8
+        }
+        var sum = pairwiseSum(c)
         while i < k {
             sum += a[i] * w[i]
             i &+= 1
         }
-        sum += bias
-        o.output[r &* o.outStride] = o.relu && sum < 0 ? 0 : sum
+        storeDot(sum, o, row: r)
+        r &+= 1
     }
 }
 
-/// The sum of the lanes as a tree of halves: four dependent additions instead of the fifteen of
+@inline(__always)
+func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+/// Adds the bias to row `r`'s dot product, applies ReLU if asked (NaN stays NaN) and stores it.
+@inline(__always)
+func storeDot(_ dot: Float, _ o: DenseOperands, row r: Int) {
+    let sum = dot + o.bias[0]
+    o.output[r &* o.outStride] = o.relu && sum < 0 ? 0 : sum
+}
+
+/// The sum of the lanes as a tree of halves: three dependent additions instead of the seven of
 /// `sum()`'s lane-order reduction, which would bound the one-output layer (a few FMAs per row).
 @inline(__always)
-func pairwiseSum(_ v: SIMD16<Float>) -> Float {
-    let v8 = v.lowHalf + v.highHalf
-    let v4 = v8.lowHalf + v8.highHalf
+func pairwiseSum(_ v: SIMD8<Float>) -> Float {
+    let v4 = v.lowHalf + v.highHalf
     let v2 = v4.lowHalf + v4.highHalf
     return v2[0] + v2[1]
 }
