@@ -12,24 +12,37 @@ package func denseForward(_ layer: DenseLayer, variant: DenseKernelVariant, inpu
                           rows: Int, output: UnsafeMutablePointer<Float>, outStride: Int) {
     layer.packed.withUnsafeBufferPointer { packed in
         layer.bias.withUnsafeBufferPointer { bias in
-            let operands = DenseOperands(
+            run(variant, DenseOperands(
                 packed: packed.baseAddress!, bias: bias.baseAddress!, inputs: layer.inputs, outputs: layer.outputs,
                 paddedOutputs: layer.paddedOutputs, relu: layer.relu, input: input, inStride: inStride, rows: rows,
-                output: output, outStride: outStride)
-            switch variant {
-            case .generic: DenseKernelGeneric.denseForward(operands)
-            case .avx2: DenseKernelAVX2.denseForward(operands)
-            case .avx512: DenseKernelAVX512.denseForward(operands)
+                output: output, outStride: outStride))
+        }
+    }
+}
+
+/// `denseForward` over many rows, split across cores in blocks of 256 rows (for the kernel benchmark).
+/// The layer's buffers are borrowed once for the whole call, not per block, so the workers do not
+/// share reference-count updates.
+package func denseForwardParallel(_ layer: DenseLayer, variant: DenseKernelVariant, input: UnsafePointer<Float>, rows: Int,
+                                  output: UnsafeMutablePointer<Float>) {
+    layer.packed.withUnsafeBufferPointer { packed in
+        layer.bias.withUnsafeBufferPointer { bias in
+            let (packed, bias) = (packed.baseAddress!, bias.baseAddress!)
+            forEachChunk(count: rows, chunk: 256, scratchCount: 0) { range, _ in
+                run(variant, DenseOperands(
+                    packed: packed, bias: bias, inputs: layer.inputs, outputs: layer.outputs, paddedOutputs: layer.paddedOutputs,
+                    relu: layer.relu, input: input + range.lowerBound * layer.inputs, inStride: layer.inputs, rows: range.count,
+                    output: output + range.lowerBound * layer.paddedOutputs, outStride: layer.paddedOutputs))
             }
         }
     }
 }
 
-/// `denseForward` over many rows, split across cores in blocks (for the kernel benchmark).
-package func denseForwardParallel(_ layer: DenseLayer, variant: DenseKernelVariant, input: UnsafePointer<Float>, rows: Int,
-                                  output: UnsafeMutablePointer<Float>) {
-    forEachChunk(count: rows, chunk: 256, scratchCount: 0) { range, _ in
-        denseForward(layer, variant: variant, input: input + range.lowerBound * layer.inputs, inStride: layer.inputs,
-                     rows: range.count, output: output + range.lowerBound * layer.paddedOutputs, outStride: layer.paddedOutputs)
+@inline(__always)
+private func run(_ variant: DenseKernelVariant, _ operands: DenseOperands) {
+    switch variant {
+    case .generic: DenseKernelGeneric.denseForward(operands)
+    case .avx2: DenseKernelAVX2.denseForward(operands)
+    case .avx512: DenseKernelAVX512.denseForward(operands)
     }
 }
