@@ -1,8 +1,8 @@
 """Prints the inference benchmark's comparison: Swift against PyTorch and NumPy, measured in one run.
 
-Usage: bench_report.py SWIFT_JSON TORCH_JSON [PLAIN_BUILD_JSON] (written by `pricing-server bench --json`
-and `python -m pricing_training bench-reference --json`; the optional third is `pricing-server bench --json`
-from a plain `swift build -c release` binary, compared with SWIFT_JSON's `make build` binary).
+Usage: bench_report.py SWIFT_JSON TORCH_JSON [BUILDS_DIR] (written by `pricing-server bench --json` and
+`python -m pricing_training bench-reference --json`; BUILDS_DIR holds `pricing-server bench --json` runs of
+a plain `swift build -c release` binary (plain-N.json) and of `make build`'s (make-N.json), compared).
 
 Three comparisons (training/pricing_training/reference_bench.py describes the workloads):
 - the reference network's plain forward pass over 1,200 context rows x 100 prices (120,000 rows):
@@ -20,6 +20,7 @@ PRICING_KERNEL); the other variants this CPU runs are measured in the same run (
 
 import json
 import sys
+from pathlib import Path
 
 
 def _row(rows: dict, prefix: str):
@@ -45,24 +46,35 @@ def _selected_variant(notes: list[str]) -> str:
     return note[len("dense kernel variant: "):].split(" ")[0]
 
 
-def _plain_build_comparison(rows: dict, selected: str, plain_path: str) -> None:
-    """The same default-request stages from a plain `swift build -c release` binary and `make build`'s."""
-    with open(plain_path) as f:
-        plain = json.load(f)
-    plain_rows = {r["stage"]: r for r in plain["rows"]}
+def _build_comparison(selected: str, builds_dir: str) -> None:
+    """The default request's stages from a plain `swift build -c release` binary (plain-N.json) and from
+    `make build`'s (make-N.json), run alternately; each stage's best run per build, so that a burst of
+    load on the shared machine during one run does not decide the ratio."""
+    runs = {"plain": [], "make": []}
+    for path in sorted(Path(builds_dir).glob("*.json")):
+        kind = path.stem.split("-")[0]
+        if kind in runs:
+            runs[kind].append(json.loads(path.read_text()))
+    if not runs["plain"] or not runs["make"]:
+        return
+    plain_variant = _selected_variant(runs["plain"][0]["notes"])
     print()
-    print(f"Release builds, default request ({_selected_variant(plain['notes'])} kernel in the plain build, "
-          f"{selected} in make build's; ratio = plain / make build, goal <= 1.2x):")
+    print(f"Release builds, default request, best of {len(runs['plain'])} alternating runs each ({plain_variant} kernel in "
+          f"the plain build, {selected} in make build's; ratio = plain / make build, goal <= 1.2x):")
     for label, prefix in [("network forward pass, context rows", "default request: plain forward pass of the same network"),
                           ("network forward pass, sweep's rows", "default request: plain forward pass over the sweep's rows"),
                           ("whole sweep", "default request: whole sweep")]:
-        a, b = _row(plain_rows, prefix), _row(rows, prefix)
-        if a and b:
-            print(f"  {label:38s} swift build -c release {a['milliseconds'] * 1000:9.1f} us   make build {b['milliseconds'] * 1000:9.1f} us"
-                  f"   -> {a['milliseconds'] / b['milliseconds']:.2f}x")
+        best = {}
+        for kind, documents in runs.items():
+            times = [r["milliseconds"] for d in documents if (r := _row({x["stage"]: x for x in d["rows"]}, prefix))]
+            if times:
+                best[kind] = min(times)
+        if len(best) == 2:
+            print(f"  {label:38s} swift build -c release {best['plain'] * 1000:9.1f} us   make build {best['make'] * 1000:9.1f} us"
+                  f"   -> {best['plain'] / best['make']:.2f}x")
 
 
-def main(swift_path: str, torch_path: str, plain_path: str | None = None) -> int:
+def main(swift_path: str, torch_path: str, builds_dir: str | None = None) -> int:
     with open(swift_path) as f:
         swift = json.load(f)
     with open(torch_path) as f:
@@ -133,8 +145,8 @@ def main(swift_path: str, torch_path: str, plain_path: str | None = None) -> int
             other = rows.get(f"variant {v}: {key}")
             line += f" {other['gflops']:8.1f} {100 * other['gflops'] / numpy:5.0f}%" if other else " " * 16
         print(line)
-    if plain_path:
-        _plain_build_comparison(rows, selected, plain_path)
+    if builds_dir:
+        _build_comparison(selected, builds_dir)
     return 0
 
 
