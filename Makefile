@@ -122,8 +122,8 @@ bench: build python-deps
 	$(PY) -m pricing_training reference-network --models models --out $(BENCH_DIR)/reference-network
 	@rm -rf $(BENCH_DIR)/builds && mkdir -p $(BENCH_DIR)/builds
 	for i in 1 2 3 4 5; do \
-	  $(PLAIN_SERVER) bench --models models --json $(BENCH_DIR)/builds/plain-$$i.json > /dev/null && \
-	  $(SERVER) bench --models models --json $(BENCH_DIR)/builds/make-$$i.json > /dev/null || exit 1; \
+	  $(PLAIN_SERVER) bench --models models --default-request-only --json $(BENCH_DIR)/builds/plain-$$i.json > /dev/null && \
+	  $(SERVER) bench --models models --default-request-only --json $(BENCH_DIR)/builds/make-$$i.json > /dev/null || exit 1; \
 	done
 	$(SERVER) bench --models models --reference $(BENCH_DIR)/reference-network --json $(BENCH_DIR)/swift.json
 	$(PY) -m pricing_training bench-reference --models $(BENCH_DIR)/reference-network --json $(BENCH_DIR)/torch.json > /dev/null

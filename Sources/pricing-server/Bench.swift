@@ -28,6 +28,10 @@ struct Bench: ParsableCommand {
     @Flag(name: .customLong("repricing-only"), help: "Only the repricing benchmark (whole catalogue, first row over loopback).")
     var repricingOnly = false
 
+    @Flag(name: .customLong("default-request-only"),
+          help: "Only loading and the default request (make bench compares two release builds with it).")
+    var defaultRequestOnly = false
+
     func run() throws {
         var report = BenchReport()
         if repricingOnly {
@@ -44,8 +48,10 @@ struct Bench: ParsableCommand {
         report.add("load default artifact set", seconds: load)
         let engine = try PricingEngine(path: options.models)
         try measureRequest(engine, into: &report, prefix: "default request")
-        try measureRepricing(engine, into: &report)
-        if let reference {
+        if !defaultRequestOnly {
+            try measureRepricing(engine, into: &report)
+        }
+        if let reference, !defaultRequestOnly {
             let referenceEngine = try PricingEngine(path: reference)
             try measureRequest(referenceEngine, into: &report, prefix: "reference network request", perModel: false)
             try measureReference(referenceEngine, into: &report)
