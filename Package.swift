@@ -8,6 +8,21 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// The dense kernel is compiled three times, each variant for its own CPU, and `DenseKernelVariant`
+/// (Inference) picks one at load time from CPUID, the way ggml builds CPU variants and picks one at
+/// load. Everything else is compiled for the toolchain's default target (baseline x86-64), so plain
+/// `swift build -c release` gives the fast binary and that binary starts on any x86-64 CPU: no global
+/// `-target-cpu` flag, and so nothing outside the dispatched kernels can raise SIGILL on an older
+/// CPU. `#if arch(x86_64)` reads the host the manifest runs on (builds are native here); elsewhere
+/// (arm64 Linux, macOS) the variants are plain portable builds and only the generic one is picked.
+#if arch(x86_64)
+let avx2Kernel: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]  // x86-64-v3
+let avx512Kernel: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "skylake-avx512"])]  // x86-64-v4
+#else
+let avx2Kernel: [SwiftSetting] = []
+let avx512Kernel: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "pricing-service",
     platforms: [.macOS(.v15)],
@@ -51,9 +66,14 @@ let package = Package(
             dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        .target(name: "CPUFeatures"),
+        .target(name: "DenseKernelCore", swiftSettings: strict),
+        .target(name: "DenseKernelGeneric", dependencies: ["DenseKernelCore"], swiftSettings: strict),
+        .target(name: "DenseKernelAVX2", dependencies: ["DenseKernelCore"], swiftSettings: strict + avx2Kernel),
+        .target(name: "DenseKernelAVX512", dependencies: ["DenseKernelCore"], swiftSettings: strict + avx512Kernel),
         .target(
             name: "Inference",
-            dependencies: ["Storage"],
+            dependencies: ["Storage", "CPUFeatures", "DenseKernelCore", "DenseKernelGeneric", "DenseKernelAVX2", "DenseKernelAVX512"],
             swiftSettings: strict
         ),
         .target(

@@ -63,6 +63,8 @@ struct HTTPRequestHeadParser {
     private(set) var version = HTTPVersion.http1_1
     private(set) var fields: [Field] = []
     private(set) var framing = RequestFraming()
+    /// The incomplete request line's bytes checked so far.
+    private var linePrefix = RequestLinePrefix()
 
     init(limits: Limits) {
         self.limits = limits
@@ -80,6 +82,7 @@ struct HTTPRequestHeadParser {
         version = .http1_1
         fields.removeAll(keepingCapacity: true)
         framing = RequestFraming()
+        linePrefix.reset()
     }
 
     /// Whether the method is exactly `HEAD` (methods are case-sensitive).
@@ -100,6 +103,7 @@ struct HTTPRequestHeadParser {
             scanned = lf + 1
             if requestLineEnd < 0 {
                 if lineEnd - lineStart > limits.maxRequestLine { return .failure(.uriTooLong) }
+                if let error = linePrefix.check(UnsafeBufferPointer(rebasing: buf[0..<lf])) { return .failure(error) }
                 if let error = parseRequestLine(buf, lineStart, lineEnd) { return .failure(error) }
                 requestLineEnd = scanned
             } else {
@@ -115,6 +119,7 @@ struct HTTPRequestHeadParser {
         }
         // The current line is incomplete: enforce the limits on what has arrived so far.
         if requestLineEnd < 0 {
+            if let error = linePrefix.check(buf) { return .failure(error) }
             if count > limits.maxRequestLine + 2 { return .failure(.uriTooLong) }
         } else if count - requestLineEnd > limits.maxHeaderBytes + 2 {
             return .failure(.headersTooLarge("The request header section is too large."))

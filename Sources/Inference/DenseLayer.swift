@@ -1,14 +1,18 @@
-/// One fully connected layer with batch norm folded in, weights packed for `denseForward`.
+import DenseKernelCore
+
+/// One fully connected layer with batch norm folded in, weights packed for the dense kernel.
 ///
-/// Packing: output columns are padded to a multiple of `DenseLayer.panelWidth` and stored as panels
-/// of `panelWidth` columns, each panel holding all `inputs` rows contiguously
-/// (`packed[(panel * inputs + k) * panelWidth + j]` = W[k][panel * panelWidth + j]), so the kernel
-/// streams one panel per output tile with unit-stride SIMD loads.
+/// Packing (`DenseOperands` describes it for the kernels): output columns are padded to a multiple of
+/// `DenseLayer.panelWidth` and stored as panels of `panelWidth` columns, each panel holding all
+/// `inputs` rows contiguously (`packed[(panel * inputs + k) * panelWidth + j]` = W[k][panel * panelWidth + j]),
+/// so the kernel streams one panel per output tile with unit-stride SIMD loads. A layer with one
+/// output (the network's last) keeps its single weight column unpadded, and its output stride is 1.
 public struct DenseLayer: Sendable {
-    public static let panelWidth = 16
+    public static let panelWidth = DenseOperands.panelWidth
     public let inputs: Int
     public let outputs: Int
-    /// `outputs` rounded up to a multiple of `panelWidth`: the activation stride of this layer's output.
+    /// The activation stride of this layer's output: `outputs` rounded up to a multiple of
+    /// `panelWidth`, or 1 for a single output.
     public let paddedOutputs: Int
     public let relu: Bool
     let packed: [Float]
@@ -16,7 +20,16 @@ public struct DenseLayer: Sendable {
 
     /// `weight` is row-major [outputs][inputs] (PyTorch's layout); `bias` has `outputs` values.
     public init(weight: [Float], bias: [Float], inputs: Int, outputs: Int, relu: Bool) {
-        precondition(weight.count == inputs * outputs && bias.count == outputs)
+        precondition(weight.count == inputs * outputs && bias.count == outputs && outputs > 0)
+        self.inputs = inputs
+        self.outputs = outputs
+        self.relu = relu
+        if outputs == 1 {
+            self.paddedOutputs = 1
+            self.packed = weight
+            self.bias = bias
+            return
+        }
         let panels = (outputs + Self.panelWidth - 1) / Self.panelWidth
         let w = Self.panelWidth
         var packed = [Float](repeating: 0, count: panels * inputs * w)
@@ -26,10 +39,7 @@ public struct DenseLayer: Sendable {
         }
         var paddedBias = [Float](repeating: 0, count: panels * w)
         paddedBias.replaceSubrange(0..<outputs, with: bias)
-        self.inputs = inputs
-        self.outputs = outputs
         self.paddedOutputs = panels * w
-        self.relu = relu
         self.packed = packed
         self.bias = paddedBias
     }

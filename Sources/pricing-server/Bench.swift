@@ -28,6 +28,10 @@ struct Bench: ParsableCommand {
     @Flag(name: .customLong("repricing-only"), help: "Only the repricing benchmark (whole catalogue, first row over loopback).")
     var repricingOnly = false
 
+    @Flag(name: .customLong("default-request-only"),
+          help: "Only loading and the default request (make bench compares two release builds with it).")
+    var defaultRequestOnly = false
+
     func run() throws {
         var report = BenchReport()
         if repricingOnly {
@@ -36,12 +40,18 @@ struct Bench: ParsableCommand {
             if let json { try report.writeJSON(to: json) }
             return
         }
+        report.note("dense kernel variant: \(DenseKernelVariant.selected) (this CPU runs: "
+                    + DenseKernelVariant.supported.map(\.rawValue).joined(separator: ", ")
+                    + "; \(DenseKernelVariant.environmentKey) overrides)")
+        report.note("CPU vector features: " + CPUVectorFeatures.names.joined(separator: " "))
         let load = Stopwatch.median(repeats: max(3, repeats / 2)) { _ = try! PricingEngine(path: options.models) }
         report.add("load default artifact set", seconds: load)
         let engine = try PricingEngine(path: options.models)
         try measureRequest(engine, into: &report, prefix: "default request")
-        try measureRepricing(engine, into: &report)
-        if let reference {
+        if !defaultRequestOnly {
+            try measureRepricing(engine, into: &report)
+        }
+        if let reference, !defaultRequestOnly {
             let referenceEngine = try PricingEngine(path: reference)
             try measureRequest(referenceEngine, into: &report, prefix: "reference network request", perModel: false)
             try measureReference(referenceEngine, into: &report)
@@ -161,16 +171,32 @@ struct Bench: ParsableCommand {
         report.add("reference: plain forward pass (all layers, as PyTorch)", seconds: Stopwatch.median(repeats: repeats) {
             runForward(network, dense, rows: items, into: &out)
         }, flops: fullFlops)
-        for layer in network.layers {
-            let n = items
+        // The selected variant's rows keep their names (training/scripts/bench_report.py compares them with
+        // NumPy); every other variant this CPU runs is measured after it in the same run, with fewer repeats.
+        let others = DenseKernelVariant.supported.reversed().filter { $0 != DenseKernelVariant.selected }
+        measureKernels(network.layers, rows: items, variant: DenseKernelVariant.selected, repeats: repeats, prefix: "", into: &report)
+        for variant in others {
+            let timesOfVariant = max(3, repeats / 3)
+            report.add("variant \(variant): reference: plain forward pass", seconds: Stopwatch.median(repeats: timesOfVariant) {
+                runForward(network.using(variant), dense, rows: items, into: &out)
+            }, flops: fullFlops)
+            measureKernels(network.layers, rows: items, variant: variant, repeats: timesOfVariant, prefix: "variant \(variant): ",
+                           into: &report)
+        }
+    }
+
+    /// The dense kernel alone (`variant`) on each layer's shape over `rows` rows, split across cores.
+    func measureKernels(_ layers: [DenseLayer], rows n: Int, variant: DenseKernelVariant, repeats: Int, prefix: String,
+                        into report: inout BenchReport) {
+        for layer in layers {
             var input = [Float](repeating: 0.5, count: n * layer.inputs)
             for i in stride(from: 0, to: input.count, by: 7) { input[i] = -0.25 }
             var output = [Float](repeating: 0, count: n * layer.paddedOutputs)
             let flops = 2.0 * Double(n * layer.inputs * layer.outputs)
-            report.add("kernel: \(n)x\(layer.inputs) · \(layer.inputs)x\(layer.outputs)", seconds: Stopwatch.median(repeats: repeats) {
+            report.add("\(prefix)kernel: \(n)x\(layer.inputs) · \(layer.inputs)x\(layer.outputs)", seconds: Stopwatch.median(repeats: repeats) {
                 input.withUnsafeBufferPointer { x in
                     output.withUnsafeMutableBufferPointer { y in
-                        denseForwardParallel(layer, input: x.baseAddress!, rows: n, output: y.baseAddress!)
+                        denseForwardParallel(layer, variant: variant, input: x.baseAddress!, rows: n, output: y.baseAddress!)
                     }
                 }
             }, flops: flops)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Inference
 
 /// The service's executable: `serve` runs the HTTP API, `predict` answers one product from the
 /// command line, `bench` measures every stage.
@@ -15,6 +16,11 @@ struct PricingServer: AsyncParsableCommand {
 struct ModelsOption: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Model version folder, or a models root with a LATEST file.", valueName: "dir"))
     var models: String = defaultModelsPath()
+
+    /// Refuses, in one line and before anything loads, a `PRICING_KERNEL` this CPU cannot run.
+    func validate() throws {
+        _ = try DenseKernelVariant.fromEnvironment()
+    }
 }
 
 /// $MODELS, else ./models.

@@ -81,7 +81,9 @@ def test_measure_and_report(reference, tmp_path, capsys):
     json.dumps(result)  # what --json writes
     # The report script, on this result and on Swift rows named as Sources/pricing-server/Bench.swift names them.
     layer = result["numpy_sgemm"][1]
-    swift = {"notes": ["reference: 1200 context rows × 100 prices"], "rows": [
+    kernel = f"kernel: {layer['rows']}x{layer['inputs']} · {layer['inputs']}x{layer['outputs']}"
+    swift = {"notes": ["dense kernel variant: avx512 (this CPU runs: generic, avx2, avx512; PRICING_KERNEL overrides)",
+                       "reference: 1200 context rows × 100 prices"], "rows": [
         {"stage": "load default artifact set", "milliseconds": 12.0, "gflops": None},
         {"stage": "default request: whole sweep (baseline forward pass over the context rows + curve + decision)",
          "milliseconds": 0.05, "gflops": None},
@@ -89,18 +91,29 @@ def test_measure_and_report(reference, tmp_path, capsys):
          "milliseconds": 0.08, "gflops": None},
         {"stage": "reference: whole sweep (features, forward, aggregation)", "milliseconds": 1.5, "gflops": None},
         {"stage": "reference: plain forward pass (all layers, as PyTorch)", "milliseconds": 40.0, "gflops": 100.0},
-        {"stage": f"kernel: {layer['rows']}x{layer['inputs']} · {layer['inputs']}x{layer['outputs']}",
-         "milliseconds": 1.0, "gflops": layer["gflops"] / 2}]}
+        {"stage": kernel, "milliseconds": 1.0, "gflops": layer["gflops"] / 2},
+        {"stage": "variant avx2: reference: plain forward pass", "milliseconds": 80.0, "gflops": 50.0},
+        {"stage": f"variant avx2: {kernel}", "milliseconds": 2.0, "gflops": layer["gflops"] / 4}]}
     (tmp_path / "swift.json").write_text(json.dumps(swift))
     (tmp_path / "torch.json").write_text(json.dumps(result))
+    # Alternating runs of the default request from both builds; the best of each counts (plain: 10% slower).
+    builds = tmp_path / "builds"
+    builds.mkdir()
+    for i, (plain_factor, make_factor) in enumerate([(1.1, 3.0), (5.0, 1.0)], start=1):
+        for kind, factor in [("plain", plain_factor), ("make", make_factor)]:
+            doc = {"notes": swift["notes"][:1], "rows": [dict(r, milliseconds=r["milliseconds"] * factor) for r in swift["rows"]]}
+            (builds / f"{kind}-{i}.json").write_text(json.dumps(doc))
     spec = importlib.util.spec_from_file_location("bench_report", SCRIPT)
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    assert script.main(str(tmp_path / "swift.json"), str(tmp_path / "torch.json")) == 0
+    assert script.main(str(tmp_path / "swift.json"), str(tmp_path / "torch.json"), str(builds)) == 0
     out = capsys.readouterr().out
-    assert "PyTorch (" in out and "Swift:" in out and "(goal < 200 ms)" in out
+    assert "PyTorch (" in out and "Swift (avx512 kernel):" in out and "Swift (avx2 kernel):" in out and "(goal < 200 ms)" in out
     assert "Swift whole sweep:" in out and "PyTorch + NumPy, same sweep:" in out and "Swift whole request:" in out
-    assert f"{layer['shape']:32s}" in out and "50%" in out
+    shape_line = next(line for line in out.splitlines() if line.startswith(f"{layer['shape']:32s}"))
+    assert shape_line.split()[-4:] == [f"{layer['gflops'] / 2:.1f}", "50%", f"{layer['gflops'] / 4:.1f}", "25%"], shape_line
+    assert "(goal: avx512 >= 100% of NumPy)" in out
+    assert "best of 2 alternating runs" in out and "-> 1.10x" in out and "goal <= 1.2x" in out
 
 
 def test_a_format_1_version_is_refused_with_a_clear_error(quick_version, tmp_path):
