@@ -31,6 +31,7 @@ let package = Package(
         // The parser modules, for the fuzz targets in Fuzz/ (a separate package built with sanitizers).
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "Inference", targets: ["Inference"]),
+        .library(name: "Pricing", targets: ["Pricing"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
         .library(name: "LambdaRuntime", targets: ["LambdaRuntime"]),
     ],

@@ -17,13 +17,14 @@ seconds=${2:?usage: run-fuzzers.sh fuzz|smoke SECONDS}
 bin=${FUZZ_BIN:-.build/fuzz/debug}
 out=out/fuzz
 targets=(fuzz-http-head fuzz-chunked-body fuzz-query fuzz-lambda-event fuzz-manifest fuzz-safetensors
-         fuzz-gzip fuzz-feature-store fuzz-price-response fuzz-lightgbm)
+         fuzz-gzip fuzz-feature-store fuzz-price-response fuzz-lightgbm fuzz-catalogue)
 
 dictionary() {
     case $1 in
         fuzz-http-head|fuzz-chunked-body) echo Fuzz/dictionaries/http.dict ;;
         fuzz-query) echo Fuzz/dictionaries/query.dict ;;
         fuzz-lightgbm) echo Fuzz/dictionaries/lightgbm.dict ;;
+        fuzz-catalogue) echo Fuzz/dictionaries/csv.dict ;;
         fuzz-gzip) echo "" ;;
         *) echo Fuzz/dictionaries/json.dict ;;
     esac

@@ -7,6 +7,9 @@ public struct CSVReader {
     public struct Record: Sendable, Equatable {
         public let line: Int
         public let fields: [String]
+        /// Nothing at all between the line breaks. Its fields are `[""]`, as are those of a line holding
+        /// only `""`, which is an empty field someone wrote and must not be passed over as a blank line.
+        public let isBlank: Bool
     }
 
     /// A file that cannot be read as CSV at all (the rest of it cannot be trusted).
@@ -29,8 +32,9 @@ public struct CSVReader {
             wasQuoted = false
         }
         func endRecord() {
+            let isBlank = fields.isEmpty && field.isEmpty && !wasQuoted
             endField()
-            records.append(Record(line: recordLine, fields: fields))
+            records.append(Record(line: recordLine, fields: fields, isBlank: isBlank))
             fields.removeAll(keepingCapacity: true)
         }
         while i < bytes.count {

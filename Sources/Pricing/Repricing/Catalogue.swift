@@ -23,7 +23,7 @@ public struct Catalogue: Sendable, Equatable {
         } catch {
             throw Invalid(description: "\(file): line \(error.line): \(error.message)")
         }
-        let nonBlank = records.filter { $0.fields != [""] }
+        let nonBlank = records.filter { !$0.isBlank }
         guard let header = nonBlank.first else {
             throw Invalid(description: "\(file): empty; expected a header line with the columns " + Self.columns.joined(separator: ", "))
         }
@@ -67,7 +67,8 @@ public struct Catalogue: Sendable, Equatable {
                 guard let column = position[name] else { continue }
                 let text = record.fields[column].trimmingSpaces()
                 if text.isEmpty { continue }
-                guard let value = Double(text), value.isFinite else {
+                // Double(_:) reads through a C string, so it would stop at a NUL and take "1\0junk" for 1.
+                guard !text.utf8.contains(0), let value = Double(text), value.isFinite else {
                     skip(name, "\"\(text)\" is not a number")
                     bad = true
                     break
