@@ -1,5 +1,7 @@
-// Storage module: reads model and feature artifacts (a verified version folder, safetensors, gzip,
-// the feature store). Knows nothing of models or pricing.
+// Storage module: the artifact format and the local version folder (manifest, size and sha256 of every
+// file, safetensors, gzip, the feature store, the price response table), and the `ArtifactSource`
+// protocol with its local implementation. Knows nothing of models, pricing or networks; remote
+// sources live in ArtifactSources.
 
 import Foundation
 
@@ -44,7 +46,7 @@ public struct ArtifactFolder: Sendable {
 
     /// The bytes of `name` in `folder`, checked against the manifest's size and sha256 (hex, any case).
     /// Errors name the file relative to the folder.
-    static func verifiedFile(folder: String, name: String, bytes size: Int, sha256: String) throws(ArtifactError) -> [UInt8] {
+    package static func verifiedFile(folder: String, name: String, bytes size: Int, sha256: String) throws(ArtifactError) -> [UInt8] {
         guard !name.hasPrefix("/"), !name.split(separator: "/").contains("..") else {
             throw ArtifactError(file: name, .malformed("path escapes the version folder"))
         }
@@ -83,7 +85,7 @@ public struct ArtifactFolder: Sendable {
         return trimmed + "/" + version
     }
 
-    static func readFile(_ path: String, name: String) throws(ArtifactError) -> [UInt8] {
+    package static func readFile(_ path: String, name: String) throws(ArtifactError) -> [UInt8] {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else { throw ArtifactError(file: name, .missing) }

@@ -5,6 +5,7 @@ import HTTPServer
 import Logging
 import Pricing
 import PricingAPI
+import ArtifactSources
 import Storage
 
 /// `pricing-server serve`: the HTTP API on the loaded models until SIGTERM/SIGINT.

@@ -1,3 +1,4 @@
+import Storage
 import Foundation
 
 /// The HTTP and S3 sources: ``ArtifactSource``s whose work their ``RemoteArtifactLoader`` does; they
