@@ -53,12 +53,7 @@ public final class FeatureStore: Sendable {
     public init(folder: ArtifactFolder) throws(ArtifactError) {
         let spec = folder.manifest.featureStore
         let indexBytes = try Gzip.decompress(try folder.bytes(spec.index), file: spec.index)
-        struct Index: Decodable {
-            let columns: [String]
-            let shards: Int
-            let products: [ProductRecord]
-        }
-        let index = try decodeArtifactJSON(Index.self, from: indexBytes, file: spec.index)
+        let index = try FeatureStoreIndex(json: indexBytes, file: spec.index)
         guard index.columns == spec.columns, index.shards == spec.shards, spec.shards > 0, spec.shards <= 100_000 else {
             throw ArtifactError(file: spec.index, .malformed("columns or shard count differ from the manifest"))
         }
