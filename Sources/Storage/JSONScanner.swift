@@ -127,6 +127,19 @@ package struct JSONScanner {
         return negative ? -value : value
     }
 
+    /// Reads `true` or `false`.
+    package mutating func bool() throws(ArtifactError) -> Bool {
+        if try peek() == UInt8(ascii: "t") {
+            try literal("true")
+            return true
+        }
+        try literal("false")
+        return false
+    }
+
+    /// The next non-blank byte, not consumed (to choose how to read the value it starts).
+    package mutating func peekByte() throws(ArtifactError) -> UInt8 { try peek() }
+
     /// Reads and discards one value of any kind.
     package mutating func skipValue() throws(ArtifactError) {
         switch try peek() {
