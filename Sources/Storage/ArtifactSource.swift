@@ -1,7 +1,8 @@
 import Foundation
 
 /// Where the training pipeline publishes artifact versions, as the service reads them: a models root
-/// (`LATEST` names the current version, each version is a folder with manifest.json and its files).
+/// (`LATEST` names the current version, each version is a folder with manifest.json and its files),
+/// or one version folder.
 ///
 /// A source answers two questions: which version is current, and where a complete, verified local copy
 /// of a version is. Remote sources download into a local cache folder; a version that was not fully
@@ -15,7 +16,7 @@ import Foundation
 /// network trouble, timeouts and refusals (after the retries of ``DownloadSettings``), `.malformed`
 /// for names that would leave the models root, and size or checksum mismatches for damaged files.
 public protocol ArtifactSource: Sendable, CustomStringConvertible {
-    /// The version `LATEST` names now (for a local version folder: that folder's version).
+    /// The version `LATEST` names now (for a version folder, on disk or remote: its manifest's version).
     func latestVersion() async throws(ArtifactError) -> String
 
     /// The path of a local folder holding `version` complete and verified against its manifest,
