@@ -28,12 +28,13 @@ DATA_DIR := data/synthetic-$(MODE)
 SWIFT_RELEASE := -c release -Xswiftc -target-cpu -Xswiftc haswell --static-swift-stdlib
 SERVER := .build/release/pricing-server
 
-.PHONY: help setup python-deps system-deps build-deps build install run test test-training test-swift test-image bench eval models models-quick lock clean
+.PHONY: help setup python-deps system-deps build-deps build install run test test-training test-swift test-image test-fuzz fuzz fuzz-build bench eval models models-quick lock clean
 
 help:
 	@echo "make run            build and start the service on http://localhost:8080 with the committed models"
 	@echo "make test           install everything needed and run the test suite"
 	@echo "make bench          release build; inference benchmarks against PyTorch and NumPy in the same run"
+	@echo "make fuzz           run every parser's fuzz target for FUZZ_SECONDS in total (default 600) into out/fuzz"
 	@echo "make eval           score price decisions on ground truth over the scenario matrix (report seeds) into out/eval"
 	@echo "make models         regenerate the committed artifact set in models/ (full preset)"
 	@echo "make models-quick   the quick preset into out/models-quick (a few minutes)"
@@ -87,7 +88,7 @@ install: build
 run: build
 	$(SERVER) serve
 
-test: test-training test-swift test-image
+test: test-training test-swift test-image test-fuzz
 
 test-training: python-deps
 	cd $(TRAINING) && $(PY) -m pytest -q -p no:cacheprovider
@@ -103,6 +104,23 @@ test-image: system-deps
 	rm -rf $(IMAGE_ROOT)
 	$(MAKE) install DESTDIR=$(CURDIR)/$(IMAGE_ROOT)
 	bash scripts/check-image.sh $(IMAGE_ROOT)$(PREFIX)
+
+# Fuzzing (Fuzz/, README "Fuzzing"): one libFuzzer target per parser of untrusted bytes, every module
+# built with AddressSanitizer (LeakSanitizer included) into its own build path. `make fuzz` splits
+# FUZZ_SECONDS over the targets and prints executions, edges and findings per target (inputs that
+# crash, leak or break a property go to out/fuzz/crashes/<target>/); `make test-fuzz` replays each
+# target's seeds and regression inputs and fuzzes FUZZ_SMOKE_SECONDS more, so CI fails on a known input.
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 3
+# lld rather than gold, which warns about each of AddressSanitizer's local symbols.
+fuzz-build: build-deps
+	swift build -c debug --package-path Fuzz --build-path .build/fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
+
+fuzz: fuzz-build
+	bash Fuzz/scripts/run-fuzzers.sh fuzz $(FUZZ_SECONDS)
+
+test-fuzz: fuzz-build
+	bash Fuzz/scripts/run-fuzzers.sh smoke $(FUZZ_SMOKE_SECONDS)
 
 BENCH_DIR := out/bench
 bench: build python-deps

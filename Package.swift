@@ -22,6 +22,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "pricing-server", targets: ["pricing-server"]),
+        // The parser modules, for the fuzz targets in Fuzz/ (a separate package built with sanitizers).
+        .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "ArtifactSources", targets: ["ArtifactSources"]),
+        .library(name: "Inference", targets: ["Inference"]),
+        .library(name: "HTTPServer", targets: ["HTTPServer"]),
+        .library(name: "LambdaRuntime", targets: ["LambdaRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -80,6 +86,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            // The dashboard's files, compiled into the binary as byte arrays (PackageResources).
+            resources: [
+                .embedInCode("Dashboard/Web/index.html"), .embedInCode("Dashboard/Web/dashboard.css"),
+                .embedInCode("Dashboard/Web/dashboard.js"), .embedInCode("Dashboard/Web/favicon.svg"),
+                .embedInCode("Dashboard/Web/catalogue.html"), .embedInCode("Dashboard/Web/catalogue.js"),
             ],
             swiftSettings: strict
         ),

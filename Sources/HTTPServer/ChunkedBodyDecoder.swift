@@ -55,7 +55,11 @@ struct ChunkedBodyDecoder {
                 } else if c == ASCII.cr {
                     state = .sizeLF
                 } else if c == ASCII.lf {
+                    // The line is over: nothing of it may count towards the next line (a trailer
+                    // section that starts at one byte long never sees its empty line).
                     sizeLineComplete()
+                    i += 1
+                    continue
                 } else {
                     return (i + 1, .failure(.badRequest("Invalid chunk size.")))
                 }
@@ -67,6 +71,8 @@ struct ChunkedBodyDecoder {
                     state = .sizeLF
                 } else if c == ASCII.lf {
                     sizeLineComplete()
+                    i += 1
+                    continue
                 } else if !ASCII.isFieldValueChar(c) {
                     return (i + 1, .failure(.badRequest("Invalid character in a chunk extension.")))
                 }

@@ -45,6 +45,86 @@ public enum OpenAPIDocument {
             }
           }
         },
+        "/v1/recommendations": {
+          "get": {
+            "summary": "Reprice every product under the shop's rules: one row per product, filtered, sorted and paged",
+            "parameters": [
+              {"name": "min_margin_pct", "in": "query", "schema": {"type": ["number", "string"]}, "description": "Rule override: lowest margin over unit cost in percent (price ≥ unit_cost·(1 + pct/100)); applies to products with a unit cost; none switches it off. Default from pricing_rules."},
+              {"name": "max_change_pct", "in": "query", "schema": {"type": ["number", "string"]}, "description": "Rule override: largest change from the current price in percent, either way (default 20); none switches it off (the supported range, at most 25 percent either way, still holds)."},
+              {"name": "price_ending", "in": "query", "schema": {"type": "string"}, "description": "Rule override: how new prices end: .DD (e.g. .99, .95) or .xD (e.g. .x9: any ten cents ending in 9), or none. Applied last, only onto a price that keeps every other rule."},
+              {"name": "min_probability_of_gain", "in": "query", "schema": {"type": "number", "minimum": 0, "maximum": 1}, "description": "Rule override: the posterior probability of gain a change needs (default: the model version's, 0.95); below it the current price is kept."},
+              {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Only rows whose stockcode or description contains this text (case-insensitive)."},
+              {"name": "changed_only", "in": "query", "schema": {"type": "boolean", "default": false}, "description": "Only rows whose price changes."},
+              {"name": "min_gain", "in": "query", "schema": {"type": "number"}, "description": "Only rows with expected_gain at least this."},
+              {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["expected_gain", "change", "stockcode"], "default": "expected_gain"}, "description": "expected_gain: largest first; change: largest move (either way) first; stockcode: ascending, and over every product the rows stream as they are computed. Ties by stockcode."},
+              {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 100000}, "description": "Rows per page (default: all)."},
+              {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+              {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}, "description": "Overrides the Accept header (for download links)."}
+            ],
+            "responses": {"200": {
+                "description": "The run: JSON (streamed; the totals come last) or, with Accept: text/csv or format=csv, a CSV file with one header line and one line per row, columns in the order of the Recommendation schema, empty cells for nulls, flags separated by semicolons.",
+                "headers": {
+                  "X-Model-Version": {"schema": {"type": "string"}},
+                  "X-Cache": {"schema": {"type": "string", "enum": ["HIT", "MISS"]}, "description": "HIT when this model version, rules and catalogue were already computed (or being computed)."},
+                  "X-Skipped-Rows": {"schema": {"type": "string"}, "description": "CSV answers to POST only: the number of catalogue lines skipped (the JSON answer lists them)."}
+                },
+                "content": {
+                  "application/json": {"schema": {"$ref": "#/components/schemas/RecommendationRun"}},
+                  "text/csv": {"schema": {"type": "string"}}
+                }
+              }, "400": {"$ref": "#/components/responses/Error"}, "405": {"$ref": "#/components/responses/Error"},
+                          "503": {"$ref": "#/components/responses/Error"}}
+          },
+          "post": {
+            "summary": "Reprice a catalogue: the body is a CSV file with a header line naming stockcode and optionally current_price, unit_cost, floor, ceiling",
+            "parameters": [
+              {"name": "min_margin_pct", "in": "query", "schema": {"type": ["number", "string"]}, "description": "Rule override: lowest margin over unit cost in percent (price ≥ unit_cost·(1 + pct/100)); applies to products with a unit cost; none switches it off. Default from pricing_rules."},
+              {"name": "max_change_pct", "in": "query", "schema": {"type": ["number", "string"]}, "description": "Rule override: largest change from the current price in percent, either way (default 20); none switches it off (the supported range, at most 25 percent either way, still holds)."},
+              {"name": "price_ending", "in": "query", "schema": {"type": "string"}, "description": "Rule override: how new prices end: .DD (e.g. .99, .95) or .xD (e.g. .x9: any ten cents ending in 9), or none. Applied last, only onto a price that keeps every other rule."},
+              {"name": "min_probability_of_gain", "in": "query", "schema": {"type": "number", "minimum": 0, "maximum": 1}, "description": "Rule override: the posterior probability of gain a change needs (default: the model version's, 0.95); below it the current price is kept."},
+              {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Only rows whose stockcode or description contains this text (case-insensitive)."},
+              {"name": "changed_only", "in": "query", "schema": {"type": "boolean", "default": false}, "description": "Only rows whose price changes."},
+              {"name": "min_gain", "in": "query", "schema": {"type": "number"}, "description": "Only rows with expected_gain at least this."},
+              {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["expected_gain", "change", "stockcode"], "default": "expected_gain"}, "description": "expected_gain: largest first; change: largest move (either way) first; stockcode: ascending, and over every product the rows stream as they are computed. Ties by stockcode."},
+              {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 100000}, "description": "Rows per page (default: all)."},
+              {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+              {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}, "description": "Overrides the Accept header (for download links)."}
+            ],
+            "requestBody": {"required": true, "content": {"text/csv": {"schema": {"type": "string"}}}},
+            "responses": {"200": {
+                "description": "The run: JSON (streamed; the totals come last) or, with Accept: text/csv or format=csv, a CSV file with one header line and one line per row, columns in the order of the Recommendation schema, empty cells for nulls, flags separated by semicolons.",
+                "headers": {
+                  "X-Model-Version": {"schema": {"type": "string"}},
+                  "X-Cache": {"schema": {"type": "string", "enum": ["HIT", "MISS"]}, "description": "HIT when this model version, rules and catalogue were already computed (or being computed)."},
+                  "X-Skipped-Rows": {"schema": {"type": "string"}, "description": "CSV answers to POST only: the number of catalogue lines skipped (the JSON answer lists them)."}
+                },
+                "content": {
+                  "application/json": {"schema": {"$ref": "#/components/schemas/RecommendationRun"}},
+                  "text/csv": {"schema": {"type": "string"}}
+                }
+              }, "400": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"},
+                          "503": {"$ref": "#/components/responses/Error"}}
+          }
+        },
+        "/v1/recommendations/{stockcode}": {
+          "get": {
+            "summary": "One product's row of the repricing run",
+            "parameters": [
+              {"name": "stockcode", "in": "path", "required": true, "schema": {"type": "string"}},
+              {"name": "min_margin_pct", "in": "query", "schema": {"type": ["number", "string"]}, "description": "Rule override: lowest margin over unit cost in percent (price ≥ unit_cost·(1 + pct/100)); applies to products with a unit cost; none switches it off. Default from pricing_rules."},
+              {"name": "max_change_pct", "in": "query", "schema": {"type": ["number", "string"]}, "description": "Rule override: largest change from the current price in percent, either way (default 20); none switches it off (the supported range, at most 25 percent either way, still holds)."},
+              {"name": "price_ending", "in": "query", "schema": {"type": "string"}, "description": "Rule override: how new prices end: .DD (e.g. .99, .95) or .xD (e.g. .x9: any ten cents ending in 9), or none. Applied last, only onto a price that keeps every other rule."},
+              {"name": "min_probability_of_gain", "in": "query", "schema": {"type": "number", "minimum": 0, "maximum": 1}, "description": "Rule override: the posterior probability of gain a change needs (default: the model version's, 0.95); below it the current price is kept."},
+              {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}}
+            ],
+            "responses": {
+              "200": {"description": "The product's row", "headers": {"X-Model-Version": {"schema": {"type": "string"}}, "X-Cache": {"schema": {"type": "string", "enum": ["HIT", "MISS"]}}},
+                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Recommendation"}}, "text/csv": {"schema": {"type": "string"}}}},
+              "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"},
+              "422": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}
+            }
+          }
+        },
         "/v1/products": {
           "get": {
             "summary": "The catalogue, searchable by stockcode or description, paged",
@@ -128,6 +208,78 @@ public enum OpenAPIDocument {
               "at_search_edge": {"type": ["string", "null"], "enum": ["lower", "upper", null], "description": "Set when best_price is the lowest or highest price searched: the optimum may lie beyond the search range."},
               "outside_support": {"type": "boolean", "description": "The requested range does not overlap the prices the data supports, so the decision searched the requested range and extrapolates the price response there."},
               "demand_unit": {"type": "string", "enum": ["units_per_week"], "description": "The unit of every quantity; money fields are per week too."}
+            }
+          },
+          "Recommendation": {
+            "type": "object",
+            "description": "One product of a repricing run. Money is per week, in revenue (or profit when the catalogue gives a unit cost); units are units per week; intervals are 10th–90th percentiles over the posterior draws of the price response. Every number about the recommended price is computed at that price from the draws.",
+            "required": ["stockcode", "description", "current_price", "current_price_source", "recommended_price", "change_pct", "decision", "binding_rule",
+                         "unconstrained_price", "allowed_min", "allowed_max", "unit_cost", "floor", "ceiling", "objective", "units_current", "units_recommended",
+                         "revenue_current", "revenue_recommended", "profit_current", "profit_recommended", "expected_gain", "gain_p10", "gain_p90",
+                         "expected_gain_pct", "probability_of_gain", "elasticity", "elasticity_p10", "elasticity_p90", "model", "model_version", "flags"],
+            "properties": {
+              "stockcode": {"type": "string", "description": "The product's stockcode."},
+              "description": {"type": "string", "description": "The product's description from the model version's catalogue."},
+              "current_price": {"type": "number", "description": "The price the change is measured from: the catalogue's current_price, else the product's recent list price."},
+              "current_price_source": {"type": "string", "enum": ["catalogue", "history"], "description": "catalogue: current_price is the catalogue file's; history: the product's recent list price (median posted price of its last 4 weeks with sales)."},
+              "recommended_price": {"type": "number", "description": "The recommended list price under the rules (current_price when keeping)."},
+              "change_pct": {"type": "number", "description": "(recommended_price / current_price − 1) × 100."},
+              "decision": {"type": "string", "enum": ["change", "keep_current"], "description": "change when recommended_price differs from current_price, else keep_current."},
+              "binding_rule": {"type": "string", "enum": ["model", "max_change", "min_margin", "floor", "ceiling", "price_ending", "insufficient_evidence"], "description": "The rule that set recommended_price: model (the model's best price inside every rule), max_change, min_margin, floor or ceiling (the price sits on that rule's bound), price_ending (moved to the nearest allowed ending), insufficient_evidence (the evidence does not support moving, or not all the way, to the best allowed price)."},
+              "unconstrained_price": {"type": "number", "description": "The model's best price in the range the data supports, before any rule or the evidence threshold: what the model would pick unconstrained."},
+              "allowed_min": {"type": ["number", "null"], "description": "The lowest price the rules allow (floor, margin price, max_change), null when no rule bounds it from below."},
+              "allowed_max": {"type": ["number", "null"], "description": "The highest price the rules allow (ceiling, max_change), null when no rule bounds it from above."},
+              "unit_cost": {"type": ["number", "null"], "description": "The catalogue's unit cost, null without one."},
+              "floor": {"type": ["number", "null"], "description": "The catalogue's floor (e.g. MAP), null without one."},
+              "ceiling": {"type": ["number", "null"], "description": "The catalogue's ceiling, null without one."},
+              "objective": {"type": "string", "enum": ["revenue", "profit"], "description": "What the price maximizes and expected_gain measures: profit per week when the catalogue gives a unit cost, else revenue per week."},
+              "units_current": {"type": "number", "description": "Expected units per week at current_price."},
+              "units_recommended": {"type": "number", "description": "Expected units per week at recommended_price."},
+              "revenue_current": {"type": "number", "description": "Expected revenue per week at current_price: ρ·current_price·units_current."},
+              "revenue_recommended": {"type": "number", "description": "Expected revenue per week at recommended_price."},
+              "profit_current": {"type": ["number", "null"], "description": "Expected profit per week at current_price, (ρ·p − unit_cost)·units; null without a unit cost."},
+              "profit_recommended": {"type": ["number", "null"], "description": "Expected profit per week at recommended_price; null without a unit cost."},
+              "expected_gain": {"type": "number", "description": "Mean over the posterior draws of the objective per week at recommended_price minus at current_price (0 when keeping)."},
+              "gain_p10": {"type": "number", "description": "10th percentile over the posterior draws of that gain per week."},
+              "gain_p90": {"type": "number", "description": "90th percentile over the posterior draws of that gain per week."},
+              "expected_gain_pct": {"type": ["number", "null"], "description": "expected_gain as a percentage of the objective per week at current_price; null when that objective is not positive and the gain is."},
+              "probability_of_gain": {"type": "number", "minimum": 0, "maximum": 1, "description": "Share of the posterior draws in which recommended_price earns more per week than current_price (0 when keeping)."},
+              "elasticity": {"type": "number", "description": "Price elasticity of demand at current_price (b + 2c·Δ0), mean over the posterior draws."},
+              "elasticity_p10": {"type": "number", "description": "10th percentile over the posterior draws of the elasticity at current_price."},
+              "elasticity_p90": {"type": "number", "description": "90th percentile over the posterior draws of the elasticity at current_price."},
+              "model": {"type": "string", "description": "The model that predicted the product's baseline volume (the primary network unless it failed for this product)."},
+              "model_version": {"type": "string", "description": "The artifact version that answered."},
+              "flags": {"type": "string", "description": "Warnings, separated by semicolons (empty when none): at_search_edge (the model's best price is at an end of the supported range; the optimum may lie beyond), outside_history (recommended_price lies outside the prices the product sold at), thin_data (fewer than 30 transaction lines), outside_support (the rules allow no price the data supports: the price is the allowed one nearest that range), price_ending_unavailable (no price with the requested ending keeps every rule; the price is left unrounded)."}
+            }
+          },
+          "SkippedRow": {
+            "type": "object", "required": ["stockcode", "line", "column", "message"],
+            "description": "A catalogue line or product left out of the run, and why.",
+            "properties": {"stockcode": {"type": "string", "description": "The line's stockcode (may be empty)."},
+                           "line": {"type": ["integer", "null"], "description": "The catalogue line (1 = the header), null for a run over every product."},
+                           "column": {"type": ["string", "null"], "description": "The column at fault, when one is."},
+                           "message": {"type": "string", "description": "What is wrong, e.g. a non-number, a negative cost, a floor above the ceiling, an unknown stockcode, rules that conflict for this product."}}
+          },
+          "RecommendationRun": {
+            "type": "object", "required": ["model_version", "rules", "rows", "total", "skipped", "totals"],
+            "properties": {
+              "model_version": {"type": "string", "description": "The artifact version of every row."},
+              "rules": {"type": "object", "description": "The rules in force (configured pricing_rules with the query's overrides); null: the rule is off.",
+                        "required": ["min_margin_pct", "max_change_pct", "price_ending", "min_probability_of_gain"],
+                        "properties": {"min_margin_pct": {"type": ["number", "null"]}, "max_change_pct": {"type": ["number", "null"]},
+                                       "price_ending": {"type": ["string", "null"]}, "min_probability_of_gain": {"type": ["number", "null"], "description": "null: the model version's threshold."}}},
+              "rows": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}, "description": "The page of rows, in the requested order."},
+              "total": {"type": "integer", "description": "Rows matching the filters, before paging."},
+              "skipped": {"type": "array", "items": {"$ref": "#/components/schemas/SkippedRow"}, "description": "Catalogue lines and products that could not be priced; every other line is in rows."},
+              "totals": {"type": "object", "description": "Over the rows matching the filters (all pages): what the run is expected to bring per week.",
+                         "required": ["products", "changed", "expected_gain", "gain_p10", "gain_p90", "revenue_current", "revenue_recommended"],
+                         "properties": {"products": {"type": "integer", "description": "Rows matching the filters."},
+                                        "changed": {"type": "integer", "description": "Of those, rows whose price changes."},
+                                        "expected_gain": {"type": "number", "description": "Sum of the rows' expected_gain per week."},
+                                        "gain_p10": {"type": "number", "description": "10th percentile of the summed gain: the rows' gains summed draw by draw (each product's draws are independent of the others'), so this is the interval of the total, not a sum of intervals."},
+                                        "gain_p90": {"type": "number", "description": "90th percentile of the summed gain."},
+                                        "revenue_current": {"type": "number", "description": "Expected revenue per week of those products at their current prices."},
+                                        "revenue_recommended": {"type": "number", "description": "Expected revenue per week at the recommended prices."}}}
             }
           },
           "Product": {

@@ -11,6 +11,8 @@ import Storage
 ///   `Accept: application/x-ndjson`), metadata in `X-Model`, `X-Model-Version`, `X-Cache`,
 ///   `X-Compute-Time-Ms` and `X-Fallback-Reasons` headers;
 /// - `GET /v1/products`: the catalogue, searchable and paged;
+/// - `GET|POST /v1/recommendations`, `GET /v1/recommendations/{stockcode}`: repricing runs under the
+///   shop's rules (PricingRouter+Recommendations.swift);
 /// - `GET /healthz` (process alive) and `GET /readyz` (models loaded, which model is active);
 /// - `GET /metrics` (Prometheus text) and `GET /openapi.json` (this API as OpenAPI 3.1);
 /// - `POST /admin/reload` (bearer token): look for a newer model version now;
@@ -28,16 +30,23 @@ public struct PricingRouter: HTTPHandler {
     private let flight = SingleFlight<Result<PriceCurve, SweepError>>()
     /// Bodies at least this large are gzip-compressed for clients that accept it.
     public let gzipMinimumBytes: Int
+    /// The configured business rules of repricing runs (`pricing_rules`); a request may override them.
+    public let pricingRules: PricingRules
+    /// Repricing runs, computed once per model version, rules and catalogue.
+    public let runs = RepricingRuns()
 
-    public init(engine: PricingEngine, cors: CORSPolicy, cache: (any PriceCache)? = nil, gzipMinimumBytes: Int = 1024) {
-        self.init(slot: EngineSlot(engine), cors: cors, cache: cache, gzipMinimumBytes: gzipMinimumBytes)
+    public init(engine: PricingEngine, cors: CORSPolicy, cache: (any PriceCache)? = nil, gzipMinimumBytes: Int = 1024,
+                pricingRules: PricingRules = PricingRules()) {
+        self.init(slot: EngineSlot(engine), cors: cors, cache: cache, gzipMinimumBytes: gzipMinimumBytes, pricingRules: pricingRules)
     }
 
     /// A router whose models arrive later (or are swapped): until `slot` holds an engine, the model
     /// routes and /readyz answer 503 `not_ready`.
     public init(slot: EngineSlot, cors: CORSPolicy, cache: (any PriceCache)? = nil, cacheTTL: Duration = .seconds(3600),
-                reloader: ModelReloader? = nil, adminToken: String? = nil, gzipMinimumBytes: Int = 1024) {
+                reloader: ModelReloader? = nil, adminToken: String? = nil, gzipMinimumBytes: Int = 1024,
+                pricingRules: PricingRules = PricingRules()) {
         ServiceMetrics.bootstrap()
+        self.pricingRules = pricingRules
         self.reloader = reloader
         self.adminToken = adminToken
         self.slot = slot
@@ -80,7 +89,15 @@ public struct PricingRouter: HTTPHandler {
             }
             return methods(request, allowed: ["GET", "HEAD"]) { notReady() }
         }
+        if path.hasPrefix("/v1/recommendations/") {
+            let raw = path.dropFirst("/v1/recommendations/".count)
+            guard let code = HTTPRequest.percentDecode(raw), !code.isEmpty, code.count <= 64, !code.contains("/") else {
+                return APIError(status: 404, code: "not_found", message: "no route for \(path)").response
+            }
+            return await recommendationRoute(code, request)
+        }
         switch path {
+        case "/v1/recommendations": return await recommendationsRoute(request)
         case "/v1/products": return methods(request, allowed: ["GET", "HEAD"]) { withEngine { products(request, $0) } }
         case "/healthz": return methods(request, allowed: ["GET", "HEAD"]) { json(#"{"status":"ok"}"#) }
         case "/readyz":
@@ -112,8 +129,9 @@ public struct PricingRouter: HTTPHandler {
     /// The route template of a path, so metric labels stay few.
     static func routeLabel(_ path: String) -> String {
         if path.hasPrefix("/v1/predict-price/") { return "/v1/predict-price/{stockcode}" }
+        if path.hasPrefix("/v1/recommendations/") { return "/v1/recommendations/{stockcode}" }
         switch path {
-        case "/v1/products", "/healthz", "/readyz", "/metrics", "/openapi.json", "/admin/reload": return path
+        case "/v1/recommendations", "/v1/products", "/healthz", "/readyz", "/metrics", "/openapi.json", "/admin/reload": return path
         case _ where DashboardPage.paths.contains(path): return path
         default: return "unmatched"
         }

@@ -1,4 +1,5 @@
 import Foundation
+public import Pricing
 
 /// The service's settings: defaults, then config/server.json (or --config), then environment
 /// variables, then command-line flags, each overriding the one before.
@@ -27,6 +28,8 @@ public struct ServiceConfiguration: Equatable, Sendable {
     public var reloadIntervalSeconds = 0.0
     /// Bearer token of POST /admin/reload; nil disables the admin routes.
     public var adminToken: String?
+    /// The business rules of repricing runs (`pricing_rules`), which requests may override.
+    public var pricingRules = PricingRules()
 
     public init() {}
 
@@ -125,6 +128,13 @@ public struct ServiceConfiguration: Equatable, Sendable {
                 case "idle_timeout_seconds": idleTimeoutSeconds = n
                 case "shutdown_grace_seconds": shutdownGraceSeconds = n
                 default: cacheTTLSeconds = n
+                }
+            case "pricing_rules":
+                guard let v = value as? [String: Any] else { throw bad(key, "an object") }
+                do {
+                    pricingRules = try PricingRules.parse(v, source: "\(source): pricing_rules")
+                } catch {
+                    throw Invalid(description: error.description)
                 }
             default:
                 throw Invalid(description: "\(source): unknown setting \(key)")

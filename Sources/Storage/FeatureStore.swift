@@ -52,11 +52,7 @@ public final class FeatureStore: Sendable {
     /// Reads the index from `folder` and keeps the (already verified) compressed shards.
     public init(folder: ArtifactFolder) throws(ArtifactError) {
         let spec = folder.manifest.featureStore
-        let indexBytes = try Gzip.decompress(try folder.bytes(spec.index), file: spec.index)
-        let index = try FeatureStoreIndex(json: indexBytes, file: spec.index)
-        guard index.columns == spec.columns, index.shards == spec.shards, spec.shards > 0, spec.shards <= 100_000 else {
-            throw ArtifactError(file: spec.index, .malformed("columns or shard count differ from the manifest"))
-        }
+        let index = try Self.readIndex(try folder.bytes(spec.index), spec: spec)
         var files: [String] = []
         var compressed: [[UInt8]] = []
         for i in 0..<spec.shards {
@@ -64,17 +60,9 @@ public final class FeatureStore: Sendable {
             files.append(name)
             compressed.append(try folder.bytes(name))
         }
-        var byCode: [String: Int] = [:]
-        for (i, p) in index.products.enumerated() {
-            guard p.shard >= 0, p.shard < spec.shards, p.rowOffset >= 0, p.rowCount >= 0, p.rowCount <= 1_000_000,
-                  p.rowOffset <= Int(Int32.max) else {
-                throw ArtifactError(file: spec.index, .malformed("product \(p.stockcode) points outside the shards"))
-            }
-            byCode[p.stockcode] = i
-        }
         self.columns = index.columns
         self.products = index.products
-        self.byCode = byCode
+        self.byCode = index.byCode
         self.shardFiles = files
         self.compressedShards = compressed
         self.shards = Mutex([:])
@@ -110,16 +98,47 @@ public final class FeatureStore: Sendable {
 
     private func shard(_ i: Int) throws(ArtifactError) -> [Float] {
         if let cached = shards.withLock({ $0[i] }) { return cached }
-        let name = shardFiles[i]
-        let tensors = try SafeTensors(bytes: try Gzip.decompress(compressedShards[i], file: name), file: name)
-        let info = try tensors.tensor("rows", dtype: .f32)
-        guard info.shape.count == 2, info.shape[1] == columns.count else {
-            throw ArtifactError(file: name, .malformed("rows has shape \(info.shape), expected [n, \(columns.count)]"))
-        }
-        let values = try tensors.floats("rows")
+        let values = try Self.readShard(compressedShards[i], file: shardFiles[i], width: columns.count)
         // Two requests may decompress the same shard at once; both results are identical.
         shards.withLock { $0[i] = values }
         return values
+    }
+
+    /// The index file's contents, checked against the manifest's `spec`.
+    struct Index {
+        let columns: [String]
+        let products: [ProductRecord]
+        /// Position in `products` by stockcode.
+        let byCode: [String: Int]
+    }
+
+    /// Inflates and checks the index (`spec.index`): its columns and shard count are the manifest's,
+    /// and every product's rows lie in a shard. Apart from `init` so it can be tested without a folder.
+    static func readIndex(_ compressed: [UInt8], spec: Manifest.FeatureStore) throws(ArtifactError) -> Index {
+        let indexBytes = try Gzip.decompress(compressed, file: spec.index)
+        let index = try FeatureStoreIndex(json: indexBytes, file: spec.index)
+        guard index.columns == spec.columns, index.shards == spec.shards, spec.shards > 0, spec.shards <= 100_000 else {
+            throw ArtifactError(file: spec.index, .malformed("columns or shard count differ from the manifest"))
+        }
+        var byCode: [String: Int] = [:]
+        for (i, p) in index.products.enumerated() {
+            guard p.shard >= 0, p.shard < spec.shards, p.rowOffset >= 0, p.rowCount >= 0, p.rowCount <= 1_000_000,
+                  p.rowOffset <= Int(Int32.max) else {
+                throw ArtifactError(file: spec.index, .malformed("product \(p.stockcode) points outside the shards"))
+            }
+            byCode[p.stockcode] = i
+        }
+        return Index(columns: index.columns, products: index.products, byCode: byCode)
+    }
+
+    /// Inflates one shard `file` and reads its `rows` tensor, `width` floats per row.
+    static func readShard(_ compressed: [UInt8], file: String, width: Int) throws(ArtifactError) -> [Float] {
+        let tensors = try SafeTensors(bytes: try Gzip.decompress(compressed, file: file), file: file)
+        let info = try tensors.tensor("rows", dtype: .f32)
+        guard info.shape.count == 2, info.shape[1] == width else {
+            throw ArtifactError(file: file, .malformed("rows has shape \(info.shape), expected [n, \(width)]"))
+        }
+        return try tensors.floats("rows")
     }
 
     static func shardName(pattern: String, index: Int) -> String {

@@ -2,21 +2,33 @@ import CZlib
 
 /// Gzip (or zlib) decompression through the system zlib.
 public enum Gzip {
-    /// Inflates a whole gzip member. Throws `ArtifactError.malformed` naming `file` on bad data.
-    public static func decompress(_ input: [UInt8], file: String, sizeHint: Int = 0) throws(ArtifactError) -> [UInt8] {
+    /// The most a stream may inflate to unless the caller says otherwise: far above any shard or index
+    /// (a few MB), far below what a deflate bomb (up to 1032:1) would make of a large hostile file.
+    public static let defaultMaxBytes = 1 << 30
+
+    /// Inflates a whole gzip member. Throws `ArtifactError.malformed` naming `file` on bad data, or when
+    /// the output would exceed `maxBytes`.
+    public static func decompress(_ input: [UInt8], file: String, sizeHint: Int = 0,
+                                  maxBytes: Int = defaultMaxBytes) throws(ArtifactError) -> [UInt8] {
         var stream = z_stream()
         // 15 window bits + 32: detect gzip or zlib headers automatically.
         let status = inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else { throw ArtifactError(file: file, .malformed("zlib inflateInit failed (\(status))")) }
         defer { inflateEnd(&stream) }
-        var output = [UInt8](repeating: 0, count: max(sizeHint, input.count * 4, 1024))
+        // One byte beyond the limit tells a stream that ends exactly at it from one that goes on.
+        let capacity = max(1, maxBytes < Int.max ? maxBytes + 1 : maxBytes)
+        var output = [UInt8](repeating: 0, count: min(max(sizeHint, input.count * 4, 1024), capacity))
         var produced = 0
         var result: Int32 = Z_OK
+        var overLimit = false
         input.withUnsafeBufferPointer { inBuf in
             stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
             stream.avail_in = UInt32(inBuf.count)
             while true {
-                if produced == output.count { output.append(contentsOf: repeatElement(0, count: output.count)) }
+                if produced == output.count {
+                    guard output.count < capacity else { overLimit = true; break }
+                    output.append(contentsOf: repeatElement(0, count: min(output.count, capacity - output.count)))
+                }
                 result = output.withUnsafeMutableBufferPointer { outBuf in
                     stream.next_out = outBuf.baseAddress! + produced
                     stream.avail_out = UInt32(outBuf.count - produced)
@@ -27,6 +39,9 @@ public enum Gzip {
                 if result == Z_STREAM_END || (result != Z_OK && result != Z_BUF_ERROR) { break }
                 if result == Z_BUF_ERROR && stream.avail_in == 0 { break }
             }
+        }
+        guard !overLimit, produced <= maxBytes else {
+            throw ArtifactError(file: file, .malformed("inflates to more than \(maxBytes) bytes"))
         }
         guard result == Z_STREAM_END else {
             let why = result == Z_BUF_ERROR ? "gzip stream ends early (truncated)" : "gzip data error (\(result))"

@@ -25,12 +25,22 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the numbers as JSON here.", valueName: "file"))
     var json: String?
 
+    @Flag(name: .customLong("repricing-only"), help: "Only the repricing benchmark (whole catalogue, first row over loopback).")
+    var repricingOnly = false
+
     func run() throws {
         var report = BenchReport()
+        if repricingOnly {
+            try measureRepricing(try PricingEngine(path: options.models), into: &report)
+            print(report.table())
+            if let json { try report.writeJSON(to: json) }
+            return
+        }
         let load = Stopwatch.median(repeats: max(3, repeats / 2)) { _ = try! PricingEngine(path: options.models) }
         report.add("load default artifact set", seconds: load)
         let engine = try PricingEngine(path: options.models)
         try measureRequest(engine, into: &report, prefix: "default request")
+        try measureRepricing(engine, into: &report)
         if let reference {
             let referenceEngine = try PricingEngine(path: reference)
             try measureRequest(referenceEngine, into: &report, prefix: "reference network request", perModel: false)

@@ -7,7 +7,7 @@ struct PricingServer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pricing-server",
         abstract: "Recommends the unit price that maximizes predicted sales (or profit) for a product.",
-        subcommands: [Serve.self, Predict.self, Bench.self, Healthcheck.self]
+        subcommands: [Serve.self, Predict.self, Recommend.self, Bench.self, Healthcheck.self]
     )
 }
 

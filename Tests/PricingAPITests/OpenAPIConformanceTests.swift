@@ -106,7 +106,7 @@ struct OpenAPIChecker {
             if let items = schema["items"] as? [String: Any] {
                 for (i, v) in array.enumerated() { problems += validate(v, items, doc, at: "\(path)[\(i)]") }
             }
-        case "number": if !(value is NSNumber) || value is Bool { problems.append("\(path): not a number") }
+        case "number": if !isNumber(value) { problems.append("\(path): not a number") }
         case "integer":
             if let n = value as? NSNumber, n.doubleValue == n.doubleValue.rounded() {} else { problems.append("\(path): not an integer") }
         case "string": if !(value is String) { problems.append("\(path): not a string") }
@@ -114,6 +114,13 @@ struct OpenAPIChecker {
         default: break
         }
         return problems
+    }
+
+    /// A JSON number, not a boolean: on Linux `1 is Bool` holds for any NSNumber, so ask for the boxed type
+    /// ("c" is how a boolean is boxed).
+    func isNumber(_ value: Any) -> Bool {
+        guard let n = value as? NSNumber else { return false }
+        return String(cString: n.objCType) != "c"
     }
 
     func schema(_ doc: [String: Any], path: String, status: Int, contentType: String = "application/json") throws -> [String: Any] {

@@ -60,6 +60,7 @@ class PriceResponse:
     cov: np.ndarray  # [P, 2, 2]
     draws: np.ndarray  # [P, S, 2]
     raw: np.ndarray  # [P, 2] the product's own (unshrunk) estimate, orders + size
+    raw_sd: np.ndarray  # [P] standard error of the own estimate of b: how much the product's data alone says
     summary: dict  # per part: global mean, between-product spread
 
 
@@ -296,6 +297,10 @@ def fit(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) -> tuple[Pri
         if idx is not None and len(idx) >= 4:
             raw_s[i], info_s[i] = _clustered_ols(resid[idx], zl[idx], weeks[idx], pooled_var)
 
+    # The own estimate's standard error of b (orders + size, independent parts); the weak prior keeps a
+    # product without price variation finite (its error is then the prior's, and says "nothing").
+    weak = np.eye(2) / cfg.weak_prior_sd ** 2
+    raw_var = np.linalg.inv(info_n + weak)[:, 0, 0] + np.linalg.inv(info_s + weak)[:, 0, 0]
     parts, summary = [], {}
     for name, raw, info in (("orders", raw_n, info_n), ("size", raw_s, info_s)):
         mean, cov, mu_g, mu0, between = _shrink(raw, info, groups, cfg.category_strength)
@@ -306,5 +311,5 @@ def fit(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) -> tuple[Pri
     mean, cov = _combine(parts)
     draws = curvature_bounded_draws(mean, cov, cfg.draws, cfg.seed)
     # The posterior the service uses is the draws': their mean, not the unconstrained normal's.
-    response = PriceResponse(codes, draws.mean(axis=1), cov, draws, raw_n + raw_s, summary)
+    response = PriceResponse(codes, draws.mean(axis=1), cov, draws, raw_n + raw_s, np.sqrt(raw_var), summary)
     return response, rows

@@ -42,8 +42,13 @@ def test_every_product_is_scored_with_baselines_from_the_same_run(report):
         summary = result["summary"]
         assert set(summary) >= {"causal", "keep_current", "oracle_in_search_range", "network_today", "elasticnet_today"}
         causal = summary["causal"]
-        for key in ("median_regret", "p90_regret", "weighted_regret", "harm_rate", "coverage", "elasticity_error"):
+        for key in ("median_regret", "p90_regret", "weighted_regret", "harm_rate", "coverage", "elasticity_error",
+                    "elasticity_bias", "posterior_sd", "own_se", "true_spread"):
             assert np.isfinite(causal[key]), key
+        # The identification figures agree with what they summarise: shrinkage leaves the posterior no wider
+        # than the product's own data would, and the signal share is a share.
+        assert causal["posterior_sd"] < causal["own_se"]
+        assert 0.0 < causal["signal_share"] < 1.0
 
 
 def test_checks_hold_the_bar_and_the_twin_gap(report):

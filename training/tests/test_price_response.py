@@ -76,6 +76,10 @@ def test_elasticity_at_the_current_price_is_close_to_the_truth(fit):
     # Shrinkage earns its keep: the products' own estimates are much further off.
     raw = np.abs(_elasticity(r.raw, facts) - true)
     assert np.median(error) < 0.6 * np.median(raw), (np.median(error), np.median(raw))
+    # The own estimates' standard errors describe their errors: about 68% within one of them.
+    own_errors = np.abs(r.raw[:, 0] - np.array([fit.data.truth.elasticity(c, np.exp(lr)) for c, lr in
+                                                 zip(r.stockcodes, facts["log_reference_price"])]))
+    assert 0.45 <= np.mean(own_errors <= r.raw_sd) <= 0.9, np.mean(own_errors <= r.raw_sd)
     # Demand falls with the price for (nearly) every product, as it does in the truth.
     assert np.mean(estimated < 0) >= 0.95 and np.all(true < 0)
 

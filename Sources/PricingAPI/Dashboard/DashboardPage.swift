@@ -2,9 +2,10 @@ public import HTTPServer
 import Storage
 
 /// The built-in dashboard: a page at `/` (and `/index.html`) that searches the catalogue, streams a
-/// price curve from `/v1/predict-price` as NDJSON and draws it, with its stylesheet, script and icon.
-/// No build step and no third-party code: the assets are the string literals in this folder,
-/// compiled into the binary, and the page loads nothing from anywhere but this server.
+/// price curve from `/v1/predict-price` as NDJSON and draws it, and the catalogue view at
+/// `/catalogue.html` (a repricing run from `/v1/recommendations`), with their stylesheet, scripts and
+/// icon. No build step and no third-party code: the assets are the plain files in `Dashboard/Web`,
+/// embedded into the binary at build time, and the pages load nothing from anywhere but this server.
 public enum DashboardPage {
     /// One compiled-in file.
     struct Asset: Sendable {
@@ -14,9 +15,9 @@ public enum DashboardPage {
         /// an old script after the binary changes.
         let etag: String
 
-        init(_ contentType: String, _ text: String) {
+        init(_ contentType: String, _ bytes: [UInt8]) {
             self.contentType = contentType
-            bytes = Array(text.utf8)
+            self.bytes = bytes
             // The first 64 bits of the sha256: enough to tell versions of a file apart.
             etag = "W/\"" + sha256Hex(bytes).prefix(16) + "\""
         }
@@ -31,13 +32,16 @@ public enum DashboardPage {
         + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
     static let assets: [String: Asset] = {
-        let page = Asset("text/html; charset=utf-8", html)
+        // The files in Dashboard/Web, embedded at build time (Package.swift: .embedInCode).
+        let page = Asset("text/html; charset=utf-8", PackageResources.index_html)
         return [
             "/": page,
             "/index.html": page,
-            "/dashboard.css": Asset("text/css; charset=utf-8", css),
-            "/dashboard.js": Asset("text/javascript; charset=utf-8", script),
-            "/favicon.svg": Asset("image/svg+xml", favicon),
+            "/dashboard.css": Asset("text/css; charset=utf-8", PackageResources.dashboard_css),
+            "/dashboard.js": Asset("text/javascript; charset=utf-8", PackageResources.dashboard_js),
+            "/favicon.svg": Asset("image/svg+xml", PackageResources.favicon_svg),
+            "/catalogue.html": Asset("text/html; charset=utf-8", PackageResources.catalogue_html),
+            "/catalogue.js": Asset("text/javascript; charset=utf-8", PackageResources.catalogue_js),
         ]
     }()
 

@@ -1,17 +1,14 @@
-extension DashboardPage {
-    /// The page's script: plain JavaScript, no libraries. It searches `/v1/products`, streams
-    /// `/v1/predict-price/{stockcode}` as NDJSON (drawing the rows as they arrive), and draws the
-    /// curve as inline SVG. `?stockcode=...` (and the query's other parameters) in the page's URL
-    /// fill the form and run it at once.
-    ///
-    /// Once the stream is complete it presents the answer as a decision with its evidence (the
-    /// product-level fields of docs/price-response.md, the same on every row): current and recommended
-    /// price, change or keep and why, the expected gain per week with its 10-90% interval, P(gain), the
-    /// best-price interval, the elasticity at the current price and the warnings; on the chart the
-    /// posterior band of the objective, the current and recommended prices, the best-price interval
-    /// and the searched range. Every one of these fields is optional: an older server's rows lack
-    /// them, and the page then shows what there is.
-    static let script = #"""
+// The dashboard's script: plain JavaScript, no libraries. It searches /v1/products, streams
+// /v1/predict-price/{stockcode} as NDJSON (drawing the rows as they arrive), and draws the curve as
+// inline SVG. ?stockcode=... (and the query's other parameters) in the page's URL fill the form and run
+// it at once.
+//
+// Once the stream is complete it presents the answer as a decision with its evidence (the product-level
+// fields of docs/price-response.md, the same on every row): current and recommended price, change or
+// keep and why, the expected gain per week with its 10-90% interval, P(gain), the best-price interval,
+// the elasticity at the current price and the warnings; on the chart the posterior band of the
+// objective, the current and recommended prices, the best-price interval and the searched range. Every
+// one of these fields is optional: an older server's rows lack them, and the page then shows what there is.
 'use strict';
 (function () {
   const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -713,6 +710,17 @@ extension DashboardPage {
     return objectiveOf(rows[0]);
   }
 
+  /// The rules a link from the catalogue view carries (rule_allowed_min, rule_allowed_max, rule_floor,
+  /// rule_ceiling, rule_price, binding_rule): drawn on that product's curve, so the reviewer sees what
+  /// bounded the price. Absent for a plain product query.
+  const linkedRules = (() => {
+    const p = new URLSearchParams(location.search);
+    const value = (name) => { const v = parseFloat(p.get(name)); return Number.isFinite(v) ? v : null; };
+    if (!p.has('binding_rule')) return null;
+    return { stockcode: (p.get('stockcode') || '').trim(), min: value('rule_allowed_min'), max: value('rule_allowed_max'),
+      floor: value('rule_floor'), ceiling: value('rule_ceiling'), price: value('rule_price'), binding: p.get('binding_rule') };
+  })();
+
   function draw() {
     const rows = state.rows;
     const done = app.dataset.state === 'done';
@@ -847,6 +855,33 @@ extension DashboardPage {
       svg('path', { d: 'M' + s0.toFixed(1) + ',' + (bracket - 5) + 'V' + bracket + 'H' + s1.toFixed(1) + 'V' + (bracket - 5) }, range);
       svg('title', {}, range).textContent = 'Prices searched: ' + money(answer.search_min) + '\u2013' + money(answer.search_max);
       legend.search = true;
+    }
+
+    // The rules from the catalogue view: the band they allow, the floor and ceiling, and the price they
+    // set, labelled with the rule that set it (at the foot of the panel, clear of the markers' labels).
+    if (answer && linkedRules && linkedRules.stockcode === state.stockcode) {
+      const rules = svg('g', { id: 'rules', 'data-binding-rule': linkedRules.binding }, root);
+      const lo = linkedRules.min !== null ? clampX(linkedRules.min) : x0, hi = linkedRules.max !== null ? clampX(linkedRules.max) : x1;
+      if (hi > lo) {
+        const band = svg('rect', { id: 'rule-band', class: 'rule-band', x: lo.toFixed(1), width: (hi - lo).toFixed(1), y: top0, height: top1 - top0,
+          'data-min': linkedRules.min, 'data-max': linkedRules.max }, rules);
+        svg('title', {}, band).textContent = 'Prices the rules allow' +
+          (linkedRules.min !== null ? ' from ' + money(linkedRules.min) : '') + (linkedRules.max !== null ? ' to ' + money(linkedRules.max) : '');
+      }
+      for (const [id, price, name] of [['floor-line', linkedRules.floor, 'Floor'], ['ceiling-line', linkedRules.ceiling, 'Ceiling']]) {
+        if (price === null || x(price) < x0 || x(price) > x1) continue;
+        const line = svg('line', { id: id, class: 'rule-bound-line', x1: x(price).toFixed(1), x2: x(price).toFixed(1), y1: top0, y2: top1, 'data-price': price }, rules);
+        svg('title', {}, line).textContent = name + ' ' + money(price);
+      }
+      if (linkedRules.price !== null && x(linkedRules.price) >= x0 && x(linkedRules.price) <= x1) {
+        const px = x(linkedRules.price);
+        svg('line', { id: 'rule-price-line', class: 'rule-price-line', x1: px.toFixed(1), x2: px.toFixed(1), y1: top0, y2: top1,
+          'data-price': linkedRules.price }, rules);
+        const label = text('Under the rules ' + money(linkedRules.price) + ' (' + linkedRules.binding.replace(/_/g, ' ') + ')',
+          { id: 'rule-label', class: 'rule-label', x: (px > (x0 + x1) / 2 ? px - 6 : px + 6).toFixed(1), y: top1 - 8,
+            'text-anchor': px > (x0 + x1) / 2 ? 'end' : 'start' }, rules);
+        label.dataset.bindingRule = linkedRules.binding;
+      }
     }
 
     // Zero line when profit goes negative.
@@ -1040,5 +1075,3 @@ extension DashboardPage {
     searchProducts(el.search.value.trim());
   }
 })();
-"""#
-}

@@ -1,0 +1,49 @@
+import FuzzSupport
+@testable import ArtifactSources
+@testable import Storage
+
+/// manifest.json (Manifest.decode, and ManifestFileList, which a download reads first). Properties:
+/// - a manifest loads or is refused with an ``ArtifactError`` naming the manifest, malformed or unsupported;
+/// - a loaded manifest satisfies what the service relies on (format 2, the baseline target, no price
+///   features, the price response's ranges);
+/// - every file name a download would accept stays inside the version folder.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzManifest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    let bytes = Array(fuzzInput(data, size))
+    do {
+        let manifest = try Manifest.decode(bytes, file: "manifest.json")
+        require(manifest.formatVersion == Manifest.supportedFormatVersion, "format \(manifest.formatVersion) accepted")
+        require(manifest.target.name == Manifest.baselineTarget, "target \(manifest.target.name) accepted")
+        require(manifest.features.priceFeatures.isEmpty, "price features accepted")
+        let response = manifest.priceResponse
+        require(response.form == Manifest.logQuadraticForm && (1...100_000).contains(response.draws)
+                && (2...100_000).contains(response.decision.gridPoints)
+                && (0...1).contains(response.decision.minProbabilityOfGain) && response.decision.minExpectedGain.isFinite,
+                "price response \(response) accepted")
+    } catch {
+        requireRefusal(error, "Manifest.decode")
+    }
+    do {
+        let list = try ManifestFileList(bytes: bytes, file: "manifest.json")
+        for file in list.files {
+            let parts = file.name.split(separator: "/", omittingEmptySubsequences: false)
+            require(!file.name.hasPrefix("/") && !parts.contains { $0.isEmpty || $0 == "." || $0 == ".." }
+                    && !file.name.contains("\\") && !file.name.unicodeScalars.contains { $0.value < 0x20 }
+                    && file.name != "manifest.json",
+                    "file name \(file.name.debugDescription) would leave the version folder")
+            require(file.bytes >= 0 && file.sha256.utf8.count == 64, "entry \(file) accepted")
+        }
+        require(list.files.map(\.name) == list.files.map(\.name).sorted(), "files not sorted by name")
+    } catch {
+        requireRefusal(error, "ManifestFileList")
+    }
+    return 0
+}
+
+private func requireRefusal(_ error: ArtifactError, _ reader: String) {
+    require(error.file == "manifest.json", "\(reader) error names \(error.file)")
+    switch error.problem {
+    case .malformed, .unsupported: break
+    default: require(false, "\(reader) refused with \(error)")
+    }
+}

@@ -1,0 +1,4 @@
+import FuzzSupport
+
+// A closure, not the function itself: passing the @_cdecl function would emit its C symbol twice.
+fuzzMain { fuzzManifest($0, $1) }

@@ -1,0 +1,270 @@
+import Storage
+import Dispatch
+import Inference
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One product to reprice: its stockcode and its catalogue terms; `line` is its line in the catalogue
+/// file (nil for a run over every product).
+public struct RepricingItem: Sendable, Equatable {
+    public let stockcode: String
+    public let terms: ProductTerms
+    public let line: Int?
+
+    public init(stockcode: String, terms: ProductTerms = ProductTerms(), line: Int? = nil) {
+        self.stockcode = stockcode
+        self.terms = terms
+        self.line = line
+    }
+}
+
+/// A product (or catalogue line) left out of a run, and why: nothing is dropped silently.
+public struct SkippedProduct: Sendable, Equatable, CustomStringConvertible {
+    public let stockcode: String
+    /// The catalogue file's line and column, when the problem is in the file.
+    public let line: Int?
+    public let column: String?
+    public let message: String
+
+    public init(stockcode: String, line: Int?, column: String?, message: String) {
+        self.stockcode = stockcode
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    public var description: String {
+        var place = line.map { "line \($0)" } ?? ""
+        if let column { place += (place.isEmpty ? "" : ", ") + "column \(column)" }
+        return (place.isEmpty ? "" : place + ": ") + message
+    }
+}
+
+/// Rows of a run as they are ready, in the input's order. `gains` holds each row's `S` per-draw gains
+/// (row-major), so totals over any subset keep their posterior interval.
+public struct RepricingChunk: Sendable {
+    public var rows: [PriceRecommendation]
+    public var gains: [Double]
+    public var skipped: [SkippedProduct]
+
+    public init(rows: [PriceRecommendation] = [], gains: [Double] = [], skipped: [SkippedProduct] = []) {
+        self.rows = rows
+        self.gains = gains
+        self.skipped = skipped
+    }
+}
+
+extension PricingEngine {
+    /// Products per chunk of a run: one forward pass over their context rows, then their decisions on
+    /// every core. Small enough that the first rows arrive within milliseconds.
+    public static let repricingChunk = 128
+
+    /// Reprices `items` (nil: every product of the version, in stockcode order) under `rules`: the batch
+    /// path (one forward pass per chunk of products, decisions spread over the cores), handing each
+    /// chunk to `deliver` as soon as it is done. Products that cannot be priced (unknown stockcode,
+    /// conflicting rules, no model answered) come back in the chunk's `skipped`.
+    public func reprice(_ items: [RepricingItem]?, rules: PricingRules, deliver: (RepricingChunk) -> Void) throws(RuleError) {
+        try rules.validate()
+        let all = items ?? store.products.map { RepricingItem(stockcode: $0.stockcode) }
+        var start = 0
+        while start < all.count {
+            let end = min(all.count, start + Self.repricingChunk)
+            deliver(repriceChunk(all[start..<end], rules: rules))
+            start = end
+        }
+    }
+
+    /// The whole run at once (the CLI's `--out` file, tests).
+    public func reprice(_ items: [RepricingItem]?, rules: PricingRules) throws(RuleError) -> RepricingChunk {
+        var out = RepricingChunk(rows: [], gains: [], skipped: [])
+        try reprice(items, rules: rules) { chunk in
+            out.rows += chunk.rows
+            out.gains += chunk.gains
+            out.skipped += chunk.skipped
+        }
+        return out
+    }
+
+    func repriceChunk(_ items: ArraySlice<RepricingItem>, rules: PricingRules) -> RepricingChunk {
+        var skipped: [SkippedProduct] = []
+        // Resolve the products and gather their context rows.
+        var resolved: [(item: RepricingItem, index: Int, rows: ContextMatrix)] = []
+        resolved.reserveCapacity(items.count)
+        for item in items {
+            guard let index = store.index(of: item.stockcode) else {
+                skipped.append(SkippedProduct(stockcode: item.stockcode, line: item.line, column: item.line == nil ? nil : "stockcode",
+                                              message: "unknown stockcode \(item.stockcode)"))
+                continue
+            }
+            do {
+                guard let rows = try store.contextRows(for: item.stockcode), rows.count > 0 else {
+                    skipped.append(SkippedProduct(stockcode: item.stockcode, line: item.line, column: nil,
+                                                  message: "product \(item.stockcode) has no context rows"))
+                    continue
+                }
+                resolved.append((item, index, rows))
+            } catch {
+                skipped.append(SkippedProduct(stockcode: item.stockcode, line: item.line, column: nil, message: "artifact problem: \(error)"))
+            }
+        }
+        let found = resolved
+        // One forward pass of the primary model over every context row of the chunk.
+        let primary = chain.models[0]
+        let width = primary.inputWidth
+        let totalRows = found.reduce(0) { $0 + $1.rows.count }
+        var inputs = [Float](repeating: 0, count: totalRows * width)
+        var offsets = [Int](repeating: 0, count: found.count + 1)
+        inputs.withUnsafeMutableBufferPointer { buffer in
+            var row = 0
+            for (i, product) in found.enumerated() {
+                offsets[i] = row
+                layout.write(product.rows, preprocessor: preprocessor, layout: primary.layout, into: buffer.baseAddress! + row * width)
+                row += product.rows.count
+            }
+            offsets[found.count] = row
+        }
+        var baselines = [Double](repeating: .nan, count: totalRows)
+        if totalRows > 0 {
+            inputs.withUnsafeBufferPointer { x in
+                baselines.withUnsafeMutableBufferPointer { primary.predict(inputs: x.baseAddress!, count: totalRows, stride: width, into: $0.baseAddress!) }
+            }
+        }
+
+        // The decisions, spread over the cores; each worker writes only its own products' slots.
+        let s = priceResponse.draws
+        let slots = UnsafeMutableBufferPointer<Result<PriceRecommendation, SkippedProduct>?>.allocate(capacity: found.count)
+        slots.initialize(repeating: nil)
+        defer { slots.deallocate() }
+        var gains = [Double](repeating: 0, count: found.count * s)
+        let settings = manifest.priceResponse.decision
+        gains.withUnsafeMutableBufferPointer { gainBuffer in
+            let shared = DisjointSlots(slots: slots, gains: gainBuffer.baseAddress!)
+            let workers = min(found.count, Self.cores)
+            let decideOne = { (i: Int) in
+                let product = found[i]
+                let record = self.store.products[product.index]
+                guard let response = self.priceResponse.product(product.index) else { return }
+                var model = primary.name
+                var baseline = Self.meanVolume(baselines, from: offsets[i], to: offsets[i + 1])
+                if !baseline.isFinite {
+                    // The primary model failed this product: the fallback chain, as a single request has it.
+                    guard let answer = try? self.chain.answer({ self.baseline(self.layout.rows(from: product.rows), model: $0).map { $0 < 700 ? $0 : .nan } }) else {
+                        shared.slots[i] = .failure(SkippedProduct(stockcode: record.stockcode, line: product.item.line, column: nil,
+                                                                  message: "no model could answer for \(record.stockcode)"))
+                        return
+                    }
+                    model = answer.model
+                    baseline = Self.meanVolume(answer.values, from: 0, to: answer.values.count)
+                }
+                do throws(RuleError) {
+                    let outcome = try RuledDecision.decide(response, stockcode: record.stockcode, baseline: baseline, terms: product.item.terms,
+                                                           rules: rules, settings: settings, gains: shared.gains + i * s)
+                    shared.slots[i] = .success(PriceRecommendation(product: record, terms: product.item.terms, outcome: outcome,
+                                                                   model: model, modelVersion: self.version))
+                } catch {
+                    shared.slots[i] = .failure(SkippedProduct(stockcode: record.stockcode, line: product.item.line, column: nil,
+                                                              message: error.description))
+                }
+            }
+            if workers <= 1 {
+                for i in 0..<found.count { decideOne(i) }
+            } else {
+                withoutActuallyEscaping(decideOne) { decideOne in
+                    let body = SharedDuringCall(decideOne)
+                    let count = found.count
+                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                        var i = worker
+                        while i < count {
+                            body.value(i)
+                            i += workers
+                        }
+                    }
+                }
+            }
+        }
+        var rows: [PriceRecommendation] = []
+        rows.reserveCapacity(found.count)
+        var keptGains: [Double] = []
+        keptGains.reserveCapacity(found.count * s)
+        for i in 0..<found.count {
+            switch slots[i] {
+            case .success(let row)?:
+                rows.append(row)
+                keptGains += gains[(i * s)..<((i + 1) * s)]
+            case .failure(let skip)?: skipped.append(skip)
+            case nil: skipped.append(SkippedProduct(stockcode: found[i].item.stockcode, line: found[i].item.line, column: nil,
+                                                    message: "no price response for \(found[i].item.stockcode)"))
+            }
+        }
+        return RepricingChunk(rows: rows, gains: keptGains, skipped: skipped)
+    }
+
+    /// `B = mean_r exp(f_r)` over `values[from..<to]`, as ResponseCurve computes it; NaN when a row's
+    /// baseline is not finite or would overflow (the model failed that product).
+    static func meanVolume(_ values: [Double], from: Int, to: Int) -> Double {
+        let n = to - from
+        guard n > 0, n <= 4096 else { return .nan }
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { volume in
+            for r in 0..<n {
+                let f = values[from + r]
+                guard f.isFinite, f < 700 else { return .nan }
+                volume[r] = exp(f)
+            }
+            return mean(volume.baseAddress!, n)
+        }
+    }
+
+    static let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+}
+
+/// Output slots of one chunk, written by the decision workers.
+///
+/// Unchecked `Sendable` because it carries raw pointers; sound because `concurrentPerform` returns
+/// only after every worker is done, each worker writes only the slots and gain rows of its own
+/// products (disjoint indices), and nothing reads them until then.
+private struct DisjointSlots: @unchecked Sendable {
+    let slots: UnsafeMutableBufferPointer<Result<PriceRecommendation, SkippedProduct>?>
+    let gains: UnsafeMutablePointer<Double>
+}
+
+/// A per-product body shared by the workers of one `concurrentPerform` call: unchecked for the same
+/// reason as ``DisjointSlots`` (it captures the chunk's read-only inputs and those slots).
+private struct SharedDuringCall: @unchecked Sendable {
+    let value: (Int) -> Void
+    init(_ value: @escaping (Int) -> Void) { self.value = value }
+}
+
+extension SkippedProduct: Error {}
+
+extension ContextLayout {
+    /// Writes `matrix`'s rows as model inputs in `layout` at `out` (row-major, the layout's width), with
+    /// one row of scratch on the stack: the batch path's version of `rows(from:)` + `modelInputs`.
+    func write(_ matrix: ContextMatrix, preprocessor: Preprocessor, layout: InputLayout, into out: UnsafeMutablePointer<Float>) {
+        let width = layout == .dense ? preprocessor.denseWidth : preprocessor.treeWidth
+        let n = numericColumns.count, c = categoricalColumns.count
+        let columns = matrix.columns.count
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: max(n, 1)) { numeric in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(c, 1)) { codes in
+                matrix.values.withUnsafeBufferPointer { values in
+                    for r in 0..<matrix.count {
+                        let row = r * columns
+                        for (i, column) in numericColumns.enumerated() { numeric[i] = Double(values[row + column]) }
+                        for (k, column) in categoricalColumns.enumerated() {
+                            let v = values[row + column]
+                            codes[k] = v.isFinite && v >= 0 && v < Float(Int32.max) ? Int32(v) : -1
+                        }
+                        let x = UnsafeBufferPointer(rebasing: numeric[0..<n]), k = UnsafeBufferPointer(rebasing: codes[0..<c])
+                        if layout == .dense {
+                            preprocessor.dense(numeric: x, codes: k, into: out + r * width)
+                        } else {
+                            preprocessor.tree(numeric: x, codes: k, into: out + r * width)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

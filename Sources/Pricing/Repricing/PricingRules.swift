@@ -1,0 +1,119 @@
+/// A shop's business rules for a repricing run (the `pricing_rules` section of config/server.json,
+/// overridable per request). Every rule is optional; the per-product bounds (floor, ceiling, unit
+/// cost) come from the catalogue, see ``ProductTerms``.
+///
+/// The order in which they act is fixed (README, "Repricing the catalogue"):
+/// 1. the hard band: `floor`, the margin price `unit_cost · (1 + min_margin_pct/100)`, `ceiling`;
+/// 2. `max_change_pct` around the current price, intersected with that band (a conflict is an error);
+/// 3. the model's price within the band, moved only as far as `min_probability_of_gain` supports;
+/// 4. `price_ending`, last, and only to a price that still satisfies 1–3.
+public struct PricingRules: Sendable, Equatable, Hashable {
+    /// The default maximum change: the evidence beyond about a fifth of the current price is thin.
+    public static let defaultMaxChangePercent = 20.0
+
+    /// Lowest margin over unit cost, in percent: the price is at least `unit_cost · (1 + pct/100)`.
+    /// Applies to products with a unit cost only.
+    public var minMarginPercent: Double?
+    /// Largest change from the current price, in percent either way; nil: no limit beyond the range
+    /// the data supports (at most ±25%).
+    public var maxChangePercent: Double?
+    /// How a new price ends (e.g. `.99`); nil leaves the model's price as it is.
+    public var priceEnding: PriceEnding?
+    /// The posterior probability of gain a change needs; nil: the model version's own threshold.
+    public var minProbabilityOfGain: Double?
+
+    public init(minMarginPercent: Double? = nil, maxChangePercent: Double? = PricingRules.defaultMaxChangePercent,
+                priceEnding: PriceEnding? = nil, minProbabilityOfGain: Double? = nil) {
+        self.minMarginPercent = minMarginPercent
+        self.maxChangePercent = maxChangePercent
+        self.priceEnding = priceEnding
+        self.minProbabilityOfGain = minProbabilityOfGain
+    }
+
+    /// The rules' setting names, as in config and query strings.
+    public static let settingNames = ["min_margin_pct", "max_change_pct", "price_ending", "min_probability_of_gain"]
+
+    /// Checks the values a user can get wrong, naming the setting.
+    public func validate() throws(RuleError) {
+        if let m = minMarginPercent, !(m.isFinite && m >= 0 && m <= 10_000) {
+            throw RuleError("min_margin_pct must be a number from 0 to 10000, got \(m)")
+        }
+        if let m = maxChangePercent, !(m.isFinite && m >= 0 && m < 100) {
+            throw RuleError("max_change_pct must be a number from 0 to below 100, got \(m)")
+        }
+        if let p = minProbabilityOfGain, !(p.isFinite && p >= 0 && p <= 1) {
+            throw RuleError("min_probability_of_gain must be a number from 0 to 1, got \(p)")
+        }
+    }
+
+    /// Applies one setting given as text (a query parameter or a config value); `none` or an empty
+    /// value clears an optional rule.
+    public mutating func set(_ name: String, text: String) throws(RuleError) {
+        let cleared = text.isEmpty || text == "none" || text == "null"
+        func number() throws(RuleError) -> Double? {
+            if cleared { return nil }
+            guard let v = Double(text), v.isFinite else { throw RuleError("\(name) must be a number or none, got \"\(text)\"") }
+            return v
+        }
+        // Changed on a copy: a refused value leaves the rules as they were.
+        var next = self
+        switch name {
+        case "min_margin_pct": next.minMarginPercent = try number()
+        case "max_change_pct": next.maxChangePercent = try number()
+        case "min_probability_of_gain": next.minProbabilityOfGain = try number()
+        case "price_ending": next.priceEnding = cleared ? nil : try PriceEnding(text)
+        default: throw RuleError("unknown rule \(name); known: " + Self.settingNames.joined(separator: ", "))
+        }
+        try next.validate()
+        self = next
+    }
+
+    /// A stable text of the rules, for cache keys and for showing which rules a run used.
+    public var key: String {
+        func t(_ v: Double?) -> String { v.map { String($0) } ?? "-" }
+        return "m\(t(minMarginPercent))|c\(t(maxChangePercent))|e\(priceEnding?.pattern ?? "-")|p\(t(minProbabilityOfGain))"
+    }
+}
+
+/// A rule that cannot be used as given: a bad value, or rules that contradict each other for a product.
+public struct RuleError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// What a product's own catalogue row adds to the rules: its current price (else the product's recent
+/// list price), its unit cost (adds profit, and the decision maximizes it), and absolute bounds.
+public struct ProductTerms: Sendable, Equatable {
+    public var currentPrice: Double?
+    public var unitCost: Double?
+    /// Lowest allowed price (MAP, a competitor bound).
+    public var floor: Double?
+    /// Highest allowed price.
+    public var ceiling: Double?
+
+    public init(currentPrice: Double? = nil, unitCost: Double? = nil, floor: Double? = nil, ceiling: Double? = nil) {
+        self.currentPrice = currentPrice
+        self.unitCost = unitCost
+        self.floor = floor
+        self.ceiling = ceiling
+    }
+}
+
+/// The rule that set a product's final price.
+public enum BindingRule: String, Sendable, CaseIterable {
+    /// The model's own best price lies inside every rule.
+    case model
+    /// The change was capped at `max_change_pct`.
+    case maxChange = "max_change"
+    /// The price was raised to the lowest one with `min_margin_pct` over unit cost.
+    case minMargin = "min_margin"
+    /// The price was held at the product's floor.
+    case floor
+    /// The price was held at the product's ceiling.
+    case ceiling
+    /// The price was moved to the nearest allowed price ending.
+    case priceEnding = "price_ending"
+    /// The evidence does not support moving (all the way) to the best allowed price
+    /// (`min_probability_of_gain`, or a gain too small to act on).
+    case insufficientEvidence = "insufficient_evidence"
+}

@@ -1,0 +1,98 @@
+public import Pricing
+
+/// The query of `/v1/recommendations`: rule overrides (`min_margin_pct`, `max_change_pct`,
+/// `price_ending`, `min_probability_of_gain`), filters (`q` in stockcode or description,
+/// `changed_only`, `min_gain`), `sort` (`expected_gain`, the default, largest first; `change`, largest
+/// move first; `stockcode`), paging (`limit`, `offset`; default every row) and `format` (`json`, `csv`;
+/// default from the Accept header). Anything else is a 400 naming the parameter.
+public struct RecommendationsQuery: Sendable, Equatable {
+    public enum Sort: String, Sendable { case expectedGain = "expected_gain", change, stockcode }
+    public enum Format: String, Sendable { case json, csv }
+
+    public static let maximumLimit = 100_000
+    static let filterParameters = ["q", "changed_only", "min_gain", "sort", "limit", "offset", "format"]
+
+    public var rules: PricingRules
+    public var search: String?
+    public var changedOnly = false
+    public var minGain: Double?
+    public var sort = Sort.expectedGain
+    public var limit = RecommendationsQuery.maximumLimit
+    public var offset = 0
+    public var format: Format?
+
+    /// Parses `query` over `defaults` (the configured rules). With `single`, only the rule overrides
+    /// are allowed (the one-product route has nothing to filter, sort or page).
+    public static func parse(_ query: [(name: String, value: String)], defaults: PricingRules, single: Bool = false) throws(APIError) -> RecommendationsQuery {
+        var out = RecommendationsQuery(rules: defaults)
+        var seen = Set<String>()
+        let allowed = PricingRules.settingNames + (single ? ["format"] : filterParameters)
+        for (name, value) in query {
+            guard allowed.contains(name) else {
+                throw .badRequest("unknown_parameter", "unknown query parameter \(name); allowed: \(allowed.joined(separator: ", "))")
+            }
+            guard seen.insert(name).inserted else { throw .badRequest("duplicate_parameter", "query parameter \(name) is given twice") }
+            let text = String(value.trimmingWhitespace())
+            func number() throws(APIError) -> Double {
+                // Decimal notation only: Swift's Double() would also read hex ("0x10") and "nan".
+                guard text.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }), let v = Double(text), v.isFinite else {
+                    throw .badRequest("invalid_\(name)", "\(name) must be a finite number, got \"\(value)\"")
+                }
+                return v
+            }
+            switch name {
+            case "q": out.search = text.isEmpty ? nil : text.uppercased()
+            case "changed_only":
+                guard ["true", "false", "1", "0"].contains(text) else {
+                    throw .badRequest("invalid_changed_only", "changed_only must be true or false, got \"\(value)\"")
+                }
+                out.changedOnly = text == "true" || text == "1"
+            case "min_gain": out.minGain = try number()
+            case "sort":
+                guard let sort = Sort(rawValue: text) else {
+                    throw .badRequest("invalid_sort", "sort must be expected_gain, change or stockcode, got \"\(value)\"")
+                }
+                out.sort = sort
+            case "format":
+                guard let format = Format(rawValue: text) else { throw .badRequest("invalid_format", "format must be json or csv, got \"\(value)\"") }
+                out.format = format
+            case "limit":
+                guard let v = Int(text), (1...maximumLimit).contains(v) else {
+                    throw .badRequest("invalid_limit", "limit must be an integer between 1 and \(maximumLimit), got \"\(value)\"")
+                }
+                out.limit = v
+            case "offset":
+                guard let v = Int(text), v >= 0 else { throw .badRequest("invalid_offset", "offset must be an integer of at least 0, got \"\(value)\"") }
+                out.offset = v
+            default:
+                if name != "price_ending" && !(text.isEmpty || text == "none") { _ = try number() }
+                do {
+                    try out.rules.set(name, text: text)
+                } catch {
+                    throw .badRequest("invalid_\(name)", error.description)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Whether `row` passes the filters.
+    public func matches(_ row: PriceRecommendation) -> Bool {
+        if changedOnly && row.decision != .change { return false }
+        if let minGain, !(row.expectedGain >= minGain) { return false }
+        if let search, !row.stockcode.uppercased().contains(search) && !row.description.uppercased().contains(search) { return false }
+        return true
+    }
+
+    /// Whether row `a` comes before row `b` in the requested order (ties by stockcode).
+    public func precedes(_ a: PriceRecommendation, _ b: PriceRecommendation) -> Bool {
+        switch sort {
+        case .expectedGain: if a.expectedGain != b.expectedGain { return a.expectedGain > b.expectedGain }
+        case .change:
+            let x = abs(a.changeFraction), y = abs(b.changeFraction)
+            if x != y { return x > y }
+        case .stockcode: break
+        }
+        return a.stockcode < b.stockcode
+    }
+}
