@@ -7,11 +7,11 @@ import PackageDescription
 /// - ArtifactSources (on Storage): http(s) and S3 models roots, SigV4 and the AWS credential
 ///   providers, the download cache, the source for a `MODELS` setting.
 /// - Inference (on Storage): the models of the fallback chain.
-/// - Pricing (on Storage, Inference): the price response, the curve and the decision.
+/// - Pricing (on Storage, Inference): the price response, the curve and the decision, repricing.
 /// - HTTPServer: HTTP/1.1 on sockets, knows nothing of pricing. Cache: in-process LRU and Redis.
 /// - PricingAPI (on HTTPServer, Pricing, Storage, Cache): routes, JSON, metrics, hot reload.
 /// - LambdaRuntime (on HTTPServer): the Lambda Runtime API loop and API Gateway events.
-/// - pricing-server: the executable that wires them (`serve`, `predict`, `bench`, `healthcheck`).
+/// - pricing-server: the executable that wires them (`serve`, `predict`, `recommend`, `bench`, `healthcheck`).
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
