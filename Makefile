@@ -148,6 +148,7 @@ bench: build python-deps
 	$(PY) $(TRAINING)/scripts/bench_report.py $(BENCH_DIR)/swift.json $(BENCH_DIR)/torch.json $(BENCH_DIR)/builds
 	bash scripts/bench-http.sh $(SERVER) models $(BENCH_DIR)/http
 	bash scripts/bench-reload.sh $(SERVER) models $(BENCH_DIR)/reload
+	bash scripts/bench-coldstart.sh $(SERVER) models $(BENCH_DIR)/coldstart
 
 # The pricing evaluation: every scenario of the matrix and its unconfounded twin on the report seeds,
 # decisions scored against the true revenue curves next to the baselines (keep the current price, today's

@@ -1,8 +1,17 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-/// Modules, bottom to top: Storage (artifact files) -> Inference (models) -> Pricing (the sweep)
-/// -> the `pricing-server` executable that wires them. A module depends only on the ones below it.
+/// Modules, bottom to top; a module depends only on the ones below it:
+/// - Storage: the artifact format and the local version folder (manifest, checksums, safetensors,
+///   gzip, feature store), and the `ArtifactSource` protocol with its local implementation.
+/// - ArtifactSources (on Storage): http(s) and S3 models roots, SigV4 and the AWS credential
+///   providers, the download cache, the source for a `MODELS` setting.
+/// - Inference (on Storage): the models of the fallback chain.
+/// - Pricing (on Storage, Inference): the price response, the curve and the decision, repricing.
+/// - HTTPServer: HTTP/1.1 on sockets, knows nothing of pricing. Cache: in-process LRU and Redis.
+/// - PricingAPI (on HTTPServer, Pricing, Storage, Cache): routes, JSON, metrics, hot reload.
+/// - LambdaRuntime (on HTTPServer): the Lambda Runtime API loop and API Gateway events.
+/// - pricing-server: the executable that wires them (`serve`, `predict`, `recommend`, `bench`, `healthcheck`).
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
@@ -30,6 +39,7 @@ let package = Package(
         .executable(name: "pricing-server", targets: ["pricing-server"]),
         // The parser modules, for the fuzz targets in Fuzz/ (a separate package built with sanitizers).
         .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "ArtifactSources", targets: ["ArtifactSources"]),
         .library(name: "Inference", targets: ["Inference"]),
         .library(name: "Pricing", targets: ["Pricing"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
@@ -52,6 +62,14 @@ let package = Package(
             name: "Storage",
             dependencies: [
                 "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ArtifactSources",
+            dependencies: [
+                "Storage",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
@@ -103,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "pricing-server",
             dependencies: [
-                "Storage", "Inference", "Pricing", "PricingAPI", "HTTPServer", "Cache", "LambdaRuntime",
+                "Storage", "ArtifactSources", "Inference", "Pricing", "PricingAPI", "HTTPServer", "Cache", "LambdaRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -118,7 +136,7 @@ let package = Package(
         .testTarget(name: "PricingServerTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(name: "PricingAPITests", dependencies: ["PricingAPI", "HTTPServer", "Pricing", "Storage", "Cache", "TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "ArtifactSourceTests", dependencies: ["Storage", "HTTPServer", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ArtifactSourceTests", dependencies: ["Storage", "ArtifactSources", "HTTPServer", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "HTTPServer", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "DashboardTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(name: "ModelReloadTests", dependencies: ["PricingAPI", "HTTPServer", "Pricing", "Storage", "TestSupport"],

@@ -39,9 +39,21 @@ public struct ModelChain: Sendable {
     }
 
     /// Loads every model of `folder`'s manifest. A model that cannot be built becomes a `.failed` entry.
-    public static func load(folder: ArtifactFolder, preprocessor: Preprocessor) -> ModelChain {
+    ///
+    /// With `deferBackups`, the models after the first one that builds are ``DeferredModel``s, built
+    /// later (see ``buildingDeferredModels()``) or when a request first needs them.
+    public static func load(folder: ArtifactFolder, preprocessor: Preprocessor, deferBackups: Bool = false) -> ModelChain {
         var entries: [Entry] = []
         for spec in folder.manifest.models {
+            // A file that failed verification is known now; only building waits.
+            if deferBackups, folder.modelFailures[spec.file] == nil,
+               entries.contains(where: { if case .loaded = $0 { true } else { false } }) {
+                let layout: InputLayout = spec.inputLayout == "tree" ? .tree : .dense
+                entries.append(.loaded(DeferredModel(
+                    name: spec.name, layout: layout, inputWidth: layout == .tree ? preprocessor.treeWidth : preprocessor.denseWidth,
+                    build: { () throws(ArtifactError) in try loadModel(spec, folder: folder, preprocessor: preprocessor) })))
+                continue
+            }
             do throws(ArtifactError) {
                 entries.append(.loaded(try loadModel(spec, folder: folder, preprocessor: preprocessor)))
             } catch {
@@ -49,6 +61,24 @@ public struct ModelChain: Sendable {
             }
         }
         return ModelChain(entries: entries)
+    }
+
+    /// The names of the models that are still ``DeferredModel``s, in order.
+    public var deferredModelNames: [String] { models.filter { $0 is DeferredModel }.map(\.name) }
+
+    /// Whether some models are still ``DeferredModel``s.
+    public var hasDeferredModels: Bool { !deferredModelNames.isEmpty }
+
+    /// This chain with every ``DeferredModel`` built: the model itself, or a `.failed` entry saying why
+    /// it does not build.
+    public func buildingDeferredModels() -> ModelChain {
+        ModelChain(entries: entries.map { entry in
+            guard case .loaded(let model) = entry, let deferred = model as? DeferredModel else { return entry }
+            switch deferred.model() {
+            case .success(let built): return .loaded(built)
+            case .failure(let error): return .failed(name: deferred.name, reason: error.description)
+            }
+        })
     }
 
     static func loadModel(_ spec: Manifest.Model, folder: ArtifactFolder, preprocessor: Preprocessor) throws(ArtifactError) -> any DemandModel {
@@ -92,6 +122,10 @@ public struct ModelChain: Sendable {
             case .failed(let name, let reason):
                 skipped.append("\(name): failed to load (\(reason))")
             case .loaded(let model):
+                if let deferred = model as? DeferredModel, case .failure(let error) = deferred.model() {
+                    skipped.append("\(model.name): failed to load (\(error.description))")
+                    continue
+                }
                 let values = run(model)
                 let bad = values.count { !$0.isFinite }
                 if bad == 0 && !values.isEmpty { return Answer(model: model.name, values: values, skipped: skipped) }

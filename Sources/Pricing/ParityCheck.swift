@@ -20,10 +20,11 @@ public enum ParityCheck {
     /// Gains (scaled by the model's baseline volume) and the relative gain.
     static let gainTolerance = 1e-3
 
-    /// golden.json's sweeps, as the training pipeline writes them.
-    struct Reference: Decodable {
-        struct Sweep: Decodable {
-            struct Model: Decodable {
+    /// golden.json's sweeps, as the training pipeline writes them: read once per version (see
+    /// ``reference(of:)``) and shared by the checks of its models.
+    public struct Reference: Sendable {
+        struct Sweep: Sendable {
+            struct Model: Sendable {
                 let baseline: Double
                 let quantity: [Double]
                 let quantityMin: [Double]
@@ -34,7 +35,7 @@ public enum ParityCheck {
                 let salesP10: [Double]
                 let salesP90: [Double]
             }
-            struct Decision: Decodable {
+            struct Decision: Sendable {
                 let currentPrice: Double
                 let searchMin: Double
                 let searchMax: Double
@@ -66,20 +67,33 @@ public enum ParityCheck {
     /// Reruns the reference sweeps and returns the worst relative error of each model's curve; throws
     /// when a curve is off by more than its tolerance, a decision differs, or the reference cannot be
     /// read. A version without golden.json returns an empty result (nothing to compare with).
-    public static func run(_ engine: PricingEngine, folder: ArtifactFolder) throws(Failure) -> [String: Double] {
-        guard let file = folder.manifest.golden else { return [:] }
+    ///
+    /// `models` limits the check to those models (the first load checks the model that answers before
+    /// serving, and the backups once they are built); nil checks every model that loaded.
+    public static func run(_ engine: PricingEngine, folder: ArtifactFolder, models: Set<String>? = nil) throws(Failure) -> [String: Double] {
+        guard let reference = try reference(of: folder) else { return [:] }
+        return try run(engine, reference: reference, models: models)
+    }
+
+    /// The version's reference sweeps, or nil when it has no golden.json.
+    public static func reference(of folder: ArtifactFolder) throws(Failure) -> Reference? {
+        guard let file = folder.manifest.golden else { return nil }
         let reference: Reference
         do {
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            reference = try decoder.decode(Reference.self, from: Data(try folder.bytes(file)))
+            reference = try decodeReference(try folder.bytes(file), file: file)
         } catch {
             throw Failure(description: "\(file): cannot be read as the parity reference (\(error))")
         }
         guard !reference.sweeps.isEmpty else { throw Failure(description: "\(file): has no reference sweeps") }
+        return reference
+    }
+
+    /// ``run(_:folder:models:)`` with the reference already read.
+    public static func run(_ engine: PricingEngine, reference: Reference, models: Set<String>? = nil) throws(Failure) -> [String: Double] {
+        let file = engine.manifest.golden ?? "golden.json"
         let primary = engine.manifest.models.first?.name ?? ""
         var worst: [String: Double] = [:]
-        for model in engine.chain.models {
+        for model in engine.chain.models where models?.contains(model.name) ?? true {
             let kind = engine.manifest.models.first { $0.name == model.name }?.kind ?? ""
             var modelWorst = 0.0
             for sweep in reference.sweeps {
@@ -111,6 +125,11 @@ public enum ParityCheck {
             worst[model.name] = modelWorst
         }
         return worst
+    }
+
+    /// golden.json's sweeps (see ``Reference/init(golden:file:)``).
+    static func decodeReference(_ bytes: [UInt8], file: String) throws -> Reference {
+        try Reference(golden: bytes, file: file)
     }
 
     /// |a − b| / |b|, with a floor for values near zero; NaN counts as infinitely wrong.

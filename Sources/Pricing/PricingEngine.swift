@@ -21,13 +21,33 @@ public final class PricingEngine: Sendable {
         try self.init(folder: ArtifactFolder.load(path: path))
     }
 
-    public init(folder: ArtifactFolder) throws(ArtifactError) {
+    /// Builds the version's engine from its verified files.
+    ///
+    /// `deferBackups` leaves the models after the first one that builds to be built later (see
+    /// ``buildingDeferredModels()``): for the first load, where they would only delay the first answer.
+    /// `parallel` reads the feature store index on one core while the price response and the models are
+    /// read on another (Dispatch's pool: for a load nothing waits behind).
+    public init(folder: ArtifactFolder, deferBackups: Bool = false, parallel: Bool = false) throws(ArtifactError) {
         let manifest = folder.manifest
         let preprocessor = try Preprocessor(manifest.preprocessor)
-        let store = try FeatureStore(folder: folder)
+        // The price response is sized by the manifest's product count, checked against the index below.
+        let (storeResult, rest) = bothInParallel(parallel: parallel, {
+            Result { () throws(ArtifactError) in try FeatureStore(folder: folder) }
+        }, {
+            Result { () throws(ArtifactError) in
+                (try PriceResponseTable(folder: folder, products: manifest.featureStore.products),
+                 ModelChain.load(folder: folder, preprocessor: preprocessor, deferBackups: deferBackups))
+            }
+        })
+        let store = try storeResult.get()
+        let (priceResponse, chain) = try rest.get()
+        guard store.products.count == manifest.featureStore.products else {
+            throw ArtifactError(file: manifest.featureStore.index, .malformed(
+                "lists \(store.products.count) products, the manifest says \(manifest.featureStore.products)"))
+        }
         self.layout = try ContextLayout(columns: store.columns, preprocessor: preprocessor)
-        self.priceResponse = try PriceResponseTable(folder: folder, products: store.products.count)
-        self.chain = ModelChain.load(folder: folder, preprocessor: preprocessor)
+        self.priceResponse = priceResponse
+        self.chain = chain
         guard !chain.models.isEmpty else {
             throw ArtifactError(file: "manifest.json", .malformed("no model could be loaded: " + chain.failureReasons.joined(separator: "; ")))
         }
@@ -35,6 +55,27 @@ public final class PricingEngine: Sendable {
         self.manifest = manifest
         self.preprocessor = preprocessor
         self.store = store
+    }
+
+    private init(_ engine: PricingEngine, chain: ModelChain) {
+        self.version = engine.version
+        self.manifest = engine.manifest
+        self.preprocessor = engine.preprocessor
+        self.chain = chain
+        self.store = engine.store
+        self.layout = engine.layout
+        self.priceResponse = engine.priceResponse
+    }
+
+    /// This engine with every deferred backup built (or marked failed, with the reason), sharing
+    /// everything else; nil when nothing was deferred.
+    public func buildingDeferredModels() -> PricingEngine? {
+        chain.hasDeferredModels ? PricingEngine(self, chain: chain.buildingDeferredModels()) : nil
+    }
+
+    /// This engine with `name`'s entry replaced by a failure (a backup that failed its self-check).
+    public func disabling(_ name: String, reason: String) -> PricingEngine {
+        PricingEngine(self, chain: ModelChain(entries: chain.entries.map { $0.name == name ? .failed(name: name, reason: reason) : $0 }))
     }
 
     /// The product's context rows, or nil for an unknown stockcode.

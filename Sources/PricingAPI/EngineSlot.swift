@@ -17,4 +17,14 @@ public final class EngineSlot: Sendable {
     public func install(_ engine: PricingEngine) {
         current.withLock { $0 = engine }
     }
+
+    /// Installs `engine` only if `old` is still the one in use (a reload may have replaced it since);
+    /// returns whether it did.
+    public func replace(_ old: PricingEngine, with engine: PricingEngine) -> Bool {
+        current.withLock { slot in
+            guard slot === old else { return false }
+            slot = engine
+            return true
+        }
+    }
 }

@@ -47,11 +47,33 @@ public actor ModelReloader {
     /// The last reload that changed something or failed (nil until then), for /readyz.
     private(set) var lastEvent: (outcome: Outcome, at: Date)?
 
-    public init(source: any ArtifactSource, slot: EngineSlot, logger: Logger, requireAllModels: Bool = true) {
+    /// How the first version is loaded, when nothing serves yet.
+    public enum FirstLoad: String, Sendable {
+        /// Files verified and parsed on every core, the first model of the chain that builds is built
+        /// and self-checked before serving; the backups (verified with the rest) are built and
+        /// self-checked in the background right after, a request that needs one first builds it.
+        case fast
+        /// Everything built and self-checked before serving, on one thread (the load path of reloads).
+        case eager
+    }
+
+    let firstLoad: FirstLoad
+    /// The background build of the first version's backups, while it runs.
+    private var backupBuild: Task<Void, Never>?
+
+    public init(source: any ArtifactSource, slot: EngineSlot, logger: Logger, requireAllModels: Bool = true,
+                firstLoad: FirstLoad = .eager) {
         self.source = source
         self.slot = slot
         self.logger = logger
         self.requireAllModels = requireAllModels
+        self.firstLoad = firstLoad
+    }
+
+    /// Returns once the first version's deferred backups are built and self-checked (at once when
+    /// nothing was deferred).
+    public func backupsBuilt() async {
+        await backupBuild?.value
     }
 
     /// Checks the source and swaps in a newer version if there is a good one. With `force`, a version
@@ -125,15 +147,18 @@ public actor ModelReloader {
             return reject(version, reason, start: start)
         }
         let strict = requireAllModels && current != nil
-        let loaded = await Self.offPool { () -> Result<PricingEngine, ModelReloadFailure> in
-            Self.load(path: path, expectedVersion: version, requireAllModels: strict)
+        let fast = current == nil && firstLoad == .fast
+        // Nothing is served yet during a fast first load: it takes every core at full priority.
+        let loaded = await Self.offPool(nice: !fast) { () -> Result<(PricingEngine, ParityCheck.Reference?), ModelReloadFailure> in
+            Self.load(path: path, expectedVersion: version, requireAllModels: strict, fast: fast)
         }
         switch loaded {
         case .failure(let failure):
             rejected[version] = failure.reason
             return reject(version, failure.reason, start: start)
-        case .success(let engine):
+        case .success(let (engine, reference)):
             slot.install(engine)
+            if engine.chain.hasDeferredModels { buildBackups(of: engine, reference: reference) }
             // Keep the version serving and the one before it (a rollback is then only a LATEST edit away).
             let keep = Set([engine.version] + (current.map { [$0] } ?? []))
             let source = self.source
@@ -159,13 +184,23 @@ public actor ModelReloader {
 
     struct ModelReloadFailure: Error { let reason: String }
 
-    /// Loads, verifies and self-checks one version folder.
-    static func load(path: String, expectedVersion: String, requireAllModels: Bool) -> Result<PricingEngine, ModelReloadFailure> {
+    /// Loads, verifies and self-checks one version folder. `fast` is the first load's way (see
+    /// ``FirstLoad/fast``): only the models built now are self-checked.
+    static func load(path: String, expectedVersion: String, requireAllModels: Bool,
+                     fast: Bool = false) -> Result<(PricingEngine, ParityCheck.Reference?), ModelReloadFailure> {
         let folder: ArtifactFolder
         let engine: PricingEngine
+        let reference: Result<ParityCheck.Reference?, ParityCheck.Failure>
         do {
-            folder = try ArtifactFolder.load(path: path)
-            engine = try PricingEngine(folder: folder)
+            folder = try ArtifactFolder.load(path: path, parallel: fast)
+            // The parity reference is read while the engine is built (on another core, when fast).
+            let (built, golden) = bothInParallel(parallel: fast, {
+                Result { () throws(ArtifactError) in try PricingEngine(folder: folder, deferBackups: fast, parallel: fast) }
+            }, {
+                Result { () throws(ParityCheck.Failure) in try ParityCheck.reference(of: folder) }
+            })
+            engine = try built.get()
+            reference = golden
         } catch {
             return .failure(ModelReloadFailure(reason: "\(expectedVersion) does not load: \(error)"))
         }
@@ -177,23 +212,61 @@ public actor ModelReloader {
                                                + engine.chain.failureReasons.joined(separator: "; ")))
         }
         do {
-            _ = try ParityCheck.run(engine, folder: folder)
+            if let golden = try reference.get() {
+                let built = Set(engine.chain.models.map(\.name)).subtracting(engine.chain.deferredModelNames)
+                _ = try ParityCheck.run(engine, reference: golden, models: built)
+            }
+            return .success((engine, try reference.get()))
         } catch {
             return .failure(ModelReloadFailure(reason: "\(expectedVersion) fails its parity self-check: \(error)"))
         }
-        return .success(engine)
+    }
+
+    /// Builds and self-checks the backups `engine` deferred, in the background, then swaps in the
+    /// engine with them built, unless a reload replaced `engine` meanwhile. A backup that does not build
+    /// or fails its self-check is logged now, with the reason, and shows as not loaded in /readyz,
+    /// rather than being found by the first request that needs it.
+    private func buildBackups(of engine: PricingEngine, reference: ParityCheck.Reference?) {
+        let slot = slot, logger = logger
+        backupBuild = Task {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let deferred = Set(engine.chain.deferredModelNames)
+            let complete = await Self.offPool { () -> PricingEngine? in
+                guard var complete = engine.buildingDeferredModels() else { return nil }
+                for model in complete.chain.models where deferred.contains(model.name) {
+                    guard let reference else { break }
+                    do {
+                        _ = try ParityCheck.run(complete, reference: reference, models: [model.name])
+                    } catch {
+                        complete = complete.disabling(model.name, reason: "fails its parity self-check: \(error)")
+                    }
+                }
+                return complete
+            }
+            guard let complete, slot.replace(engine, with: complete) else { return }
+            for case .failed(let name, let reason) in complete.chain.entries where deferred.contains(name) {
+                logger.error("backup model does not load; it will not answer", metadata: [
+                    "model_version": "\(complete.version)", "model": "\(name)", "reason": "\(reason)",
+                ])
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            logger.info("backup models built", metadata: [
+                "model_version": "\(complete.version)", "models": "\(deferred.sorted().joined(separator: ","))",
+                "seconds": "\(String(format: "%.3f", seconds))",
+            ])
+        }
     }
 
     /// Runs blocking work (downloads, hashing, parsing, the parity check: ~0.4 s of CPU for the
     /// default set) on a thread of its own at a lower scheduling priority, not on Dispatch's pool: on a
     /// small machine the pool has one thread per core, and a reload holding one of them would queue
     /// the requests behind it for the whole load (p99 rose from 10 ms to over 500 ms on 2 cores).
-    static func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    static func offPool<T: Sendable>(nice: Bool = true, _ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
             let thread = Thread {
                 #if canImport(Glibc)
                 // nice +10: on Linux `who = 0` is the calling thread only, not the whole process.
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+                if nice { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10) }
                 #endif
                 continuation.resume(returning: work())
             }

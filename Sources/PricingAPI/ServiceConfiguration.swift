@@ -20,6 +20,10 @@ public struct ServiceConfiguration: Equatable, Sendable {
     public var cacheTTLSeconds = 3600.0
     /// Where versions downloaded from an http(s):// or s3:// MODELS location are kept.
     public var modelsCacheDir = NSTemporaryDirectory() + "pricing-models-cache"
+    /// How the first model version is loaded: `fast` (default) serves once the first model of the chain
+    /// is built and self-checked, building the backups right after; `eager` builds and checks every
+    /// model first, as reloads do.
+    public var modelsLoad = ModelReloader.FirstLoad.fast
     /// How often to look for a newer model version; 0 checks only on SIGHUP or POST /admin/reload.
     public var reloadIntervalSeconds = 0.0
     /// Bearer token of POST /admin/reload; nil disables the admin routes.
@@ -34,6 +38,7 @@ public struct ServiceConfiguration: Equatable, Sendable {
         ("HOST", "address to listen on"), ("PORT", "TCP port"),
         ("MODELS", "models root or version folder: a local path, an http(s):// base URL or s3://bucket/prefix"),
         ("MODELS_CACHE_DIR", "local folder for versions downloaded from http(s) or S3"),
+        ("MODELS_LOAD", "first load: fast (serve once the first model is checked, backups built right after) or eager (all first)"),
         ("RELOAD_INTERVAL_SECONDS", "how often to look for a newer model version (0: only on SIGHUP or POST /admin/reload)"),
         ("ADMIN_TOKEN", "bearer token of POST /admin/reload (unset: admin routes disabled)"),
         ("REDIS_URL", "redis://[:password@]host:port[/db] of a cache shared by replicas (default: in-process cache)"),
@@ -66,7 +71,7 @@ public struct ServiceConfiguration: Equatable, Sendable {
             let key = name.lowercased()
             switch key {
             case "cors_allowed_origins": fromEnv[key] = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            case "redis_url", "host", "models", "log_level", "models_cache_dir", "admin_token": fromEnv[key] = value
+            case "redis_url", "host", "models", "log_level", "models_cache_dir", "admin_token", "models_load": fromEnv[key] = value
             case "redis_cluster":
                 guard ["true", "false", "1", "0"].contains(value.lowercased()) else {
                     throw Invalid(description: "environment variable \(name): \"\(value)\" is not true or false")
@@ -90,6 +95,9 @@ public struct ServiceConfiguration: Equatable, Sendable {
             case "models": guard let v = value as? String else { throw bad(key, "a string") }; models = v
             case "log_level": guard let v = value as? String else { throw bad(key, "a string") }; logLevel = v
             case "models_cache_dir": guard let v = value as? String, !v.isEmpty else { throw bad(key, "a folder path") }; modelsCacheDir = v
+            case "models_load":
+                guard let v = (value as? String).flatMap(ModelReloader.FirstLoad.init(rawValue:)) else { throw bad(key, "fast or eager") }
+                modelsLoad = v
             case "admin_token":
                 if value is NSNull { adminToken = nil } else if let v = value as? String { adminToken = v.isEmpty ? nil : v } else { throw bad(key, "a string or null") }
             case "reload_interval_seconds":

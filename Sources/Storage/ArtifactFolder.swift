@@ -1,7 +1,14 @@
-// Storage module: reads model and feature artifacts (a verified version folder, safetensors, gzip,
-// the feature store). Knows nothing of models or pricing.
+// Storage module: the artifact format and the local version folder (manifest, size and sha256 of every
+// file, safetensors, gzip, the feature store, the price response table), and the `ArtifactSource`
+// protocol with its local implementation. Knows nothing of models, pricing or networks; remote
+// sources live in ArtifactSources.
 
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// One artifact version folder, read from disk and verified as a whole.
 ///
@@ -19,19 +26,30 @@ public struct ArtifactFolder: Sendable {
 
     /// Loads `path`, which is either a version folder (has manifest.json) or a models root whose
     /// `LATEST` file names the version to load.
-    public static func load(path: String) throws(ArtifactError) -> ArtifactFolder {
+    ///
+    /// With `parallel`, files are read and hashed on every core (Dispatch's pool): for a load that
+    /// nothing waits behind, such as the first one at start-up. A reload under traffic leaves it off so
+    /// the request threads keep their cores.
+    public static func load(path: String, parallel: Bool = false) throws(ArtifactError) -> ArtifactFolder {
         let folder = try resolveVersion(path)
         let manifestBytes = try readFile(folder + "/manifest.json", name: folder + "/manifest.json")
         let manifest = try Manifest.decode(manifestBytes, file: "manifest.json")
         // A damaged model file disables that model only (the service falls back to the next one);
         // damage anywhere else fails the whole version.
         let modelFiles = Set(manifest.models.map(\.file))
+        // Largest first, so that the cores finish together.
+        let files = manifest.files.sorted { ($0.value.bytes, $1.key) > ($1.value.bytes, $0.key) }
+        let results = forEachInParallel(files.count, parallel: parallel) { i -> Result<[UInt8], ArtifactError> in
+            let (name, entry) = files[i]
+            return Result { () throws(ArtifactError) in try verifiedFile(folder: folder, name: name, bytes: entry.bytes, sha256: entry.sha256) }
+        }
         var contents: [String: [UInt8]] = [:]
         var modelFailures: [String: ArtifactError] = [:]
-        for (name, entry) in manifest.files.sorted(by: { $0.key < $1.key }) {
-            do throws(ArtifactError) {
-                contents[name] = try verifiedFile(folder: folder, name: name, bytes: entry.bytes, sha256: entry.sha256)
-            } catch {
+        // Failures in name order, so the error reported is the same whatever order the cores finished in.
+        for (i, (name, _)) in files.enumerated().sorted(by: { $0.element.key < $1.element.key }) {
+            switch results[i] {
+            case .success(let bytes): contents[name] = bytes
+            case .failure(let error):
                 guard modelFiles.contains(name) else { throw error }
                 modelFailures[name] = error
             }
@@ -44,7 +62,7 @@ public struct ArtifactFolder: Sendable {
 
     /// The bytes of `name` in `folder`, checked against the manifest's size and sha256 (hex, any case).
     /// Errors name the file relative to the folder.
-    static func verifiedFile(folder: String, name: String, bytes size: Int, sha256: String) throws(ArtifactError) -> [UInt8] {
+    package static func verifiedFile(folder: String, name: String, bytes size: Int, sha256: String) throws(ArtifactError) -> [UInt8] {
         guard !name.hasPrefix("/"), !name.split(separator: "/").contains("..") else {
             throw ArtifactError(file: name, .malformed("path escapes the version folder"))
         }
@@ -83,12 +101,28 @@ public struct ArtifactFolder: Sendable {
         return trimmed + "/" + version
     }
 
-    static func readFile(_ path: String, name: String) throws(ArtifactError) -> [UInt8] {
-        let fm = FileManager.default
-        var isDirectory: ObjCBool = false
-        guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else { throw ArtifactError(file: name, .missing) }
-        guard !isDirectory.boolValue else { throw ArtifactError(file: name, .unreadable("is a directory")) }
-        guard let data = fm.contents(atPath: path) else { throw ArtifactError(file: name, .unreadable("permission denied or I/O error")) }
-        return [UInt8](data)
+    /// The bytes of the file at `path`, read straight into the array (no intermediate `Data`).
+    package static func readFile(_ path: String, name: String) throws(ArtifactError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { throw ArtifactError(file: name, .missing) }
+            throw ArtifactError(file: name, .unreadable(String(cString: strerror(code))))
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw ArtifactError(file: name, .unreadable(String(cString: strerror(errno)))) }
+        guard (info.st_mode & S_IFMT) != S_IFDIR else { throw ArtifactError(file: name, .unreadable("is a directory")) }
+        let size = Int(info.st_size)
+        var failure: Int32 = 0
+        // One byte more than the size, so a file that grew since fstat shows as a size mismatch.
+        let bytes = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, count in
+            while count < buffer.count {
+                let n = read(fd, buffer.baseAddress! + count, buffer.count - count)
+                if n > 0 { count += n } else if n == 0 || errno != EINTR { failure = n < 0 ? errno : 0; break }
+            }
+        }
+        guard failure == 0 else { throw ArtifactError(file: name, .unreadable(String(cString: strerror(failure)))) }
+        return bytes
     }
 }

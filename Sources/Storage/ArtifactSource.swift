@@ -1,21 +1,22 @@
 import Foundation
 
 /// Where the training pipeline publishes artifact versions, as the service reads them: a models root
-/// (`LATEST` names the current version, each version is a folder with manifest.json and its files).
+/// (`LATEST` names the current version, each version is a folder with manifest.json and its files),
+/// or one version folder.
 ///
 /// A source answers two questions: which version is current, and where a complete, verified local copy
 /// of a version is. Remote sources download into a local cache folder; a version that was not fully
 /// downloaded and verified is never returned.
 ///
-/// Implementations: ``LocalArtifactSource`` (a folder on disk), ``HTTPArtifactSource`` (an http(s)://
-/// models root) and ``S3ArtifactSource`` (`s3://bucket/prefix`);
-/// ``makeArtifactSource(location:cacheDirectory:environment:download:)`` picks one from the `MODELS`
+/// Implementations: ``LocalArtifactSource`` (a folder on disk) here; `HTTPArtifactSource` (an http(s)://
+/// models root) and `S3ArtifactSource` (`s3://bucket/prefix`) in the ArtifactSources module, whose
+/// `makeArtifactSource(location:cacheDirectory:environment:download:)` picks one from the `MODELS`
 /// setting. Errors are ``ArtifactError``s naming the file (a path, URL or `s3://` key) and what is
 /// wrong with it: `.missing` when LATEST, the version or a file does not exist, `.unreadable` for
 /// network trouble, timeouts and refusals (after the retries of ``DownloadSettings``), `.malformed`
 /// for names that would leave the models root, and size or checksum mismatches for damaged files.
 public protocol ArtifactSource: Sendable, CustomStringConvertible {
-    /// The version `LATEST` names now (for a local version folder: that folder's version).
+    /// The version `LATEST` names now (for a version folder, on disk or remote: its manifest's version).
     func latestVersion() async throws(ArtifactError) -> String
 
     /// The path of a local folder holding `version` complete and verified against its manifest,

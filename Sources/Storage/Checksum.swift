@@ -6,7 +6,7 @@ public func sha256Hex(_ bytes: [UInt8]) -> String {
 }
 
 /// `bytes` as lower-case hex, two digits a byte (digests for the manifest and for AWS signatures).
-func hexString(_ bytes: some Sequence<UInt8>) -> String {
+package func hexString(_ bytes: some Sequence<UInt8>) -> String {
     let digits = Array("0123456789abcdef".utf8)
     var hex: [UInt8] = []
     hex.reserveCapacity(bytes.underestimatedCount * 2)

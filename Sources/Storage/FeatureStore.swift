@@ -116,12 +116,7 @@ public final class FeatureStore: Sendable {
     /// and every product's rows lie in a shard. Apart from `init` so it can be tested without a folder.
     static func readIndex(_ compressed: [UInt8], spec: Manifest.FeatureStore) throws(ArtifactError) -> Index {
         let indexBytes = try Gzip.decompress(compressed, file: spec.index)
-        struct File: Decodable {
-            let columns: [String]
-            let shards: Int
-            let products: [ProductRecord]
-        }
-        let index = try decodeArtifactJSON(File.self, from: indexBytes, file: spec.index)
+        let index = try FeatureStoreIndex(json: indexBytes, file: spec.index)
         guard index.columns == spec.columns, index.shards == spec.shards, spec.shards > 0, spec.shards <= 100_000 else {
             throw ArtifactError(file: spec.index, .malformed("columns or shard count differ from the manifest"))
         }

@@ -163,7 +163,7 @@ extension Manifest {
     }
 
     /// Throws unless `formatVersion` is ``supportedFormatVersion``; `file` names the manifest.
-    static func checkFormatVersion(_ formatVersion: Int, file: String) throws(ArtifactError) {
+    package static func checkFormatVersion(_ formatVersion: Int, file: String) throws(ArtifactError) {
         guard formatVersion == supportedFormatVersion else {
             throw ArtifactError(file: file, .unsupported(
                 "format_version \(formatVersion); this service reads \(supportedFormatVersion)"))
@@ -174,7 +174,7 @@ extension Manifest {
 /// Decodes JSON the training pipeline wrote (manifest.json, the feature store index): snake_case keys
 /// map to camelCase properties. Bad JSON is `.malformed`, naming `file`, with the decoder's reason
 /// (after `context` when given).
-func decodeArtifactJSON<T: Decodable>(_ type: T.Type, from bytes: [UInt8], file: String,
+package func decodeArtifactJSON<T: Decodable>(_ type: T.Type, from bytes: [UInt8], file: String,
                                       context: String? = nil) throws(ArtifactError) -> T {
     let decoder = JSONDecoder()
     decoder.keyDecodingStrategy = .convertFromSnakeCase

@@ -5,6 +5,7 @@ import HTTPServer
 import Logging
 import Pricing
 import PricingAPI
+import ArtifactSources
 import Storage
 
 /// `pricing-server serve`: the HTTP API on the loaded models until SIGTERM/SIGINT.
@@ -70,7 +71,7 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw CommandFailure("MODELS=\(settings.models): \(error.description)")
         }
-        let reloader = ModelReloader(source: source, slot: slot, logger: logger)
+        let reloader = ModelReloader(source: source, slot: slot, logger: logger, firstLoad: settings.modelsLoad)
         let router = PricingRouter(slot: slot, cors: CORSPolicy(allowedOrigins: settings.corsAllowedOrigins), cache: cache,
                                    cacheTTL: .milliseconds(Int(settings.cacheTTLSeconds * 1000)),
                                    reloader: reloader, adminToken: settings.adminToken, pricingRules: settings.pricingRules)

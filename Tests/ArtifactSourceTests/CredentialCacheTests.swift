@@ -1,5 +1,6 @@
 import Foundation
-@testable import Storage
+@testable import ArtifactSources
+import Storage
 import XCTest
 
 /// Caching and refreshing temporary credentials, against the container stand-in. The cache's clock is

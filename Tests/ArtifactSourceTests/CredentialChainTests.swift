@@ -1,5 +1,6 @@
 import Foundation
-@testable import Storage
+@testable import ArtifactSources
+import Storage
 import XCTest
 
 /// Which provider the environment picks, in the AWS SDKs' order, and what is said when none is there.

@@ -2,7 +2,8 @@
 import FoundationNetworking
 #endif
 import Foundation
-@testable import Storage
+@testable import ArtifactSources
+import Storage
 import XCTest
 
 /// Each role provider against a loopback stand-in of its endpoint (container, IMDSv2, STS).

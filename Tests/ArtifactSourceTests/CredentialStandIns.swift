@@ -1,7 +1,8 @@
 import Foundation
 import HTTPServer
 import Logging
-@testable import Storage
+@testable import ArtifactSources
+import Storage
 import Synchronization
 
 /// A value behind a lock that closures and the object holding them can share (Mutex itself cannot be

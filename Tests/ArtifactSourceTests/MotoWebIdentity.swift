@@ -2,6 +2,7 @@
 import FoundationNetworking
 #endif
 import Foundation
+import ArtifactSources
 import Storage
 import TestSupport
 

@@ -1,5 +1,6 @@
 import Foundation
-@testable import Storage
+@testable import ArtifactSources
+import Storage
 import TestSupport
 import XCTest
 

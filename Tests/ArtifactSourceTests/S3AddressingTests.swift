@@ -1,5 +1,6 @@
 import Foundation
-@testable import Storage
+@testable import ArtifactSources
+import Storage
 import XCTest
 
 /// Which URL and Host header an S3 object gets (both are signed, so both must be exact).

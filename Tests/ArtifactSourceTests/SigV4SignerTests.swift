@@ -1,4 +1,5 @@
 import Foundation
+import ArtifactSources
 import Storage
 import XCTest
 

@@ -30,6 +30,15 @@ final class ServiceConfigurationTests: XCTestCase {
         XCTAssertEqual(c.logLevel, "debug")
     }
 
+    func testFirstLoadIsFastUnlessEagerIsAskedFor() throws {
+        XCTAssertEqual(try ServiceConfiguration.load(file: nil, environment: [:]).modelsLoad, .fast)
+        XCTAssertEqual(try ServiceConfiguration.load(file: nil, environment: ["MODELS_LOAD": "eager"]).modelsLoad, .eager)
+        XCTAssertEqual(try ServiceConfiguration.load(file: file(#"{"models_load": "eager"}"#), environment: [:]).modelsLoad, .eager)
+        XCTAssertThrowsError(try ServiceConfiguration.load(file: nil, environment: ["MODELS_LOAD": "lazy"])) { error in
+            XCTAssertEqual("\(error)", "environment: models_load must be fast or eager")
+        }
+    }
+
     func testBadSettingsNameTheSettingAndTheSource() throws {
         let cases: [(String, [String: String], String)] = [
             (#"{"port": "eighty"}"#, [:], "port must be a whole number"),

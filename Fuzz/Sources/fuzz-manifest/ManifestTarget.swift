@@ -1,4 +1,5 @@
 import FuzzSupport
+@testable import ArtifactSources
 @testable import Storage
 
 /// manifest.json (Manifest.decode, and ManifestFileList, which a download reads first). Properties:

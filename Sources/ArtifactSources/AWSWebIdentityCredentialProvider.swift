@@ -1,3 +1,4 @@
+import Storage
 import Foundation
 
 /// A role assumed with an OIDC token (EKS IAM roles for service accounts): the token file Kubernetes

@@ -1,3 +1,4 @@
+import Storage
 public import Foundation
 
 /// A models root served over HTTP(S), e.g. a static file server, a CDN or an object store's web

@@ -1,3 +1,4 @@
+import Storage
 import Foundation
 
 /// Picks the credential provider the way the AWS SDKs' default chain does, from the environment:

@@ -1,3 +1,9 @@
+// ArtifactSources module: where artifact versions come from besides a local folder: http(s) and S3
+// models roots (transfers with retries, SigV4, the AWS credential providers) downloaded into a verified
+// local cache, and the factory that picks a source from the `MODELS` setting. Depends on Storage.
+
+public import Storage
+
 /// The artifact source for a `MODELS` setting (see ``ArtifactLocation``): a local folder as is, an
 /// http(s):// or s3:// models root downloading into `cacheDirectory`.
 ///

@@ -1,3 +1,4 @@
+public import Storage
 public import Foundation
 
 /// Where the models root is, as the `MODELS` setting names it.

@@ -1,3 +1,5 @@
+import Storage
+
 /// The part of manifest.json a download needs: which version it describes and the size and sha256 of
 /// every file. Read before anything else is fetched, so every name is checked before it becomes a path.
 struct ManifestFileList: Sendable {

@@ -1,3 +1,4 @@
+import Storage
 import Foundation
 
 /// The HTTP and S3 sources: ``ArtifactSource``s whose work their ``RemoteArtifactLoader`` does; they
@@ -41,31 +42,68 @@ struct RemoteArtifactLoader: Sendable {
     }
 
     /// The version LATEST names now; fetched every time (it is how a new version is noticed).
+    ///
+    /// Without LATEST the location may be one version folder (as `MODELS` may name one on disk): its
+    /// manifest.json's `model_version` is then the current version, read every time too, so a folder
+    /// whose content is replaced is noticed the same way. When neither exists, LATEST is reported missing.
     func latestVersion() async throws(ArtifactError) -> String {
-        let bytes = try await fetcher.fetch("LATEST", from: store, into: .memory(limit: Self.latestLimit))
+        let bytes: [UInt8]
+        do throws(ArtifactError) {
+            bytes = try await fetcher.fetch("LATEST", from: store, into: .memory(limit: Self.latestLimit))
+        } catch where error.problem == .missing {
+            guard let manifest = try await versionFolderManifest() else { throw error }
+            return manifest.modelVersion
+        }
         let version = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         try ArtifactNames.checkVersion(version, file: store.displayName(for: "LATEST"))
         return version
     }
 
     /// The cached folder of `version`, downloading it first unless the cache already holds it intact.
+    ///
+    /// `version` is looked for in its folder below the models root, and then, when that has no
+    /// manifest, as the location itself being that one version folder.
     func localVersion(_ version: String) async throws(ArtifactError) -> String {
         try ArtifactNames.checkVersion(version, file: store.displayName(for: version))
         if let folder = cache.completeVersion(version) { return folder }
-        let manifestPath = version + "/manifest.json"
-        let manifest = try await fetcher.fetch(manifestPath, from: store, into: .memory(limit: Self.manifestLimit))
+        var folder = version + "/"
+        var manifest: [UInt8]
+        do throws(ArtifactError) {
+            manifest = try await fetcher.fetch(folder + "manifest.json", from: store, into: .memory(limit: Self.manifestLimit))
+        } catch where error.problem == .missing {
+            guard let single = try await versionFolderManifest(), single.modelVersion == version else { throw error }
+            folder = ""
+            manifest = single.bytes
+        }
+        let manifestPath = folder + "manifest.json"
         let list = try ManifestFileList(bytes: manifest, file: store.displayName(for: manifestPath))
         guard list.modelVersion == version else {
             throw ArtifactError(file: store.displayName(for: manifestPath), .malformed(
                 "model_version is \(list.modelVersion), but it was fetched as version \(version)"))
         }
         return try await cache.install(version, manifest: manifest) { (partial: String) async throws(ArtifactError) in
-            try await download(list, of: version, into: partial)
+            try await download(list, from: folder, into: partial)
         }
     }
 
-    /// Downloads every file of `list`, a few at a time; the first failure cancels the rest.
-    private func download(_ list: ManifestFileList, of version: String, into folder: String) async throws(ArtifactError) {
+    /// The location's own manifest.json when the location is one version folder, nil when it has none.
+    /// Its `model_version` must be a plain version name: it becomes the cache folder's name.
+    private func versionFolderManifest() async throws(ArtifactError) -> (modelVersion: String, bytes: [UInt8])? {
+        let bytes: [UInt8]
+        do throws(ArtifactError) {
+            bytes = try await fetcher.fetch("manifest.json", from: store, into: .memory(limit: Self.manifestLimit))
+        } catch where error.problem == .missing {
+            return nil
+        }
+        let name = store.displayName(for: "manifest.json")
+        let list = try ManifestFileList(bytes: bytes, file: name)
+        try ArtifactNames.checkVersion(list.modelVersion, file: name)
+        return (list.modelVersion, bytes)
+    }
+
+    /// Downloads every file of `list` from `remoteFolder` (a path below the root ending in "/", or ""
+    /// for the root itself), a few at a time; the first failure cancels the rest.
+    private func download(_ list: ManifestFileList, from remoteFolder: String, into folder: String) async throws(ArtifactError) {
         let subfolders = Set(list.files.compactMap { file -> String? in
             let parent = (file.name as NSString).deletingLastPathComponent
             return parent.isEmpty ? nil : parent
@@ -81,7 +119,7 @@ struct RemoteArtifactLoader: Sendable {
             func start(_ file: ManifestFileList.File) {
                 group.addTask {
                     do throws(ArtifactError) {
-                        _ = try await fetcher.fetch(version + "/" + file.name, from: store, into: .file(
+                        _ = try await fetcher.fetch(remoteFolder + file.name, from: store, into: .file(
                             path: folder + "/" + file.name, bytes: file.bytes, sha256: file.sha256))
                         return nil
                     } catch {

@@ -1,3 +1,4 @@
+import Storage
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

@@ -1,3 +1,5 @@
+public import Storage
+
 /// A models root in an S3 bucket (or an S3-compatible store): `s3://bucket/prefix/LATEST` names the
 /// current version and `prefix/<version>/manifest.json` and `prefix/<version>/<file>` hold it, the same
 /// layout as on disk.

@@ -1,3 +1,5 @@
+import Storage
+
 /// Checks on names that come from a remote store (LATEST's version, the manifest's file names) before
 /// they become local paths: a name that climbs out of its folder could overwrite any file the service
 /// can write.
