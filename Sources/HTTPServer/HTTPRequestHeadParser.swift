@@ -102,8 +102,10 @@ struct HTTPRequestHeadParser {
             if lineEnd > lineStart && base[lineEnd - 1] == ASCII.cr { lineEnd -= 1 }
             scanned = lf + 1
             if requestLineEnd < 0 {
+                // The same checks in the same order as for an incomplete line, so the answer does not
+                // depend on how the bytes arrived: the prefix within the length limit, then the limit.
+                if let error = checkLinePrefix(buf, upTo: lf) { return .failure(error) }
                 if lineEnd - lineStart > limits.maxRequestLine { return .failure(.uriTooLong) }
-                if let error = linePrefix.check(UnsafeBufferPointer(rebasing: buf[0..<lf])) { return .failure(error) }
                 if let error = parseRequestLine(buf, lineStart, lineEnd) { return .failure(error) }
                 requestLineEnd = scanned
             } else {
@@ -119,7 +121,7 @@ struct HTTPRequestHeadParser {
         }
         // The current line is incomplete: enforce the limits on what has arrived so far.
         if requestLineEnd < 0 {
-            if let error = linePrefix.check(buf) { return .failure(error) }
+            if let error = checkLinePrefix(buf, upTo: count) { return .failure(error) }
             if count > limits.maxRequestLine + 2 { return .failure(.uriTooLong) }
         } else if count - requestLineEnd > limits.maxHeaderBytes + 2 {
             return .failure(.headersTooLarge("The request header section is too large."))
@@ -128,6 +130,12 @@ struct HTTPRequestHeadParser {
     }
 
     // MARK: - Request line
+
+    /// Checks the request line's first `end` bytes, never more than the longest line the limit lets
+    /// through (with its CR and LF): a bad byte beyond it is a too-long line however the bytes come.
+    private mutating func checkLinePrefix(_ buf: UnsafeBufferPointer<UInt8>, upTo end: Int) -> RequestError? {
+        linePrefix.check(UnsafeBufferPointer(rebasing: buf[0..<min(end, limits.maxRequestLine + 2)]))
+    }
 
     private mutating func parseRequestLine(_ buf: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> RequestError? {
         // method SP request-target SP HTTP-version

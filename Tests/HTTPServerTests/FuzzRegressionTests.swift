@@ -40,4 +40,36 @@ final class FuzzRegressionTests: XCTestCase {
             XCTAssertEqual(decoded.body, Array("wxyz".utf8), body.debugDescription)
         }
     }
+
+    static func parseAtOnceAndByteByByte(_ input: [UInt8], _ limits: HTTPRequestHeadParser.Limits)
+        -> (whole: HTTPRequestHeadParser.Result, pieces: HTTPRequestHeadParser.Result) {
+        var parser = HTTPRequestHeadParser(limits: limits)
+        let whole = input.withUnsafeBufferPointer { parser.parse($0) }
+        var incremental = HTTPRequestHeadParser(limits: limits)
+        var result = HTTPRequestHeadParser.Result.needMore
+        for end in 1...input.count where result == .needMore {
+            result = input.withUnsafeBufferPointer { incremental.parse(UnsafeBufferPointer(rebasing: $0[..<end])) }
+        }
+        return (whole, result)
+    }
+
+    /// fuzz-http-head found a request line over the length limit with a byte no request line may hold
+    /// within the limit: at once it was 414 (the length was checked first), byte by byte 400 (the bad
+    /// byte arrived before the limit was passed). Both now check the bytes within the limit first.
+    func testOverlongRequestLineGetsTheSameAnswerHoweverItArrives() throws {
+        let found = try Self.regression("fuzz-http-head", "bad-byte-in-overlong-request-line")
+        let small = HTTPRequestHeadParser.Limits(maxRequestLine: 64, maxHeaderBytes: 256, maxHeaderCount: 8, maxBodyBytes: 1024)
+        for limits in [Self.limits, small] {
+            let (whole, pieces) = Self.parseAtOnceAndByteByByte(found, limits)
+            XCTAssertEqual(whole, pieces)
+        }
+        let badWithinLimit = Array(("GE(T /" + String(repeating: "a", count: 100) + " HTTP/1.1\r\nHost: h\r\n\r\n").utf8)
+        let badBeyondLimit = Array(("GET /" + String(repeating: "a", count: 100) + "\u{7f} HTTP/1.1\r\nHost: h\r\n\r\n").utf8)
+        let (whole, pieces) = Self.parseAtOnceAndByteByByte(badWithinLimit, small)
+        XCTAssertEqual(whole, .failure(.badRequest("Malformed request line.")))
+        XCTAssertEqual(pieces, whole)
+        let (longWhole, longPieces) = Self.parseAtOnceAndByteByByte(badBeyondLimit, small)
+        XCTAssertEqual(longWhole, .failure(.uriTooLong))
+        XCTAssertEqual(longPieces, longWhole)
+    }
 }
