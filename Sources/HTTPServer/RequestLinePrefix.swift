@@ -62,9 +62,10 @@ struct RequestLinePrefix {
     }
 
     /// The error for a first byte that cannot start a method: a TLS handshake record (content type
-    /// 22, version 3.x) gets a message that says what happened.
+    /// 22) gets a message that says what probably happened. Only the first byte decides, so the
+    /// answer is the same whether the bytes after it have arrived yet or not.
     private static func notHTTP(_ buf: UnsafeBufferPointer<UInt8>) -> RequestError {
-        if buf.count >= 2 && buf[0] == 0x16 && buf[1] == 0x03 {
+        if buf[0] == 0x16 {
             return .badRequest("This port speaks plain HTTP; the client started a TLS handshake.")
         }
         return .badRequest("The request does not start with an HTTP request line.")

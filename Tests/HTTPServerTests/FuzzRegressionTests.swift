@@ -72,4 +72,14 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertEqual(longWhole, .failure(.uriTooLong))
         XCTAssertEqual(longPieces, longWhole)
     }
+
+    /// fuzz-http-head found the TLS message given at once but not when the handshake's first byte
+    /// (0x16) arrived alone: the message read the second byte when it was there. The first byte decides.
+    func testTLSRecordByteGetsTheSameMessageHoweverItArrives() throws {
+        let found = try Self.regression("fuzz-http-head", "tls-record-first-byte-alone")
+        XCTAssertEqual(found.first, 0x16)
+        let (whole, pieces) = Self.parseAtOnceAndByteByByte(found, Self.limits)
+        XCTAssertEqual(whole, .failure(.badRequest("This port speaks plain HTTP; the client started a TLS handshake.")))
+        XCTAssertEqual(pieces, whole)
+    }
 }
