@@ -84,7 +84,7 @@ final class RecommendCommandTests: XCTestCase {
             XCTAssertEqual(row["decision"] as? String, "change")
             XCTAssertLessThanOrEqual(abs(try XCTUnwrap(row["change_pct"] as? Double)), 10.0001)
             let rule = try XCTUnwrap(row["binding_rule"] as? String)
-            XCTAssertTrue(["model", "max_change", "price_ending", "insufficient_evidence"].contains(rule), rule)
+            XCTAssertTrue(["model", "max_change", "price_ending", "evidence_limited", "insufficient_evidence"].contains(rule), rule)
         }
         let totals = try XCTUnwrap(doc["totals"] as? [String: Any])
         XCTAssertEqual(totals["changed"] as? Int, rows.count)

@@ -81,6 +81,26 @@ final class PricingRulesTests: XCTestCase {
         XCTAssertEqual(try decide(PricingRules(minMarginPercent: 1100, maxChangePercent: nil)).bindingRule, .model)
     }
 
+    /// Evidence between strong and weak: the move toward the optimum is taken only as far as it is
+    /// probable enough, and named as such (not as keeping the price).
+    func testPartlySupportedMoveIsNamedEvidenceLimited() throws {
+        var limited = 0
+        for spread in stride(from: 0.05, through: 1.0, by: 0.05) {
+            let o = try decide(noRules, spread: spread)
+            if o.price == 2.0 {
+                XCTAssertEqual(o.bindingRule, .insufficientEvidence, "spread \(spread)")
+            } else if o.price < o.unconstrainedPrice - 1e-9 {
+                XCTAssertEqual(o.bindingRule, .evidenceLimited, "spread \(spread)")
+                XCTAssertGreaterThan(o.price, 2.0)
+                XCTAssertGreaterThanOrEqual(o.probabilityOfGain, 0.95)
+                limited += 1
+            } else {
+                XCTAssertEqual(o.bindingRule, .model, "spread \(spread)")
+            }
+        }
+        XCTAssertGreaterThan(limited, 0, "no spread gave a partly supported move")
+    }
+
     func testWeakEvidenceKeepsTheCurrentPriceUnlessTheThresholdIsLowered() throws {
         let weak = try decide(noRules, spread: 3)
         XCTAssertEqual(weak.bindingRule, .insufficientEvidence)

@@ -113,7 +113,10 @@ public enum BindingRule: String, Sendable, CaseIterable {
     case ceiling
     /// The price was moved to the nearest allowed price ending.
     case priceEnding = "price_ending"
-    /// The evidence does not support moving (all the way) to the best allowed price
+    /// The evidence supports moving toward the best allowed price, but only part of the way: the price
+    /// is the surest sufficient step (predict-price's `evidence_limited`).
+    case evidenceLimited = "evidence_limited"
+    /// The evidence does not support moving at all: the current price is kept
     /// (`min_probability_of_gain`, or a gain too small to act on).
     case insufficientEvidence = "insufficient_evidence"
 }

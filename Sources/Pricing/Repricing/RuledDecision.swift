@@ -145,7 +145,7 @@ package enum RuledDecision {
                     if price == allowedBest {
                         rule = price == unconstrained ? .model : band.rule(at: price) ?? .model
                     } else {
-                        rule = .insufficientEvidence
+                        rule = .evidenceLimited
                     }
                 } else if band.contains(p0) {
                     price = p0
