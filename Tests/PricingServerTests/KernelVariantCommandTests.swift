@@ -5,25 +5,8 @@ import XCTest
 /// `PRICING_KERNEL` on the real executable: every variant this CPU runs gives the same answer, and a
 /// variant the CPU cannot run (or an unknown name) is refused in one line before anything loads.
 final class KernelVariantCommandTests: XCTestCase {
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    func run(_ arguments: [String], kernel: String) throws -> Result {
-        let process = Process()
-        process.executableURL = try ServerBinary.url(testBundle: Bundle(for: Self.self))
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["PRICING_KERNEL": kernel]) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    func run(_ arguments: [String], kernel: String) throws -> CommandResult {
+        try CommandResult.run(ServerBinary.url(testBundle: Bundle(for: Self.self)), arguments, environment: ["PRICING_KERNEL": kernel])
     }
 
     /// The variants /proc/cpuinfo says this CPU runs (the kernel's own CPUID check is tested in InferenceTests).

@@ -5,24 +5,8 @@ import XCTest
 /// `pricing-server predict`, run as a real process: the curve on success, a clear message and a
 /// non-zero exit on bad input.
 final class PredictCommandTests: XCTestCase {
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    func run(_ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = try ServerBinary.url(testBundle: Bundle(for: Self.self))
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    func run(_ arguments: [String]) throws -> CommandResult {
+        try CommandResult.run(ServerBinary.url(testBundle: Bundle(for: Self.self)), arguments)
     }
 
     func testPrintsTheCurveAndTheDecision() throws {

@@ -15,21 +15,11 @@ final class RecommendCommandTests: XCTestCase {
 
     override func tearDown() { try? FileManager.default.removeItem(at: scratch) }
 
-    func run(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, stdout, stderr)
+    func run(_ executable: URL, _ arguments: [String]) throws -> CommandResult {
+        try CommandResult.run(executable, arguments)
     }
 
-    func server(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    func server(_ arguments: [String]) throws -> CommandResult {
         try run(ServerBinary.url(testBundle: Bundle(for: Self.self)), arguments)
     }
 

@@ -280,7 +280,7 @@ def markdown(doc: dict) -> str:
     for name, r in doc["scenarios"].items():
         c = r["summary"]["causal"]
         lines.append(f"| {name} | {c['elasticity_error']:.2f} | {c['elasticity_bias']:+.2f} | {c['posterior_sd']:.2f} "
-                     f"| {c['own_se']:.2f} | {c['true_spread']:.2f} | {_pct(c['signal_share'])} |")  # noqa: E501
+                     f"| {c['own_se']:.2f} | {c['true_spread']:.2f} | {_pct(c['signal_share'])} |")
     lines += ["", "![true vs predicted revenue curves](curves.png)", ""]
     return "\n".join(lines) + "\n"
 
