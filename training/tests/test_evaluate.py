@@ -26,6 +26,23 @@ def test_writes_markdown_json_and_the_curve_plot(report):
     assert json.loads((out / "report.json").read_text())["scenarios"].keys() == {"exp-strong", "exp-strong-twin"}
     text = (out / "report.md").read_text()
     assert "| exp-strong |" in text and "| exp-strong-twin |" in text and "Against the bar" in text
+    assert "## What any method could reach: the information oracle" in text
+
+
+def test_the_information_oracle_is_a_floor_measured_on_the_same_data(report):
+    """The oracle's figures sit next to the method's, from the same generated data: more data never makes its
+    best rule under the harm bar worse, and its rule respects that bar."""
+    _, doc = report
+    for name, result in doc["scenarios"].items():
+        oracle = result["summary"]["information_oracle"]
+        assert 0.0 < oracle["theta_se_median"] < 5.0, name
+        best = oracle["best_within_harm_bar"]
+        assert set(best) == {f"{k}x" for k in evaluate.ORACLE_MULTIPLES}
+        for figures in best.values():
+            assert figures["harm_rate"] <= evaluate.BAR["harm_rate"]
+        assert best["30x"]["median_regret"] <= best["1x"]["median_regret"] + 1e-9
+        for row in result["per_product"]:
+            assert row["oracle_theta_se"] > 0.0
 
 
 def test_every_product_is_scored_with_baselines_from_the_same_run(report):
