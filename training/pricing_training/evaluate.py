@@ -112,6 +112,11 @@ def identification(per_product: pd.DataFrame) -> dict:
     if "own_se" in per_product:  # the committed version's panel has no own estimates (the export keeps the posterior)
         own = float(np.median(per_product["own_se"]))
         out |= {"own_se": own, "signal_share": spread ** 2 / (spread ** 2 + own ** 2)}
+    if "oracle_elasticity_se" in per_product and "own_se" in per_product:
+        # The share of the data's information the method's own estimate uses: (oracle's SE / own SE)².
+        ratio = (per_product["oracle_elasticity_se"] / per_product["own_se"]) ** 2
+        out |= {"oracle_elasticity_se": float(np.median(per_product["oracle_elasticity_se"])),
+                "information_used": float(np.median(ratio))}
     return out
 
 
@@ -180,8 +185,10 @@ def run_dataset(scenario: scenarios.Scenario, seed: int, with_old: bool = True,
     per_product = pd.DataFrame(rows)
     oracle = information_oracle.evaluate(data, dict(zip(per_product["stockcode"], per_product["current_price"])),
                                          ORACLE_MULTIPLES, ORACLE_REPLICATES, seed=seed)
-    per_product = per_product.merge(oracle[["stockcode", "theta_se"]].rename(columns={"theta_se": "oracle_theta_se"}),
-                                    on="stockcode", how="left")
+    per_product = per_product.merge(
+        oracle[["stockcode", "theta_se", "elasticity_se"]].rename(
+            columns={"theta_se": "oracle_theta_se", "elasticity_se": "oracle_elasticity_se"}),
+        on="stockcode", how="left")
     if with_old:
         old = old_method_revenues(cleaned, data.truth, per_product["stockcode"].tolist(), seed)
         per_product = per_product.merge(old, on="stockcode", how="left")
@@ -301,11 +308,16 @@ def markdown(doc: dict) -> str:
               "standard deviation of the true elasticities across products. Signal share = spread² / (spread² + own SE²): "
               "when it is small, each product's own data barely tells it from its category, and no honest estimator can "
               "say which product is mispriced and by how much (a 70% gain capture needs an elasticity error near 0.1).", "",
-              "| scenario | median abs error | bias | posterior sd | own SE | true spread | signal share |", "|---|---|---|---|---|---|---|"]
+              "Oracle SE: the standard error of the elasticity the information oracle (next section) reaches on the same "
+              "data; information used = (oracle SE / own SE)², median over products: the share of the data's information "
+              "about the product's own price response that the method's own estimate keeps.", "",
+              "| scenario | median abs error | bias | posterior sd | own SE | true spread | signal share | oracle SE "
+              "| information used |", "|---|---|---|---|---|---|---|---|---|"]
     for name, r in doc["scenarios"].items():
         c = r["summary"]["causal"]
+        oracle = (f"{c['oracle_elasticity_se']:.2f} | {_pct(c['information_used'])}" if "information_used" in c else "– | –")
         lines.append(f"| {name} | {c['elasticity_error']:.2f} | {c['elasticity_bias']:+.2f} | {c['posterior_sd']:.2f} "
-                     f"| {c['own_se']:.2f} | {c['true_spread']:.2f} | {_pct(c['signal_share'])} |")
+                     f"| {c['own_se']:.2f} | {c['true_spread']:.2f} | {_pct(c['signal_share'])} | {oracle} |")
     lines += oracle_markdown(doc)
     lines += ["", "![true vs predicted revenue curves](curves.png)", ""]
     return "\n".join(lines) + "\n"

@@ -122,7 +122,8 @@ def decide(truth: scenarios.Truth, code: str, p_now: float, info: float, far_sha
 def evaluate(data: scenarios.ScenarioData, now: dict[str, float], multiples=(1, 3, 10, 30, 100),
              replicates: int = 25, seed: int = 0) -> pd.DataFrame:
     """Per product and data multiple: the oracle's regret and gain capture for each replicate, its harm rate
-    over replicates, and the information (as the standard error of θ̂ at 1×).
+    over replicates, and the information at 1× as standard errors: of θ̂, and of the elasticity at the
+    current price that θ̂ implies.
 
     `now` maps each scored stockcode to the current price the report scores against."""
     truth, weeks = data.truth, data.weeks
@@ -140,7 +141,11 @@ def evaluate(data: scenarios.ScenarioData, now: dict[str, float], multiples=(1, 
         r_best = float(truth.revenue(code, np.array([best]))[0])
         r_now = float(truth.revenue(code, np.array([p_now]))[0])
         mispriced = r_best / r_now - 1.0 >= MISPRICED
-        row = {"stockcode": code, "theta_se": 1.0 / np.sqrt(max(info, 1e-12))}
+        theta_se = 1.0 / np.sqrt(max(info, 1e-12))
+        # Shifting θ slides the curve along ln p, so the elasticity at p_now moves by its slope in ln p.
+        step = 1e-3
+        slope = (truth.elasticity(code, p_now * np.exp(step)) - truth.elasticity(code, p_now * np.exp(-step))) / (2 * step)
+        row = {"stockcode": code, "theta_se": theta_se, "elasticity_se": abs(slope) * theta_se}
         for k in multiples:
             for q, chosen in decide(truth, code, p_now, k * info, far_share, rng, replicates).items():
                 r = truth.revenue(code, chosen)

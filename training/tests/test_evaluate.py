@@ -26,7 +26,7 @@ def test_writes_markdown_json_and_the_curve_plot(report):
     assert json.loads((out / "report.json").read_text())["scenarios"].keys() == {"exp-strong", "exp-strong-twin"}
     text = (out / "report.md").read_text()
     assert "| exp-strong |" in text and "| exp-strong-twin |" in text and "Against the bar" in text
-    assert "## What any method could reach: the information oracle" in text
+    assert "## What any method could reach: the information oracle" in text and "| information used |" in text
 
 
 def test_the_information_oracle_is_a_floor_measured_on_the_same_data(report):
@@ -42,7 +42,9 @@ def test_the_information_oracle_is_a_floor_measured_on_the_same_data(report):
             assert figures["harm_rate"] <= evaluate.BAR["harm_rate"]
         assert best["30x"]["median_regret"] <= best["1x"]["median_regret"] + 1e-9
         for row in result["per_product"]:
-            assert row["oracle_theta_se"] > 0.0
+            assert row["oracle_theta_se"] > 0.0 and row["oracle_elasticity_se"] > 0.0
+        # The method's own estimate cannot hold more information than the oracle's bound.
+        assert 0.0 < result["summary"]["causal"]["information_used"] < 1.0, name
 
 
 def test_every_product_is_scored_with_baselines_from_the_same_run(report):
