@@ -41,7 +41,7 @@ def _log_h(prm: dict, prices: np.ndarray, theta: float) -> list[tuple[np.ndarray
     """ln h_s at `prices` for p_form = e^θ, per segment: (ln h, split a, size log-sd)."""
     local = dict(prm, p_form=float(np.exp(theta)))
     out = []
-    for _disc, h, a, _lines, _size, sigma in scenarios._segments(local, prices):
+    for _disc, h, a, _lines, _size, sigma in scenarios.segments(local, prices):
         with np.errstate(divide="ignore"):
             out.append((np.log(np.maximum(h, 1e-300)), a, sigma))
     return out
@@ -59,7 +59,7 @@ def fisher_information(prm: dict, prices: np.ndarray, demand: np.ndarray) -> flo
     base = dict(prm)
     info = 0.0
     for (lh_up, a, sigma), (lh_dn, _, _), (_, _, _, lines, _, _) in zip(
-            up, down, scenarios._segments(base, prices)):
+            up, down, scenarios.segments(base, prices)):
         g = (lh_up - lh_dn) / (2.0 * THETA_STEP)
         h = np.exp(lh_up + lh_dn) ** 0.5  # h at θ itself, to the step's accuracy
         lam = lines * demand * h ** a
@@ -87,8 +87,8 @@ def decide(truth: scenarios.Truth, code: str, p_now: float, info: float, far_sha
     """The oracle's chosen prices for `replicates` independent draws of its estimate θ̂ ~ N(θ, 1/info), per
     evidence threshold q: the price of highest posterior expected revenue among those that earn at least the
     current price's revenue with posterior probability q (q = 0: the plain Bayes decision)."""
-    prm, breaks = truth._params(code)
-    row = truth.products.iloc[truth._index[code]]
+    prm, breaks = truth.parameters(code)
+    row = truth.product(code)
     theta = float(np.log(prm["p_form"]))
     # θ relative to the log optimum is a known constant of the curve's shape.
     offset = theta - float(np.log(row["optimal_price"]))
@@ -100,7 +100,7 @@ def decide(truth: scenarios.Truth, code: str, p_now: float, info: float, far_sha
     x_hi = prices[-1] * np.exp(-thetas.min()) * 1.01
     xs = np.exp(np.linspace(np.log(x_lo), np.log(x_hi), X_POINTS))
     unit = dict(prm, p_form=1.0)
-    f = scenarios._curves(unit, xs, breaks)["revenue"] / xs
+    f = scenarios.curves(unit, xs, breaks)["revenue"] / xs
     x = prices[None, :] * np.exp(-thetas[:, None])
     revenue = prices[None, :] * np.interp(np.log(x), np.log(xs), f)  # [K, P]
     se = 1.0 / np.sqrt(max(info, 1e-12))
@@ -135,7 +135,7 @@ def evaluate(data: scenarios.ScenarioData, now: dict[str, float], multiples=(1, 
 
     for code, p_now in now.items():
         g = by_code[code]
-        prm, breaks = truth._params(code)
+        prm, breaks = truth.parameters(code)
         info = fisher_information(prm, g["list_price"].to_numpy(), g["demand_factor"].to_numpy())
         best = truth.best_price(code, p_now / 2.0, 2.0 * p_now)
         r_best = float(truth.revenue(code, np.array([best]))[0])

@@ -208,7 +208,7 @@ def _paid_quantity(m: np.ndarray, sigma: np.ndarray, breaks: tuple[tuple[int, fl
     return out
 
 
-def _segments(prm: dict, prices: np.ndarray):
+def segments(prm: dict, prices: np.ndarray):
     """Yield (discount, h, a, L, size, sigma) for retail and wholesale at list `prices`."""
     x = np.asarray(prices, dtype=np.float64) / prm["p_form"]
     for seg, disc, kappa in (("retail", 1.0, 1.0), ("wholesale", prm["wholesale_discount"], prm["kappa"])):
@@ -216,11 +216,11 @@ def _segments(prm: dict, prices: np.ndarray):
         yield disc, h, prm["split"], prm[f"{seg}_lines"], prm[f"{seg}_size"], prm[f"{seg}_sigma"]
 
 
-def _curves(prm: dict, prices: np.ndarray, breaks) -> dict[str, np.ndarray]:
+def curves(prm: dict, prices: np.ndarray, breaks) -> dict[str, np.ndarray]:
     """Expected units, revenue and sale lines per (average) week at list `prices`."""
     prices = np.asarray(prices, dtype=np.float64)
     units = revenue = lines = 0.0
-    for disc, h, a, lines_s, size, sigma in _segments(prm, prices):
+    for disc, h, a, lines_s, size, sigma in segments(prm, prices):
         attempts = lines_s * h ** a
         m = size * h ** (1.0 - a)
         units = units + lines_s * size * h
@@ -239,7 +239,7 @@ def _argmax_revenue(prm: dict, lo: np.ndarray, hi: np.ndarray, breaks, points: i
     t = np.linspace(0.0, 1.0, points)
     grid = np.exp(np.log(lo)[:, None] + t[None, :] * (np.log(hi) - np.log(lo))[:, None])
     for _ in range(20):
-        rev = _curves(prm, grid, breaks)["revenue"]
+        rev = curves(prm, grid, breaks)["revenue"]
         i = np.argmax(rev, axis=1)
         best = grid[rows, i]
         a = grid[rows, np.maximum(i - 1, 0)]
@@ -280,20 +280,29 @@ class Truth:
         prm["form"] = int(prm["form"])
         return prm, self._breaks[i]
 
+    def parameters(self, stockcode: str) -> tuple[dict, tuple]:
+        """The product's curve parameters (PARAMETERS, scalars) and its quantity breaks, for `curves`."""
+        return self._params(stockcode)
+
+    def product(self, stockcode: str) -> pd.Series:
+        """The product's row of `products`."""
+        self._params(stockcode)  # the same error for an unknown stockcode
+        return self.products.iloc[self._index[stockcode]]
+
     def units(self, stockcode: str, prices) -> np.ndarray:
         """Expected units per week (all segments) at posted list prices."""
         prm, breaks = self._params(stockcode)
-        return _curves(prm, np.asarray(prices, np.float64), breaks)["units"]
+        return curves(prm, np.asarray(prices, np.float64), breaks)["units"]
 
     def revenue(self, stockcode: str, prices) -> np.ndarray:
         """Expected revenue per week: paid price (list x segment discount x break factor) x units."""
         prm, breaks = self._params(stockcode)
-        return _curves(prm, np.asarray(prices, np.float64), breaks)["revenue"]
+        return curves(prm, np.asarray(prices, np.float64), breaks)["revenue"]
 
     def lines(self, stockcode: str, prices) -> np.ndarray:
         """Expected sale lines per week."""
         prm, breaks = self._params(stockcode)
-        return _curves(prm, np.asarray(prices, np.float64), breaks)["lines"]
+        return curves(prm, np.asarray(prices, np.float64), breaks)["lines"]
 
     def elasticity(self, stockcode: str, price) -> np.ndarray | float:
         """d ln units / d ln p at the list price (central difference, step 1e-4 in ln p)."""
@@ -507,7 +516,7 @@ def _catalogue(s: Scenario, streams: list[np.random.Generator], per_month: np.nd
 
     # Volume: expected sale lines over the year at the current price hit the thin/thick targets.
     target, thin = _line_targets(rng_pop, s, n_sale)
-    per_week = _curves(prm, col(current), breaks)["lines"][:, 0]
+    per_week = curves(prm, col(current), breaks)["lines"][:, 0]
     scale = target / (N_WEEKS * per_week)
     prm["retail_lines"] = prm["retail_lines"] * scale[:, None]
     prm["wholesale_lines"] = prm["wholesale_lines"] * scale[:, None]
@@ -519,12 +528,12 @@ def _catalogue(s: Scenario, streams: list[np.random.Generator], per_month: np.nd
 
     # The stated optimum: the continuous argmax over [current / 3, 3 * current] of the final curve.
     optimal = _argmax_revenue(prm, current / 3.0, current * 3.0, breaks)
-    at_current = _curves(prm, col(current), breaks)
-    at_optimum = _curves(prm, col(optimal), breaks)
+    at_current = curves(prm, col(current), breaks)
+    at_optimum = curves(prm, col(optimal), breaks)
     step = 1e-4
     with np.errstate(divide="ignore"):
-        elasticity = (np.log(_curves(prm, col(current * np.exp(step)), breaks)["units"][:, 0])
-                      - np.log(_curves(prm, col(current * np.exp(-step)), breaks)["units"][:, 0])) / (2 * step)
+        elasticity = (np.log(curves(prm, col(current * np.exp(step)), breaks)["units"][:, 0])
+                      - np.log(curves(prm, col(current * np.exp(-step)), breaks)["units"][:, 0])) / (2 * step)
     products = pd.DataFrame({
         "stockcode": codes,
         "description": descriptions,
@@ -714,7 +723,7 @@ def _sale_lines(prm: dict, breaks, price: np.ndarray, demand: np.ndarray, invoic
     Columns: invoice (index into invoices), product, Quantity, UnitPrice and the noise keys cell, k."""
     n, weeks = price.shape
     parts = []
-    for seg, (disc, h, a, lines_s, size, sigma) in enumerate(_segments(prm, price)):
+    for seg, (disc, h, a, lines_s, size, sigma) in enumerate(segments(prm, price)):
         lam = (lines_s * demand * h ** a).ravel()
         m_cell = (size * h ** (1.0 - a)).ravel()
         cell = ((seg * n + np.arange(n)[:, None]) * weeks + np.arange(weeks)[None, :]).ravel()
@@ -766,7 +775,7 @@ def generate(scenario: Scenario, seed: int) -> ScenarioData:
                                                season_m)
 
     expected, busiest = np.zeros((2, weeks)), np.zeros((2, weeks))
-    for seg, (disc, h, a, lines_s, size, sigma) in enumerate(_segments(prm, current[:, None])):
+    for seg, (disc, h, a, lines_s, size, sigma) in enumerate(segments(prm, current[:, None])):
         per_week = lines_s * h ** a * _order_probability(size * h ** (1.0 - a), sigma) * season  # (n, weeks)
         expected[seg], busiest[seg] = per_week.sum(axis=0), per_week.max(axis=0)
     invoices = _invoices(s, np.random.default_rng(cust_ss), expected, busiest)
@@ -791,7 +800,7 @@ def generate(scenario: Scenario, seed: int) -> ScenarioData:
                     _non_product_lines(sales, cfg, rng_extra, len(invoices.number))], ignore_index=True)
     df = df.sort_values(["InvoiceDate", "InvoiceNo"], kind="stable").reset_index(drop=True)
 
-    curves = _curves(prm, price, breaks)
+    week_curves = curves(prm, price, breaks)
     weeks_df = pd.DataFrame({
         "stockcode": np.repeat(products["stockcode"].to_numpy(), weeks),
         "week": np.tile(np.arange(weeks), n),
@@ -802,8 +811,8 @@ def generate(scenario: Scenario, seed: int) -> ScenarioData:
         "demand_factor": demand.ravel(),
         "promotion": promotion.ravel(),
         "clearance": clearance.ravel(),
-        "expected_units": (curves["units"] * demand).ravel(),
-        "expected_revenue": (curves["revenue"] * demand).ravel(),
+        "expected_units": (week_curves["units"] * demand).ravel(),
+        "expected_revenue": (week_curves["revenue"] * demand).ravel(),
     })
     meta = {"generator": "pricing_training.scenarios", "scenario": dataclasses.asdict(s), "seed": int(seed),
             "lines": len(df), "sale_lines": len(sales), "products": n, "weeks": weeks, "start": str(START.date()), "end": str(END.date()),

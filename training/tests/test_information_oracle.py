@@ -17,7 +17,7 @@ def small():
 
 def _product(data, i):
     code = data.truth.products["stockcode"].iloc[i]
-    prm, breaks = data.truth._params(code)
+    prm, breaks = data.truth.parameters(code)
     weeks = data.weeks[data.weeks["stockcode"] == code]
     return code, prm, breaks, weeks["list_price"].to_numpy(), weeks["demand_factor"].to_numpy()
 
@@ -46,7 +46,7 @@ def test_the_information_matches_the_spread_of_a_maximum_likelihood_estimate(sma
     # Ten times the volume keeps θ̂ in the range where the likelihood is near quadratic (at the product's own
     # volume θ's standard error is ~0.3 and the estimate is skewed: the bound is asymptotic).
     retail = dict(prm, wholesale_lines=0.0, retail_lines=10.0 * prm["retail_lines"])
-    lam = np.stack([sum(lines * demand * h ** a for _, h, a, lines, _, _ in scenarios._segments(dict(retail, p_form=np.exp(t)), prices))
+    lam = np.stack([sum(lines * demand * h ** a for _, h, a, lines, _, _ in scenarios.segments(dict(retail, p_form=np.exp(t)), prices))
                     for t in grid])  # [G, W]
     info = information_oracle.fisher_information(dict(retail, retail_sigma=1e9), prices, demand)
     true = lam[300]
