@@ -20,9 +20,9 @@ package func denseForward(_ layer: DenseLayer, variant: DenseKernelVariant, inpu
     }
 }
 
-/// `denseForward` over many rows, split across cores (for the kernel benchmark): four long runs of
-/// rows per core, so each core streams through contiguous memory (interleaved 256-row blocks cost
-/// the one-output layer, which only streams its input, 1.5x). The layer's buffers are borrowed once
+/// `denseForward` over many rows, split across cores (for the kernel benchmark): long runs of rows,
+/// four per core, claimed in turn, so each core streams through contiguous memory (interleaved
+/// 256-row blocks cost the one-output layer, which only streams its input, 1.5x). The layer's buffers are borrowed once
 /// for the whole call, not per block, so the workers do not share reference-count updates.
 package func denseForwardParallel(_ layer: DenseLayer, variant: DenseKernelVariant, input: UnsafePointer<Float>, rows: Int,
                                   output: UnsafeMutablePointer<Float>) {

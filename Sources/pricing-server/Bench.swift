@@ -32,6 +32,14 @@ struct Bench: ParsableCommand {
           help: "Only loading and the default request (make bench compares two release builds with it).")
     var defaultRequestOnly = false
 
+    @Flag(name: .customLong("kernels-only"),
+          help: "Only the dense kernel on each layer shape of the --reference network, for every variant this CPU runs.")
+    var kernelsOnly = false
+
+    @Flag(name: .customLong("no-huge-pages"),
+          help: "Kernel rows on 4 KB pages (by default their buffers get transparent huge pages, as NumPy's arrays do).")
+    var noHugePages = false
+
     func run() throws {
         var report = BenchReport()
         if repricingOnly {
@@ -44,6 +52,18 @@ struct Bench: ParsableCommand {
                     + DenseKernelVariant.supported.map(\.rawValue).joined(separator: ", ")
                     + "; \(DenseKernelVariant.environmentKey) overrides)")
         report.note("CPU vector features: " + CPUVectorFeatures.names.joined(separator: " "))
+        if kernelsOnly {
+            // The layer-shape rows alone (seconds, not minutes), to compare with NumPy's sgemm run for
+            // run on a shared machine; the same measurement as the full bench's kernel rows.
+            guard let reference else { throw CommandFailure("--kernels-only needs --reference") }
+            let network = try PricingEngine(path: reference).chain.models.first as? DenseNetwork
+            guard let network else { throw CommandFailure("the reference folder has no network") }
+            // The reference workload's rows: 1,200 context rows × 100 prices, as NumPy's side uses.
+            measureAllKernels(network.layers, rows: 120_000, into: &report)
+            print(report.table())
+            if let json { try report.writeJSON(to: json) }
+            return
+        }
         let load = Stopwatch.median(repeats: max(3, repeats / 2)) { _ = try! PricingEngine(path: options.models) }
         report.add("load default artifact set", seconds: load)
         let engine = try PricingEngine(path: options.models)
@@ -171,35 +191,48 @@ struct Bench: ParsableCommand {
         report.add("reference: plain forward pass (all layers, as PyTorch)", seconds: Stopwatch.median(repeats: repeats) {
             runForward(network, dense, rows: items, into: &out)
         }, flops: fullFlops)
-        // The selected variant's rows keep their names (training/scripts/bench_report.py compares them with
-        // NumPy); every other variant this CPU runs is measured after it in the same run, with fewer repeats.
-        let others = DenseKernelVariant.supported.reversed().filter { $0 != DenseKernelVariant.selected }
-        measureKernels(network.layers, rows: items, variant: DenseKernelVariant.selected, repeats: repeats, prefix: "", into: &report)
-        for variant in others {
-            let timesOfVariant = max(3, repeats / 3)
-            report.add("variant \(variant): reference: plain forward pass", seconds: Stopwatch.median(repeats: timesOfVariant) {
+        measureAllKernels(network.layers, rows: items, into: &report) { variant, repeats, report in
+            report.add("variant \(variant): reference: plain forward pass", seconds: Stopwatch.median(repeats: repeats) {
                 runForward(network.using(variant), dense, rows: items, into: &out)
             }, flops: fullFlops)
-            measureKernels(network.layers, rows: items, variant: variant, repeats: timesOfVariant, prefix: "variant \(variant): ",
+        }
+    }
+
+    /// The kernel rows of every variant this CPU runs. The selected variant's rows keep their names
+    /// (training/scripts/bench_report.py compares them with NumPy); every other variant is measured
+    /// after it in the same run, with fewer repeats, after `beforeVariant` (the full bench's forward pass).
+    func measureAllKernels(_ layers: [DenseLayer], rows: Int, into report: inout BenchReport,
+                           beforeVariant: (DenseKernelVariant, Int, inout BenchReport) -> Void = { _, _, _ in }) {
+        let others = DenseKernelVariant.supported.reversed().filter { $0 != DenseKernelVariant.selected }
+        report.note(noHugePages ? "kernel rows: buffers on 4 KB pages (--no-huge-pages)"
+                    : "kernel rows: buffers on transparent huge pages, allocated as NumPy allocates its arrays")
+        measureKernels(layers, rows: rows, variant: DenseKernelVariant.selected, repeats: repeats, prefix: "", into: &report)
+        for variant in others {
+            let timesOfVariant = max(3, repeats / 3)
+            beforeVariant(variant, timesOfVariant, &report)
+            measureKernels(layers, rows: rows, variant: variant, repeats: timesOfVariant, prefix: "variant \(variant): ",
                            into: &report)
         }
     }
 
-    /// The dense kernel alone (`variant`) on each layer's shape over `rows` rows, split across cores.
+    /// The dense kernel alone (`variant`) on each layer's shape over `rows` rows, split across cores,
+    /// reading and writing buffers allocated as NumPy allocates its operands (see `withNumPyLikeAllocation`).
     func measureKernels(_ layers: [DenseLayer], rows n: Int, variant: DenseKernelVariant, repeats: Int, prefix: String,
                         into report: inout BenchReport) {
         for layer in layers {
-            var input = [Float](repeating: 0.5, count: n * layer.inputs)
-            for i in stride(from: 0, to: input.count, by: 7) { input[i] = -0.25 }
-            var output = [Float](repeating: 0, count: n * layer.paddedOutputs)
             let flops = 2.0 * Double(n * layer.inputs * layer.outputs)
-            report.add("\(prefix)kernel: \(n)x\(layer.inputs) · \(layer.inputs)x\(layer.outputs)", seconds: Stopwatch.median(repeats: repeats) {
-                input.withUnsafeBufferPointer { x in
-                    output.withUnsafeMutableBufferPointer { y in
-                        denseForwardParallel(layer, variant: variant, input: x.baseAddress!, rows: n, output: y.baseAddress!)
-                    }
+            withNumPyLikeAllocation(count: n * layer.inputs, hugePages: !noHugePages) { input in
+                withNumPyLikeAllocation(count: n * layer.paddedOutputs, hugePages: !noHugePages) { output in
+                    input.initialize(repeating: 0.5)
+                    for i in stride(from: 0, to: input.count, by: 7) { input[i] = -0.25 }
+                    output.initialize(repeating: 0)
+                    report.add("\(prefix)kernel: \(n)x\(layer.inputs) · \(layer.inputs)x\(layer.outputs)",
+                               seconds: Stopwatch.median(repeats: repeats) {
+                        denseForwardParallel(layer, variant: variant, input: UnsafePointer(input.baseAddress!), rows: n,
+                                             output: output.baseAddress!)
+                    }, flops: flops)
                 }
-            }, flops: flops)
+            }
         }
     }
 }

@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--models", type=Path, required=True, help="folder written by reference-network")
     b.add_argument("--repeats", type=int, default=7)
     b.add_argument("--json", type=Path, help="also write the numbers here")
+    b.add_argument("--layers-only", action="store_true", help="only NumPy's sgemm on each layer's shape")
     p = sub.add_parser("publish", help="publish a version folder: its files, then manifest.json, then LATEST",
                        description="Verifies the version against its manifest, uploads every file it lists, then "
                                    "manifest.json, then overwrites LATEST (last) so readers never see a "
@@ -123,9 +124,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "bench-reference":
             import json
 
-            from .reference_bench import measure
+            from .reference_bench import measure, measure_layers_only
 
-            result = measure(args.models, args.repeats)
+            result = (measure_layers_only if args.layers_only else measure)(args.models, args.repeats)
             if args.json:
                 args.json.write_text(json.dumps(result, indent=1) + "\n")
             print(json.dumps(result, indent=1))

@@ -186,20 +186,36 @@ def measure(folder: Path, repeats: int = 7, threads: int | None = None, prices: 
     widths = [arch["inputs"]] + arch["hidden"] + [1]
     flops = sum(2 * len(x) * a * b for a, b in zip(widths, widths[1:]))
     torch_s = _median_seconds(forward, repeats)
-    layers = []
-    rng = np.random.default_rng(0)
-    for a, b in zip(widths, widths[1:]):
-        lhs = rng.standard_normal((len(x), a), dtype=np.float32)
-        rhs = rng.standard_normal((a, b), dtype=np.float32)
-        s = _median_seconds(lambda: lhs @ rhs, repeats)
-        layers.append({"shape": f"{len(x)}x{a} . {a}x{b}", "rows": len(x), "inputs": a, "outputs": b,
-                       "seconds": s, "gflops": 2 * len(x) * a * b / s / 1e9})
+    layers = measure_layers(len(x), widths, repeats)
     context_rows = len(x) // prices
     return {"rows": int(len(x)), "context_rows": int(context_rows), "prices": prices, "architecture": arch,
             "flops_full_forward": int(flops), "torch_threads": torch.get_num_threads(),
             "torch_forward_seconds": torch_s, "torch_gflops": flops / torch_s / 1e9, "numpy_sgemm": layers,
             "sweep": measure_sweep(artifacts, store, model, reference_context(store), repeats),
             "request": measure_request(artifacts, store, model, repeats)}
+
+
+def measure_layers(rows: int, widths: list[int], repeats: int) -> list[dict]:
+    """NumPy's matmul on each layer's shape (`rows` x a . a x b for consecutive widths), random operands
+    made by NumPy; OpenBLAS with its default threads (sgemm, or sgemv for one output)."""
+    layers = []
+    rng = np.random.default_rng(0)
+    for a, b in zip(widths, widths[1:]):
+        lhs = rng.standard_normal((rows, a), dtype=np.float32)
+        rhs = rng.standard_normal((a, b), dtype=np.float32)
+        s = _median_seconds(lambda: lhs @ rhs, repeats)
+        layers.append({"shape": f"{rows}x{a} . {a}x{b}", "rows": rows, "inputs": a, "outputs": b,
+                       "seconds": s, "gflops": 2 * rows * a * b / s / 1e9})
+    return layers
+
+
+def measure_layers_only(folder: Path, repeats: int = 7, prices: int = PRICES) -> dict:
+    """Only `measure`'s NumPy rows, on the same workload's shapes (scripts/bench-kernels.sh alternates
+    them with the Swift kernel rows, a few seconds each, to compare them run for run)."""
+    x, artifacts, _ = reference_batch(Path(folder), prices)
+    arch = artifacts.manifest["models"][0]["architecture"]
+    widths = [arch["inputs"]] + arch["hidden"] + [1]
+    return {"rows": int(len(x)), "architecture": arch, "numpy_sgemm": measure_layers(len(x), widths, repeats)}
 
 
 def measure_sweep(artifacts: ArtifactSet, store: FeatureStore, model: network.DemandNetwork, context: pd.DataFrame,

@@ -125,3 +125,13 @@ def test_a_format_1_version_is_refused_with_a_clear_error(quick_version, tmp_pat
     with pytest.raises(ValueError, match="format 1.*make models"):
         reference_bench.export_reference_network(old, tmp_path / "ref")
     assert not (tmp_path / "ref").exists()
+
+
+def test_layers_only_times_numpy_on_the_same_shapes_as_measure(reference):
+    result = reference_bench.measure_layers_only(reference, repeats=1, prices=2)
+    x, artifacts, _ = reference_bench.reference_batch(reference, prices=2)
+    widths = [artifacts.manifest["models"][0]["architecture"]["inputs"]] + reference_bench.REFERENCE_HIDDEN + [1]
+    assert result["rows"] == len(x)
+    assert [(layer["rows"], layer["inputs"], layer["outputs"]) for layer in result["numpy_sgemm"]] == \
+        [(len(x), a, b) for a, b in zip(widths, widths[1:])]
+    assert all(layer["seconds"] > 0 and layer["gflops"] > 0 for layer in result["numpy_sgemm"])

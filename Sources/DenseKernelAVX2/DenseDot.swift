@@ -1,0 +1,1 @@
+../DenseKernelGeneric/DenseDot.swift
