@@ -70,4 +70,4 @@ def test_more_information_means_better_decisions(small):
     assert figures["100x_q0"]["median_regret"] < figures["1x_q0"]["median_regret"]
     assert figures["100x_q0"]["p90_regret"] < 0.03 and figures["100x_q0"]["gain_capture"] > 0.9
     # A stricter evidence threshold trades gain for safety: it never raises the harm rate.
-    assert figures["1x_q0.95"]["harm_rate"] <= figures["1x_q0"]["harm_rate"]
+    assert figures["1x_q0.98"]["harm_rate"] <= figures["1x_q0"]["harm_rate"]
