@@ -200,18 +200,22 @@ def run_dataset(scenario: scenarios.Scenario, seed: int, with_old: bool = True,
 
 
 def oracle_summary(oracle: pd.DataFrame) -> dict:
-    """The information oracle's figures per data multiple and evidence threshold, and for each multiple its
-    best rule under the harm bar (the threshold with the highest gain capture whose harm rate is within it)
-    and whether that rule meets the whole decision bar (median, p90, harm, gain capture)."""
+    """The information oracle's figures per data multiple and evidence threshold, and for each multiple the
+    rule the report shows: among the thresholds whose harm rate is within the bar, one that meets the whole
+    decision bar (median, p90, harm, gain capture) if any does, else the one with the highest gain capture;
+    `meets_bar` says which."""
     figures = information_oracle.summarize(oracle, ORACLE_MULTIPLES)
     out = {"theta_se_median": figures.pop("theta_se_median"), "rules": figures, "best_within_harm_bar": {}}
+
+    def meets(f: dict) -> bool:
+        return bool(f["harm_rate"] <= BAR["harm_rate"] and f["median_regret"] <= BAR["median_regret"]
+                    and f["p90_regret"] <= BAR["p90_regret"] and f["gain_capture"] >= BAR["gain_capture"])
+
     for k in ORACLE_MULTIPLES:
         within = {key: f for key, f in figures.items() if key.startswith(f"{k}x_") and f["harm_rate"] <= BAR["harm_rate"]}
-        key = max(within, key=lambda c: (within[c]["gain_capture"], -within[c]["median_regret"]))
-        f = within[key]
-        out["best_within_harm_bar"][f"{k}x"] = f | {"threshold": float(key.split("_q")[1]), "meets_bar": bool(
-            f["median_regret"] <= BAR["median_regret"] and f["p90_regret"] <= BAR["p90_regret"]
-            and f["gain_capture"] >= BAR["gain_capture"])}
+        key = max(within, key=lambda c: (meets(within[c]), within[c]["gain_capture"], -within[c]["median_regret"]))
+        out["best_within_harm_bar"][f"{k}x"] = within[key] | {"threshold": float(key.split("_q")[1]),
+                                                              "meets_bar": meets(within[key])}
     return out
 
 
@@ -336,11 +340,13 @@ def oracle_markdown(doc: dict) -> list[str]:
            "(θ = ln of the form's price scale), which it estimates as precisely as any unbiased estimator can (θ̂ ~ N(θ, 1/I), "
            "I the Fisher information of the product's year, latent line sizes included). It then picks the price of highest "
            "posterior expected revenue, either freely (Bayes) or among prices that beat the current one with posterior "
-           f"probability q. Its figures are a floor for any method on the same data, not a target; {ORACLE_REPLICATES} draws of θ̂ per product. "
+           f"probability q (q = 0.50 to 0.98 in steps of 0.02). The table shows the Bayes rule and, among the rules whose harm "
+           "rate is within the bar, one that meets the whole decision bar if any does, else the one with the highest gain "
+           f"capture. Its figures are a floor for any method on the same data, not a target; {ORACLE_REPLICATES} draws of θ̂ per product. "
            "Multiples: the same price paths with k times the lines (k times the information). Where the oracle cannot meet the "
            "bar at 1×, no method can be expected to meet it on that data: the bar then asks for more information than the "
            "data holds.", "",
-           "| scenario | θ SE at 1× | Bayes at 1×: median / p90 / harm / capture | best rule with harm ≤ 5% at 1×: q, median / p90 / capture "
+           "| scenario | θ SE at 1× | Bayes at 1×: median / p90 / harm / capture | rule with harm ≤ 5% at 1×: q, median / p90 / capture "
            "| meets the bar at " + " | ".join(multiples) + " |",
            "|---|---|---|---|" + "---|" * len(multiples)]
     for name, r in doc["scenarios"].items():
