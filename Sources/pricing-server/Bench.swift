@@ -58,8 +58,8 @@ struct Bench: ParsableCommand {
             guard let reference else { throw CommandFailure("--kernels-only needs --reference") }
             let network = try PricingEngine(path: reference).chain.models.first as? DenseNetwork
             guard let network else { throw CommandFailure("the reference folder has no network") }
-            // The reference workload's rows: 1,200 context rows × 100 prices, as NumPy's side uses.
-            measureAllKernels(network.layers, rows: 120_000, into: &report)
+            // The reference workload's rows, as NumPy's side uses them.
+            measureAllKernels(network.layers, rows: Self.referenceContextRows * Self.referencePrices, into: &report)
             print(report.table())
             if let json { try report.writeJSON(to: json) }
             return
@@ -147,6 +147,10 @@ struct Bench: ParsableCommand {
                     + String(format: "%.2f× (%.1f µs vs %.1f µs)", sweep / itemForward, sweep * 1e6, itemForward * 1e6))
     }
 
+    /// The reference workload's size, the same as training/pricing_training/reference_bench.py's.
+    static let referenceContextRows = 1200
+    static let referencePrices = 100
+
     /// The reference workload: the service's whole sweep of it, the network's plain forward pass on
     /// 1,200 context rows × 100 prices (120,000 rows; no model reads the price, so each price repeats
     /// the context rows, as PyTorch's side builds them), and the dense kernel alone on each layer's shape.
@@ -157,13 +161,13 @@ struct Bench: ParsableCommand {
         let ranked = engine.store.products.sorted { ($0.lines, $1.stockcode) > ($1.lines, $0.stockcode) }
         var parts: [ContextRows] = []
         var total = 0
-        for p in ranked where total < 1200 {
+        for p in ranked where total < Self.referenceContextRows {
             guard let rows = try engine.contextRows(for: p.stockcode) else { continue }
             parts.append(rows)
             total += rows.count
         }
-        let rows = ContextRows.concatenating(parts, limit: 1200)
-        let prices = 100
+        let rows = ContextRows.concatenating(parts, limit: Self.referenceContextRows)
+        let prices = Self.referencePrices
         let dense = repeating(engine.modelInputs(rows, layout: .dense), times: prices)
         let items = rows.count * prices
         let widths = [network.inputWidth] + network.layers.map(\.outputs)

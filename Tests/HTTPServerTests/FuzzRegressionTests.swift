@@ -8,11 +8,6 @@ import XCTest
 final class FuzzRegressionTests: XCTestCase {
     static let limits = HTTPRequestHeadParser.Limits(maxRequestLine: 8192, maxHeaderBytes: 16384, maxHeaderCount: 100, maxBodyBytes: 1 << 20)
 
-    static func regression(_ target: String, _ name: String) throws -> [UInt8] {
-        let path = CommittedModels.repositoryRoot + "/Fuzz/regressions/\(target)/\(name)"
-        return try XCTUnwrap(FileManager.default.contents(atPath: path).map { [UInt8]($0) }, "missing \(path)")
-    }
-
     static func decode(_ bytes: [UInt8]) -> (consumed: Int, result: ChunkedBodyDecoder.Result, body: [UInt8]) {
         var decoder = ChunkedBodyDecoder()
         var body: [UInt8] = []
@@ -23,7 +18,7 @@ final class FuzzRegressionTests: XCTestCase {
     /// fuzz-chunked-body found `0\n\n` left waiting: the bare LF after the last chunk's size was
     /// counted as a byte of the first trailer line, so the empty line did not end the body.
     func testLastChunkSizeEndingInBareLFEndsTheBody() throws {
-        let input = try Self.regression("fuzz-chunked-body", "last-chunk-bare-lf")
+        let input = try FuzzRegression.input("fuzz-chunked-body", "last-chunk-bare-lf")
         XCTAssertEqual(input, Array("0\n\n".utf8))
         let decoded = Self.decode(input)
         XCTAssertEqual(decoded.result, .done)
@@ -57,7 +52,7 @@ final class FuzzRegressionTests: XCTestCase {
     /// within the limit: at once it was 414 (the length was checked first), byte by byte 400 (the bad
     /// byte arrived before the limit was passed). Both now check the bytes within the limit first.
     func testOverlongRequestLineGetsTheSameAnswerHoweverItArrives() throws {
-        let found = try Self.regression("fuzz-http-head", "bad-byte-in-overlong-request-line")
+        let found = try FuzzRegression.input("fuzz-http-head", "bad-byte-in-overlong-request-line")
         let small = HTTPRequestHeadParser.Limits(maxRequestLine: 64, maxHeaderBytes: 256, maxHeaderCount: 8, maxBodyBytes: 1024)
         for limits in [Self.limits, small] {
             let (whole, pieces) = Self.parseAtOnceAndByteByByte(found, limits)
@@ -76,7 +71,7 @@ final class FuzzRegressionTests: XCTestCase {
     /// fuzz-http-head found the TLS message given at once but not when the handshake's first byte
     /// (0x16) arrived alone: the message read the second byte when it was there. The first byte decides.
     func testTLSRecordByteGetsTheSameMessageHoweverItArrives() throws {
-        let found = try Self.regression("fuzz-http-head", "tls-record-first-byte-alone")
+        let found = try FuzzRegression.input("fuzz-http-head", "tls-record-first-byte-alone")
         XCTAssertEqual(found.first, 0x16)
         let (whole, pieces) = Self.parseAtOnceAndByteByByte(found, Self.limits)
         XCTAssertEqual(whole, .failure(.badRequest("This port speaks plain HTTP; the client started a TLS handshake.")))

@@ -78,15 +78,7 @@ final class FastFirstLoadTests: XCTestCase {
 
     func testABackupFailingItsSelfCheckIsDisabled() async throws {
         try root.variant("v2-svr-parity") { v in
-            var golden = try JSONSerialization.jsonObject(with: Data(v.read("golden.json"))) as! [String: Any]
-            var sweeps = golden["sweeps"] as! [[String: Any]]
-            var models = sweeps[0]["models"] as! [String: Any]
-            var svr = models["svr"] as! [String: Any]
-            svr["quantity"] = (svr["quantity"] as! [Double]).map { $0 * 1.5 }
-            models["svr"] = svr
-            sweeps[0]["models"] = models
-            golden["sweeps"] = sweeps
-            try v.replaceSigned("golden.json", [UInt8](try JSONSerialization.data(withJSONObject: golden)))
+            try v.scaleGoldenQuantities(of: "svr", by: 1.5)
         }
         try root.setLatest("v2-svr-parity")
         let (slot, reloader, _) = try await firstLoad()
@@ -98,15 +90,7 @@ final class FastFirstLoadTests: XCTestCase {
 
     func testTheFirstModelFailingItsSelfCheckStillStopsTheFirstLoad() async throws {
         try root.variant("v2-mlp-parity") { v in
-            var golden = try JSONSerialization.jsonObject(with: Data(v.read("golden.json"))) as! [String: Any]
-            var sweeps = golden["sweeps"] as! [[String: Any]]
-            var models = sweeps[0]["models"] as! [String: Any]
-            var mlp = models["mlp"] as! [String: Any]
-            mlp["quantity"] = (mlp["quantity"] as! [Double]).map { $0 * 1.5 }
-            models["mlp"] = mlp
-            sweeps[0]["models"] = models
-            golden["sweeps"] = sweeps
-            try v.replaceSigned("golden.json", [UInt8](try JSONSerialization.data(withJSONObject: golden)))
+            try v.scaleGoldenQuantities(of: "mlp", by: 1.5)
         }
         try root.setLatest("v2-mlp-parity")
         let slot = EngineSlot()

@@ -158,15 +158,7 @@ final class ModelReloadTests: XCTestCase {
         }
         // Models that disagree with the training pipeline's reference sweeps.
         try root.variant("v4-parity") { v in
-            var golden = try JSONSerialization.jsonObject(with: Data(v.read("golden.json"))) as! [String: Any]
-            var sweeps = golden["sweeps"] as! [[String: Any]]
-            var models = sweeps[0]["models"] as! [String: Any]
-            var mlp = models["mlp"] as! [String: Any]
-            mlp["quantity"] = (mlp["quantity"] as! [Double]).map { $0 * 1.5 }
-            models["mlp"] = mlp
-            sweeps[0]["models"] = models
-            golden["sweeps"] = sweeps
-            try v.replaceSigned("golden.json", [UInt8](try JSONSerialization.data(withJSONObject: golden)))
+            try v.scaleGoldenQuantities(of: "mlp", by: 1.5)
         }
         // A model file that will not load (valid checksum, nonsense content).
         try root.variant("v5-broken-model") { v in try v.replaceSigned("lightgbm.txt", Array("not a lightgbm model\n".utf8)) }

@@ -7,15 +7,10 @@ import XCTest
 /// lives in Fuzz/regressions/fuzz-catalogue/ so `make test-fuzz` replays it under the fuzzer's
 /// properties too.
 final class CatalogueFuzzRegressionTests: XCTestCase {
-    static func regression(_ name: String) throws -> [UInt8] {
-        let path = CommittedModels.repositoryRoot + "/Fuzz/regressions/fuzz-catalogue/\(name)"
-        return try XCTUnwrap(FileManager.default.contents(atPath: path).map { [UInt8]($0) }, "missing \(path)")
-    }
-
     /// fuzz-catalogue found `1\0` read as the ceiling 1: `Double(_:)` parses through a C string, which
     /// ends at the NUL, so whatever followed it was dropped without a word.
     func testNumberWithNULIsSkippedNotTruncated() throws {
-        let input = try Self.regression("nul-ends-number")
+        let input = try FuzzRegression.input("fuzz-catalogue", "nul-ends-number")
         XCTAssertEqual(input, Array("stockcode,ceiling\n5,1\0".utf8))
         let catalogue = try Catalogue(bytes: input, file: "c.csv")
         XCTAssertEqual(catalogue.items, [])
@@ -27,7 +22,7 @@ final class CatalogueFuzzRegressionTests: XCTestCase {
     /// fuzz-catalogue found a line holding only `""` (an empty stockcode) dropped as if it were a blank
     /// line: both read as the fields `[""]`. It is now reported; a truly empty line is still passed over.
     func testQuotedEmptyLineIsReportedNotDropped() throws {
-        let input = try Self.regression("quoted-empty-line")
+        let input = try FuzzRegression.input("fuzz-catalogue", "quoted-empty-line")
         XCTAssertEqual(input, Array("stockcode\n\"\"".utf8))
         let catalogue = try Catalogue(bytes: input, file: "c.csv")
         XCTAssertEqual(catalogue.items, [])

@@ -92,13 +92,9 @@ final class PriceSweepTests: XCTestCase {
         XCTAssertEqual(Set(worst.keys), Set(try engine().chain.models.map(\.name)))
         let scratch = try ScratchVersion()
         defer { scratch.remove() }
-        var golden = try JSONSerialization.jsonObject(with: Data(scratch.read("golden.json"))) as! [String: Any]
-        var sweeps = golden["sweeps"] as! [[String: Any]]
-        var decision = sweeps[0]["decision"] as! [String: Any]
-        decision["best_price"] = (decision["best_price"] as! Double) * 1.01
-        sweeps[0]["decision"] = decision
-        golden["sweeps"] = sweeps
-        try scratch.replaceSigned("golden.json", [UInt8](try JSONSerialization.data(withJSONObject: golden)))
+        try scratch.editFirstGoldenSweep("decision") { decision in
+            decision["best_price"] = (decision["best_price"] as! Double) * 1.01
+        }
         let folder = try ArtifactFolder.load(path: scratch.path)
         XCTAssertThrowsError(try ParityCheck.run(PricingEngine(folder: folder), folder: folder)) { error in
             XCTAssertTrue("\(error)".contains("best_price"), "\(error)")

@@ -50,6 +50,28 @@ public struct ScratchVersion {
         }
     }
 
+    /// Applies `edit` to one entry of the first reference sweep in golden.json (e.g. "decision", or
+    /// "models" for the per-model curves) and re-signs the file, so the change reaches the parity check.
+    public func editFirstGoldenSweep(_ key: String, _ edit: (inout [String: Any]) -> Void) throws {
+        var golden = try JSONSerialization.jsonObject(with: Data(read("golden.json"))) as! [String: Any]
+        var sweeps = golden["sweeps"] as! [[String: Any]]
+        var entry = sweeps[0][key] as! [String: Any]
+        edit(&entry)
+        sweeps[0][key] = entry
+        golden["sweeps"] = sweeps
+        try replaceSigned("golden.json", [UInt8](try JSONSerialization.data(withJSONObject: golden)))
+    }
+
+    /// Scales one model's reference quantities in the first golden sweep, so that model no longer
+    /// agrees with the training pipeline and fails its parity self-check.
+    public func scaleGoldenQuantities(of model: String, by factor: Double) throws {
+        try editFirstGoldenSweep("models") { models in
+            var curve = models[model] as! [String: Any]
+            curve["quantity"] = (curve["quantity"] as! [Double]).map { $0 * factor }
+            models[model] = curve
+        }
+    }
+
     /// Applies `edit` to manifest.json's JSON object.
     public func editManifest(_ edit: (inout [String: Any]) -> Void) throws {
         var object = try JSONSerialization.jsonObject(with: Data(read("manifest.json"))) as! [String: Any]

@@ -184,7 +184,8 @@ def run_dataset(scenario: scenarios.Scenario, seed: int, with_old: bool = True,
         rows.append(score_product(data.truth, code, chosen, resp) | {"lines": int(lines[code]), "own_se": float(own_se[code])})
     per_product = pd.DataFrame(rows)
     oracle = information_oracle.evaluate(data, dict(zip(per_product["stockcode"], per_product["current_price"])),
-                                         ORACLE_MULTIPLES, ORACLE_REPLICATES, seed=seed)
+                                         mispriced=MISPRICED, harm=HARM, multiples=ORACLE_MULTIPLES,
+                                         replicates=ORACLE_REPLICATES, seed=seed)
     per_product = per_product.merge(
         oracle[["stockcode", "theta_se", "elasticity_se"]].rename(
             columns={"theta_se": "oracle_theta_se", "elasticity_se": "oracle_elasticity_se"}),

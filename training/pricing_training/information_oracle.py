@@ -25,6 +25,8 @@ data a bar needs.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -39,14 +41,11 @@ X_POINTS = 4001
 THRESHOLDS = (0.0,) + tuple(round(0.5 + 0.02 * i, 2) for i in range(25))  # 0.50, 0.52, ..., 0.98
 
 
-def _log_h(prm: dict, prices: np.ndarray, theta: float) -> list[tuple[np.ndarray, float, float]]:
-    """ln h_s at `prices` for p_form = e^θ, per segment: (ln h, split a, size log-sd)."""
+def _log_h(prm: dict, prices: np.ndarray, theta: float) -> list[tuple[np.ndarray, float, float, float]]:
+    """ln h_s at `prices` for p_form = e^θ, per segment: (ln h, split a, size log-sd, lines L_s)."""
     local = dict(prm, p_form=float(np.exp(theta)))
-    out = []
-    for _disc, h, a, _lines, _size, sigma in scenarios.segments(local, prices):
-        with np.errstate(divide="ignore"):
-            out.append((np.log(np.maximum(h, 1e-300)), a, sigma))
-    return out
+    return [(np.log(np.maximum(h, 1e-300)), a, sigma, lines)
+            for _disc, h, a, lines, _size, sigma in scenarios.segments(local, prices)]
 
 
 def fisher_information(prm: dict, prices: np.ndarray, demand: np.ndarray) -> float:
@@ -58,10 +57,8 @@ def fisher_information(prm: dict, prices: np.ndarray, demand: np.ndarray) -> flo
     (profiling the level out leaves only the variation of g across weeks)."""
     up = _log_h(prm, prices, np.log(prm["p_form"]) + THETA_STEP)
     down = _log_h(prm, prices, np.log(prm["p_form"]) - THETA_STEP)
-    base = dict(prm)
     info = 0.0
-    for (lh_up, a, sigma), (lh_dn, _, _), (_, _, _, lines, _, _) in zip(
-            up, down, scenarios.segments(base, prices)):
+    for (lh_up, a, sigma, lines), (lh_dn, *_) in zip(up, down):
         g = (lh_up - lh_dn) / (2.0 * THETA_STEP)
         h = np.exp(lh_up + lh_dn) ** 0.5  # h at θ itself, to the step's accuracy
         lam = lines * demand * h ** a
@@ -84,77 +81,93 @@ def _prior(far_share: float) -> tuple[np.ndarray, np.ndarray]:
     return u, w
 
 
-def decide(truth: scenarios.Truth, code: str, p_now: float, info: float, far_share: float,
-           rng: np.random.Generator, replicates: int, thresholds=THRESHOLDS) -> dict[float, np.ndarray]:
+@dataclasses.dataclass(frozen=True)
+class _Candidates:
+    """One product's candidate curves under the prior, tabulated once for every data multiple: θ values,
+    their prior log-weights, the price grid, the revenue of each (θ, price), the true θ."""
+
+    thetas: np.ndarray  # [K]
+    log_prior: np.ndarray  # [K]
+    prices: np.ndarray  # [P], log-symmetric around p_now
+    revenue: np.ndarray  # [K, P]
+    theta: float
+
+    @classmethod
+    def tabulate(cls, truth: scenarios.Truth, code: str, p_now: float, far_share: float) -> _Candidates:
+        prm, breaks = truth.parameters(code)
+        row = truth.product(code)
+        theta = float(np.log(prm["p_form"]))
+        # θ relative to the log optimum is a known constant of the curve's shape.
+        offset = theta - float(np.log(row["optimal_price"]))
+        u, w = _prior(far_share)
+        thetas = float(np.log(row["current_price"])) + u + offset  # candidate θ under the prior
+        prices = p_now * np.exp(np.linspace(np.log(0.5), np.log(2.0), PRICE_POINTS))
+        # Revenue is p·F(p/p_form): tabulate F once on a log grid of x and interpolate for every (θ_k, price).
+        x_lo = prices[0] * np.exp(-thetas.max()) * 0.99
+        x_hi = prices[-1] * np.exp(-thetas.min()) * 1.01
+        xs = np.exp(np.linspace(np.log(x_lo), np.log(x_hi), X_POINTS))
+        f = scenarios.curves(dict(prm, p_form=1.0), xs, breaks)["revenue"] / xs
+        x = prices[None, :] * np.exp(-thetas[:, None])
+        revenue = prices[None, :] * np.interp(np.log(x), np.log(xs), f)
+        return cls(thetas, np.log(w), prices, revenue, theta)
+
+
+def decide(candidates: _Candidates, info: float, rng: np.random.Generator, replicates: int,
+           thresholds=THRESHOLDS) -> dict[float, np.ndarray]:
     """The oracle's chosen prices for `replicates` independent draws of its estimate θ̂ ~ N(θ, 1/info), per
     evidence threshold q: the price of highest posterior expected revenue among those that earn at least the
     current price's revenue with posterior probability q (q = 0: the plain Bayes decision)."""
-    prm, breaks = truth.parameters(code)
-    row = truth.product(code)
-    theta = float(np.log(prm["p_form"]))
-    # θ relative to the log optimum is a known constant of the curve's shape.
-    offset = theta - float(np.log(row["optimal_price"]))
-    u, w = _prior(far_share)
-    thetas = float(np.log(row["current_price"])) + u + offset  # candidate θ under the prior
-    prices = p_now * np.exp(np.linspace(np.log(0.5), np.log(2.0), PRICE_POINTS))
-    # Revenue is p·F(p/p_form): tabulate F once on a log grid of x and interpolate for every (θ_k, price).
-    x_lo = prices[0] * np.exp(-thetas.max()) * 0.99
-    x_hi = prices[-1] * np.exp(-thetas.min()) * 1.01
-    xs = np.exp(np.linspace(np.log(x_lo), np.log(x_hi), X_POINTS))
-    unit = dict(prm, p_form=1.0)
-    f = scenarios.curves(unit, xs, breaks)["revenue"] / xs
-    x = prices[None, :] * np.exp(-thetas[:, None])
-    revenue = prices[None, :] * np.interp(np.log(x), np.log(xs), f)  # [K, P]
+    c = candidates
     se = 1.0 / np.sqrt(max(info, 1e-12))
-    estimates = theta + se * rng.standard_normal(replicates)
-    log_post = np.log(w)[None, :] - 0.5 * ((estimates[:, None] - thetas[None, :]) / se) ** 2
+    estimates = c.theta + se * rng.standard_normal(replicates)
+    log_post = c.log_prior[None, :] - 0.5 * ((estimates[:, None] - c.thetas[None, :]) / se) ** 2
     post = np.exp(log_post - log_post.max(axis=1, keepdims=True))
     post /= post.sum(axis=1, keepdims=True)
-    expected = post @ revenue  # [R, P]
-    now = np.argmin(np.abs(prices - p_now))  # the log grid is symmetric around p_now: exactly p_now
-    p_gain = post @ (revenue >= revenue[:, now:now + 1]).astype(np.float64)  # [R, P]
+    expected = post @ c.revenue  # [R, P]
+    now = len(c.prices) // 2  # the log grid is symmetric around p_now: its middle point is p_now
+    p_gain = post @ (c.revenue >= c.revenue[:, now:now + 1]).astype(np.float64)  # [R, P]
     out = {}
     for q in thresholds:
         allowed = np.where(p_gain >= q - 1e-12, expected, -np.inf)
         allowed[:, now] = expected[:, now]  # keeping is always allowed
-        out[q] = prices[np.argmax(allowed, axis=1)]
+        out[q] = c.prices[np.argmax(allowed, axis=1)]
     return out
 
 
-def evaluate(data: scenarios.ScenarioData, now: dict[str, float], multiples=(1, 3, 10, 30, 100),
-             replicates: int = 25, seed: int = 0, thresholds=THRESHOLDS) -> pd.DataFrame:
+def evaluate(data: scenarios.ScenarioData, now: dict[str, float], *, mispriced: float, harm: float,
+             multiples=(1, 3, 10, 30, 100), replicates: int = 25, seed: int = 0, thresholds=THRESHOLDS) -> pd.DataFrame:
     """Per product and data multiple: the oracle's regret and gain capture for each replicate, its harm rate
     over replicates, and the information at 1× as standard errors: of θ̂, and of the elasticity at the
     current price that θ̂ implies.
 
-    `now` maps each scored stockcode to the current price the report scores against."""
+    `now` maps each scored stockcode to the current price the report scores against; `mispriced` and
+    `harm` are the report's thresholds (best earns that share more than now; decided earns that share less)."""
     truth, weeks = data.truth, data.weeks
     far_share = float(data.scenario.far_share)
     rng = np.random.default_rng(seed)
     rows = []
     by_code = {c: g for c, g in weeks.groupby("stockcode", sort=False)}
-    from .evaluate import HARM, MISPRICED
-
     for code, p_now in now.items():
         g = by_code[code]
-        prm, breaks = truth.parameters(code)
+        prm, _ = truth.parameters(code)
         info = fisher_information(prm, g["list_price"].to_numpy(), g["demand_factor"].to_numpy())
         best = truth.best_price(code, p_now / 2.0, 2.0 * p_now)
         r_best = float(truth.revenue(code, np.array([best]))[0])
         r_now = float(truth.revenue(code, np.array([p_now]))[0])
-        mispriced = r_best / r_now - 1.0 >= MISPRICED
+        is_mispriced = r_best / r_now - 1.0 >= mispriced
         theta_se = 1.0 / np.sqrt(max(info, 1e-12))
         # Shifting θ slides the curve along ln p, so the elasticity at p_now moves by its slope in ln p.
         step = 1e-3
         slope = (truth.elasticity(code, p_now * np.exp(step)) - truth.elasticity(code, p_now * np.exp(-step))) / (2 * step)
         row = {"stockcode": code, "theta_se": theta_se, "elasticity_se": abs(slope) * theta_se}
+        candidates = _Candidates.tabulate(truth, code, p_now, far_share)
         for k in multiples:
-            for q, chosen in decide(truth, code, p_now, k * info, far_share, rng, replicates, thresholds).items():
+            for q, chosen in decide(candidates, k * info, rng, replicates, thresholds).items():
                 r = truth.revenue(code, chosen)
                 key = f"{k}x_q{q:g}"
                 row[f"regret_{key}"] = (1.0 - r / r_best).tolist()
-                row[f"harm_{key}"] = float(np.mean(r < r_now * (1.0 - HARM)))
-                row[f"capture_{key}"] = ((r - r_now) / (r_best - r_now)).tolist() if mispriced else None
+                row[f"harm_{key}"] = float(np.mean(r < r_now * (1.0 - harm)))
+                row[f"capture_{key}"] = ((r - r_now) / (r_best - r_now)).tolist() if is_mispriced else None
         rows.append(row)
     return pd.DataFrame(rows)
 

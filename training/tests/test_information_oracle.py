@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pricing_training import information_oracle, scenarios
+from pricing_training import evaluate, information_oracle, scenarios
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,8 @@ def test_the_information_matches_the_spread_of_a_maximum_likelihood_estimate(sma
 def test_more_information_means_better_decisions(small):
     products = small.truth.products
     now = dict(zip(products["stockcode"], products["current_price"]))
-    frame = information_oracle.evaluate(small, now, multiples=(1, 100), replicates=10, seed=1)
+    frame = information_oracle.evaluate(small, now, mispriced=evaluate.MISPRICED, harm=evaluate.HARM,
+                                        multiples=(1, 100), replicates=10, seed=1)
     assert len(frame) == len(products) and np.all(np.isfinite(frame["theta_se"]))
     figures = information_oracle.summarize(frame, multiples=(1, 100))
     assert figures["100x_q0"]["median_regret"] < figures["1x_q0"]["median_regret"]
