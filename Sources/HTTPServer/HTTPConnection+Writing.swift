@@ -109,6 +109,14 @@ extension HTTPConnection {
         _ = completeExchange(keepAlive: keepAlive, inline: false)
     }
 
+    /// Whether the client of stream `streamID` is gone: the stream is over, the connection closed, or
+    /// the client has closed its side. Reading is suspended while a response is produced, so without
+    /// this a producer that writes nothing for a while (waiting for a computation) would not notice.
+    func streamIsAbandoned(streamID: Int) -> Bool {
+        guard phase == .handling, activeStream?.id == streamID else { return true }
+        return Socket.peerHasClosed(fd)
+    }
+
     /// Sends one chunk of a streamed body, waiting while too much output is queued.
     func writeBodyChunk(_ bytes: [UInt8], streamID: Int) async throws {
         guard phase == .handling, var stream = activeStream, stream.id == streamID else {

@@ -35,6 +35,18 @@ public struct ResponseBodyWriter: Sendable {
         }
     }
 
+    /// Whether nobody will read what is written any more: the client closed the connection (or its
+    /// sending side) or the stream is over. A producer that waits for expensive work checks this to
+    /// stop the work early; a collector is never abandoned while its producer runs.
+    public func isAbandoned() async -> Bool {
+        switch destination {
+        case .connection(let connection, let streamID):
+            return await connection.streamIsAbandoned(streamID: streamID)
+        case .collector(let collector):
+            return !collector.isOpen
+        }
+    }
+
     /// Sends the UTF-8 bytes of `text` as one chunk.
     public func write(_ text: String) async throws {
         try await write(Array(text.utf8))
@@ -52,6 +64,9 @@ final class BodyCollector: Sendable {
             state.bytes.append(contentsOf: chunk)
         }
     }
+
+    /// Whether the producer may still write.
+    var isOpen: Bool { state.withLock { $0.open } }
 
     /// What has been written so far.
     var bytes: [UInt8] { state.withLock { $0.bytes } }

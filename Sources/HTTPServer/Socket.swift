@@ -224,6 +224,18 @@ package enum Socket {
         send(fd, buffer, count, sendFlags | (more ? moreFlag : 0))
     }
 
+    /// Whether the peer has closed its side (EOF) or the connection has failed, without consuming any
+    /// input: a non-blocking peek. Bytes waiting to be read (a pipelined request) mean the peer is
+    /// still there.
+    static func peerHasClosed(_ fd: Descriptor) -> Bool {
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
+        if n > 0 { return false }
+        if n == 0 { return true }
+        let code = errno
+        return !(isWouldBlock(code) || isInterrupted(code))
+    }
+
     /// Half-closes the sending side: the peer sees EOF after the bytes already written.
     static func shutdownWrite(_ fd: Descriptor) {
         _ = shutdown(fd, Int32(SHUT_WR))

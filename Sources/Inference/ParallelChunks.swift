@@ -1,4 +1,5 @@
 import Dispatch
+import Storage
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +16,7 @@ import Glibc
 func forEachChunk(count: Int, chunk: Int, scratchCount: Int,
                   _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
     let chunks = (count + chunk - 1) / chunk
-    let workers = min(chunks, activeCores)
+    let workers = min(chunks, BackgroundThread.workers(activeCores))
     if workers <= 1 {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: max(scratchCount, 1)) { scratch in
             for c in 0..<chunks { body((c * chunk)..<min(count, (c + 1) * chunk), scratch.baseAddress!) }

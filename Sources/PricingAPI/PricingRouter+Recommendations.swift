@@ -42,8 +42,20 @@ extension PricingRouter {
                 SkippedProduct(stockcode: $0.stockcode, line: $0.line, column: "stockcode", message: "unknown stockcode \($0.stockcode)")
             }
         }
-        let (run, hit) = runs.run(engine: engine, items: items, rules: query.rules)
-        return streamRecommendations(run, query: query, fileSkips: fileSkips, request: request, cacheStatus: hit ? "HIT" : "MISS")
+        // HEAD asks for the headers only: it says whether the run exists but never starts one.
+        if request.method == "HEAD" {
+            let existing = runs.lookup(RepricingRuns.key(version: engine.version, rules: query.rules, items: items))
+            return HTTPResponse.stream(headers: HTTPHeaders(recommendationHeaders(modelVersion: engine.version, query: query, fileSkips: fileSkips,
+                                                                                  request: request, cacheStatus: existing == nil ? "MISS" : "HIT"))) { _ in }
+        }
+        let cost = Double(items?.count ?? engine.store.products.count) * Self.repricedProductMilliseconds
+        let client = ClientWorkBudget.client(ofPeer: request.remoteAddress)
+        switch runs.run(engine: engine, items: items, rules: query.rules, spend: { workBudget.spend(cost, client: client) }) {
+        case .refused(let refusal):
+            return refused(refusal)
+        case .admitted(let ticket, let hit):
+            return streamRecommendations(ticket, query: query, fileSkips: fileSkips, request: request, cacheStatus: hit ? "HIT" : "MISS")
+        }
     }
 
     func recommendationRoute(_ stockcode: String, _ request: HTTPRequest) async -> HTTPResponse {
@@ -68,6 +80,7 @@ extension PricingRouter {
             skipped = snap.skipped.filter { $0.stockcode == stockcode }
             cacheStatus = "HIT"
         } else {
+            if let refusal = spendWorkBudget(Self.uncachedRequestMilliseconds, request) { return refusal }
             let one: RepricingChunk? = await withCheckedContinuation { continuation in
                 DispatchQueue.global(qos: .userInitiated).async {
                     continuation.resume(returning: try? engine.reprice([RepricingItem(stockcode: stockcode)], rules: query.rules))
@@ -91,15 +104,32 @@ extension PricingRouter {
         return HTTPResponse(status: .ok, headers: HTTPHeaders(headers + [("Content-Type", "application/json")]), body: w.bytes)
     }
 
-    /// The run's rows through the query's filters, order and page. In stockcode order over every product
-    /// the rows go out as the run produces them; any other order needs the whole run first.
-    func streamRecommendations(_ run: RepricingRun, query: RecommendationsQuery, fileSkips: [SkippedProduct], request: HTTPRequest,
-                               cacheStatus: String) -> HTTPResponse {
-        let csv = query.format == .csv || (query.format == nil && accepts(request, "text/csv") && !accepts(request, "application/json"))
-        var headers: [(String, String)] = [("X-Model-Version", run.modelVersion), ("X-Cache", cacheStatus), ("Cache-Control", "no-store"),
+    /// The headers of a recommendations answer.
+    func recommendationHeaders(modelVersion: String, query: RecommendationsQuery, fileSkips: [SkippedProduct], request: HTTPRequest,
+                               cacheStatus: String) -> [(String, String)] {
+        let csv = wantsCSV(query, request)
+        var headers: [(String, String)] = [("X-Model-Version", modelVersion), ("X-Cache", cacheStatus), ("Cache-Control", "no-store"),
                                            ("Content-Type", csv ? "text/csv; charset=utf-8" : "application/json")]
         if csv && !fileSkips.isEmpty { headers.append(("X-Skipped-Rows", String(fileSkips.count))) }
+        return headers
+    }
+
+    func wantsCSV(_ query: RecommendationsQuery, _ request: HTTPRequest) -> Bool {
+        query.format == .csv || (query.format == nil && accepts(request, "text/csv") && !accepts(request, "application/json"))
+    }
+
+    /// The run's rows through the query's filters, order and page. In stockcode order over every product
+    /// the rows go out as the run produces them; any other order needs the whole run first. The ticket
+    /// is held while the answer is written: a client that leaves lets the run stop (when it was the
+    /// last reader), checked each time the run delivers a chunk.
+    func streamRecommendations(_ ticket: RunTicket, query: RecommendationsQuery, fileSkips: [SkippedProduct], request: HTTPRequest,
+                               cacheStatus: String) -> HTTPResponse {
+        let run = ticket.run
+        let csv = wantsCSV(query, request)
+        let headers = recommendationHeaders(modelVersion: run.modelVersion, query: query, fileSkips: fileSkips, request: request,
+                                            cacheStatus: cacheStatus)
         return HTTPResponse.stream(headers: HTTPHeaders(headers)) { writer in
+            defer { ticket.release() }
             try await writer.write(csv ? RecommendationTable.csvHeader() : RepricingDocument.head(modelVersion: run.modelVersion, rules: run.rules))
             var matched: [Int] = []
             var written = 0
@@ -114,18 +144,27 @@ extension PricingRouter {
                 written += page.count
                 try await writer.write(bytes)
             }
+            /// Waits for the run to pass `seen` rows; throws when the client has gone, so the run can stop.
+            func next(beyond seen: Int) async throws -> RepricingRun.Snapshot {
+                await run.wait(beyond: seen)
+                if await writer.isAbandoned() { throw HTTPServerError.connectionClosed }
+                let snap = run.snapshot()
+                // Only a run without readers is cancelled, and this request is one; so this is a guard.
+                if !snap.finished && snap.rows.count <= seen && run.isCancelled { throw HTTPServerError.connectionClosed }
+                return snap
+            }
             if query.sort == .stockcode && run.inStockcodeOrder {
                 var seen = 0
                 repeat {
-                    await run.wait(beyond: seen)
-                    snap = run.snapshot()
+                    snap = try await next(beyond: seen)
                     let before = matched.count
                     for i in seen..<snap.rows.count where query.matches(snap.rows[i]) { matched.append(i) }
                     try await emit(snap.rows, matched[before...], skipBefore: before)
                     seen = snap.rows.count
                 } while !snap.finished || seen < snap.rows.count
             } else {
-                snap = await run.finished()
+                snap = run.snapshot()
+                while !snap.finished { snap = try await next(beyond: snap.rows.count) }
                 let rows = snap.rows
                 matched = rows.indices.filter { query.matches(rows[$0]) }
                 matched.sort { query.precedes(rows[$0], rows[$1]) }

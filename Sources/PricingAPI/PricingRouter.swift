@@ -32,21 +32,27 @@ public struct PricingRouter: HTTPHandler {
     public let gzipMinimumBytes: Int
     /// The configured business rules of repricing runs (`pricing_rules`); a request may override them.
     public let pricingRules: PricingRules
-    /// Repricing runs, computed once per model version, rules and catalogue.
-    public let runs = RepricingRuns()
+    /// Repricing runs, computed once per model version, rules and catalogue, within the admission limits.
+    public let runs: RepricingRuns
+    /// Each client address's budget for uncached work (curves, one-product recommendations, new runs).
+    public let workBudget: ClientWorkBudget
 
     public init(engine: PricingEngine, cors: CORSPolicy, cache: (any PriceCache)? = nil, gzipMinimumBytes: Int = 1024,
-                pricingRules: PricingRules = PricingRules()) {
-        self.init(slot: EngineSlot(engine), cors: cors, cache: cache, gzipMinimumBytes: gzipMinimumBytes, pricingRules: pricingRules)
+                pricingRules: PricingRules = PricingRules(), admission: AdmissionSettings = AdmissionSettings()) {
+        self.init(slot: EngineSlot(engine), cors: cors, cache: cache, gzipMinimumBytes: gzipMinimumBytes, pricingRules: pricingRules,
+                  admission: admission)
     }
 
     /// A router whose models arrive later (or are swapped): until `slot` holds an engine, the model
     /// routes and /readyz answer 503 `not_ready`.
     public init(slot: EngineSlot, cors: CORSPolicy, cache: (any PriceCache)? = nil, cacheTTL: Duration = .seconds(3600),
                 reloader: ModelReloader? = nil, adminToken: String? = nil, gzipMinimumBytes: Int = 1024,
-                pricingRules: PricingRules = PricingRules()) {
+                pricingRules: PricingRules = PricingRules(), admission: AdmissionSettings = AdmissionSettings()) {
         ServiceMetrics.bootstrap()
-        self.pricingRules = pricingRules
+        self.pricingRules = pricingRules.normalized
+        runs = RepricingRuns(settings: admission, pinnedRules: pricingRules.normalized)
+        workBudget = ClientWorkBudget(millisecondsPerSecond: admission.clientWorkMillisecondsPerSecond,
+                                      burstMilliseconds: admission.clientWorkBurstMilliseconds)
         self.reloader = reloader
         self.adminToken = adminToken
         self.slot = slot
@@ -106,6 +112,7 @@ public struct PricingRouter: HTTPHandler {
             return readiness(engine, cache: await cache?.status, reload: await reloader?.lastEvent)
         case "/metrics":
             if let cache { ServiceMetrics.cacheState(await cache.status) }
+            ServiceMetrics.admissionState(runsRunning: runs.running, clients: workBudget.count)
             return methods(request, allowed: ["GET", "HEAD"]) {
                 HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain; version=0.0.4; charset=utf-8")]),
                              body: ServiceMetrics.exposition())
@@ -194,6 +201,7 @@ public struct PricingRouter: HTTPHandler {
                 return HTTPResponse(status: .ok, headers: HTTPHeaders(headers), body: body)
             }
         }
+        if let refusal = spendWorkBudget(Self.uncachedRequestMilliseconds, request) { return refusal }
         // Identical requests arriving together compute once; the sweep runs on the global pool, not on
         // the thread serving this connection's core, so cheap requests elsewhere are not held behind it.
         let (result, _) = await flight.run(key) {

@@ -73,6 +73,7 @@ public struct RecommendationsQuery: Sendable, Equatable {
                 }
             }
         }
+        out.rules = out.rules.normalized
         return out
     }
 

@@ -30,6 +30,8 @@ public struct ServiceConfiguration: Equatable, Sendable {
     public var adminToken: String?
     /// The business rules of repricing runs (`pricing_rules`), which requests may override.
     public var pricingRules = PricingRules()
+    /// Limits on the expensive work clients can start (AdmissionSettings.keys).
+    public var admission = AdmissionSettings()
 
     public init() {}
 
@@ -49,7 +51,7 @@ public struct ServiceConfiguration: Equatable, Sendable {
         ("LOG_LEVEL", "trace, debug, info, notice, warning, error or critical"),
         ("CACHE_MAX_BYTES", "bound of the in-process cache (keys + values), 0 disables it"),
         ("CACHE_TTL_SECONDS", "how long a computed curve is reused"),
-    ]
+    ] + AdmissionSettings.environment
 
     public struct Invalid: Error, CustomStringConvertible {
         public let description: String
@@ -136,6 +138,8 @@ public struct ServiceConfiguration: Equatable, Sendable {
                 } catch {
                     throw Invalid(description: error.description)
                 }
+            case _ where AdmissionSettings.keys.contains(key):
+                try admission.set(key, value, source: source)
             default:
                 throw Invalid(description: "\(source): unknown setting \(key)")
             }

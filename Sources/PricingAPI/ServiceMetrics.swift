@@ -12,6 +12,10 @@ public import Prometheus
 ///   (memory: shard already inflated here; cache: shared by another replica; artifact: shard inflated now)
 /// - `pricing_model_reloads_total{result}` (swapped, rejected), `pricing_model_reload_duration_seconds`
 /// - `pricing_model_version_info{model_version}`: 1 for the version serving
+/// - `pricing_repricing_runs_total{event}` (started, finished, cancelled: its last reader left first),
+///   `pricing_repricing_runs_running`
+/// - `pricing_admission_refusals_total{reason}`: work refused with 429 (runs_busy, run_rate,
+///   client_budget), `pricing_admission_clients`: client addresses with a work budget in use
 public enum ServiceMetrics {
     /// The registry `/metrics` emits.
     public static let registry = PrometheusCollectorRegistry()
@@ -66,6 +70,20 @@ public enum ServiceMetrics {
             Gauge(label: "pricing_model_version_info", dimensions: [("model_version", previous)]).record(0)
         }
         Gauge(label: "pricing_model_version_info", dimensions: [("model_version", version)]).record(1)
+    }
+
+    static func repricingRun(_ event: String) {
+        Counter(label: "pricing_repricing_runs_total", dimensions: [("event", event)]).increment()
+    }
+
+    static func admissionRefused(_ reason: String) {
+        Counter(label: "pricing_admission_refusals_total", dimensions: [("reason", reason)]).increment()
+    }
+
+    /// The admission state at the time of a scrape.
+    static func admissionState(runsRunning: Int, clients: Int) {
+        Gauge(label: "pricing_repricing_runs_running").record(runsRunning)
+        Gauge(label: "pricing_admission_clients").record(clients)
     }
 
     /// The Prometheus text exposition of every metric.

@@ -65,12 +65,14 @@ extension PricingEngine {
     /// Reprices `items` (nil: every product of the version, in stockcode order) under `rules`: the batch
     /// path (one forward pass per chunk of products, decisions spread over the cores), handing each
     /// chunk to `deliver` as soon as it is done. Products that cannot be priced (unknown stockcode,
-    /// conflicting rules, no model answered) come back in the chunk's `skipped`.
-    public func reprice(_ items: [RepricingItem]?, rules: PricingRules, deliver: (RepricingChunk) -> Void) throws(RuleError) {
+    /// conflicting rules, no model answered) come back in the chunk's `skipped`. `isCancelled` is asked
+    /// before each chunk; once it says yes the run stops there (a chunk is a few milliseconds of work).
+    public func reprice(_ items: [RepricingItem]?, rules: PricingRules, isCancelled: () -> Bool = { false },
+                        deliver: (RepricingChunk) -> Void) throws(RuleError) {
         try rules.validate()
         let all = items ?? store.products.map { RepricingItem(stockcode: $0.stockcode) }
         var start = 0
-        while start < all.count {
+        while start < all.count, !isCancelled() {
             let end = min(all.count, start + Self.repricingChunk)
             deliver(repriceChunk(all[start..<end], rules: rules))
             start = end
@@ -142,7 +144,7 @@ extension PricingEngine {
         let settings = manifest.priceResponse.decision
         gains.withUnsafeMutableBufferPointer { gainBuffer in
             let shared = DisjointSlots(slots: slots, gains: gainBuffer.baseAddress!)
-            let workers = min(found.count, Self.cores)
+            let workers = min(found.count, BackgroundThread.workers(Self.cores))
             let decideOne = { (i: Int) in
                 let product = found[i]
                 let record = self.store.products[product.index]
