@@ -73,9 +73,10 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure("MODELS=\(settings.models): \(error.description)")
         }
         let reloader = ModelReloader(source: source, slot: slot, logger: logger, firstLoad: settings.modelsLoad)
-        let router = PricingRouter(slot: slot, cors: CORSPolicy(allowedOrigins: settings.corsAllowedOrigins), cache: cache,
+        var router = PricingRouter(slot: slot, cors: CORSPolicy(allowedOrigins: settings.corsAllowedOrigins), cache: cache,
                                    cacheTTL: .milliseconds(Int(settings.cacheTTLSeconds * 1000)),
                                    reloader: reloader, adminToken: settings.adminToken, pricingRules: settings.pricingRules)
+        router.metricsAccess = settings.metricsAccess
         // Inside AWS Lambda (AWS_LAMBDA_RUNTIME_API set): the Runtime API loop instead of listening.
         if let runtimeAPI = Self.lambdaRuntimeAPI {
             return try await runLambda(runtimeAPI: runtimeAPI, reloader: reloader, router: router, models: settings.models,
