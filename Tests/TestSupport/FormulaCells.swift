@@ -27,18 +27,66 @@ public enum FormulaCells {
 extension ScratchVersion {
     /// Replaces the descriptions of the first `FormulaCells.samples.count` products of the feature
     /// store's index with the samples, re-signed; returns stockcode → planted description.
+    ///
+    /// Edits the index's text in place (each product's `"stockcode"` and `"description"` members)
+    /// rather than parsing and re-serializing its 4000 products, which took seconds.
     public func plantFormulaDescriptions() throws -> [String: String] {
         let name = "features/products.json.gz"
-        let json = try Gzip.decompress(try read(name), file: name)
-        var index = try JSONSerialization.jsonObject(with: Data(json)) as! [String: Any]
-        var products = index["products"] as! [[String: Any]]
+        var json = try Gzip.decompress(try read(name), file: name)
         var planted: [String: String] = [:]
-        for (i, sample) in FormulaCells.samples.enumerated() {
-            products[i]["description"] = sample
-            planted[products[i]["stockcode"] as! String] = sample
+        var from = 0
+        for sample in FormulaCells.samples {
+            // The products come first in the index, so these searches stop within its first kilobytes.
+            guard let code = Self.find(#""stockcode":""#, in: json, from: from),
+                  let codeEnd = json[code...].firstIndex(of: UInt8(ascii: "\"")),
+                  let description = Self.find(#""description":""#, in: json, from: codeEnd),
+                  let descriptionEnd = Self.closingQuote(in: json, from: description) else {
+                throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: name])
+            }
+            planted[String(decoding: json[code..<codeEnd], as: UTF8.self)] = sample
+            let escaped = Array(Self.jsonEscaped(sample).utf8)
+            json.replaceSubrange(description..<descriptionEnd, with: escaped)
+            from = description + escaped.count
         }
-        index["products"] = products
-        try replaceSigned(name, Gzip.compress([UInt8](try JSONSerialization.data(withJSONObject: index))))
+        try replaceSigned(name, Gzip.compress(json))
         return planted
+    }
+
+    /// The index just after the first occurrence of `pattern` at or after `from`.
+    static func find(_ pattern: String, in bytes: [UInt8], from: Int) -> Int? {
+        let needle = Array(pattern.utf8)
+        guard bytes.count >= needle.count else { return nil }
+        var i = from
+        while i <= bytes.count - needle.count {
+            if bytes[i] == needle[0] && Array(bytes[i..<(i + needle.count)]) == needle { return i + needle.count }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The index of the quote that ends the JSON string whose text starts at `start`.
+    static func closingQuote(in bytes: [UInt8], from start: Int) -> Int? {
+        var i = start
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "\\") { i += 2; continue }
+            if bytes[i] == UInt8(ascii: "\"") { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    static func jsonEscaped(_ text: String) -> String {
+        var out = ""
+        for c in text.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
     }
 }
