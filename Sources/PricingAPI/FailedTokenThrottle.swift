@@ -10,9 +10,13 @@ import Synchronization
 /// and lockout are over are dropped, then the oldest, so a flood of addresses costs memory only up to
 /// the bound (and the newest addresses are the ones kept).
 public final class FailedTokenThrottle: Sendable {
+    /// Wrong tokens from one address, within ``window``, that start a lockout.
     public let maxFailures: Int
+    /// How long failures are counted together; an address quiet for longer starts afresh.
     public let window: Duration
+    /// How long a locked-out address is refused.
     public let lockout: Duration
+    /// Addresses remembered at most.
     public let maxTrackedClients: Int
 
     struct Record {
@@ -23,6 +27,7 @@ public final class FailedTokenThrottle: Sendable {
 
     private let records = Mutex<[String: Record]>([:])
 
+    /// The defaults: 5 wrong tokens within 60 s lock an address out for 60 s.
     public init(maxFailures: Int = 5, window: Duration = .seconds(60), lockout: Duration = .seconds(60),
                 maxTrackedClients: Int = 4096) {
         self.maxFailures = maxFailures
