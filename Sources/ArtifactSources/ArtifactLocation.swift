@@ -69,13 +69,9 @@ public enum ArtifactLocation: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The URL without a password, for logs and errors.
+    /// The URL without a password or credential query parameters, for logs and errors.
     static func redacted(_ url: URL) -> String {
-        guard url.password != nil, var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else {
-            return url.absoluteString
-        }
-        components.password = "***"
-        return components.string ?? url.absoluteString
+        CredentialRedaction.redactingURL(url.absoluteString)
     }
 
     /// RFC 3986 scheme syntax; anything else before "://" is part of a local path.

@@ -175,6 +175,8 @@ public actor ModelReloader {
     }
 
     private func reject(_ version: String?, _ reason: String, start: UInt64) -> Outcome {
+        // The reason reaches the log, /readyz and the admin answer: no credentials of a source URL in it.
+        let reason = CredentialRedaction.redactingURLs(in: reason)
         ServiceMetrics.reload(result: "rejected", seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         logger.error("model version rejected; the current version keeps serving", metadata: [
             "version": "\(version ?? "unknown")", "serving": "\(slot.engine?.version ?? "none")", "reason": "\(reason)",

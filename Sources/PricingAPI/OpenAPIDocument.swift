@@ -146,8 +146,12 @@ public enum OpenAPIDocument {
           "200": {"description": "Ready or degraded (a backup model serves)",
                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}},
           "503": {"$ref": "#/components/responses/Error"}}}},
-        "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "Prometheus text format",
-          "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+        "/metrics": {"get": {"summary": "Prometheus metrics", "security": [{}, {"adminToken": []}],
+          "description": "Open to everyone unless metrics_access is loopback (403 from other addresses) or admin_token (401 without the token, 429 after repeated wrong tokens)",
+          "responses": {"200": {"description": "Prometheus text format",
+          "content": {"text/plain": {"schema": {"type": "string"}}}},
+            "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"},
+            "429": {"$ref": "#/components/responses/TooManyFailures"}}}},
         "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1",
           "content": {"application/json": {"schema": {"type": "object"}}}}}}},
         "/admin/reload": {"post": {"summary": "Look for a newer model version now and swap it in when it is good",
@@ -160,7 +164,8 @@ public enum OpenAPIDocument {
                       "properties": {"result": {"type": "string", "enum": ["unchanged", "swapped"]}, "model_version": {"type": "string"},
                                      "from": {"type": ["string", "null"]}, "seconds": {"type": "number"}}}}}},
             "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"},
-            "422": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}}}}
+            "422": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/TooManyFailures"},
+            "503": {"$ref": "#/components/responses/Error"}}}}
       },
       "components": {
         "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer", "description": "ADMIN_TOKEN from the configuration"}},
@@ -297,7 +302,8 @@ public enum OpenAPIDocument {
                            "products": {"type": "array", "items": {"$ref": "#/components/schemas/Product"}}}
           },
           "Readiness": {
-            "type": "object", "required": ["status", "model_version", "active_model", "models"],
+            "type": "object", "required": ["status"],
+            "description": "status for every client; the detail (model_version, active_model, models, cache, last_reload) only for clients metrics_access allows (default: everyone)",
             "properties": {
               "status": {"type": "string", "enum": ["ready", "degraded"]},
               "model_version": {"type": "string"},
@@ -320,6 +326,9 @@ public enum OpenAPIDocument {
         },
         "responses": {
           "Error": {"description": "An error with a code a client can act on",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "TooManyFailures": {"description": "too_many_failures: this client address sent several wrong admin tokens; it is refused, whatever it presents, until Retry-After seconds have passed",
+                    "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         }
       }

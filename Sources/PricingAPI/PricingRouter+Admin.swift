@@ -3,24 +3,17 @@ import HTTPServer
 
 /// `POST /admin/reload`: checks the artifact source for a newer version now (as SIGHUP does), for a
 /// deploy script that just published one. Guarded by a bearer token from the configuration
-/// (ADMIN_TOKEN); without a configured token the route is disabled.
+/// (ADMIN_TOKEN); without a configured token the route is disabled. The token check and its
+/// throttling are in PricingRouter+Access.swift.
 extension PricingRouter {
     func adminReload(_ request: HTTPRequest) async -> HTTPResponse {
         guard request.method == "POST" else {
             return methods(request, allowed: ["POST"]) { HTTPResponse(status: .ok) }
         }
-        guard let adminToken, !adminToken.isEmpty, let reloader else {
+        guard let reloader else {
             return APIError(status: 403, code: "admin_disabled", message: "the admin routes are disabled: set ADMIN_TOKEN to enable them").response
         }
-        let presented = request.headers["authorization"].flatMap { value -> String? in
-            let parts = value.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-            return parts[1].trimmingCharacters()
-        }
-        guard let presented, Self.constantTimeEqual(Array(presented.utf8), Array(adminToken.utf8)) else {
-            return APIError(status: 401, code: "unauthorized", message: "POST /admin/reload needs the header Authorization: Bearer <ADMIN_TOKEN>")
-                .response(extraHeaders: [("WWW-Authenticate", "Bearer")])
-        }
+        if let refusal = adminRefusal(request, route: "POST /admin/reload") { return refusal }
         let force = request.queryItems.contains { $0.name == "force" && ["1", "true"].contains($0.value) }
         let outcome = await reloader.reload(force: force)
         var w = JSONWriter()
@@ -68,14 +61,5 @@ extension PricingRouter {
             if let version { w.string(version) } else { w.raw("null") }
             w.raw(","); w.key("reason"); w.string(reason)
         }
-    }
-
-    /// Compares without an early exit, so response time does not reveal how much of a guess was right.
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt8(a.count == b.count ? 0 : 1)
-        for i in 0..<max(a.count, b.count) {
-            difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
-        }
-        return difference == 0
     }
 }

@@ -36,6 +36,10 @@ public struct PricingRouter: HTTPHandler {
     public let runs: RepricingRuns
     /// Each client address's budget for uncached work (curves, one-product recommendations, new runs).
     public let workBudget: ClientWorkBudget
+    /// Who may read /metrics and /readyz's detail (`metrics_access`); the status of /readyz is public.
+    public var metricsAccess = MetricsAccess.public
+    /// Wrong admin tokens per client address (PricingRouter+Access.swift).
+    public var adminThrottle = FailedTokenThrottle()
 
     public init(engine: PricingEngine, cors: CORSPolicy, cache: (any PriceCache)? = nil, gzipMinimumBytes: Int = 1024,
                 pricingRules: PricingRules = PricingRules(), admission: AdmissionSettings = AdmissionSettings()) {
@@ -109,12 +113,14 @@ public struct PricingRouter: HTTPHandler {
         case "/readyz":
             guard request.method == "GET" || request.method == "HEAD" else { return methods(request, allowed: ["GET", "HEAD"]) { notReady() } }
             guard let engine = slot.engine else { return notReady() }
+            if metricsRefusal(request) != nil { return readinessStatus(engine) }
             return readiness(engine, cache: await cache?.status, reload: await reloader?.lastEvent)
         case "/metrics":
             if let cache { ServiceMetrics.cacheState(await cache.status) }
             ServiceMetrics.admissionState(runsRunning: runs.running, clients: workBudget.count)
             return methods(request, allowed: ["GET", "HEAD"]) {
-                HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain; version=0.0.4; charset=utf-8")]),
+                if let refusal = metricsRefusal(request) { return refusal }
+                return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain; version=0.0.4; charset=utf-8")]),
                              body: ServiceMetrics.exposition())
             }
         case "/admin/reload": return await adminReload(request)

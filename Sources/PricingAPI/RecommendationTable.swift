@@ -76,29 +76,18 @@ public enum RecommendationTable {
         return w.bytes
     }
 
-    /// One CSV line; numbers in the same shortest round-trip form as the JSON.
+    /// One CSV line; numbers in the same shortest round-trip form as the JSON, text through
+    /// ``CSVField`` (formula-like cells neutralised, quoted as needed).
     static func appendCSV(_ row: PriceRecommendation, to w: inout JSONWriter) {
         for (i, column) in columns.enumerated() {
             if i > 0 { w.bytes.append(UInt8(ascii: ",")) }
             switch column.cell(row) {
-            case .text(let s): appendCSVField(s, to: &w.bytes)
+            case .text(let s): CSVField.append(s, to: &w.bytes)
             case .number(let v): w.number(v)
             case .empty: break
             }
         }
         w.bytes += [13, 10]
-    }
-
-    /// A field, quoted when it holds a comma, a quote or a line break (quotes doubled), as RFC 4180 asks.
-    static func appendCSVField(_ s: String, to out: inout [UInt8]) {
-        let needsQuotes = s.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
-        guard needsQuotes else { out += s.utf8; return }
-        out.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            out.append(b)
-            if b == UInt8(ascii: "\"") { out.append(b) }
-        }
-        out.append(UInt8(ascii: "\""))
     }
 
     /// One row as a JSON object (absent values are null).

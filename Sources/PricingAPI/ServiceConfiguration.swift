@@ -32,6 +32,8 @@ public struct ServiceConfiguration: Equatable, Sendable {
     public var pricingRules = PricingRules()
     /// Limits on the expensive work clients can start (AdmissionSettings.keys).
     public var admission = AdmissionSettings()
+    /// Who may read /metrics and the detail of /readyz: public, loopback or admin_token.
+    public var metricsAccess = MetricsAccess.public
 
     public init() {}
 
@@ -51,6 +53,7 @@ public struct ServiceConfiguration: Equatable, Sendable {
         ("LOG_LEVEL", "trace, debug, info, notice, warning, error or critical"),
         ("CACHE_MAX_BYTES", "bound of the in-process cache (keys + values), 0 disables it"),
         ("CACHE_TTL_SECONDS", "how long a computed curve is reused"),
+        ("METRICS_ACCESS", "who may read /metrics and /readyz's detail: public, loopback or admin_token"),
     ] + AdmissionSettings.environment
 
     public struct Invalid: Error, CustomStringConvertible {
@@ -73,7 +76,7 @@ public struct ServiceConfiguration: Equatable, Sendable {
             let key = name.lowercased()
             switch key {
             case "cors_allowed_origins": fromEnv[key] = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            case "redis_url", "host", "models", "log_level", "models_cache_dir", "admin_token", "models_load": fromEnv[key] = value
+            case "redis_url", "host", "models", "log_level", "models_cache_dir", "admin_token", "models_load", "metrics_access": fromEnv[key] = value
             case "redis_cluster":
                 guard ["true", "false", "1", "0"].contains(value.lowercased()) else {
                     throw Invalid(description: "environment variable \(name): \"\(value)\" is not true or false")
@@ -102,6 +105,9 @@ public struct ServiceConfiguration: Equatable, Sendable {
                 modelsLoad = v
             case "admin_token":
                 if value is NSNull { adminToken = nil } else if let v = value as? String { adminToken = v.isEmpty ? nil : v } else { throw bad(key, "a string or null") }
+            case "metrics_access":
+                guard let v = (value as? String).flatMap(MetricsAccess.init(rawValue:)) else { throw bad(key, "one of \(MetricsAccess.names)") }
+                metricsAccess = v
             case "reload_interval_seconds":
                 guard let n = (value as? NSNumber)?.doubleValue, n.isFinite, n == 0 || (1...86_400).contains(n) else {
                     throw bad(key, "0 (off) or a number of seconds from 1 to 86400")
@@ -153,6 +159,9 @@ public struct ServiceConfiguration: Equatable, Sendable {
             throw Invalid(description: "\(name) must be between 0.001 and 2592000 seconds, got \(seconds)")
         }
         guard (0...65535).contains(port) else { throw Invalid(description: "port must be between 0 and 65535, got \(port)") }
+        guard metricsAccess != .adminToken || !(adminToken ?? "").isEmpty else {
+            throw Invalid(description: "metrics_access admin_token needs admin_token (ADMIN_TOKEN) to be set")
+        }
         guard maxConnections >= 1 else { throw Invalid(description: "max_connections must be at least 1") }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw Invalid(description: "log_level \(logLevel) is not one of trace, debug, info, notice, warning, error, critical")

@@ -10,12 +10,13 @@ public struct ArtifactError: Error, Equatable, Sendable, CustomStringConvertible
         case unsupported(String)
     }
 
-    /// The file, relative to the version folder when it belongs to one.
+    /// The file, relative to the version folder when it belongs to one. A URL's credentials are
+    /// masked (``CredentialRedaction``): the file is named in logs, answers and exit messages.
     public let file: String
     public let problem: Problem
 
     public init(file: String, _ problem: Problem) {
-        self.file = file
+        self.file = CredentialRedaction.redactingURLs(in: file)
         self.problem = problem
     }
 

@@ -52,8 +52,10 @@ struct Predict: ParsableCommand {
     }
 }
 
-/// A failure with a message for the user; exits with status 1.
+/// A failure with a message for the user; exits with status 1. Credentials in URLs the message quotes
+/// (a MODELS or REDIS_URL setting) are masked: the message goes to a terminal, a log collector or
+/// Lambda's init error.
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
-    init(_ message: String) { description = message }
+    init(_ message: String) { description = CredentialRedaction.redactingURLs(in: message) }
 }

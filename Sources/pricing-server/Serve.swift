@@ -46,8 +46,9 @@ struct Serve: AsyncParsableCommand {
         if let port { settings.port = port }
         if let models { settings.models = models }
         let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+        // Every line through the redacting handler: settings such as MODELS and REDIS_URL may hold a password.
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = RedactingLogHandler(StreamLogHandler.standardError(label: label))
             handler.logLevel = level
             return handler
         }
@@ -72,10 +73,11 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure("MODELS=\(settings.models): \(error.description)")
         }
         let reloader = ModelReloader(source: source, slot: slot, logger: logger, firstLoad: settings.modelsLoad)
-        let router = PricingRouter(slot: slot, cors: CORSPolicy(allowedOrigins: settings.corsAllowedOrigins), cache: cache,
+        var router = PricingRouter(slot: slot, cors: CORSPolicy(allowedOrigins: settings.corsAllowedOrigins), cache: cache,
                                    cacheTTL: .milliseconds(Int(settings.cacheTTLSeconds * 1000)),
                                    reloader: reloader, adminToken: settings.adminToken, pricingRules: settings.pricingRules,
                                    admission: settings.admission)
+        router.metricsAccess = settings.metricsAccess
         // Inside AWS Lambda (AWS_LAMBDA_RUNTIME_API set): the Runtime API loop instead of listening.
         if let runtimeAPI = Self.lambdaRuntimeAPI {
             return try await runLambda(runtimeAPI: runtimeAPI, reloader: reloader, router: router, models: settings.models,
@@ -117,7 +119,8 @@ struct Serve: AsyncParsableCommand {
     func loadFirstVersion(_ reloader: ModelReloader, models: String, logger: Logger) async -> String? {
         if case .rejected(_, let reason) = await reloader.reload() {
             logger.critical("cannot load models", metadata: ["models": "\(models)", "error": "\(reason)"])
-            return "cannot load models from \(models): \(reason)"
+            // Also the Lambda init error's message, which leaves the process: no credentials in it.
+            return CredentialRedaction.redactingURLs(in: "cannot load models from \(models): \(reason)")
         }
         if let engine = reloader.slot.engine {
             logger.info("ready", metadata: ["model_version": "\(engine.version)",

@@ -5,19 +5,27 @@ import XCTest
 /// The catalogue view (`/catalogue.html`) in headless Chromium against the real server: the run's
 /// table and totals equal the API's, the download link asks for the same run as CSV, and a row's link
 /// opens the product's curve with the rules drawn on it. A screenshot goes to
-/// out/test-artifacts/catalogue.png.
+/// out/test-artifacts/catalogue.png. The server runs on a copy of the committed version whose first
+/// descriptions start like spreadsheet formulas, so the page's CSV download is checked for them.
 final class CatalogueViewTests: XCTestCase {
     nonisolated(unsafe) static var server: ServerProcess?
+    nonisolated(unsafe) static var scratch: ScratchVersion?
+    nonisolated(unsafe) static var planted: [String: String] = [:]
 
     override class func tearDown() {
         server?.stop()
         server = nil
+        scratch?.remove()
+        scratch = nil
         super.tearDown()
     }
 
     func runningServer() throws -> ServerProcess {
         if let server = Self.server { return server }
-        let server = try ServerProcess(binary: ServerBinary.url(testBundle: Bundle(for: Self.self)))
+        let scratch = try ScratchVersion()
+        Self.scratch = scratch
+        Self.planted = try scratch.plantFormulaDescriptions()
+        let server = try ServerProcess(binary: ServerBinary.url(testBundle: Bundle(for: Self.self)), models: scratch.path)
         try server.waitUntilReady()
         Self.server = server
         return server
@@ -69,9 +77,19 @@ final class CatalogueViewTests: XCTestCase {
         XCTAssertEqual(shown, rows.compactMap { $0["stockcode"] as? String })
         XCTAssertEqual(dom.attribute("href", of: "download-csv"), "/v1/recommendations?format=csv&sort=expected_gain")
         XCTAssertEqual(load.consoleProblems, [], "the browser reported problems")
-        let csv = try server.request("GET", "/v1/recommendations?format=csv&sort=expected_gain")
+        let download = try XCTUnwrap(dom.attribute("href", of: "download-csv"))
+        let csv = try server.request("GET", download)
         XCTAssertEqual(csv.header("content-type"), "text/csv; charset=utf-8")
-        XCTAssertEqual(csv.text.split(separator: "\r\n").count, 4001, "the download is the whole run")
+        // Descriptions starting like formulas come out behind a ' (one of them holds a CR, so the
+        // file is counted by Python's csv module rather than by splitting lines).
+        let file = NSTemporaryDirectory() + "catalogue-download-\(UUID().uuidString).csv"
+        try Data(csv.body).write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let table = try FormulaCells.readWithPython(file)
+        XCTAssertEqual(table.count, 4001, "the download is the whole run")
+        let description = try XCTUnwrap(table.first?.firstIndex(of: "description"))
+        let shownPlanted = Dictionary(uniqueKeysWithValues: table.dropFirst().filter { Self.planted[$0[0]] != nil }.map { ($0[0], $0[description]) })
+        XCTAssertEqual(shownPlanted, Self.planted.mapValues { "'" + $0 })
 
         let png = try chromium.screenshot(server.url("/catalogue.html"), width: 1400, height: 1000)
         let path = try DashboardTests.save(png, as: "catalogue.png")

@@ -51,6 +51,8 @@
     const csv = new URLSearchParams(params);
     csv.set('format', 'csv');
     csv.set('sort', state.sort === 'change' || state.sort === 'stockcode' ? state.sort : 'expected_gain');
+    // The download is the API's own CSV, not one built here: the server neutralises cells that a
+    // spreadsheet would run as formulas (CSVField.swift), and a second writer could forget to.
     el.download.href = '/v1/recommendations?' + csv.toString();
     let response;
     try {
