@@ -10,6 +10,8 @@ import Synchronization
 /// `SET key value PX ttl`. Values larger than `maxValueBytes` are neither stored nor returned.
 /// With `cluster: true` the URL names a seed node of a Redis Cluster and each key goes to the
 /// master owning its hash slot (one connection pool per node; one breaker for the whole cluster).
+/// A redirect to a node the cluster's slot map does not list is refused (after one reload of the
+/// map): the connection would carry the password to whatever host the reply names.
 public final class RedisCache: PriceCache {
     public struct Configuration: Sendable, Equatable {
         /// Bound on opening a TCP connection (not on resolving a host name).
@@ -69,6 +71,8 @@ public final class RedisCache: PriceCache {
         public var breakerOpenings = 0
         /// MOVED/ASK redirects followed (cluster mode).
         public var redirects = 0
+        /// Redirects refused because they named a node outside the cluster's slot map.
+        public var refusedRedirects = 0
 
         public init() {}
     }
@@ -216,6 +220,12 @@ public final class RedisCache: PriceCache {
             guard router.isCluster, case .error(let message)? = answer.first,
                   let redirect = RedisClusterRouter.redirect(message)
             else { return answer }
+            guard await isClusterNode(redirect.node) else {
+                counters.withLock { $0.errors += 1; $0.refusedRedirects += 1 }
+                note("refused a redirect to \(redirect.node): not a node of the cluster's slot map (CLUSTER SLOTS); "
+                    + "no connection, and so no password, goes there")
+                return nil
+            }
             counters.withLock { $0.redirects += 1 }
             if !redirect.ask { router.apply(moved: redirect) }
             node = redirect.node
@@ -224,6 +234,14 @@ public final class RedisCache: PriceCache {
         counters.withLock { $0.errors += 1 }
         note("more than \(Self.maxRedirects) cluster redirects")
         return nil
+    }
+
+    /// Whether `node` is the seed or listed in the slot map, reloading the map once if it is not:
+    /// a MOVED/ASK names a host, and connecting there would send it the password.
+    private func isClusterNode(_ node: RedisClusterRouter.Node) async -> Bool {
+        if router.isKnown(node) { return true }
+        await refreshSlots()
+        return router.isKnown(node)
     }
 
     /// Loads the cluster's slot map from the first node that gives one.
