@@ -31,6 +31,9 @@ public final class RedisCache: PriceCache {
         /// Redis Cluster: the URL names one node (a seed); keys are routed to the master owning
         /// their hash slot (CLUSTER SLOTS, MOVED/ASK redirects, `{hash tags}`). Database must be 0.
         public var cluster: Bool
+        /// How long the DBSIZE/INFO figures of `status` (/readyz, /metrics) are reused before every
+        /// master is asked again, so that frequent probes do not each cost a round of every master.
+        public var statusInterval: Duration
 
         public init(
             connectTimeout: Duration = .milliseconds(250),
@@ -40,7 +43,8 @@ public final class RedisCache: PriceCache {
             breakerThreshold: Int = 5,
             breakerCoolDown: Duration = .seconds(2),
             keyPrefix: String = "",
-            cluster: Bool = false
+            cluster: Bool = false,
+            statusInterval: Duration = .seconds(5)
         ) {
             self.connectTimeout = connectTimeout
             self.commandTimeout = commandTimeout
@@ -50,6 +54,7 @@ public final class RedisCache: PriceCache {
             self.breakerCoolDown = breakerCoolDown
             self.keyPrefix = keyPrefix
             self.cluster = cluster
+            self.statusInterval = statusInterval
         }
     }
 
@@ -83,6 +88,7 @@ public final class RedisCache: PriceCache {
     private let breaker: CircuitBreaker
     /// `configuration.keyPrefix` as bytes, converted once.
     private let keyPrefix: [UInt8]
+    private let storeFigures: RecentAnswer<(entries: Int, bytes: Int)>
     private let counters = Mutex(Statistics())
     private let lastFailure = Mutex<String?>(nil)
 
@@ -95,10 +101,12 @@ public final class RedisCache: PriceCache {
         guard configuration.maxValueBytes >= 0 else { throw RedisCacheError.invalidConfiguration("maxValueBytes must not be negative") }
         guard configuration.breakerThreshold >= 1 else { throw RedisCacheError.invalidConfiguration("breakerThreshold must be at least 1") }
         guard configuration.breakerCoolDown >= .zero else { throw RedisCacheError.invalidConfiguration("breakerCoolDown must not be negative") }
+        guard configuration.statusInterval >= .zero else { throw RedisCacheError.invalidConfiguration("statusInterval must not be negative") }
         guard !configuration.cluster || endpoint.database == 0 else {
             throw RedisCacheError.invalidConfiguration("Redis Cluster has only database 0, the URL selects \(endpoint.database)")
         }
         self.configuration = configuration
+        storeFigures = RecentAnswer(maxAge: configuration.statusInterval)
         keyPrefix = Array(configuration.keyPrefix.utf8)
         router = RedisClusterRouter(endpoint: endpoint, cluster: configuration.cluster, poolSize: configuration.poolSize,
                                     connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout)
@@ -159,21 +167,27 @@ public final class RedisCache: PriceCache {
     }
 
     /// kind "redis"; entries = DBSIZE of the database (all keys, not only this service's), bytes =
-    /// the server's used_memory (in cluster mode: summed over the masters); both -1 when unknown.
-    /// healthy = the breaker is closed. Asking for the status goes through the breaker like any
-    /// call, so it never waits on a Redis that is down.
+    /// the server's used_memory (in cluster mode: summed over the masters); both -1 when unknown,
+    /// and both up to `statusInterval` old. healthy = the breaker is closed, as of now. Asking for
+    /// the figures goes through the breaker like any call, so it never waits on a Redis that is down.
     public var status: CacheStatus {
         get async {
-            if router.claimRefresh() { await refreshSlots() }
-            var entries = 0, bytes = 0
-            for node in router.masters() {
-                let replies = await perform([[Self.dbsize], [Self.info, Self.memory]], at: node)
-                guard let replies, replies.count == 2 else { entries = -1; bytes = -1; break }
-                if entries >= 0, case .integer(let n) = replies[0] { entries += n } else { entries = -1 }
-                if bytes >= 0, case .string(let info) = replies[1], let used = Self.usedMemory(in: info) { bytes += used } else { bytes = -1 }
-            }
-            return CacheStatus(kind: "redis", entries: entries, bytes: bytes, healthy: breaker.state == .closed)
+            let figures = await storeFigures.value { await queryStoreFigures() }
+            return CacheStatus(kind: "redis", entries: figures.entries, bytes: figures.bytes, healthy: breaker.state == .closed)
         }
+    }
+
+    /// DBSIZE and INFO memory of every master (a round trip each).
+    private func queryStoreFigures() async -> (entries: Int, bytes: Int) {
+        if router.claimRefresh() { await refreshSlots() }
+        var entries = 0, bytes = 0
+        for node in router.masters() {
+            let replies = await perform([[Self.dbsize], [Self.info, Self.memory]], at: node)
+            guard let replies, replies.count == 2 else { return (-1, -1) }
+            if entries >= 0, case .integer(let n) = replies[0] { entries += n } else { entries = -1 }
+            if bytes >= 0, case .string(let info) = replies[1], let used = Self.usedMemory(in: info) { bytes += used } else { bytes = -1 }
+        }
+        return (entries, bytes)
     }
 
     // MARK: Observability

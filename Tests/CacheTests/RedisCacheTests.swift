@@ -158,6 +158,38 @@ final class RedisCacheTests: XCTestCase {
         XCTAssertEqual(stats.errors, 0)
     }
 
+    // MARK: Status
+
+    func testStatusFiguresAreReusedWithinTheInterval() async throws {
+        let cache = try makeCache(.init(statusInterval: .milliseconds(400)))
+        await cache.set("k", [1], ttl: .seconds(60))
+        let first = await cache.status
+        XCTAssertEqual(first.entries, 1)
+        // Probes within the interval (sequential and concurrent) do not ask Redis again.
+        await cache.set("k2", [2], ttl: .seconds(60))
+        for _ in 0..<5 { _ = await cache.status }
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<10 { group.addTask { _ = await cache.status } }
+        }
+        XCTAssertEqual(try dbsizeCalls(), 1)
+        let reused = await cache.status
+        XCTAssertEqual(reused.entries, 1)  // the figures of the first round
+        XCTAssertTrue(reused.healthy)
+        // After the interval, one new round.
+        try await Task.sleep(for: .milliseconds(450))
+        let later = await cache.status
+        XCTAssertEqual(later.entries, 2)
+        XCTAssertEqual(try dbsizeCalls(), 2)
+    }
+
+    /// How many DBSIZE commands the server has executed (INFO commandstats).
+    private func dbsizeCalls() throws -> Int {
+        guard case .bulk(let info?) = try server.command(["INFO", "commandstats"]) else { throw RedisServerHarness.Unavailable(description: "INFO") }
+        let line = String(decoding: info, as: UTF8.self).split(whereSeparator: \.isNewline).first { $0.hasPrefix("cmdstat_dbsize:") }
+        guard let calls = line?.split(separator: ",").first?.split(separator: "=").last, let n = Int(calls) else { return 0 }
+        return n
+    }
+
     // MARK: Outages
 
     func testRedisKilledUnderLoadThenRestarted() async throws {
