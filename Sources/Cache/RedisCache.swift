@@ -1,3 +1,4 @@
+internal import Metrics
 import Synchronization
 
 /// A `PriceCache` in Redis (through libhiredis), shared by several replicas. Redis trouble never
@@ -6,8 +7,12 @@ import Synchronization
 /// breaker stops touching the network after `breakerThreshold` consecutive failures for
 /// `breakerCoolDown`, then lets one trial call through; its success resumes caching.
 ///
-/// Keys are stored as their UTF-8 bytes (after `keyPrefix`); values are stored as-is with
-/// `SET key value PX ttl`. Values larger than `maxValueBytes` are neither stored nor returned.
+/// Keys are stored as their UTF-8 bytes (after `keyPrefix`); values are stored sealed by a
+/// `ValueSeal` (format version, HMAC-SHA256 over key and value) with `SET key value PX ttl`, and a
+/// value read back counts only if its seal verifies for the key it was read from: anything else
+/// (written by another client, moved from another key, signed with another secret) is a miss,
+/// counted in `Statistics.rejected` and `cache_rejected_values_total`, and is overwritten by the
+/// caller's next `set`. Values larger than `maxValueBytes` are neither stored nor returned.
 /// With `cluster: true` the URL names a seed node of a Redis Cluster and each key goes to the
 /// master owning its hash slot (one connection pool per node; one breaker for the whole cluster).
 /// A redirect to a node the cluster's slot map does not list is refused (after one reload of the
@@ -20,7 +25,8 @@ public final class RedisCache: PriceCache {
         public var commandTimeout: Duration
         /// Number of connections, i.e. of Redis calls in flight at once.
         public var poolSize: Int
-        /// Larger values are not stored, and values read back larger than this are ignored.
+        /// Larger values are not stored, and values read back larger than this are ignored (the
+        /// seal's 33 bytes come on top).
         public var maxValueBytes: Int
         /// Consecutive failures that open the circuit breaker.
         public var breakerThreshold: Int
@@ -76,6 +82,8 @@ public final class RedisCache: PriceCache {
         public var breakerOpenings = 0
         /// MOVED/ASK redirects followed (cluster mode).
         public var redirects = 0
+        /// Values read back whose seal did not verify (foreign, forged, moved, other secret): misses.
+        public var rejected = 0
         /// Redirects refused because they named a node outside the cluster's slot map.
         public var refusedRedirects = 0
 
@@ -88,11 +96,15 @@ public final class RedisCache: PriceCache {
     private let breaker: CircuitBreaker
     /// `configuration.keyPrefix` as bytes, converted once.
     private let keyPrefix: [UInt8]
+    private let seal: ValueSeal
     private let storeFigures: RecentAnswer<(entries: Int, bytes: Int)>
     private let counters = Mutex(Statistics())
     private let lastFailure = Mutex<String?>(nil)
 
-    public init(url: String, configuration: Configuration = .init()) throws {
+    /// A cache on the Redis at `url`. `seal` signs and verifies the values: give every replica the
+    /// same secret (`ValueSeal(secret:)`) to share values; the default, a random per-process secret,
+    /// is safe but shares nothing.
+    public init(url: String, configuration: Configuration = .init(), seal: ValueSeal = .ephemeral()) throws {
         endpoint = try RedisEndpoint(url: url)
         guard configuration.poolSize >= 1 else { throw RedisCacheError.invalidConfiguration("poolSize must be at least 1") }
         guard configuration.connectTimeout > .zero, configuration.commandTimeout > .zero else {
@@ -106,6 +118,7 @@ public final class RedisCache: PriceCache {
             throw RedisCacheError.invalidConfiguration("Redis Cluster has only database 0, the URL selects \(endpoint.database)")
         }
         self.configuration = configuration
+        self.seal = seal
         storeFigures = RecentAnswer(maxAge: configuration.statusInterval)
         keyPrefix = Array(configuration.keyPrefix.utf8)
         router = RedisClusterRouter(endpoint: endpoint, cluster: configuration.cluster, poolSize: configuration.poolSize,
@@ -122,10 +135,15 @@ public final class RedisCache: PriceCache {
         let k = redisKey(key)
         let replies = await perform([[Self.get, k]], key: k)
         var value: [UInt8]?
-        var failed = false, oversized = false
+        var failed = false, oversized = false, rejected = false
         switch replies?.first {
         case .string(let bytes)?:
-            if bytes.count > configuration.maxValueBytes { oversized = true } else { value = bytes }
+            if bytes.count - ValueSeal.overhead > configuration.maxValueBytes {
+                oversized = true
+            } else {
+                value = seal.open(bytes, key: k)
+                rejected = value == nil
+            }
         case .null?, nil:
             break
         case .error(let message)?:
@@ -140,6 +158,12 @@ public final class RedisCache: PriceCache {
             if value != nil { c.hits += 1 } else { c.misses += 1 }
             if failed { c.errors += 1 }
             if oversized { c.oversized += 1 }
+            if rejected { c.rejected += 1 }
+        }
+        if rejected {
+            // Rare (an attack, a secret rotation, an older format), so the counter is looked up here.
+            Counter(label: "cache_rejected_values_total").increment()
+            note("GET: a value failed verification (not sealed with this secret for this key): ignored")
         }
         return value
     }
@@ -156,7 +180,7 @@ public final class RedisCache: PriceCache {
         // Rounded up, so a sub-millisecond TTL still means "store briefly", not "store forever".
         let px = milliseconds + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
         let k = redisKey(key)
-        let replies = await perform([[Self.set, k, value, Self.px, Array(String(px).utf8)]], key: k)
+        let replies = await perform([[Self.set, k, seal.seal(value, key: k), Self.px, Array(String(px).utf8)]], key: k)
         guard let reply = replies?.first else { return }
         if case .status = reply {
             counters.withLock { $0.stores += 1 }

@@ -56,8 +56,9 @@ final class RedisCacheTests: XCTestCase {
         await cache.set("empty", [], ttl: .seconds(60))
         let empty = await cache.get("empty")
         XCTAssertEqual(empty, [])
-        // Stored as raw bytes, readable by any client.
-        XCTAssertEqual(try server.command([Array("GET".utf8), Array("bin".utf8)]), .bulk(binary))
+        // Stored as the bytes behind their seal (version byte, 32-byte tag), readable by any client.
+        guard case .bulk(let stored?) = try server.command([Array("GET".utf8), Array("bin".utf8)]) else { return XCTFail("GET") }
+        XCTAssertEqual(Array(stored.dropFirst(ValueSeal.overhead)), binary)
     }
 
     func testTTLExpiry() async throws {
@@ -86,12 +87,14 @@ final class RedisCacheTests: XCTestCase {
         let a = await db0.get("k"), b = await db2.get("k")
         XCTAssertEqual(a, [1])
         XCTAssertEqual(b, [2])
-        XCTAssertEqual(try server.command(["GET", "svc:k"]), .bulk([1]))
+        guard case .bulk(let stored?) = try server.command(["GET", "svc:k"]) else { return XCTFail("GET") }
+        XCTAssertEqual(Array(stored.dropFirst(ValueSeal.overhead)), [1])
         XCTAssertEqual(try server.command(["EXISTS", "k"]), .integer(0))
     }
 
     // MARK: Foreign and oversized data
 
+    /// The bound is on the caller's value; the seal's bytes come on top.
     func testOversizedValuesAreNotStoredAndIgnoredOnRead() async throws {
         let cache = try makeCache(.init(maxValueBytes: 1024))
         await cache.set("big", [UInt8](repeating: 7, count: 1025), ttl: .seconds(60))
@@ -108,11 +111,13 @@ final class RedisCacheTests: XCTestCase {
         XCTAssertEqual(cache.breakerState, "closed")
     }
 
-    func testForeignValuesAreJustBytes() async throws {
+    func testForeignValuesAreMisses() async throws {
         let cache = try makeCache()
         _ = try server.command([Array("SET".utf8), Array("k".utf8), Array("not what we wrote\u{0}\u{FF}".utf8)])
         let read = await cache.get("k")
-        XCTAssertEqual(read, Array("not what we wrote\u{0}\u{FF}".utf8))
+        XCTAssertNil(read)
+        XCTAssertEqual(cache.statistics.rejected, 1)
+        XCTAssertEqual(cache.statistics.errors, 0)
     }
 
     func testNonStringKeyReadsAsMiss() async throws {
