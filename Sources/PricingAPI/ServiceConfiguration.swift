@@ -1,3 +1,4 @@
+import Cache
 import Foundation
 public import Pricing
 
@@ -157,8 +158,8 @@ public struct ServiceConfiguration: Equatable, Sendable {
         }
         guard (0...65535).contains(port) else { throw Invalid(description: "port must be between 0 and 65535, got \(port)") }
         guard maxConnections >= 1 else { throw Invalid(description: "max_connections must be at least 1") }
-        if let cacheSecret, cacheSecret.utf8.count < 32 {
-            throw Invalid(description: "cache_secret (CACHE_SECRET) has \(cacheSecret.utf8.count) bytes, at least 32 are needed; "
+        if let cacheSecret, cacheSecret.utf8.count < ValueSeal.minimumSecretBytes {
+            throw Invalid(description: "cache_secret (CACHE_SECRET) has \(cacheSecret.utf8.count) bytes, at least \(ValueSeal.minimumSecretBytes) are needed; "
                 + "generate one with: openssl rand -base64 48")
         }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
