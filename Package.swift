@@ -8,7 +8,7 @@ import PackageDescription
 ///   providers, the download cache, the source for a `MODELS` setting.
 /// - Inference (on Storage): the models of the fallback chain.
 /// - Pricing (on Storage, Inference): the price response, the curve and the decision, repricing.
-/// - HTTPServer: HTTP/1.1 on sockets, knows nothing of pricing. Cache: in-process LRU and Redis.
+/// - HTTPServer: HTTP/1.1 on sockets, knows nothing of pricing. Cache: in-process LRU and Redis (signed values).
 /// - PricingAPI (on HTTPServer, Pricing, Storage, Cache): routes, JSON, metrics, hot reload.
 /// - LambdaRuntime (on HTTPServer): the Lambda Runtime API loop and API Gateway events.
 /// - pricing-server: the executable that wires them (`serve`, `predict`, `recommend`, `bench`, `healthcheck`).
@@ -79,7 +79,16 @@ let package = Package(
             pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
-        .target(name: "Cache", dependencies: ["CHiredis"], swiftSettings: strict),
+        .target(
+            name: "Cache",
+            dependencies: [
+                "CHiredis",
+                // HMAC-SHA256 of the values kept in Redis; the rejected-value counter (swift-metrics API only).
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "HTTPServer",
             dependencies: [.product(name: "Logging", package: "swift-log")],

@@ -1,3 +1,4 @@
+internal import Metrics
 import Synchronization
 
 /// A `PriceCache` in Redis (through libhiredis), shared by several replicas. Redis trouble never
@@ -6,10 +7,16 @@ import Synchronization
 /// breaker stops touching the network after `breakerThreshold` consecutive failures for
 /// `breakerCoolDown`, then lets one trial call through; its success resumes caching.
 ///
-/// Keys are stored as their UTF-8 bytes (after `keyPrefix`); values are stored as-is with
-/// `SET key value PX ttl`. Values larger than `maxValueBytes` are neither stored nor returned.
+/// Keys are stored as their UTF-8 bytes (after `keyPrefix`); values are stored sealed by a
+/// `ValueSeal` (format version, HMAC-SHA256 over key and value) with `SET key value PX ttl`, and a
+/// value read back counts only if its seal verifies for the key it was read from: anything else
+/// (written by another client, moved from another key, signed with another secret) is a miss,
+/// counted in `Statistics.rejected` and `cache_rejected_values_total`, and is overwritten by the
+/// caller's next `set`. Values larger than `maxValueBytes` are neither stored nor returned.
 /// With `cluster: true` the URL names a seed node of a Redis Cluster and each key goes to the
 /// master owning its hash slot (one connection pool per node; one breaker for the whole cluster).
+/// A redirect to a node the cluster's slot map does not list is refused (after one reload of the
+/// map): the connection would carry the password to whatever host the reply names.
 public final class RedisCache: PriceCache {
     public struct Configuration: Sendable, Equatable {
         /// Bound on opening a TCP connection (not on resolving a host name).
@@ -18,7 +25,8 @@ public final class RedisCache: PriceCache {
         public var commandTimeout: Duration
         /// Number of connections, i.e. of Redis calls in flight at once.
         public var poolSize: Int
-        /// Larger values are not stored, and values read back larger than this are ignored.
+        /// Larger values are not stored, and values read back larger than this are ignored (the
+        /// seal's 33 bytes come on top).
         public var maxValueBytes: Int
         /// Consecutive failures that open the circuit breaker.
         public var breakerThreshold: Int
@@ -29,6 +37,9 @@ public final class RedisCache: PriceCache {
         /// Redis Cluster: the URL names one node (a seed); keys are routed to the master owning
         /// their hash slot (CLUSTER SLOTS, MOVED/ASK redirects, `{hash tags}`). Database must be 0.
         public var cluster: Bool
+        /// How long the DBSIZE/INFO figures of `status` (/readyz, /metrics) are reused before every
+        /// master is asked again, so that frequent probes do not each cost a round of every master.
+        public var statusInterval: Duration
 
         public init(
             connectTimeout: Duration = .milliseconds(250),
@@ -38,7 +49,8 @@ public final class RedisCache: PriceCache {
             breakerThreshold: Int = 5,
             breakerCoolDown: Duration = .seconds(2),
             keyPrefix: String = "",
-            cluster: Bool = false
+            cluster: Bool = false,
+            statusInterval: Duration = .seconds(5)
         ) {
             self.connectTimeout = connectTimeout
             self.commandTimeout = commandTimeout
@@ -48,6 +60,7 @@ public final class RedisCache: PriceCache {
             self.breakerCoolDown = breakerCoolDown
             self.keyPrefix = keyPrefix
             self.cluster = cluster
+            self.statusInterval = statusInterval
         }
     }
 
@@ -69,6 +82,10 @@ public final class RedisCache: PriceCache {
         public var breakerOpenings = 0
         /// MOVED/ASK redirects followed (cluster mode).
         public var redirects = 0
+        /// Values read back whose seal did not verify (foreign, forged, moved, other secret): misses.
+        public var rejected = 0
+        /// Redirects refused because they named a node outside the cluster's slot map.
+        public var refusedRedirects = 0
 
         public init() {}
     }
@@ -79,10 +96,15 @@ public final class RedisCache: PriceCache {
     private let breaker: CircuitBreaker
     /// `configuration.keyPrefix` as bytes, converted once.
     private let keyPrefix: [UInt8]
+    private let seal: ValueSeal
+    private let storeFigures: RecentAnswer<(entries: Int, bytes: Int)>
     private let counters = Mutex(Statistics())
     private let lastFailure = Mutex<String?>(nil)
 
-    public init(url: String, configuration: Configuration = .init()) throws {
+    /// A cache on the Redis at `url`. `seal` signs and verifies the values: give every replica the
+    /// same secret (`ValueSeal(secret:)`) to share values; the default, a random per-process secret,
+    /// is safe but shares nothing.
+    public init(url: String, configuration: Configuration = .init(), seal: ValueSeal = .ephemeral()) throws {
         endpoint = try RedisEndpoint(url: url)
         guard configuration.poolSize >= 1 else { throw RedisCacheError.invalidConfiguration("poolSize must be at least 1") }
         guard configuration.connectTimeout > .zero, configuration.commandTimeout > .zero else {
@@ -91,10 +113,13 @@ public final class RedisCache: PriceCache {
         guard configuration.maxValueBytes >= 0 else { throw RedisCacheError.invalidConfiguration("maxValueBytes must not be negative") }
         guard configuration.breakerThreshold >= 1 else { throw RedisCacheError.invalidConfiguration("breakerThreshold must be at least 1") }
         guard configuration.breakerCoolDown >= .zero else { throw RedisCacheError.invalidConfiguration("breakerCoolDown must not be negative") }
+        guard configuration.statusInterval >= .zero else { throw RedisCacheError.invalidConfiguration("statusInterval must not be negative") }
         guard !configuration.cluster || endpoint.database == 0 else {
             throw RedisCacheError.invalidConfiguration("Redis Cluster has only database 0, the URL selects \(endpoint.database)")
         }
         self.configuration = configuration
+        self.seal = seal
+        storeFigures = RecentAnswer(maxAge: configuration.statusInterval)
         keyPrefix = Array(configuration.keyPrefix.utf8)
         router = RedisClusterRouter(endpoint: endpoint, cluster: configuration.cluster, poolSize: configuration.poolSize,
                                     connectTimeout: configuration.connectTimeout, commandTimeout: configuration.commandTimeout)
@@ -110,10 +135,15 @@ public final class RedisCache: PriceCache {
         let k = redisKey(key)
         let replies = await perform([[Self.get, k]], key: k)
         var value: [UInt8]?
-        var failed = false, oversized = false
+        var failed = false, oversized = false, rejected = false
         switch replies?.first {
         case .string(let bytes)?:
-            if bytes.count > configuration.maxValueBytes { oversized = true } else { value = bytes }
+            if bytes.count - ValueSeal.overhead > configuration.maxValueBytes {
+                oversized = true
+            } else {
+                value = seal.open(bytes, key: k)
+                rejected = value == nil
+            }
         case .null?, nil:
             break
         case .error(let message)?:
@@ -128,6 +158,12 @@ public final class RedisCache: PriceCache {
             if value != nil { c.hits += 1 } else { c.misses += 1 }
             if failed { c.errors += 1 }
             if oversized { c.oversized += 1 }
+            if rejected { c.rejected += 1 }
+        }
+        if rejected {
+            // Rare (an attack, a secret rotation, an older format), so the counter is looked up here.
+            Counter(label: "cache_rejected_values_total").increment()
+            note("GET: a value failed verification (not sealed with this secret for this key): ignored")
         }
         return value
     }
@@ -144,7 +180,7 @@ public final class RedisCache: PriceCache {
         // Rounded up, so a sub-millisecond TTL still means "store briefly", not "store forever".
         let px = milliseconds + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
         let k = redisKey(key)
-        let replies = await perform([[Self.set, k, value, Self.px, Array(String(px).utf8)]], key: k)
+        let replies = await perform([[Self.set, k, seal.seal(value, key: k), Self.px, Array(String(px).utf8)]], key: k)
         guard let reply = replies?.first else { return }
         if case .status = reply {
             counters.withLock { $0.stores += 1 }
@@ -155,21 +191,27 @@ public final class RedisCache: PriceCache {
     }
 
     /// kind "redis"; entries = DBSIZE of the database (all keys, not only this service's), bytes =
-    /// the server's used_memory (in cluster mode: summed over the masters); both -1 when unknown.
-    /// healthy = the breaker is closed. Asking for the status goes through the breaker like any
-    /// call, so it never waits on a Redis that is down.
+    /// the server's used_memory (in cluster mode: summed over the masters); both -1 when unknown,
+    /// and both up to `statusInterval` old. healthy = the breaker is closed, as of now. Asking for
+    /// the figures goes through the breaker like any call, so it never waits on a Redis that is down.
     public var status: CacheStatus {
         get async {
-            if router.claimRefresh() { await refreshSlots() }
-            var entries = 0, bytes = 0
-            for node in router.masters() {
-                let replies = await perform([[Self.dbsize], [Self.info, Self.memory]], at: node)
-                guard let replies, replies.count == 2 else { entries = -1; bytes = -1; break }
-                if entries >= 0, case .integer(let n) = replies[0] { entries += n } else { entries = -1 }
-                if bytes >= 0, case .string(let info) = replies[1], let used = Self.usedMemory(in: info) { bytes += used } else { bytes = -1 }
-            }
-            return CacheStatus(kind: "redis", entries: entries, bytes: bytes, healthy: breaker.state == .closed)
+            let figures = await storeFigures.value { await queryStoreFigures() }
+            return CacheStatus(kind: "redis", entries: figures.entries, bytes: figures.bytes, healthy: breaker.state == .closed)
         }
+    }
+
+    /// DBSIZE and INFO memory of every master (a round trip each).
+    private func queryStoreFigures() async -> (entries: Int, bytes: Int) {
+        if router.claimRefresh() { await refreshSlots() }
+        var entries = 0, bytes = 0
+        for node in router.masters() {
+            let replies = await perform([[Self.dbsize], [Self.info, Self.memory]], at: node)
+            guard let replies, replies.count == 2 else { return (-1, -1) }
+            if entries >= 0, case .integer(let n) = replies[0] { entries += n } else { entries = -1 }
+            if bytes >= 0, case .string(let info) = replies[1], let used = Self.usedMemory(in: info) { bytes += used } else { bytes = -1 }
+        }
+        return (entries, bytes)
     }
 
     // MARK: Observability
@@ -216,6 +258,12 @@ public final class RedisCache: PriceCache {
             guard router.isCluster, case .error(let message)? = answer.first,
                   let redirect = RedisClusterRouter.redirect(message)
             else { return answer }
+            guard await isClusterNode(redirect.node) else {
+                counters.withLock { $0.errors += 1; $0.refusedRedirects += 1 }
+                note("refused a redirect to \(redirect.node): not a node of the cluster's slot map (CLUSTER SLOTS); "
+                    + "no connection, and so no password, goes there")
+                return nil
+            }
             counters.withLock { $0.redirects += 1 }
             if !redirect.ask { router.apply(moved: redirect) }
             node = redirect.node
@@ -224,6 +272,14 @@ public final class RedisCache: PriceCache {
         counters.withLock { $0.errors += 1 }
         note("more than \(Self.maxRedirects) cluster redirects")
         return nil
+    }
+
+    /// Whether `node` is the seed or listed in the slot map, reloading the map once if it is not:
+    /// a MOVED/ASK names a host, and connecting there would send it the password.
+    private func isClusterNode(_ node: RedisClusterRouter.Node) async -> Bool {
+        if router.isKnown(node) { return true }
+        await refreshSlots()
+        return router.isKnown(node)
     }
 
     /// Loads the cluster's slot map from the first node that gives one.

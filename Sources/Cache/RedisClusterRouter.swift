@@ -2,7 +2,8 @@ import Synchronization
 
 /// Where each command goes. Standalone: always the URL's server. Cluster: the master owning the
 /// key's hash slot, from a slot map loaded with CLUSTER SLOTS (lazily, and again after a failure
-/// or a MOVED redirect); a connection pool per node, opened on first use.
+/// or a MOVED redirect); a connection pool per node, opened on first use. Only the seed and the
+/// nodes the last slot map listed are trusted with a connection (and so with the password).
 final class RedisClusterRouter: Sendable {
     struct Node: Hashable, Sendable, CustomStringConvertible {
         var host: String
@@ -22,6 +23,8 @@ final class RedisClusterRouter: Sendable {
         var pools: [Node: RedisConnectionPool] = [:]
         /// Owner of each slot (cluster mode; empty until the first CLUSTER SLOTS).
         var slots: [Node?] = []
+        /// Every node (master or replica) the last CLUSTER SLOTS reply listed.
+        var members: Set<Node> = []
         var needsRefresh = true
     }
 
@@ -82,6 +85,12 @@ final class RedisClusterRouter: Sendable {
         return [seed] + known.subtracting([seed]).sorted { $0.description < $1.description }
     }
 
+    /// Whether `node` is the seed or a node the last slot map listed: the only nodes a redirect may
+    /// send a connection to.
+    func isKnown(_ node: Node) -> Bool {
+        node == seed || state.withLock { $0.members.contains(node) }
+    }
+
     /// Every node owning at least one slot (the seed when the map is unknown).
     func masters() -> [Node] {
         let owners = state.withLock { s in Set(s.slots.compactMap { $0 }) }
@@ -93,6 +102,7 @@ final class RedisClusterRouter: Sendable {
     func apply(clusterSlots reply: RedisValue, from source: Node) -> Bool {
         guard case .array(let ranges) = reply, !ranges.isEmpty else { return false }
         var slots = [Node?](repeating: nil, count: Self.slotCount)
+        var members: Set<Node> = []
         for range in ranges {
             guard case .array(let fields) = range, fields.count >= 3,
                   case .integer(let first) = fields[0], case .integer(let last) = fields[1],
@@ -104,15 +114,24 @@ final class RedisClusterRouter: Sendable {
             if host.isEmpty || host == "?" { host = source.host }  // "the node you asked"
             let node = Node(host: host, port: port)
             for slot in first...last { slots[slot] = node }
+            members.insert(node)
+            // Replicas follow the master: [host, port, id, ...] each.
+            for case .array(let replica) in fields.dropFirst(3) where replica.count >= 2 {
+                if case .string(let replicaHost) = replica[0], case .integer(let replicaPort) = replica[1], (1...65535).contains(replicaPort) {
+                    let name = String(decoding: replicaHost, as: UTF8.self)
+                    members.insert(Node(host: name.isEmpty || name == "?" ? source.host : name, port: replicaPort))
+                }
+            }
         }
         state.withLock { s in
             s.slots = slots
+            s.members = members
             s.needsRefresh = false
         }
         return true
     }
 
-    /// After MOVED: the slot lives elsewhere now (a full reload follows on the next call).
+    /// After MOVED to a known node: the slot lives elsewhere now (a full reload follows on the next call).
     func apply(moved redirect: Redirect) {
         state.withLock { s in
             if s.slots.isEmpty { s.slots = [Node?](repeating: nil, count: Self.slotCount) }

@@ -2,16 +2,18 @@ import Storage
 
 /// A product's context rows as the cache stores them, so that a replica that has not yet
 /// decompressed the product's feature shard (a fresh one, or one that just swapped versions) takes
-/// them from the shared cache instead: magic, version, stockcode, the column names' CRC, row and
-/// column counts, a CRC-32 of the values, then the float32 values little-endian (4 bytes per value:
-/// a few hundred bytes for a product's recent weeks). Anything that does not check out decodes to nil
-/// and the shard is read as usual.
+/// them from the shared cache instead: magic, version, stockcode, the column names' CRC (a
+/// fingerprint of the schema, not an integrity check), row and column counts, then the float32 values
+/// little-endian (4 bytes per value: a few hundred bytes for a product's recent weeks). Integrity is
+/// the Cache module's `ValueSeal` (HMAC over key and value, checked before this decoder runs). Anything
+/// that does not check out decodes to nil and the shard is read as usual.
 struct CachedProductRows: Equatable {
     let modelVersion: String
     let stockcode: String
     let matrix: ContextMatrix
 
-    static let magic: [UInt8] = Array("PRv1".utf8)
+    /// v2: no CRC of the values (the seal covers them); a v1 value is never read as one.
+    static let magic: [UInt8] = Array("PRv2".utf8)
 
     func encoded() -> [UInt8] {
         var w = ByteWriter()
@@ -22,11 +24,7 @@ struct CachedProductRows: Equatable {
         w.u32(Self.columnsCRC(matrix.columns))
         w.u32(UInt32(matrix.count))
         w.u32(UInt32(matrix.columns.count))
-        var values: [UInt8] = []
-        values.reserveCapacity(4 * matrix.values.count)
-        for v in matrix.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { values += $0 } }
-        w.u32(Gzip.crc32(values))
-        w.bytes += values
+        for v in matrix.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { w.bytes += $0 } }
         return w.bytes
     }
 
@@ -40,8 +38,8 @@ struct CachedProductRows: Equatable {
     init?(decoding bytes: [UInt8], modelVersion: String, stockcode: String, columns: [String]) {
         var r = ByteReader(bytes: bytes)
         guard r.take(4) == Self.magic, r.string() == modelVersion, r.string() == stockcode, r.u32() == Self.columnsCRC(columns),
-              let rows = r.u32(), rows <= 1_000_000, let width = r.u32(), Int(width) == columns.count, let crc = r.u32(),
-              r.remaining == Int(rows) * Int(width) * 4, let body = r.take(r.remaining), Gzip.crc32(body) == crc else { return nil }
+              let rows = r.u32(), rows <= 1_000_000, let width = r.u32(), Int(width) == columns.count,
+              r.remaining == Int(rows) * Int(width) * 4, let body = r.take(r.remaining) else { return nil }
         var values = [Float](repeating: 0, count: Int(rows) * Int(width))
         values.withUnsafeMutableBytes { destination in
             body.withUnsafeBytes { destination.copyMemory(from: $0) }

@@ -1,11 +1,15 @@
 public import Pricing
 import Storage
 
-/// What the predict-price cache stores: the answer's metadata and its JSON array, gzip-compressed
-/// (about 7 KB for 100 prices; every row repeats the decision, which compresses well), with a CRC-32
-/// of the compressed bytes. A hit is one lookup; clients that accept gzip get the stored bytes as they
-/// are. Decoding checks every length and the CRC: a truncated, altered or foreign value decodes to nil
-/// and is ignored.
+/// What the predict-price cache stores: the answer's metadata, the size of its JSON array and the
+/// array gzip-compressed (about 7 KB for 100 prices; every row repeats the decision, which compresses
+/// well). A hit is one lookup; clients that accept gzip get the stored bytes as they are.
+///
+/// Integrity is not this format's job: a value kept in Redis is sealed (HMAC over key and value) by the
+/// Cache module's `ValueSeal` and reaches this decoder only if the seal verifies; an in-process value
+/// never left the process. Decoding still checks every length, and bounds what the body may inflate
+/// to by the size recorded beside it (itself bounded by the row count), so even a value that slipped
+/// through could not make a replica (or a gzip client) inflate more than a real curve.
 public struct CachedCurve: Sendable, Equatable {
     public let modelVersion: String
     public let model: String
@@ -14,9 +18,14 @@ public struct CachedCurve: Sendable, Equatable {
     public let rows: Int
     /// The JSON array of rows, gzip-compressed.
     public let gzippedJSON: [UInt8]
+    /// The JSON array's size: what `gzippedJSON` inflates to, exactly.
+    public let jsonBytes: Int
 
-    /// v4: rows carry the price decision (format-2 versions); a v3 value is never read as one.
-    static let magic: [UInt8] = Array("PCv4".utf8)
+    /// v5: the JSON size recorded, no CRC (the seal does integrity); a v4 value is never read as one.
+    static let magic: [UInt8] = Array("PCv5".utf8)
+    /// The most one row's JSON may take (a real row is about 1 KB): caps the recorded size.
+    static let maxRowJSONBytes = 4096
+    static let maxRows = 1000
 
     public init(_ curve: PriceCurve) {
         modelVersion = curve.modelVersion
@@ -24,7 +33,9 @@ public struct CachedCurve: Sendable, Equatable {
         stockcode = curve.stockcode
         skippedModels = curve.skippedModels
         rows = curve.points.count
-        gzippedJSON = Gzip.compress(CurveJSON.array(curve))
+        let json = CurveJSON.array(curve)
+        jsonBytes = json.count
+        gzippedJSON = Gzip.compress(json)
     }
 
     public func encoded() -> [UInt8] {
@@ -34,7 +45,7 @@ public struct CachedCurve: Sendable, Equatable {
         w.u32(UInt32(skippedModels.count))
         for s in skippedModels { w.string(s) }
         w.u32(UInt32(rows))
-        w.u32(Gzip.crc32(gzippedJSON))
+        w.u32(UInt32(jsonBytes))
         w.u32(UInt32(gzippedJSON.count))
         w.bytes += gzippedJSON
         return w.bytes
@@ -49,19 +60,33 @@ public struct CachedCurve: Sendable, Equatable {
             guard let s = r.string() else { return nil }
             skipped.append(s)
         }
-        guard let rows = r.u32(), rows >= 1, rows <= 1000, let crc = r.u32(), let length = r.u32(), Int(length) == r.remaining,
-              let body = r.take(Int(length)), Gzip.crc32(body) == crc else { return nil }
+        guard let rows = r.u32(), rows >= 1, rows <= Self.maxRows, let jsonBytes = r.u32(),
+              Int(jsonBytes) <= 2 + Int(rows) * Self.maxRowJSONBytes, let length = r.u32(), Int(length) == r.remaining,
+              let body = r.take(Int(length)), Self.inflatedSize(body) == jsonBytes else { return nil }
         modelVersion = version
         self.model = model
         self.stockcode = stockcode
         skippedModels = skipped
         self.rows = Int(rows)
+        self.jsonBytes = Int(jsonBytes)
         gzippedJSON = body
     }
 
-    /// The JSON array, or nil if the stored bytes do not inflate.
+    /// The JSON array, or nil if the stored bytes do not inflate to exactly the recorded size (they
+    /// are never inflated beyond it).
     public func jsonArray() -> [UInt8]? {
-        try? Gzip.decompress(gzippedJSON, file: "cache value", sizeHint: 1280 * rows)
+        guard let json = try? Gzip.decompress(gzippedJSON, file: "cache value", sizeHint: jsonBytes, maxBytes: jsonBytes),
+              json.count == jsonBytes else { return nil }
+        return json
+    }
+
+    /// The size a single-member gzip stream declares in its trailer (ISIZE, little-endian), which
+    /// is what a client inflating the stored body as-is would be told to expect.
+    static func inflatedSize(_ gzip: [UInt8]) -> UInt32? {
+        // 10-byte header, at least 2 bytes of deflate data, 8-byte trailer; gzip magic 1f 8b.
+        guard gzip.count >= 20, gzip[0] == 0x1F, gzip[1] == 0x8B else { return nil }
+        let n = gzip.count
+        return UInt32(gzip[n - 4]) | UInt32(gzip[n - 3]) << 8 | UInt32(gzip[n - 2]) << 16 | UInt32(gzip[n - 1]) << 24
     }
 
     /// The rows as NDJSON: the array's objects one per line. Rows are flat objects, so the only

@@ -1,3 +1,4 @@
+import Cache
 import Foundation
 public import Pricing
 
@@ -9,6 +10,10 @@ public struct ServiceConfiguration: Equatable, Sendable {
     public var models = "models"
     public var redisURL: String?
     public var redisCluster = false
+    /// The key that signs values kept in Redis (`cache_secret`, CACHE_SECRET; at least 32 bytes), the
+    /// same on every replica. Unset with Redis: a random per-process key (safe, but replicas share
+    /// nothing). docs/security-cache.md.
+    public var cacheSecret: String?
     public var corsAllowedOrigins = ["http://localhost:3000", "http://localhost:5173"]
     public var maxConnections = 1024
     public var headerTimeoutSeconds = 10.0
@@ -47,6 +52,7 @@ public struct ServiceConfiguration: Equatable, Sendable {
         ("ADMIN_TOKEN", "bearer token of POST /admin/reload (unset: admin routes disabled)"),
         ("REDIS_URL", "redis://[:password@]host:port[/db] of a cache shared by replicas (default: in-process cache)"),
         ("REDIS_CLUSTER", "true when REDIS_URL is a node of a Redis Cluster (slot routing, MOVED/ASK)"),
+        ("CACHE_SECRET", "key (32+ bytes, same on every replica) signing the values kept in Redis; unset: random per process"),
         ("CORS_ALLOWED_ORIGINS", "comma-separated exact origins, or *"), ("MAX_CONNECTIONS", "open connections before 503"),
         ("HEADER_TIMEOUT_SECONDS", "time to receive a request's head"), ("IDLE_TIMEOUT_SECONDS", "keep-alive idle time"),
         ("MAX_BODY_BYTES", "largest request body"), ("SHUTDOWN_GRACE_SECONDS", "time in-flight requests get on SIGTERM"),
@@ -76,7 +82,7 @@ public struct ServiceConfiguration: Equatable, Sendable {
             let key = name.lowercased()
             switch key {
             case "cors_allowed_origins": fromEnv[key] = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            case "redis_url", "host", "models", "log_level", "models_cache_dir", "admin_token", "models_load", "metrics_access": fromEnv[key] = value
+            case "redis_url", "host", "models", "log_level", "models_cache_dir", "admin_token", "models_load", "metrics_access", "cache_secret": fromEnv[key] = value
             case "redis_cluster":
                 guard ["true", "false", "1", "0"].contains(value.lowercased()) else {
                     throw Invalid(description: "environment variable \(name): \"\(value)\" is not true or false")
@@ -118,6 +124,8 @@ public struct ServiceConfiguration: Equatable, Sendable {
             case "redis_cluster":
                 guard let v = value as? Bool else { throw bad(key, "true or false") }
                 redisCluster = v
+            case "cache_secret":
+                if value is NSNull { cacheSecret = nil } else if let v = value as? String { cacheSecret = v.isEmpty ? nil : v } else { throw bad(key, "a string or null") }
             case "cors_allowed_origins":
                 guard let v = value as? [String] else { throw bad(key, "a list of strings") }
                 corsAllowedOrigins = v
@@ -163,6 +171,10 @@ public struct ServiceConfiguration: Equatable, Sendable {
             throw Invalid(description: "metrics_access admin_token needs admin_token (ADMIN_TOKEN) to be set")
         }
         guard maxConnections >= 1 else { throw Invalid(description: "max_connections must be at least 1") }
+        if let cacheSecret, cacheSecret.utf8.count < ValueSeal.minimumSecretBytes {
+            throw Invalid(description: "cache_secret (CACHE_SECRET) has \(cacheSecret.utf8.count) bytes, at least \(ValueSeal.minimumSecretBytes) are needed; "
+                + "generate one with: openssl rand -base64 48")
+        }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw Invalid(description: "log_level \(logLevel) is not one of trace, debug, info, notice, warning, error, critical")
         }

@@ -8,6 +8,8 @@ public import Prometheus
 /// - `pricing_model_answers_total{model}`: which model answered each price request
 /// - `pricing_cache_requests_total{result}`: cache hits and misses of price requests
 /// - `pricing_cache_healthy{kind}`, `pricing_cache_entries{kind}`, `pricing_cache_bytes{kind}`
+/// - `cache_rejected_values_total` (counted by the Cache module): values read from Redis whose
+///   signature did not verify, ignored as misses (docs/security-cache.md)
 /// - `pricing_product_rows_total{source}`: where a computed request found its product's context rows
 ///   (memory: shard already inflated here; cache: shared by another replica; artifact: shard inflated now)
 /// - `pricing_model_reloads_total{result}` (swapped, rejected), `pricing_model_reload_duration_seconds`

@@ -57,9 +57,18 @@ struct Serve: AsyncParsableCommand {
         var cache: (any PriceCache)? = settings.cacheMaxBytes > 0 ? InProcessCache(capacityBytes: settings.cacheMaxBytes) : nil
         if let url = settings.redisURL {
             do {
-                let redis = try RedisCache(url: url, configuration: .init(cluster: settings.redisCluster))
+                // Values in Redis are signed (docs/security-cache.md). Without CACHE_SECRET each process signs with
+                // its own random key: nobody can plant values, but replicas cannot read each other's either.
+                let seal = try settings.cacheSecret.map { try ValueSeal(secret: Array($0.utf8)) } ?? .ephemeral()
+                let redis = try RedisCache(url: url, configuration: .init(cluster: settings.redisCluster), seal: seal)
                 cache = redis
                 logger.info("cache", metadata: ["kind": "\(settings.redisCluster ? "redis cluster" : "redis")", "endpoint": "\(redis.endpoint)"])
+                if seal.isEphemeral {
+                    logger.warning("""
+                        CACHE_SECRET is not set: values in Redis are signed with a random key of this process, so replicas \
+                        do not share cached values; set the same CACHE_SECRET (32+ bytes) on every replica to share them
+                        """)
+                }
             } catch {
                 logger.error("REDIS_URL is not usable; using the in-process cache", metadata: ["error": "\(error)"])
             }

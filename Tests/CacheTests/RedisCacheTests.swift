@@ -56,8 +56,9 @@ final class RedisCacheTests: XCTestCase {
         await cache.set("empty", [], ttl: .seconds(60))
         let empty = await cache.get("empty")
         XCTAssertEqual(empty, [])
-        // Stored as raw bytes, readable by any client.
-        XCTAssertEqual(try server.command([Array("GET".utf8), Array("bin".utf8)]), .bulk(binary))
+        // Stored as the bytes behind their seal (version byte, 32-byte tag), readable by any client.
+        guard case .bulk(let stored?) = try server.command([Array("GET".utf8), Array("bin".utf8)]) else { return XCTFail("GET") }
+        XCTAssertEqual(Array(stored.dropFirst(ValueSeal.overhead)), binary)
     }
 
     func testTTLExpiry() async throws {
@@ -86,12 +87,14 @@ final class RedisCacheTests: XCTestCase {
         let a = await db0.get("k"), b = await db2.get("k")
         XCTAssertEqual(a, [1])
         XCTAssertEqual(b, [2])
-        XCTAssertEqual(try server.command(["GET", "svc:k"]), .bulk([1]))
+        guard case .bulk(let stored?) = try server.command(["GET", "svc:k"]) else { return XCTFail("GET") }
+        XCTAssertEqual(Array(stored.dropFirst(ValueSeal.overhead)), [1])
         XCTAssertEqual(try server.command(["EXISTS", "k"]), .integer(0))
     }
 
     // MARK: Foreign and oversized data
 
+    /// The bound is on the caller's value; the seal's bytes come on top.
     func testOversizedValuesAreNotStoredAndIgnoredOnRead() async throws {
         let cache = try makeCache(.init(maxValueBytes: 1024))
         await cache.set("big", [UInt8](repeating: 7, count: 1025), ttl: .seconds(60))
@@ -108,11 +111,13 @@ final class RedisCacheTests: XCTestCase {
         XCTAssertEqual(cache.breakerState, "closed")
     }
 
-    func testForeignValuesAreJustBytes() async throws {
+    func testForeignValuesAreMisses() async throws {
         let cache = try makeCache()
         _ = try server.command([Array("SET".utf8), Array("k".utf8), Array("not what we wrote\u{0}\u{FF}".utf8)])
         let read = await cache.get("k")
-        XCTAssertEqual(read, Array("not what we wrote\u{0}\u{FF}".utf8))
+        XCTAssertNil(read)
+        XCTAssertEqual(cache.statistics.rejected, 1)
+        XCTAssertEqual(cache.statistics.errors, 0)
     }
 
     func testNonStringKeyReadsAsMiss() async throws {
@@ -156,6 +161,38 @@ final class RedisCacheTests: XCTestCase {
         XCTAssertEqual(stats.hits, 100)
         XCTAssertEqual(stats.stores, 100)
         XCTAssertEqual(stats.errors, 0)
+    }
+
+    // MARK: Status
+
+    func testStatusFiguresAreReusedWithinTheInterval() async throws {
+        let cache = try makeCache(.init(statusInterval: .milliseconds(400)))
+        await cache.set("k", [1], ttl: .seconds(60))
+        let first = await cache.status
+        XCTAssertEqual(first.entries, 1)
+        // Probes within the interval (sequential and concurrent) do not ask Redis again.
+        await cache.set("k2", [2], ttl: .seconds(60))
+        for _ in 0..<5 { _ = await cache.status }
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<10 { group.addTask { _ = await cache.status } }
+        }
+        XCTAssertEqual(try dbsizeCalls(), 1)
+        let reused = await cache.status
+        XCTAssertEqual(reused.entries, 1)  // the figures of the first round
+        XCTAssertTrue(reused.healthy)
+        // After the interval, one new round.
+        try await Task.sleep(for: .milliseconds(450))
+        let later = await cache.status
+        XCTAssertEqual(later.entries, 2)
+        XCTAssertEqual(try dbsizeCalls(), 2)
+    }
+
+    /// How many DBSIZE commands the server has executed (INFO commandstats).
+    private func dbsizeCalls() throws -> Int {
+        guard case .bulk(let info?) = try server.command(["INFO", "commandstats"]) else { throw RedisServerHarness.Unavailable(description: "INFO") }
+        let line = String(decoding: info, as: UTF8.self).split(whereSeparator: \.isNewline).first { $0.hasPrefix("cmdstat_dbsize:") }
+        guard let calls = line?.split(separator: ",").first?.split(separator: "=").last, let n = Int(calls) else { return 0 }
+        return n
     }
 
     // MARK: Outages

@@ -98,9 +98,36 @@ final class PredictPriceCacheTests: XCTestCase {
                                               && $0["decision"] as? String == curve.recommendation.decision.rawValue
                                               && close($0["probability_of_gain"], curve.recommendation.probabilityOfGain) })
         XCTAssertLessThan(CachedCurve(curve).encoded().count, CurveJSON.array(curve).count / 3)  // compact
-        var flipped = CachedCurve(curve).encoded()
-        flipped[flipped.count - 10] ^= 0x40
-        XCTAssertNil(CachedCurve(decoding: flipped))  // the CRC catches damage inside the compressed rows
+    }
+
+    /// A cached body inflates at most to the size recorded beside it (which the row count bounds),
+    /// never to the 1 GiB default of `Gzip.decompress`.
+    func testCachedBodiesInflateOnlyToTheirRecordedSize() throws {
+        let engine = try PricingEngine(path: CommittedModels.root)
+        let curve = try engine.sweep(PredictPriceQuery.request(stockcode: "85123A", query: [("num_price_bins", "10")]))
+        let genuine = CachedCurve(curve)
+        XCTAssertEqual(genuine.jsonBytes, CurveJSON.array(curve).count)
+        let encoded = genuine.encoded()
+        // Everything up to and including the recorded JSON size; then the body's length and the body.
+        let head = Array(encoded.dropLast(genuine.gzippedJSON.count + 4))
+        func le32(_ n: Int) -> [UInt8] { withUnsafeBytes(of: UInt32(n).littleEndian) { Array($0) } }
+        func framed(_ head: [UInt8], _ body: [UInt8]) -> [UInt8] { head + le32(body.count) + body }
+        XCTAssertEqual(CachedCurve(decoding: framed(head, genuine.gzippedJSON)), genuine)
+
+        let bomb = Gzip.compress([UInt8](repeating: 0x20, count: 8 << 20))  // 8 MiB of spaces in ~8 KB
+        XCTAssertLessThan(bomb.count, 64 << 10)
+        // Its gzip trailer declares 8 MiB, the header 10 rows' worth: refused without inflating.
+        XCTAssertNil(CachedCurve(decoding: framed(head, bomb)))
+        // A trailer patched to agree passes the cheap checks, but inflation stops at the recorded size.
+        var lying = bomb
+        lying.replaceSubrange((lying.count - 4)..., with: le32(genuine.jsonBytes))
+        let decoded = try XCTUnwrap(CachedCurve(decoding: framed(head, lying)))
+        XCTAssertNil(decoded.jsonArray())
+        XCTAssertNil(decoded.ndjson())
+        // A recorded size beyond what 10 rows can hold is refused, even with an honest trailer.
+        var bigHead = head
+        bigHead.replaceSubrange((bigHead.count - 4)..., with: le32(8 << 20))
+        XCTAssertNil(CachedCurve(decoding: framed(bigHead, bomb)))
     }
 
     func testConcurrentIdenticalRequestsComputeOnce() async throws {

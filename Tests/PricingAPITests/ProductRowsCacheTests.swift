@@ -9,7 +9,7 @@ import XCTest
 
 /// Per-product data in Redis: the first replica to inflate a product's shard shares its context rows;
 /// a fresh replica takes them from Redis and answers exactly as if it had read its own store; a
-/// damaged value is ignored.
+/// value altered in Redis is ignored.
 final class ProductRowsCacheTests: XCTestCase {
     func get(_ router: PricingRouter, _ code: String, bins: Int) async -> HTTPResponse {
         await router.handle(HTTPRequest(method: "GET", path: "/v1/predict-price/\(code)", query: "num_price_bins=\(bins)", headers: ["Host": "x"]))
@@ -66,10 +66,13 @@ final class ProductRowsCacheTests: XCTestCase {
         let reference = try engine.sweep(SweepRequest(stockcode: code, bins: 33))
         XCTAssertEqual(body(b), CurveJSON.array(reference))
 
-        // A damaged value is ignored: the third replica reads its shard and rewrites a good value.
-        var damaged = stored
+        // A value altered in Redis (one bit of one float) fails its seal: the third replica reads its
+        // shard and rewrites a good value.
+        let productKey = PricingRouter.productKey(code, version: engine.version)
+        guard case .bulk(var damaged?) = try redis.command(["GET", productKey]) else { return XCTFail("GET \(productKey)") }
         damaged[damaged.count - 3] ^= 0x40
-        await cache.set(PricingRouter.productKey(code, version: engine.version), damaged, ttl: .seconds(60))
+        XCTAssertEqual(try redis.command([Array("SET".utf8), Array(productKey.utf8), damaged]), .status("OK"))
+        let rejectedBefore = await metric("cache_rejected_values_total")
         let third = PricingRouter(engine: try PricingEngine(path: CommittedModels.root), cors: CORSPolicy(allowedOrigins: []), cache: cache)
         let artifactBefore = await metric(#"pricing_product_rows_total{source="artifact"}"#)
         let c = await get(third, code, bins: 34)
@@ -77,6 +80,8 @@ final class ProductRowsCacheTests: XCTestCase {
         XCTAssertEqual(body(c), CurveJSON.array(try engine.sweep(SweepRequest(stockcode: code, bins: 34))))
         let artifactAfter = await metric(#"pricing_product_rows_total{source="artifact"}"#)
         XCTAssertEqual(artifactAfter, artifactBefore + 1)
+        let rejectedAfter = await metric("cache_rejected_values_total")
+        XCTAssertEqual(rejectedAfter, rejectedBefore + 1)
         let rewritten = await cache.get(PricingRouter.productKey(code, version: engine.version))
         XCTAssertEqual(rewritten, stored)
     }

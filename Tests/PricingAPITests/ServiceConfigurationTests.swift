@@ -39,6 +39,21 @@ final class ServiceConfigurationTests: XCTestCase {
         }
     }
 
+    func testCacheSecretComesFromTheFileOrTheEnvironmentAndMustBeLongEnough() throws {
+        let fromFile = String(repeating: "f", count: 32), fromEnv = String(repeating: "e", count: 40)
+        XCTAssertNil(try ServiceConfiguration.load(file: nil, environment: [:]).cacheSecret)
+        let path = try file(#"{"cache_secret": "\#(fromFile)"}"#)
+        XCTAssertEqual(try ServiceConfiguration.load(file: path, environment: [:]).cacheSecret, fromFile)
+        XCTAssertEqual(try ServiceConfiguration.load(file: path, environment: ["CACHE_SECRET": fromEnv]).cacheSecret, fromEnv)
+        XCTAssertThrowsError(try ServiceConfiguration.load(file: nil, environment: ["CACHE_SECRET": "too-short"])) { error in
+            XCTAssertTrue("\(error)".contains("cache_secret (CACHE_SECRET) has 9 bytes, at least 32 are needed"), "\(error)")
+            XCTAssertFalse("\(error)".contains("too-short"), "the message must not echo the secret")
+        }
+        XCTAssertThrowsError(try ServiceConfiguration.load(file: file(#"{"cache_secret": 5}"#), environment: [:])) { error in
+            XCTAssertTrue("\(error)".contains("cache_secret must be a string or null"), "\(error)")
+        }
+    }
+
     func testBadSettingsNameTheSettingAndTheSource() throws {
         let cases: [(String, [String: String], String)] = [
             (#"{"port": "eighty"}"#, [:], "port must be a whole number"),
