@@ -13,7 +13,8 @@
 #      p50/p99 (goal p99 <= 1 ms) and requests/s against /healthz's; as references measured the same
 #      way, /healthz at 50 clients, the hit at 4 clients, and nginx serving the hit's exact bytes;
 #   e. cache hits through a real redis-server (REDIS_URL), when redis-server is installed.
-# Sections a-c run a server with the cache disabled (CACHE_MAX_BYTES=0); d runs a second one with it on.
+# Sections a-c run a server with the cache disabled (CACHE_MAX_BYTES=0) and no per-client work budget
+# (CLIENT_WORK_MS_PER_SECOND=0: one load generator is one client address); d runs a second one with the cache on.
 # Writes OUT_DIR/http.json and prints a table. Installs wrk and nginx with apt-get if missing
 # (never starts the system nginx service: nginx runs from a private config under OUT_DIR).
 # Exits non-zero if the server (or nginx) does not start; always stops both on exit.
@@ -206,7 +207,7 @@ wait_for "http://$HOST:$NGINX_PORT/healthz" "$NGINX_PID" nginx "$NGX/logs/error.
 # --- start the service ----------------------------------------------------------------------
 SERVER_PORT=$(free_port)
 SERVER_LOG="$OUT_DIR/server.stderr.log"
-LOG_LEVEL=warning SHUTDOWN_GRACE_SECONDS=2 CACHE_MAX_BYTES=0 \
+LOG_LEVEL=warning SHUTDOWN_GRACE_SECONDS=2 CACHE_MAX_BYTES=0 CLIENT_WORK_MS_PER_SECOND=0 \
     "$SERVER_BINARY" serve --host "$HOST" --port "$SERVER_PORT" --models "$MODELS_DIR" \
     >"$OUT_DIR/server.stdout.log" 2>"$SERVER_LOG" &
 SERVER_PID=$!

@@ -29,7 +29,7 @@ echo "$version" > "$root/LATEST"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 token=bench-$RANDOM$RANDOM
-LOG_LEVEL=notice CACHE_MAX_BYTES=0 ADMIN_TOKEN=$token "$SERVER" serve --host 127.0.0.1 --port "$port" --models "$root" \
+LOG_LEVEL=notice CACHE_MAX_BYTES=0 CLIENT_WORK_MS_PER_SECOND=0 ADMIN_TOKEN=$token "$SERVER" serve --host 127.0.0.1 --port "$port" --models "$root" \
   2> "$OUT/server.log" &
 server_pid=$!
 for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/readyz" && break; sleep 0.2; done
