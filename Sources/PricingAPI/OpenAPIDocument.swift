@@ -266,7 +266,7 @@ public enum OpenAPIDocument {
                            "message": {"type": "string", "description": "What is wrong, e.g. a non-number, a negative cost, a floor above the ceiling, an unknown stockcode, rules that conflict for this product."}}
           },
           "RecommendationRun": {
-            "type": "object", "required": ["model_version", "rules", "rows", "total", "skipped", "totals"],
+            "type": "object", "required": ["model_version", "rules", "rows", "total", "skipped", "skipped_total", "totals"],
             "properties": {
               "model_version": {"type": "string", "description": "The artifact version of every row."},
               "rules": {"type": "object", "description": "The rules in force (configured pricing_rules with the query's overrides); null: the rule is off.",
@@ -275,7 +275,8 @@ public enum OpenAPIDocument {
                                        "price_ending": {"type": ["string", "null"]}, "min_probability_of_gain": {"type": ["number", "null"], "description": "null: the model version's threshold."}}},
               "rows": {"type": "array", "items": {"$ref": "#/components/schemas/Recommendation"}, "description": "The page of rows, in the requested order."},
               "total": {"type": "integer", "description": "Rows matching the filters, before paging."},
-              "skipped": {"type": "array", "items": {"$ref": "#/components/schemas/SkippedRow"}, "description": "Catalogue lines and products that could not be priced; every other line is in rows."},
+              "skipped": {"type": "array", "maxItems": 1000, "items": {"$ref": "#/components/schemas/SkippedRow"}, "description": "Catalogue lines and products that could not be priced, in line order; every other line is in rows. The API lists the first 1000 (the recommend command's file lists all)."},
+              "skipped_total": {"type": "integer", "minimum": 0, "description": "How many catalogue lines and products were skipped in all."},
               "totals": {"type": "object", "description": "Over the rows matching the filters (all pages): what the run is expected to bring per week.",
                          "required": ["products", "changed", "expected_gain", "gain_p10", "gain_p90", "revenue_current", "revenue_recommended"],
                          "properties": {"products": {"type": "integer", "description": "Rows matching the filters."},

@@ -178,7 +178,8 @@ extension PricingRouter {
             if !csv {
                 let totals = RepricingTotals(rows: snap.rows, gains: snap.gains, draws: run.draws, indices: matched)
                 let skipped = (fileSkips + snap.skipped).sorted { ($0.line ?? 0) < ($1.line ?? 0) }
-                try await writer.write(RepricingDocument.tail(skipped: skipped, totals: totals, total: matched.count))
+                try await writer.write(RepricingDocument.tail(skipped: skipped, totals: totals, total: matched.count,
+                                                              skippedLimit: RepricingDocument.maximumSkippedListed))
             }
         }
     }

@@ -13,11 +13,16 @@ public enum RepricingDocument {
         return w.bytes
     }
 
-    /// Everything after the last row.
-    public static func tail(skipped: [SkippedProduct], totals: RepricingTotals, total: Int) -> [UInt8] {
+    /// At most this many skipped lines are listed in an API answer (`skipped_total` counts them all):
+    /// a 1 MB catalogue of unknown stockcodes would otherwise answer with about 9 MB of reports.
+    public static let maximumSkippedListed = 1000
+
+    /// Everything after the last row; `skipped` listed up to `skippedLimit` entries (nil: all).
+    public static func tail(skipped: [SkippedProduct], totals: RepricingTotals, total: Int, skippedLimit: Int? = nil) -> [UInt8] {
         var w = JSONWriter()
         w.raw("],"); w.key("total"); w.number(total); w.raw(",")
-        w.key("skipped"); w.bytes += RecommendationTable.jsonArray(skipped); w.raw(",")
+        w.key("skipped"); w.bytes += RecommendationTable.jsonArray(Array(skipped.prefix(skippedLimit ?? skipped.count))); w.raw(",")
+        w.key("skipped_total"); w.number(skipped.count); w.raw(",")
         w.key("totals"); json(totals, into: &w); w.raw("}")
         return w.bytes
     }

@@ -185,6 +185,19 @@ final class AdmissionTests: XCTestCase {
         XCTAssertEqual(try request(port, "/v1/recommendations?limit=1").header("x-cache"), "HIT")
     }
 
+    func testACatalogueOfUnknownStockcodesGetsABoundedReport() throws {
+        let (port, _) = try start(AdmissionSettings())
+        let lines = (0..<5000).map { "NOPE\($0),1.5" }.joined(separator: "\n")
+        let response = try request(port, "/v1/recommendations", method: "POST", body: "stockcode,current_price\n" + lines + "\n")
+        XCTAssertEqual(response.status, 200, response.text)
+        let doc = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+        let listed = try XCTUnwrap(doc["skipped"] as? [[String: Any]])
+        XCTAssertEqual(listed.count, 1000)
+        XCTAssertEqual(listed.first?["line"] as? Int, 2, "the first lines, in line order")
+        XCTAssertEqual(doc["skipped_total"] as? Int, 5000, "every skipped line is counted")
+        XCTAssertLessThan(response.body.count, 200_000)
+    }
+
     func testTheBudgetRefillsAndIsKeptPerAddress() {
         let budget = ClientWorkBudget(millisecondsPerSecond: 10, burstMilliseconds: 20)
         XCTAssertNil(budget.spend(15, client: "a", at: 0))
