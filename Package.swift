@@ -3,13 +3,14 @@ import PackageDescription
 
 /// Modules, bottom to top; a module depends only on the ones below it:
 /// - Storage: the artifact format and the local version folder (manifest, checksums, safetensors,
-///   gzip, feature store), and the `ArtifactSource` protocol with its local implementation.
+///   gzip, feature store), and the `ArtifactSource` protocol with its local implementation; the
+///   parallel loops and idle-priority background threads the modules above share.
 /// - ArtifactSources (on Storage): http(s) and S3 models roots, SigV4 and the AWS credential
 ///   providers, the download cache, the source for a `MODELS` setting.
 /// - Inference (on Storage): the models of the fallback chain.
 /// - Pricing (on Storage, Inference): the price response, the curve and the decision, repricing.
 /// - HTTPServer: HTTP/1.1 on sockets, knows nothing of pricing. Cache: in-process LRU and Redis (signed values).
-/// - PricingAPI (on HTTPServer, Pricing, Storage, Cache): routes, JSON, metrics, hot reload.
+/// - PricingAPI (on HTTPServer, Pricing, Storage, Cache): routes, JSON, metrics, hot reload, admission control.
 /// - LambdaRuntime (on HTTPServer): the Lambda Runtime API loop and API Gateway events.
 /// - pricing-server: the executable that wires them (`serve`, `predict`, `recommend`, `bench`, `healthcheck`).
 let strict: [SwiftSetting] = [
