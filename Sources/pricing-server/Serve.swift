@@ -64,14 +64,24 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let slot = EngineSlot()
+        // Model versions are trusted on their signature, not on where they come from (docs/security-artifacts.md).
+        let trust = try settings.artifactTrust()
+        if trust.publicKeys.isEmpty && !trust.allowUnsigned {
+            throw CommandFailure("no artifact_public_keys are pinned, so no model version can be trusted: add the publisher's "
+                                 + "public key (python -m pricing_training keygen prints one) to config/server.json or ARTIFACT_PUBLIC_KEYS")
+        }
+        if trust.allowUnsigned { logger.warning("allow_unsigned_artifacts is on: versions without a signature are loaded (development only)") }
+        if settings.allowInsecureHTTP { logger.warning("allow_insecure_http is on: plain http:// models roots and S3 endpoints are used") }
         let source: any ArtifactSource
         do {
+            var download = DownloadSettings()
+            download.allowInsecureHTTP = settings.allowInsecureHTTP
             source = try makeArtifactSource(location: settings.models, cacheDirectory: settings.modelsCacheDir,
-                                            environment: ProcessInfo.processInfo.environment)
+                                            environment: ProcessInfo.processInfo.environment, download: download, trust: trust)
         } catch {
             throw CommandFailure("MODELS=\(settings.models): \(error.description)")
         }
-        let reloader = ModelReloader(source: source, slot: slot, logger: logger, firstLoad: settings.modelsLoad)
+        let reloader = ModelReloader(source: source, slot: slot, trust: trust, logger: logger, firstLoad: settings.modelsLoad)
         let router = PricingRouter(slot: slot, cors: CORSPolicy(allowedOrigins: settings.corsAllowedOrigins), cache: cache,
                                    cacheTTL: .milliseconds(Int(settings.cacheTTLSeconds * 1000)),
                                    reloader: reloader, adminToken: settings.adminToken, pricingRules: settings.pricingRules)

@@ -473,3 +473,9 @@ def test_publishing_an_unsigned_version_warns(version, tmp_path, caplog):
         publish(version, str(tmp_path / "served"))
     assert "is unsigned" in caplog.text and "allow_unsigned_artifacts" in caplog.text
 
+
+def test_the_committed_version_is_signed_by_the_key_config_pins():
+    config = json.loads((REPO / "config" / "server.json").read_text())
+    folder = REPO / "models" / (REPO / "models" / "LATEST").read_text().strip()
+    assert verify((folder / "manifest.json").read_bytes(), (folder / "manifest.json.sig").read_bytes(),
+                  config["artifact_public_keys"])
