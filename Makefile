@@ -41,7 +41,7 @@ help:
 	@echo "make bench          release builds; inference benchmarks (every kernel variant) against PyTorch and NumPy in the same run"
 	@echo "make fuzz           run every parser's fuzz target for FUZZ_SECONDS in total (default 600) into out/fuzz"
 	@echo "make eval           score price decisions on ground truth over the scenario matrix (report seeds) into out/eval"
-	@echo "make models         regenerate the committed artifact set in models/ (full preset)"
+	@echo "make models         regenerate the committed artifact set in models/ (full preset), signed (docs/security-artifacts.md)"
 	@echo "make models-quick   the quick preset into out/models-quick (a few minutes)"
 	@echo "make setup          only install (system packages, Python environment)"
 

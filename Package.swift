@@ -2,8 +2,9 @@
 import PackageDescription
 
 /// Modules, bottom to top; a module depends only on the ones below it:
-/// - Storage: the artifact format and the local version folder (manifest, checksums, safetensors,
-///   gzip, feature store), and the `ArtifactSource` protocol with its local implementation.
+/// - Storage: the artifact format and the local version folder (manifest and its ed25519 signature,
+///   checksums, safetensors, gzip, feature store), and the `ArtifactSource` protocol with its local
+///   implementation.
 /// - ArtifactSources (on Storage): http(s) and S3 models roots, SigV4 and the AWS credential
 ///   providers, the download cache, the source for a `MODELS` setting.
 /// - Inference (on Storage): the models of the fallback chain.

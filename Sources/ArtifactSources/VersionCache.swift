@@ -150,7 +150,12 @@ struct VersionCache: Sendable {
             } else if name.contains(".partial-") {
                 var info = stat()
                 guard lstat(path, &info) == 0 else { continue }
-                if Double(info.st_mtim.tv_sec) < cutoff.timeIntervalSince1970 { PrivateFolder.removeTree(path) }
+                #if canImport(Darwin)
+                let modified = info.st_mtimespec.tv_sec
+                #else
+                let modified = info.st_mtim.tv_sec
+                #endif
+                if Double(modified) < cutoff.timeIntervalSince1970 { PrivateFolder.removeTree(path) }
             }
         }
     }

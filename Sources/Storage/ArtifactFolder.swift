@@ -1,5 +1,5 @@
-// Storage module: the artifact format and the local version folder (manifest, size and sha256 of every
-// file, safetensors, gzip, the feature store, the price response table), and the `ArtifactSource`
+// Storage module: the artifact format and the local version folder (manifest and its signature, size
+// and sha256 of every file, safetensors, gzip, the feature store, the price response table), and the `ArtifactSource`
 // protocol with its local implementation. Knows nothing of models, pricing or networks; remote
 // sources live in ArtifactSources.
 

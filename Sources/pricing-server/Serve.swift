@@ -19,7 +19,9 @@ struct Serve: AsyncParsableCommand {
         Routes: GET /v1/predict-price/{stockcode}?unitprice_min&unitprice_max&num_price_bins&unit_cost, \
         GET /v1/products?q&limit&offset, GET /healthz, GET /readyz, GET /metrics, GET /openapi.json, POST /admin/reload. SIGHUP (or \
         POST /admin/reload, or RELOAD_INTERVAL_SECONDS) loads a newer model version in the background and swaps it in. SIGTERM or \
-        SIGINT stops accepting, lets in-flight requests finish (up to the shutdown grace period) and exits 0.
+        SIGINT stops accepting, lets in-flight requests finish (up to the shutdown grace period) and exits 0. \
+        A model version loads only when its manifest.json.sig verifies with a key in artifact_public_keys \
+        (docs/security-artifacts.md).
         """)
 
     @Option(help: ArgumentHelp("JSON configuration file.", valueName: "file"))
