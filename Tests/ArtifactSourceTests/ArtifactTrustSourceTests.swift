@@ -91,6 +91,16 @@ final class ArtifactTrustSourceTests: XCTestCase {
         XCTAssertTrue(server.requests.isEmpty, "nothing may be fetched over plain http without the setting")
     }
 
+    /// A real redirect on loopback goes through the fetcher's redirect decision and, plain http being
+    /// allowed here, is followed: the decision refuses downgrades, not redirects.
+    func testAnAllowedRedirectIsFollowed() async throws {
+        let file = "\(version)/golden.json"
+        server.setFaults { [base = server.baseURL.absoluteString] in $0.redirectOnce[file] = "\(base)/\(file)" }
+        let folder = try await source(temporaryDirectory(self, "cache")).localVersion(version)
+        try assertLoadsCommittedVersion(folder)
+        XCTAssertEqual(server.requests.filter { $0 == file }.count, 2, "the 302, then the file")
+    }
+
     /// The fetcher's redirect decision on a real URLSession with the fetcher's own delegate: libcurl
     /// is never told to follow an https→http redirect, even with plain http allowed, and the transfer
     /// ends with a message naming the cause. (No test server here speaks TLS, and libcurl on Linux
