@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .checksum import sha256_file
-from .signing import SIGNATURE_FILE, signature_for
+from .signing import SIGNATURE_FILE, signature_for, signer_of, verify
 
 log = logging.getLogger(__name__)
 
@@ -521,7 +521,13 @@ def publish(version_dir: Path, location: str | Target, *, latest: bool = True, s
     local = verify_local(Path(version_dir))  # before touching the target: a damaged version uploads nothing
     if signing_key is not None:
         local.signature = signature_for(local.manifest_bytes, signing_key)
-    elif local.signature is None:
+    elif local.signature is not None:
+        # A stale signature would only be refused by every replica: catch it here, before uploading.
+        signer = signer_of(local.signature)
+        if signer is None or not verify(local.manifest_bytes, local.signature, [signer]):
+            raise PublishError(f"{local.folder / SIGNATURE_FILE}: does not sign this manifest.json (it changed after "
+                               "signing?); sign the version again or pass --signing-key")
+    else:
         log.warning("%s is unsigned and no signing key was given (--signing-key or $PRICING_SIGNING_KEY); "
                     "the service refuses unsigned versions unless allow_unsigned_artifacts is set", local.version)
     target = location if isinstance(location, Target) else target_for(location, **target_options)

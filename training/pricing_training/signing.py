@@ -103,6 +103,15 @@ def verify(manifest_bytes: bytes, signature: bytes, public_keys: list[str]) -> b
     return False
 
 
+def signer_of(signature: bytes) -> str | None:
+    """The base64 public key a manifest.json.sig names (None when it is not a signature file)."""
+    try:
+        key = json.loads(signature)["public_key"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return key if isinstance(key, str) else None
+
+
 def sign_version(folder: Path, key: Ed25519PrivateKey) -> Path:
     """Writes `folder`/manifest.json.sig for the folder's manifest.json as it is now (atomically)."""
     folder = Path(folder)

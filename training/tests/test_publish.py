@@ -468,6 +468,16 @@ def test_sign_command_and_the_env_key_and_rotation_republish_only_the_signature(
     assert verify(manifest, signature_for(manifest, load_key(new_key)), [new_public])
 
 
+def test_a_stale_local_signature_is_refused_before_anything_is_written(version, key_file, tmp_path):
+    path, _ = key_file
+    stale = signature_for((version / "manifest.json").read_bytes(), load_key(path))
+    (version / "manifest.json.sig").write_bytes(stale)
+    (version / "manifest.json").write_bytes((version / "manifest.json").read_bytes() + b" ")
+    with pytest.raises(PublishError, match="does not sign this manifest.json"):
+        publish(version, str(tmp_path / "served"))
+    assert not (tmp_path / "served").exists()
+
+
 def test_publishing_an_unsigned_version_warns(version, tmp_path, caplog):
     with caplog.at_level("WARNING"):
         publish(version, str(tmp_path / "served"))
