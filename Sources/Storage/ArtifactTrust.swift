@@ -41,10 +41,9 @@ public struct ArtifactTrust: Sendable, Equatable {
     /// error names the version (as the manifest claims it) and the cause: unsigned, signed by a key
     /// that is not pinned, or a manifest that changed after it was signed.
     public func verify(manifest: [UInt8], signature: [UInt8]?, file: String) throws(ArtifactError) {
-        let version = Self.claimedVersion(manifest)
         guard let signature else {
             if allowUnsigned { return }
-            throw ArtifactError(file: file, .unsigned(version: version))
+            throw ArtifactError(file: file, .unsigned(version: Self.claimedVersion(manifest)))
         }
         let parsed = try ManifestSignature(bytes: signature, file: file + ".sig")
         // Every pinned key is tried, whichever key the file names: the named key only explains a failure.
@@ -52,6 +51,8 @@ public struct ArtifactTrust: Sendable, Equatable {
             guard let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: key) else { continue }
             if publicKey.isValidSignature(parsed.signature, for: manifest) { return }
         }
+        // Only now is the manifest read for its version, to name it: a verified one needs no second parse.
+        let version = Self.claimedVersion(manifest)
         guard publicKeys.contains(parsed.publicKey) else {
             throw ArtifactError(file: file, .unpinnedKey(version: version, key: Data(parsed.publicKey).base64EncodedString()))
         }
