@@ -41,7 +41,7 @@ help:
 	@echo "make bench          release builds; inference benchmarks (every kernel variant) against PyTorch and NumPy in the same run"
 	@echo "make fuzz           run every parser's fuzz target for FUZZ_SECONDS in total (default 600) into out/fuzz"
 	@echo "make eval           score price decisions on ground truth over the scenario matrix (report seeds) into out/eval"
-	@echo "make models         regenerate the committed artifact set in models/ (full preset)"
+	@echo "make models         regenerate the committed artifact set in models/ (full preset), signed (docs/security-artifacts.md)"
 	@echo "make models-quick   the quick preset into out/models-quick (a few minutes)"
 	@echo "make setup          only install (system packages, Python environment)"
 
@@ -163,12 +163,20 @@ $(DATA_DIR)/transactions.csv: | python-deps
 	$(PY) -m pricing_training synth --scenario retail --lines $(LINES_$(MODE)) --products $(PRODUCTS_$(MODE)) \
 	  --seed $(SYNTH_SEED) --out $(DATA_DIR)
 
+# The version is signed (manifest.json.sig, docs/security-artifacts.md) with SIGNING_KEY: $PRICING_SIGNING_KEY
+# when set, else a local key under .signing/ (gitignored), made on first use. The service loads only
+# versions signed by a key in config/server.json's artifact_public_keys: the public key printed at the end
+# must be listed there (a fresh clone's first `make models` makes a new key, so pin its public key).
+SIGNING_KEY ?= $(or $(PRICING_SIGNING_KEY),.signing/models-signing.key)
 models: python-deps $(DATA_DIR)/transactions.csv
+	@test -f "$(SIGNING_KEY)" || { echo "no signing key at $(SIGNING_KEY): making one"; \
+	  $(PY) -m pricing_training keygen --out "$(SIGNING_KEY)"; }
 	$(PY) -m pricing_training train --mode $(MODE) --data $(DATA_DIR)/transactions.csv \
 	  --ground-truth $(DATA_DIR)/ground_truth.csv --out $(MODELS_DIR)
 	@latest=$$(cat $(MODELS_DIR)/LATEST); \
 	  find $(MODELS_DIR) -mindepth 1 -maxdepth 1 -type d ! -name "$$latest" -exec rm -rf {} +; \
-	  echo "$(MODELS_DIR)/$$latest is the current version"
+	  $(PY) -m pricing_training sign --version-dir $(MODELS_DIR)/$$latest --signing-key "$(SIGNING_KEY)" && \
+	  echo "$(MODELS_DIR)/$$latest is the current version; the service must pin the public key above (artifact_public_keys)"
 
 models-quick:
 	$(MAKE) models MODE=quick MODELS_DIR=out/models-quick

@@ -2,9 +2,9 @@
 import PackageDescription
 
 /// Modules, bottom to top; a module depends only on the ones below it:
-/// - Storage: the artifact format and the local version folder (manifest, checksums, safetensors,
-///   gzip, feature store), and the `ArtifactSource` protocol with its local implementation; the
-///   parallel loops and idle-priority background threads the modules above share.
+/// - Storage: the artifact format and the local version folder (manifest and its ed25519 signature,
+///   checksums, safetensors, gzip, feature store), and the `ArtifactSource` protocol with its local
+///   implementation; the parallel loops and idle-priority background threads the modules above share.
 /// - ArtifactSources (on Storage): http(s) and S3 models roots, SigV4 and the AWS credential
 ///   providers, the download cache, the source for a `MODELS` setting.
 /// - Inference (on Storage): the models of the fallback chain.
@@ -137,7 +137,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "TestSupport", dependencies: ["Storage"], path: "Tests/TestSupport", swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["Storage", .product(name: "Crypto", package: "swift-crypto")],
+                path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "CacheTests", dependencies: ["Cache", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: strict),

@@ -21,6 +21,8 @@ enum AttemptFailure: Sendable {
     /// Writing the downloaded bytes failed.
     case local(String)
     case cancelled
+    /// Refused for safety before or instead of a transfer (plain http, an https→http redirect).
+    case insecure(String)
 
     /// Connection trouble, timeouts and server errors may pass; a refusal (4xx) or wrong bytes would
     /// only repeat, and the deadline is for all attempts together.
@@ -29,7 +31,7 @@ enum AttemptFailure: Sendable {
         case .transport(let code): !Self.permanentTransportCodes.contains(code)
         case .idleTimeout: true
         case .status(let status, _): status >= 500
-        case .deadline, .tooLarge, .sizeMismatch, .checksumMismatch, .local, .cancelled: false
+        case .deadline, .tooLarge, .sizeMismatch, .checksumMismatch, .local, .cancelled, .insecure: false
         }
     }
 
@@ -68,6 +70,8 @@ enum AttemptFailure: Sendable {
             return ArtifactError(file: name, .unreadable(why))
         case .cancelled:
             return ArtifactError(file: name, .unreadable("download cancelled"))
+        case .insecure(let why):
+            return ArtifactError(file: name, .insecure(why))
         }
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Timeouts, retries and parallelism of remote artifact downloads (HTTP(S) and S3).
 ///
 /// The defaults suit a service fetching a few MB to a few hundred MB at start-up or on reload; tests
@@ -20,6 +22,12 @@ public struct DownloadSettings: Sendable, Equatable {
     public var maxBackoff: Duration
     /// Files of one version downloaded at once. Default 4.
     public var parallelDownloads: Int
+    /// Whether plain http:// may carry artifacts (an http:// models root, an S3 endpoint over http,
+    /// a redirect from http to http). Off by default: anyone on the path could read or replace the
+    /// files and the manifest; the signature still protects the content, but not the service's
+    /// availability or the version's confidentiality. For a trusted network only (a compose stack).
+    /// A redirect from https to http is refused whatever this says.
+    public var allowInsecureHTTP: Bool
 
     public init(
         requestTimeout: Duration = .seconds(15),
@@ -27,7 +35,8 @@ public struct DownloadSettings: Sendable, Equatable {
         maxAttempts: Int = 4,
         initialBackoff: Duration = .milliseconds(500),
         maxBackoff: Duration = .seconds(8),
-        parallelDownloads: Int = 4
+        parallelDownloads: Int = 4,
+        allowInsecureHTTP: Bool = false
     ) {
         self.requestTimeout = requestTimeout
         self.fileDeadline = fileDeadline
@@ -35,12 +44,28 @@ public struct DownloadSettings: Sendable, Equatable {
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff
         self.parallelDownloads = parallelDownloads
+        self.allowInsecureHTTP = allowInsecureHTTP
     }
 
     /// `requestTimeout` as URLSession applies it: whole seconds, at least 1.
     var requestTimeoutSeconds: Int {
         let (seconds, attoseconds) = requestTimeout.components
         return Swift.max(1, Int(clamping: seconds) + (attoseconds > 0 ? 1 : 0))
+    }
+
+    /// Nil when a request to `url` may be made; otherwise why not, for ``ArtifactError/Problem/insecure(_:)``.
+    /// `from` is the URL a redirect comes from (nil for a request made by the fetcher itself).
+    func refusal(of url: URL?, redirectedFrom from: URL? = nil) -> String? {
+        let scheme = url?.scheme?.lowercased()
+        if scheme == "https" { return nil }
+        guard scheme == "http" else { return "\(scheme ?? "no")://: only https:// (and http:// when allowed) can fetch artifacts" }
+        if let from, from.scheme?.lowercased() == "https" {
+            return "a redirect from https to plain http (\(ArtifactLocation.redacted(url!))) would drop TLS; "
+                + "fix the server's redirect or point MODELS at the final https:// location"
+        }
+        if allowInsecureHTTP { return nil }
+        return "plain http:// is not allowed for model artifacts (anyone on the path can read or replace them); "
+            + "use https://, or set allow_insecure_http (ALLOW_INSECURE_HTTP=true) on a network you trust"
     }
 
     var attempts: Int { Swift.max(1, maxAttempts) }

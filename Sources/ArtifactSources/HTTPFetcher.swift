@@ -26,7 +26,7 @@ final class HTTPFetcher: Sendable {
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = 1
         queue.name = "Storage.HTTPFetcher"
-        let delegate = TransferDelegate()
+        let delegate = TransferDelegate(settings: settings)
         self.delegate = delegate
         self.session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: queue)
     }
@@ -52,6 +52,10 @@ final class HTTPFetcher: Sendable {
             // libcurl would otherwise ask for gzip and inflate it, and the bytes hashed would not be
             // the bytes stored.
             request.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
+            if let why = settings.refusal(of: request.url) {
+                throw AttemptFailure.insecure(why).artifactError(path: path, store: store, attempts: attempt,
+                                                                 elapsed: clock.now - start, settings: settings)
+            }
             let failure: AttemptFailure
             switch await perform(request, into: sink, until: deadline) {
             case .success(let body): return body

@@ -22,19 +22,23 @@ extension RemoteArtifactSource {
 }
 
 /// The download logic the HTTP and S3 sources share: read LATEST, and bring a version into the local
-/// cache (manifest first, then every file it lists, each verified, the version renamed into place last).
+/// cache (manifest and its signature first, verified against the pinned keys, then every file it lists,
+/// each verified, the version renamed into place last).
 struct RemoteArtifactLoader: Sendable {
     let store: any RemoteStore
     let fetcher: HTTPFetcher
     let cache: VersionCache
+    /// The pinned keys the remote manifest must be signed with.
+    let trust: ArtifactTrust
 
     /// LATEST is one line; anything longer is not a LATEST file.
     static let latestLimit = 4096
     /// A manifest lists files; even a large version's is well below this.
     static let manifestLimit = 64 << 20
 
-    init(store: any RemoteStore, cacheDirectory: String, settings: DownloadSettings) {
+    init(store: any RemoteStore, cacheDirectory: String, settings: DownloadSettings, trust: ArtifactTrust) {
         self.store = store
+        self.trust = trust
         self.fetcher = HTTPFetcher(settings: settings)
         var directory = cacheDirectory
         while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
@@ -62,10 +66,12 @@ struct RemoteArtifactLoader: Sendable {
     /// The cached folder of `version`, downloading it first unless the cache already holds it intact.
     ///
     /// `version` is looked for in its folder below the models root, and then, when that has no
-    /// manifest, as the location itself being that one version folder.
+    /// manifest, as the location itself being that one version folder. The remote manifest and its
+    /// signature are fetched every time and verified against the pinned keys before anything else:
+    /// a cached copy is used only when it is that very manifest (and signature) with every file
+    /// matching it, so the cache cannot serve a version the store no longer vouches for.
     func localVersion(_ version: String) async throws(ArtifactError) -> String {
         try ArtifactNames.checkVersion(version, file: store.displayName(for: version))
-        if let folder = cache.completeVersion(version) { return folder }
         var folder = version + "/"
         var manifest: [UInt8]
         do throws(ArtifactError) {
@@ -76,13 +82,26 @@ struct RemoteArtifactLoader: Sendable {
             manifest = single.bytes
         }
         let manifestPath = folder + "manifest.json"
+        let signature = try await signatureFile(of: folder)
+        try trust.verify(manifest: manifest, signature: signature, file: store.displayName(for: manifestPath))
         let list = try ManifestFileList(bytes: manifest, file: store.displayName(for: manifestPath))
         guard list.modelVersion == version else {
             throw ArtifactError(file: store.displayName(for: manifestPath), .malformed(
                 "model_version is \(list.modelVersion), but it was fetched as version \(version)"))
         }
-        return try await cache.install(version, manifest: manifest) { (partial: String) async throws(ArtifactError) in
+        if let cached = try cache.completeVersion(version, manifest: manifest, signature: signature) { return cached }
+        return try await cache.install(version, manifest: manifest, signature: signature) { (partial: String) async throws(ArtifactError) in
             try await download(list, from: folder, into: partial)
+        }
+    }
+
+    /// manifest.json.sig in `remoteFolder` (ending in "/", or "" for the root), nil when there is none.
+    private func signatureFile(of remoteFolder: String) async throws(ArtifactError) -> [UInt8]? {
+        do throws(ArtifactError) {
+            return try await fetcher.fetch(remoteFolder + ManifestSignature.fileName, from: store,
+                                           into: .memory(limit: ManifestSignature.sizeLimit))
+        } catch where error.problem == .missing {
+            return nil
         }
     }
 

@@ -7,7 +7,8 @@ public import Storage
 /// Requests are GETs signed with AWS Signature Version 4 (``SigV4Signer``) using the credentials of
 /// ``S3Settings/credentialProvider``, kept in an ``AWSCredentialCache`` and refreshed before they
 /// expire. Versions are downloaded into `cacheDirectory`, every file checked against the manifest's size
-/// and sha256; a version already complete there is reused without a request. A refusal (wrong or
+/// and sha256 after the manifest's signature is verified against `trust`; a version already complete
+/// there is reused once it matches the remote manifest. A refusal (wrong or
 /// unknown keys, access denied) fails with an error naming the bucket, the key and S3's error code;
 /// credentials that cannot be had fail with an error naming the provider and what it answered.
 public struct S3ArtifactSource: RemoteArtifactSource {
@@ -21,7 +22,7 @@ public struct S3ArtifactSource: RemoteArtifactSource {
     let loader: RemoteArtifactLoader
 
     public init(bucket: String, prefix: String, settings: S3Settings, cacheDirectory: String,
-                download: DownloadSettings = DownloadSettings()) {
+                download: DownloadSettings = DownloadSettings(), trust: ArtifactTrust) {
         var trimmed = prefix
         while trimmed.hasPrefix("/") { trimmed.removeFirst() }
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
@@ -32,7 +33,7 @@ public struct S3ArtifactSource: RemoteArtifactSource {
         self.credentials = credentials
         self.loader = RemoteArtifactLoader(
             store: S3Store(bucket: bucket, prefix: trimmed, settings: settings, credentials: credentials),
-            cacheDirectory: cacheDirectory, settings: download)
+            cacheDirectory: cacheDirectory, settings: download, trust: trust)
     }
 
     public var description: String { ArtifactLocation.s3(bucket: bucket, prefix: prefix).description }

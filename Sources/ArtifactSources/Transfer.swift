@@ -180,6 +180,12 @@ final class Transfer: Sendable {
 /// swift-corelibs-foundation releases deliver data callbacks only to the session's delegate.
 final class TransferDelegate: NSObject, URLSessionDataDelegate, Sendable {
     private let transfers = Mutex<[Int: Transfer]>([:])
+    /// Decides which redirects are followed (``DownloadSettings/refusal(of:redirectedFrom:)``).
+    private let settings: DownloadSettings
+
+    init(settings: DownloadSettings) {
+        self.settings = settings
+    }
 
     /// Must be called before the task is resumed, so that no callback finds it missing.
     func register(_ transfer: Transfer, for task: URLSessionTask) {
@@ -200,6 +206,21 @@ final class TransferDelegate: NSObject, URLSessionDataDelegate, Sendable {
                     completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void) {
         let keep = transfer(for: dataTask)?.responded(response) ?? false
         completionHandler(keep ? .allow : .cancel)
+    }
+
+    /// A redirect is followed only where a request of our own could go: never from https to plain
+    /// http (libcurl would follow it, and the rest of the download would travel unprotected), to
+    /// plain http only when allowed. A refused redirect ends the transfer with a message naming it.
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        let from = response.url ?? task.currentRequest?.url
+        if let why = settings.refusal(of: request.url, redirectedFrom: from) {
+            transfer(for: task)?.finish(.failure(.insecure(why)))
+            completionHandler(nil)
+            task.cancel()
+            return
+        }
+        completionHandler(request)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {

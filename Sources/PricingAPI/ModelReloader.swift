@@ -30,6 +30,8 @@ public actor ModelReloader {
 
     public nonisolated let source: any ArtifactSource
     public nonisolated let slot: EngineSlot
+    /// The pinned keys every version's manifest must be signed with (``ArtifactTrust``).
+    public nonisolated let trust: ArtifactTrust
     let logger: Logger
     /// The first load accepts a version with a damaged backup model (a degraded answer beats none);
     /// a replacement must be complete.
@@ -61,9 +63,12 @@ public actor ModelReloader {
     /// The background build of the first version's backups, while it runs.
     private var backupBuild: Task<Void, Never>?
 
-    public init(source: any ArtifactSource, slot: EngineSlot, logger: Logger, requireAllModels: Bool = true,
+    /// `trust` decides which versions may load, whatever the source (a local folder, a download, the
+    /// download cache): each version's manifest signature is verified against it as the version is loaded.
+    public init(source: any ArtifactSource, slot: EngineSlot, trust: ArtifactTrust, logger: Logger, requireAllModels: Bool = true,
                 firstLoad: FirstLoad = .eager) {
         self.source = source
+        self.trust = trust
         self.slot = slot
         self.logger = logger
         self.requireAllModels = requireAllModels
@@ -141,7 +146,7 @@ public actor ModelReloader {
         } catch {
             let reason = "cannot fetch \(version) from \(source): \(error)"
             switch error.problem {
-            case .missing, .checksumMismatch, .sizeMismatch: rejected[version] = reason
+            case .missing, .checksumMismatch, .sizeMismatch, .unsigned, .unpinnedKey, .manifestChanged: rejected[version] = reason
             default: break  // unreachable or stalled: not remembered, so the next attempt tries again
             }
             return reject(version, reason, start: start)
@@ -149,8 +154,9 @@ public actor ModelReloader {
         let strict = requireAllModels && current != nil
         let fast = current == nil && firstLoad == .fast
         // Nothing is served yet during a fast first load: it takes every core at full priority.
+        let trust = self.trust
         let loaded = await Self.offPool(nice: !fast) { () -> Result<(PricingEngine, ParityCheck.Reference?), ModelReloadFailure> in
-            Self.load(path: path, expectedVersion: version, requireAllModels: strict, fast: fast)
+            Self.load(path: path, expectedVersion: version, requireAllModels: strict, fast: fast, trust: trust)
         }
         switch loaded {
         case .failure(let failure):
@@ -186,15 +192,15 @@ public actor ModelReloader {
 
     struct ModelReloadFailure: Error { let reason: String }
 
-    /// Loads, verifies and self-checks one version folder. `fast` is the first load's way (see
-    /// ``FirstLoad/fast``): only the models built now are self-checked.
+    /// Loads, verifies (signature against `trust`, then every file) and self-checks one version folder.
+    /// `fast` is the first load's way (see ``FirstLoad/fast``): only the models built now are self-checked.
     static func load(path: String, expectedVersion: String, requireAllModels: Bool,
-                     fast: Bool = false) -> Result<(PricingEngine, ParityCheck.Reference?), ModelReloadFailure> {
+                     fast: Bool = false, trust: ArtifactTrust) -> Result<(PricingEngine, ParityCheck.Reference?), ModelReloadFailure> {
         let folder: ArtifactFolder
         let engine: PricingEngine
         let reference: Result<ParityCheck.Reference?, ParityCheck.Failure>
         do {
-            folder = try ArtifactFolder.load(path: path, parallel: fast)
+            folder = try ArtifactFolder.load(path: path, parallel: fast, trust: trust)
             // The parity reference is read while the engine is built (on another core, when fast).
             let (built, golden) = bothInParallel(parallel: fast, {
                 Result { () throws(ArtifactError) in try PricingEngine(folder: folder, deferBackups: fast, parallel: fast) }

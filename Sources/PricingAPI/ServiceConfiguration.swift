@@ -1,6 +1,7 @@
 import Cache
 import Foundation
 public import Pricing
+public import Storage
 
 /// The service's settings: defaults, then config/server.json (or --config), then environment
 /// variables, then command-line flags, each overriding the one before.
@@ -39,6 +40,14 @@ public struct ServiceConfiguration: Equatable, Sendable {
     public var admission = AdmissionSettings()
     /// Who may read /metrics and the detail of /readyz: public, loopback or admin_token.
     public var metricsAccess = MetricsAccess.public
+    /// Base64 ed25519 public keys; a model version loads only when its manifest is signed by one of
+    /// them (several, so a key can be rotated). `python -m pricing_training keygen` makes a pair.
+    public var artifactPublicKeys: [String] = []
+    /// Development only: load versions that have no signature at all (a bad signature is still refused).
+    public var allowUnsignedArtifacts = false
+    /// Allow plain http:// models roots and S3 endpoints (a trusted network only); an https→http
+    /// redirect is refused regardless.
+    public var allowInsecureHTTP = false
 
     public init() {}
 
@@ -60,6 +69,9 @@ public struct ServiceConfiguration: Equatable, Sendable {
         ("CACHE_MAX_BYTES", "bound of the in-process cache (keys + values), 0 disables it"),
         ("CACHE_TTL_SECONDS", "how long a computed curve is reused"),
         ("METRICS_ACCESS", "who may read /metrics and /readyz's detail: public, loopback or admin_token"),
+        ("ARTIFACT_PUBLIC_KEYS", "comma-separated base64 ed25519 keys a model version's manifest must be signed with"),
+        ("ALLOW_UNSIGNED_ARTIFACTS", "true loads versions without a signature (development only; default false)"),
+        ("ALLOW_INSECURE_HTTP", "true allows plain http:// models roots and S3 endpoints (trusted networks only; default false)"),
     ] + AdmissionSettings.environment
 
     public struct Invalid: Error, CustomStringConvertible {
@@ -82,8 +94,10 @@ public struct ServiceConfiguration: Equatable, Sendable {
             let key = name.lowercased()
             switch key {
             case "cors_allowed_origins": fromEnv[key] = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            case "artifact_public_keys":
+                fromEnv[key] = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             case "redis_url", "host", "models", "log_level", "models_cache_dir", "admin_token", "models_load", "metrics_access", "cache_secret": fromEnv[key] = value
-            case "redis_cluster":
+            case "redis_cluster", "allow_unsigned_artifacts", "allow_insecure_http":
                 guard ["true", "false", "1", "0"].contains(value.lowercased()) else {
                     throw Invalid(description: "environment variable \(name): \"\(value)\" is not true or false")
                 }
@@ -126,6 +140,15 @@ public struct ServiceConfiguration: Equatable, Sendable {
                 redisCluster = v
             case "cache_secret":
                 if value is NSNull { cacheSecret = nil } else if let v = value as? String { cacheSecret = v.isEmpty ? nil : v } else { throw bad(key, "a string or null") }
+            case "allow_unsigned_artifacts":
+                guard let v = value as? Bool else { throw bad(key, "true or false") }
+                allowUnsignedArtifacts = v
+            case "allow_insecure_http":
+                guard let v = value as? Bool else { throw bad(key, "true or false") }
+                allowInsecureHTTP = v
+            case "artifact_public_keys":
+                guard let v = value as? [String] else { throw bad(key, "a list of base64 ed25519 public keys") }
+                artifactPublicKeys = v
             case "cors_allowed_origins":
                 guard let v = value as? [String] else { throw bad(key, "a list of strings") }
                 corsAllowedOrigins = v
@@ -177,6 +200,17 @@ public struct ServiceConfiguration: Equatable, Sendable {
         }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw Invalid(description: "log_level \(logLevel) is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        _ = try artifactTrust()
+    }
+
+    /// The keys and rule model versions are checked with; throws naming a key that is not a base64
+    /// ed25519 public key.
+    public func artifactTrust() throws -> ArtifactTrust {
+        do {
+            return try ArtifactTrust(publicKeys: artifactPublicKeys, allowUnsigned: allowUnsignedArtifacts)
+        } catch {
+            throw Invalid(description: error.description)
         }
     }
 }

@@ -8,6 +8,16 @@ public struct ArtifactError: Error, Equatable, Sendable, CustomStringConvertible
         case checksumMismatch(expected: String, actual: String)
         case malformed(String)
         case unsupported(String)
+        /// The version has no signature (manifest.json.sig) and unsigned versions are not allowed.
+        case unsigned(version: String)
+        /// The version is signed with `key` (base64), which is not one of the pinned public keys.
+        case unpinnedKey(version: String, key: String)
+        /// The signature, by a pinned key, does not match the manifest's bytes: the manifest changed
+        /// after it was signed (or the signature file was damaged).
+        case manifestChanged(version: String)
+        /// Refused for safety before anything was read: plain http without the setting that allows
+        /// it, an https→http redirect, a download cache folder others could write. Says what to do.
+        case insecure(String)
     }
 
     /// The file, relative to the version folder when it belongs to one. A URL's credentials are
@@ -30,6 +40,16 @@ public struct ArtifactError: Error, Equatable, Sendable, CustomStringConvertible
             "\(file): sha256 is \(actual), the manifest says \(expected) (corrupted or replaced?)"
         case .malformed(let why): "\(file): malformed: \(why)"
         case .unsupported(let why): "\(file): unsupported: \(why)"
+        case .unsigned(let version):
+            "\(file): version \(version) is unsigned (no manifest.json.sig); the service loads only versions signed "
+                + "with a key in artifact_public_keys: publish it with --signing-key (allow_unsigned_artifacts is for development only)"
+        case .unpinnedKey(let version, let key):
+            "\(file): version \(version): signature does not match any pinned key (it is signed with \(key)); add that "
+                + "public key to artifact_public_keys if you trust it, or republish the version signed with a pinned key"
+        case .manifestChanged(let version):
+            "\(file): version \(version): manifest changed after it was signed (the signature by a pinned key does not "
+                + "match the manifest's bytes); republish the version from the training output"
+        case .insecure(let why): "\(file): refused: \(why)"
         }
     }
 }

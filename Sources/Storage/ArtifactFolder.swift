@@ -1,5 +1,5 @@
-// Storage module: the artifact format and the local version folder (manifest, size and sha256 of every
-// file, safetensors, gzip, the feature store, the price response table), and the `ArtifactSource`
+// Storage module: the artifact format and the local version folder (manifest and its signature, size
+// and sha256 of every file, safetensors, gzip, the feature store, the price response table), and the `ArtifactSource`
 // protocol with its local implementation. Knows nothing of models, pricing or networks; remote
 // sources live in ArtifactSources.
 
@@ -30,9 +30,17 @@ public struct ArtifactFolder: Sendable {
     /// With `parallel`, files are read and hashed on every core (Dispatch's pool): for a load that
     /// nothing waits behind, such as the first one at start-up. A reload under traffic leaves it off so
     /// the request threads keep their cores.
-    public static func load(path: String, parallel: Bool = false) throws(ArtifactError) -> ArtifactFolder {
+    ///
+    /// With `trust`, manifest.json's signature (``ManifestSignature``) is verified against the pinned
+    /// keys before the manifest is parsed, over the very bytes then parsed, so a file swapped between
+    /// the check and the read cannot slip through. The service always passes its trust; nil is for
+    /// callers that vouch for the folder themselves (offline commands on a folder they name, tests).
+    public static func load(path: String, parallel: Bool = false, trust: ArtifactTrust? = nil) throws(ArtifactError) -> ArtifactFolder {
         let folder = try resolveVersion(path)
         let manifestBytes = try readFile(folder + "/manifest.json", name: folder + "/manifest.json")
+        if let trust {
+            try trust.verify(manifest: manifestBytes, signature: try signatureFile(folder), file: folder + "/manifest.json")
+        }
         let manifest = try Manifest.decode(manifestBytes, file: "manifest.json")
         // A damaged model file disables that model only (the service falls back to the next one);
         // damage anywhere else fails the whole version.
@@ -62,11 +70,13 @@ public struct ArtifactFolder: Sendable {
 
     /// The bytes of `name` in `folder`, checked against the manifest's size and sha256 (hex, any case).
     /// Errors name the file relative to the folder.
-    package static func verifiedFile(folder: String, name: String, bytes size: Int, sha256: String) throws(ArtifactError) -> [UInt8] {
+    /// Without `followLinks` a file that is a symbolic link is refused (the download cache's rule).
+    package static func verifiedFile(folder: String, name: String, bytes size: Int, sha256: String,
+                                     followLinks: Bool = true) throws(ArtifactError) -> [UInt8] {
         guard !name.hasPrefix("/"), !name.split(separator: "/").contains("..") else {
             throw ArtifactError(file: name, .malformed("path escapes the version folder"))
         }
-        let bytes = try readFile(folder + "/" + name, name: name)
+        let bytes = try readFile(folder + "/" + name, name: name, followLinks: followLinks)
         guard bytes.count == size else {
             throw ArtifactError(file: name, .sizeMismatch(expected: size, actual: bytes.count))
         }
@@ -75,6 +85,16 @@ public struct ArtifactFolder: Sendable {
             throw ArtifactError(file: name, .checksumMismatch(expected: sha256, actual: digest))
         }
         return bytes
+    }
+
+    /// The bytes of `folder`'s manifest.json.sig, nil when it has none.
+    package static func signatureFile(_ folder: String) throws(ArtifactError) -> [UInt8]? {
+        let path = folder + "/" + ManifestSignature.fileName
+        do throws(ArtifactError) {
+            return try readFile(path, name: path)
+        } catch where error.problem == .missing {
+            return nil
+        }
     }
 
     /// The verified bytes of a file listed in the manifest.
@@ -101,12 +121,16 @@ public struct ArtifactFolder: Sendable {
         return trimmed + "/" + version
     }
 
-    /// The bytes of the file at `path`, read straight into the array (no intermediate `Data`).
-    package static func readFile(_ path: String, name: String) throws(ArtifactError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    /// The bytes of the file at `path`, read straight into the array (no intermediate `Data`). Without
+    /// `followLinks`, a symbolic link at `path` is refused rather than read (O_NOFOLLOW).
+    package static func readFile(_ path: String, name: String, followLinks: Bool = true) throws(ArtifactError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | (followLinks ? 0 : O_NOFOLLOW))
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT || code == ENOTDIR { throw ArtifactError(file: name, .missing) }
+            if code == ELOOP && !followLinks {
+                throw ArtifactError(file: name, .insecure("is a symbolic link; links in the download cache are never followed"))
+            }
             throw ArtifactError(file: name, .unreadable(String(cString: strerror(code))))
         }
         defer { close(fd) }

@@ -10,7 +10,7 @@ import Foundation
 ///
 /// Implementations: ``LocalArtifactSource`` (a folder on disk) here; `HTTPArtifactSource` (an http(s)://
 /// models root) and `S3ArtifactSource` (`s3://bucket/prefix`) in the ArtifactSources module, whose
-/// `makeArtifactSource(location:cacheDirectory:environment:download:)` picks one from the `MODELS`
+/// `makeArtifactSource(location:cacheDirectory:environment:download:trust:)` picks one from the `MODELS`
 /// setting. Errors are ``ArtifactError``s naming the file (a path, URL or `s3://` key) and what is
 /// wrong with it: `.missing` when LATEST, the version or a file does not exist, `.unreadable` for
 /// network trouble, timeouts and refusals (after the retries of ``DownloadSettings``), `.malformed`

@@ -19,7 +19,9 @@ struct Serve: AsyncParsableCommand {
         Routes: GET /v1/predict-price/{stockcode}?unitprice_min&unitprice_max&num_price_bins&unit_cost, \
         GET /v1/products?q&limit&offset, GET /healthz, GET /readyz, GET /metrics, GET /openapi.json, POST /admin/reload. SIGHUP (or \
         POST /admin/reload, or RELOAD_INTERVAL_SECONDS) loads a newer model version in the background and swaps it in. SIGTERM or \
-        SIGINT stops accepting, lets in-flight requests finish (up to the shutdown grace period) and exits 0.
+        SIGINT stops accepting, lets in-flight requests finish (up to the shutdown grace period) and exits 0. \
+        A model version loads only when its manifest.json.sig verifies with a key in artifact_public_keys \
+        (docs/security-artifacts.md).
         """)
 
     @Option(help: ArgumentHelp("JSON configuration file.", valueName: "file"))
@@ -74,14 +76,24 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let slot = EngineSlot()
+        // Model versions are trusted on their signature, not on where they come from (docs/security-artifacts.md).
+        let trust = try settings.artifactTrust()
+        if trust.publicKeys.isEmpty && !trust.allowUnsigned {
+            throw CommandFailure("no artifact_public_keys are pinned, so no model version can be trusted: add the publisher's "
+                                 + "public key (python -m pricing_training keygen prints one) to config/server.json or ARTIFACT_PUBLIC_KEYS")
+        }
+        if trust.allowUnsigned { logger.warning("allow_unsigned_artifacts is on: versions without a signature are loaded (development only)") }
+        if settings.allowInsecureHTTP { logger.warning("allow_insecure_http is on: plain http:// models roots and S3 endpoints are used") }
         let source: any ArtifactSource
         do {
+            var download = DownloadSettings()
+            download.allowInsecureHTTP = settings.allowInsecureHTTP
             source = try makeArtifactSource(location: settings.models, cacheDirectory: settings.modelsCacheDir,
-                                            environment: ProcessInfo.processInfo.environment)
+                                            environment: ProcessInfo.processInfo.environment, download: download, trust: trust)
         } catch {
             throw CommandFailure("MODELS=\(settings.models): \(error.description)")
         }
-        let reloader = ModelReloader(source: source, slot: slot, logger: logger, firstLoad: settings.modelsLoad)
+        let reloader = ModelReloader(source: source, slot: slot, trust: trust, logger: logger, firstLoad: settings.modelsLoad)
         var router = PricingRouter(slot: slot, cors: CORSPolicy(allowedOrigins: settings.corsAllowedOrigins), cache: cache,
                                    cacheTTL: .milliseconds(Int(settings.cacheTTLSeconds * 1000)),
                                    reloader: reloader, adminToken: settings.adminToken, pricingRules: settings.pricingRules,

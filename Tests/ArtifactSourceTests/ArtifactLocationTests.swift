@@ -52,10 +52,10 @@ final class ArtifactLocationTests: XCTestCase {
 
     func testFactoryPicksTheSource() throws {
         let cache = temporaryDirectory(self, "cache")
-        XCTAssertTrue(try makeArtifactSource(location: "/srv/models", cacheDirectory: cache, environment: [:]) is LocalArtifactSource)
-        XCTAssertTrue(try makeArtifactSource(location: "http://127.0.0.1:1/m", cacheDirectory: cache, environment: [:]) is HTTPArtifactSource)
+        XCTAssertTrue(try makeTestSource(location: "/srv/models", cacheDirectory: cache, environment: [:]) is LocalArtifactSource)
+        XCTAssertTrue(try makeTestSource(location: "http://127.0.0.1:1/m", cacheDirectory: cache, environment: [:]) is HTTPArtifactSource)
         let environment = ["AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "HOME": cache]
-        let s3 = try makeArtifactSource(location: "s3://pricing-models/prod", cacheDirectory: cache, environment: environment)
+        let s3 = try makeTestSource(location: "s3://pricing-models/prod", cacheDirectory: cache, environment: environment)
         XCTAssertTrue(s3 is S3ArtifactSource)
         XCTAssertEqual(s3.description, "s3://pricing-models/prod")
     }
@@ -64,7 +64,7 @@ final class ArtifactLocationTests: XCTestCase {
     /// see CredentialChainTests: the first load fails instead).
     func testFactoryRefusesS3WithoutCredentials() {
         let home = temporaryDirectory(self, "home")
-        XCTAssertThrowsError(try makeArtifactSource(location: "s3://pricing-models/prod", cacheDirectory: home,
+        XCTAssertThrowsError(try makeTestSource(location: "s3://pricing-models/prod", cacheDirectory: home,
                                                     environment: ["HOME": home, "AWS_EC2_METADATA_DISABLED": "true"])) { error in
             let failure = error as! ArtifactError
             XCTAssertEqual(failure.file, "s3://pricing-models/prod")
@@ -80,7 +80,7 @@ final class ArtifactLocationTests: XCTestCase {
 final class LocalArtifactSourceTests: XCTestCase {
     func testLoadsTheCommittedModelsFromALocalPath() async throws {
         for setting in [CommittedModels.root, "file://" + CommittedModels.root] {
-            let source = try makeArtifactSource(location: setting, cacheDirectory: "/nonexistent", environment: [:])
+            let source = try makeTestSource(location: setting, cacheDirectory: "/nonexistent", environment: [:])
             let version = try await source.latestVersion()
             let folder = try await source.localVersion(version)
             XCTAssertEqual(folder, try CommittedModels.versionPath())

@@ -1,6 +1,7 @@
 import Foundation
 import ArtifactSources
 import Storage
+import TestSupport
 import XCTest
 
 /// Old downloaded versions are removed when a source is told which to keep; in-progress downloads
@@ -12,7 +13,7 @@ final class CachePruningTests: XCTestCase {
             try FileManager.default.createDirectory(atPath: cache + "/" + name, withIntermediateDirectories: true)
             try Data("x".utf8).write(to: URL(fileURLWithPath: cache + "/" + name + "/manifest.json"))
         }
-        let source = HTTPArtifactSource(baseURL: URL(string: "http://127.0.0.1:9")!, cacheDirectory: cache)
+        let source = HTTPArtifactSource(baseURL: URL(string: "http://127.0.0.1:9")!, cacheDirectory: cache, trust: TestSigning.trust)
         source.retainOnly(["v2", "v3"])
         let left = try FileManager.default.contentsOfDirectory(atPath: cache).sorted()
         XCTAssertEqual(left, [".v4.partial-1234", "v2", "v3"])

@@ -78,7 +78,7 @@ final class CredentialChainTests: XCTestCase {
     func testNoCredentialsAnywhereFailsTheFirstLoadNamingWhatWasTried() async throws {
         let home = temporaryDirectory(self, "home")
         let port = try MotoServer.freePort()
-        let source = try makeArtifactSource(location: location, cacheDirectory: temporaryDirectory(self, "cache"), environment: [
+        let source = try makeTestSource(location: location, cacheDirectory: temporaryDirectory(self, "cache"), environment: [
             "HOME": home, "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(port)",
         ], download: fastSettings())
         let failure = await artifactError { try await source.latestVersion() }

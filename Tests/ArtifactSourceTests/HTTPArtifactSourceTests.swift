@@ -20,7 +20,7 @@ final class HTTPArtifactSourceTests: XCTestCase {
     }
 
     private func source(_ cache: String, settings: DownloadSettings = fastSettings()) throws(ArtifactError) -> any ArtifactSource {
-        try makeArtifactSource(location: server.baseURL.absoluteString + "/", cacheDirectory: cache, environment: [:],
+        try makeTestSource(location: server.baseURL.absoluteString + "/", cacheDirectory: cache, environment: [:],
                                download: settings)
     }
 
@@ -28,8 +28,9 @@ final class HTTPArtifactSourceTests: XCTestCase {
         server.requests.filter { $0 == file }.count
     }
 
-    /// Requests one complete download makes: manifest.json, then every file it lists, once each.
-    private func completeDownload() throws -> Int { try CommittedModels.folder().manifest.files.count + 1 }
+    /// Requests one complete download makes: manifest.json and its signature, then every file it lists,
+    /// once each.
+    private func completeDownload() throws -> Int { try CommittedModels.folder().manifest.files.count + 2 }
 
     /// svr.safetensors' size, as the manifest gives it.
     private func svrBytes() throws -> Int { try XCTUnwrap(CommittedModels.folder().manifest.files["svr.safetensors"]).bytes }
@@ -53,21 +54,23 @@ final class HTTPArtifactSourceTests: XCTestCase {
         let wide = try TestFileServer(root: parent)
         addTeardownBlock { await wide.stop() }
         let cache = temporaryDirectory(self, "cache")
-        let source = try makeArtifactSource(location: "\(wide.baseURL.absoluteString)/\(name)", cacheDirectory: cache,
+        let source = try makeTestSource(location: "\(wide.baseURL.absoluteString)/\(name)", cacheDirectory: cache,
                                             environment: [:], download: fastSettings())
         let folder = try await source.localVersion(try await source.latestVersion())
         try assertLoadsCommittedVersion(folder)
         XCTAssertTrue(wide.requests.allSatisfy { $0.hasPrefix(name + "/") }, "\(wide.requests)")
     }
 
-    func testSecondLoadReusesTheCacheWithoutRequests() async throws {
+    func testSecondLoadReusesTheCacheAfterCheckingTheRemoteManifest() async throws {
         let cache = temporaryDirectory(self, "cache")
         let folder = try await source(cache).localVersion(version)
         let afterFirst = server.requests.count
-        XCTAssertEqual(afterFirst, try completeDownload(), "manifest.json and each of its files, once")
+        XCTAssertEqual(afterFirst, try completeDownload(), "manifest.json, its signature and each of its files, once")
         let again = try await source(cache).localVersion(version)
         XCTAssertEqual(again, folder)
-        XCTAssertEqual(server.requests.count, afterFirst, "a complete cached version must not be downloaded again")
+        // The cache is checked against the remote, signed manifest; none of the files is fetched again.
+        XCTAssertEqual(Array(server.requests.dropFirst(afterFirst)), ["\(version)/manifest.json", "\(version)/manifest.json.sig"],
+                       "a complete cached version must not be downloaded again")
         try assertLoadsCommittedVersion(again)
     }
 
@@ -267,10 +270,12 @@ final class HTTPArtifactSourceTests: XCTestCase {
         files["../../escaped.txt"] = ["sha256": sha256Hex([]), "bytes": 0]
         manifest["files"] = files
         try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: manifestPath))
+        try TestSigning.sign(folder: modelsRoot + "/\(version)")  // signed: the name check is what must refuse it
         let error = await artifactError { try await source(cache).localVersion(version) }
         guard case .malformed(let why)? = error?.problem else { return XCTFail("\(String(describing: error))") }
         XCTAssertTrue(why.contains("escapes the version folder"), why)
-        XCTAssertEqual(server.requests, ["\(version)/manifest.json"], "no file may be fetched from a manifest that is refused")
+        XCTAssertEqual(server.requests, ["\(version)/manifest.json", "\(version)/manifest.json.sig"],
+                       "no file may be fetched from a manifest that is refused")
         XCTAssertFalse(FileManager.default.fileExists(atPath: (cache as NSString).deletingLastPathComponent + "/escaped.txt"))
         XCTAssertEqual(cacheEntries(cache), [])
     }

@@ -13,6 +13,7 @@ final class RemoteServeTests: XCTestCase {
         var env = environment
         env["ADMIN_TOKEN"] = Self.token
         env["MODELS_CACHE_DIR"] = cache ?? temporaryDirectory(self, "serve-cache")
+        env["ALLOW_INSECURE_HTTP"] = "true"  // moto and the file server listen on loopback without TLS
         return try ServerProcess(binary: ServerBinary.url(testBundle: Bundle(for: Self.self)), models: models, environment: env)
     }
 
@@ -20,15 +21,18 @@ final class RemoteServeTests: XCTestCase {
         try server.request("POST", "/admin/reload", headers: [("Authorization", "Bearer \(Self.token)")])
     }
 
-    /// The committed version's files, with manifest.json naming `version` (a new version to publish).
+    /// The committed version's files, with manifest.json naming `version` (a new version to publish),
+    /// signed with the test key.
     func versionFiles(named version: String) throws -> [(String, [UInt8])] {
-        let files = try committedVersionFiles().map { file -> (String, [UInt8]) in
+        var files = try committedVersionFiles().filter { $0.name != ManifestSignature.fileName }.map { file -> (String, [UInt8]) in
             guard file.name == "manifest.json" else { return file }
             var manifest = try JSONSerialization.jsonObject(with: Data(file.bytes)) as! [String: Any]
             manifest["model_version"] = version
             return (file.name, [UInt8](try JSONSerialization.data(withJSONObject: manifest)))
         }
-        // Readers must never see a manifest before its files: publish it last.
+        let manifest = files.first { $0.0 == "manifest.json" }!.1
+        files.append((ManifestSignature.fileName, TestSigning.signature(for: manifest)))
+        // Readers must never see a manifest before its files and signature: publish it last.
         return files.sorted { ($0.0 == "manifest.json" ? 1 : 0, $0.0) < ($1.0 == "manifest.json" ? 1 : 0, $1.0) }
     }
 
@@ -86,7 +90,8 @@ final class RemoteServeTests: XCTestCase {
         process.environment = ProcessInfo.processInfo.environment.merging([
             "AWS_ACCESS_KEY_ID": moto.accessKeyID, "AWS_SECRET_ACCESS_KEY": "not-the-secret", "AWS_REGION": "us-east-1",
             "AWS_ENDPOINT_URL_S3": moto.endpoint.absoluteString, "MODELS_CACHE_DIR": temporaryDirectory(self, "bad-creds"),
-        ]) { $1 }
+            "ALLOW_INSECURE_HTTP": "true",
+        ].merging(TestSigning.environment) { $1 }) { $1 }
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice

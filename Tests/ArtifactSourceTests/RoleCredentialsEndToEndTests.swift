@@ -18,7 +18,7 @@ final class RoleCredentialsEndToEndTests: XCTestCase {
         let standIn = try ContainerCredentialsStandIn(.init(
             issued: IssuedCredentials(fixedKeys: (moto.accessKeyID, moto.secretAccessKey)), requiredAuthorization: "pod-token"))
         let cache = temporaryDirectory(self, "cache")
-        let source = try makeArtifactSource(location: "s3://\(MotoServer.bucket)/\(MotoServer.prefix)", cacheDirectory: cache,
+        let source = try makeTestSource(location: "s3://\(MotoServer.bucket)/\(MotoServer.prefix)", cacheDirectory: cache,
                                             environment: [
                                                 "HOME": temporaryDirectory(self, "home"), "AWS_REGION": "us-east-1",
                                                 "AWS_ENDPOINT_URL_S3": moto.endpoint.absoluteString,
@@ -42,7 +42,7 @@ final class RoleCredentialsEndToEndTests: XCTestCase {
         try Data("eyJhbGciOiJSUzI1NiJ9.e30.c2ln".utf8).write(to: URL(fileURLWithPath: tokenFile))
         let cache = temporaryDirectory(self, "cache")
         let prefix = "models/web-identity"
-        let source = try XCTUnwrap(try makeArtifactSource(
+        let source = try XCTUnwrap(try makeTestSource(
             location: "s3://\(MotoServer.bucket)/\(prefix)", cacheDirectory: cache, environment: [
                 "HOME": temporaryDirectory(self, "home"), "AWS_REGION": "us-east-1",
                 "AWS_ENDPOINT_URL": moto.endpoint.absoluteString,

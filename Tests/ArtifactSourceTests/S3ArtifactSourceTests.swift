@@ -26,7 +26,7 @@ final class S3ArtifactSourceTests: XCTestCase {
     func testLoadsTheLatestVersionFromS3() async throws {
         let moto = try await MotoServer.get()
         let cache = temporaryDirectory(self, "cache")
-        let source = try makeArtifactSource(location: location + "/", cacheDirectory: cache, environment: environment(moto),
+        let source = try makeTestSource(location: location + "/", cacheDirectory: cache, environment: environment(moto),
                                             download: fastSettings())
         XCTAssertTrue(source is S3ArtifactSource)
         let latest = try await source.latestVersion()
@@ -42,7 +42,7 @@ final class S3ArtifactSourceTests: XCTestCase {
     func testWrongSecretIsAClearCredentialsError() async throws {
         let moto = try await MotoServer.get()
         let cache = temporaryDirectory(self, "cache")
-        let source = try makeArtifactSource(location: location, cacheDirectory: cache,
+        let source = try makeTestSource(location: location, cacheDirectory: cache,
                                             environment: environment(moto, secret: "not-the-secret"), download: fastSettings())
         let error = await artifactError { try await source.latestVersion() }
         let failure = try XCTUnwrap(error)
@@ -59,7 +59,7 @@ final class S3ArtifactSourceTests: XCTestCase {
 
     func testUnknownAccessKeyIsAClearCredentialsError() async throws {
         let moto = try await MotoServer.get()
-        let source = try makeArtifactSource(location: location, cacheDirectory: temporaryDirectory(self, "cache"),
+        let source = try makeTestSource(location: location, cacheDirectory: temporaryDirectory(self, "cache"),
                                             environment: environment(moto, keyID: "AKIAUNKNOWN0000000000"), download: fastSettings())
         let error = await artifactError { try await source.latestVersion() }
         let text = error?.description ?? ""
@@ -70,12 +70,12 @@ final class S3ArtifactSourceTests: XCTestCase {
     func testMissingLatestAndMissingVersion() async throws {
         let moto = try await MotoServer.get()
         let cache = temporaryDirectory(self, "cache")
-        let empty = try makeArtifactSource(location: "s3://\(MotoServer.bucket)/nothing-here", cacheDirectory: cache,
+        let empty = try makeTestSource(location: "s3://\(MotoServer.bucket)/nothing-here", cacheDirectory: cache,
                                            environment: environment(moto), download: fastSettings())
         let latest = await artifactError { try await empty.latestVersion() }
         XCTAssertEqual(latest, ArtifactError(file: "s3://\(MotoServer.bucket)/nothing-here/LATEST", .missing))
 
-        let source = try makeArtifactSource(location: location, cacheDirectory: cache, environment: environment(moto),
+        let source = try makeTestSource(location: location, cacheDirectory: cache, environment: environment(moto),
                                             download: fastSettings())
         let version = await artifactError { try await source.localVersion("v0-not-published") }
         XCTAssertEqual(version, ArtifactError(file: "\(location)/v0-not-published/manifest.json", .missing))
@@ -84,7 +84,7 @@ final class S3ArtifactSourceTests: XCTestCase {
 
     func testMissingBucketIsReported() async throws {
         let moto = try await MotoServer.get()
-        let source = try makeArtifactSource(location: "s3://no-such-bucket-here/x", cacheDirectory: temporaryDirectory(self, "cache"),
+        let source = try makeTestSource(location: "s3://no-such-bucket-here/x", cacheDirectory: temporaryDirectory(self, "cache"),
                                             environment: environment(moto), download: fastSettings())
         let error = await artifactError { try await source.latestVersion() }
         XCTAssertTrue(error?.description.contains("NoSuchBucket") == true, "\(String(describing: error))")

@@ -14,15 +14,17 @@ final class SingleVersionFolderTests: XCTestCase {
     }
 
     private func httpSource(_ location: String, cache: String) throws -> any ArtifactSource {
-        try makeArtifactSource(location: location, cacheDirectory: cache, environment: [:], download: fastSettings())
+        try makeTestSource(location: location, cacheDirectory: cache, environment: [:], download: fastSettings())
     }
 
-    /// The folder's manifest with `model_version` replaced (the files it lists stay the committed ones).
+    /// The folder's manifest with `model_version` replaced (the files it lists stay the committed ones),
+    /// signed with the test key.
     private func rewriteManifest(in folder: String, modelVersion: String) throws {
         let path = folder + "/manifest.json"
         var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
         manifest["model_version"] = modelVersion
         try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: path))
+        try TestSigning.sign(folder: folder)
     }
 
     func testHTTPVersionFolderBelowARootWithLATEST() async throws {
@@ -52,13 +54,15 @@ final class SingleVersionFolderTests: XCTestCase {
         let folder = try await source.localVersion(try await source.latestVersion())
         XCTAssertEqual(folder, cache + "/" + version)
         try assertLoadsCommittedVersion(folder)
-        // Once cached, a check for a new version reads LATEST (absent) and the manifest, nothing else.
+        // Once cached, a check for a new version reads LATEST (absent) and the manifest; using the cached
+        // copy reads the manifest and its signature again (the cache is checked against them), no file.
         let before = files.requests.count
         let again = try await source.latestVersion()
         XCTAssertEqual(again, version)
         let cached = try await source.localVersion(version)
         XCTAssertEqual(cached, folder)
-        XCTAssertEqual(Array(files.requests.dropFirst(before)), ["LATEST", "manifest.json"])
+        XCTAssertEqual(Array(files.requests.dropFirst(before)),
+                       ["LATEST", "manifest.json", "\(version)/manifest.json", "manifest.json", "manifest.json.sig"])
     }
 
     func testHTTPVersionFolderNamingAnotherVersionIsNotServedAsIt() async throws {
@@ -104,7 +108,7 @@ final class SingleVersionFolderTests: XCTestCase {
             try await MotoServer.put(port: moto.port, credentials: credentials, path: "/\(MotoServer.bucket)/\(prefix)/\(file)", body: bytes)
         }
         let cache = temporaryDirectory(self, "cache")
-        let source = try makeArtifactSource(location: "s3://\(MotoServer.bucket)/\(prefix)/", cacheDirectory: cache, environment: [
+        let source = try makeTestSource(location: "s3://\(MotoServer.bucket)/\(prefix)/", cacheDirectory: cache, environment: [
             "HOME": temporaryDirectory(self, "home"), "AWS_ACCESS_KEY_ID": moto.accessKeyID,
             "AWS_SECRET_ACCESS_KEY": moto.secretAccessKey, "AWS_REGION": "us-east-1",
             "AWS_ENDPOINT_URL_S3": moto.endpoint.absoluteString,
@@ -126,7 +130,8 @@ final class SingleVersionFolderTests: XCTestCase {
         let token = "single-folder-token"
         let server = try ServerProcess(binary: ServerBinary.url(testBundle: Bundle(for: Self.self)),
                                        models: "\(files.baseURL.absoluteString)/\(version)/",
-                                       environment: ["ADMIN_TOKEN": token, "MODELS_CACHE_DIR": temporaryDirectory(self, "serve-cache")])
+                                       environment: ["ADMIN_TOKEN": token, "MODELS_CACHE_DIR": temporaryDirectory(self, "serve-cache"),
+                                                     "ALLOW_INSECURE_HTTP": "true"])
         let ready = try await server.waitForVersion(version)
         XCTAssertTrue(ready, "serve did not load the version folder: \(server.log)")
         let answer = try server.request("GET", "/v1/predict-price/85123A?num_price_bins=5")

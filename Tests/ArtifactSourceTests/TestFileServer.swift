@@ -18,6 +18,8 @@ final class TestFileServer: Sendable {
         var oversizeDeclared: Set<String> = []
         /// Answer 500 to this many requests, whatever they ask for.
         var failFirst = 0
+        /// Answer the next request for a path with a 302 to this absolute URL (once).
+        var redirectOnce: [String: String] = [:]
     }
 
     let root: String
@@ -83,6 +85,9 @@ final class TestFileServer: Sendable {
                 return true
             }
             if fail { return HTTPResponse(status: .internalServerError, body: "injected failure") }
+            if let location = faults.withLock({ $0.redirectOnce.removeValue(forKey: path) }) {
+                return HTTPResponse(status: .found, headers: ["Location": location], body: Array("moved".utf8))
+            }
             guard request.method == "GET" || request.method == "HEAD" else { return HTTPResponse(status: .methodNotAllowed) }
             var isDirectory: ObjCBool = false
             let file = root + "/" + path

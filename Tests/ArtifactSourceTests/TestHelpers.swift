@@ -51,10 +51,21 @@ func artifactError<T>(_ operation: () async throws -> T, file: StaticString = #f
     }
 }
 
-/// Fast failure settings: short timeouts and backoff so fault tests take seconds.
-func fastSettings(attempts: Int = 3) -> DownloadSettings {
+/// Fast failure settings: short timeouts and backoff so fault tests take seconds. Plain http is
+/// allowed explicitly: the test servers (the file server, moto) listen on loopback without TLS.
+func fastSettings(attempts: Int = 3, allowInsecureHTTP: Bool = true) -> DownloadSettings {
     DownloadSettings(requestTimeout: .seconds(1), fileDeadline: .seconds(20), maxAttempts: attempts,
-                     initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(200), parallelDownloads: 4)
+                     initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(200), parallelDownloads: 4,
+                     allowInsecureHTTP: allowInsecureHTTP)
+}
+
+/// `makeArtifactSource` as these tests use it: trusting the committed key and this process's test key
+/// (``TestSigning``), with plain http allowed for the loopback test servers unless `download` says not.
+func makeTestSource(location: String, cacheDirectory: String, environment: [String: String],
+                    download: DownloadSettings = DownloadSettings(allowInsecureHTTP: true),
+                    trust: ArtifactTrust = TestSigning.trust) throws(ArtifactError) -> any ArtifactSource {
+    try makeArtifactSource(location: location, cacheDirectory: cacheDirectory, environment: environment,
+                           download: download, trust: trust)
 }
 
 /// Entries of the cache folder (hidden partial folders included).
@@ -63,9 +74,10 @@ func cacheEntries(_ cache: String) -> [String] {
 }
 
 extension XCTestCase {
-    /// Asserts that `folder` loads as a verified version identical to the committed one.
+    /// Asserts that `folder` loads as a verified version identical to the committed one, its signature
+    /// (kept next to the manifest in the cache) included.
     func assertLoadsCommittedVersion(_ folder: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let loaded = try ArtifactFolder.load(path: folder)
+        let loaded = try ArtifactFolder.load(path: folder, trust: TestSigning.trust)
         let committed = try CommittedModels.folder()
         XCTAssertEqual(loaded.manifest.modelVersion, committed.manifest.modelVersion, file: file, line: line)
         XCTAssertEqual(loaded.manifest.files.mapValues { "\($0.sha256) \($0.bytes)" },

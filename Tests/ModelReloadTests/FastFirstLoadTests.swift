@@ -23,7 +23,7 @@ final class FastFirstLoadTests: XCTestCase {
     /// Loads LATEST the fast way; returns the slot right after the first load and the reloader.
     func firstLoad() async throws -> (EngineSlot, ModelReloader, PricingEngine) {
         let slot = EngineSlot()
-        let reloader = ModelReloader(source: LocalArtifactSource(path: root.path), slot: slot, logger: Logger(label: "fast-load-test"),
+        let reloader = ModelReloader(source: LocalArtifactSource(path: root.path), slot: slot, trust: TestSigning.trust, logger: Logger(label: "fast-load-test"),
                                      firstLoad: .fast)
         let outcome = await reloader.reload()
         guard case .swapped = outcome else { throw XCTSkip("the first load failed: \(outcome)") }
@@ -94,7 +94,7 @@ final class FastFirstLoadTests: XCTestCase {
         }
         try root.setLatest("v2-mlp-parity")
         let slot = EngineSlot()
-        let reloader = ModelReloader(source: LocalArtifactSource(path: root.path), slot: slot, logger: Logger(label: "t"), firstLoad: .fast)
+        let reloader = ModelReloader(source: LocalArtifactSource(path: root.path), slot: slot, trust: TestSigning.trust, logger: Logger(label: "t"), firstLoad: .fast)
         guard case .rejected(_, let reason) = await reloader.reload() else { return XCTFail("a version failing its self-check loaded") }
         XCTAssertTrue(reason.contains("parity self-check"), reason)
         XCTAssertNil(slot.engine)

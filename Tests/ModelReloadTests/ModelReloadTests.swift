@@ -21,7 +21,7 @@ final class ModelReloadTests: XCTestCase {
     override func setUp() async throws {
         root = try VersionedRoot()
         slot = EngineSlot()
-        let reloader = ModelReloader(source: LocalArtifactSource(path: root.path), slot: slot, logger: Logger(label: "reload-test"))
+        let reloader = ModelReloader(source: LocalArtifactSource(path: root.path), slot: slot, trust: TestSigning.trust, logger: Logger(label: "reload-test"))
         guard case .swapped = await reloader.reload() else { return XCTFail("the base version does not load") }
         var configuration = HTTPServer.Configuration()
         configuration.host = "127.0.0.1"
@@ -214,7 +214,7 @@ final class ModelReloadTests: XCTestCase {
         var configuration = HTTPServer.Configuration()
         configuration.host = "127.0.0.1"
         configuration.port = 0
-        let reloader = ModelReloader(source: LocalArtifactSource(path: root.path), slot: slot, logger: Logger(label: "t"))
+        let reloader = ModelReloader(source: LocalArtifactSource(path: root.path), slot: slot, trust: TestSigning.trust, logger: Logger(label: "t"))
         let other = HTTPServer(configuration: configuration, handler: PricingRouter(slot: slot, cors: CORSPolicy(allowedOrigins: []),
                                                                                     reloader: reloader, adminToken: nil))
         let otherPort = try other.start()

@@ -12,7 +12,28 @@ final class ServiceConfigurationTests: XCTestCase {
 
     func testTheCommittedFileLoadsAndMatchesTheDefaults() throws {
         let committed = try ServiceConfiguration.load(file: CommittedModels.repositoryRoot + "/config/server.json", environment: [:])
-        XCTAssertEqual(committed, ServiceConfiguration())
+        // The defaults pin no key (a shop pins its own); the committed file pins the committed version's.
+        var defaults = ServiceConfiguration()
+        XCTAssertEqual(defaults.artifactPublicKeys, [])
+        XCTAssertFalse(committed.artifactPublicKeys.isEmpty)
+        defaults.artifactPublicKeys = committed.artifactPublicKeys
+        XCTAssertEqual(committed, defaults)
+    }
+
+    func testArtifactTrustSettings() throws {
+        let key = "YhyzKJa+qJx2nyoTuTLvoDnyZwb1k7kvn8z8MzlCka4="
+        let c = try ServiceConfiguration.load(file: file(#"{"artifact_public_keys": ["\#(key)"]}"#), environment: [
+            "ARTIFACT_PUBLIC_KEYS": "\(key), \(key)", "ALLOW_UNSIGNED_ARTIFACTS": "true", "ALLOW_INSECURE_HTTP": "1"])
+        XCTAssertEqual(c.artifactPublicKeys, [key, key])
+        XCTAssertTrue(c.allowUnsignedArtifacts)
+        XCTAssertTrue(c.allowInsecureHTTP)
+        XCTAssertEqual(try c.artifactTrust().publicKeys.count, 2)
+        XCTAssertThrowsError(try ServiceConfiguration.load(file: nil, environment: ["ARTIFACT_PUBLIC_KEYS": "abc"])) { error in
+            XCTAssertTrue("\(error)".contains("\"abc\" is not a base64 ed25519 public key"), "\(error)")
+        }
+        XCTAssertThrowsError(try ServiceConfiguration.load(file: file(#"{"allow_insecure_http": "yes"}"#), environment: [:])) { error in
+            XCTAssertTrue("\(error)".contains("allow_insecure_http must be true or false"), "\(error)")
+        }
     }
 
     func testEnvironmentOverridesTheFile() throws {

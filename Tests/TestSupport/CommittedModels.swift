@@ -72,11 +72,13 @@ public struct ScratchVersion {
         }
     }
 
-    /// Applies `edit` to manifest.json's JSON object.
+    /// Applies `edit` to manifest.json's JSON object and signs the new manifest with the test
+    /// process's key (``TestSigning``), so the change reaches the checks after the signature's.
     public func editManifest(_ edit: (inout [String: Any]) -> Void) throws {
         var object = try JSONSerialization.jsonObject(with: Data(read("manifest.json"))) as! [String: Any]
         edit(&object)
         try write("manifest.json", [UInt8](try JSONSerialization.data(withJSONObject: object)))
+        try TestSigning.sign(folder: path)
     }
 }
 

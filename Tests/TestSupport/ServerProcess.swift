@@ -16,7 +16,8 @@ public final class ServerProcess {
     public let logPath: String
 
     /// Starts `serve --models models` (default: the committed models) with `environment` added to this
-    /// process's, and waits until the log names the bound port.
+    /// process's, and waits until the log names the bound port. The server trusts the committed key and
+    /// this test process's signing key (``TestSigning``) unless `environment` sets ARTIFACT_PUBLIC_KEYS.
     public init(binary: URL, models: String = CommittedModels.root, environment: [String: String] = [:], timeout: Double = 60) throws {
         let logPath = NSTemporaryDirectory() + "pricing-server-\(UUID().uuidString).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -25,7 +26,8 @@ public final class ServerProcess {
         process.executableURL = binary
         process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--models", models,
                              "--config", CommittedModels.repositoryRoot + "/config/server.json"]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(TestSigning.environment) { $1 }
+            .merging(environment) { $1 }
         process.standardError = log
         process.standardOutput = log
         try process.run()

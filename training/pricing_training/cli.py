@@ -1,4 +1,4 @@
-"""Command line: `python -m pricing_training {synth,train,reference-network,bench-reference,publish}`."""
+"""Command line: `python -m pricing_training {synth,train,reference-network,bench-reference,publish,keygen,sign}`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pathlib import Path
 from . import scenarios
 from .config import PRESETS
 from .loader import LoadError
-from .publish import PublishError  # standard library only; boto3 loads when an s3:// target is built
+from .publish import PublishError  # boto3 loads only when an s3:// target is built
+from .signing import ENV_KEY, SigningError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--seed", type=int)
     t.add_argument("--publish-to", metavar="LOCATION",
                    help="then publish the new version there (folder, http(s):// base URL or s3://bucket/prefix)")
+    t.add_argument("--signing-key", type=Path, metavar="FILE",
+                   help=f"sign the new version's manifest with this ed25519 key (default ${ENV_KEY}; unsigned without)")
     r = sub.add_parser("reference-network", help="copy a version with the benchmark's reference network (256-128-64-32, batch norm)")
     r.add_argument("--models", type=Path, default=Path("models"), help="version folder or models root to copy")
     r.add_argument("--out", type=Path, required=True)
@@ -73,12 +76,44 @@ def main(argv: list[str] | None = None) -> int:
                    help="extra HTTP header for http(s) targets, e.g. 'Authorization: Bearer ...' (repeatable)")
     p.add_argument("--timeout", type=float, default=30.0, help="per-request timeout in seconds (default 30)")
     p.add_argument("--retries", type=int, default=3, help="retries per request on network errors and 5xx (default 3)")
+    p.add_argument("--signing-key", type=Path, metavar="FILE",
+                   help=f"ed25519 private key (PEM) to sign manifest.json with (default ${ENV_KEY}); without one the "
+                        "version's own manifest.json.sig is published, and the service refuses a version that has none")
+
+    k = sub.add_parser("keygen", help="make an ed25519 key pair for signing versions; prints the public key",
+                       description="Writes a new private key (PEM, mode 0600; never overwrites one) and prints its "
+                                   "public key in base64: pin that in config/server.json's artifact_public_keys "
+                                   "(or ARTIFACT_PUBLIC_KEYS). Keep the private key out of git and off the servers.")
+    k.add_argument("--out", type=Path, required=True, help="private key file to create")
+
+    g = sub.add_parser("sign", help="sign a version folder's manifest.json (writes manifest.json.sig next to it)")
+    g.add_argument("--version-dir", type=Path, required=True, help="version folder (a models root means its LATEST)")
+    g.add_argument("--signing-key", type=Path, metavar="FILE", help=f"ed25519 private key (default ${ENV_KEY})")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        if args.command == "keygen":
+            from .signing import generate_key
+
+            print(generate_key(args.out))
+            print(f"private key written to {args.out} (mode 0600); pin the public key above in artifact_public_keys",
+                  file=sys.stderr)
+            return 0
+        if args.command == "sign":
+            from .publish import verify_local
+            from .signing import key_path, load_key, public_key_b64, sign_version
+
+            path = key_path(args.signing_key)
+            if path is None:
+                parser.error(f"sign: give --signing-key or set {ENV_KEY}")
+            key = load_key(path)
+            local = verify_local(args.version_dir)  # a damaged version is not signed
+            print(f"{sign_version(local.folder, key)} (public key {public_key_b64(key)})")
+            return 0
         if args.command == "publish":
             from .publish import publish
+            from .signing import key_path, load_key
 
             headers = {}
             for h in args.header:
@@ -86,8 +121,10 @@ def main(argv: list[str] | None = None) -> int:
                 if not sep or not name.strip():
                     parser.error(f"--header {h!r}: expected 'NAME: VALUE'")
                 headers[name.strip()] = value.strip()
+            path = key_path(args.signing_key)
             result = publish(args.version_dir, args.to, latest=not args.no_latest, endpoint_url=args.endpoint_url,
-                             headers=headers, timeout=args.timeout, retries=max(args.retries, 0))
+                             headers=headers, timeout=args.timeout, retries=max(args.retries, 0),
+                             signing_key=load_key(path) if path else None)
             print(result.summary())
             return 0
         if args.command == "synth":
@@ -132,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(result, indent=1))
             return 0
         from . import pipeline  # torch and friends load only for training
+        from .signing import key_path, load_key, sign_version
+
+        path = key_path(args.signing_key)
+        signing_key = load_key(path) if path else None  # read before hours of training, not after
 
         cfg = PRESETS[args.mode]
         overrides = {"nn_trials": args.nn_trials, "seed": args.seed}
@@ -141,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         except pipeline.SelfCheckError as exc:
             print(f"error: the exported models failed their self-check: {exc}", file=sys.stderr)
             return 2
+        if signing_key is not None:
+            sign_version(folder, signing_key)
         print(folder)
         if args.publish_to:
             from .publish import publish
@@ -152,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except PublishError as exc:
         print(f"error: publish failed: {exc}", file=sys.stderr)
+        return 2
+    except SigningError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
 
 

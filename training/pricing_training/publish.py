@@ -7,7 +7,9 @@ the manifest lists, `<root>/<version>/manifest.json`, and `<root>/LATEST`. The s
 
 1. verify the local version against its own manifest (size and sha256 of every listed file); a damaged
    version is refused, naming the file, before anything is written;
-2. upload every listed file, then manifest.json (a folder without a manifest is not a version);
+2. upload every listed file, then manifest.json.sig (the ed25519 signature of the manifest's bytes,
+   made with the signing key when one is given, else the one already next to the local manifest), then
+   manifest.json (a folder without a manifest is not a version);
 3. unless `latest=False`, overwrite LATEST with the version name, last.
 
 Republishing an identical version writes nothing: S3 objects carry their sha256 as user metadata
@@ -34,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .checksum import sha256_file
+from .signing import SIGNATURE_FILE, signature_for, signer_of, verify
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,11 @@ class LocalVersion:
     version: str
     manifest_bytes: bytes
     files: dict[str, dict]  # name -> {"sha256", "bytes"}, in manifest order
+    signature: bytes | None = None  # manifest.json.sig, written just before manifest.json
+
+    def tail(self) -> list[tuple[str, bytes]]:
+        """What follows the listed files, in write order: the signature (if any), then the manifest."""
+        return ([(SIGNATURE_FILE, self.signature)] if self.signature is not None else []) + [(MANIFEST, self.manifest_bytes)]
 
     def read(self, name: str) -> bytes:
         """The bytes of a listed file, re-checked so that what is uploaded is what was verified."""
@@ -86,7 +94,7 @@ class PublishResult:
 def _check_name(name: str, folder: Path) -> None:
     parts = name.split("/")
     if (not name or name.startswith("/") or "\\" in name or any(p in ("", ".", "..") for p in parts)
-            or name in (MANIFEST, LATEST)):
+            or name in (MANIFEST, LATEST, SIGNATURE_FILE)):
         raise PublishError(f"{folder / MANIFEST}: unsafe file name {name!r} in 'files'")
 
 
@@ -133,7 +141,8 @@ def verify_local(path: Path) -> LocalVersion:
             raise PublishError(f"{file}: sha256 {digest} does not match the manifest's {meta['sha256']}; "
                                "refusing to publish a damaged version")
         checked[name] = {"sha256": meta["sha256"].lower(), "bytes": meta["bytes"]}
-    return LocalVersion(folder, version, manifest_bytes, checked)
+    signature = (folder / SIGNATURE_FILE).read_bytes() if (folder / SIGNATURE_FILE).is_file() else None
+    return LocalVersion(folder, version, manifest_bytes, checked, signature)
 
 
 def content_type(name: str) -> str:
@@ -182,6 +191,9 @@ class FolderTarget(Target):
         try:
             if (dest / MANIFEST).read_bytes() != local.manifest_bytes:
                 return False
+            dest_sig = (dest / SIGNATURE_FILE).read_bytes() if (dest / SIGNATURE_FILE).is_file() else None
+            if dest_sig != local.signature:
+                return False
             return verify_local(dest).files == local.files
         except (OSError, PublishError):
             return False
@@ -189,7 +201,7 @@ class FolderTarget(Target):
     def store_version(self, local: LocalVersion, result: PublishResult) -> None:
         dest = self.root / local.version
         if dest.is_dir() and self._identical(local):
-            result.unchanged += [f"{local.version}/{n}" for n in [*local.files, MANIFEST]]
+            result.unchanged += [f"{local.version}/{n}" for n in [*local.files, *(n for n, _ in local.tail())]]
             return
         try:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -198,8 +210,8 @@ class FolderTarget(Target):
             raise PublishError(f"{self.root}: cannot create a staging folder ({exc.strerror or exc})") from None
         try:
             staging.chmod(0o755)
-            for name in [*local.files, MANIFEST]:
-                data = local.manifest_bytes if name == MANIFEST else local.read(name)
+            for name, data in [*((n, None) for n in local.files), *local.tail()]:
+                data = local.read(name) if data is None else data
                 target = staging / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 _write_synced(target, data)
@@ -318,11 +330,18 @@ class HTTPTarget(Target):
                 continue
             self.put(key, local.read(name))
             result.uploaded.append(key)
-        if same_manifest and not result.uploaded:
-            result.unchanged.append(f"{v}/{MANIFEST}")
-        else:
-            self.put(f"{v}/{MANIFEST}", local.manifest_bytes)
-            result.uploaded.append(f"{v}/{MANIFEST}")
+        for name, data in local.tail():
+            key = f"{v}/{name}"
+            if name == SIGNATURE_FILE:
+                status, remote, _ = self._request("GET", key)
+                unchanged = status == 200 and remote == data
+            else:
+                unchanged = same_manifest and not result.uploaded
+            if unchanged:
+                result.unchanged.append(key)
+            else:
+                self.put(key, data)
+                result.uploaded.append(key)
 
     def put(self, key: str, data: bytes) -> None:
         headers = {"Content-Type": content_type(key.rsplit("/", 1)[-1]),
@@ -463,13 +482,15 @@ class S3Target(Target):
 
     def store_version(self, local: LocalVersion, result: PublishResult) -> None:
         v = local.version
-        manifest_meta = {"bytes": len(local.manifest_bytes), "sha256": hashlib.sha256(local.manifest_bytes).hexdigest()}
-        for name, meta in [*local.files.items(), (MANIFEST, manifest_meta)]:
+        tail = {name: data for name, data in local.tail()}
+        metas = [*local.files.items(), *((name, {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+                                         for name, data in tail.items())]
+        for name, meta in metas:
             key = f"{v}/{name}"
             if self._matches(key, meta):
                 result.unchanged.append(key)
                 continue
-            self.put(key, local.manifest_bytes if name == MANIFEST else local.read(name))
+            self.put(key, tail[name] if name in tail else local.read(name))
             result.uploaded.append(key)
 
     def write_latest(self, version: str) -> None:
@@ -491,9 +512,24 @@ def target_for(location: str, *, endpoint_url: str | None = None, headers: dict[
     return FolderTarget(Path(location))
 
 
-def publish(version_dir: Path, location: str | Target, *, latest: bool = True, **target_options) -> PublishResult:
-    """Verifies `version_dir`, uploads its files, then its manifest, then (when `latest`) LATEST."""
+def publish(version_dir: Path, location: str | Target, *, latest: bool = True, signing_key=None,
+            **target_options) -> PublishResult:
+    """Verifies `version_dir`, uploads its files, then the manifest's signature, then the manifest, then
+    (when `latest`) LATEST. `signing_key` (an Ed25519PrivateKey) signs the manifest's bytes; without it the
+    version's own manifest.json.sig is published, and a version with neither goes out unsigned (the
+    service refuses it unless allow_unsigned_artifacts is set), with a warning."""
     local = verify_local(Path(version_dir))  # before touching the target: a damaged version uploads nothing
+    if signing_key is not None:
+        local.signature = signature_for(local.manifest_bytes, signing_key)
+    elif local.signature is not None:
+        # A stale signature would only be refused by every replica: catch it here, before uploading.
+        signer = signer_of(local.signature)
+        if signer is None or not verify(local.manifest_bytes, local.signature, [signer]):
+            raise PublishError(f"{local.folder / SIGNATURE_FILE}: does not sign this manifest.json (it changed after "
+                               "signing?); sign the version again or pass --signing-key")
+    else:
+        log.warning("%s is unsigned and no signing key was given (--signing-key or $PRICING_SIGNING_KEY); "
+                    "the service refuses unsigned versions unless allow_unsigned_artifacts is set", local.version)
     target = location if isinstance(location, Target) else target_for(location, **target_options)
     result = PublishResult(target.location, local.version)
     log.info("publishing %s (%d files) from %s to %s", local.version, len(local.files), local.folder, target.location)

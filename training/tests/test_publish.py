@@ -5,6 +5,7 @@ nothing."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import http.server
@@ -22,6 +23,7 @@ import pytest
 
 from pricing_training import cli
 from pricing_training.publish import PublishError, publish, verify_local
+from pricing_training.signing import SigningError, generate_key, load_key, signature_for, verify
 
 # boto3 and moto are in the locked environment (make python-deps); a missing one is an install error.
 import boto3  # noqa: E402
@@ -59,12 +61,16 @@ def listed_files(folder: Path) -> list[str]:
     return list(json.loads((folder / "manifest.json").read_text())["files"])
 
 
-def assert_reader_order(written: list[str], version: Path, prefix: str = "") -> None:
-    """Every listed file before manifest.json, manifest.json before LATEST, LATEST last."""
+def assert_reader_order(written: list[str], version: Path, prefix: str = "", signed: bool = False) -> None:
+    """Every listed file before manifest.json (its signature, when `signed`, just before it),
+    manifest.json before LATEST, LATEST last."""
     v = version.name
     names = [w[len(prefix):] for w in written]
     manifest_at = names.index(f"{v}/manifest.json")
-    assert {f"{v}/{f}" for f in listed_files(version)} == set(names[:manifest_at])
+    files_end = manifest_at - 1 if signed else manifest_at
+    if signed:
+        assert names[files_end] == f"{v}/manifest.json.sig"
+    assert {f"{v}/{f}" for f in listed_files(version)} == set(names[:files_end])
     assert names[manifest_at + 1:] == ["LATEST"]
 
 
@@ -382,3 +388,104 @@ def test_http_errors_name_the_object(version, dav, capsys):
     assert code == 2 and f"{dav.url}/{version.name}" in err and "HTTP 409" in err, err
     with pytest.raises(PublishError, match="unsupported location"):
         publish(version, "ftp://example.com/models")
+
+
+# --- signing ----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def key_file(tmp_path, capsys) -> tuple[Path, str]:
+    path = tmp_path / "keys" / "signing.key"
+    code, out, err = run_cli("keygen", "--out", str(path), capsys=capsys)
+    assert code == 0, err
+    return path, out.strip()
+
+
+def test_keygen_writes_a_private_key_0600_and_prints_the_public_key(key_file, capsys):
+    path, public = key_file
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert len(base64.b64decode(public, validate=True)) == 32
+    code, _, err = run_cli("keygen", "--out", str(path), capsys=capsys)  # never overwrites a key
+    assert code == 2 and "already exists" in err
+    path.chmod(0o644)
+    with pytest.raises(SigningError, match="readable by others"):
+        load_key(path)
+
+
+def test_publish_signs_the_manifest_bytes_and_writes_the_signature_before_the_manifest(version, key_file, dav,
+                                                                                      s3_server, tmp_path, capsys):
+    path, public = key_file
+    endpoint, client, writes = s3_server
+    manifest = (version / "manifest.json").read_bytes()
+    since = len(writes)
+    for to in (str(tmp_path / "served"), dav.url, f"s3://{BUCKET}/signed"):
+        code, _, err = run_cli("publish", "--version-dir", str(version), "--to", to, "--endpoint-url", endpoint,
+                               "--signing-key", str(path), capsys=capsys)
+        assert code == 0, err
+    for folder in (tmp_path / "served" / version.name, dav.root / version.name):
+        assert (folder / "manifest.json").read_bytes() == manifest  # the manifest itself is unchanged
+        assert verify(manifest, (folder / "manifest.json.sig").read_bytes(), [public])
+    sig = client.get_object(Bucket=BUCKET, Key=f"signed/{version.name}/manifest.json.sig")["Body"].read()
+    assert verify(manifest, sig, [public])
+    assert_reader_order(dav.puts(), version, signed=True)
+    assert_reader_order(object_puts(writes, since, "signed/"), version, signed=True)
+    assert not (version / "manifest.json.sig").exists()  # publishing leaves the local folder alone
+
+
+def test_a_signature_fails_for_a_flipped_manifest_byte_and_for_another_key(version, key_file, tmp_path, capsys):
+    path, public = key_file
+    manifest = (version / "manifest.json").read_bytes()
+    sig = signature_for(manifest, load_key(path))
+    assert verify(manifest, sig, [public])
+    flipped = bytearray(manifest)
+    flipped[len(flipped) // 2] ^= 1
+    assert not verify(bytes(flipped), sig, [public])
+    other = tmp_path / "other.key"
+    other_public = generate_key(other)
+    assert not verify(manifest, sig, [other_public])
+    assert verify(manifest, sig, [other_public, public])  # rotation: either pinned key will do
+
+
+def test_sign_command_and_the_env_key_and_rotation_republish_only_the_signature(version, key_file, tmp_path,
+                                                                                   s3_server, monkeypatch, capsys):
+    path, public = key_file
+    endpoint, _, writes = s3_server
+    monkeypatch.setenv("PRICING_SIGNING_KEY", str(path))
+    code, out, err = run_cli("sign", "--version-dir", str(version), capsys=capsys)
+    assert code == 0 and public in out, err
+    manifest = (version / "manifest.json").read_bytes()
+    assert verify(manifest, (version / "manifest.json.sig").read_bytes(), [public])
+    # Without a key, publish carries the version's own signature (the compose stack's seeding job does).
+    monkeypatch.delenv("PRICING_SIGNING_KEY")
+    publish(version, f"s3://{BUCKET}/rotate", endpoint_url=endpoint)
+    # Rotation: the same version signed with a new key rewrites the signature and nothing else.
+    new_key = tmp_path / "new.key"
+    new_public = generate_key(new_key)
+    since = len(writes)
+    result = publish(version, f"s3://{BUCKET}/rotate", endpoint_url=endpoint, signing_key=load_key(new_key))
+    assert result.uploaded == [f"{version.name}/manifest.json.sig"]
+    assert object_puts(writes, since, "rotate/") == [f"{version.name}/manifest.json.sig"]
+    assert not verify(manifest, signature_for(manifest, load_key(new_key)), [public])
+    assert verify(manifest, signature_for(manifest, load_key(new_key)), [new_public])
+
+
+def test_a_stale_local_signature_is_refused_before_anything_is_written(version, key_file, tmp_path):
+    path, _ = key_file
+    stale = signature_for((version / "manifest.json").read_bytes(), load_key(path))
+    (version / "manifest.json.sig").write_bytes(stale)
+    (version / "manifest.json").write_bytes((version / "manifest.json").read_bytes() + b" ")
+    with pytest.raises(PublishError, match="does not sign this manifest.json"):
+        publish(version, str(tmp_path / "served"))
+    assert not (tmp_path / "served").exists()
+
+
+def test_publishing_an_unsigned_version_warns(version, tmp_path, caplog):
+    with caplog.at_level("WARNING"):
+        publish(version, str(tmp_path / "served"))
+    assert "is unsigned" in caplog.text and "allow_unsigned_artifacts" in caplog.text
+
+
+def test_the_committed_version_is_signed_by_the_key_config_pins():
+    config = json.loads((REPO / "config" / "server.json").read_text())
+    folder = REPO / "models" / (REPO / "models" / "LATEST").read_text().strip()
+    assert verify((folder / "manifest.json").read_bytes(), (folder / "manifest.json.sig").read_bytes(),
+                  config["artifact_public_keys"])

@@ -6,7 +6,9 @@ import FuzzSupport
 /// - a manifest loads or is refused with an ``ArtifactError`` naming the manifest, malformed or unsupported;
 /// - a loaded manifest satisfies what the service relies on (format 2, the baseline target, no price
 ///   features, the price response's ranges);
-/// - every file name a download would accept stays inside the version folder.
+/// - every file name a download would accept stays inside the version folder;
+/// - the same bytes as manifest.json.sig parse or are refused naming the signature file, and never
+///   verify against a pinned key whose private half nobody has (a signature cannot be forged).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzManifest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = Array(fuzzInput(data, size))
@@ -37,8 +39,25 @@ public func fuzzManifest(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     } catch {
         requireRefusal(error, "ManifestFileList")
     }
+    do {
+        // The pinned key's private half was thrown away when it was made: nothing can sign for it.
+        try unforgeable.verify(manifest: Array("{}".utf8), signature: bytes, file: "manifest.json")
+        require(false, "a signature verified against a key whose private half nobody has")
+    } catch {
+        switch error.problem {
+        case .malformed, .unsupported: require(error.file == "manifest.json.sig", "signature error names \(error.file)")
+        case .unpinnedKey, .manifestChanged: require(error.file == "manifest.json", "signature error names \(error.file)")
+        default: require(false, "signature refused with \(error)")
+        }
+    }
     return 0
 }
+
+/// Trust in one ed25519 public key whose private key was discarded as soon as it was generated.
+private let unforgeable = ArtifactTrust(rawKeys: [[
+    0x9e, 0xcd, 0x9a, 0x50, 0x9c, 0x10, 0xd7, 0xf4, 0x81, 0x26, 0xd8, 0xce, 0xc7, 0xc0, 0x36, 0xe5,
+    0x47, 0xb8, 0xb7, 0xca, 0x05, 0xab, 0x08, 0x43, 0x7d, 0xe2, 0x27, 0x6c, 0xb0, 0x1f, 0x9a, 0x3a,
+]])
 
 private func requireRefusal(_ error: ArtifactError, _ reader: String) {
     require(error.file == "manifest.json", "\(reader) error names \(error.file)")
