@@ -25,7 +25,7 @@ final class AdminAccessTests: XCTestCase {
 
     func router(access: MetricsAccess = .public, source: (any ArtifactSource)? = nil) throws -> PricingRouter {
         let slot = EngineSlot(try engine())
-        let reloader = ModelReloader(source: source ?? LocalArtifactSource(path: CommittedModels.root), slot: slot,
+        let reloader = ModelReloader(source: source ?? LocalArtifactSource(path: CommittedModels.root), slot: slot, trust: TestSigning.trust,
                                      logger: Logger(label: "test"))
         var router = PricingRouter(slot: slot, cors: CORSPolicy(allowedOrigins: []), reloader: reloader, adminToken: Self.token)
         router.metricsAccess = access
