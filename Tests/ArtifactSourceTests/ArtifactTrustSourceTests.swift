@@ -10,20 +10,7 @@ import XCTest
 /// A remote version is trusted on its signature, not on the connection: against the real file server
 /// on loopback, an unsigned, mis-signed or altered version is refused before its files are fetched;
 /// plain http needs the explicit setting and an https→http redirect is never followed.
-final class ArtifactTrustSourceTests: XCTestCase {
-    private var server: TestFileServer!
-    private var version = ""
-    private var modelsRoot = ""
-
-    override func setUp() async throws {
-        let (root, version) = try copyOfCommittedModels(self)
-        self.version = version
-        self.modelsRoot = root
-        server = try TestFileServer(root: root)
-        let server = self.server!
-        addTeardownBlock { await server.stop() }
-    }
-
+final class ArtifactTrustSourceTests: ServedModelsTestCase {
     private func source(_ cache: String) throws(ArtifactError) -> any ArtifactSource {
         try makeTestSource(location: server.baseURL.absoluteString, cacheDirectory: cache, environment: [:], download: fastSettings())
     }

@@ -7,20 +7,7 @@ import XCTest
 /// The download cache is a folder only the service's user can change, links in it are never followed,
 /// and a cached version is used only when it is the one the remote store serves now (real files, the
 /// real file server on loopback).
-final class CacheFolderSafetyTests: XCTestCase {
-    private var server: TestFileServer!
-    private var version = ""
-    private var modelsRoot = ""
-
-    override func setUp() async throws {
-        let (root, version) = try copyOfCommittedModels(self)
-        self.version = version
-        self.modelsRoot = root
-        server = try TestFileServer(root: root)
-        let server = self.server!
-        addTeardownBlock { await server.stop() }
-    }
-
+final class CacheFolderSafetyTests: ServedModelsTestCase {
     private func source(_ cache: String) throws(ArtifactError) -> any ArtifactSource {
         try makeTestSource(location: server.baseURL.absoluteString, cacheDirectory: cache, environment: [:], download: fastSettings())
     }

@@ -5,20 +5,7 @@ import TestSupport
 import XCTest
 
 /// The HTTP source against a real file server on loopback, healthy and faulty.
-final class HTTPArtifactSourceTests: XCTestCase {
-    private var server: TestFileServer!
-    private var version = ""
-    private var modelsRoot = ""
-
-    override func setUp() async throws {
-        let (root, version) = try copyOfCommittedModels(self)
-        self.version = version
-        self.modelsRoot = root
-        server = try TestFileServer(root: root)
-        let server = self.server!
-        addTeardownBlock { await server.stop() }
-    }
-
+final class HTTPArtifactSourceTests: ServedModelsTestCase {
     private func source(_ cache: String, settings: DownloadSettings = fastSettings()) throws(ArtifactError) -> any ArtifactSource {
         try makeTestSource(location: server.baseURL.absoluteString + "/", cacheDirectory: cache, environment: [:],
                                download: settings)

@@ -8,13 +8,14 @@ final class LambdaProcess: @unchecked Sendable {  // `output` is guarded by `loc
     private let lock = NSLock()
     private var output = Data()
 
-    init(testCase: XCTestCase, runtimeAPI: String, models: String = CommittedModels.root) throws {
+    init(testCase: XCTestCase, runtimeAPI: String, models: String = CommittedModels.root, extraEnvironment: [String: String] = [:]) throws {
         process.executableURL = try ServerBinary.url(testBundle: Bundle(for: type(of: testCase)))
         process.arguments = ["serve", "--models", models, "--config", CommittedModels.repositoryRoot + "/config/server.json"]
         var environment = ProcessInfo.processInfo.environment
         for name in ["REDIS_URL", "REDIS_CLUSTER", "MODELS", "PORT", "HOST"] { environment[name] = nil }
         environment["AWS_LAMBDA_RUNTIME_API"] = runtimeAPI
         environment["LOG_LEVEL"] = "info"
+        environment.merge(extraEnvironment) { $1 }
         process.environment = environment
         process.currentDirectoryURL = URL(fileURLWithPath: CommittedModels.repositoryRoot)
         let pipe = Pipe()

@@ -10,7 +10,9 @@ final class LambdaSecretRedactionTests: XCTestCase {
         let password = "Pl4nted-Lambda-Pa55"
         // The stand-in answers 404 to anything but the Runtime API, so the load fails at once.
         let lambda = try LambdaProcess(testCase: self, runtimeAPI: api.endpoint,
-                                       models: "http://reader:\(password)@\(api.endpoint)/models")
+                                       models: "http://reader:\(password)@\(api.endpoint)/models",
+                                       // Plain http past the transport check, so the load itself fails.
+                                       extraEnvironment: ["ALLOW_INSECURE_HTTP": "true"])
         let status = await lambda.waitForExit()
         XCTAssertNotNil(status, "still running: \(lambda.log)")
         let report = await api.initError(timeout: .seconds(1))
