@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from pricing_training import evaluate, information_oracle, scenarios
+from pricing_training import calibration, evaluate, information_oracle, scenarios
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +74,7 @@ def test_calibration_and_frontier_come_from_the_decisions_draws(report):
     """The calibration table and the frontier sit in the report and its plots, and the frontier's default rule
     is exactly the decisions the report scores."""
     out, doc = report
+    assert calibration.LOSS == evaluate.HARM  # the α rule's loss and the report's harm are the same 1%
     for name in ("calibration.png", "frontier.png"):
         assert (out / name).stat().st_size > 10_000, name
     text = (out / "report.md").read_text()
