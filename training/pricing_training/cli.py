@@ -145,9 +145,14 @@ def main(argv: list[str] | None = None) -> int:
             doc = evaluate_matrix(args.scenarios, seeds, args.out, with_old=not args.no_baselines, overrides=overrides)
             print((args.out / "report.md").read_text())
             failed = [f"{name}: {k}" for name, c in doc["checks"].items() for k, ok in c.items() if not ok]
-            print(f"report: {args.out / 'report.md'}, {args.out / 'report.json'}, {args.out / 'curves.png'}")
+            dishonest = [f"{name}: {k}" for name, c in doc.get("calibration_checks", {}).items() for k, ok in c.items()
+                         if not ok]
+            print(f"report: {args.out / 'report.md'}, {args.out / 'report.json'}, {args.out / 'curves.png'}, "
+                  f"{args.out / 'calibration.png'}, {args.out / 'frontier.png'}")
             if failed:
                 print("below the bar: " + "; ".join(failed))
+            if dishonest:
+                print("below the honesty bar: " + "; ".join(dishonest))
             return 0
         if args.command == "reference-network":
             from .reference_bench import export_reference_network

@@ -7,6 +7,9 @@ every product is decided exactly as the service decides it (decision.py), and th
 against the true revenue curve. Baselines are measured in the same run on the same data: keeping the
 current price, today's line-level network and ElasticNet swept the old way (the argmax of predicted sales
 over the product's price history), and an oracle that knows the true curve (searching the same range).
+From the same posterior draws, calibration.py measures whether the posterior's statements hold (elasticity and
+best-price interval coverage, P(gain) reliability, losses among changed prices) and the decision rule's frontier
+(harm rate against aggregate gain capture over its parameter), next to the information oracle's.
 
 Development seeds are for tuning; the report uses separate seeds (`REPORT_SEEDS`).
 """
@@ -22,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import decision, information_oracle, scenarios, weekly
+from . import calibration, decision, information_oracle, scenarios, weekly
 from .cleaning import clean
 from .price_response import ResponseConfig, fit as fit_price_response
 
@@ -64,7 +67,7 @@ def score_product(truth, code: str, chosen: dict, resp: decision.ProductResponse
     e_true = float(truth.elasticity(code, resp.current_price))
     mispriced = r_best / r_now - 1.0 >= MISPRICED
     return {"stockcode": code, "current_price": p_now,
-            "best_price": p_best, "recommended_price": p_rec, "decision": chosen["decision"],
+            "best_price": p_best, "best_price_in_range": p_best_search, "recommended_price": p_rec, "decision": chosen["decision"],
             "regret": 1.0 - r_rec / r_best, "regret_keep": 1.0 - r_now / r_best, "regret_oracle": 1.0 - r_oracle / r_best,
             "revenue_best": r_best, "revenue_recommended": r_rec, "revenue_now": r_now,
             "mispriced": bool(mispriced),
@@ -175,13 +178,19 @@ def run_dataset(scenario: scenarios.Scenario, seed: int, with_old: bool = True,
     known = set(data.truth.products["stockcode"])
     lines = panel.products.set_index("stockcode")["lines"]
     own_se = dict(zip(response.stockcodes, response.raw_sd))
-    rows = []
+    rows, rule_revenues = [], []
     for code, resp in responses.items():
         if code not in known:
             continue
         lo, hi = decision.default_range(float(history.loc[code, "min"]), float(history.loc[code, "max"]), resp)
         chosen = decision.decide(resp, 1.0, lo, hi, None, settings)
-        rows.append(score_product(data.truth, code, chosen, resp) | {"lines": int(lines[code]), "own_se": float(own_se[code])})
+        scored = score_product(data.truth, code, chosen, resp)
+        # Calibration and the frontier, from the same draws on the same grid (calibration.evidence).
+        cal, revenues = calibration.product_record(data.truth, code, resp, chosen,
+                                                   calibration.evidence(resp, lo, hi, None, settings),
+                                                   scored["elasticity_true"], scored["best_price_in_range"], settings)
+        rows.append(scored | cal | {"lines": int(lines[code]), "own_se": float(own_se[code])})
+        rule_revenues.append(revenues)
     per_product = pd.DataFrame(rows)
     oracle = information_oracle.evaluate(data, dict(zip(per_product["stockcode"], per_product["current_price"])),
                                          mispriced=MISPRICED, harm=HARM, multiples=ORACLE_MULTIPLES,
@@ -196,7 +205,8 @@ def run_dataset(scenario: scenarios.Scenario, seed: int, with_old: bool = True,
         for name in ("network_today", "elasticnet_today"):
             per_product[f"{name}_regret"] = 1.0 - per_product[f"{name}_revenue"] / per_product["revenue_best"]
     meta = {"scenario": scenario.name, "seed": seed, "lines": int(len(cleaned)), "products": int(len(per_product)),
-            "seconds": time.time() - t0, "responses": responses, "truth": data.truth, "oracle": oracle}
+            "seconds": time.time() - t0, "responses": responses, "truth": data.truth, "oracle": oracle,
+            "rule_revenues": pd.DataFrame(rule_revenues)}
     return per_product, meta
 
 
@@ -220,11 +230,15 @@ def oracle_summary(oracle: pd.DataFrame) -> dict:
     return out
 
 
-def scenario_summary(per_product: pd.DataFrame, oracle: pd.DataFrame | None = None) -> dict:
+def scenario_summary(per_product: pd.DataFrame, oracle: pd.DataFrame | None = None,
+                     rule_revenues: pd.DataFrame | None = None) -> dict:
     out = {"causal": summarize(per_product), "keep_current": _median_p90(per_product["regret_keep"]),
            "oracle_in_search_range": _median_p90(per_product["regret_oracle"])}
     if oracle is not None:
         out["information_oracle"] = oracle_summary(oracle)
+    if rule_revenues is not None:
+        out |= calibration.summarize(per_product, rule_revenues, oracle, information_oracle.THRESHOLDS,
+                                     BAR["harm_rate"])
     for name in ("network_today", "elasticnet_today"):
         col = f"{name}_regret"
         if col in per_product:
@@ -234,31 +248,38 @@ def scenario_summary(per_product: pd.DataFrame, oracle: pd.DataFrame | None = No
 
 def evaluate_matrix(names: list[str], seeds: list[int], out: Path, with_old: bool = True, plot: bool = True,
                     overrides: dict | None = None) -> dict:
-    """Every named scenario and its twin, on every seed; writes report.json, report.md, curves.png."""
+    """Every named scenario and its twin, on every seed; writes report.json, report.md, curves.png,
+    calibration.png and frontier.png."""
     out.mkdir(parents=True, exist_ok=True)
     results, plots = {}, []
     for name in names:
         base = dataclasses.replace(scenarios.SCENARIOS[name], **(overrides or {}))
         variants = [base] + ([base.twin()] if base.confounding != "off" else [])
         for scen in variants:
-            frames, oracles = [], []
+            frames, oracles, rule_revenues = [], [], []
             for seed in seeds:
                 per_product, meta = run_dataset(scen, seed, with_old)
                 per_product["seed"] = seed
                 frames.append(per_product)
-                oracles.append(meta["oracle"])
+                oracles.append(meta["oracle"].assign(seed=seed))
+                rule_revenues.append(meta["rule_revenues"].assign(seed=seed))
                 log.info("%s seed %d: %d products, %d lines, %.0f s", scen.name, seed, meta["products"], meta["lines"],
                          meta["seconds"])
                 if plot and not plots:
                     plots.append((scen.name, seed, per_product, meta))
             allp = pd.concat(frames, ignore_index=True)
-            results[scen.name] = {"scenario": dataclasses.asdict(scen), "seeds": seeds, "summary": scenario_summary(allp, pd.concat(oracles, ignore_index=True)),
+            summary = scenario_summary(allp, pd.concat(oracles, ignore_index=True),
+                                       pd.concat(rule_revenues, ignore_index=True))
+            results[scen.name] = {"scenario": dataclasses.asdict(scen), "seeds": seeds, "summary": summary,
                                   "per_product": allp.replace({np.nan: None}).to_dict("records")}
     doc = {"generated_by": "python -m pricing_training evaluate", "seeds": seeds, "bar": BAR, "scenarios": results,
-           "checks": checks(results)}
+           "checks": checks(results), "calibration_checks": calibration_checks(results)}
     (out / "report.json").write_text(json.dumps(doc, indent=1, default=float) + "\n")
     if plots:
         plot_curves(*plots[0], out / "curves.png")
+    if plot and results:
+        plot_calibration(results, out / "calibration.png")
+        plot_frontier(results, out / "frontier.png")
     (out / "report.md").write_text(markdown(doc))
     return doc
 
@@ -276,6 +297,23 @@ def checks(results: dict) -> dict:
             gap = abs(s["median_regret"] - twin["summary"]["causal"]["median_regret"])
             c["twin_gap"] = gap <= BAR["twin_gap"]
         out[name] = c
+    return out
+
+
+def calibration_checks(results: dict) -> dict:
+    """The honesty bar of issue 19 per scenario: 80% elasticity intervals hold the truth for 70–90% of products;
+    among changed prices, the share losing over 1% is at most 1.5 × (1 − mean promised P(gain)) + 2 points;
+    harm rate within the bar."""
+    out = {}
+    for name, r in results.items():
+        s = r["summary"]
+        if "calibration" not in s:
+            continue
+        lo, hi = BAR["coverage"]
+        cal = s["calibration"]
+        out[name] = {"elasticity_coverage_80": lo <= cal["elasticity_coverage"]["80"] <= hi,
+                     "changed_losses": cal["changed_prices"]["honest"],
+                     "harm_rate": s["causal"]["harm_rate"] <= BAR["harm_rate"]}
     return out
 
 
@@ -324,6 +362,8 @@ def markdown(doc: dict) -> str:
         lines.append(f"| {name} | {c['elasticity_error']:.2f} | {c['elasticity_bias']:+.2f} | {c['posterior_sd']:.2f} "
                      f"| {c['own_se']:.2f} | {c['true_spread']:.2f} | {_pct(c['signal_share'])} | {oracle} |")
     lines += oracle_markdown(doc)
+    lines += calibration_markdown(doc)
+    lines += frontier_markdown(doc)
     lines += ["", "![true vs predicted revenue curves](curves.png)", ""]
     return "\n".join(lines) + "\n"
 
@@ -361,6 +401,158 @@ def oracle_markdown(doc: dict) -> list[str]:
                    f"{_pct(bayes['harm_rate'])} / {_pct(bayes['gain_capture'])} | q = {best['threshold']:g}: "
                    f"{_pct(best['median_regret'])} / {_pct(best['p90_regret'])} / {_pct(best['gain_capture'])} | {meets} |")
     return out
+
+
+def _bin_label(b: dict) -> str:
+    return f"{b['lo']:g}–{b['hi']:g}"
+
+
+def calibration_markdown(doc: dict) -> list[str]:
+    """Calibration per scenario: interval coverage, P(gain) reliability, the honesty check on changed prices."""
+    named = {n: r["summary"] for n, r in doc["scenarios"].items() if "calibration" in r["summary"]}
+    if not named:
+        return []
+    out = ["", "## Calibration: do the posterior's statements hold?", "",
+           "From the posterior draws the service uses. Elasticity coverage: share of products whose true elasticity at "
+           "the current price lies in the central 50/80/95% interval of the draws' e_s = b_s + 2 c_s Δ0. Best-price "
+           "coverage: the same for the true best price within the searched range and the draws' best prices (80% is the "
+           "coverage column above). Changed prices: among the products whose price changes, the mean promised P(gain), the "
+           "share that lose over 1% against keeping on the true curve, and what the promise allows: "
+           "1.5 × (1 − mean promised P(gain)) + 2 points. Honesty bar: 80% elasticity coverage within 70–90%, the "
+           "changed prices' losses within what they allow, harm rate ≤ 5%.", "",
+           "| scenario | elasticity 50 / 80 / 95% | best price 50 / 80 / 95% | changed | mean P(gain) promised | losing > 1% "
+           "| allowed | honesty bar |", "|---|---|---|---|---|---|---|---|"]
+    for name, s in named.items():
+        cal = s["calibration"]
+        e, b, c = cal["elasticity_coverage"], cal["best_price_coverage"], cal["changed_prices"]
+        check = doc.get("calibration_checks", {}).get(name, {})
+        failed = [k for k, ok in check.items() if not ok]
+        out.append(f"| {name} | {_pct(e['50'])} / {_pct(e['80'])} / {_pct(e['95'])} | {_pct(b['50'])} / {_pct(b['80'])} / "
+                   f"{_pct(b['95'])} | {c['changed']} | {_pct(c['mean_promised'])} | {_pct(c['losing_share'])} "
+                   f"| {_pct(c['allowed'])} | {'pass' if not failed else '**fail**: ' + ', '.join(failed)} |")
+    edges = next(iter(named.values()))["calibration"]["reliability"]
+    out += ["", "P(gain) reliability. Every product whose best price p* is not its current price, binned by the P(gain) "
+            "the service reports (at the decided price when it changes, at p* when it keeps), against the share of "
+            "those moves that gain on the true curve: promised → realized (products). Calibrated: realized ≈ promised.",
+            "", "| scenario | " + " | ".join(_bin_label(b) for b in edges) + " |", "|---|" + "---|" * len(edges)]
+    for name, s in named.items():
+        cells = [f"{b['promised']:.2f} → {b['realized']:.2f} ({b['count']})" if b["count"] else "–"
+                 for b in s["calibration"]["reliability"]]
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    out += ["", "![P(gain) reliability and interval coverage](calibration.png)"]
+    return out
+
+
+FRONTIER_SHOWN = ("q0", "q0.5", "q0.7", "q0.9", "q0.95", "q0.99", "alpha0.02", "alpha0.05", "alpha0.2")
+
+
+def frontier_markdown(doc: dict) -> list[str]:
+    """The decision rule on its measured frontier, next to the information oracle's."""
+    named = {n: r["summary"] for n, r in doc["scenarios"].items() if "frontier" in r["summary"]}
+    if not named:
+        return []
+
+    def point(p: dict | None, rule: bool = False) -> str:
+        if p is None:
+            return "none"
+        head = f"{p['rule']}: " if rule else ""
+        return f"{head}{_pct(p['harm_rate'])} / {_pct(p['aggregate_capture'])} / {_pct(p['median_capture'])}"
+
+    out = ["", "## The decision frontier: harm against capture", "",
+           "The same posterior draws decided under each rule: the service's (change to the price of highest expected gain "
+           "among those with P(gain) ≥ q, expected gain ≥ 0.5% and a move beyond 0.5%; q = 0 keeps only those two "
+           "conditions) over q, and “maximise E[gain] subject to P(loss > 1%) ≤ α” over α. Each point: harm rate / "
+           "aggregate capture (Σ realized gain / Σ possible gain over mispriced products) / median capture. The information "
+           "oracle's rules at 1× (its q = 0 is the Bayes decision; see the section above) are scored the same way. The "
+           "best rule within the harm bar is read off this run: choose a rule on development seeds, not on these.", "",
+           f"| scenario | default ({named[next(iter(named))]['frontier']['default_rule']}) | method: best with harm ≤ 5% "
+           "| oracle Bayes (q0) | oracle: best with harm ≤ 5% |", "|---|---|---|---|---|"]
+    for name, s in named.items():
+        f = s["frontier"]
+        orc = f.get("oracle")
+        out.append(f"| {name} | {point(f['method'][f['default_rule']])} | {point(f['method_best_within_harm_bar'], True)} "
+                   f"| {point(orc['q0']) if orc else '–'} | {point(f.get('oracle_best_within_harm_bar'), True) if orc else '–'} |")
+    out += ["", "Frontier points of the method (harm / aggregate capture); every rule is in report.json.", "",
+            "| scenario | " + " | ".join(FRONTIER_SHOWN) + " |", "|---|" + "---|" * len(FRONTIER_SHOWN)]
+    for name, s in named.items():
+        m = s["frontier"]["method"]
+        out.append(f"| {name} | " + " | ".join(f"{_pct(m[k]['harm_rate'])} / {_pct(m[k]['aggregate_capture'])}"
+                                               if k in m else "–" for k in FRONTIER_SHOWN) + " |")
+    out += ["", "![harm rate against aggregate capture, method and oracle](frontier.png)"]
+    return out
+
+
+def _grid_axes(count: int, width: float = 4.2, height: float = 3.6):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cols = min(count, 4)
+    rows = (count + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    for ax in axes.flat[count:]:
+        ax.set_visible(False)
+    return plt, fig, axes
+
+
+def plot_calibration(results: dict, path: Path) -> None:
+    """Reliability diagram (promised P(gain) against the realized share of gains, one line per scenario, the
+    diagonal) and the elasticity intervals' coverage against their nominal level."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    named = {n: r["summary"]["calibration"] for n, r in results.items() if "calibration" in r["summary"]}
+    fig, (rel, cov) = plt.subplots(1, 2, figsize=(13, 5.5))
+    colors = plt.cm.tab20(np.linspace(0, 1, max(len(named), 2)))
+    for color, (name, cal) in zip(colors, named.items()):
+        bins = [b for b in cal["reliability"] if b["count"]]
+        style = "--" if name.endswith("-twin") else "-"
+        rel.plot([b["promised"] for b in bins], [b["realized"] for b in bins], style, marker="o", color=color, label=name)
+        levels = [int(k) / 100 for k in cal["elasticity_coverage"]]
+        cov.plot(levels, list(cal["elasticity_coverage"].values()), style, marker="o", color=color, label=name)
+    for ax in (rel, cov):
+        ax.plot([0, 1], [0, 1], color="black", lw=0.8, label="calibrated")
+        ax.set_xlim(0, 1.02)
+        ax.set_ylim(0, 1.02)
+    rel.set_title("P(gain) reliability: moves binned by promised P(gain)")
+    rel.set_xlabel("promised P(gain) (mean in bin)")
+    rel.set_ylabel("realized share that gains on the true curve")
+    cov.fill_between([0.78, 0.82], 0.70, 0.90, color="tab:green", alpha=0.2, label="bar: 80% holds 70–90%")
+    cov.set_title("Elasticity interval coverage at the current price")
+    cov.set_xlabel("nominal level of the central interval")
+    cov.set_ylabel("share of products whose true elasticity lies inside")
+    rel.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+def plot_frontier(results: dict, path: Path) -> None:
+    """Harm rate against aggregate capture per scenario: the method over q and over α, the oracle over q, the
+    default rule marked, the harm bar drawn."""
+    named = {n: r["summary"]["frontier"] for n, r in results.items() if "frontier" in r["summary"]}
+    plt, fig, axes = _grid_axes(len(named))
+    for ax, (name, f) in zip(axes.flat, named.items()):
+        for prefix, label, color in (("q", "method, P(gain) ≥ q", "tab:blue"), ("alpha", "method, P(loss>1%) ≤ α", "tab:orange")):
+            pts = [p for k, p in f["method"].items() if k.startswith(prefix)]
+            ax.plot([p["aggregate_capture"] for p in pts], [p["harm_rate"] for p in pts], marker=".", color=color, label=label)
+        if "oracle" in f:
+            pts = list(f["oracle"].values())
+            ax.plot([p["aggregate_capture"] for p in pts], [p["harm_rate"] for p in pts], marker=".", color="tab:gray",
+                    label="information oracle, q")
+        d = f["method"][f["default_rule"]]
+        ax.plot([d["aggregate_capture"]], [d["harm_rate"]], marker="*", ms=14, color="tab:red", ls="none",
+                label=f"default ({f['default_rule']})")
+        ax.axhline(BAR["harm_rate"], color="black", lw=0.8, ls=":", label="harm bar")
+        ax.axvline(0.0, color="black", lw=0.5)
+        ax.set_title(name)
+        ax.set_xlabel("aggregate gain capture (mispriced)")
+        ax.set_ylabel("harm rate")
+    axes.flat[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
 
 
 def plot_curves(name: str, seed: int, per_product: pd.DataFrame, meta: dict, path: Path, count: int = 6) -> None:

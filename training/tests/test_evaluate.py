@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from pricing_training import evaluate, scenarios
+from pricing_training import calibration, evaluate, information_oracle, scenarios
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +68,36 @@ def test_every_product_is_scored_with_baselines_from_the_same_run(report):
         # than the product's own data would, and the signal share is a share.
         assert causal["posterior_sd"] < causal["own_se"]
         assert 0.0 < causal["signal_share"] < 1.0
+
+
+def test_calibration_and_frontier_come_from_the_decisions_draws(report):
+    """The calibration table and the frontier sit in the report and its plots, and the frontier's default rule
+    is exactly the decisions the report scores."""
+    out, doc = report
+    assert calibration.LOSS == evaluate.HARM  # the α rule's loss and the report's harm are the same 1%
+    for name in ("calibration.png", "frontier.png"):
+        assert (out / name).stat().st_size > 10_000, name
+    text = (out / "report.md").read_text()
+    assert "## Calibration: do the posterior's statements hold?" in text and "## The decision frontier" in text
+    for name, result in doc["scenarios"].items():
+        summary = result["summary"]
+        cal, frontier = summary["calibration"], summary["frontier"]
+        causal = summary["causal"]
+        assert frontier["default_rule_matches_decisions"], name
+        default = frontier["method"][frontier["default_rule"]]
+        assert default["harm_rate"] == pytest.approx(causal["harm_rate"])
+        assert default["changed"] == pytest.approx(causal["changed"])
+        # The 80% best-price interval is the report's coverage column.
+        assert cal["best_price_coverage"]["80"] == pytest.approx(causal["coverage"])
+        for coverage in (cal["elasticity_coverage"], cal["best_price_coverage"]):
+            assert coverage["50"] <= coverage["80"] <= coverage["95"]
+        assert sum(b["count"] for b in cal["reliability"]) == cal["reliability_moves"] > 0
+        assert cal["changed_prices"]["changed"] == round(causal["changed"] * causal["products"])
+        # Loosening the rule moves at least as many prices; the oracle's frontier is scored on the same products.
+        assert frontier["method"]["q0"]["changed"] >= default["changed"] >= frontier["method"]["q0.99"]["changed"]
+        assert set(frontier["oracle"]) == {f"q{q:g}" for q in information_oracle.THRESHOLDS}
+        assert frontier["oracle"]["q0"]["harm_rate"] == pytest.approx(summary["information_oracle"]["rules"]["1x_q0"]["harm_rate"])
+    assert set(doc["calibration_checks"]) == set(doc["scenarios"])
 
 
 def test_checks_hold_the_bar_and_the_twin_gap(report):
