@@ -16,7 +16,9 @@ treatment from what the document itself says.
 
 from __future__ import annotations
 
+import ast
 import json
+import threading
 import zlib
 from typing import Any
 
@@ -24,6 +26,19 @@ import schemathesis
 from schemathesis.core.deserialization import DeserializationContext
 
 NDJSON = "application/x-ndjson"
+
+# CPython 3.11 keeps the AST converter's recursion counter per interpreter, not per thread, so two workers
+# parsing at once (Hypothesis parses a module's source to describe its lambdas) can fail with
+# "SystemError: AST constructor recursion depth mismatch" (python/cpython#106905): one parse at a time.
+_parse, _parse_lock = ast.parse, threading.Lock()
+
+
+def _serialised_parse(*args: Any, **kwargs: Any) -> Any:
+    with _parse_lock:
+        return _parse(*args, **kwargs)
+
+
+ast.parse = _serialised_parse
 
 
 def _query_number(case: Any, name: str) -> float | None:
