@@ -15,9 +15,9 @@ public enum OpenAPIDocument {
             "summary": "Expected weekly demand and revenue at candidate prices, and the price decision",
             "parameters": [
               {"$ref": "#/components/parameters/Stockcode"},
-              {"name": "unitprice_min", "in": "query", "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000000},
+              {"name": "unitprice_min", "in": "query", "schema": {"type": "number", "minimum": 0.000001, "maximum": 1000000},
                "description": "Lowest candidate price of the curve and of the decision's search; default the product's lowest historical price, or the lowest price its data supports when that is lower. Must not exceed unitprice_max, or the product's default for it when not given (400 empty_price_range)."},
-              {"name": "unitprice_max", "in": "query", "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000000},
+              {"name": "unitprice_max", "in": "query", "schema": {"type": "number", "minimum": 0.000001, "maximum": 1000000},
                "description": "Highest candidate price of the curve and of the decision's search; default the product's highest historical price, or the highest price its data supports when that is higher. Must not be below unitprice_min, or the product's default for it when not given (400 empty_price_range)."},
               {"name": "num_price_bins", "in": "query", "schema": {"type": "integer", "minimum": 2, "maximum": 1000, "default": 100},
                "description": "Number of rows: candidate prices evenly spaced from unitprice_min to unitprice_max. The decision does not depend on it (it searches its own grid)."},
@@ -97,7 +97,7 @@ public enum OpenAPIDocument {
               {"$ref": "#/components/parameters/Offset"},
               {"$ref": "#/components/parameters/Format"}
             ],
-            "requestBody": {"required": true, "description": "The catalogue (at most 1 MiB, else 413): a header line naming stockcode, then, in this order, any of current_price, unit_cost, floor, ceiling (the service also reads them in any order, in any case, after blank lines); one product per line after it. A line with the wrong number of fields, no stockcode, a stockcode seen before, a field that is not a number, a price outside (0, 1000000], a unit cost outside [0, 1000000] or a floor above its ceiling is skipped and listed in skipped; fields may be quoted as in RFC 4180 (the pattern leaves quotes out).",
+            "requestBody": {"required": true, "description": "The catalogue (at most 1 MiB, else 413): a header line naming stockcode, then, in this order, any of current_price, unit_cost, floor, ceiling (the service also reads them in any order, in any case, after blank lines); one product per line after it. A line with the wrong number of fields, no stockcode, a stockcode seen before, a field that is not a number, a price outside [0.000001, 1000000], a unit cost outside [0, 1000000] or a floor above its ceiling is skipped and listed in skipped; fields may be quoted as in RFC 4180 (the pattern leaves quotes out).",
                             "content": {"text/csv": {"schema": {"type": "string", "minLength": 9, "pattern": "^stockcode(,current_price)?(,unit_cost)?(,floor)?(,ceiling)?(\\r?\\n[^\"]*)?$"},
                                                      "example": "stockcode,current_price,unit_cost,floor\n85123A,2.95,1.20,2.50\n22423,12.75,,\n"}}},
             "responses": {"200": {
