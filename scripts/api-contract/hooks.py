@@ -1,7 +1,7 @@
 """Schemathesis hooks of the API contract check (scripts/check-api-contract.sh), loaded with SCHEMATHESIS_HOOKS.
 
-Nothing here names a route: every operation of /openapi.json, present or added later, gets the same
-treatment from what the document itself says.
+Apart from EXCEPTIONS, nothing here names a route: every operation of /openapi.json, present or added
+later, gets the same treatment from what the document itself says.
 
 - Every success media type a response documents is asked for in turn (the Accept header is chosen
   from the case, so a run with the same seed asks the same way), so the NDJSON and CSV answers are
