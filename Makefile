@@ -39,7 +39,7 @@ help:
 	@echo "make run            build and start the service on http://localhost:8080 with the committed models"
 	@echo "make test           install everything needed and run the test suite"
 	@echo "make bench          release builds; inference benchmarks (every kernel variant) against PyTorch and NumPy in the same run"
-	@echo "make api-check      check the running service against /openapi.json with Schemathesis for API_CHECK_SECONDS (default 600)"
+	@echo "make api-check      the release server checked against its /openapi.json by Schemathesis for API_CHECK_SECONDS (default 600)"
 	@echo "make fuzz           run every parser's fuzz target for FUZZ_SECONDS in total (default 600) into out/fuzz"
 	@echo "make eval           score price decisions on ground truth over the scenario matrix (report seeds) into out/eval"
 	@echo "make models         regenerate the committed artifact set in models/ (full preset)"
