@@ -33,12 +33,13 @@ DATA_DIR := data/synthetic-$(MODE)
 SWIFT_RELEASE := -c release --static-swift-stdlib
 SERVER := .build/release/pricing-server
 
-.PHONY: help setup python-deps system-deps build-deps build install run test test-training test-swift test-image test-fuzz fuzz fuzz-build bench eval models models-quick lock clean
+.PHONY: help setup python-deps system-deps build-deps build install run test test-training test-swift test-image test-api api-check test-fuzz fuzz fuzz-build bench eval models models-quick lock clean
 
 help:
 	@echo "make run            build and start the service on http://localhost:8080 with the committed models"
 	@echo "make test           install everything needed and run the test suite"
 	@echo "make bench          release builds; inference benchmarks (every kernel variant) against PyTorch and NumPy in the same run"
+	@echo "make api-check      the release server checked against its /openapi.json by Schemathesis for API_CHECK_SECONDS (default 600)"
 	@echo "make fuzz           run every parser's fuzz target for FUZZ_SECONDS in total (default 600) into out/fuzz"
 	@echo "make eval           score price decisions on ground truth over the scenario matrix (report seeds) into out/eval"
 	@echo "make models         regenerate the committed artifact set in models/ (full preset), signed (docs/security-artifacts.md)"
@@ -93,7 +94,7 @@ install: build
 run: build
 	$(SERVER) serve
 
-test: test-training test-swift test-image test-fuzz
+test: test-training test-swift test-image test-api test-fuzz
 
 test-training: python-deps
 	cd $(TRAINING) && $(PY) -m pytest -q -p no:cacheprovider
@@ -109,6 +110,22 @@ test-image: system-deps
 	rm -rf $(IMAGE_ROOT)
 	$(MAKE) install DESTDIR=$(CURDIR)/$(IMAGE_ROOT)
 	bash scripts/check-image.sh $(IMAGE_ROOT)$(PREFIX)
+
+# The API contract (README "The API contract"): the release server on a free loopback port with the
+# committed models and an admin token, and Schemathesis over every operation of its /openapi.json (every
+# phase, every check; scripts/api-contract/ holds the configuration, the hooks and the rules OpenAPI cannot
+# state), with a fixed seed. The seconds are the whole step's budget, server start included. In `make test`
+# the server is the one test-image's install step just built (so it is built once); alone, test-api builds it.
+API_SEED ?= 22
+API_SECONDS ?= 70
+API_CHECK_SECONDS ?= 600
+SCHEMATHESIS := $(CURDIR)/$(VENV)/bin/schemathesis
+TEST_API_SERVER := $(if $(filter test,$(MAKECMDGOALS)),test-image,build)
+test-api: python-deps $(TEST_API_SERVER)
+	bash scripts/check-api-contract.sh $(SERVER) $(SCHEMATHESIS) $(API_SECONDS) $(API_SEED) out/api-contract
+
+api-check: python-deps build
+	bash scripts/check-api-contract.sh $(SERVER) $(SCHEMATHESIS) $(API_CHECK_SECONDS) $(API_SEED) out/api-check
 
 # Fuzzing (Fuzz/, README "Fuzzing"): one libFuzzer target per parser of untrusted bytes, every module
 # built with AddressSanitizer (LeakSanitizer included) into its own build path. `make fuzz` splits

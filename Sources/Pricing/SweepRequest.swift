@@ -5,6 +5,9 @@ public struct SweepRequest: Sendable, Equatable {
     /// Prices and costs above this are refused: no retail unit price is that high, and the models'
     /// quantities would overflow there.
     public static let maximumPrice = 1_000_000.0
+    /// Prices below this are refused too: far below any retail price, and the price response
+    /// extrapolated far below the product's prices overflows (one product's quantities did below 1e-100).
+    public static let minimumPrice = 0.000_001
 
     public var stockcode: String
     /// Lowest candidate price; default: the product's lowest historical price, or the lowest price
@@ -30,7 +33,7 @@ public struct SweepRequest: Sendable, Equatable {
     public func validate() throws(SweepError) {
         guard Self.binRange.contains(bins) else { throw .invalidBins(bins) }
         for (name, value) in [("min price", minPrice), ("max price", maxPrice)] {
-            if let value, !(value.isFinite && value > 0 && value <= Self.maximumPrice) { throw .invalidPrice(name: name, value: value) }
+            if let value, !(value.isFinite && value >= Self.minimumPrice && value <= Self.maximumPrice) { throw .invalidPrice(name: name, value: value) }
         }
         if let minPrice, let maxPrice, minPrice > maxPrice { throw .emptyRange(min: minPrice, max: maxPrice) }
         if let unitCost, !(unitCost.isFinite && unitCost >= 0 && unitCost <= Self.maximumPrice) { throw .invalidUnitCost(unitCost) }
@@ -52,7 +55,7 @@ public enum SweepError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknownProduct(let code): "unknown stockcode \(code)"
         case .invalidBins(let bins):
             "number of price bins must be between \(SweepRequest.binRange.lowerBound) and \(SweepRequest.binRange.upperBound), got \(bins)"
-        case .invalidPrice(let name, let value): "\(name) must be a number greater than 0 and at most 1000000, got \(value)"
+        case .invalidPrice(let name, let value): "\(name) must be a number from 0.000001 to 1000000, got \(value)"
         case .emptyRange(let min, let max): "min price \(min) is greater than max price \(max)"
         case .invalidUnitCost(let cost): "unit cost must be a number from 0 to 1000000, got \(cost)"
         case .noModelAnswered(let reasons): "no model could answer: " + reasons.joined(separator: "; ")

@@ -30,10 +30,11 @@ public struct CORSPolicy: Sendable {
         return nil
     }
 
-    /// The answer to a preflight `OPTIONS` request; it never touches the models.
-    func preflight(_ request: HTTPRequest) -> HTTPResponse {
+    /// The answer to a preflight `OPTIONS` request; it never touches the models. Without an Origin it is a
+    /// plain OPTIONS, and Allow lists the path's own methods (`allowed`).
+    func preflight(_ request: HTTPRequest, allowed: [String] = ["GET", "HEAD"]) -> HTTPResponse {
         guard let origin = request.headers["origin"] else {
-            return HTTPResponse(status: 204, headers: HTTPHeaders([("Allow", Self.methods)]))
+            return HTTPResponse(status: 204, headers: HTTPHeaders([("Allow", (allowed + ["OPTIONS"]).joined(separator: ", "))]))
         }
         guard var headers = self.headers(origin: origin) else {
             return APIError(status: 403, code: "origin_not_allowed", message: "origin \(origin) may not call this API").response

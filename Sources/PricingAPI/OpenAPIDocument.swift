@@ -7,20 +7,21 @@ public enum OpenAPIDocument {
     {
       "openapi": "3.1.0",
       "info": {"title": "Price recommendation service", "version": "1.0.0",
-               "description": "Recommends, per product, a list price that raises expected revenue per week (or profit per week with a unit cost), and says how sure it is. Demand is modelled causally (docs/price-response.md): expected units per week = exp(f(x) + b·Δ + c·Δ²), Δ = ln p − ln p_ref, where f(x) is a model's baseline from the product's recent weeks (never the price) and (b, c) is the product's price response, with 64 posterior draws carrying its uncertainty. The price is searched on a log grid over the part of the requested range the data supports, and changed only when the draws agree that the gain is likely and large enough; otherwise the current price is kept."},
+               "description": "Recommends, per product, a list price that raises expected revenue per week (or profit per week with a unit cost), and says how sure it is. Demand is modelled causally (docs/price-response.md): expected units per week = exp(f(x) + b·Δ + c·Δ²), Δ = ln p − ln p_ref, where f(x) is a model's baseline from the product's recent weeks (never the price) and (b, c) is the product's price response, with 64 posterior draws carrying its uncertainty. The price is searched on a log grid over the part of the requested range the data supports, and changed only when the draws agree that the gain is likely and large enough; otherwise the current price is kept. Every limit the service enforces on a parameter or body is stated in its schema, except rules that relate two values, which OpenAPI cannot state: unitprice_min must not exceed unitprice_max, where a bound not given is the product's own default from its price history (400 empty_price_range). Any route may also answer 414 (request line over 8 KiB), 431 (header section over 16 KiB or 100 fields) and 503 (connection limit reached), and errors are always the Error body."},
       "paths": {
         "/v1/predict-price/{stockcode}": {
           "get": {
+            "operationId": "predictPrice",
             "summary": "Expected weekly demand and revenue at candidate prices, and the price decision",
             "parameters": [
-              {"name": "stockcode", "in": "path", "required": true, "schema": {"type": "string"}},
-              {"name": "unitprice_min", "in": "query", "schema": {"type": "number", "exclusiveMinimum": 0},
-               "description": "Lowest candidate price of the curve and of the decision's search; default the product's lowest historical price, or the lowest price its data supports when that is lower."},
-              {"name": "unitprice_max", "in": "query", "schema": {"type": "number", "exclusiveMinimum": 0},
-               "description": "Highest candidate price of the curve and of the decision's search; default the product's highest historical price, or the highest price its data supports when that is higher."},
+              {"$ref": "#/components/parameters/Stockcode"},
+              {"name": "unitprice_min", "in": "query", "schema": {"type": "number", "minimum": 0.000001, "maximum": 1000000},
+               "description": "Lowest candidate price of the curve and of the decision's search; default the product's lowest historical price, or the lowest price its data supports when that is lower. Must not exceed unitprice_max, or the product's default for it when not given (400 empty_price_range)."},
+              {"name": "unitprice_max", "in": "query", "schema": {"type": "number", "minimum": 0.000001, "maximum": 1000000},
+               "description": "Highest candidate price of the curve and of the decision's search; default the product's highest historical price, or the highest price its data supports when that is higher. Must not be below unitprice_min, or the product's default for it when not given (400 empty_price_range)."},
               {"name": "num_price_bins", "in": "query", "schema": {"type": "integer", "minimum": 2, "maximum": 1000, "default": 100},
                "description": "Number of rows: candidate prices evenly spaced from unitprice_min to unitprice_max. The decision does not depend on it (it searches its own grid)."},
-              {"name": "unit_cost", "in": "query", "schema": {"type": "number", "minimum": 0},
+              {"name": "unit_cost", "in": "query", "schema": {"type": "number", "minimum": 0, "maximum": 1000000},
                "description": "Unit cost k: adds predicted_profit, and the decision then maximizes profit per week (ρ·p − k)·units instead of revenue per week."}
             ],
             "responses": {
@@ -40,26 +41,30 @@ public enum OpenAPIDocument {
               },
               "400": {"$ref": "#/components/responses/Error"},
               "404": {"$ref": "#/components/responses/Error"},
-              "405": {"$ref": "#/components/responses/Error"},
-              "503": {"$ref": "#/components/responses/Error"}
+              "405": {"$ref": "#/components/responses/MethodNotAllowed"},
+              "414": {"$ref": "#/components/responses/Error"},
+              "429": {"$ref": "#/components/responses/TooManyRequests"},
+              "431": {"$ref": "#/components/responses/Error"},
+              "503": {"$ref": "#/components/responses/Unavailable"}
             }
           }
         },
         "/v1/recommendations": {
           "get": {
+            "operationId": "listRecommendations",
             "summary": "Reprice every product under the shop's rules: one row per product, filtered, sorted and paged",
             "parameters": [
-              {"name": "min_margin_pct", "in": "query", "schema": {"type": ["number", "string"]}, "description": "Rule override: lowest margin over unit cost in percent (price ≥ unit_cost·(1 + pct/100)); applies to products with a unit cost; none switches it off. Default from pricing_rules."},
-              {"name": "max_change_pct", "in": "query", "schema": {"type": ["number", "string"]}, "description": "Rule override: largest change from the current price in percent, either way (default 20); none switches it off (the supported range, at most 25 percent either way, still holds)."},
-              {"name": "price_ending", "in": "query", "schema": {"type": "string"}, "description": "Rule override: how new prices end: .DD (e.g. .99, .95) or .xD (e.g. .x9: any ten cents ending in 9), or none. Applied last, only onto a price that keeps every other rule."},
-              {"name": "min_probability_of_gain", "in": "query", "schema": {"type": "number", "minimum": 0, "maximum": 1}, "description": "Rule override: the posterior probability of gain a change needs (default: the model version's, 0.95); below it the current price is kept."},
-              {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Only rows whose stockcode or description contains this text (case-insensitive)."},
-              {"name": "changed_only", "in": "query", "schema": {"type": "boolean", "default": false}, "description": "Only rows whose price changes."},
-              {"name": "min_gain", "in": "query", "schema": {"type": "number"}, "description": "Only rows with expected_gain at least this."},
-              {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["expected_gain", "change", "stockcode"], "default": "expected_gain"}, "description": "expected_gain: largest first; change: largest move (either way) first; stockcode: ascending, and over every product the rows stream as they are computed. Ties by stockcode."},
-              {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 100000}, "description": "Rows per page (default: all)."},
-              {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
-              {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}, "description": "Overrides the Accept header (for download links)."}
+              {"$ref": "#/components/parameters/MinMarginPct"},
+              {"$ref": "#/components/parameters/MaxChangePct"},
+              {"$ref": "#/components/parameters/PriceEnding"},
+              {"$ref": "#/components/parameters/MinProbabilityOfGain"},
+              {"$ref": "#/components/parameters/Search"},
+              {"$ref": "#/components/parameters/ChangedOnly"},
+              {"$ref": "#/components/parameters/MinGain"},
+              {"$ref": "#/components/parameters/Sort"},
+              {"$ref": "#/components/parameters/Limit"},
+              {"$ref": "#/components/parameters/Offset"},
+              {"$ref": "#/components/parameters/Format"}
             ],
             "responses": {"200": {
                 "description": "The run: JSON (streamed; the totals come last) or, with Accept: text/csv or format=csv, a CSV file with one header line and one line per row, columns in the order of the Recommendation schema, empty cells for nulls, flags separated by semicolons.",
@@ -72,25 +77,29 @@ public enum OpenAPIDocument {
                   "application/json": {"schema": {"$ref": "#/components/schemas/RecommendationRun"}},
                   "text/csv": {"schema": {"type": "string"}}
                 }
-              }, "400": {"$ref": "#/components/responses/Error"}, "405": {"$ref": "#/components/responses/Error"},
-                          "503": {"$ref": "#/components/responses/Error"}}
+              }, "400": {"$ref": "#/components/responses/Error"}, "405": {"$ref": "#/components/responses/MethodNotAllowed"},
+                          "414": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/TooManyRequests"},
+                          "431": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
           },
           "post": {
+            "operationId": "repriceCatalogue",
             "summary": "Reprice a catalogue: the body is a CSV file with a header line naming stockcode and optionally current_price, unit_cost, floor, ceiling",
             "parameters": [
-              {"name": "min_margin_pct", "in": "query", "schema": {"type": ["number", "string"]}, "description": "Rule override: lowest margin over unit cost in percent (price ≥ unit_cost·(1 + pct/100)); applies to products with a unit cost; none switches it off. Default from pricing_rules."},
-              {"name": "max_change_pct", "in": "query", "schema": {"type": ["number", "string"]}, "description": "Rule override: largest change from the current price in percent, either way (default 20); none switches it off (the supported range, at most 25 percent either way, still holds)."},
-              {"name": "price_ending", "in": "query", "schema": {"type": "string"}, "description": "Rule override: how new prices end: .DD (e.g. .99, .95) or .xD (e.g. .x9: any ten cents ending in 9), or none. Applied last, only onto a price that keeps every other rule."},
-              {"name": "min_probability_of_gain", "in": "query", "schema": {"type": "number", "minimum": 0, "maximum": 1}, "description": "Rule override: the posterior probability of gain a change needs (default: the model version's, 0.95); below it the current price is kept."},
-              {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Only rows whose stockcode or description contains this text (case-insensitive)."},
-              {"name": "changed_only", "in": "query", "schema": {"type": "boolean", "default": false}, "description": "Only rows whose price changes."},
-              {"name": "min_gain", "in": "query", "schema": {"type": "number"}, "description": "Only rows with expected_gain at least this."},
-              {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["expected_gain", "change", "stockcode"], "default": "expected_gain"}, "description": "expected_gain: largest first; change: largest move (either way) first; stockcode: ascending, and over every product the rows stream as they are computed. Ties by stockcode."},
-              {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 100000}, "description": "Rows per page (default: all)."},
-              {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
-              {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}, "description": "Overrides the Accept header (for download links)."}
+              {"$ref": "#/components/parameters/MinMarginPct"},
+              {"$ref": "#/components/parameters/MaxChangePct"},
+              {"$ref": "#/components/parameters/PriceEnding"},
+              {"$ref": "#/components/parameters/MinProbabilityOfGain"},
+              {"$ref": "#/components/parameters/Search"},
+              {"$ref": "#/components/parameters/ChangedOnly"},
+              {"$ref": "#/components/parameters/MinGain"},
+              {"$ref": "#/components/parameters/Sort"},
+              {"$ref": "#/components/parameters/Limit"},
+              {"$ref": "#/components/parameters/Offset"},
+              {"$ref": "#/components/parameters/Format"}
             ],
-            "requestBody": {"required": true, "content": {"text/csv": {"schema": {"type": "string"}}}},
+            "requestBody": {"required": true, "description": "The catalogue (at most 1 MiB, else 413): a header line naming stockcode, then, in this order, any of current_price, unit_cost, floor, ceiling (the service also reads them in any order, in any case, after blank lines); one product per line after it. A line with the wrong number of fields, no stockcode, a stockcode seen before, a field that is not a number, a price outside [0.000001, 1000000], a unit cost outside [0, 1000000] or a floor above its ceiling is skipped and listed in skipped; fields may be quoted as in RFC 4180 (the pattern leaves quotes out).",
+                            "content": {"text/csv": {"schema": {"type": "string", "minLength": 9, "pattern": "^stockcode(,current_price)?(,unit_cost)?(,floor)?(,ceiling)?(\\r?\\n[^\"]*)?$"},
+                                                     "example": "stockcode,current_price,unit_cost,floor\n85123A,2.95,1.20,2.50\n22423,12.75,,\n"}}},
             "responses": {"200": {
                 "description": "The run: JSON (streamed; the totals come last) or, with Accept: text/csv or format=csv, a CSV file with one header line and one line per row, columns in the order of the Recommendation schema, empty cells for nulls, flags separated by semicolons.",
                 "headers": {
@@ -103,72 +112,102 @@ public enum OpenAPIDocument {
                   "text/csv": {"schema": {"type": "string"}}
                 }
               }, "400": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"},
-                          "503": {"$ref": "#/components/responses/Error"}}
+                          "414": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/TooManyRequests"},
+                          "431": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Unavailable"}}
           }
         },
         "/v1/recommendations/{stockcode}": {
           "get": {
+            "operationId": "getRecommendation",
             "summary": "One product's row of the repricing run",
             "parameters": [
-              {"name": "stockcode", "in": "path", "required": true, "schema": {"type": "string"}},
-              {"name": "min_margin_pct", "in": "query", "schema": {"type": ["number", "string"]}, "description": "Rule override: lowest margin over unit cost in percent (price ≥ unit_cost·(1 + pct/100)); applies to products with a unit cost; none switches it off. Default from pricing_rules."},
-              {"name": "max_change_pct", "in": "query", "schema": {"type": ["number", "string"]}, "description": "Rule override: largest change from the current price in percent, either way (default 20); none switches it off (the supported range, at most 25 percent either way, still holds)."},
-              {"name": "price_ending", "in": "query", "schema": {"type": "string"}, "description": "Rule override: how new prices end: .DD (e.g. .99, .95) or .xD (e.g. .x9: any ten cents ending in 9), or none. Applied last, only onto a price that keeps every other rule."},
-              {"name": "min_probability_of_gain", "in": "query", "schema": {"type": "number", "minimum": 0, "maximum": 1}, "description": "Rule override: the posterior probability of gain a change needs (default: the model version's, 0.95); below it the current price is kept."},
-              {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}}
+              {"$ref": "#/components/parameters/Stockcode"},
+              {"$ref": "#/components/parameters/MinMarginPct"},
+              {"$ref": "#/components/parameters/MaxChangePct"},
+              {"$ref": "#/components/parameters/PriceEnding"},
+              {"$ref": "#/components/parameters/MinProbabilityOfGain"},
+              {"$ref": "#/components/parameters/Format"}
             ],
             "responses": {
               "200": {"description": "The product's row", "headers": {"X-Model-Version": {"schema": {"type": "string"}}, "X-Cache": {"schema": {"type": "string", "enum": ["HIT", "MISS"]}}},
                       "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Recommendation"}}, "text/csv": {"schema": {"type": "string"}}}},
               "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"},
-              "422": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}
+              "405": {"$ref": "#/components/responses/MethodNotAllowed"}, "414": {"$ref": "#/components/responses/Error"},
+              "422": {"$ref": "#/components/responses/Error"}, "431": {"$ref": "#/components/responses/Error"},
+              "503": {"$ref": "#/components/responses/Unavailable"}
             }
           }
         },
         "/v1/products": {
           "get": {
+            "operationId": "listProducts",
             "summary": "The catalogue, searchable by stockcode or description, paged",
             "parameters": [
-              {"name": "q", "in": "query", "schema": {"type": "string"}},
+              {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Only products whose stockcode or description contains this text (case-insensitive)."},
               {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
-              {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}
+              {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 9223372036854775807, "default": 0}, "description": "Products to skip; at most 2^63 − 1 (a 64-bit integer)."}
             ],
             "responses": {
               "200": {"description": "A page of products",
-                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProductPage"}}}},
-              "400": {"$ref": "#/components/responses/Error"}
+                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProductPage"}}},
+                      "links": {"PricesOfFirstProduct": {"operationId": "predictPrice", "parameters": {"stockcode": "$response.body#/products/0/stockcode"}},
+                                "RecommendationOfFirstProduct": {"operationId": "getRecommendation", "parameters": {"stockcode": "$response.body#/products/0/stockcode"}}}},
+              "400": {"$ref": "#/components/responses/Error"}, "405": {"$ref": "#/components/responses/MethodNotAllowed"},
+              "414": {"$ref": "#/components/responses/Error"}, "431": {"$ref": "#/components/responses/Error"},
+              "503": {"$ref": "#/components/responses/Unavailable"}
             }
           }
         },
-        "/healthz": {"get": {"summary": "The process is alive", "responses": {"200": {"description": "Alive",
+        "/healthz": {"get": {"operationId": "health", "summary": "The process is alive", "responses": {"200": {"description": "Alive",
           "content": {"application/json": {"schema": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["ok"]}}}}}}}}},
-        "/readyz": {"get": {"summary": "Models are loaded; which one is active", "responses": {
+        "/readyz": {"get": {"operationId": "readiness", "summary": "Models are loaded; which one is active", "responses": {
           "200": {"description": "Ready or degraded (a backup model serves)",
                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}},
-          "503": {"$ref": "#/components/responses/Error"}}}},
-        "/metrics": {"get": {"summary": "Prometheus metrics", "security": [{}, {"adminToken": []}],
+          "503": {"$ref": "#/components/responses/Unavailable"}}}},
+        "/metrics": {"get": {"operationId": "metrics", "summary": "Prometheus metrics", "security": [{}, {"adminToken": []}],
           "description": "Open to everyone unless metrics_access is loopback (403 from other addresses) or admin_token (401 without the token, 429 after repeated wrong tokens)",
           "responses": {"200": {"description": "Prometheus text format",
           "content": {"text/plain": {"schema": {"type": "string"}}}},
             "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"},
             "429": {"$ref": "#/components/responses/TooManyFailures"}}}},
-        "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1",
+        "/openapi.json": {"get": {"operationId": "openAPIDocument", "summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1",
           "content": {"application/json": {"schema": {"type": "object"}}}}}}},
-        "/admin/reload": {"post": {"summary": "Look for a newer model version now and swap it in when it is good",
+        "/admin/reload": {"post": {"operationId": "reloadModels", "summary": "Look for a newer model version now and swap it in when it is good",
+          "description": "Needs Authorization: Bearer <ADMIN_TOKEN> (401 with WWW-Authenticate without it or with another token). When the service has no ADMIN_TOKEN the admin routes are disabled: 403 admin_disabled, whatever the request carries.",
           "security": [{"adminToken": []}],
-          "parameters": [{"name": "force", "in": "query", "required": false, "schema": {"type": "boolean"},
+          "parameters": [{"name": "force", "in": "query", "required": false, "schema": {"type": "boolean", "default": false},
                           "description": "retry a version rejected before"}],
           "responses": {
             "200": {"description": "unchanged, or swapped (from, model_version, seconds)",
                     "content": {"application/json": {"schema": {"type": "object", "required": ["result", "model_version"],
                       "properties": {"result": {"type": "string", "enum": ["unchanged", "swapped"]}, "model_version": {"type": "string"},
                                      "from": {"type": ["string", "null"]}, "seconds": {"type": "number"}}}}}},
-            "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"},
-            "422": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/TooManyFailures"},
-            "503": {"$ref": "#/components/responses/Error"}}}}
+            "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Unauthorized"},
+            "403": {"description": "The admin routes are disabled (no ADMIN_TOKEN configured)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "405": {"$ref": "#/components/responses/MethodNotAllowed"}, "414": {"$ref": "#/components/responses/Error"},
+            "422": {"description": "The version offered is bad and was rejected; the version serving is unchanged",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReloadError"}}}},
+            "429": {"$ref": "#/components/responses/TooManyFailures"}, "431": {"$ref": "#/components/responses/Error"},
+            "503": {"description": "The artifact source could not be reached (or the models are not loaded yet); the version serving is unchanged",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReloadError"}}}}}}}
       },
       "components": {
         "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer", "description": "ADMIN_TOKEN from the configuration"}},
+        "parameters": {
+          "Stockcode": {"name": "stockcode", "in": "path", "required": true, "schema": {"type": "string", "minLength": 1, "maxLength": 64}, "example": "85123A",
+                        "description": "The product's stockcode (percent-encoded in the path; 1 to 64 characters, no /). 404 unknown_stockcode when the model version does not know it."},
+          "MinMarginPct": {"name": "min_margin_pct", "in": "query", "schema": {"oneOf": [{"type": "number", "minimum": 0, "maximum": 10000}, {"type": "string", "enum": ["none", ""]}]}, "description": "Rule override: lowest margin over unit cost in percent (price ≥ unit_cost·(1 + pct/100)), 0 to 10000; applies to products with a unit cost; none (or empty) switches it off. Default from pricing_rules."},
+          "MaxChangePct": {"name": "max_change_pct", "in": "query", "schema": {"oneOf": [{"type": "number", "minimum": 0, "exclusiveMaximum": 100}, {"type": "string", "enum": ["none", ""]}]}, "description": "Rule override: largest change from the current price in percent, either way, from 0 to below 100 (default 20); none (or empty) switches it off (the supported range, at most 25 percent either way, still holds)."},
+          "PriceEnding": {"name": "price_ending", "in": "query", "schema": {"type": "string", "pattern": "^(\\.[0-9xX][0-9]|none|null)?$"}, "description": "Rule override: how new prices end: .DD (e.g. .99, .95) or .xD (e.g. .x9: any ten cents ending in 9), or none (or null, or empty). Applied last, only onto a price that keeps every other rule."},
+          "MinProbabilityOfGain": {"name": "min_probability_of_gain", "in": "query", "schema": {"oneOf": [{"type": "number", "minimum": 0, "maximum": 1}, {"type": "string", "enum": ["none", ""]}]}, "description": "Rule override: the posterior probability of gain a change needs (default: the model version's, 0.95); below it the current price is kept. none (or empty): the model version's."},
+          "Search": {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "Only rows whose stockcode or description contains this text (case-insensitive)."},
+          "ChangedOnly": {"name": "changed_only", "in": "query", "schema": {"type": "boolean", "default": false}, "description": "Only rows whose price changes (true or 1; false or 0)."},
+          "MinGain": {"name": "min_gain", "in": "query", "schema": {"type": "number"}, "description": "Only rows with expected_gain at least this."},
+          "Sort": {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["expected_gain", "change", "stockcode"], "default": "expected_gain"}, "description": "expected_gain: largest first; change: largest move (either way) first; stockcode: ascending, and over every product the rows stream as they are computed. Ties by stockcode."},
+          "Limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 100000}, "description": "Rows per page (default: all)."},
+          "Offset": {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 1000000000000000000, "default": 0}, "description": "Rows to skip, at most 10^18."},
+          "Format": {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}, "description": "Overrides the Accept header (for download links)."}
+        },
         "schemas": {
           "PricePoint": {
             "type": "object",
@@ -319,6 +358,13 @@ public enum OpenAPIDocument {
                                              "reason": {"type": "string"}, "seconds": {"type": "number"}, "at": {"type": "string"}}}
             }
           },
+          "ReloadError": {
+            "type": "object", "required": ["error"],
+            "properties": {"error": {"type": "object", "required": ["code", "message", "rejected_version", "model_version"],
+                                     "properties": {"code": {"type": "string", "enum": ["version_rejected", "source_unavailable"]}, "message": {"type": "string"},
+                                                    "rejected_version": {"type": ["string", "null"], "description": "The version refused, null when the source was unreachable."},
+                                                    "model_version": {"type": ["string", "null"], "description": "The version still serving."}}}}
+          },
           "Error": {
             "type": "object", "required": ["error"],
             "properties": {"error": {"type": "object", "required": ["code", "message"],
@@ -330,7 +376,19 @@ public enum OpenAPIDocument {
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "TooManyFailures": {"description": "too_many_failures: this client address sent several wrong admin tokens; it is refused, whatever it presents, until Retry-After seconds have passed",
                     "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "MethodNotAllowed": {"description": "The method is not allowed on this path; Allow lists those that are",
+                               "headers": {"Allow": {"required": true, "schema": {"type": "string"}}},
+                               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "Unauthorized": {"description": "No credentials, or the wrong ones",
+                           "headers": {"WWW-Authenticate": {"required": true, "schema": {"type": "string"}}},
+                           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "TooManyRequests": {"description": "Over this client's request rate or the service's admission limit; retry after Retry-After seconds",
+                              "headers": {"Retry-After": {"schema": {"type": "string"}, "description": "Seconds to wait before retrying."}},
+                              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "Unavailable": {"description": "The models are still loading (not_ready, with Retry-After), no model could answer, or the connection limit is reached",
+                          "headers": {"Retry-After": {"schema": {"type": "string"}, "description": "Seconds to wait before retrying."}},
+                          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         }
       }
     }

@@ -14,7 +14,16 @@ extension PricingRouter {
             return APIError(status: 403, code: "admin_disabled", message: "the admin routes are disabled: set ADMIN_TOKEN to enable them").response
         }
         if let refusal = adminRefusal(request, route: "POST /admin/reload") { return refusal }
-        let force = request.queryItems.contains { $0.name == "force" && ["1", "true"].contains($0.value) }
+        var force = false
+        for item in request.queryItems {
+            guard item.name == "force" else {
+                return APIError.badRequest("unknown_parameter", "unknown query parameter \(item.name); allowed: force").response
+            }
+            guard ["true", "false", "1", "0"].contains(item.value) else {
+                return APIError.badRequest("invalid_force", "force must be true or false, got \"\(item.value)\"").response
+            }
+            force = force || item.value == "true" || item.value == "1"
+        }
         let outcome = await reloader.reload(force: force)
         var w = JSONWriter()
         let status: Int

@@ -10,7 +10,6 @@ import Pricing
 /// - `POST /v1/recommendations`: the same for a catalogue CSV in the body.
 extension PricingRouter {
     func recommendationsRoute(_ request: HTTPRequest) async -> HTTPResponse {
-        if request.method == "OPTIONS" { return cors.preflight(request) }
         guard ["GET", "HEAD", "POST"].contains(request.method) else {
             return methods(request, allowed: ["GET", "HEAD", "POST"]) { notReady() }
         }

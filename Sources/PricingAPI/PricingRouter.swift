@@ -151,7 +151,7 @@ public struct PricingRouter: HTTPHandler {
     }
 
     func methods(_ request: HTTPRequest, allowed: [String], _ body: () -> HTTPResponse) -> HTTPResponse {
-        if request.method == "OPTIONS" { return cors.preflight(request) }
+        if request.method == "OPTIONS" { return cors.preflight(request, allowed: allowed) }
         guard allowed.contains(request.method) else {
             let allow = (allowed + ["OPTIONS"]).joined(separator: ", ")
             return APIError(status: 405, code: "method_not_allowed", message: "\(request.method) is not allowed here; allowed: \(allow)")
@@ -276,7 +276,7 @@ public struct PricingRouter: HTTPHandler {
                 limit = v
             case "offset":
                 guard let v = Int(item.value), v >= 0 else {
-                    return APIError.badRequest("invalid_offset", "offset must be an integer of at least 0, got \"\(item.value)\"").response
+                    return APIError.badRequest("invalid_offset", "offset must be an integer from 0 to \(Int.max), got \"\(item.value)\"").response
                 }
                 offset = v
             case "q": search = item.value.uppercased()

@@ -10,6 +10,8 @@ public struct RecommendationsQuery: Sendable, Equatable {
     public enum Format: String, Sendable { case json, csv }
 
     public static let maximumLimit = 100_000
+    /// Far beyond any catalogue, and low enough that offset + limit cannot overflow when a page is cut.
+    public static let maximumOffset = 1_000_000_000_000_000_000
     static let filterParameters = ["q", "changed_only", "min_gain", "sort", "limit", "offset", "format"]
 
     public var rules: PricingRules
@@ -62,7 +64,9 @@ public struct RecommendationsQuery: Sendable, Equatable {
                 }
                 out.limit = v
             case "offset":
-                guard let v = Int(text), v >= 0 else { throw .badRequest("invalid_offset", "offset must be an integer of at least 0, got \"\(value)\"") }
+                guard let v = Int(text), (0...maximumOffset).contains(v) else {
+                    throw .badRequest("invalid_offset", "offset must be an integer between 0 and \(maximumOffset), got \"\(value)\"")
+                }
                 out.offset = v
             default:
                 if name != "price_ending" && !(text.isEmpty || text == "none") { _ = try number() }

@@ -47,9 +47,9 @@ final class PredictCommandTests: XCTestCase {
             (["predict", "85123A", "--bins", "1001"], "between 2 and 1000, got 1001"),
             (["predict", "85123A", "--bins", "many"], "'many' is invalid for '--bins <N>'"),
             (["predict", "85123A", "--min", "cheap"], "'cheap' is invalid for '--min <P>'"),
-            (["predict", "85123A", "--min=-1"], "min price must be a number greater than 0 and at most 1000000"),
+            (["predict", "85123A", "--min=-1"], "min price must be a number from 0.000001 to 1000000"),
             (["predict", "85123A", "--unit-cost=-2"], "unit cost must be a number from 0 to 1000000"),
-            (["predict", "85123A", "--min", "1", "--max", "1e20", "--bins", "3"], "max price must be a number greater than 0 and at most 1000000"),
+            (["predict", "85123A", "--min", "1", "--max", "1e20", "--bins", "3"], "max price must be a number from 0.000001 to 1000000"),
             (["predict", "85123A", "--models", "/nonexistent/models"], "cannot load models from /nonexistent/models"),
         ]
         for (arguments, message) in cases {

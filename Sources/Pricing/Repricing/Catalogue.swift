@@ -73,9 +73,9 @@ public struct Catalogue: Sendable, Equatable {
                     bad = true
                     break
                 }
-                let ok = name == "unit_cost" ? value >= 0 && value <= 1_000_000 : value > 0 && value <= 1_000_000
+                let ok = name == "unit_cost" ? value >= 0 && value <= 1_000_000 : value >= SweepRequest.minimumPrice && value <= 1_000_000
                 guard ok else {
-                    skip(name, name == "unit_cost" ? "unit cost must be from 0 to 1000000, got \(text)" : "\(name) must be above 0 and at most 1000000, got \(text)")
+                    skip(name, name == "unit_cost" ? "unit cost must be from 0 to 1000000, got \(text)" : "\(name) must be from 0.000001 to 1000000, got \(text)")
                     bad = true
                     break
                 }
