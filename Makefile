@@ -96,8 +96,10 @@ run: build
 
 test: test-training test-swift test-image test-api test-fuzz
 
+# Two pytest workers, one test file each at a time (--dist loadfile), so a file's module-scoped fixture (a
+# scenario evaluated, a version trained) is built once: about 105 s instead of 150 s on 2 cores.
 test-training: python-deps
-	cd $(TRAINING) && $(PY) -m pytest -q -p no:cacheprovider
+	cd $(TRAINING) && $(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 test-swift: system-deps
 	swift test --disable-swift-testing
@@ -117,7 +119,7 @@ test-image: system-deps
 # state), with a fixed seed. The seconds are the whole step's budget, server start included. In `make test`
 # the server is the one test-image's install step just built (so it is built once); alone, test-api builds it.
 API_SEED ?= 22
-API_SECONDS ?= 70
+API_SECONDS ?= 55
 API_CHECK_SECONDS ?= 600
 SCHEMATHESIS := $(CURDIR)/$(VENV)/bin/schemathesis
 TEST_API_SERVER := $(if $(filter test,$(MAKECMDGOALS)),test-image,build)
