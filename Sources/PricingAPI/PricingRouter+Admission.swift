@@ -6,7 +6,7 @@ import HTTPServer
 extension PricingRouter {
     /// The estimated cost of one uncached curve or one-product recommendation, in ms of CPU (the
     /// release build computes one in about 0.5 ms on the committed version).
-    static let uncachedRequestMilliseconds = 1.0
+    static let uncachedRequestMilliseconds = 0.5
     /// The estimated cost of repricing one product in a run, in ms of CPU (4,000 products take about
     /// 0.22 CPU-seconds).
     static let repricedProductMilliseconds = 0.06

@@ -52,15 +52,24 @@ public final class RepricingRun: Sendable {
         self.items = items
         draws = engine.priceResponse.draws
         BackgroundThread.start(name: "repricing-run") { [self] in
+            // The rows grow here, outside the lock, and are published by swapping references under it: a
+            // reader holding a snapshot makes the append copy the arrays, and that copy must not happen
+            // while a request thread may wait for the lock behind this idle-priority thread.
+            var rows: [PriceRecommendation] = [], gains: [Double] = [], skipped: [SkippedProduct] = []
             do throws(RuleError) {
                 try engine.reprice(items, rules: rules, isCancelled: { self.cancelFlag.load(ordering: .relaxed) }) { chunk in
+                    rows += chunk.rows
+                    gains += chunk.gains
+                    skipped += chunk.skipped
+                    var previous = (rows: rows, gains: gains, skipped: skipped)
                     let waiters = state.withLock { s in
-                        s.rows += chunk.rows
-                        s.gains += chunk.gains
-                        s.skipped += chunk.skipped
+                        swap(&previous.rows, &s.rows)
+                        swap(&previous.gains, &s.gains)
+                        swap(&previous.skipped, &s.skipped)
                         defer { s.waiters = [] }
                         return s.waiters
                     }
+                    // `previous` (the arrays readers saw before) is released here, outside the lock.
                     for waiter in waiters { waiter.resume() }
                 }
             } catch {
@@ -263,12 +272,17 @@ public final class RepricingRuns: Sendable {
     }
 
     /// A run stopped computing: a cancelled one leaves the map, so the next request starts afresh.
+    /// Called on the run's idle-priority thread, which must take no lock a request also takes (it could
+    /// be descheduled holding it, and the request would wait behind it): the count is atomic, and the
+    /// metric and the map's update happen on the normal-priority pool.
     private func ended(_ run: RepricingRun, key: String, cancelled: Bool) {
         computing.subtract(1, ordering: .relaxed)
-        ServiceMetrics.repricingRun(cancelled ? "cancelled" : "finished")
-        guard cancelled else { return }
-        state.withLock { s in
-            if s.entries[key]?.run === run { s.entries[key] = nil }
+        DispatchQueue.global().async { [self] in
+            ServiceMetrics.repricingRun(cancelled ? "cancelled" : "finished")
+            guard cancelled else { return }
+            state.withLock { s in
+                if s.entries[key]?.run === run { s.entries[key] = nil }
+            }
         }
     }
 

@@ -11,9 +11,9 @@ public struct AdmissionSettings: Equatable, Sendable {
     public var maxNewRunsPerMinute = 60
     /// What one client (by peer address) may spend on uncached work, in estimated milliseconds of CPU
     /// per second of time; 0 turns the per-client limit off.
-    public var clientWorkMillisecondsPerSecond = 1000.0
+    public var clientWorkMillisecondsPerSecond = 500.0
     /// How much of it a client may spend at once (the token bucket's size), in milliseconds.
-    public var clientWorkBurstMilliseconds = 4000.0
+    public var clientWorkBurstMilliseconds = 1000.0
 
     public init() {}
 
