@@ -50,22 +50,22 @@ public enum OpenAPIDocument {
           }
         },
         "/v1/recommendations": {
+          "parameters": [
+            {"$ref": "#/components/parameters/MinMarginPct"},
+            {"$ref": "#/components/parameters/MaxChangePct"},
+            {"$ref": "#/components/parameters/PriceEnding"},
+            {"$ref": "#/components/parameters/MinProbabilityOfGain"},
+            {"$ref": "#/components/parameters/Search"},
+            {"$ref": "#/components/parameters/ChangedOnly"},
+            {"$ref": "#/components/parameters/MinGain"},
+            {"$ref": "#/components/parameters/Sort"},
+            {"$ref": "#/components/parameters/Limit"},
+            {"$ref": "#/components/parameters/Offset"},
+            {"$ref": "#/components/parameters/Format"}
+          ],
           "get": {
             "operationId": "listRecommendations",
             "summary": "Reprice every product under the shop's rules: one row per product, filtered, sorted and paged",
-            "parameters": [
-              {"$ref": "#/components/parameters/MinMarginPct"},
-              {"$ref": "#/components/parameters/MaxChangePct"},
-              {"$ref": "#/components/parameters/PriceEnding"},
-              {"$ref": "#/components/parameters/MinProbabilityOfGain"},
-              {"$ref": "#/components/parameters/Search"},
-              {"$ref": "#/components/parameters/ChangedOnly"},
-              {"$ref": "#/components/parameters/MinGain"},
-              {"$ref": "#/components/parameters/Sort"},
-              {"$ref": "#/components/parameters/Limit"},
-              {"$ref": "#/components/parameters/Offset"},
-              {"$ref": "#/components/parameters/Format"}
-            ],
             "responses": {"200": {
                 "description": "The run: JSON (streamed; the totals come last) or, with Accept: text/csv or format=csv, a CSV file with one header line and one line per row, columns in the order of the Recommendation schema, empty cells for nulls, flags separated by semicolons.",
                 "headers": {
@@ -84,19 +84,6 @@ public enum OpenAPIDocument {
           "post": {
             "operationId": "repriceCatalogue",
             "summary": "Reprice a catalogue: the body is a CSV file with a header line naming stockcode and optionally current_price, unit_cost, floor, ceiling",
-            "parameters": [
-              {"$ref": "#/components/parameters/MinMarginPct"},
-              {"$ref": "#/components/parameters/MaxChangePct"},
-              {"$ref": "#/components/parameters/PriceEnding"},
-              {"$ref": "#/components/parameters/MinProbabilityOfGain"},
-              {"$ref": "#/components/parameters/Search"},
-              {"$ref": "#/components/parameters/ChangedOnly"},
-              {"$ref": "#/components/parameters/MinGain"},
-              {"$ref": "#/components/parameters/Sort"},
-              {"$ref": "#/components/parameters/Limit"},
-              {"$ref": "#/components/parameters/Offset"},
-              {"$ref": "#/components/parameters/Format"}
-            ],
             "requestBody": {"required": true, "description": "The catalogue (at most 1 MiB, else 413): a header line naming stockcode, then, in this order, any of current_price, unit_cost, floor, ceiling (the service also reads them in any order, in any case, after blank lines); one product per line after it. A line with the wrong number of fields, no stockcode, a stockcode seen before, a field that is not a number, a price outside [0.000001, 1000000], a unit cost outside [0, 1000000] or a floor above its ceiling is skipped and listed in skipped; fields may be quoted as in RFC 4180 (the pattern leaves quotes out).",
                             "content": {"text/csv": {"schema": {"type": "string", "minLength": 9, "pattern": "^stockcode(,current_price)?(,unit_cost)?(,floor)?(,ceiling)?(\\r?\\n[^\"]*)?$"},
                                                      "example": "stockcode,current_price,unit_cost,floor\n85123A,2.95,1.20,2.50\n22423,12.75,,\n"}}},

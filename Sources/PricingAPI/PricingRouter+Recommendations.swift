@@ -43,7 +43,7 @@ extension PricingRouter {
         }
         // HEAD asks for the headers only: it says whether the run exists but never starts one.
         if request.method == "HEAD" {
-            let existing = runs.lookup(RepricingRuns.key(version: engine.version, rules: query.rules, items: items))
+            let existing = runs.existing(engine: engine, rules: query.rules, items: items)
             return HTTPResponse.stream(headers: HTTPHeaders(recommendationHeaders(modelVersion: engine.version, query: query, fileSkips: fileSkips,
                                                                                   request: request, cacheStatus: existing == nil ? "MISS" : "HIT"))) { _ in }
         }
@@ -185,8 +185,8 @@ extension PricingRouter {
 }
 
 extension RepricingRuns {
-    /// The run over every product for these rules, if one was started (no new run is started).
-    func existing(engine: PricingEngine, rules: PricingRules) -> RepricingRun? {
-        lookup(Self.key(version: engine.version, rules: rules, items: nil))
+    /// The run for these rules over `items` (nil: every product), if one was started (no new run is started).
+    func existing(engine: PricingEngine, rules: PricingRules, items: [RepricingItem]? = nil) -> RepricingRun? {
+        lookup(Self.key(version: engine.version, rules: rules, items: items))
     }
 }

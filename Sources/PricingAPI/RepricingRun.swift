@@ -96,9 +96,6 @@ public final class RepricingRun: Sendable {
     /// Whether the run was stopped before its end because nobody was reading it.
     public var isCancelled: Bool { state.withLock { $0.cancelled } }
 
-    /// Readers holding a ticket now.
-    public var readers: Int { state.withLock { $0.readers } }
-
     /// A reader's claim on the run, or nil when the run has been cancelled (start a new one).
     public func attach() -> RunTicket? {
         let attached = state.withLock { s in
