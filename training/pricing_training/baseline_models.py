@@ -13,7 +13,6 @@ confounded log: the price is not among their inputs, and its known effect is tak
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
 import warnings
@@ -26,19 +25,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet
 from sklearn.svm import SVR
 
+from .config import TrainConfig
 from .network import DemandNetwork, NetworkParams, fit_with_early_stopping, predict, seed_everything
 
 log = logging.getLogger(__name__)
-
-
-@dataclasses.dataclass(frozen=True)
-class BaselineConfig:
-    trials: int = 8
-    max_epochs: int = 40
-    patience: int = 5
-    lgbm_estimators: int = 400
-    svr_rows: int = 3000
-    seed: int = 42
 
 
 def poisson_deviance(units: np.ndarray, log_mean: np.ndarray) -> float:
@@ -51,7 +41,7 @@ def poisson_deviance(units: np.ndarray, log_mean: np.ndarray) -> float:
 
 
 def _train_network(params: NetworkParams, x: np.ndarray, y: np.ndarray, off: np.ndarray, xv: np.ndarray,
-                   yv: np.ndarray, offv: np.ndarray, cfg: BaselineConfig, trial: optuna.Trial | None = None
+                   yv: np.ndarray, offv: np.ndarray, cfg: TrainConfig, trial: optuna.Trial | None = None
                    ) -> tuple[DemandNetwork, float, int]:
     seed_everything(cfg.seed)
     model = DemandNetwork(x.shape[1], params.hidden, params.batch_norm, params.dropout)
@@ -67,7 +57,7 @@ def _train_network(params: NetworkParams, x: np.ndarray, y: np.ndarray, off: np.
         pred = predict(model, xv).astype(np.float64)
         return poisson_deviance(yv, pred + offv) if np.all(np.isfinite(pred)) else math.inf
 
-    best, epochs = fit_with_early_stopping(model, params, len(xt), batch_loss, validate, cfg.max_epochs, cfg.patience,
+    best, epochs = fit_with_early_stopping(model, params, len(xt), batch_loss, validate, cfg.nn_max_epochs, cfg.nn_patience,
                                            cfg.seed, trial)
     return model, best, epochs
 
@@ -83,16 +73,16 @@ def _suggest(trial: optuna.Trial) -> NetworkParams:
 
 
 def train_network(x: np.ndarray, y: np.ndarray, off: np.ndarray, xv: np.ndarray, yv: np.ndarray, offv: np.ndarray,
-                  cfg: BaselineConfig) -> tuple[DemandNetwork, dict]:
+                  cfg: TrainConfig) -> tuple[DemandNetwork, dict]:
     """Tune (Optuna, TPE, median pruner) on the validation weeks' Poisson deviance, then keep the best."""
     torch.set_num_threads(2)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=cfg.seed,
-                                n_startup_trials=min(4, cfg.trials)),
+                                n_startup_trials=min(4, cfg.nn_trials)),
                                 pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=3))
     study.enqueue_trial({"layers": 2, "units_0": 64, "units_1": 32, "dropout_0": 0.05, "dropout_1": 0.05,
                          "learning_rate": 3e-3, "optimizer": "adam", "batch_size": 512})
-    study.optimize(lambda t: _train_network(_suggest(t), x, y, off, xv, yv, offv, cfg, t)[1], n_trials=cfg.trials)
+    study.optimize(lambda t: _train_network(_suggest(t), x, y, off, xv, yv, offv, cfg, t)[1], n_trials=cfg.nn_trials)
     p = study.best_trial.params
     params = NetworkParams([p[f"units_{i}"] for i in range(p["layers"])], True,
                            [p[f"dropout_{i}"] for i in range(p["layers"])], p["learning_rate"], p["optimizer"],
@@ -104,16 +94,16 @@ def train_network(x: np.ndarray, y: np.ndarray, off: np.ndarray, xv: np.ndarray,
                    "tuning": {"trials": len(study.trials), "objective": "validation Poisson deviance"}}
 
 
-def train_lightgbm(x: np.ndarray, y: np.ndarray, off: np.ndarray, categorical: list[int], cfg: BaselineConfig
+def train_lightgbm(x: np.ndarray, y: np.ndarray, off: np.ndarray, categorical: list[int], cfg: TrainConfig
                    ) -> tuple[lgb.Booster, dict]:
     params = {"objective": "poisson", "learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 40,
               "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
               "seed": cfg.seed, "num_threads": 2, "verbose": -1, "deterministic": True, "force_row_wise": True,
               "max_cat_to_onehot": 4, "boost_from_average": False}
     data = lgb.Dataset(x, y, init_score=off, categorical_feature=categorical, free_raw_data=False)
-    booster = lgb.train(params, data, num_boost_round=cfg.lgbm_estimators)
+    booster = lgb.train(params, data, num_boost_round=cfg.lgbm_max_estimators)
     return booster, {"hyperparameters": {k: v for k, v in params.items() if k not in ("num_threads", "verbose")}
-                     | {"num_boost_round": cfg.lgbm_estimators}}
+                     | {"num_boost_round": cfg.lgbm_max_estimators}}
 
 
 class CalibratedRegression:
@@ -132,7 +122,7 @@ def _calibrated(model, x: np.ndarray, y: np.ndarray, off: np.ndarray) -> Calibra
     return CalibratedRegression(model, shift)
 
 
-def train_regressions(x: np.ndarray, y: np.ndarray, off: np.ndarray, cfg: BaselineConfig
+def train_regressions(x: np.ndarray, y: np.ndarray, off: np.ndarray, cfg: TrainConfig
                       ) -> dict[str, tuple[CalibratedRegression, dict]]:
     target = np.log(y + 0.5) - off
     rng = np.random.default_rng(cfg.seed)

@@ -1,4 +1,4 @@
-"""Command line: `python -m pricing_training {synth,train,reference-network,bench-reference,publish,keygen,sign}`."""
+"""Command line: `python -m pricing_training {synth,evaluate,train,reference-network,bench-reference,publish,keygen,sign}`."""
 
 from __future__ import annotations
 
@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--lines", type=int, help="override every scenario's line count (a smaller, faster run)")
     e.add_argument("--products", type=int, help="override every scenario's product count")
     e.add_argument("--no-baselines", action="store_true", help="skip today's network and ElasticNet (faster)")
+    e.add_argument("--baseline-seeds", type=int, metavar="N",
+                   help="run today's network and ElasticNet on the first N seeds only (default: 1 with the report "
+                        "seeds, every seed with --seeds or --dev)")
     e.add_argument("--out", type=Path, default=Path("out/eval"), help="report folder (default out/eval)")
 
     t = sub.add_parser("train", help="train, evaluate and export one artifact version")
@@ -133,16 +136,20 @@ def main(argv: list[str] | None = None) -> int:
             scenarios.write(scenarios.generate(scen, args.seed), args.out)
             return 0
         if args.command == "evaluate":
-            from .evaluate import DEV_SEEDS, REPORT_SEEDS, evaluate_matrix
+            from .evaluate import BASELINE_SEEDS, DEV_SEEDS, REPORT_SEEDS, evaluate_matrix
 
             unknown = [n for n in args.scenarios if n not in scenarios.SCENARIOS]
             if unknown:
                 parser.error(f"--scenarios: unknown scenario {', '.join(unknown)}; known: {', '.join(scenarios.SCENARIOS)}")
             if args.seeds and args.dev:
                 parser.error("--seeds and --dev: give one or the other")
+            if args.baseline_seeds is not None and args.baseline_seeds < 1:
+                parser.error("--baseline-seeds: give at least 1 (--no-baselines skips the baseline)")
             seeds = args.seeds or (DEV_SEEDS if args.dev else REPORT_SEEDS)
+            baseline_seeds = args.baseline_seeds or (BASELINE_SEEDS if seeds is REPORT_SEEDS else None)
             overrides = {k: v for k, v in (("lines", args.lines), ("products", args.products)) if v}
-            doc = evaluate_matrix(args.scenarios, seeds, args.out, with_old=not args.no_baselines, overrides=overrides)
+            doc = evaluate_matrix(args.scenarios, seeds, args.out, with_old=not args.no_baselines, overrides=overrides,
+                                  baseline_seeds=baseline_seeds)
             print((args.out / "report.md").read_text())
             failed = [f"{name}: {k}" for name, c in doc["checks"].items() for k, ok in c.items() if not ok]
             dishonest = [f"{name}: {k}" for name, c in doc.get("calibration_checks", {}).items() for k, ok in c.items()

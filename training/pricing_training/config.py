@@ -18,18 +18,10 @@ class TrainConfig:
     response_draws: int = 64
     # Primary network (the baseline f(x)), tuned by Optuna on the validation weeks' Poisson deviance.
     nn_trials: int = 10
-    nn_timeout_s: float | None = 2400.0
-    nn_tune_rows: int = 120_000  # training rows seen by each tuning trial (the final fit sees all)
     nn_max_epochs: int = 30
     nn_patience: int = 4
-    optuna_storage: str | None = None  # e.g. sqlite:///study.db or a postgresql:// URL shared by workers
-    optuna_study: str = "pricing-network"
-    # Backups, tuned by scikit-optimize's gp_minimize over k-fold cross-validation.
-    gp_calls: int = 16
-    gp_initial_points: int = 6
-    cv_folds: int = 5
-    backup_tune_rows: int = 60_000
-    svr_rows: int = 3_000  # SVR is O(n^2): it is tuned and trained on this documented subsample
+    # Backups.
+    svr_rows: int = 3_000  # SVR is O(n^2): it is trained on this documented subsample
     lgbm_max_estimators: int = 600
     # Artifacts and evaluation.
     min_category_count: int = 20
@@ -40,11 +32,9 @@ class TrainConfig:
     golden_rows: int = 300
 
     def fingerprint(self) -> str:
-        """Short hash of the settings that shape the models (not of budgets' wall-clock limits)."""
-        d = dataclasses.asdict(self)
-        d.pop("optuna_storage")
-        d.pop("nn_timeout_s")
-        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:8]
+        """Short hash of every setting: part of the default version id (pipeline.run), never stored or checked
+        against a version (a version's manifest lists its settings in `training_config`, for people)."""
+        return hashlib.sha256(json.dumps(dataclasses.asdict(self), sort_keys=True).encode()).hexdigest()[:8]
 
 
 FULL = TrainConfig()
@@ -52,13 +42,8 @@ QUICK = TrainConfig(
     mode="quick",
     response_trees=150,
     nn_trials=3,
-    nn_timeout_s=None,
-    nn_tune_rows=15_000,
     nn_max_epochs=15,
     nn_patience=3,
-    gp_calls=5,
-    gp_initial_points=3,
-    backup_tune_rows=8_000,
     svr_rows=800,
     lgbm_max_estimators=150,
     min_category_count=5,

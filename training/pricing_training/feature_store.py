@@ -2,18 +2,17 @@
 
 Layout (documented in models/README.md):
 
-- ``features/products.json.gz``: the product index, sorted by stockcode: description, line count,
-  historical price statistics, first/last sale date, and where its context rows are
-  (shard, row_offset, row_count).
+- ``features/products.json.gz``: the product index, sorted by stockcode: description, category, line
+  count, the sale lines' price statistics, first/last sale date, the pricing facts (current and reference
+  price, supported range, weeks with sales), and where its context rows are (shard, row_offset, row_count).
 - ``features/context-NNN.safetensors.gz``: gzip of a safetensors file with one F32 tensor ``rows`` of
-  shape [rows, columns]. A product's rows are contiguous. Columns are ``CONTEXT_COLUMNS``: the numeric
-  context features, the row's observed unit price, then each categorical feature as the index of its
-  value in the preprocessor's categories (NaN when missing or unseen).
+  shape [rows, columns]. A product's rows are contiguous. Columns are the ones the pipeline passes
+  (``pipeline.STORE_COLUMNS``): the numeric context features of the product's most recent weeks, then
+  each categorical feature as the index of its value in the preprocessor's categories (NaN when missing
+  or unseen).
 
 A product lives in shard crc32(stockcode) mod shard_count, so a request loads one small shard, never
-the whole store. Context rows are a seeded uniform sample (up to N per product) of the product's sale
-lines with their as-of features: the mix of situations (season, weekday, customer type, country) in
-which it sells.
+the whole store.
 """
 
 from __future__ import annotations
@@ -27,12 +26,7 @@ import numpy as np
 import pandas as pd
 from safetensors.numpy import load, save
 
-from .features import CATEGORICAL, CONTEXT_NUMERIC
 from .preprocessor import Preprocessor
-from .price_features import PRICE_FEATURES, price_features
-
-OBSERVED_PRICE = "observed_unit_price"
-CONTEXT_COLUMNS = CONTEXT_NUMERIC + [OBSERVED_PRICE] + CATEGORICAL
 
 
 def shard_of(stockcode: str, shards: int) -> int:
@@ -72,35 +66,11 @@ def _category_codes(frame: pd.DataFrame, pre: Preprocessor) -> np.ndarray:
     return codes
 
 
-def build(features: pd.DataFrame, pre: Preprocessor, rows_per_product: int, shards: int, seed: int
-          ) -> tuple[list[dict], list[np.ndarray]]:
-    """Return (product index entries, one float32 matrix per shard)."""
-    rng = np.random.default_rng(seed)
-    matrix = np.concatenate([features[CONTEXT_NUMERIC].to_numpy(np.float32),
-                             features[["unit_price"]].to_numpy(np.float32), _category_codes(features, pre)], axis=1)
-    packer = _ShardPacker(shards, matrix.shape[1])
-    index = []
-    groups = features.groupby("stockcode", sort=True).indices
-    for code in sorted(groups):
-        idx = groups[code]  # time order
-        rows = np.sort(rng.choice(idx, size=min(rows_per_product, len(idx)), replace=False))
-        desc = features["description"].iloc[idx]
-        dates = features["invoice_date"].iloc[idx]
-        index.append({
-            "stockcode": code,
-            "description": str(desc.mode().iloc[0]) if len(desc) else "",
-            "lines": int(len(idx)),
-            "price": price_stats(features["unit_price"].iloc[idx]),
-            "first_sold": str(dates.iloc[0].date()), "last_sold": str(dates.iloc[-1].date()),
-        } | packer.add(code, matrix[rows]))
-    return index, packer.matrices()
-
-
-def build_weekly(context: pd.DataFrame, lines: pd.DataFrame, products: pd.DataFrame, pre: Preprocessor,
-                 columns: list[str], shards: int) -> tuple[list[dict], list[np.ndarray]]:
-    """The store of a weekly (format 2) version: per product its recent weeks' as-of features (`context`,
-    rows grouped by stockcode in week order), the index with the line-price history the default request
-    range comes from, and the product's pricing facts (current price, supported range)."""
+def build(context: pd.DataFrame, lines: pd.DataFrame, products: pd.DataFrame, pre: Preprocessor,
+          columns: list[str], shards: int) -> tuple[list[dict], list[np.ndarray]]:
+    """The store of a version: per product its recent weeks' as-of features (`context`, rows grouped by
+    stockcode in week order), the index with the line-price history the default request range comes from,
+    and the product's pricing facts (current price, supported range). Returns (index, one matrix per shard)."""
     numeric = [c for c in columns if c not in pre.categorical]
     matrix = np.concatenate([context[numeric].to_numpy(np.float32), _category_codes(context, pre)], axis=1)
     packer = _ShardPacker(shards, matrix.shape[1])
@@ -125,7 +95,7 @@ def shard_name(i: int) -> str:
     return f"features/context-{i:03d}.safetensors.gz"
 
 
-def write(folder: Path, index: list[dict], shards: list[np.ndarray], columns: list[str] = CONTEXT_COLUMNS) -> list[str]:
+def write(folder: Path, index: list[dict], shards: list[np.ndarray], columns: list[str]) -> list[str]:
     """Write the index and shards under folder/features; return the relative paths written."""
     (folder / "features").mkdir(parents=True, exist_ok=True)
     written = []
@@ -163,10 +133,4 @@ class FeatureStore:
         for name, cats in zip(self.pre.categorical, self.pre.categories):
             code = frame[name].to_numpy()
             frame[name] = [cats[int(c)] if np.isfinite(c) else None for c in code]
-        if OBSERVED_PRICE not in frame.columns:
-            return frame  # a weekly store: no price among the model inputs
-        # Price features at the price the line was actually sold for: what the article's stale sweep keeps.
-        stats = {spec["stat"]: frame[spec["stat"]].to_numpy() for spec in PRICE_FEATURES if spec["op"] == "ratio"}
-        for name, values in price_features(frame[OBSERVED_PRICE].to_numpy(), stats).items():
-            frame[name] = values
         return frame

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import baseline_models, decision, export, feature_store, network, report, weekly
+from . import baseline_models, decision, export, feature_store, network, version_report, weekly
 from .artifact_models import ArtifactSet
 from .cleaning import clean
 from .config import TrainConfig
@@ -23,12 +23,12 @@ from .loader import load_transactions
 from .preprocessor import Preprocessor
 from .price_response import PriceResponse, ResponseConfig
 from .price_response import fit as fit_price_response
+from .scoring import evaluate_version
+from .service_answer import reference_sweeps
 
 log = logging.getLogger(__name__)
 BACKUP_ORDER = ["lightgbm", "svr", "elasticnet"]
-NUMERIC = weekly.CONTEXT_NUMERIC
-CATEGORICAL = weekly.CATEGORICAL
-STORE_COLUMNS = NUMERIC + CATEGORICAL
+STORE_COLUMNS = weekly.CONTEXT_NUMERIC + weekly.CATEGORICAL  # the feature store's columns, in order
 
 
 class SelfCheckError(RuntimeError):
@@ -72,18 +72,16 @@ def run(data: Path, out_root: Path, cfg: TrainConfig, ground_truth: Path | None 
     if min(len(p) for p in parts.values()) < 50:
         raise ValueError(f"{data}: too few product-weeks after cleaning to split by time "
                          f"({ {k: len(p) for k, p in parts.items()} })")
-    pre = Preprocessor.fit(parts["train"], NUMERIC, CATEGORICAL, cfg.min_category_count)
+    pre = Preprocessor.fit(parts["train"], weekly.CONTEXT_NUMERIC, weekly.CATEGORICAL, cfg.min_category_count)
     xd = {k: pre.transform_dense(p) for k, p in parts.items()}
     xt = {k: pre.transform_tree(p) for k, p in parts.items()}
     y = {k: p["units"].to_numpy(np.float64) for k, p in parts.items()}
     off = {k: p["offset"].to_numpy(np.float64) for k, p in parts.items()}
     tree_categorical = list(range(len(pre.numeric), len(pre.numeric) + len(pre.categorical)))
-    bcfg = baseline_models.BaselineConfig(trials=cfg.nn_trials, max_epochs=cfg.nn_max_epochs, patience=cfg.nn_patience,
-                                          lgbm_estimators=cfg.lgbm_max_estimators, svr_rows=cfg.svr_rows, seed=cfg.seed)
-    net, net_info = baseline_models.train_network(xd["train"], y["train"], off["train"], xd["val"], y["val"], off["val"], bcfg)
+    net, net_info = baseline_models.train_network(xd["train"], y["train"], off["train"], xd["val"], y["val"], off["val"], cfg)
     trained: dict[str, tuple[object, dict]] = {"mlp": (net, net_info)}
-    trained["lightgbm"] = baseline_models.train_lightgbm(xt["train"], y["train"], off["train"], tree_categorical, bcfg)
-    trained.update(baseline_models.train_regressions(xd["train"], y["train"], off["train"], bcfg))
+    trained["lightgbm"] = baseline_models.train_lightgbm(xt["train"], y["train"], off["train"], tree_categorical, cfg)
+    trained.update(baseline_models.train_regressions(xd["train"], y["train"], off["train"], cfg))
 
     def predict(name: str, dense: np.ndarray, tree: np.ndarray) -> np.ndarray:
         model = trained[name][0]
@@ -133,14 +131,15 @@ def run(data: Path, out_root: Path, cfg: TrainConfig, ground_truth: Path | None 
 
     # Feature store: each product's recent weeks, and the price response in the index's order.
     context = weekly.context_rows(panel, cfg.context_rows)
-    index, shards = feature_store.build_weekly(context, cleaned, panel.products, pre, STORE_COLUMNS, cfg.feature_shards)
+    index, shards = feature_store.build(context, cleaned, panel.products, pre, STORE_COLUMNS, cfg.feature_shards)
     store_files = feature_store.write(staging, index, shards, STORE_COLUMNS)
     codes = [p["stockcode"] for p in index]
     response_file = export.write_price_response(staging, response, panel.products, codes)
     golden = export.golden_rows(parts["test"], cfg.golden_rows, cfg.seed)
     gd, gt_ = pre.transform_dense(golden), pre.transform_tree(golden)
     expected = {name: predict(name, gd, gt_) for name in ["mlp"] + BACKUP_ORDER}
-    export.write_json(staging / "golden.json", export.golden_document(golden, gd, gt_, expected, NUMERIC, CATEGORICAL))
+    export.write_json(staging / "golden.json",
+                      export.golden_document(golden, gd, gt_, expected, weekly.CONTEXT_NUMERIC, weekly.CATEGORICAL))
     store = {"files": store_files, "shards": cfg.feature_shards, "columns": STORE_COLUMNS,
              "rows_per_product": cfg.context_rows, "products": len(index)}
     split_doc = {k: int(m.sum()) for k, m in split.items()} | {
@@ -149,10 +148,10 @@ def run(data: Path, out_root: Path, cfg: TrainConfig, ground_truth: Path | None 
 
     def write_manifest(extra: list[str]) -> dict:
         doc = export.manifest(staging, version, source, split_doc, pre.to_dict(), models, store,
-                                 ["golden.json", response_file] + extra, NUMERIC, CATEGORICAL,
+                                 ["golden.json", response_file] + extra, weekly.CONTEXT_NUMERIC, weekly.CATEGORICAL,
                                  {"file": response_file, "form": "log_quadratic", "draws": cfg.response_draws,
                                   "decision": settings, "estimation": response.summary})
-        doc["training_config"] = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "optuna_storage"}
+        doc["training_config"] = dataclasses.asdict(cfg)
         export.write_json(staging / "manifest.json", doc)
         return doc
 
@@ -171,10 +170,9 @@ def run(data: Path, out_root: Path, cfg: TrainConfig, ground_truth: Path | None 
     doc = {"model_version": version, "data_source": source, "split": split_doc, "metrics": metrics,
            "price_response": response.summary,
            "models": [{k: m[k] for k in ("name", "kind", "input_layout", "hyperparameters")} for m in models]}
-    if ground_truth is not None:
-        from .evaluate import evaluate_version  # scenario truth, only for synthetic data
+    if ground_truth is not None:  # synthetic data: its decisions scored against the scenario's truth
         doc["pricing"] = evaluate_version(artifacts, store_reader, ground_truth, cfg.panel_size, cfg.seed)
-    write_manifest(report.write(staging, doc))
+    write_manifest(version_report.write(staging, doc))
 
     for path in staging.rglob("*"):
         path.chmod(0o755 if path.is_dir() else 0o644)  # safetensors writes 0600; the service may run as another user
@@ -184,42 +182,6 @@ def run(data: Path, out_root: Path, cfg: TrainConfig, ground_truth: Path | None 
     (Path(out_root) / "LATEST").write_text(version + "\n")
     log.info("wrote %s in %.0f s", folder, time.time() - t0)
     return folder
-
-
-def product_decision(artifacts: ArtifactSet, store: feature_store.FeatureStore, code: str, model: str,
-                     request_min: float | None = None, request_max: float | None = None, bins: int = 100,
-                     unit_cost: float | None = None) -> tuple[dict, dict]:
-    """The service's answer for one product's default request, computed from the artifact files alone:
-    (curve, decision)."""
-    info = store.products[code]
-    resp = artifacts.response(code)
-    baselines = artifacts.predict(model, store.context(code))
-    default_lo, default_hi = decision.default_range(info["price"]["min"], info["price"]["max"], resp)
-    lo = default_lo if request_min is None else request_min
-    hi = default_hi if request_max is None else request_max
-    grid = decision.linspace(lo, hi, bins)
-    curve = decision.curve(resp, baselines, grid, unit_cost)
-    chosen = decision.decide(resp, curve["baseline"], lo, hi, unit_cost, artifacts.manifest["price_response"]["decision"])
-    return curve, chosen
-
-
-def reference_sweeps(artifacts: ArtifactSet, store: feature_store.FeatureStore, bins: int) -> list[dict]:
-    """The service's default answer for a few products, computed here from the artifact files, so the
-    Swift service can be checked against it end to end (baselines, curve, decision)."""
-    ranked = sorted(store.products.values(), key=lambda p: (-p["lines"], p["stockcode"]))
-    codes = [p["stockcode"] for p in ranked[:2]] + [p["stockcode"] for p in ranked[-1:]]
-    out = []
-    for code in dict.fromkeys(codes):
-        entry = {"stockcode": code, "bins": bins, "context_rows": int(store.products[code]["row_count"]), "models": {}}
-        for spec in artifacts.manifest["models"]:
-            curve, chosen = product_decision(artifacts, store, code, spec["name"], bins=bins)
-            entry["prices"] = curve["prices"].tolist()
-            entry["models"][spec["name"]] = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in curve.items()
-                                             if k != "prices"}
-            if spec["role"] == "primary":
-                entry["decision"] = chosen
-        out.append(entry)
-    return out
 
 
 def self_check(artifacts: ArtifactSet, golden: pd.DataFrame, expected: dict[str, np.ndarray]) -> None:

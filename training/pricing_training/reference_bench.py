@@ -37,6 +37,7 @@ import torch
 from . import decision, export, network
 from .artifact_models import ArtifactSet
 from .feature_store import FeatureStore
+from .service_answer import reference_sweeps  # the golden sweeps, recomputed for the new network
 
 REFERENCE_HIDDEN = [256, 128, 64, 32]
 CONTEXT_ROWS = 1200
@@ -46,8 +47,6 @@ PRODUCT = "85123A"
 
 def export_reference_network(source: Path, out: Path, seed: int = 1234) -> Path:
     """Copy the version at `source` (a version folder or a models root) to `out` with the reference network."""
-    from .pipeline import reference_sweeps  # the golden sweeps, recomputed for the new network
-
     source, out = Path(source), Path(out)
     if not (source / "manifest.json").exists():
         source = source / (source / "LATEST").read_text().strip()
@@ -218,40 +217,11 @@ def measure_layers_only(folder: Path, repeats: int = 7, prices: int = PRICES) ->
     return {"rows": int(len(x)), "architecture": arch, "numpy_sgemm": measure_layers(len(x), widths, repeats)}
 
 
-def measure_sweep(artifacts: ArtifactSet, store: FeatureStore, model: network.DemandNetwork, context: pd.DataFrame,
-                  repeats: int) -> dict:
-    """The reference sweep in PyTorch + NumPy: preprocessing and the forward pass over the context rows (once:
-    no model reads the price), the curve at PRICES prices of PRODUCT's line-price range and the decision."""
-    code = _product(store)
-    resp = artifacts.response(code)
-    info = store.products[code]
-    grid = decision.linspace(info["price"]["min"], info["price"]["max"], PRICES)
-    settings = artifacts.manifest["price_response"]["decision"]
-    xt = torch.from_numpy(artifacts.preprocessor.transform_dense(context))
-
-    def forward():
-        with torch.inference_mode():
-            return model(xt).numpy()
-
-    def sweep():
-        with torch.inference_mode():
-            baselines = model(torch.from_numpy(artifacts.preprocessor.transform_dense(context))).numpy()
-        curve = decision.curve(resp, baselines.astype(np.float64), grid)
-        return decision.decide(resp, curve["baseline"], grid[0], grid[-1], None, settings)
-
-    return {"stockcode": code, "context_rows": int(len(context)), "prices": PRICES,
-            "torch_forward_seconds": _median_seconds(forward, repeats),
-            "python_sweep_seconds": _median_seconds(sweep, repeats)}
-
-
-def measure_request(artifacts: ArtifactSet, store: FeatureStore, model: network.DemandNetwork, repeats: int) -> dict:
-    """The default request for PRODUCT in Python: preprocessing and the PyTorch forward pass over its
-    context rows, the curve at PRICES prices of the default range and the decision (decision.py)."""
-    code = _product(store)
-    context = store.context(code)
-    resp = artifacts.response(code)
-    info = store.products[code]
-    lo, hi = min(info["price"]["min"], resp.support[0]), max(info["price"]["max"], resp.support[1])
+def _python_answer(artifacts: ArtifactSet, model: network.DemandNetwork, context: pd.DataFrame,
+                   resp: decision.ProductResponse, lo: float, hi: float):
+    """What the benchmark times in Python, as two calls: the PyTorch forward pass over the context rows alone,
+    and the whole answer (preprocessing, the forward pass once: no model reads the price, the curve at PRICES
+    prices of [lo, hi] and the decision, decision.py)."""
     settings = artifacts.manifest["price_response"]["decision"]
     dense = torch.from_numpy(artifacts.preprocessor.transform_dense(context))
 
@@ -259,13 +229,38 @@ def measure_request(artifacts: ArtifactSet, store: FeatureStore, model: network.
         with torch.inference_mode():
             return model(dense).numpy()
 
-    def request():
+    def answer():
         with torch.inference_mode():
             baselines = model(torch.from_numpy(artifacts.preprocessor.transform_dense(context))).numpy()
         curve = decision.curve(resp, baselines.astype(np.float64), decision.linspace(lo, hi, PRICES))
         return decision.decide(resp, curve["baseline"], lo, hi, None, settings)
 
+    return forward, answer
+
+
+def measure_sweep(artifacts: ArtifactSet, store: FeatureStore, model: network.DemandNetwork, context: pd.DataFrame,
+                  repeats: int) -> dict:
+    """The reference sweep in PyTorch + NumPy: PRODUCT's answer over the reference context rows, on its
+    line-price range."""
+    code = _product(store)
+    info = store.products[code]
+    forward, sweep = _python_answer(artifacts, model, context, artifacts.response(code), info["price"]["min"],
+                                    info["price"]["max"])
     return {"stockcode": code, "context_rows": int(len(context)), "prices": PRICES,
-            "grid_points": int(settings["grid_points"]), "draws": int(resp.draws.shape[0]),
+            "torch_forward_seconds": _median_seconds(forward, repeats),
+            "python_sweep_seconds": _median_seconds(sweep, repeats)}
+
+
+def measure_request(artifacts: ArtifactSet, store: FeatureStore, model: network.DemandNetwork, repeats: int) -> dict:
+    """The default request for PRODUCT in Python: its own context rows, the default range."""
+    code = _product(store)
+    context = store.context(code)
+    resp = artifacts.response(code)
+    info = store.products[code]
+    lo, hi = min(info["price"]["min"], resp.support[0]), max(info["price"]["max"], resp.support[1])
+    forward, request = _python_answer(artifacts, model, context, resp, lo, hi)
+    return {"stockcode": code, "context_rows": int(len(context)), "prices": PRICES,
+            "grid_points": int(artifacts.manifest["price_response"]["decision"]["grid_points"]),
+            "draws": int(resp.draws.shape[0]),
             "torch_forward_seconds": _per_call_seconds(forward, repeats),
             "python_request_seconds": _per_call_seconds(request, repeats)}

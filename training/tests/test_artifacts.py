@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from safetensors.numpy import load, load_file, save_file
 
-from pricing_training import decision, export, network, pipeline, weekly
+from pricing_training import decision, export, network, pipeline, service_answer, weekly
 from pricing_training.artifact_models import ArtifactSet
 from pricing_training.cleaning import clean
 from pricing_training.config import QUICK
@@ -318,7 +318,7 @@ def test_golden_sweeps_are_the_decision_recomputed_from_the_files(golden, manife
 
 def test_the_decided_price_does_not_depend_on_bins(golden, artifacts, store):
     for s in golden["sweeps"]:
-        answers = [pipeline.product_decision(artifacts, store, s["stockcode"], "mlp", bins=bins)
+        answers = [service_answer.product_decision(artifacts, store, s["stockcode"], "mlp", bins=bins)
                    for bins in (20, 50, 100, 400)]
         for (curve, chosen), bins in zip(answers, (20, 50, 100, 400)):
             assert len(curve["prices"]) == bins

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pricing_training import pipeline, reference_bench
+from pricing_training import pipeline, reference_bench, service_answer
 from pricing_training.artifact_models import ArtifactSet
 from pricing_training.feature_store import FeatureStore
 
@@ -48,7 +48,7 @@ def test_reference_network_copy_is_a_valid_version(reference, quick_version):
     # ...and its sweeps are the reference network's default answers.
     store = FeatureStore(reference, artifacts.preprocessor)
     for s in golden["sweeps"]:
-        curve, chosen = pipeline.product_decision(artifacts, store, s["stockcode"], "mlp", bins=s["bins"])
+        curve, chosen = service_answer.product_decision(artifacts, store, s["stockcode"], "mlp", bins=s["bins"])
         np.testing.assert_array_equal(s["models"]["mlp"]["quantity"], curve["quantity"])
         assert s["decision"] == chosen
 

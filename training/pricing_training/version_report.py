@@ -1,16 +1,17 @@
-"""The evaluation report of a version, as Markdown (for people) and JSON (for machines)."""
+"""A version's own report (report.md for people, report.json for machines, both in the version folder): the
+split, the baselines' test deviance, the price response, and on synthetic data its decisions scored against the
+ground truth."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-
-def _pct(v) -> str:
-    return "–" if v is None else f"{100.0 * v:.1f}%"
+from .formatting import pct
 
 
 def markdown(doc: dict) -> str:
+    """The report document (pipeline.run's `doc`) as Markdown."""
     src, split = doc["data_source"], doc["split"]
     lines = [f"# Evaluation report: {doc['model_version']}", "",
              f"Data: {src['path']} ({src['kind']}), {src['rows_clean']:,} clean sale lines of {src['rows_loaded']:,} loaded, "
@@ -40,24 +41,24 @@ def markdown(doc: dict) -> str:
                   "recent list price (what keeping the price keeps).", "",
                   "| method | median regret | p90 | revenue-weighted | gain capture (mispriced) | harm rate | coverage of the 10–90% best-price interval |",
                   "|---|---|---|---|---|---|---|",
-                  f"| this version | {_pct(s['median_regret'])} | {_pct(s['p90_regret'])} | {_pct(s['weighted_regret'])} "
-                  f"| {_pct(s['gain_capture'])} ({s['mispriced']} products) | {_pct(s['harm_rate'])} | {_pct(s['coverage'])} |",
-                  f"| keep the current price | {_pct(reg['keep_current']['median_regret'])} | {_pct(reg['keep_current']['p90_regret'])} "
+                  f"| this version | {pct(s['median_regret'])} | {pct(s['p90_regret'])} | {pct(s['weighted_regret'])} "
+                  f"| {pct(s['gain_capture'])} ({s['mispriced']} products) | {pct(s['harm_rate'])} | {pct(s['coverage'])} |",
+                  f"| keep the current price | {pct(reg['keep_current']['median_regret'])} | {pct(reg['keep_current']['p90_regret'])} "
                   "| | | | |", ""]
         a = reg.get("all_products")
         if a:
             lines += [f"Every product with ground truth ({a['products']:,}; decided the same way): median regret "
-                      f"{_pct(a['median_regret'])}, p90 {_pct(a['p90_regret'])}, revenue-weighted {_pct(a['weighted_regret'])}, "
-                      f"gain capture {_pct(a['gain_capture'])} ({a['mispriced']:,} mispriced), harm rate {_pct(a['harm_rate'])}, "
-                      f"changed {_pct(a['changed'])}, coverage {_pct(a['coverage'])}, median elasticity error "
-                      f"{a['elasticity_error']:.2f}; keeping the current price: median {_pct(a['keep_current_median_regret'])}, "
-                      f"p90 {_pct(a['keep_current_p90_regret'])}.", ""]
+                      f"{pct(a['median_regret'])}, p90 {pct(a['p90_regret'])}, revenue-weighted {pct(a['weighted_regret'])}, "
+                      f"gain capture {pct(a['gain_capture'])} ({a['mispriced']:,} mispriced), harm rate {pct(a['harm_rate'])}, "
+                      f"changed {pct(a['changed'])}, coverage {pct(a['coverage'])}, median elasticity error "
+                      f"{a['elasticity_error']:.2f}; keeping the current price: median {pct(a['keep_current_median_regret'])}, "
+                      f"p90 {pct(a['keep_current_p90_regret'])}.", ""]
         lines += ["| stockcode | description | lines | current | true best | decided | decision | P(gain) | regret | keep regret | elasticity (true) |",
                   "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in reg["per_product"]:
             lines.append(f"| {r['stockcode']} | {r['description']} | {r['lines']} | {r['current_price']:.2f} | {r['best_price']:.2f} "
-                         f"| {r['recommended_price']:.2f} | {r['decision']} | {r['probability_of_gain']:.2f} | {_pct(r['regret'])} "
-                         f"| {_pct(r['regret_keep'])} | {r['elasticity']:.2f} ({r['elasticity_true']:.2f}) |")
+                         f"| {r['recommended_price']:.2f} | {r['decision']} | {r['probability_of_gain']:.2f} | {pct(r['regret'])} "
+                         f"| {pct(r['regret_keep'])} | {r['elasticity']:.2f} ({r['elasticity_true']:.2f}) |")
     lines += ["", "## Models", ""]
     for m in doc["models"]:
         lines.append(f"- **{m['name']}** ({m['kind']}, {m['input_layout']} inputs): `{m['hyperparameters']}`")
@@ -65,6 +66,7 @@ def markdown(doc: dict) -> str:
 
 
 def write(folder: Path, doc: dict) -> list[str]:
+    """Writes report.json and report.md into the version folder; returns their names for the manifest."""
     (folder / "report.json").write_text(json.dumps(doc, indent=1, allow_nan=False, default=float) + "\n")
     (folder / "report.md").write_text(markdown(doc))
     return ["report.md", "report.json"]

@@ -1,4 +1,5 @@
-"""No feature reads the row itself, its day, or anything later; price features come from one function."""
+"""The line-level baseline: no feature reads the line itself, its day, or anything later; the training features'
+price inputs are the sweep's price-feature function; its sweep and the revenues it reports follow its rule."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import pandas as pd
 import pytest
 
 from pricing_training.cleaning import clean
-from pricing_training.features import CATEGORICAL, NUMERIC, build_features, time_split
+from pricing_training.line_baseline import (LINE_CATEGORICAL, LINE_CONTEXT_NUMERIC, LINE_NUMERIC, PRICE_FEATURES,
+                                            build_features, context_lines, price_features, sweep)
 from pricing_training.loader import load_transactions
-from pricing_training.price_features import PRICE_FEATURES, price_features
 
 
 @pytest.fixture(scope="module")
@@ -18,8 +19,8 @@ def cleaned(small_data):
 
 
 def assert_same_features(a: pd.DataFrame, b: pd.DataFrame):
-    pd.testing.assert_frame_equal(a[NUMERIC + CATEGORICAL].reset_index(drop=True),
-                                  b[NUMERIC + CATEGORICAL].reset_index(drop=True), check_exact=True)
+    pd.testing.assert_frame_equal(a[LINE_NUMERIC + LINE_CATEGORICAL].reset_index(drop=True),
+                                  b[LINE_NUMERIC + LINE_CATEGORICAL].reset_index(drop=True), check_exact=True)
 
 
 def test_features_of_past_rows_ignore_the_future(cleaned):
@@ -39,7 +40,7 @@ def test_changing_a_day_changes_no_feature_of_that_day_or_before(cleaned):
     after = build_features(changed)
     on_day = (before["invoice_date"].dt.normalize() == day).to_numpy()
     assert on_day.sum() > 0
-    history = [c for c in NUMERIC if c.startswith(("prod_", "cust_"))]
+    history = [c for c in LINE_NUMERIC if c.startswith(("prod_", "cust_"))]
     pd.testing.assert_frame_equal(before.loc[on_day, history], after.loc[on_day, history], check_exact=True)
     earlier = (before["invoice_date"] < day).to_numpy()
     assert_same_features(before[earlier], after[earlier])
@@ -91,10 +92,35 @@ def test_price_feature_function_edge_cases():
     assert grid["price_vs_hist_mean"].shape == (2, 4)
 
 
-def test_time_split_is_chronological(cleaned):
+def test_context_rows_are_a_seeded_sample_of_each_products_own_lines(cleaned):
     f = build_features(cleaned)
-    s = time_split(f)
-    assert s.train.sum() > s.val.sum() > 0 and s.test.sum() > 0
-    assert f.loc[s.train, "invoice_date"].max() < f.loc[s.val, "invoice_date"].min()
-    assert f.loc[s.val, "invoice_date"].max() < f.loc[s.test, "invoice_date"].min()
-    assert not (s.train & s.test).any() and (s.train | s.val | s.test).all()
+    rows = context_lines(f, 48, seed=3)
+    assert set(rows) == set(f["stockcode"])
+    counts = f["stockcode"].value_counts()
+    again = context_lines(f, 48, seed=3)
+    assert all(again[c].equals(rows[c]) for c in counts.index[:5])  # the same seed draws the same rows
+    for code in counts.index[:5].tolist() + counts.index[-5:].tolist():
+        sample = rows[code]
+        assert len(sample) == min(48, counts[code])
+        own = f[f["stockcode"] == code]
+        # Every sampled row is one of the product's lines, its numeric inputs rounded to float32.
+        stored = own[LINE_CONTEXT_NUMERIC].astype(np.float32).astype(np.float64).reset_index(drop=True)
+        merged = sample.merge(stored.drop_duplicates(), on=LINE_CONTEXT_NUMERIC, how="left", indicator=True)
+        assert (merged["_merge"] == "both").all(), code
+        assert sample["prod_log_hist_lines"].is_monotonic_increasing  # time order
+    other = context_lines(f, 48, seed=4)
+    assert any(not other[c].equals(rows[c]) for c in counts.index[:5])
+
+
+def test_the_sweep_recomputes_every_price_feature_at_each_candidate_price():
+    """Demand falling in price / the product's mean price: per row, revenue p·exp(−p/s) peaks at p = s. Were the
+    ratio left at its stored value (the reference article's mistake), revenue would grow with the price."""
+    context = pd.DataFrame({"prod_hist_mean_price": [2.0] * 5, "prod_last_price": [2.1] * 5,
+                            "prod_hist_max_price": [3.0] * 5, "price_vs_hist_mean": [1.0] * 5})
+    prices = np.linspace(0.5, 6.0, 111)
+
+    def predict(frame: pd.DataFrame) -> np.ndarray:
+        np.testing.assert_array_equal(frame["unit_price"].to_numpy(), np.repeat(prices, len(context)))
+        return np.log1p(np.exp(-frame["price_vs_hist_mean"].to_numpy()))
+
+    assert prices[sweep(predict, context, prices)] == pytest.approx(2.0)
