@@ -63,7 +63,7 @@ def run_dataset(scenario: scenarios.Scenario, seed: int, with_old: bool = True,
                 cfg: ResponseConfig = ResponseConfig(), settings: dict = decision.DEFAULT_DECISION) -> tuple[pd.DataFrame, dict]:
     """One data set: generated, fit, every product decided and scored, the information oracle and (when
     `with_old`) the line-level baseline measured on it. Returns (per product, what the report and plots need)."""
-    t0 = time.time()
+    t0, cpu0 = time.time(), time.process_time()
     data = scenarios.generate(scenario, seed)
     cleaned, _ = clean(data.transactions)
     panel = weekly.build(cleaned)
@@ -94,13 +94,16 @@ def run_dataset(scenario: scenarios.Scenario, seed: int, with_old: bool = True,
         oracle[["stockcode", "theta_se", "elasticity_se"]].rename(
             columns={"theta_se": "oracle_theta_se", "elasticity_se": "oracle_elasticity_se"}),
         on="stockcode", how="left")
+    t_old, cpu_old = time.time(), time.process_time()
     if with_old:
         old = line_baseline.revenues(cleaned, data.truth, per_product["stockcode"].tolist(), seed)
         per_product = per_product.merge(old, on="stockcode", how="left")
         for name in ("network_today", "elasticnet_today"):
             per_product[f"{name}_regret"] = 1.0 - per_product[f"{name}_revenue"] / per_product["revenue_best"]
     meta = {"scenario": scenario.name, "seed": seed, "lines": int(len(cleaned)), "products": int(len(per_product)),
-            "seconds": time.time() - t0, "responses": responses, "truth": data.truth, "oracle": oracle,
+            "seconds": time.time() - t0, "cpu_seconds": time.process_time() - cpu0,
+            "baseline_seconds": time.time() - t_old, "baseline_cpu_seconds": time.process_time() - cpu_old,
+            "responses": responses, "truth": data.truth, "oracle": oracle,
             "rule_revenues": pd.DataFrame(rule_revenues)}
     return per_product, meta
 
@@ -178,6 +181,7 @@ def evaluate_matrix(names: list[str], seeds: list[int], out: Path, with_old: boo
     out.mkdir(parents=True, exist_ok=True)
     old_seeds = (seeds if baseline_seeds is None else seeds[:baseline_seeds]) if with_old else []
     results, plots = {}, []
+    timing = {"wall": 0.0, "cpu": 0.0, "baseline_wall": 0.0, "baseline_cpu": 0.0, "data_sets": 0}
     for name in names:
         base = dataclasses.replace(scenarios.SCENARIOS[name], **(overrides or {}))
         variants = [base] + ([base.twin()] if base.confounding != "off" else [])
@@ -190,20 +194,24 @@ def evaluate_matrix(names: list[str], seeds: list[int], out: Path, with_old: boo
                 oracles.append(meta["oracle"].assign(seed=seed))
                 rule_revenues.append(meta["rule_revenues"].assign(seed=seed))
                 per_seed[str(seed)] = scenario_summary(per_product, oracles[-1], rule_revenues[-1])
-                log.info("%s seed %d: %d products, %d lines, %.0f s", scen.name, seed, meta["products"], meta["lines"],
-                         meta["seconds"])
+                log.info("%s seed %d: %d products, %d lines, %.0f s (%.0f s CPU; line-level baseline %.0f s)", scen.name,
+                         seed, meta["products"], meta["lines"], meta["seconds"], meta["cpu_seconds"], meta["baseline_seconds"])
+                for key, field in (("wall", "seconds"), ("cpu", "cpu_seconds"), ("baseline_wall", "baseline_seconds"),
+                                   ("baseline_cpu", "baseline_cpu_seconds")):
+                    timing[key] += meta[field]
+                timing["data_sets"] += 1
                 if plot and not plots:
                     plots.append((scen.name, seed, per_product, meta))
             allp = pd.concat(frames, ignore_index=True)
-            summary = scenario_summary(allp, pd.concat(oracles, ignore_index=True),
-                                       pd.concat(rule_revenues, ignore_index=True))
+            summary = (per_seed[str(seeds[0])] if len(seeds) == 1 else  # the same products: the same figures
+                       scenario_summary(allp, pd.concat(oracles, ignore_index=True), pd.concat(rule_revenues, ignore_index=True)))
             results[scen.name] = {"scenario": dataclasses.asdict(scen), "seeds": seeds, "baseline_seeds": old_seeds,
                                   "summary": summary, "spread": seed_spread(list(per_seed.values())),
                                   "per_seed": per_seed, "per_product": allp.replace({np.nan: None}).to_dict("records")}
     by_seed = {str(seed): {name: {"summary": r["per_seed"][str(seed)]} for name, r in results.items()} for seed in seeds}
     doc = {"generated_by": "python -m pricing_training evaluate", "seeds": seeds, "baseline_seeds": old_seeds,
            "bar": BAR, "oracle": {"multiples": list(ORACLE_MULTIPLES), "replicates": ORACLE_REPLICATES},
-           "scenarios": results, "checks": checks(results), "calibration_checks": calibration_checks(results),
+           "seconds": timing, "scenarios": results, "checks": checks(results), "calibration_checks": calibration_checks(results),
            "seed_checks": {seed: checks(r) for seed, r in by_seed.items()},
            "seed_calibration_checks": {seed: calibration_checks(r) for seed, r in by_seed.items()}}
     (out / "report.json").write_text(json.dumps(doc, indent=1, default=float) + "\n")

@@ -107,6 +107,10 @@ def markdown(doc: dict) -> str:
     lines += calibration_markdown(doc)
     lines += frontier_markdown(doc)
     lines += ["", "![true vs predicted revenue curves](curves.png)", ""]
+    t = doc.get("seconds")
+    if t:
+        lines += [f"Run time: {t['data_sets']} data sets in {t['wall'] / 60:.1f} min ({t['cpu'] / 60:.1f} min of CPU), of which "
+                  f"the line-level baseline {t['baseline_wall'] / 60:.1f} min ({t['baseline_cpu'] / 60:.1f} min of CPU).", ""]
     return "\n".join(lines) + "\n"
 
 
