@@ -38,6 +38,7 @@ class Figures:
         self.summary, self.spread = result["summary"], result.get("spread") or {}
 
     def value(self, *path):
+        """The figure over all seeds (None when the summary has none there)."""
         return _at(self.summary, path)
 
     def _range(self, path: tuple, write) -> str:
@@ -47,9 +48,11 @@ class Figures:
         return f" ({write(s['min'])}–{write(s['max'])})"
 
     def pct(self, *path) -> str:
+        """The figure as a percentage, with its range over the seeds in points."""
         return pct(self.value(*path)) + self._range(path, lambda v: f"{100.0 * v:.1f}")
 
     def num(self, *path, fmt: str = ".2f") -> str:
+        """The figure as a number in `fmt`, with its range over the seeds."""
         v = self.value(*path)
         return (format(v, fmt) if _finite(v) else "–") + self._range(path, lambda x: format(x, fmt))
 
