@@ -173,12 +173,17 @@ def _revisions(s, rng, current, shock_full, shock_sd, season_m) -> ListPrices:
     set_markup = markup[:, None] * d.season[rows, begins] + reaction[:, None] * d.z_prev[rows, begins]
     level_price = price_point(current[:, None] * np.exp(dev[rows, regime] + set_markup))
 
-    # Short promotions: one or two weeks; starts tilted like the markup process's promotions.
-    start = promo_u < _promotion_probability(level, d.weakness, PROMO_SHARE / 1.5)
-    promotion = start.copy()
-    promotion[:, 1:] |= start[:, :-1] & promo_long[:, :-1]
+    # Short promotions: one or two weeks, never straight after another; starts tilted like the markup
+    # process's promotions.
+    wants = promo_u < _promotion_probability(level, d.weakness, PROMO_SHARE / 1.4)
+    promotion = np.zeros((n, weeks), bool)
     depth = promo_depth.copy()
-    depth[:, 1:] = np.where(start[:, :-1] & promo_long[:, :-1] & ~start[:, 1:], promo_depth[:, :-1], depth[:, 1:])
+    for w in range(weeks):
+        carried = promotion[:, w - 1] & started & promo_long[:, w - 1] if w else np.zeros(n, bool)
+        started = wants[:, w] & ~(promotion[:, w - 1] if w else np.zeros(n, bool))
+        promotion[:, w] = started | carried
+        if w:
+            depth[:, w] = np.where(carried, depth[:, w - 1], depth[:, w])
     clearance = _clearance(level, d)
     discount = np.maximum(np.where(promotion, depth, 0.0), np.where(clearance, clearance_depth, 0.0))
     price = np.maximum(np.round(level_price * (1.0 - discount), 2), 0.01)

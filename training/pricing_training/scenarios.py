@@ -64,6 +64,12 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in [
     Scenario("iso-moderate", "isoelastic", "moderate"),
     Scenario("mixed-strong-thin", "mixed", "strong", thin_share=0.6, quantity_breaks=True),
     Scenario("retail", "mixed", "moderate", lines=540_000, products=4_000, quantity_breaks=True),
+    # A real shop's list-price frequencies (revisions every 8-20 weeks, some never, short promotions), once
+    # posted weekly (one price per product-week for everyone: trade customers pay list, no breaks) and once
+    # with prices varying from invoice to invoice (trade and negotiated prices, coupon codes, breaks).
+    Scenario("shop-weekly", "mixed", "moderate", list_prices="revisions", trade_discount=1.0),
+    Scenario("shop-invoice", "mixed", "moderate", list_prices="revisions", coupon_share=0.15, negotiated=True,
+             quantity_breaks=True),
 ]}
 DEFAULT_SCENARIO = "retail"
 
