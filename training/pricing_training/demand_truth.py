@@ -288,6 +288,7 @@ def format_classes(classes) -> str:
 
 
 def parse_classes(text) -> tuple[PriceClass, ...]:
+    """The classes a `price_classes` cell states (empty or missing: the default classes); bad cells raise."""
     if not isinstance(text, str) or not text.strip():
         return DEFAULT_CLASSES
     out = []

@@ -102,7 +102,7 @@ class Scenario:
         on retail invoices, negotiated trade tiers."""
         if self.coupon_share == 0.0 and not self.negotiated:
             return DEFAULT_CLASSES
-        retail = [PriceClass(0, "list", 1.0 - self.coupon_share, 1.0, 1.0)] if self.coupon_share < 1.0 else []
+        retail = [PriceClass(0, "list", 1.0 - self.coupon_share, 1.0, 1.0)]
         if self.coupon_share > 0.0:
             retail += [PriceClass(0, "coupon", self.coupon_share / len(COUPON_OFFS), 1.0 - off, 1.0)
                        for off in COUPON_OFFS]
