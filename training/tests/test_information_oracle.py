@@ -3,6 +3,8 @@ makes its decisions better, so its figures can stand as a floor in the report.""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -72,3 +74,52 @@ def test_more_information_means_better_decisions(small):
     assert figures["100x_q0"]["p90_regret"] < 0.03 and figures["100x_q0"]["gain_capture"] > 0.9
     # A stricter evidence threshold trades gain for safety: it never raises the harm rate.
     assert figures["1x_q0.98"]["harm_rate"] <= figures["1x_q0"]["harm_rate"]
+
+
+# ----------------------------------------------------------------------------------------------
+# The realistic oracle: the week's demand unknown, only the variation a method could use
+
+
+def test_realistic_information_never_exceeds_the_generous(small):
+    for code in small.truth.products["stockcode"].head(15):
+        generous = information_oracle.information(small, code, "generous")
+        realistic = information_oracle.information(small, code, "realistic")
+        assert 0.0 <= realistic <= generous
+    with pytest.raises(ValueError, match="oracle"):
+        information_oracle.evaluate(small, {}, mispriced=0.02, harm=0.01, oracle="psychic")
+
+
+def test_a_free_week_level_leaves_only_within_week_variation():
+    """With the week's level a free parameter, weekly list-price moves inform nothing; coupon codes (other
+    prices against the same week's list price) do."""
+    plain = scenarios.Scenario("weekly-only", "exponential", "off", lines=8_000, products=20, trade_discount=1.0)
+    coupons = dataclasses.replace(plain, name="with-codes", coupon_share=0.3)
+    for scen, informative in ((plain, False), (coupons, True)):
+        d = scenarios.generate(scen, 1)
+        code = d.truth.products["stockcode"].iloc[0]
+        prm, _ = d.truth.parameters(code)
+        g = d.weeks[d.weeks["stockcode"] == code]
+        free = information_oracle.realistic_information(prm, g["list_price"].to_numpy(), g["demand_factor"].to_numpy(), None)
+        generous = information_oracle.fisher_information(prm, g["list_price"].to_numpy(), g["demand_factor"].to_numpy())
+        assert generous > 1.0
+        if informative:
+            assert free > 0.05 * generous
+        else:
+            # Retail and trade differ only in how elastic they are: next to nothing.
+            assert free < 0.01 * generous
+
+
+def test_realistic_oracle_captures_no_more_than_the_generous_one():
+    scen = scenarios.Scenario("oracle-strong", "exponential", "strong", lines=16_000, products=60)
+    d = scenarios.generate(scen, 3)
+    products = d.truth.products
+    now = dict(zip(products["stockcode"], products["current_price"]))
+    kw = dict(mispriced=evaluate.MISPRICED, harm=evaluate.HARM, multiples=(1,), replicates=10, seed=1)
+    generous = information_oracle.summarize(information_oracle.evaluate(d, now, **kw), multiples=(1,))
+    frame = information_oracle.evaluate(d, now, oracle="realistic", **kw)
+    realistic = information_oracle.summarize(frame, multiples=(1,))
+    assert realistic["theta_se_median"] > 3 * generous["theta_se_median"]  # strong: weekly moves are confounded
+    for q in ("q0", "q0.9"):
+        assert realistic[f"1x_{q}"]["gain_capture"] <= generous[f"1x_{q}"]["gain_capture"]
+    # With almost no usable evidence the realistic oracle keeps most prices: it harms less than it gains.
+    assert realistic["1x_q0.9"]["harm_rate"] <= 0.05

@@ -39,7 +39,8 @@ def _within_product(panel: pd.DataFrame, column: str, log: bool = False) -> np.n
 
 def test_the_matrix():
     assert set(sc.SCENARIOS) == {"exp-strong", "linear-moderate", "logit-strong-breaks", "iso-moderate",
-                                 "mixed-strong-thin", "retail"}
+                                 "mixed-strong-thin", "retail", "shop-weekly", "shop-invoice"}
+    assert sc.SCENARIOS["shop-weekly"].one_price_per_week() and not sc.SCENARIOS["shop-invoice"].one_price_per_week()
     retail = sc.SCENARIOS[sc.DEFAULT_SCENARIO]
     assert (retail.lines, retail.products, retail.demand_form) == (540_000, 4_000, "mixed")
     assert retail.confounding == "moderate" and retail.quantity_breaks
@@ -51,6 +52,10 @@ def test_the_matrix():
         sc.Scenario("bad", "cubic", "off")
     with pytest.raises(ValueError, match="too few"):
         sc.Scenario("bad", "linear", "off", lines=1000, products=300)
+    with pytest.raises(ValueError, match="list_prices"):
+        sc.Scenario("bad", "linear", "off", list_prices="daily")
+    with pytest.raises(ValueError, match="coupon_share"):
+        sc.Scenario("bad", "linear", "off", coupon_share=0.8)
 
 
 def test_written_file_loads_and_cleans_like_the_uci_file(strong, tmp_path):
@@ -240,3 +245,149 @@ def test_truth_round_trip(strong, tmp_path):
         np.testing.assert_array_equal(back.revenue(code, p), strong.truth.revenue(code, p))
     with pytest.raises(KeyError, match="no ground truth"):
         back.units("00000", [1.0])
+
+
+
+# ----------------------------------------------------------------------------------------------
+# The price variation of a real shop's log (issue 19): revisions, weekly posting, invoice-level prices
+
+WEEKLY = dataclasses.replace(sc.SCENARIOS["shop-weekly"], lines=20_000, products=100)
+INVOICE = dataclasses.replace(sc.SCENARIOS["shop-invoice"], lines=24_000, products=100)
+
+
+@pytest.fixture(scope="module")
+def weekly() -> sc.ScenarioData:
+    return sc.generate(WEEKLY, 5)
+
+
+@pytest.fixture(scope="module")
+def invoice() -> sc.ScenarioData:
+    return sc.generate(INVOICE, 5)
+
+
+def test_weekly_posting_has_one_price_per_product_week(weekly):
+    sales = _sales(weekly.transactions)
+    assert (sales.groupby(["stockcode", "week"])["unit_price"].nunique() == 1).all()
+    merged = sales.merge(weekly.weeks[["stockcode", "week", "list_price"]], on=["stockcode", "week"])
+    np.testing.assert_allclose(merged["unit_price"], merged["list_price"])
+    # Trade customers still buy much bigger lines (their own demand level), at the posted price.
+    assert (weekly.truth.products["wholesale_discount"] == 1.0).all()
+
+
+def test_list_prices_change_like_a_shops(weekly):
+    """Revisions every 8-20 weeks (a fifth of products never), the price flat between them except short
+    promotions, which last one or two weeks."""
+    w = weekly.weeks
+    revisions = w.groupby("stockcode")["revision"].sum()
+    assert 0.1 < (revisions == 0).mean() < 0.3
+    assert revisions.max() <= 6 and revisions[revisions > 0].median() >= 2
+    for code, g in w.groupby("stockcode"):
+        weeks = np.flatnonzero(g["revision"].to_numpy())
+        assert np.all(np.diff(weeks) >= 8) and np.all(np.diff(weeks) <= 20)
+        quiet = ~(g["promotion"].to_numpy() | g["clearance"].to_numpy())
+        regime = np.cumsum(g["revision"].to_numpy())
+        for r in np.unique(regime[quiet]):
+            assert np.unique(g["list_price"].to_numpy()[quiet & (regime == r)]).size == 1, code
+    runs = [len(run) for _, g in w.groupby("stockcode")
+            for run in np.split(g["promotion"].to_numpy(), np.flatnonzero(np.diff(g["promotion"].to_numpy())) + 1)
+            if run[0]]
+    assert 0.03 < w["promotion"].mean() < 0.09 and max(runs) <= 4 and np.mean(np.array(runs) <= 2) > 0.9
+    changes = w.groupby("stockcode")["list_price"].apply(lambda p: int((np.diff(p.to_numpy()) != 0).sum()))
+    assert 2 <= changes.median() <= 12  # not every week, as the markup process does
+
+
+def _expected_units_by_class(d: sc.ScenarioData, min_price: float = 0.0) -> np.ndarray:
+    """Σ over product-weeks listed at `min_price` or more of each price class's expected units (truth at the
+    week's list price x the week's demand factor)."""
+    out = 0.0
+    for code, g in d.weeks[d.weeks["list_price"] >= min_price].groupby("stockcode", sort=False):
+        prm, _ = d.truth.parameters(code)
+        prices, demand = g["list_price"].to_numpy(), g["demand_factor"].to_numpy()
+        out = out + np.array([(lines * demand * size * h).sum() for _, h, _, lines, size, _ in sc.segments(prm, prices)])
+    return out
+
+
+def test_coupon_lines_pay_less_and_buy_more_per_the_true_curve():
+    """Guests are retail customers: their lines pay the list price or a code's price, and each code's lines
+    buy what the true curve says at the discounted price (realized units by class against the truth)."""
+    s = sc.Scenario("coupons", "exponential", "off", lines=30_000, products=60, coupon_share=0.3)
+    d = sc.generate(s, 2)
+    sales = _sales(d.transactions).merge(d.weeks[["stockcode", "week", "list_price"]], on=["stockcode", "week"])
+    guest = sales[sales["customer_id"].isna() & (sales["list_price"] >= 1.0)]  # pennies make cheap ones ambiguous
+    factors = np.array([1.0] + [1.0 - off for off in sc.COUPON_OFFS])
+    paid = np.round(guest["list_price"].to_numpy()[:, None] * factors[None, :], 2)
+    match = np.isclose(guest["unit_price"].to_numpy()[:, None], paid)
+    assert match.any(axis=1).all() and (match.sum(axis=1) == 1).mean() > 0.99
+    klass = match.argmax(axis=1)
+    assert 0.2 < (klass > 0).mean() < 0.5
+    # Guests are a fixed share of every retail class's invoices, so each class's share of the guests' units
+    # is its share of the truth's units (a compound-Poisson z-score per class).
+    q = guest["quantity"].to_numpy()
+    units = np.bincount(klass, weights=q, minlength=len(factors))
+    expected = _expected_units_by_class(d, 1.0)[: len(factors)]  # the retail classes come first
+    z = (units - units.sum() * expected / expected.sum()) / np.sqrt(np.bincount(klass, weights=q ** 2))
+    assert np.all(np.abs(z) < 4), z
+    # The truth itself: a code's lines buy more per unit of share than list-price lines, most at 30% off.
+    per_share = expected / np.array([c.share for c in s.price_classes()[: len(factors)]])
+    assert np.all(per_share[1:] > per_share[0]) and per_share.argmax() == len(factors) - 1
+    per_line = np.bincount(klass, weights=q) / np.bincount(klass)
+    assert per_line[-1] > per_line[0]  # 30% off buys bigger lines than the list price
+
+
+def test_negotiated_trade_prices_are_per_customer():
+    s = sc.Scenario("tiers", "linear", "off", lines=30_000, products=60, negotiated=True)
+    d = sc.generate(s, 4)
+    sales = _sales(d.transactions).merge(d.weeks[["stockcode", "week", "list_price"]], on=["stockcode", "week"])
+    sales = sales[sales["customer_id"].notna() & (sales["list_price"] >= 1.0)]
+    factors = np.array([1.0] + [0.8 * f for _, f in sc.NEGOTIATED_TIERS])
+    paid = np.round(sales["list_price"].to_numpy()[:, None] * factors[None, :], 2)
+    tier = np.isclose(sales["unit_price"].to_numpy()[:, None], paid).argmax(axis=1)
+    per_customer = pd.Series(tier).groupby(sales["customer_id"].to_numpy()).agg(["nunique", "first"])
+    assert (per_customer["nunique"] == 1).all()  # a customer always pays its own tier
+    assert set(per_customer["first"]) == set(range(len(factors)))  # every tier has customers
+    size = pd.Series(sales["quantity"].to_numpy()).groupby(tier).median()
+    assert size[4] > size[1] > size[0]  # the deepest tier's accounts buy the biggest lines
+
+
+def test_invoice_level_twin_shares_everything_but_list_prices(invoice):
+    twin = sc.generate(INVOICE.twin(), 5)
+    pd.testing.assert_frame_equal(invoice.truth.products, twin.truth.products)
+    for col in ("season", "shock", "demand_factor"):
+        np.testing.assert_array_equal(invoice.weeks[col], twin.weeks[col])
+    assert not np.array_equal(invoice.weeks["list_price"], twin.weeks["list_price"])
+    np.testing.assert_array_equal(invoice.weeks["revision"], twin.weeks["revision"])  # the same schedule
+    a, b = _sales(invoice.transactions), _sales(twin.transactions)
+    ia = a.drop_duplicates("invoice").set_index("invoice")[["invoice_date", "customer_id"]]
+    ib = b.drop_duplicates("invoice").set_index("invoice")[["invoice_date", "customer_id"]]
+    common = ia.index.intersection(ib.index)
+    assert len(common) > 0.97 * max(len(ia), len(ib))
+    pd.testing.assert_frame_equal(ia.loc[common], ib.loc[common])
+
+
+def test_truth_holds_with_coupons_tiers_and_breaks(invoice):
+    """Realized units and revenue match the truth at the posted list prices (all classes and breaks)."""
+    sales = _sales(invoice.transactions)
+    sales["revenue"] = sales["quantity"] * sales["unit_price"]
+    expected = invoice.weeks[["expected_revenue", "expected_units"]].sum()
+    assert sales["quantity"].sum() / expected["expected_units"] == pytest.approx(1.0, abs=0.03)
+    z = (sales["revenue"].sum() - expected["expected_revenue"]) / np.sqrt((sales["revenue"] ** 2).sum())
+    assert abs(z) < 4
+    plain = sum(invoice.truth.revenue(code, g["list_price"].to_numpy()).sum() for code, g in invoice.weeks.groupby("stockcode"))
+    assert sales["revenue"].sum() / plain == pytest.approx(1.0, abs=0.05)
+    # Within a week a product is sold at several prices (codes, tiers, trade, breaks).
+    assert sales.groupby(["stockcode", "week"])["unit_price"].nunique().mean() > 1.5
+
+
+def test_truth_with_price_classes_round_trips(invoice, tmp_path):
+    _, path = sc.write(invoice, tmp_path)
+    back = sc.Truth.read(path)
+    assert "price_classes" in back.products
+    for code in invoice.truth.products["stockcode"].head(5):
+        p = np.linspace(0.2, 8.0, 30)
+        np.testing.assert_array_equal(back.revenue(code, p), invoice.truth.revenue(code, p))
+        assert back.parameters(code)[0]["classes"] == INVOICE.price_classes()
+    # Coupons are part of the world at a list price: the same curve without them earns more per unit sold.
+    plain = sc.Truth(invoice.truth.products.drop(columns=["price_classes"]))
+    code = invoice.truth.products["stockcode"].iloc[1]
+    p = np.array([1.0, 2.0])
+    assert (invoice.truth.revenue(code, p) / invoice.truth.units(code, p) < plain.revenue(code, p) / plain.units(code, p)).all()

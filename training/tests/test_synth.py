@@ -87,3 +87,31 @@ def test_ground_truth_is_the_curve_the_data_was_drawn_from():
     assert big["Quantity"].mean() / big["_mean"].mean() == pytest.approx(1.0, abs=0.02)
     shares = sales.groupby("StockCode")["_segment"].apply(lambda s: (s == "wholesale").mean())
     np.testing.assert_allclose(gt.set_index("stockcode").loc[shares.index, "wholesale_share"], shares.to_numpy())
+
+
+def test_the_shared_log_shape_is_one_module():
+    """synth and scenarios write the same UCI shape from retail_log: cancellations reverse registered sale
+    lines later (never on a Saturday), non-product lines use the UCI codes, and the writer keeps the file's
+    date and price conventions."""
+    from pricing_training import retail_log, scenarios
+
+    assert synth.START is retail_log.START and scenarios.START is retail_log.START
+    assert synth.COUNTRIES is retail_log.COUNTRIES and scenarios.COUNTRIES is retail_log.COUNTRIES
+    df, _ = synth.generate(synth.SynthConfig(lines=5000, seed=2))
+    sales = df[(df["Quantity"] > 0) & ~df["InvoiceNo"].str.startswith("C") & df["StockCode"].str.match(r"^\d")]
+    rng = np.random.default_rng(0)
+    cancelled = retail_log.cancellations(sales, 5000, 0.02, rng)
+    assert 90 <= len(cancelled) <= 100 and cancelled["InvoiceNo"].str.startswith("C").all()
+    assert (cancelled["Quantity"] < 0).all() and cancelled["CustomerID"].notna().all()
+    assert (cancelled["InvoiceDate"].dt.day_of_week != 5).all()
+    extra = retail_log.non_product_lines(sales, 5000, rng, n_invoices=400)
+    assert set(extra["StockCode"]) - set(sales["StockCode"]) <= set(retail_log.NON_PRODUCT_CODES)
+    assert (extra["UnitPrice"] == 0).sum() >= 2
+    one = pd.DataFrame({"InvoiceNo": ["536365"], "StockCode": ["85123A"], "Description": ["X"], "Quantity": [6],
+                        "InvoiceDate": [pd.Timestamp("2010-12-01 08:26")], "UnitPrice": [2.550],
+                        "CustomerID": [17850.0], "Country": ["United Kingdom"]})
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as tmp:
+        text = retail_log.write_transactions(one, Path(tmp) / "t.csv").read_text()
+    assert text.splitlines()[1] == "536365,85123A,X,6,12/1/2010 8:26,2.55,17850.0,United Kingdom"
