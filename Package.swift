@@ -118,8 +118,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            // The dashboard's files, compiled into the binary as byte arrays (PackageResources).
+            // The dashboard's files and the OpenAPI document, compiled into the binary as byte arrays (PackageResources).
             resources: [
+                .embedInCode("OpenAPI/openapi.json"),
                 .embedInCode("Dashboard/Web/index.html"), .embedInCode("Dashboard/Web/dashboard.css"),
                 .embedInCode("Dashboard/Web/dashboard.js"), .embedInCode("Dashboard/Web/favicon.svg"),
                 .embedInCode("Dashboard/Web/catalogue.html"), .embedInCode("Dashboard/Web/catalogue.js"),
