@@ -118,10 +118,16 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            // The dashboard's files, compiled into the binary as byte arrays (PackageResources).
+            // The dashboard's files and the OpenAPI document, compiled into the binary as byte arrays (PackageResources).
             resources: [
+                .embedInCode("OpenAPI/openapi.json"),
                 .embedInCode("Dashboard/Web/index.html"), .embedInCode("Dashboard/Web/dashboard.css"),
                 .embedInCode("Dashboard/Web/dashboard.js"), .embedInCode("Dashboard/Web/favicon.svg"),
+                .embedInCode("Dashboard/Web/dashboard/api.js"), .embedInCode("Dashboard/Web/dashboard/chart.js"),
+                .embedInCode("Dashboard/Web/dashboard/chart-svg.js"), .embedInCode("Dashboard/Web/dashboard/chart-tooltip.js"),
+                .embedInCode("Dashboard/Web/dashboard/curve.js"), .embedInCode("Dashboard/Web/dashboard/format.js"),
+                .embedInCode("Dashboard/Web/dashboard/page.js"), .embedInCode("Dashboard/Web/dashboard/product-search.js"),
+                .embedInCode("Dashboard/Web/dashboard/summary.js"),
                 .embedInCode("Dashboard/Web/catalogue.html"), .embedInCode("Dashboard/Web/catalogue.js"),
             ],
             swiftSettings: strict

@@ -51,6 +51,80 @@ struct Chromium {
         return last
     }
 
+    /// One HTTP request the browser made while loading a page, from its network log.
+    struct Request {
+        var method: String
+        var url: String
+        /// The navigation itself, or a request the page made (its origin is the initiator); the browser's
+        /// own traffic (updates, autofill) has no initiating origin.
+        var fromThePage: Bool
+        /// The request's header lines ("Accept: ...").
+        var headers: [String]
+        /// The response's status line and header lines, when it was answered.
+        var response: [String]
+
+        func header(_ lines: [String], _ name: String) -> String? {
+            lines.first { $0.lowercased().hasPrefix(name.lowercased() + ":") }
+                .map { String($0.dropFirst(name.count + 1)).trimmingCharacters(in: .whitespaces) }
+        }
+        func requestHeader(_ name: String) -> String? { header(headers, name) }
+        func responseHeader(_ name: String) -> String? { header(response, name) }
+    }
+
+    /// The page's DOM once its script settled, and every HTTP request Chromium made meanwhile (the page's
+    /// and the browser's own), read from its network log (`--log-net-log`): what the page really fetched,
+    /// whatever its source says.
+    func load(_ url: String) throws -> (load: Load, requests: [Request]) {
+        var last: (Load, [Request]) = (Load(dom: "", consoleProblems: []), [])
+        for budget in [15_000, 45_000] {
+            let log = NSTemporaryDirectory() + "dashboard-netlog-\(UUID().uuidString).json"
+            defer { try? FileManager.default.removeItem(atPath: log) }
+            let (stdout, stderr) = try run(["--virtual-time-budget=\(budget)", "--log-net-log=\(log)", "--dump-dom", url])
+            last = (Load(dom: stdout, consoleProblems: Self.consoleProblems(stderr)), try Self.requests(inNetLog: log))
+            let state = DOM(stdout).attribute("data-state", of: "app")
+            if state == "done" || state == "error" { return last }
+        }
+        return last
+    }
+
+    /// The URL requests of a Chromium network log: each URL_REQUEST source's URL and method, with the
+    /// headers its HTTP transaction sent and received.
+    static func requests(inNetLog path: String) throws -> [Request] {
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        if (try? JSONSerialization.jsonObject(with: Data(text.utf8))) == nil {
+            // A log Chromium could not finish ends after an event and its comma: close the events array.
+            text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if text.hasSuffix(",") { text.removeLast() }
+            text += "]}"
+        }
+        guard let log = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+              let constants = log["constants"] as? [String: Any],
+              let types = constants["logEventTypes"] as? [String: Int],
+              let events = log["events"] as? [[String: Any]] else {
+            throw DashboardTestFailure(description: "not a Chromium network log: \(path)")
+        }
+        let start = types["URL_REQUEST_START_JOB"], sent = types["HTTP_TRANSACTION_SEND_REQUEST_HEADERS"]
+        let received = types["HTTP_TRANSACTION_READ_RESPONSE_HEADERS"]
+        var order: [Int] = []
+        var requests: [Int: Request] = [:]
+        for event in events {
+            guard let type = event["type"] as? Int, let source = (event["source"] as? [String: Any])?["id"] as? Int else { continue }
+            let params = event["params"] as? [String: Any] ?? [:]
+            if type == start, let url = params["url"] as? String {
+                if requests[source] == nil { order.append(source) }
+                let initiator = params["initiator"] as? String ?? "not an origin"
+                requests[source] = Request(method: params["method"] as? String ?? "", url: url,
+                                           fromThePage: params["request_type"] as? String == "main frame" || initiator != "not an origin",
+                                           headers: [], response: [])
+            } else if type == sent, let headers = params["headers"] as? [String] {
+                requests[source]?.headers = headers
+            } else if type == received, let headers = params["headers"] as? [String] {
+                requests[source]?.response = headers
+            }
+        }
+        return order.compactMap { requests[$0] }
+    }
+
     /// A PNG of the page at the given window size once its script settled.
     func screenshot(_ url: String, width: Int, height: Int) throws -> Data {
         let file = NSTemporaryDirectory() + "dashboard-\(UUID().uuidString).png"

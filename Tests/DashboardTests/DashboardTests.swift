@@ -91,16 +91,45 @@ final class DashboardTests: XCTestCase {
                        "every link and source must be a path on this server")
         XCTAssertEqual(Self.matches(#"<script(?![^>]*\bsrc=)[^>]*>"#, in: html), [], "inline scripts are refused by the policy")
         XCTAssertEqual(Self.matches(#"<style|\sstyle="#, in: html), [], "inline styles are refused by the policy")
-        // The only absolute URL in the script and icon is the SVG namespace, a name that is never fetched.
-        for path in ["/dashboard.js", "/dashboard.css", "/favicon.svg"] {
-            let text = try server.request("GET", path).text
-            let urls = Self.matches(#"https?://[^\s'"()<>]+"#, in: text).filter { $0 != "http://www.w3.org/2000/svg" }
-            XCTAssertEqual(urls, [], path)
-            XCTAssertEqual(Self.matches(#"@import|url\((?!#)"#, in: text), [], path)
+
+        // What the browser really fetches while the page runs a query: every request goes to this server
+        // and is answered; the scripts are exactly the entry module and the modules it imports (each as
+        // JavaScript); the curve is read as a stream of NDJSON rows; and the policy refused nothing.
+        let chromium = try Chromium.locate()
+        let (load, everything) = try chromium.load(server.url("/?stockcode=85123A"))
+        let requests = everything.filter(\.fromThePage)
+        XCTAssertEqual(DOM(load.dom).attribute("data-state", of: "app"), "done")
+        XCTAssertEqual(load.consoleProblems, [], "the page logged problems or the policy refused something")
+        let origin = server.url("")
+        let paths = requests.map { String($0.url.dropFirst(origin.count)) }
+        XCTAssertEqual(requests.filter { !$0.url.hasPrefix(origin + "/") }.map(\.url), [], "requests to another origin")
+        for request in requests {
+            XCTAssertEqual(request.method, "GET", request.url)
+            XCTAssertTrue(request.response.first?.hasPrefix("HTTP/1.1 200") == true, "\(request.url): \(request.response.first ?? "no answer")")
         }
-        // The curve is read as a stream of NDJSON rows, not as one JSON document.
-        let script = try server.request("GET", "/dashboard.js").text
-        XCTAssertTrue(script.contains("application/x-ndjson") && script.contains(".getReader()"), "the page does not stream the curve")
+        let scripts = requests.filter { $0.url.hasSuffix(".js") }
+        XCTAssertEqual(Set(scripts.map { String($0.url.dropFirst(origin.count)) }), try Self.moduleGraph(server, from: "/dashboard.js"))
+        for script in scripts {
+            XCTAssertEqual(script.responseHeader("content-type"), "text/javascript; charset=utf-8", script.url)
+        }
+        XCTAssertTrue(paths.contains("/dashboard.css") && paths.contains("/readyz"), "\(paths)")
+        let curve = try XCTUnwrap(requests.first { $0.url.hasPrefix(origin + "/v1/predict-price/85123A") }, "no curve request: \(paths)")
+        XCTAssertEqual(curve.requestHeader("accept"), "application/x-ndjson", "the page does not ask for the curve as a stream")
+        XCTAssertEqual(curve.responseHeader("content-type"), "application/x-ndjson")
+    }
+
+    /// The module paths a module imports, transitively, with its own (`import ... from './x.js'`).
+    static func moduleGraph(_ server: ServerProcess, from entry: String) throws -> Set<String> {
+        var found: Set<String> = [], pending = [entry]
+        while let path = pending.popLast() {
+            guard found.insert(path).inserted else { continue }
+            let source = try server.request("GET", path).text
+            let folder = path[..<(path.lastIndex(of: "/") ?? path.startIndex)]
+            for specifier in matches(#"(?<=from ')\./[^']+(?=')"#, in: source) {
+                pending.append(String(folder) + "/" + String(specifier.dropFirst(2)))
+            }
+        }
+        return found
     }
 
     // MARK: - The page in a browser

@@ -76,9 +76,20 @@ def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool
     return True
 
 
+def _resolved(operation: Any, node: Any) -> Any:
+    """A local reference (`{"$ref": "#/components/responses/..."}`) followed to what it names."""
+    while isinstance(node, dict) and str(node.get("$ref", "")).startswith("#/"):
+        target = operation.schema.raw_schema
+        for part in node["$ref"][2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
 def _success_media_types(operation: Any) -> list[str]:
     media: list[str] = []
     for status, response in (operation.definition.raw.get("responses") or {}).items():
+        response = _resolved(operation, response)
         if str(status).startswith("2") and isinstance(response, dict):
             media += [m for m in (response.get("content") or {}) if m not in media]
     return media

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pricing_training import calibration, evaluate, information_oracle, scenarios
@@ -101,10 +102,55 @@ def test_calibration_and_frontier_come_from_the_decisions_draws(report):
 
 
 def test_checks_hold_the_bar_and_the_twin_gap(report):
+    """Each check is its figure against the bar: the run's checks follow from the run's figures, and on
+    products whose figures are known, a figure at the bar passes and a figure just past it fails that check
+    alone; the twin gap compares a scenario's median regret with its twin's."""
     _, doc = report
-    checks = doc["checks"]["exp-strong"]
-    assert set(checks) == set(evaluate.BAR)
+    bar = evaluate.BAR
+    base, twin = (doc["scenarios"][name]["summary"]["causal"] for name in ("exp-strong", "exp-strong-twin"))
+    assert doc["checks"]["exp-strong"] == {
+        "median_regret": base["median_regret"] <= bar["median_regret"], "p90_regret": base["p90_regret"] <= bar["p90_regret"],
+        "harm_rate": base["harm_rate"] <= bar["harm_rate"],
+        "gain_capture": base["gain_capture"] >= bar["gain_capture"] if base["mispriced"] else True,
+        "coverage": bar["coverage"][0] <= base["coverage"] <= bar["coverage"][1],
+        "twin_gap": abs(base["median_regret"] - twin["median_regret"]) <= bar["twin_gap"]}
     assert "twin_gap" not in doc["checks"]["exp-strong-twin"]
+
+    def products(regret=(0.01,) * 9 + (0.05,), harm=0, covered=8, gain_capture=(0.8, 0.9)):
+        """Ten products: `harm` of them harmed, `covered` with the best price in the interval, the first
+        len(gain_capture) mispriced with those captures."""
+        n, mispriced = len(regret), len(gain_capture)
+        return evaluate.summarize(pd.DataFrame({
+            "regret": regret, "revenue_best": [1.0] * n, "mispriced": [i < mispriced for i in range(n)],
+            "gain_capture": list(gain_capture) + [np.nan] * (n - mispriced), "harm": [i < harm for i in range(n)],
+            "decision": ["change"] * 4 + ["keep_current"] * (n - 4), "covered": [i < covered for i in range(n)],
+            "elasticity_error": [0.1] * n, "elasticity_true": np.linspace(-3.0, -1.0, n),
+            "elasticity_signed_error": [0.0] * n, "elasticity_posterior_sd": [0.2] * n}))
+
+    good = products()
+    assert good["median_regret"] == pytest.approx(0.01) and good["p90_regret"] == pytest.approx(0.014)
+    assert good["weighted_regret"] == pytest.approx(0.014)  # equal best revenues: the mean regret
+    assert (good["harm_rate"], good["changed"], good["coverage"], good["mispriced"]) == (0.0, 0.4, 0.8, 2)
+    assert good["gain_capture"] == pytest.approx(0.85)
+    passing = {key: True for key in ("median_regret", "p90_regret", "harm_rate", "gain_capture", "coverage")}
+    assert evaluate.checks({"s": {"summary": {"causal": good}}}) == {"s": passing}
+    cases = {
+        "median_regret": (products(regret=(bar["median_regret"],) * 10), products(regret=(0.021,) * 10)),
+        "p90_regret": (products(regret=(0.0,) * 8 + (0.08, 0.08)), products(regret=(0.0,) * 8 + (0.09, 0.09))),
+        "harm_rate": (products(harm=0), products(harm=1)),  # 1 of 10 is over the 5% bar
+        "gain_capture": (products(gain_capture=(0.7, 0.7)), products(gain_capture=(0.6, 0.7))),
+        "coverage": (products(covered=7), products(covered=10)),
+    }
+    for key, (at_bar, past_bar) in cases.items():
+        assert evaluate.checks({"s": {"summary": {"causal": at_bar}}}) == {"s": passing}, key
+        assert evaluate.checks({"s": {"summary": {"causal": past_bar}}}) == {"s": passing | {key: False}}, key
+    assert evaluate.checks({"s": {"summary": {"causal": products(covered=6)}}})["s"]["coverage"] is False
+    assert evaluate.checks({"s": {"summary": {"causal": products(gain_capture=())}}}) == {"s": passing}  # nothing mispriced
+
+    near, far = products(regret=(0.015,) * 10), products(regret=(0.025,) * 10)
+    with_twin = evaluate.checks({"s": {"summary": {"causal": good}}, "s-twin": {"summary": {"causal": near}}})
+    assert with_twin == {"s": passing | {"twin_gap": True}, "s-twin": passing}
+    assert evaluate.checks({"s": {"summary": {"causal": good}}, "s-twin": {"summary": {"causal": far}}})["s"]["twin_gap"] is False
 
 
 def test_the_twin_shares_the_truth_but_not_the_prices():

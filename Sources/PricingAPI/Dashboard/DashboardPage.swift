@@ -3,9 +3,10 @@ import Storage
 
 /// The built-in dashboard: a page at `/` (and `/index.html`) that searches the catalogue, streams a
 /// price curve from `/v1/predict-price` as NDJSON and draws it, and the catalogue view at
-/// `/catalogue.html` (a repricing run from `/v1/recommendations`), with their stylesheet, scripts and
-/// icon. No build step and no third-party code: the assets are the plain files in `Dashboard/Web`,
-/// embedded into the binary at build time, and the pages load nothing from anywhere but this server.
+/// `/catalogue.html` (a repricing run from `/v1/recommendations`), with their stylesheet, scripts (the
+/// product view's as native ES modules under `/dashboard/`) and icon. No build step and no third-party
+/// code: the assets are the plain files in `Dashboard/Web`, embedded into the binary at build time, and
+/// the pages load nothing from anywhere but this server.
 public enum DashboardPage {
     /// One compiled-in file.
     struct Asset: Sendable {
@@ -34,15 +35,27 @@ public enum DashboardPage {
     static let assets: [String: Asset] = {
         // The files in Dashboard/Web, embedded at build time (Package.swift: .embedInCode).
         let page = Asset("text/html; charset=utf-8", PackageResources.index_html)
-        return [
+        // The product view's script is native ES modules: /dashboard.js imports the ones in /dashboard/.
+        // A module must come as JavaScript (browsers refuse another type) from this origin (the policy).
+        let modules: [String: [UInt8]] = [
+            "api.js": PackageResources.api_js, "chart.js": PackageResources.chart_js,
+            "chart-svg.js": PackageResources.chart_svg_js, "chart-tooltip.js": PackageResources.chart_tooltip_js,
+            "curve.js": PackageResources.curve_js, "format.js": PackageResources.format_js,
+            "page.js": PackageResources.page_js, "product-search.js": PackageResources.product_search_js,
+            "summary.js": PackageResources.summary_js,
+        ]
+        let script = { (bytes: [UInt8]) in Asset("text/javascript; charset=utf-8", bytes) }
+        var assets: [String: Asset] = [
             "/": page,
             "/index.html": page,
             "/dashboard.css": Asset("text/css; charset=utf-8", PackageResources.dashboard_css),
-            "/dashboard.js": Asset("text/javascript; charset=utf-8", PackageResources.dashboard_js),
+            "/dashboard.js": script(PackageResources.dashboard_js),
             "/favicon.svg": Asset("image/svg+xml", PackageResources.favicon_svg),
             "/catalogue.html": Asset("text/html; charset=utf-8", PackageResources.catalogue_html),
-            "/catalogue.js": Asset("text/javascript; charset=utf-8", PackageResources.catalogue_js),
+            "/catalogue.js": script(PackageResources.catalogue_js),
         ]
+        for (name, bytes) in modules { assets["/dashboard/" + name] = script(bytes) }
+        return assets
     }()
 
     /// The asset at `request.path` (a GET or HEAD), 304 when the client's copy is current, 404 for
