@@ -21,7 +21,7 @@ from pricing_training.config import QUICK
 from pricing_training.feature_store import FeatureStore, shard_of
 from pricing_training.loader import load_transactions
 from pricing_training.pipeline import SelfCheckError, self_check
-from pricing_training.scenarios import FLAGSHIP
+from pricing_training.shop_catalogue import FLAGSHIP
 
 MODELS = ["mlp", "lightgbm", "svr", "elasticnet"]
 DECISION_FIELDS = {"current_price", "search_min", "search_max", "best_price", "optimal_unit_price", "decision", "reason",
