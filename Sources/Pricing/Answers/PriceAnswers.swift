@@ -3,7 +3,7 @@
 
 public import Cache
 import Dispatch
-public import Storage
+import Storage
 
 /// The service's answers, one call per request: a product's price curve, a product's recommendation,
 /// a repricing run. It owns the order of the cache reads and writes, the sharing of product rows
