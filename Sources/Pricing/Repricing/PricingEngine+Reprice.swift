@@ -156,7 +156,7 @@ extension PricingEngine {
                     // The primary model failed this product: the fallback chain, as a single request has it.
                     guard let answer = try? self.chain.answer({ self.baseline(product.rows, model: $0).map { $0 < 700 ? $0 : .nan } }) else {
                         slots[i] = .failure(SkippedProduct(stockcode: record.stockcode, line: product.item.line, column: nil,
-                                                                  message: "no model could answer for \(record.stockcode)"))
+                                                           message: "no model could answer for \(record.stockcode)"))
                         return
                     }
                     model = answer.model
@@ -166,10 +166,10 @@ extension PricingEngine {
                     let inputs = try DecisionInputs.repricing(response, stockcode: record.stockcode, terms: product.item.terms, rules: rules)
                     let outcome = PriceDecision.decide(response, baseline: baseline, inputs, settings: settings, drawGains: gainRows + i * s)
                     slots[i] = .success(PriceRecommendation(product: record, terms: product.item.terms, outcome: outcome,
-                                                                   model: model, modelVersion: self.version))
+                                                            model: model, modelVersion: self.version))
                 } catch {
                     slots[i] = .failure(SkippedProduct(stockcode: record.stockcode, line: product.item.line, column: nil,
-                                                              message: error.description))
+                                                       message: error.description))
                 }
             }
         }
