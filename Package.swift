@@ -3,14 +3,21 @@ import PackageDescription
 
 /// Modules, bottom to top; a module depends only on the ones below it:
 /// - Storage: the artifact format and the local version folder (manifest and its ed25519 signature,
-///   checksums, safetensors, gzip, feature store), and the `ArtifactSource` protocol with its local
-///   implementation; the parallel loops and idle-priority background threads the modules above share.
+///   checksums, safetensors, gzip, feature store, price response table), and the `ArtifactSource`
+///   protocol with its local implementation; the one chunked parallel loop (`forEachChunk`) and the
+///   idle-priority background threads the modules above share.
 /// - ArtifactSources (on Storage): http(s) and S3 models roots, SigV4 and the AWS credential
 ///   providers, the download cache, the source for a `MODELS` setting.
-/// - Inference (on Storage): the models of the fallback chain.
-/// - Pricing (on Storage, Inference): the price response, the curve and the decision, repricing.
-/// - HTTPServer: HTTP/1.1 on sockets, knows nothing of pricing. Cache: in-process LRU and Redis (signed values).
-/// - PricingAPI (on HTTPServer, Pricing, Storage, Cache): routes, JSON, metrics, hot reload, admission control.
+/// - CPUFeatures, DenseKernelCore, DenseKernelGeneric/AVX2/AVX512: the dense kernel, one source
+///   compiled per CPU variant.
+/// - Inference (on Storage and the kernels): the preprocessor and the models of the fallback chain.
+/// - Cache: the `ExpiringByteCache` protocol, the in-process LRU and Redis (signed values), single flight.
+/// - Pricing (on Storage, Inference, Cache): the context-row writer, the price response and curve, the
+///   one decision (`PriceDecision`: a request is a one-product repricing without rules), repricing runs
+///   and their lifecycle, and `PriceAnswers`, the service's answers with their cache order.
+/// - HTTPServer: HTTP/1.1 on sockets, knows nothing of pricing.
+/// - PricingAPI (on HTTPServer, Pricing, Cache, Storage for gzip): routes, parsing, rendering; compression,
+///   CORS and request metrics as handlers around the routes; hot reload, the client work budget.
 /// - LambdaRuntime (on HTTPServer): the Lambda Runtime API loop and API Gateway events.
 /// - pricing-server: the executable that wires them (`serve`, `predict`, `recommend`, `bench`, `healthcheck`).
 let strict: [SwiftSetting] = [
@@ -107,7 +114,7 @@ let package = Package(
         ),
         .target(
             name: "Pricing",
-            dependencies: ["Storage", "Inference"],
+            dependencies: ["Storage", "Inference", "Cache"],
             swiftSettings: strict
         ),
         .target(

@@ -2,7 +2,7 @@ import Synchronization
 
 /// The embedded default: an LRU bounded in bytes (keys + values), with the same expiry semantics as
 /// Redis' `SET key value EX ttl`. Lookups and stores are O(1) under one lock.
-public final class InProcessCache: PriceCache {
+public final class InProcessCache: ExpiringByteCache {
     /// Bytes of bookkeeping counted per entry on top of key and value.
     static let entryOverhead = 64
 

@@ -1,7 +1,7 @@
 internal import Metrics
 import Synchronization
 
-/// A `PriceCache` in Redis (through libhiredis), shared by several replicas. Redis trouble never
+/// An `ExpiringByteCache` in Redis (through libhiredis), shared by several replicas. Redis trouble never
 /// fails a request: any error — refused connection, timeout, error reply, unexpected reply — makes
 /// `get` a miss and `set` a no-op, and a broken connection is reopened on its next use. A circuit
 /// breaker stops touching the network after `breakerThreshold` consecutive failures for
@@ -17,7 +17,7 @@ import Synchronization
 /// master owning its hash slot (one connection pool per node; one breaker for the whole cluster).
 /// A redirect to a node the cluster's slot map does not list is refused (after one reload of the
 /// map): the connection would carry the password to whatever host the reply names.
-public final class RedisCache: PriceCache {
+public final class RedisCache: ExpiringByteCache {
     public struct Configuration: Sendable, Equatable {
         /// Bound on opening a TCP connection (not on resolving a host name).
         public var connectTimeout: Duration
@@ -126,7 +126,7 @@ public final class RedisCache: PriceCache {
         breaker = CircuitBreaker(threshold: configuration.breakerThreshold, coolDown: configuration.breakerCoolDown)
     }
 
-    // MARK: PriceCache
+    // MARK: ExpiringByteCache
 
     /// Every replica pointed at the same Redis reads what this one stores.
     public var sharedAcrossReplicas: Bool { true }

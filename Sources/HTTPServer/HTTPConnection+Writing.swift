@@ -352,12 +352,3 @@ extension HTTPConnection {
         out.append(contentsOf: String(value, radix: 16).utf8)
     }
 }
-
-extension Substring {
-    func trimmingWhitespace() -> Substring {
-        var s = self
-        while let first = s.first, first == " " || first == "\t" { s.removeFirst() }
-        while let last = s.last, last == " " || last == "\t" { s.removeLast() }
-        return s
-    }
-}

@@ -1,11 +1,13 @@
 import Synchronization
 
 /// A one-way flag tasks can wait for: ``wait()`` returns once ``open()`` has been called (at once if
-/// it already has).
-final class Latch: Sendable {
+/// it already has). The server's shutdown waits on two; tests hold a handler on one until they open it.
+package final class Latch: Sendable {
     private let state = Mutex<(isOpen: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
-    func wait() async {
+    package init() {}
+
+    package func wait() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let isOpen = state.withLock { state in
                 if state.isOpen { return true }
@@ -17,7 +19,7 @@ final class Latch: Sendable {
     }
 
     /// Opens the latch and resumes everyone waiting; later calls do nothing more.
-    func open() {
+    package func open() {
         let waiters = state.withLock { state in
             state.isOpen = true
             defer { state.waiters = [] }

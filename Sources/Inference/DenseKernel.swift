@@ -2,6 +2,7 @@ import DenseKernelAVX2
 import DenseKernelAVX512
 import DenseKernelCore
 import DenseKernelGeneric
+import Storage
 
 /// out[r][0..<layer.paddedOutputs] = act(in[r][0..<inputs] · W + b) for `rows` rows, with the
 /// kernel `variant` (the caller has checked the CPU can run it: `DenseKernelVariant.selected`, or one

@@ -137,7 +137,7 @@ final class RuntimeAPIConnection {
         var headers = HTTPHeaders()
         for line in lines where !line.isEmpty {
             guard let colon = line.firstIndex(of: ":") else { throw .malformedResponse("header line \"\(line.prefix(100))\"") }
-            headers.add(String(line[..<colon]), Self.trimmingWhitespace(line[line.index(after: colon)...]))
+            headers.add(String(line[..<colon]), String(line[line.index(after: colon)...].trimmingWhitespace()))
         }
         var response = Response(status: status, headers: headers, body: [])
         if let encoding = headers["transfer-encoding"], encoding.lowercased() != "identity" {
@@ -177,13 +177,5 @@ final class RuntimeAPIConnection {
             i += 1
         }
         return nil
-    }
-
-    /// A field value without the spaces and tabs around it.
-    static func trimmingWhitespace(_ text: Substring) -> String {
-        let isWhitespace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = text.firstIndex(where: { !isWhitespace($0) }),
-              let last = text.lastIndex(where: { !isWhitespace($0) }) else { return "" }
-        return String(text[first...last])
     }
 }

@@ -1,5 +1,3 @@
-// Pricing module: the price curve and the price decision for one product, on a loaded version.
-
 public import Inference
 public import Storage
 
@@ -78,11 +76,11 @@ public final class PricingEngine: Sendable {
         PricingEngine(self, chain: ModelChain(entries: chain.entries.map { $0.name == name ? .failed(name: name, reason: reason) : $0 }))
     }
 
-    /// The product's context rows, or nil for an unknown stockcode.
-    public func contextRows(for stockcode: String) throws(SweepError) -> ContextRows? {
+    /// The product's context rows (its recent weeks, as the feature store holds them), or nil for an
+    /// unknown stockcode.
+    public func contextRows(for stockcode: String) throws(SweepError) -> ContextMatrix? {
         do {
-            guard let matrix = try store.contextRows(for: stockcode) else { return nil }
-            return layout.rows(from: matrix)
+            return try store.contextRows(for: stockcode)
         } catch {
             throw .artifact(error.description)
         }
@@ -99,7 +97,7 @@ public final class PricingEngine: Sendable {
             throw .unknownProduct(request.stockcode)
         }
         let product = store.products[index]
-        let given = context.flatMap { $0.columns == store.columns ? layout.rows(from: $0) : nil }
+        let given = context.flatMap { $0.columns == store.columns ? $0 : nil }
         let stored = given == nil ? try contextRows(for: request.stockcode) : nil
         guard let rows = given ?? stored else { throw .unknownProduct(request.stockcode) }
         guard rows.count > 0 else { throw .artifact("product \(request.stockcode) has no context rows") }
@@ -117,11 +115,19 @@ public final class PricingEngine: Sendable {
         }
         let (points, baseline) = ResponseCurve.points(response, baselines: answer.values, prices: linspace(lo, hi, request.bins),
                                                       unitCost: request.unitCost)
-        let recommendation = PriceDecision.decide(response, baseline: baseline, requestMin: lo, requestMax: hi,
-                                                  unitCost: request.unitCost, settings: manifest.priceResponse.decision)
+        let decision = PriceDecision.decide(response, baseline: baseline,
+                                            .oneProduct(response, requestMin: lo, requestMax: hi, unitCost: request.unitCost),
+                                            settings: manifest.priceResponse.decision)
         return PriceCurve(stockcode: product.stockcode, description: product.description, points: points,
-                          recommendation: recommendation, baseline: baseline, model: answer.model,
+                          recommendation: Recommendation(decision), baseline: baseline, model: answer.model,
                           skippedModels: answer.skipped, modelVersion: version, contextRows: rows.count)
+    }
+
+    /// The version's products whose stockcode or description contains `search` (upper-case; nil or
+    /// empty: every product), in the store's order.
+    public func products(matching search: String?) -> [ProductRecord] {
+        guard let search, !search.isEmpty else { return store.products }
+        return store.products.filter { $0.stockcode.uppercased().contains(search) || $0.description.uppercased().contains(search) }
     }
 
     /// The request range when the caller gives none: the product's price history, widened to the
@@ -133,7 +139,7 @@ public final class PricingEngine: Sendable {
 
     /// `model`'s baseline `f_r` (log weekly units at the reference price) for each context row: one
     /// forward pass over the rows in the model's input layout.
-    package func baseline(_ rows: ContextRows, model: any DemandModel) -> [Double] {
+    package func baseline(_ rows: ContextMatrix, model: any DemandModel) -> [Double] {
         let inputs = modelInputs(rows, layout: model.layout)
         var out = [Double](repeating: .nan, count: rows.count)
         inputs.withUnsafeBufferPointer { x in
@@ -143,26 +149,10 @@ public final class PricingEngine: Sendable {
     }
 
     /// Each context row preprocessed into `layout` (the dense or the tree input vector), row-major.
-    package func modelInputs(_ rows: ContextRows, layout: InputLayout) -> [Float] {
-        let pre = preprocessor
-        let width = layout == .dense ? pre.denseWidth : pre.treeWidth
-        let n = pre.numericNames.count, c = pre.categoricalNames.count
+    package func modelInputs(_ rows: ContextMatrix, layout inputLayout: InputLayout) -> [Float] {
+        let width = inputLayout == .dense ? preprocessor.denseWidth : preprocessor.treeWidth
         var out = [Float](repeating: 0, count: rows.count * width)
-        rows.numeric.withUnsafeBufferPointer { numeric in
-            rows.codes.withUnsafeBufferPointer { codes in
-                out.withUnsafeMutableBufferPointer { buffer in
-                    for r in 0..<rows.count {
-                        let x = UnsafeBufferPointer(rebasing: numeric[(r * n)..<((r + 1) * n)])
-                        let k = UnsafeBufferPointer(rebasing: codes[(r * c)..<((r + 1) * c)])
-                        if layout == .dense {
-                            pre.dense(numeric: x, codes: k, into: buffer.baseAddress! + r * width)
-                        } else {
-                            pre.tree(numeric: x, codes: k, into: buffer.baseAddress! + r * width)
-                        }
-                    }
-                }
-            }
-        }
+        out.withUnsafeMutableBufferPointer { layout.write(rows, preprocessor: preprocessor, layout: inputLayout, into: $0.baseAddress!) }
         return out
     }
 }

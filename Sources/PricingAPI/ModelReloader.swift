@@ -2,7 +2,7 @@ public import Logging
 public import Storage
 import Dispatch
 import Foundation
-import Pricing
+public import Pricing
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -59,7 +59,7 @@ extension PricingRouter {
         request.headers["authorization"].flatMap { value -> String? in
             let parts = value.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-            return parts[1].trimmingCharacters()
+            return String(parts[1].trimmingWhitespace())
         }
     }
 

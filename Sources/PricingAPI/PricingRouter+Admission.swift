@@ -1,4 +1,5 @@
 import HTTPServer
+import Pricing
 
 /// Admission control: expensive work a request would start is checked against the client's budget
 /// (``ClientWorkBudget``) and, for repricing runs, against the run limits (``RepricingRuns``); what

@@ -1,10 +1,10 @@
-// PricingAPI: the HTTP API of the service (routes, JSON, errors, CORS) on the HTTPServer module.
+// PricingAPI: the HTTP API of the service (routes, parsing, rendering; CORS, compression and metrics
+// around them) on the HTTPServer module, answering through Pricing's `PriceAnswers`.
 public import HTTPServer
 public import Pricing
 public import Cache
 import Dispatch
 import Foundation
-import Storage
 
 /// The service's routes:
 /// - `GET /v1/predict-price/{stockcode}`: the price curve (JSON array, or NDJSON with
@@ -18,22 +18,22 @@ import Storage
 /// - `POST /admin/reload` (bearer token): look for a newer model version now;
 /// - `OPTIONS` preflight answered from the CORS policy alone.
 /// Errors are JSON bodies `{"error": {"code", "message"}}` with the matching status.
+///
+/// A request passes, outside in: response compression, CORS headers, request metrics, the model
+/// version header, then the route (Middleware/); each model route parses its query, makes one call to
+/// ``answers`` and renders what comes back.
 public struct PricingRouter: HTTPHandler {
     public let slot: EngineSlot
     public let cors: CORSPolicy
-    /// Computed curves by (model version, stockcode, normalized query); nil disables caching.
-    public let cache: (any PriceCache)?
-    public let cacheTTL: Duration
+    /// Curves (cached, coalesced), one product's recommendation, repricing runs.
+    public let answers: PriceAnswers
     /// Swaps in new model versions; `POST /admin/reload` triggers it when `adminToken` is set.
     public let reloader: ModelReloader?
     public let adminToken: String?
-    private let flight = SingleFlight<Result<PriceCurve, SweepError>>()
     /// Bodies at least this large are gzip-compressed for clients that accept it.
     public let gzipMinimumBytes: Int
     /// The configured business rules of repricing runs (`pricing_rules`); a request may override them.
     public let pricingRules: PricingRules
-    /// Repricing runs, computed once per model version, rules and catalogue, within the admission limits.
-    public let runs: RepricingRuns
     /// Each client address's budget for uncached work (curves, one-product recommendations, new runs).
     public let workBudget: ClientWorkBudget
     /// Who may read /metrics and /readyz's detail (`metrics_access`); the status of /readyz is public.
@@ -41,7 +41,7 @@ public struct PricingRouter: HTTPHandler {
     /// Wrong admin tokens per client address (PricingRouter+Access.swift).
     public var adminThrottle = FailedTokenThrottle()
 
-    public init(engine: PricingEngine, cors: CORSPolicy, cache: (any PriceCache)? = nil, gzipMinimumBytes: Int = 1024,
+    public init(engine: PricingEngine, cors: CORSPolicy, cache: (any ExpiringByteCache)? = nil, gzipMinimumBytes: Int = 1024,
                 pricingRules: PricingRules = PricingRules(), admission: AdmissionSettings = AdmissionSettings()) {
         self.init(slot: EngineSlot(engine), cors: cors, cache: cache, gzipMinimumBytes: gzipMinimumBytes, pricingRules: pricingRules,
                   admission: admission)
@@ -49,41 +49,29 @@ public struct PricingRouter: HTTPHandler {
 
     /// A router whose models arrive later (or are swapped): until `slot` holds an engine, the model
     /// routes and /readyz answer 503 `not_ready`.
-    public init(slot: EngineSlot, cors: CORSPolicy, cache: (any PriceCache)? = nil, cacheTTL: Duration = .seconds(3600),
+    public init(slot: EngineSlot, cors: CORSPolicy, cache: (any ExpiringByteCache)? = nil, cacheTTL: Duration = .seconds(3600),
                 reloader: ModelReloader? = nil, adminToken: String? = nil, gzipMinimumBytes: Int = 1024,
                 pricingRules: PricingRules = PricingRules(), admission: AdmissionSettings = AdmissionSettings()) {
         ServiceMetrics.bootstrap()
         self.pricingRules = pricingRules.normalized
-        runs = RepricingRuns(settings: admission, pinnedRules: pricingRules.normalized)
+        answers = PriceAnswers(cache: cache, cacheTTL: cacheTTL,
+                               runLimits: RunLimits(maxConcurrentRuns: admission.maxConcurrentRuns,
+                                                    maxNewRunsPerMinute: admission.maxNewRunsPerMinute),
+                               pinnedRules: pricingRules.normalized, events: ServiceMetrics.answerEvents)
         workBudget = ClientWorkBudget(millisecondsPerSecond: admission.clientWorkMillisecondsPerSecond,
                                       burstMilliseconds: admission.clientWorkBurstMilliseconds)
         self.reloader = reloader
         self.adminToken = adminToken
         self.slot = slot
-        self.cache = cache
-        self.cacheTTL = cacheTTL
         self.cors = cors
         self.gzipMinimumBytes = gzipMinimumBytes
     }
 
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
-        let start = DispatchTime.now().uptimeNanoseconds
-        var response = await route(request)
-        // Every answer says which version was serving (predict-price sets the one it actually used).
-        if !response.headers.contains("x-model-version"), let version = slot.engine?.version {
-            response.headers.add("X-Model-Version", version)
-        }
-        ServiceMetrics.request(route: Self.routeLabel(request.path), method: Self.methodLabel(request.method), status: response.status.code,
-                               nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
-        if let origin = request.headers["origin"] {
-            // Vary on every response to a cross-origin request, allowed or not, so a shared cache never
-            // hands one origin's answer to another.
-            if !response.headers.values(for: "vary").contains(where: { $0.contains("Origin") }) { response.headers.add("Vary", "Origin") }
-            if request.method != "OPTIONS", let headers = cors.headers(origin: origin) {
-                for (name, value) in headers where name != "Vary" { response.headers.add(name, value) }
-            }
-        }
-        return compressIfWorthIt(response, request: request)
+        let routes = ClosureHTTPHandler { request in await route(request) }
+        let stack = ResponseCompression(minimumBytes: gzipMinimumBytes,
+                                        CORSHeaders(cors, RequestMetrics(ModelVersionHeader(slot, routes))))
+        return await stack.handle(request)
     }
 
     func route(_ request: HTTPRequest) async -> HTTPResponse {
@@ -114,10 +102,10 @@ public struct PricingRouter: HTTPHandler {
             guard request.method == "GET" || request.method == "HEAD" else { return methods(request, allowed: ["GET", "HEAD"]) { notReady() } }
             guard let engine = slot.engine else { return notReady() }
             if metricsRefusal(request) != nil { return readinessStatus(engine) }
-            return readiness(engine, cache: await cache?.status, reload: await reloader?.lastEvent)
+            return readiness(engine, cache: await answers.cache?.status, reload: await reloader?.lastEvent)
         case "/metrics":
-            if let cache { ServiceMetrics.cacheState(await cache.status) }
-            ServiceMetrics.admissionState(runsRunning: runs.running, clients: workBudget.count)
+            if let cache = answers.cache { ServiceMetrics.cacheState(await cache.status) }
+            ServiceMetrics.admissionState(runsRunning: answers.runs.running, clients: workBudget.count)
             return methods(request, allowed: ["GET", "HEAD"]) {
                 if let refusal = metricsRefusal(request) { return refusal }
                 return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain; version=0.0.4; charset=utf-8")]),
@@ -171,17 +159,6 @@ public struct PricingRouter: HTTPHandler {
             .response(extraHeaders: [("Retry-After", "1")])
     }
 
-    /// The cache key of a validated request: version, product and the normalized query, so that
-    /// `unitprice_min=1.50` and `unitprice_min=1.5` share an entry and a new version never sees an old one.
-    /// The `{version|stockcode}` hash tag keeps all of a product's keys on one Redis Cluster slot.
-    public static func cacheKey(_ request: SweepRequest, version: String) -> String {
-        func text(_ v: Double?) -> String { v.map { String($0) } ?? "-" }
-        return "pv1|{\(version)|\(request.stockcode)}|\(text(request.minPrice))|\(text(request.maxPrice))|\(request.bins)|\(text(request.unitCost))"
-    }
-
-    /// The cache key of a product's context rows in `version` (same hash tag as its curves).
-    public static func productKey(_ stockcode: String, version: String) -> String { "pd1|{\(version)|\(stockcode)}" }
-
     func predictPrice(_ stockcode: String, _ request: HTTPRequest, _ engine: PricingEngine) async -> HTTPResponse {
         let start = DispatchTime.now().uptimeNanoseconds
         let sweepRequest: SweepRequest
@@ -190,53 +167,39 @@ public struct PricingRouter: HTTPHandler {
         } catch {
             return error.response
         }
-        let key = Self.cacheKey(sweepRequest, version: engine.version)
-        if let cache, let bytes = await cache.get(key), let cached = CachedCurve(decoding: bytes),
-           cached.modelVersion == engine.version, cached.stockcode == sweepRequest.stockcode, cached.rows == sweepRequest.bins {
-            let ndjson = accepts(request, "application/x-ndjson")
-            var headers = metadata(model: cached.model, version: cached.modelVersion, skipped: cached.skippedModels,
-                                   cacheStatus: "HIT", start: start)
-            headers.append(("Content-Type", ndjson ? "application/x-ndjson" : "application/json"))
-            if !ndjson, acceptsGzip(request) {
-                ServiceMetrics.cache(hit: true)
-                headers += [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")]
-                return HTTPResponse(status: .ok, headers: HTTPHeaders(headers), body: cached.gzippedJSON)
-            }
-            if let body = ndjson ? cached.ndjson() : cached.jsonArray() {
-                ServiceMetrics.cache(hit: true)
-                return HTTPResponse(status: .ok, headers: HTTPHeaders(headers), body: body)
+        var refusal: HTTPResponse?
+        var answer = await answers.curve(sweepRequest, on: engine, renderedBy: { CurveJSON.array($0) }) {
+            refusal = spendWorkBudget(Self.uncachedRequestMilliseconds, request)
+            return refusal == nil
+        }
+        if case .cached(let cached) = answer {
+            if let response = render(cached, request, start: start) { return response }
+            // A stored body that does not inflate: computed again (and stored over it).
+            answer = await answers.curve(sweepRequest, on: engine, renderedBy: { CurveJSON.array($0) }, readingCache: false) {
+                refusal = spendWorkBudget(Self.uncachedRequestMilliseconds, request)
+                return refusal == nil
             }
         }
-        if let refusal = spendWorkBudget(Self.uncachedRequestMilliseconds, request) { return refusal }
-        // Identical requests arriving together compute once; the sweep runs on the global pool, not on
-        // the thread serving this connection's core, so cheap requests elsewhere are not held behind it.
-        let (result, _) = await flight.run(key) {
-            let context = await cachedProductRows(stockcode, engine)
-            let result: Result<PriceCurve, SweepError> = await withCheckedContinuation { continuation in
-                DispatchQueue.global(qos: .userInitiated).async {
-                    do throws(SweepError) {
-                        continuation.resume(returning: .success(try engine.sweep(sweepRequest, context: context.rows)))
-                    } catch {
-                        continuation.resume(returning: .failure(error))
-                    }
-                }
-            }
-            if context.share, case .success = result { await shareProductRows(stockcode, engine) }
-            // Stored before the flight ends: a request arriving just after it finds the value in the cache
-            // instead of starting a second computation.
-            if case .success(let curve) = result {
-                ServiceMetrics.modelAnswered(curve.model)
-                if let cache { await cache.set(key, CachedCurve(curve).encoded(), ttl: cacheTTL) }
-            }
-            return result
+        switch answer {
+        case .computed(let curve): return render(curve, request, cacheStatus: "MISS", start: start)
+        case .failed(let error): return APIError(sweep: error).response
+        case .notAdmitted, .cached: return refusal ?? notReady()
         }
-        switch result {
-        case .failure(let error):
-            return APIError(sweep: error).response
-        case .success(let curve):
-            if cache != nil { ServiceMetrics.cache(hit: false) }
-            return render(curve, request, cacheStatus: "MISS", start: start)
+    }
+
+    /// A cached answer as the client asked for it (the stored gzip as is when it accepts gzip and not
+    /// NDJSON), or nil when the stored body does not inflate.
+    func render(_ cached: CachedCurve, _ request: HTTPRequest, start: UInt64) -> HTTPResponse? {
+        let ndjson = request.accepts("application/x-ndjson")
+        var headers = metadata(model: cached.model, version: cached.modelVersion, skipped: cached.skippedModels,
+                               cacheStatus: "HIT", start: start)
+        headers.append(("Content-Type", ndjson ? "application/x-ndjson" : "application/json"))
+        if !ndjson, request.acceptsGzip {
+            headers += [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")]
+            return HTTPResponse(status: .ok, headers: HTTPHeaders(headers), body: cached.gzippedJSON)
         }
+        guard let body = ndjson ? cached.ndjson() : cached.jsonArray() else { return nil }
+        return HTTPResponse(status: .ok, headers: HTTPHeaders(headers), body: body)
     }
 
     /// The metadata headers of a predict-price answer.
@@ -253,7 +216,7 @@ public struct PricingRouter: HTTPHandler {
     func render(_ curve: PriceCurve, _ request: HTTPRequest, cacheStatus: String, start: UInt64) -> HTTPResponse {
         var headers = metadata(model: curve.model, version: curve.modelVersion, skipped: curve.skippedModels,
                                cacheStatus: cacheStatus, start: start)
-        if accepts(request, "application/x-ndjson") {
+        if request.accepts("application/x-ndjson") {
             headers.append(("Content-Type", "application/x-ndjson"))
             let decision = CurveJSON.decisionFields(curve)
             return HTTPResponse.stream(headers: HTTPHeaders(headers)) { writer in
@@ -284,10 +247,7 @@ public struct PricingRouter: HTTPHandler {
                 return APIError.badRequest("unknown_parameter", "unknown query parameter \(item.name); allowed: limit, offset, q").response
             }
         }
-        let matching = engine.store.products.filter { p in
-            guard let search, !search.isEmpty else { return true }
-            return p.stockcode.uppercased().contains(search) || p.description.uppercased().contains(search)
-        }
+        let matching = engine.products(matching: search)
         let page = matching.dropFirst(offset).prefix(limit)
         var w = JSONWriter(capacity: 160 * page.count + 64)
         w.raw("{"); w.key("total"); w.number(matching.count); w.raw(",")
@@ -341,46 +301,5 @@ public struct PricingRouter: HTTPHandler {
 
     func json(_ text: String) -> HTTPResponse {
         HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json")]), body: Array(text.utf8))
-    }
-
-    /// Whether the Accept header names `type` with a non-zero quality.
-    func accepts(_ request: HTTPRequest, _ type: String) -> Bool {
-        Self.quality(of: type, in: request.headers.values(for: "accept")).map { $0 > 0 } ?? false
-    }
-
-    /// The q-value a header's list gives `token` (1 when unqualified), or nil when it is not listed.
-    static func quality(of token: String, in values: [String]) -> Double? {
-        for value in values {
-            for part in value.split(separator: ",") {
-                let fields = part.split(separator: ";").map { $0.trimmingCharacters().lowercased() }
-                guard fields.first == token else { continue }
-                return fields.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
-            }
-        }
-        return nil
-    }
-
-    /// gzip when the client accepts it (q > 0) and the complete body is large enough to be worth it.
-    func compressIfWorthIt(_ response: HTTPResponse, request: HTTPRequest) -> HTTPResponse {
-        guard case .bytes(let body) = response.body, body.count >= gzipMinimumBytes, !response.headers.contains("content-encoding"),
-              acceptsGzip(request) else { return response }
-        var out = response
-        out.body = .bytes(Gzip.compress(body))
-        out.headers.add("Content-Encoding", "gzip")
-        out.headers.add("Vary", "Accept-Encoding")
-        return out
-    }
-
-    /// An explicit `gzip` entry decides; `*` counts only when gzip is not named (RFC 9110 §12.5.3).
-    func acceptsGzip(_ request: HTTPRequest) -> Bool {
-        let values = request.headers.values(for: "accept-encoding")
-        let q = Self.quality(of: "gzip", in: values) ?? Self.quality(of: "*", in: values) ?? 0
-        return q > 0
-    }
-}
-
-extension Substring {
-    func trimmingCharacters() -> String {
-        String(self.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }

@@ -6,7 +6,7 @@ public import Pricing
 /// move first; `stockcode`), paging (`limit`, `offset`; default every row) and `format` (`json`, `csv`;
 /// default from the Accept header). Anything else is a 400 naming the parameter.
 public struct RecommendationsQuery: Sendable, Equatable {
-    public enum Sort: String, Sendable { case expectedGain = "expected_gain", change, stockcode }
+    public typealias Sort = RunSelection.Sort
     public enum Format: String, Sendable { case json, csv }
 
     public static let maximumLimit = 100_000
@@ -15,12 +15,8 @@ public struct RecommendationsQuery: Sendable, Equatable {
     static let filterParameters = ["q", "changed_only", "min_gain", "sort", "limit", "offset", "format"]
 
     public var rules: PricingRules
-    public var search: String?
-    public var changedOnly = false
-    public var minGain: Double?
-    public var sort = Sort.expectedGain
-    public var limit = RecommendationsQuery.maximumLimit
-    public var offset = 0
+    /// The filters, order and page.
+    public var selection = RunSelection(limit: RecommendationsQuery.maximumLimit)
     public var format: Format?
 
     /// Parses `query` over `defaults` (the configured rules). With `single`, only the rule overrides
@@ -43,18 +39,18 @@ public struct RecommendationsQuery: Sendable, Equatable {
                 return v
             }
             switch name {
-            case "q": out.search = text.isEmpty ? nil : text.uppercased()
+            case "q": out.selection.search = text.isEmpty ? nil : text.uppercased()
             case "changed_only":
                 guard ["true", "false", "1", "0"].contains(text) else {
                     throw .badRequest("invalid_changed_only", "changed_only must be true or false, got \"\(value)\"")
                 }
-                out.changedOnly = text == "true" || text == "1"
-            case "min_gain": out.minGain = try number()
+                out.selection.changedOnly = text == "true" || text == "1"
+            case "min_gain": out.selection.minGain = try number()
             case "sort":
                 guard let sort = Sort(rawValue: text) else {
                     throw .badRequest("invalid_sort", "sort must be expected_gain, change or stockcode, got \"\(value)\"")
                 }
-                out.sort = sort
+                out.selection.sort = sort
             case "format":
                 guard let format = Format(rawValue: text) else { throw .badRequest("invalid_format", "format must be json or csv, got \"\(value)\"") }
                 out.format = format
@@ -62,12 +58,12 @@ public struct RecommendationsQuery: Sendable, Equatable {
                 guard let v = Int(text), (1...maximumLimit).contains(v) else {
                     throw .badRequest("invalid_limit", "limit must be an integer between 1 and \(maximumLimit), got \"\(value)\"")
                 }
-                out.limit = v
+                out.selection.limit = v
             case "offset":
                 guard let v = Int(text), (0...maximumOffset).contains(v) else {
                     throw .badRequest("invalid_offset", "offset must be an integer between 0 and \(maximumOffset), got \"\(value)\"")
                 }
-                out.offset = v
+                out.selection.offset = v
             default:
                 if name != "price_ending" && !(text.isEmpty || text == "none") { _ = try number() }
                 do {
@@ -79,25 +75,5 @@ public struct RecommendationsQuery: Sendable, Equatable {
         }
         out.rules = out.rules.normalized
         return out
-    }
-
-    /// Whether `row` passes the filters.
-    public func matches(_ row: PriceRecommendation) -> Bool {
-        if changedOnly && row.decision != .change { return false }
-        if let minGain, !(row.expectedGain >= minGain) { return false }
-        if let search, !row.stockcode.uppercased().contains(search) && !row.description.uppercased().contains(search) { return false }
-        return true
-    }
-
-    /// Whether row `a` comes before row `b` in the requested order (ties by stockcode).
-    public func precedes(_ a: PriceRecommendation, _ b: PriceRecommendation) -> Bool {
-        switch sort {
-        case .expectedGain: if a.expectedGain != b.expectedGain { return a.expectedGain > b.expectedGain }
-        case .change:
-            let x = abs(a.changeFraction), y = abs(b.changeFraction)
-            if x != y { return x > y }
-        case .stockcode: break
-        }
-        return a.stockcode < b.stockcode
     }
 }

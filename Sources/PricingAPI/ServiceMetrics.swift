@@ -1,5 +1,6 @@
 import Cache
 import Metrics
+import Pricing
 public import Prometheus
 
 /// The service's metrics, recorded through swift-metrics and exported by swift-prometheus.
@@ -21,6 +22,10 @@ public import Prometheus
 public enum ServiceMetrics {
     /// The registry `/metrics` emits.
     public static let registry = PrometheusCollectorRegistry()
+
+    /// The answers' events (``PriceAnswers``), counted here.
+    static let answerEvents = AnswerEvents(curveCache: { cache(hit: $0) }, productRows: { productRows(source: $0) },
+                                           modelAnswered: { modelAnswered($0) }, repricingRun: { repricingRun($0) })
 
     /// Installs the Prometheus backend once per process (swift-metrics allows one bootstrap).
     public static func bootstrap() { _ = installed }

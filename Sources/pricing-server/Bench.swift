@@ -116,8 +116,8 @@ struct Bench: ParsableCommand {
             _ = ResponseCurve.points(response, baselines: baselines, prices: prices, unitCost: nil)
         })
         report.add("\(prefix): decision (\(settings.gridPoints) grid prices × \(draws) draws)", seconds: Stopwatch.perCall(repeats: repeats) {
-            _ = PriceDecision.decide(response, baseline: baseline, requestMin: range.min, requestMax: range.max,
-                                     unitCost: nil, settings: settings)
+            _ = PriceDecision.decide(response, baseline: baseline,
+                                     .oneProduct(response, requestMin: range.min, requestMax: range.max, unitCost: nil), settings: settings)
         })
         guard let network = engine.chain.models.first as? DenseNetwork else { return }
         // The pair to compare, measured alternately so that both see the same machine state.
@@ -159,14 +159,14 @@ struct Bench: ParsableCommand {
             throw CommandFailure("the reference folder has no network")
         }
         let ranked = engine.store.products.sorted { ($0.lines, $1.stockcode) > ($1.lines, $0.stockcode) }
-        var parts: [ContextRows] = []
+        var parts: [ContextMatrix] = []
         var total = 0
         for p in ranked where total < Self.referenceContextRows {
             guard let rows = try engine.contextRows(for: p.stockcode) else { continue }
             parts.append(rows)
             total += rows.count
         }
-        let rows = ContextRows.concatenating(parts, limit: Self.referenceContextRows)
+        let rows = ContextMatrix.concatenating(parts, limit: Self.referenceContextRows)
         let prices = Self.referencePrices
         let dense = repeating(engine.modelInputs(rows, layout: .dense), times: prices)
         let items = rows.count * prices
@@ -188,8 +188,8 @@ struct Bench: ParsableCommand {
         report.add("reference: whole sweep (features, forward, aggregation)", seconds: Stopwatch.median(repeats: repeats) {
             let baselines = engine.baseline(rows, model: network)
             let (_, baseline) = ResponseCurve.points(response, baselines: baselines, prices: grid, unitCost: nil)
-            _ = PriceDecision.decide(response, baseline: baseline, requestMin: grid[0], requestMax: grid[prices - 1], unitCost: nil,
-                                     settings: settings)
+            _ = PriceDecision.decide(response, baseline: baseline,
+                                     .oneProduct(response, requestMin: grid[0], requestMax: grid[prices - 1], unitCost: nil), settings: settings)
         })
         var out = [Double](repeating: 0, count: items)
         report.add("reference: plain forward pass (all layers, as PyTorch)", seconds: Stopwatch.median(repeats: repeats) {

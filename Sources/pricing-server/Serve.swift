@@ -56,7 +56,7 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "pricing-server")
         // REDIS_URL: a cache shared by replicas (Redis trouble only ever costs hits); else the embedded default.
-        var cache: (any PriceCache)? = settings.cacheMaxBytes > 0 ? InProcessCache(capacityBytes: settings.cacheMaxBytes) : nil
+        var cache: (any ExpiringByteCache)? = settings.cacheMaxBytes > 0 ? InProcessCache(capacityBytes: settings.cacheMaxBytes) : nil
         if let url = settings.redisURL {
             do {
                 // Values in Redis are signed (docs/security-cache.md). Without CACHE_SECRET each process signs with

@@ -69,7 +69,7 @@ final class HTTPServerProtocolTests: XCTestCase {
     }
 
     func testStreamedResponseChunksArriveBeforeTheHandlerFinishes() async throws {
-        let gate = Gate()
+        let gate = Latch()
         let finished = Counter()
         let (_, port) = try startServer { _ in
             .stream(headers: ["Content-Type": "text/plain"]) { writer in

@@ -46,31 +46,6 @@ final class Counter: Sendable {
     var current: Int { value.withLock { $0 } }
 }
 
-/// A one-shot gate a handler can wait on until the test opens it.
-final class Gate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func wait() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let open = state.withLock { state in
-                if state.open { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if open { continuation.resume() }
-        }
-    }
-
-    func open() {
-        let waiters = state.withLock { state in
-            state.open = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-}
-
 /// Echoes the request: `METHOD path?query body`.
 let echoHandler: @Sendable (HTTPRequest) async -> HTTPResponse = { request in
     var text = "\(request.method) \(request.path)"

@@ -21,7 +21,7 @@ final class AdmissionTests: XCTestCase {
         return engine
     }
 
-    func start(_ admission: AdmissionSettings, cache: (any PriceCache)? = nil) throws -> (port: Int, router: PricingRouter) {
+    func start(_ admission: AdmissionSettings, cache: (any ExpiringByteCache)? = nil) throws -> (port: Int, router: PricingRouter) {
         let router = PricingRouter(slot: EngineSlot(try engine()), cors: CORSPolicy(allowedOrigins: []), cache: cache, admission: admission)
         var configuration = HTTPServer.Configuration()
         configuration.host = "127.0.0.1"
@@ -81,17 +81,17 @@ final class AdmissionTests: XCTestCase {
         let cancelled = try metric(port, #"pricing_repricing_runs_total{event="cancelled"}"#)
         let target = "/v1/recommendations?sort=stockcode&limit=1&max_change_pct=7.5"
         var reader: TestClient? = try openReader(port, target)
-        XCTAssertEqual(router.runs.running, 1, "the request started a run")
+        XCTAssertEqual(router.answers.runs.running, 1, "the request started a run")
         _ = reader
         reader = nil  // closes the socket: the client hangs up before the run is done
         // Noticed when the run delivers its next chunk (milliseconds in a release build; the bench
         // measures how soon the CPU is idle).
-        XCTAssertNotNil(eventually(within: 60) { router.runs.running == 0 }, "the run stops once its only reader has gone")
+        XCTAssertNotNil(eventually(within: 60) { router.answers.runs.running == 0 }, "the run stops once its only reader has gone")
         XCTAssertNotNil(eventually(within: 5) { (try? self.metric(port, #"pricing_repricing_runs_total{event="cancelled"}"#)) == cancelled + 1 },
                         "counted as cancelled")
         // The cancelled run is gone: the same rules start a new run (read only its first row here).
         let again = try openReader(port, target)
-        XCTAssertEqual(router.runs.running, 1, "a new run, not the cancelled one")
+        XCTAssertEqual(router.answers.runs.running, 1, "a new run, not the cancelled one")
         withExtendedLifetime(again) {}
     }
 
@@ -115,12 +115,12 @@ final class AdmissionTests: XCTestCase {
         XCTAssertEqual(head.header("x-cache"), "HIT")
         let documentHead = String(decoding: try XCTUnwrap(try second!.readChunk()), as: UTF8.self)
         XCTAssertTrue(documentHead.contains(#""max_change_pct":9,"#), documentHead)
-        XCTAssertEqual(router.runs.running, 1, "still one run")
+        XCTAssertEqual(router.answers.runs.running, 1, "still one run")
         // Both readers leave: the run stops and its slot is free again.
         _ = (first, second)
         first = nil
         second = nil
-        XCTAssertNotNil(eventually(within: 60) { router.runs.running == 0 })
+        XCTAssertNotNil(eventually(within: 60) { router.answers.runs.running == 0 })
         let small = try request(port, "/v1/recommendations?max_change_pct=11", method: "POST", body: "stockcode,current_price\n85123A,2.5\n")
         XCTAssertEqual(small.status, 200, small.text)
     }
@@ -170,7 +170,7 @@ final class AdmissionTests: XCTestCase {
         XCTAssertEqual(head.status, 200)
         XCTAssertEqual(head.header("x-cache"), "MISS")
         XCTAssertEqual(head.header("content-type"), "application/json")
-        XCTAssertEqual(router.runs.running, 0)
+        XCTAssertEqual(router.answers.runs.running, 0)
         XCTAssertEqual(try metric(port, #"pricing_repricing_runs_total{event="started"}"#), started)
     }
 
@@ -179,7 +179,7 @@ final class AdmissionTests: XCTestCase {
         settings.maxNewRunsPerMinute = 100
         let (port, router) = try start(settings)
         XCTAssertEqual(try request(port, "/v1/recommendations?limit=1").status, 200)
-        for price in 1...(router.runs.capacity + 2) {
+        for price in 1...(router.answers.runs.capacity + 2) {
             let response = try request(port, "/v1/recommendations", method: "POST", body: "stockcode,current_price\n85123A,\(price)\n")
             XCTAssertEqual(response.status, 200, response.text)
         }

@@ -48,7 +48,7 @@ final class CacheTamperingTests: XCTestCase {
         let engine = try PricingEngine(path: CommittedModels.root)
         let router = PricingRouter(engine: engine, cors: CORSPolicy(allowedOrigins: []), cache: cache)
         func key(_ query: [(String, String)]) throws -> String {
-            PricingRouter.cacheKey(try PredictPriceQuery.request(stockcode: "85123A", query: query), version: engine.version)
+            PriceAnswers.curveKey(try PredictPriceQuery.request(stockcode: "85123A", query: query), version: engine.version)
         }
         func expected(_ query: [(String, String)]) throws -> [UInt8] {
             CurveJSON.array(try engine.sweep(PredictPriceQuery.request(stockcode: "85123A", query: query)))

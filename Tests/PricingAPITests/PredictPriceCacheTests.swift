@@ -10,7 +10,7 @@ import XCTest
 /// The predict-price cache: hits, normalized keys, version isolation, damaged values, single flight.
 final class PredictPriceCacheTests: XCTestCase {
     /// An in-process cache that counts stores and can be pre-filled.
-    final class CountingCache: PriceCache {
+    final class CountingCache: ExpiringByteCache {
         let inner = InProcessCache(capacityBytes: 1 << 20)
         let stores = Mutex(0)
         func get(_ key: String) async -> [UInt8]? { await inner.get(key) }
@@ -50,9 +50,9 @@ final class PredictPriceCacheTests: XCTestCase {
         let engine = try PricingEngine(path: CommittedModels.root)
         let cache = CountingCache()
         let request = try PredictPriceQuery.request(stockcode: "85123A", query: [("num_price_bins", "10")])
-        let key = PricingRouter.cacheKey(request, version: engine.version)
+        let key = PriceAnswers.curveKey(request, version: engine.version)
         XCTAssertTrue(key.contains(engine.version))
-        XCTAssertNotEqual(key, PricingRouter.cacheKey(request, version: engine.version + "-next"))
+        XCTAssertNotEqual(key, PriceAnswers.curveKey(request, version: engine.version + "-next"))
         // A curve stored under this key by another version is not served.
         let curve = try engine.sweep(request)
         let foreign = PriceCurve(stockcode: curve.stockcode, description: curve.description, points: curve.points,

@@ -47,7 +47,7 @@ final class ProductRowsCacheTests: XCTestCase {
         let artifactAfterFirst = await metric(#"pricing_product_rows_total{source="artifact"}"#)
         XCTAssertEqual(artifactAfterFirst, fromArtifact + 1)
         let engine = try XCTUnwrap(first.slot.engine)
-        let storedValue = await cache.get(PricingRouter.productKey(code, version: engine.version))
+        let storedValue = await cache.get(PriceAnswers.productKey(code, version: engine.version))
         let stored = try XCTUnwrap(storedValue)
         XCTAssertLessThan(stored.count, 5_000, "product rows should be compact")
 
@@ -68,7 +68,7 @@ final class ProductRowsCacheTests: XCTestCase {
 
         // A value altered in Redis (one bit of one float) fails its seal: the third replica reads its
         // shard and rewrites a good value.
-        let productKey = PricingRouter.productKey(code, version: engine.version)
+        let productKey = PriceAnswers.productKey(code, version: engine.version)
         guard case .bulk(var damaged?) = try redis.command(["GET", productKey]) else { return XCTFail("GET \(productKey)") }
         damaged[damaged.count - 3] ^= 0x40
         XCTAssertEqual(try redis.command([Array("SET".utf8), Array(productKey.utf8), damaged]), .status("OK"))
@@ -82,7 +82,7 @@ final class ProductRowsCacheTests: XCTestCase {
         XCTAssertEqual(artifactAfter, artifactBefore + 1)
         let rejectedAfter = await metric("cache_rejected_values_total")
         XCTAssertEqual(rejectedAfter, rejectedBefore + 1)
-        let rewritten = await cache.get(PricingRouter.productKey(code, version: engine.version))
+        let rewritten = await cache.get(PriceAnswers.productKey(code, version: engine.version))
         XCTAssertEqual(rewritten, stored)
     }
 }

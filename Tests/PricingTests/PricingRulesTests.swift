@@ -21,12 +21,10 @@ final class PricingRulesTests: XCTestCase {
                                     realizedPriceRatio: 1, draws: draws[...])
     }
 
-    func decide(_ rules: PricingRules, _ terms: ProductTerms = ProductTerms(), spread: Double = 0.02) throws -> RuledDecision.Outcome {
-        var gains = [Double](repeating: .nan, count: 64)
-        return try gains.withUnsafeMutableBufferPointer { buffer in
-            try RuledDecision.decide(response(spread: spread), stockcode: "TEST1", baseline: 10, terms: terms, rules: rules,
-                                     settings: settings, gains: buffer.baseAddress!)
-        }
+    func decide(_ rules: PricingRules, _ terms: ProductTerms = ProductTerms(), spread: Double = 0.02) throws -> DecisionOutcome {
+        let response = response(spread: spread)
+        let inputs = try DecisionInputs.repricing(response, stockcode: "TEST1", terms: terms, rules: rules)
+        return PriceDecision.decide(response, baseline: 10, inputs, settings: settings)
     }
 
     let noRules = PricingRules(maxChangePercent: nil)

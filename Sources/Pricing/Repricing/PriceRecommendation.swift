@@ -84,7 +84,7 @@ public struct PriceRecommendation: Sendable, Equatable {
     /// `price / currentPrice − 1`.
     public var changeFraction: Double { price / currentPrice - 1 }
 
-    init(product: ProductRecord, terms: ProductTerms, outcome o: RuledDecision.Outcome, model: String, modelVersion: String) {
+    init(product: ProductRecord, terms: ProductTerms, outcome o: DecisionOutcome, model: String, modelVersion: String) {
         stockcode = product.stockcode
         description = product.description
         currentPrice = o.currentPrice
@@ -116,7 +116,7 @@ public struct PriceRecommendation: Sendable, Equatable {
         self.model = model
         self.modelVersion = modelVersion
         var flags: Flags = []
-        if o.atSearchEdge { flags.insert(.atSearchEdge) }
+        if o.atSearchEdge != nil { flags.insert(.atSearchEdge) }
         if o.price < product.price.min || o.price > product.price.max { flags.insert(.outsideHistory) }
         if product.lines < Self.thinDataLines { flags.insert(.thinData) }
         if o.outsideSupport { flags.insert(.outsideSupport) }

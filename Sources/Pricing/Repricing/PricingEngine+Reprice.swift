@@ -135,7 +135,7 @@ extension PricingEngine {
             }
         }
 
-        // The decisions, spread over the cores; each worker writes only its own products' slots.
+        // The decisions, spread over the cores (each worker claims the next product).
         let s = priceResponse.draws
         let slots = UnsafeMutableBufferPointer<Result<PriceRecommendation, SkippedProduct>?>.allocate(capacity: found.count)
         slots.initialize(repeating: nil)
@@ -143,9 +143,10 @@ extension PricingEngine {
         var gains = [Double](repeating: 0, count: found.count * s)
         let settings = manifest.priceResponse.decision
         gains.withUnsafeMutableBufferPointer { gainBuffer in
-            let shared = DisjointSlots(slots: slots, gains: gainBuffer.baseAddress!)
-            let workers = min(found.count, BackgroundThread.workers(Self.cores))
-            let decideOne = { (i: Int) in
+            let gainRows = gainBuffer.baseAddress!
+            // Each product's slot and gain row is written only by the worker that claimed it.
+            forEachChunk(count: found.count, chunk: 1) { range, _ in
+                let i = range.lowerBound
                 let product = found[i]
                 let record = self.store.products[product.index]
                 guard let response = self.priceResponse.product(product.index) else { return }
@@ -153,37 +154,22 @@ extension PricingEngine {
                 var baseline = Self.meanVolume(baselines, from: offsets[i], to: offsets[i + 1])
                 if !baseline.isFinite {
                     // The primary model failed this product: the fallback chain, as a single request has it.
-                    guard let answer = try? self.chain.answer({ self.baseline(self.layout.rows(from: product.rows), model: $0).map { $0 < 700 ? $0 : .nan } }) else {
-                        shared.slots[i] = .failure(SkippedProduct(stockcode: record.stockcode, line: product.item.line, column: nil,
-                                                                  message: "no model could answer for \(record.stockcode)"))
+                    guard let answer = try? self.chain.answer({ self.baseline(product.rows, model: $0).map { $0 < 700 ? $0 : .nan } }) else {
+                        slots[i] = .failure(SkippedProduct(stockcode: record.stockcode, line: product.item.line, column: nil,
+                                                           message: "no model could answer for \(record.stockcode)"))
                         return
                     }
                     model = answer.model
                     baseline = Self.meanVolume(answer.values, from: 0, to: answer.values.count)
                 }
                 do throws(RuleError) {
-                    let outcome = try RuledDecision.decide(response, stockcode: record.stockcode, baseline: baseline, terms: product.item.terms,
-                                                           rules: rules, settings: settings, gains: shared.gains + i * s)
-                    shared.slots[i] = .success(PriceRecommendation(product: record, terms: product.item.terms, outcome: outcome,
-                                                                   model: model, modelVersion: self.version))
+                    let inputs = try DecisionInputs.repricing(response, stockcode: record.stockcode, terms: product.item.terms, rules: rules)
+                    let outcome = PriceDecision.decide(response, baseline: baseline, inputs, settings: settings, drawGains: gainRows + i * s)
+                    slots[i] = .success(PriceRecommendation(product: record, terms: product.item.terms, outcome: outcome,
+                                                            model: model, modelVersion: self.version))
                 } catch {
-                    shared.slots[i] = .failure(SkippedProduct(stockcode: record.stockcode, line: product.item.line, column: nil,
-                                                              message: error.description))
-                }
-            }
-            if workers <= 1 {
-                for i in 0..<found.count { decideOne(i) }
-            } else {
-                withoutActuallyEscaping(decideOne) { decideOne in
-                    let body = SharedDuringCall(decideOne)
-                    let count = found.count
-                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                        var i = worker
-                        while i < count {
-                            body.value(i)
-                            i += workers
-                        }
-                    }
+                    slots[i] = .failure(SkippedProduct(stockcode: record.stockcode, line: product.item.line, column: nil,
+                                                       message: error.description))
                 }
             }
         }
@@ -219,54 +205,6 @@ extension PricingEngine {
         }
     }
 
-    static let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-}
-
-/// Output slots of one chunk, written by the decision workers.
-///
-/// Unchecked `Sendable` because it carries raw pointers; sound because `concurrentPerform` returns
-/// only after every worker is done, each worker writes only the slots and gain rows of its own
-/// products (disjoint indices), and nothing reads them until then.
-private struct DisjointSlots: @unchecked Sendable {
-    let slots: UnsafeMutableBufferPointer<Result<PriceRecommendation, SkippedProduct>?>
-    let gains: UnsafeMutablePointer<Double>
-}
-
-/// A per-product body shared by the workers of one `concurrentPerform` call: unchecked for the same
-/// reason as ``DisjointSlots`` (it captures the chunk's read-only inputs and those slots).
-private struct SharedDuringCall: @unchecked Sendable {
-    let value: (Int) -> Void
-    init(_ value: @escaping (Int) -> Void) { self.value = value }
 }
 
 extension SkippedProduct: Error {}
-
-extension ContextLayout {
-    /// Writes `matrix`'s rows as model inputs in `layout` at `out` (row-major, the layout's width), with
-    /// one row of scratch on the stack: the batch path's version of `rows(from:)` + `modelInputs`.
-    func write(_ matrix: ContextMatrix, preprocessor: Preprocessor, layout: InputLayout, into out: UnsafeMutablePointer<Float>) {
-        let width = layout == .dense ? preprocessor.denseWidth : preprocessor.treeWidth
-        let n = numericColumns.count, c = categoricalColumns.count
-        let columns = matrix.columns.count
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: max(n, 1)) { numeric in
-            withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(c, 1)) { codes in
-                matrix.values.withUnsafeBufferPointer { values in
-                    for r in 0..<matrix.count {
-                        let row = r * columns
-                        for (i, column) in numericColumns.enumerated() { numeric[i] = Double(values[row + column]) }
-                        for (k, column) in categoricalColumns.enumerated() {
-                            let v = values[row + column]
-                            codes[k] = v.isFinite && v >= 0 && v < Float(Int32.max) ? Int32(v) : -1
-                        }
-                        let x = UnsafeBufferPointer(rebasing: numeric[0..<n]), k = UnsafeBufferPointer(rebasing: codes[0..<c])
-                        if layout == .dense {
-                            preprocessor.dense(numeric: x, codes: k, into: out + r * width)
-                        } else {
-                            preprocessor.tree(numeric: x, codes: k, into: out + r * width)
-                        }
-                    }
-                }
-            }
-        }
-    }
-}

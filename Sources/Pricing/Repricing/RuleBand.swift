@@ -7,6 +7,16 @@ public struct RuleBand: Sendable, Equatable {
     public let lowRule: BindingRule?
     public let highRule: BindingRule?
 
+    /// Every price: the band of a decision without rules.
+    public static let unbounded = RuleBand(low: 0, high: .infinity, lowRule: nil, highRule: nil)
+
+    private init(low: Double, high: Double, lowRule: BindingRule?, highRule: BindingRule?) {
+        self.low = low
+        self.high = high
+        self.lowRule = lowRule
+        self.highRule = highRule
+    }
+
     /// The band for a product whose current price is `currentPrice`. Rules that contradict each other
     /// (a floor above the ceiling, a margin price above the largest allowed change, …) are an error
     /// naming the product and both rules, never a silent pick.

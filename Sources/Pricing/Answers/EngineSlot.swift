@@ -1,4 +1,3 @@
-public import Pricing
 import Synchronization
 
 /// The model version requests are answered with: empty until the first load finishes. Each request

@@ -3,7 +3,7 @@
 
 /// A byte-value cache with per-entry expiry. Implementations never throw: a cache that cannot answer
 /// behaves as a miss, so cache trouble never fails a request.
-public protocol PriceCache: Sendable {
+public protocol ExpiringByteCache: Sendable {
     /// The value stored under `key`, or nil when absent, expired or unavailable.
     func get(_ key: String) async -> [UInt8]?
     /// Stores `value` under `key` for `ttl`; values larger than the cache accepts are dropped.
@@ -14,7 +14,7 @@ public protocol PriceCache: Sendable {
     var sharedAcrossReplicas: Bool { get }
 }
 
-extension PriceCache {
+extension ExpiringByteCache {
     public var sharedAcrossReplicas: Bool { false }
 }
 

@@ -1,7 +1,7 @@
-public import Pricing
 import Storage
 
-/// What the predict-price cache stores: the answer's metadata, the size of its JSON array and the
+/// What the predict-price cache stores: the answer's metadata, the size of its JSON array (as the HTTP
+/// module renders it; see ``PriceAnswers/curve(_:on:renderedBy:readingCache:admit:)``) and the
 /// array gzip-compressed (about 7 KB for 100 prices; every row repeats the decision, which compresses
 /// well). A hit is one lookup; clients that accept gzip get the stored bytes as they are.
 ///
@@ -27,13 +27,13 @@ public struct CachedCurve: Sendable, Equatable {
     static let maxRowJSONBytes = 4096
     static let maxRows = 1000
 
-    public init(_ curve: PriceCurve) {
+    /// `curve`'s entry, whose body is `json`: the curve's rows as the JSON array the API sends.
+    public init(_ curve: PriceCurve, json: [UInt8]) {
         modelVersion = curve.modelVersion
         model = curve.model
         stockcode = curve.stockcode
         skippedModels = curve.skippedModels
         rows = curve.points.count
-        let json = CurveJSON.array(curve)
         jsonBytes = json.count
         gzippedJSON = Gzip.compress(json)
     }
@@ -87,27 +87,6 @@ public struct CachedCurve: Sendable, Equatable {
         guard gzip.count >= 20, gzip[0] == 0x1F, gzip[1] == 0x8B else { return nil }
         let n = gzip.count
         return UInt32(gzip[n - 4]) | UInt32(gzip[n - 3]) << 8 | UInt32(gzip[n - 2]) << 16 | UInt32(gzip[n - 1]) << 24
-    }
-
-    /// The rows as NDJSON: the array's objects one per line. Rows are flat objects, so the only
-    /// `},{` sequences are the boundaries between them (stockcodes are catalogue codes).
-    public func ndjson() -> [UInt8]? {
-        guard let json = jsonArray(), json.count >= 2, json.first == UInt8(ascii: "["), json.last == UInt8(ascii: "]") else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(json.count)
-        var i = 1
-        while i < json.count - 1 {
-            if json[i] == UInt8(ascii: "}"), json[i + 1] == UInt8(ascii: ","), i + 2 < json.count, json[i + 2] == UInt8(ascii: "{") {
-                out.append(UInt8(ascii: "}"))
-                out.append(UInt8(ascii: "\n"))
-                i += 2
-            } else {
-                out.append(json[i])
-                i += 1
-            }
-        }
-        out.append(UInt8(ascii: "\n"))
-        return out
     }
 }
 

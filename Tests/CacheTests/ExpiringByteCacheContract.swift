@@ -1,9 +1,9 @@
 import Cache
 import XCTest
 
-/// What every `PriceCache` does with one key: a miss before anything is stored, then the stored
+/// What every `ExpiringByteCache` does with one key: a miss before anything is stored, then the stored
 /// value, then the value that overwrote it.
-func assertMissHitAndOverwrite(_ cache: some PriceCache, file: StaticString = #filePath, line: UInt = #line) async {
+func assertMissHitAndOverwrite(_ cache: some ExpiringByteCache, file: StaticString = #filePath, line: UInt = #line) async {
     let miss = await cache.get("a")
     XCTAssertNil(miss, file: file, line: line)
     await cache.set("a", [1, 2, 3], ttl: .seconds(60))
