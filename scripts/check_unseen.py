@@ -12,6 +12,7 @@ lines, and score the answers against the true revenue curves:
   earns > 1% less than keeping it; also among the changes only;
 - revenue regret vs the true optimum within +-20% of the current price (the default max_change rule):
   median and p90, for the service and for keeping the current price;
+- revenue is the shop's: the product's own plus what its nest siblings gain or lose (docs/worlds.md);
 - aggregate capture over mispriced products (best earns >= 2% more than current):
   sum(R(rec) - R(cur)) / sum(R(best) - R(cur)).
 
@@ -80,13 +81,16 @@ def generate(variant: str, seed: int, lines: int, folder: Path) -> float:
 
 
 def train(folder: Path, mode: str) -> tuple[float, Path]:
+    """Train a version into <folder>/models-<mode> unless one is there; return (training seconds, models root)."""
     models = folder / f"models-{mode}"
+    timing = folder / f"train-{mode}.seconds"
     if (models / "LATEST").exists():
-        return 0.0, models
+        return (float(timing.read_text()) if timing.exists() else 0.0), models
     shutil.rmtree(models, ignore_errors=True)
     seconds = run([sys.executable, "-m", "pricing_training", "train", "--mode", mode,
                    "--data", str(folder / "transactions.csv"), "--out", str(models)], folder / f"train-{mode}.log",
                   python_env())
+    timing.write_text(f"{seconds:.1f}\n")
     return seconds, models
 
 
@@ -162,7 +166,7 @@ def score(folder: Path, answers: dict[str, dict]) -> tuple[dict, pd.DataFrame]:
     def revenue_at(prices_subset: np.ndarray) -> np.ndarray:
         full = current.copy()
         full[idx] = prices_subset
-        return world.curve(full[:, None], current)["revenue"][idx, 0]
+        return world.curve(full[:, None], current)["shop_revenue"][idx, 0]
 
     def elasticity_at(prices_subset: np.ndarray) -> np.ndarray:
         h = 1e-4
@@ -171,7 +175,7 @@ def score(folder: Path, answers: dict[str, dict]) -> tuple[dict, pd.DataFrame]:
         u = world.curve(full[:, None] * np.exp([-h, h])[None, :], current)["units"][idx]
         return (np.log(u[:, 1]) - np.log(u[:, 0])) / (2 * h)
 
-    r_cur = rows["expected_revenue"].to_numpy()
+    r_cur = rows["shop_revenue"].to_numpy()
     r_best = rows["best_revenue"].to_numpy()
     r_rec = revenue_at(rec)
     cur = rows["current_price"].to_numpy()

@@ -152,7 +152,7 @@ def _demand_params(rng: np.random.Generator, form: np.ndarray, nests: np.ndarray
     b_hi = rng.uniform(1.4, 4.0, n)
     kink_width = rng.uniform(0.03, 0.1, n)
     # Log-log with a choke price: constant elasticity far below the choke, steeply falling past it.
-    e = rng.uniform(0.1, 1.2, n)
+    e = rng.uniform(0.1, 0.9, n)  # below 1: revenue peaks near the choke, not at the lowest price
     kappa = rng.uniform(2.0, 5.0, n)
     x_choke = rng.uniform(0.1, 0.8, n)
     # Nested logit within a design's colour variants: own utility and the nest's outside option.

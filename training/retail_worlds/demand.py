@@ -16,7 +16,9 @@ break's factor). The demand forms, none of them exponential, linear, plain logit
   b_hi above it, joined over a narrow width (the optimum often sits at the kink).
 - loglog_choke: constant elasticity e far below a choke price, falling off steeply (e + kappa) past it.
 - nested_logit: colour variants of one design share a nest with an outside option: a product's share
-  falls with its own price and rises with its siblings' prices (cross-effects).
+  falls with its own price and rises with its siblings' prices (cross-effects). What a product's price
+  change takes from or gives to its siblings is `sibling_revenue`; the shop's objective (`shop_revenue`)
+  is own + siblings' revenue, the same as own revenue outside nests.
 """
 
 from __future__ import annotations
@@ -133,14 +135,40 @@ def expected(cat: Catalog, lam: np.ndarray, breaks: list[float], list_prices: np
     lines = np.zeros_like(list_prices)
     units = np.zeros_like(list_prices)
     revenue = np.zeros_like(list_prices)
+    siblings = np.zeros_like(list_prices)
     for cls, brk in zip(cat.classes, breaks):
         if cls.share <= 0:
             continue
         x = effective_log_price(cat, cls, list_prices)
-        others = nest_others(cat, effective_log_price(cat, cls, base))
+        x_base = effective_log_price(cat, cls, base)
+        others = nest_others(cat, x_base)
         l_k = scale * cls.share * purchase_rate(cat, x, others)
         u_k = l_k * cls.packs * pack
         lines += l_k
         units += u_k
         revenue += u_k * list_prices * cls.multiplier * brk
-    return {"lines": lines, "units": units, "revenue": revenue}
+        siblings += cls.share * cls.packs * cls.multiplier * brk * _sibling_revenue(cat, lam * season, base, x_base,
+                                                                                    x, others)
+    return {"lines": lines, "units": units, "revenue": revenue, "sibling_revenue": siblings,
+            "shop_revenue": revenue + siblings}
+
+
+def _sibling_revenue(cat: Catalog, scale: np.ndarray, base: np.ndarray, x_base: np.ndarray, x: np.ndarray,
+                     others: np.ndarray) -> np.ndarray:
+    """Revenue of a product's nest siblings (at `base`) per unit of class share, packs and multiplier, as the
+    product's own effective log price moves along `x` ([N] or [N, G]): they gain what it loses to them."""
+    nests = cat.nests
+    inside = nests >= 0
+    if not inside.any():
+        return np.zeros_like(x)
+    p = cat.params
+    scale = np.broadcast_to(np.asarray(scale, dtype=np.float64), nests.shape)
+    share0 = np.exp(p["alpha"]) / (np.exp(p["outside"]) + _nest_sum0(cat))
+    u_base = np.exp(p["alpha"] - p["beta"] * x_base)
+    v = np.where(inside, scale * cat.products["pack"].to_numpy() * base * u_base / share0, 0.0)
+    total = np.zeros(len(nests))
+    total[inside] = np.bincount(nests[inside], weights=v[inside])[nests[inside]]
+    c = np.where(inside, total - v, 0.0)
+    col = (lambda a: a[:, None]) if x.ndim == 2 else (lambda a: a)
+    own = np.exp(col(p["alpha"]) - col(p["beta"]) * x)
+    return col(c) / (col(np.exp(p["outside"])) + col(others) + own)

@@ -5,9 +5,12 @@ Files written to the output folder:
 - `transactions.csv`: the log, UCI Online Retail columns (InvoiceDate as m/d/Y H:M, like the UCI file).
 - `truth_products.csv`: per product the current (regular) price at the end of the log, expected units and
   revenue per average week at it, the true elasticity there, the revenue-optimal price within +-20% of it
-  (the service's default rule range) and over 0.5x-2x, the revenue at each, and the log's sale lines.
-- `truth_curves.csv`: per product expected units and revenue per week on a log grid of list prices
-  (0.5x-2x the current price), nest siblings at their current prices.
+  (the service's default rule range) and over 0.5x-2x, the shop's revenue at each, and the log's sale lines.
+  "The shop's revenue" (`shop_revenue`, `best_revenue`) is the product's own revenue plus what its nest
+  siblings gain or lose when its price moves (equal to its own revenue outside nests): the objective a
+  retailer prices a colour variant by.
+- `truth_curves.csv`: per product expected units, own revenue and shop revenue per week on a log grid of
+  list prices (0.5x-2x the current price), nest siblings at their current prices.
 - `world.json`: what rebuilds the world (variant, seed, products, lines) and how the files were made.
 """
 
@@ -52,6 +55,7 @@ def truth_table(world: RetailWorld, current: np.ndarray, log_lines: pd.DataFrame
         "category": products["category"], "form": products["form"], "nest": products["nest"],
         "launch_week": products["launch_week"], "competitor_matched": products["competitor_matched"],
         "current_price": current, "expected_units": at["units"], "expected_revenue": at["revenue"],
+        "shop_revenue": at["shop_revenue"],
         "elasticity": world.elasticity(current),
         "best_price": rule, "best_revenue": _revenue_at(world, rule, current),
         "best_price_wide": wide, "best_revenue_wide": _revenue_at(world, wide, current),
@@ -64,7 +68,8 @@ def truth_table(world: RetailWorld, current: np.ndarray, log_lines: pd.DataFrame
 
 
 def _revenue_at(world: RetailWorld, prices: np.ndarray, base: np.ndarray) -> np.ndarray:
-    return world.curve(prices[:, None], base)["revenue"][:, 0]
+    """The shop's revenue (own + nest siblings') with each product at `prices`, the others at `base`."""
+    return world.curve(prices[:, None], base)["shop_revenue"][:, 0]
 
 
 def truth_curves(world: RetailWorld, current: np.ndarray, points: int = CURVE_POINTS) -> pd.DataFrame:
@@ -75,6 +80,7 @@ def truth_curves(world: RetailWorld, current: np.ndarray, points: int = CURVE_PO
         "stockcode": np.repeat(world.products["stockcode"].to_numpy(), points),
         "price_multiplier": np.tile(np.round(mult, 6), world.n),
         "price": grid.ravel().round(6), "units": c["units"].ravel().round(6), "revenue": c["revenue"].ravel().round(6),
+        "shop_revenue": c["shop_revenue"].ravel().round(6),
     })
 
 

@@ -2,7 +2,7 @@
 
 - Starting prices: some near the revenue optimum, most 12-40% off it (either side).
 - A monthly review per product (staggered weeks): a month that sold more than the stock planned for it
-  (a stock-out) raises the regular price 4-10% (demand shocks persist, so the price goes up when demand is
+  (forecast + 30%: a stock-out) raises the regular price 4-10% (half the time) (demand shocks persist, so the price goes up when demand is
   high); a month that sold under 55% of plan (aging stock) gets a 2-week markdown of 15-30% and sometimes a
   5% cut of the regular price (the price goes down when demand is low); now and then the supplier's cost
   moves the regular price (an exogenous revision).
@@ -20,6 +20,8 @@ import numpy as np
 
 from .world import RetailWorld
 
+PLAN_COVER = 1.3  # stock ordered for a month: the forecast's four weeks and 30% more
+
 
 def round_price(p: np.ndarray) -> np.ndarray:
     """Retail price endings: 5p steps under 1 GBP, quarter-pound steps minus a penny above."""
@@ -27,6 +29,17 @@ def round_price(p: np.ndarray) -> np.ndarray:
     low = np.maximum(np.round(p * 20) / 20, 0.05)
     high = np.maximum(np.round(p * 4) / 4, 1.25) - 0.01
     return np.where(p < 1.0, low, high)
+
+
+def equilibrium_prices(world: RetailWorld, start: np.ndarray, rounds: int = 8) -> np.ndarray:
+    """Each product's revenue-optimal price given its nest siblings at theirs (a few best-response rounds;
+    products outside nests need one). The truth's optimum holds siblings fixed, so starting prices are set
+    around this point, not around optima computed against siblings at a price they never post."""
+    best = world.optimal_prices(start)
+    nested = world.products["nest"].to_numpy() >= 0
+    for _ in range(rounds if nested.any() else 0):
+        best = np.where(nested, world.optimal_prices(best), best)
+    return best
 
 
 class ShopPolicy:
@@ -37,7 +50,7 @@ class ShopPolicy:
         rng = self.rng = np.random.default_rng(world.policy_seed)
         n = world.n
         p_ref = world.products["p_ref"].to_numpy()
-        best = world.optimal_prices(p_ref)
+        best = equilibrium_prices(world, p_ref)
         near = rng.random(n) < 0.35
         offset = np.where(near, rng.normal(0, 0.04, n), rng.choice([-1.0, 1.0], n) * rng.uniform(0.12, 0.4, n))
         self.base = round_price(best * np.exp(offset))
@@ -52,7 +65,7 @@ class ShopPolicy:
         # The shop's forecast of weekly units starts near the truth (it has sold these before).
         first = world.expected(self.regular)["units"]
         self.forecast = first * np.exp(rng.normal(0, 0.2, n))
-        self.plan = 4 * 1.15 * self.forecast
+        self.plan = 4 * PLAN_COVER * self.forecast
         self.sold_since_review = np.zeros(n)
         self.revisions = np.zeros(n, dtype=np.int64)
 
@@ -78,9 +91,9 @@ class ShopPolicy:
         rng, n = self.rng, self.world.n
         stockout = review & (self.sold_since_review > self.plan)
         aging = review & (self.sold_since_review < 0.55 * self.plan)
-        raise_ = stockout & (rng.random(n) < 0.65)
+        raise_ = stockout & (rng.random(n) < 0.5)
         markdown = aging & (rng.random(n) < 0.5) & (self.promo_left == 0)
-        cut = aging & (rng.random(n) < 0.25)
+        cut = aging & (rng.random(n) < 0.35)
         cost = review & (rng.random(n) < 0.07)
         new = self.regular.copy()
         new = np.where(raise_, new * rng.uniform(1.04, 1.10, n), new)
@@ -92,7 +105,7 @@ class ShopPolicy:
         self.promo_left = np.where(markdown, 2, self.promo_left)
         self.promo_depth = np.where(markdown, rng.uniform(0.7, 0.85, n), self.promo_depth)
         self.sold_since_review = np.where(review, 0.0, self.sold_since_review)
-        self.plan = np.where(review, 4 * 1.15 * self.forecast, self.plan)
+        self.plan = np.where(review, 4 * PLAN_COVER * self.forecast, self.plan)
 
     def _end_launch_premium(self, t: int) -> None:
         ending = self.premium_until == t

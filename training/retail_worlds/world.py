@@ -117,18 +117,19 @@ class RetailWorld:
 
     def optimal_prices(self, base: np.ndarray, low: float = WIDE_RANGE[0], high: float = WIDE_RANGE[1],
                        points: int = 601) -> np.ndarray:
-        """Revenue-optimal list price of each product over [low, high] x base, siblings at `base`: the best of a
-        coarse log grid, refined on a grid of `points` resolution around it."""
+        """Revenue-optimal list price of each product over [low, high] x base, siblings at `base`: the price that
+        maximizes the shop's revenue (its own plus what its nest siblings gain or lose), the best of a coarse log
+        grid refined on a grid of `points` resolution around it."""
         base = self._check_prices(base)
         lo, hi = np.log(low), np.log(high)
         coarse = np.linspace(lo, hi, 61)
-        rev = self.curve(base[:, None] * np.exp(coarse)[None, :], base)["revenue"]
+        rev = self.curve(base[:, None] * np.exp(coarse)[None, :], base)["shop_revenue"]
         step = (hi - lo) / 60
         centre = coarse[np.argmax(rev, axis=1)]
         fine_offsets = np.linspace(-step, step, max(3, int(round(2 * (points - 1) / 60))) + 1)
         fine = np.clip(centre[:, None] + fine_offsets[None, :], lo, hi)
         grid = base[:, None] * np.exp(fine)
-        rev = self.curve(grid, base)["revenue"]
+        rev = self.curve(grid, base)["shop_revenue"]
         return grid[np.arange(self.n), np.argmax(rev, axis=1)]
 
     # ---- the market -----------------------------------------------------------------------------------

@@ -33,19 +33,19 @@ def test_revenue_curve_peaks_at_the_stated_optimum(invoice_folder):
     world = RetailWorld("invoice", seed=5, lines_per_year=LINES)
     current = truth["current_price"].to_numpy()
     dense = current[:, None] * np.exp(np.linspace(np.log(0.5), np.log(2.0), 2001))[None, :]
-    revenue = world.curve(dense, current)["revenue"]
+    revenue = world.curve(dense, current)["shop_revenue"]
     # The stated wide optimum is the dense curve's maximum (to the search's resolution), and no stored curve
     # point beats it.
     best = dense[np.arange(len(current)), revenue.argmax(axis=1)]
     np.testing.assert_allclose(truth["best_price_wide"], best, rtol=0.01)
     assert (truth["best_revenue_wide"] >= revenue.max(axis=1) * (1 - 1e-4)).all()
-    stored_max = curves.groupby("stockcode", sort=False)["revenue"].max()
+    stored_max = curves.groupby("stockcode", sort=False)["shop_revenue"].max()
     assert (truth.set_index("stockcode")["best_revenue_wide"].reindex(stored_max.index)
             >= stored_max * (1 - 1e-5)).all()
     # Within the rule range (+-20%) the optimum beats every price of that range, and the current price.
     inside = (dense >= 0.8 * current[:, None]) & (dense <= 1.2 * current[:, None])
     assert (truth["best_revenue"] >= np.where(inside, revenue, 0).max(axis=1) * (1 - 1e-4)).all()
-    assert (truth["best_revenue"] >= truth["expected_revenue"] * (1 - 1e-9)).all()
+    assert (truth["best_revenue"] >= truth["shop_revenue"] * (1 - 1e-9)).all()
     # Elasticities are negative and not absurd; the forms differ.
     assert (truth["elasticity"] < 0).all() and (truth["elasticity"] > -15).all()
     assert truth["form"].nunique() == 4
@@ -94,6 +94,22 @@ def test_step_sells_what_the_truth_expects(weekly_world):
     np.testing.assert_allclose(r.expected_units, world.expected(prices, week=r.week)["units"])
     # Products' totals line up with their expectations (a strong correlation across a long tail).
     assert np.corrcoef(np.log1p(per_product), np.log1p(per_product_expected))[0, 1] > 0.85
+
+
+def test_sibling_revenue_is_what_the_siblings_sell():
+    # The curve's sibling revenue at a moved price equals the siblings' revenue with the full vector moved.
+    world = RetailWorld("invoice", seed=4, lines_per_year=4000)
+    base = world.products["p_ref"].to_numpy() * 1.1
+    i = int(np.flatnonzero(world.products["nest"].to_numpy() >= 0)[0])
+    siblings = np.flatnonzero((world.products["nest"].to_numpy() == world.products["nest"].iloc[i])
+                              & (np.arange(world.n) != i))
+    moved = base.copy()
+    moved[i] *= 0.8
+    joint = world.expected(moved)["revenue"][siblings].sum()
+    grid = base[:, None] * np.array([[1.0, 0.8]])
+    curve = world.curve(grid, base)
+    assert curve["sibling_revenue"][i, 1] == pytest.approx(joint, rel=1e-9)
+    assert curve["sibling_revenue"][i, 1] < curve["sibling_revenue"][i, 0]  # a cheaper sibling takes sales
 
 
 def test_generated_csv_loads_and_truth_is_complete(invoice_folder):
