@@ -74,7 +74,7 @@ def generate(variant: str, seed: int, lines: int, folder: Path) -> float:
     if meta.exists():
         m = json.loads(meta.read_text())
         if (m["variant"], m["seed"], m["lines_per_year"]) == (variant, seed, lines):
-            return 0.0
+            return float(m.get("seconds", 0.0))  # generated before: the time it took then
     folder.mkdir(parents=True, exist_ok=True)
     return run([sys.executable, "-m", "retail_worlds", "generate", "--variant", variant, "--lines", str(lines),
                 "--seed", str(seed), "--out", str(folder)], folder / "generate.log", python_env())
@@ -180,6 +180,7 @@ def score(folder: Path, answers: dict[str, dict]) -> tuple[dict, pd.DataFrame]:
     r_rec = revenue_at(rec)
     cur = rows["current_price"].to_numpy()
     changed = np.abs(rec / cur - 1) > 0.005
+    decided = np.array([answers[s].get("decision") == "change" for s in rows["stockcode"]])
     harmful = changed & (r_rec < (1 - HARM_LOSS) * r_cur)
     e_svc = elasticity_at(svc_cur)
     e_cur = rows["elasticity"].to_numpy()
@@ -195,7 +196,7 @@ def score(folder: Path, answers: dict[str, dict]) -> tuple[dict, pd.DataFrame]:
     n = len(rows)
 
     def pct(x) -> float:
-        return round(100.0 * float(x), 1)
+        return round(100.0 * float(x), 1) + 0.0  # no "-0.0"
 
     summary = {
         "products_scored": n,
@@ -204,10 +205,12 @@ def score(folder: Path, answers: dict[str, dict]) -> tuple[dict, pd.DataFrame]:
         "true_elasticity_median": round(float(np.median(e_svc)), 2),
         "service_elasticity_median": round(float(np.median([answers[s]["elasticity"] for s in rows["stockcode"]])), 2),
         "changed": int(changed.sum()),
+        "service_decided_change": int(decided.sum()),
+        "harmful_among_service_changes_pct": pct((harmful & decided).sum() / decided.sum()) if decided.any() else None,
         "harm_rate_pct": pct(harmful.mean()),
         "harmful_among_changed_pct": pct(harmful.sum() / changed.sum()) if changed.any() else None,
         "mean_promised_probability_of_gain_of_changes": round(float(np.mean(
-            [answers[s]["probability_of_gain"] for s in rows.loc[changed, "stockcode"]])), 3) if changed.any() else None,
+            [answers[s]["probability_of_gain"] for s in rows.loc[decided, "stockcode"]])), 3) if decided.any() else None,
         "regret_median_pct": pct(np.median(regret)), "regret_p90_pct": pct(np.quantile(regret, 0.9)),
         "keep_regret_median_pct": pct(np.median(regret_keep)), "keep_regret_p90_pct": pct(np.quantile(regret_keep, 0.9)),
         "mispriced": int(mispriced.sum()),
@@ -216,6 +219,8 @@ def score(folder: Path, answers: dict[str, dict]) -> tuple[dict, pd.DataFrame]:
             [answers[s].get("unconstrained_price", np.nan) for s in rows["stockcode"]], float) / cur))
             != np.sign(np.log(rows["best_price"].to_numpy() / cur)))),
         "service_current_differs_from_regular_pct": pct(np.mean(np.abs(svc_cur / cur - 1) > 0.005)),
+        "service_current_vs_regular_median_pct": pct(np.median(svc_cur / cur) - 1),
+        "harmful_keeping_service_current_pct": pct(np.mean(harmful & ~decided)),
     }
     return summary, rows
 
@@ -246,14 +251,18 @@ def check_variant(variant: str, args) -> dict:
 
 ROWS = [("products scored (>= min lines)", "products_scored"), ("80% elasticity coverage, %", "elasticity_coverage_80_pct"),
         ("  same, at the regular price, %", "elasticity_coverage_80_at_regular_price_pct"),
-        ("median elasticity: true / service", None), ("prices changed", "changed"),
-        ("harm rate (loses > 1%), % of products", "harm_rate_pct"), ("harmful among changes, %", "harmful_among_changed_pct"),
-        ("mean promised P(gain) of changes", "mean_promised_probability_of_gain_of_changes"),
+        ("median elasticity: true / service", None),
+        ("prices differing from the regular price (> 0.5%)", "changed"), ("service decisions `change`", "service_decided_change"),
+        ("harm rate (loses > 1%), % of products", "harm_rate_pct"), ("harmful among prices differing, %", "harmful_among_changed_pct"),
+        ("harmful among service changes, %", "harmful_among_service_changes_pct"),
+        ("mean promised P(gain) of service changes", "mean_promised_probability_of_gain_of_changes"),
         ("regret median, % (service)", "regret_median_pct"), ("regret median, % (keep current)", "keep_regret_median_pct"),
         ("regret p90, % (service)", "regret_p90_pct"), ("regret p90, % (keep current)", "keep_regret_p90_pct"),
         ("mispriced products (best >= +2%)", "mispriced"), ("aggregate capture, %", "aggregate_capture_pct"),
         ("unconstrained best price moves the wrong way, %", "wrong_direction_of_unconstrained_pct"),
         ("service's current price differs from the regular price, %", "service_current_differs_from_regular_pct"),
+        ("  median service current / regular - 1, %", "service_current_vs_regular_median_pct"),
+        ("harmful although the service kept its current price, % of products", "harmful_keeping_service_current_pct"),
         ("seconds: generate / train / query", None)]
 
 
