@@ -207,3 +207,11 @@ lock: python-deps
 
 clean:
 	rm -rf out data .build $(PLAIN_BUILD)
+
+# The service end to end on logs of the second generator family (docs/worlds.md): generate both variants,
+# train (UNSEEN_MODE=full is train's default, quick is faster), serve, score against the truth into out/unseen.
+UNSEEN_MODE ?= full
+UNSEEN_SEED ?= 1
+.PHONY: eval-unseen
+eval-unseen: python-deps build
+	nice -n 10 $(PY) scripts/check_unseen.py --variants invoice weekly --seed $(UNSEEN_SEED) --mode $(UNSEEN_MODE)
