@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pricing_training import price_response, scenarios, weekly
+from pricing_training import price_response, scenarios, shrinkage, weekly
 from pricing_training.cleaning import clean
 from pricing_training.config import QUICK
 
@@ -131,11 +131,41 @@ def test_shrinkage_without_information_is_the_category_mean():
     info = np.tile(np.eye(2) * 400.0, (30, 1, 1))
     info[12] = 0.0  # product 12 (category 1) never changed its price
     raw[12] = [7.0, 7.0]  # whatever its own fit said is ignored
-    mean, cov, mu_g, mu0, between = price_response._shrink(raw, info, groups, kappa=3.0)
-    np.testing.assert_allclose(mean[12], mu_g[1], rtol=1e-9, atol=1e-12)
+    prior = shrinkage.fit(raw, info, groups, kappa=3.0)
+    mean, cov, between = prior.posterior_mean(), prior.posterior_cov(), prior.between()
+    np.testing.assert_allclose(mean[12], prior.category_means[1], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(cov[12], between, rtol=1e-9)
     others = np.arange(30) != 12
     assert np.max(np.abs(mean[others] - raw[others])) < 0.05  # sd 0.05 of their own against a spread of 0.3
     # Its category's, not the global one: nearest to category 1's centre of the three.
     assert np.argmin(np.linalg.norm(centres - mean[12], axis=1)) == 1
     assert np.all(np.linalg.eigvalsh(between) > 0)
+
+
+def test_a_scale_mixture_prior_learns_a_narrow_core_and_a_wide_tail():
+    """Deviations from one category mean drawn from a mixture: 70% within sd 0.1, 30% within sd 1.0, each
+    measured with sd 0.05. Three components find the two scales and weights; a product far out keeps its
+    estimate while a normal prior (fit to the same data) pulls it in harder; the draws follow the mixture
+    posterior (a near product's draws stay near, c <= 0 always)."""
+    rng = np.random.default_rng(1)
+    n = 600
+    tail = rng.random(n) < 0.3
+    centre = np.array([-1.5, -0.8])
+    truth = centre + rng.normal(0.0, 1.0, (n, 2)) * np.where(tail, 1.0, 0.1)[:, None]
+    raw = truth + rng.normal(0.0, 0.05, (n, 2))
+    info = np.tile(np.eye(2) / 0.05 ** 2 * 0.02, (n, 1, 1))  # sd 0.35: the data alone cannot tell them apart
+    groups = np.zeros(n, int)
+    mix = shrinkage.fit(raw, info, groups, kappa=3.0, components=3)
+    normal = shrinkage.fit(raw, info, groups, kappa=3.0, components=1)
+    core_sd = np.sqrt(np.diag(mix.spreads[np.argmax(mix.weights)]))
+    assert np.all(core_sd < 0.25), core_sd
+    widest = np.sqrt(np.diag(mix.spreads[np.argmax([t[0, 0] for t in mix.spreads])]))
+    assert np.all(widest > 0.6), widest
+    far = int(np.argmax(np.abs(raw[:, 0] - centre[0])))
+    err_mix = np.abs(mix.posterior_mean()[far] - truth[far]).max()
+    err_normal = np.abs(normal.posterior_mean()[far] - truth[far]).max()
+    assert err_mix < err_normal, (err_mix, err_normal)
+    draws = shrinkage.draws(mix, 64, seed=0)
+    assert draws.shape == (n, 64, 2) and np.all(draws[:, :, 1] <= 0.0)
+    near = int(np.argmin(np.abs(raw - centre).max(axis=1)))
+    assert np.abs(draws[near].mean(axis=0) - mix.posterior_mean()[near]).max() < 0.1
