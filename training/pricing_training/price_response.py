@@ -13,11 +13,14 @@ Model (docs/price-response.md): E[units_it | x, p] = exp(f(x) + b_i Δ + c_i Δ�
    the part of the price the context does not predict (the residual) identifies (b_i, c_i): a price that
    moved because demand was weak, the season peaked or a promotion was due is explained by the context
    and does not count as evidence. Each fit gives the product's estimate and its information matrix.
-3. **Hierarchical shrinkage** (normal-normal, empirical Bayes by EM): β_i ~ N(μ_category, T), the
-   category means ~ N(μ_global, T/κ). A product with 40 lines borrows its category's response; a
-   product with thousands keeps its own. The posterior of each β_i is normal, conditioned on c_i <= 0
-   (demand grows more elastic as its price rises); `S` stratified draws of it carry the uncertainty to the
-   service.
+3. **Hierarchical shrinkage** (empirical Bayes by EM, shrinkage.py): the two parts' estimates are added (they
+   are independent estimates of the same product's response; their covariances add), and the sum is shrunk:
+   β_i ~ N(μ_category, T) (or a scale mixture of normals, `prior_components`), the category means
+   ~ N(μ_global, T/κ). A product with 40 lines borrows its category's response; a product with thousands
+   keeps its own. The posterior of each β_i is conditioned on c_i <= 0 (demand grows more elastic as its
+   price rises); `S` stratified draws of it carry the uncertainty to the service.
+4. **The supported range** (evidence_support): the observed prices' range (weekly.py) cut to where the
+   posterior still knows the demand relative to the current price.
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ class PriceResponse:
     draws: np.ndarray  # [P, S, 2]
     raw: np.ndarray  # [P, 2] the product's own (unshrunk) estimate, orders + size
     raw_sd: np.ndarray  # [P] standard error of the own estimate of b: how much the product's data alone says
-    summary: dict  # per part: global mean, between-product spread
+    summary: dict  # the prior: global mean, between-product spread, mixture weights and component spreads
 
 
 def product_folds(stockcodes: pd.Series, k: int, seed: int) -> np.ndarray:
