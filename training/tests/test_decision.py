@@ -234,3 +234,31 @@ def test_log_grid():
     assert len(g) == G and g[0] == pytest.approx(1.3, rel=1e-15) and g[-1] == 7.1
     np.testing.assert_allclose(np.diff(np.log(g)), log_step(1.3, 7.1), rtol=1e-9)
     np.testing.assert_array_equal(decision.log_grid(3.0, 3.0, G), [3.0])
+
+
+def test_a_bound_on_the_probability_of_losing_stops_a_move_the_draws_doubt():
+    """At p0 = p_ref = 4, 56 of 64 draws say revenue grows with the price (b = -0.6), 8 say it falls hard
+    (b = -1.6). Moves up gain in 87.5% of draws, so P(gain) >= 0.8 alone takes the full step; with
+    P(loss > 1%) <= 0.05 (8/64 = 12.5% > 5%) only the moves the doubting draws lose less than 1% on remain,
+    and those are too small to earn the minimum expected gain: the price is kept."""
+    b = np.array([-0.6] * 56 + [-1.6] * 8)
+    resp = response(b, -0.5, 4.0, 4.0, (3.0, 5.5))
+    gains_at = lambda d: d["optimal_unit_price"]  # noqa: E731
+    free = decision.decide(resp, 1.0, 3.0, 5.5, settings=DEFAULT_DECISION | {"min_probability_of_gain": 0.8})
+    bounded = decision.decide(resp, 1.0, 3.0, 5.5, settings=DEFAULT_DECISION | {"min_probability_of_gain": 0.8,
+                                                                                   "max_loss_probability": 0.05})
+    assert free["decision"] == "change" and gains_at(free) > 4.4
+    # The bounded rule's price: the highest-E(p) grid price where at most 5% of draws lose over 1%, from the
+    # documented formulas directly.
+    grid = decision.log_grid(3.0, 5.5, G)
+    delta = np.log(grid) - np.log(4.0)
+    value = grid[None, :] * np.exp(b[:, None] * delta[None, :] - 0.5 * delta[None, :] ** 2)
+    now = 4.0
+    gains = value - now
+    loss = (gains < -0.01 * now).mean(axis=0)
+    ok = (loss <= 0.05) & ((gains > 0).mean(axis=0) >= 0.8) & (gains.mean(axis=0) >= 0.005 * now) \
+        & (np.abs(grid / 4.0 - 1) > decision.AT_CURRENT_TOLERANCE)
+    want = grid[np.flatnonzero(ok)[np.argmax(gains.mean(axis=0)[ok])]] if ok.any() else 4.0
+    assert bounded["optimal_unit_price"] == pytest.approx(want, rel=1e-6)
+    assert bounded["decision"] == "keep_current" and bounded["reason"] == "insufficient_evidence" and want == 4.0
+    np.testing.assert_allclose(decision.loss_probability(gains, np.full(64, now)), loss)

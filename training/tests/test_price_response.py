@@ -169,3 +169,21 @@ def test_a_scale_mixture_prior_learns_a_narrow_core_and_a_wide_tail():
     assert draws.shape == (n, 64, 2) and np.all(draws[:, :, 1] <= 0.0)
     near = int(np.argmin(np.abs(raw - centre).max(axis=1)))
     assert np.abs(draws[near].mean(axis=0) - mix.posterior_mean()[near]).max() < 0.1
+
+
+def test_the_supported_range_ends_where_the_posterior_stops_knowing_the_curve():
+    """Three products at p0 = p_ref = 2 with the observed range [1.4, 2.9]: one well measured (b sd 0.05), one
+    vaguely (b sd 1.0), one not at all (b sd 5). The first keeps its observed range; the second's ends where
+    the sd of ln(m(p)/m(p0)) = sd(b)·|Δ| passes 0.35 (|Δ| = 0.35); the third gets ±10%, never less."""
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal(4000)
+    draws = np.stack([np.stack([-1.0 + sd * z, np.zeros_like(z)], axis=1) for sd in (0.05, 1.0, 5.0)])
+    codes = ["A", "B", "C"]
+    response = price_response.PriceResponse(codes, draws.mean(axis=1), np.zeros((3, 2, 2)), draws,
+                                            np.zeros((3, 2)), np.ones(3), {})
+    products = pd.DataFrame({"stockcode": codes, "current_price": 2.0, "log_reference_price": np.log(2.0),
+                             "support_min": 1.4, "support_max": 2.9})
+    lo, hi = price_response.evidence_support(products, response, max_sd=0.35, points=401)
+    assert lo[0] == pytest.approx(1.4) and hi[0] == pytest.approx(2.9)
+    assert np.log(2.0 / lo[1]) == pytest.approx(0.35, abs=0.01) and np.log(hi[1] / 2.0) == pytest.approx(0.35, abs=0.01)
+    assert lo[2] == pytest.approx(2.0 / weekly.MIN_RANGE) and hi[2] == pytest.approx(2.0 * weekly.MIN_RANGE)
