@@ -8,6 +8,11 @@ corrected by its customer's usual discount (the median, over the customer's line
 the price paid to the product-week's median price; guests have none), then the week's posted price is
 the median corrected price of its lines. Weeks without a sale keep the last posted price.
 
+The current price of a product is its regular price now: the median of its last 4 weeks' posted prices net
+of the shop's price index (a seasonal markup applied across the range), so neither a November price list nor
+one promotion week sets it (regular_log_price). The supported range starts from the prices it sold at
+(_product_facts); price_response.fit narrows it to where the posterior knows the curve.
+
 Rows: every product from the week of its first sale to the last full week of the log (weeks in which the
 shop traded little, like the Christmas closure and the partial first and last weeks, are left out). Each
 row has the week's units and lines, the posted price, and as-of features computed from earlier weeks
