@@ -9,7 +9,12 @@ import dataclasses
 
 import numpy as np
 
-DEFAULT_DECISION = {"grid_points": 241, "min_probability_of_gain": 0.95, "min_expected_gain": 0.005}
+# The default rule, chosen on the development seeds' harm-vs-capture frontier (docs/price-response.md): the
+# highest expected gain among prices where at most 2% of draws lose over 1% of revenue (max_loss_probability),
+# with no P(gain) threshold; min_probability_of_gain stays a retailer's optional, stricter rule. A P(gain)
+# threshold alone (0.95 before) changed prices whose losses exceeded what their P(gain) promised.
+DEFAULT_DECISION = {"grid_points": 241, "min_probability_of_gain": 0.0, "min_expected_gain": 0.005,
+                    "max_loss_probability": 0.02}
 AT_CURRENT_TOLERANCE = 0.005
 # A draw "loses" at a price when its value there is more than this share of |V_s(p0)| below its value at p0.
 LOSS_THRESHOLD = 0.01
