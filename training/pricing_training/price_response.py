@@ -13,9 +13,9 @@ Model (docs/price-response.md): E[units_it | x, p] = exp(f(x) + b_i Δ + c_i Δ�
    the part of the price the context does not predict (the residual) identifies (b_i, c_i): a price that
    moved because demand was weak, the season peaked or a promotion was due is explained by the context
    and does not count as evidence. Each fit gives the product's estimate and its information matrix.
-3. **Hierarchical shrinkage** (empirical Bayes by EM, shrinkage.py): the two parts' estimates are added (they
-   are independent estimates of the same product's response; their covariances add), and the sum is shrunk:
-   β_i ~ N(μ_category, T) (or a scale mixture of normals, `prior_components`), the category means
+3. **Hierarchical shrinkage** (empirical Bayes by EM, shrinkage.py), for each part: β_i ~ N(μ_category, T)
+   (or a scale mixture of normals, `prior_components`); the parts' posteriors are added (`pool_parts`: the
+   parts' estimates added first and the sum shrunk under one prior instead), the category means
    ~ N(μ_global, T/κ). A product with 40 lines borrows its category's response; a product with thousands
    keeps its own. The posterior of each β_i is conditioned on c_i <= 0 (demand grows more elastic as its
    price rises); `S` stratified draws of it carry the uncertainty to the service.
@@ -55,6 +55,9 @@ class ResponseConfig:
     # Components of the prior's scale mixture (shrinkage.py): 1 is the normal prior. A 3-component mixture was
     # measured on the development seeds and did not improve coverage or error (docs/price-response.md).
     prior_components: int = 1
+    # Shrink the sum of the parts' estimates under one prior instead of each part under its own (posterior):
+    # narrower intervals, which were overconfident on the exponential and isoelastic twins (docs/price-response.md).
+    pool_parts: bool = False
     # The supported range ends where the posterior sd of ln(demand(p) / demand(p0)) exceeds this (evidence_support).
     max_curve_sd: float = 0.35
     seed: int = 42
@@ -70,7 +73,7 @@ class PriceResponse:
     draws: np.ndarray  # [P, S, 2]
     raw: np.ndarray  # [P, 2] the product's own (unshrunk) estimate, orders + size
     raw_sd: np.ndarray  # [P] standard error of the own estimate of b: how much the product's data alone says
-    summary: dict  # the prior: global mean, between-product spread, mixture weights and component spreads
+    summary: dict  # per prior (part): global mean, between-product spread, mixture weights and component spreads
 
 
 def product_folds(stockcodes: pd.Series, k: int, seed: int) -> np.ndarray:
@@ -291,25 +294,39 @@ def own_estimates(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) ->
 
 
 def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> PriceResponse:
-    """The products' posterior (step 3 of the module doc): each part shrunk toward its category, the parts
-    added, and `cfg.draws` draws of (b, c) with c <= 0."""
+    """The products' posterior (step 3 of the module doc) and `cfg.draws` draws of (b, c) with c <= 0: each part
+    (orders, size) shrunk toward its category under its own prior and the parts' posteriors added (default), or,
+    with `cfg.pool_parts`, the parts' estimates added first and the sum shrunk under one prior."""
     codes, groups = own.stockcodes, own.groups
-    raw_n, info_n, raw_s, info_s = own.raw_n, own.info_n, own.raw_s, own.info_s
-    # The two parts are independent estimates of the same product's response: their sum estimates it, with the
-    # sum of their covariances. The weak prior keeps a part without price variation finite (its error is then
-    # the prior's, and says "nothing"; its information is near zero).
+    # The weak prior keeps a part without price variation finite (its error is then the prior's, and says
+    # "nothing"; its information is near zero).
     weak = np.eye(2) / cfg.weak_prior_sd ** 2
-    raw_cov = np.linalg.inv(info_n + weak) + np.linalg.inv(info_s + weak)
-    raw = raw_n + raw_s
-    info = np.linalg.inv(raw_cov)
-    prior = shrinkage.fit(raw, info, groups, cfg.category_strength, cfg.prior_components)
-    between = prior.between()
-    summary = {"prior": {"global": prior.global_mean.tolist(), "between_sd": np.sqrt(np.diag(between)).tolist(),
+    raw_cov = np.linalg.inv(own.info_n + weak) + np.linalg.inv(own.info_s + weak)
+    raw = own.raw_n + own.raw_s
+    if cfg.pool_parts:
+        parts = {"pooled": (raw, np.linalg.inv(raw_cov))}
+    else:
+        parts = {"orders": (own.raw_n, own.info_n), "size": (own.raw_s, own.info_s)}
+    mean, cov, summary = np.zeros((len(codes), 2)), np.zeros((len(codes), 2, 2)), {}
+    for name, (part_raw, part_info) in parts.items():
+        prior = shrinkage.fit(part_raw, part_info, groups, cfg.category_strength, cfg.prior_components)
+        between = prior.between()
+        # Independent parts: posterior means add, covariances add.
+        mean, cov = mean + prior.posterior_mean(), cov + prior.posterior_cov()
+        summary[name] = {"global": prior.global_mean.tolist(), "between_sd": np.sqrt(np.diag(between)).tolist(),
                          "weights": prior.weights.tolist(),
-                         "component_sd": [np.sqrt(np.diag(t)).tolist() for t in prior.spreads]}}
-    log.info("price response: global (b, c) = (%.2f, %.2f); between-product sd (%.2f, %.2f); %d component(s), "
-             "weights %s", *prior.global_mean, *np.sqrt(np.diag(between)), len(prior.weights),
-             np.round(prior.weights, 3).tolist())
-    draws = shrinkage.draws(prior, cfg.draws, cfg.seed)
+                         "component_sd": [np.sqrt(np.diag(t)).tolist() for t in prior.spreads]}
+        log.info("price response (%s): global (b, c) = (%.2f, %.2f); between-product sd (%.2f, %.2f); %d "
+                 "component(s), weights %s", name, *prior.global_mean, *np.sqrt(np.diag(between)),
+                 len(prior.weights), np.round(prior.weights, 3).tolist())
+    if len(parts) == 1:
+        draws = shrinkage.draws(prior, cfg.draws, cfg.seed)
+    else:
+        # The sum of the parts' posteriors, as one normal (its mean and total covariance).
+        combined = shrinkage.Prior(np.ones(1), np.zeros((1, 2, 2)), np.zeros((1, 2)), np.zeros(2),
+                                   mean[:, None, :], cov[:, None, :, :], np.ones((len(codes), 1)))
+        draws = shrinkage.draws(combined, cfg.draws, cfg.seed)
     # The posterior the service uses is the draws': their mean, not the unconstrained normal's.
-    return PriceResponse(codes, draws.mean(axis=1), prior.posterior_cov(), draws, raw, np.sqrt(raw_cov[:, 0, 0]), summary)
+    return PriceResponse(codes, draws.mean(axis=1), cov, draws, raw, np.sqrt(raw_cov[:, 0, 0]), summary)
+
+

@@ -187,3 +187,30 @@ def test_the_supported_range_ends_where_the_posterior_stops_knowing_the_curve():
     assert lo[0] == pytest.approx(1.4) and hi[0] == pytest.approx(2.9)
     assert np.log(2.0 / lo[1]) == pytest.approx(0.35, abs=0.01) and np.log(hi[1] / 2.0) == pytest.approx(0.35, abs=0.01)
     assert lo[2] == pytest.approx(2.0 / weekly.MIN_RANGE) and hi[2] == pytest.approx(2.0 * weekly.MIN_RANGE)
+
+
+def test_parts_shrunk_apart_or_pooled():
+    """posterior(): by default each part (orders, size) is shrunk under its own prior and the posteriors added;
+    with pool_parts the parts' estimates are added first and shrunk under one prior. Both give draws with
+    c <= 0 centred on their posterior, and a summary per prior."""
+    rng = np.random.default_rng(2)
+    p = 120
+    groups = np.repeat(np.arange(4), 30)
+    truth_n = np.column_stack([rng.normal(-0.7, 0.3, p), rng.normal(-0.4, 0.2, p)])
+    truth_s = np.column_stack([rng.normal(-0.3, 0.2, p), rng.normal(-0.2, 0.2, p)])
+    info_n = np.tile(np.eye(2) * 25.0, (p, 1, 1))
+    info_s = np.tile(np.eye(2) * 16.0, (p, 1, 1))
+    own = price_response.OwnEstimates([f"{10000 + i}" for i in range(p)], groups,
+                                      truth_n + rng.normal(0, 0.2, (p, 2)), info_n,
+                                      truth_s + rng.normal(0, 0.25, (p, 2)), info_s)
+    apart = price_response.posterior(own, price_response.ResponseConfig(draws=32))
+    pooled = price_response.posterior(own, price_response.ResponseConfig(draws=32, pool_parts=True))
+    assert set(apart.summary) == {"orders", "size"} and set(pooled.summary) == {"pooled"}
+    for r in (apart, pooled):
+        assert r.draws.shape == (p, 32, 2) and np.all(r.draws[:, :, 1] <= 0.0) and np.all(np.isfinite(r.draws))
+        np.testing.assert_allclose(r.raw, own.raw_n + own.raw_s)
+    # Both estimate the summed response better than the raw sum does.
+    truth = truth_n + truth_s
+    raw_error = np.abs(apart.raw[:, 0] - truth[:, 0]).mean()
+    for r in (apart, pooled):
+        assert np.abs(r.mean[:, 0] - truth[:, 0]).mean() < raw_error
