@@ -27,7 +27,7 @@ from . import decision
 
 LEVELS = (0.5, 0.8, 0.95)
 RELIABILITY_EDGES = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
-LOSS = 0.01  # a draw (or the truth) "loses" when the price earns over 1% less than the current one
+LOSS = decision.LOSS_THRESHOLD  # a draw (or the truth) "loses" when the price earns over 1% less than the current one
 # The service's rule (q) on the oracle's thresholds, plus the default 0.95 and 0.99; q = 0 keeps only the
 # expected-gain and at-current conditions.
 Q_THRESHOLDS = tuple(sorted({0.0, *(round(0.5 + 0.02 * i, 2) for i in range(25)), 0.95, 0.99}))
@@ -40,7 +40,13 @@ def rule_key(kind: str, parameter: float) -> str:
     return f"{kind}{parameter:g}"
 
 
-DEFAULT_RULE = rule_key("q", decision.DEFAULT_DECISION["min_probability_of_gain"])
+def default_rule(settings: dict = decision.DEFAULT_DECISION) -> str:
+    """The frontier's name of the rule `settings` define: α when they bound P(loss), else q."""
+    alpha = settings.get("max_loss_probability")
+    return rule_key("q", settings["min_probability_of_gain"]) if alpha is None else rule_key("alpha", alpha)
+
+
+DEFAULT_RULE = default_rule()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -135,7 +141,7 @@ def evidence(resp: decision.ProductResponse, request_min: float, request_max: fl
     return Evidence(grid=grid, current_price=p0, value_now=float(value_now.mean()),
                     best=int(np.argmax(value.mean(axis=0))), expected=gains.mean(axis=0),
                     probability=(gains > 0).mean(axis=0),
-                    loss_probability=(value < (1.0 - LOSS) * value_now[:, None]).mean(axis=0),
+                    loss_probability=decision.loss_probability(gains, value_now),
                     per_draw_best=grid[np.argmax(value, axis=1)])
 
 
@@ -184,8 +190,9 @@ def product_record(truth, code: str, resp: decision.ProductResponse, chosen: dic
     # is the current price: there is no move to promise anything about).
     move = chosen["optimal_unit_price"] if chosen["decision"] == "change" else chosen["best_price"]
     has_move = abs(move / p0 - 1.0) > decision.AT_CURRENT_TOLERANCE
-    default = rule_key("q", settings["min_probability_of_gain"])
-    prices = rule_prices(ev, settings, tuple(sorted({*Q_THRESHOLDS, settings["min_probability_of_gain"]})))
+    default = default_rule(settings)
+    alphas = tuple(sorted({*ALPHAS, *([] if settings.get("max_loss_probability") is None else [settings["max_loss_probability"]])}))
+    prices = rule_prices(ev, settings, tuple(sorted({*Q_THRESHOLDS, settings["min_probability_of_gain"]})), alphas)
     keys = list(prices)
     revenue = truth.revenue(code, np.array([p0, move] + [prices[k] for k in keys], np.float64))
     row |= {"move_price": float(move) if has_move else None,

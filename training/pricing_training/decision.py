@@ -9,8 +9,15 @@ import dataclasses
 
 import numpy as np
 
-DEFAULT_DECISION = {"grid_points": 241, "min_probability_of_gain": 0.95, "min_expected_gain": 0.005}
+# The default rule, chosen on the development seeds' harm-vs-capture frontier (docs/price-response.md): the
+# highest expected gain among prices where at most 2% of draws lose over 1% of revenue (max_loss_probability),
+# with no P(gain) threshold; min_probability_of_gain stays a retailer's optional, stricter rule. A P(gain)
+# threshold alone (0.95 before) changed prices whose losses exceeded what their P(gain) promised.
+DEFAULT_DECISION = {"grid_points": 241, "min_probability_of_gain": 0.0, "min_expected_gain": 0.005,
+                    "max_loss_probability": 0.02}
 AT_CURRENT_TOLERANCE = 0.005
+# A draw "loses" at a price when its value there is more than this share of |V_s(p0)| below its value at p0.
+LOSS_THRESHOLD = 0.01
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +57,12 @@ def multipliers(resp: ProductResponse, prices: np.ndarray) -> np.ndarray:
     b = resp.draws[:, 0:1].astype(np.float64)
     c = resp.draws[:, 1:2].astype(np.float64)
     return np.exp(b * delta[None, :] + c * delta[None, :] ** 2)
+
+
+def loss_probability(gains: np.ndarray, value_now: np.ndarray) -> np.ndarray:
+    """P(loss) per grid price: the share of draws s whose gain there is below −LOSS_THRESHOLD · |V_s(p0)|
+    (`gains` [S, G], `value_now` [S])."""
+    return (gains < -LOSS_THRESHOLD * np.abs(value_now)[:, None]).mean(axis=0)
 
 
 def curve(resp: ProductResponse, baselines: np.ndarray, prices: np.ndarray, unit_cost: float | None = None) -> dict:
@@ -93,9 +106,13 @@ def decide(resp: ProductResponse, baseline_volume: float, request_min: float, re
     expected = gains.mean(axis=0)
     probability = (gains > 0).mean(axis=0)
     # The decision: the grid price with the highest expected gain among those the evidence supports
-    # (P(gain) and expected gain above the thresholds). A move toward p* that is only partly supported is
-    # taken as far as it is supported: a smaller step in the right direction is surer than the full one.
+    # (P(gain) and expected gain above the thresholds, and, when the settings bound it, the probability of
+    # losing over LOSS_THRESHOLD). A move toward p* that is only partly supported is taken as far as it is
+    # supported: a smaller step in the right direction is surer than the full one.
     feasible = (probability >= settings["min_probability_of_gain"]) & (expected >= settings["min_expected_gain"] * abs(v_now))
+    alpha = settings.get("max_loss_probability")
+    if alpha is not None:
+        feasible &= loss_probability(gains, value_now) <= alpha + 1e-12
     feasible &= np.abs(grid / p0 - 1.0) > AT_CURRENT_TOLERANCE
     if abs(p_star / p0 - 1.0) <= AT_CURRENT_TOLERANCE:
         decision, reason, chosen = "keep_current", "at_current_price", None

@@ -13,11 +13,14 @@ Model (docs/price-response.md): E[units_it | x, p] = exp(f(x) + b_i Δ + c_i Δ�
    the part of the price the context does not predict (the residual) identifies (b_i, c_i): a price that
    moved because demand was weak, the season peaked or a promotion was due is explained by the context
    and does not count as evidence. Each fit gives the product's estimate and its information matrix.
-3. **Hierarchical shrinkage** (normal-normal, empirical Bayes by EM): β_i ~ N(μ_category, T), the
-   category means ~ N(μ_global, T/κ). A product with 40 lines borrows its category's response; a
-   product with thousands keeps its own. The posterior of each β_i is normal, conditioned on c_i <= 0
-   (demand grows more elastic as its price rises); `S` stratified draws of it carry the uncertainty to the
-   service.
+3. **Hierarchical shrinkage** (empirical Bayes by EM, shrinkage.py), for each part: β_i ~ N(μ_category, T)
+   (or a scale mixture of normals, `prior_components`); the parts' posteriors are added (`pool_parts`: the
+   parts' estimates added first and the sum shrunk under one prior instead), the category means
+   ~ N(μ_global, T/κ). A product with 40 lines borrows its category's response; a product with thousands
+   keeps its own. The posterior of each β_i is conditioned on c_i <= 0 (demand grows more elastic as its
+   price rises); `S` stratified draws of it carry the uncertainty to the service.
+4. **The supported range** (evidence_support): the observed prices' range (weekly.py) cut to where the
+   posterior still knows the demand relative to the current price.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from . import shrinkage, weekly
 from .weekly import CATEGORICAL, CONTEXT_NUMERIC, LAGGED_PRICE, LEAD_PRICES, SIZE_INDEX, WeeklyPanel, estimation_rows
 
 log = logging.getLogger(__name__)
@@ -48,6 +52,14 @@ class ResponseConfig:
     draws: int = 64
     category_strength: float = 3.0  # κ: a category mean counts as κ products' worth of prior toward the global mean
     weak_prior_sd: float = 5.0  # keeps a product without price variation solvable; negligible otherwise
+    # Components of the prior's scale mixture (shrinkage.py): 1 is the normal prior. A 3-component mixture was
+    # measured on the development seeds and did not improve coverage or error (docs/price-response.md).
+    prior_components: int = 1
+    # Shrink the sum of the parts' estimates under one prior instead of each part under its own (posterior):
+    # narrower intervals, which were overconfident on the exponential and isoelastic twins (docs/price-response.md).
+    pool_parts: bool = False
+    # The supported range ends where the posterior sd of ln(demand(p) / demand(p0)) exceeds this (evidence_support).
+    max_curve_sd: float = 0.35
     seed: int = 42
 
 
@@ -61,7 +73,7 @@ class PriceResponse:
     draws: np.ndarray  # [P, S, 2]
     raw: np.ndarray  # [P, 2] the product's own (unshrunk) estimate, orders + size
     raw_sd: np.ndarray  # [P] standard error of the own estimate of b: how much the product's data alone says
-    summary: dict  # per part: global mean, between-product spread
+    summary: dict  # per prior (part): global mean, between-product spread, mixture weights and component spreads
 
 
 def product_folds(stockcodes: pd.Series, k: int, seed: int) -> np.ndarray:
@@ -166,82 +178,63 @@ def _clustered_ols(y: np.ndarray, z: np.ndarray, clusters: np.ndarray, pooled_va
     return beta[1:], np.linalg.pinv(cov[1:, 1:] + 1e-12 * np.eye(2))
 
 
-def _shrink(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, iterations: int = 200
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Empirical-Bayes normal-normal model by EM: β_i ~ N(μ_g(i), T), μ_g ~ N(μ0, T/κ).
+@dataclasses.dataclass
+class OwnEstimates:
+    """Every product's own (unshrunk) estimates of (b, c) and their information, per part of weekly units
+    (orders per week, units per order), in `stockcodes` order, with the category index of each product."""
 
-    Each product's likelihood is N(β̂_i, info_i⁻¹) in information form (info may be singular: a product
-    whose price never moved contributes nothing and gets its category's response)."""
-    p = len(raw)
-    n_groups = int(groups.max()) + 1
-    weighted = np.einsum("pij,pj->pi", info, raw)
-    spread = np.cov(raw.T) if p > 2 else np.eye(2)
-    between = np.diag(np.maximum(np.diag(spread), 1e-3))
-    mu0 = np.median(raw, axis=0)
-    mu_g = np.tile(mu0, (n_groups, 1))
-    for _ in range(iterations):
-        t_inv = np.linalg.inv(between)
-        post_prec = info + t_inv[None]
-        post_cov = np.linalg.inv(post_prec)
-        post_mean = np.einsum("pij,pj->pi", post_cov, weighted + (t_inv @ mu_g[groups].T).T)
-        # Category means: posterior of μ_g given its products' posterior means (prior mean μ0, weight κ).
-        new_mu_g = np.empty_like(mu_g)
-        for g in range(n_groups):
-            members = post_mean[groups == g]
-            new_mu_g[g] = (members.sum(axis=0) + kappa * mu0) / (len(members) + kappa)
-        mu0_new = new_mu_g.mean(axis=0)
-        dev = post_mean - new_mu_g[groups]
-        new_between = (np.einsum("pi,pj->ij", dev, dev) + post_cov.sum(axis=0)) / p
-        new_between += 1e-6 * np.eye(2)
-        converged = np.max(np.abs(new_between - between)) < 1e-7 and np.max(np.abs(new_mu_g - mu_g)) < 1e-7
-        between, mu_g, mu0 = new_between, new_mu_g, mu0_new
-        if converged:
-            break
-    t_inv = np.linalg.inv(between)
-    post_cov = np.linalg.inv(info + t_inv[None])
-    post_mean = np.einsum("pij,pj->pi", post_cov, weighted + (t_inv @ mu_g[groups].T).T)
-    return post_mean, post_cov, mu_g, mu0, between
-
-
-def curvature_bounded_draws(mean: np.ndarray, cov: np.ndarray, draws: int, seed: int) -> np.ndarray:
-    """[P, draws, 2] draws of (b, c) from each product's normal posterior conditioned on c <= 0.
-
-    Demand gets more elastic as its price rises (c <= 0: Marshall's second law; true of linear,
-    exponential, logit and saturating demand alike). A convex fit (c > 0) says the log-quadratic is
-    bending the wrong way, usually where the data are thin or confounded, and would send the optimum to an
-    edge of the range. c is drawn from its truncated marginal by stratified inverse CDF, b from its normal
-    conditional on c; the strata are paired at random (Latin hypercube), so the Monte Carlo noise of
-    P(gain) and of the intervals stays small at 64 draws."""
-    from scipy import stats
-
-    rng = np.random.default_rng(seed)
-    p = len(mean)
-    strata = (np.arange(draws) + 0.5) / draws
-    out = np.empty((p, draws, 2))
-    for i in range(p):
-        mb, mc = mean[i]
-        vb, vc, vbc = max(cov[i, 0, 0], 1e-12), max(cov[i, 1, 1], 1e-12), cov[i, 0, 1]
-        sc = np.sqrt(vc)
-        top = stats.norm.cdf((0.0 - mc) / sc)
-        u = rng.permutation(strata)
-        if top > 1e-12:
-            c = mc + sc * stats.norm.ppf(np.clip(u * top, 1e-300, 1.0))
-        else:
-            c = np.zeros(draws)  # all the mass is above 0: the boundary
-        c = np.minimum(c, 0.0)
-        zb = stats.norm.ppf(rng.permutation(strata))
-        b = mb + vbc / vc * (c - mc) + np.sqrt(max(vb - vbc * vbc / vc, 0.0)) * zb
-        out[i, :, 0], out[i, :, 1] = b, c
-    return out
-
-
-def _combine(post: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """Sum of independent normal parts (orders and size): means add, covariances add."""
-    return sum(m for m, _ in post), sum(c for _, c in post)
+    stockcodes: list[str]
+    groups: np.ndarray  # [P] category index
+    raw_n: np.ndarray  # [P, 2] orders
+    info_n: np.ndarray  # [P, 2, 2]
+    raw_s: np.ndarray  # [P, 2] units per order
+    info_s: np.ndarray  # [P, 2, 2]
 
 
 def fit(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) -> tuple[PriceResponse, pd.DataFrame]:
     """Estimate every product's price response; also return the estimation rows with the nuisances.
+
+    Sets the panel's supported range (`panel.products` support_min/support_max, what the export and the
+    evaluation read) to where the posterior says enough about the curve (evidence_support)."""
+    own, rows = own_estimates(panel, cfg)
+    response = posterior(own, cfg)
+    lo, hi = evidence_support(panel.products, response, cfg.max_curve_sd)
+    panel.products["support_min"], panel.products["support_max"] = lo, hi
+    return response, rows
+
+
+def evidence_support(products: pd.DataFrame, response: PriceResponse, max_sd: float, points: int = 121
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Per product (rows of `products` in `response.stockcodes` order): the part of its range [support_min,
+    support_max] around the current price p0 where the posterior knows the curve: where the draws' standard
+    deviation of ln(m_s(p) / m_s(p0)), the demand at p relative to p0, is at most `max_sd` (extended outward
+    from p0 on each side until it first exceeds it). Never narrower than ±weekly.MIN_RANGE around p0: a move
+    that small is judged by P(gain) alone."""
+    facts = products.set_index("stockcode").loc[response.stockcodes]
+    p0 = facts["current_price"].to_numpy(np.float64)
+    lref = facts["log_reference_price"].to_numpy(np.float64)
+    lo_in, hi_in = facts["support_min"].to_numpy(np.float64), facts["support_max"].to_numpy(np.float64)
+    lo, hi = lo_in.copy(), hi_in.copy()
+    b, c = response.draws[:, :, 0], response.draws[:, :, 1]
+    d0 = np.log(p0) - lref
+    for i in range(len(p0)):
+        for side, edge in ((-1, lo_in[i]), (1, hi_in[i])):
+            prices = p0[i] * np.exp(np.linspace(0.0, np.log(edge / p0[i]), points))
+            d = np.log(prices) - lref[i]
+            rel = b[i][:, None] * (d - d0[i])[None, :] + c[i][:, None] * (d ** 2 - d0[i] ** 2)[None, :]
+            informed = rel.std(axis=0) <= max_sd
+            last = points - 1 if informed.all() else max(int(np.argmin(informed)) - 1, 0)
+            reach = prices[last]
+            floor = p0[i] * weekly.MIN_RANGE ** side
+            if side < 0:
+                lo[i] = min(max(reach, lo_in[i]), floor)
+            else:
+                hi[i] = max(min(reach, hi_in[i]), floor)
+    return lo, hi
+
+
+def own_estimates(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) -> tuple[OwnEstimates, pd.DataFrame]:
+    """Every product's own estimate of its price response and its information (steps 1-2 of the module doc).
 
     Demand per week = orders per week × units per order; the price acts on both. Orders are fit on the
     weekly panel (quasi-Poisson), order size on the lines themselves, where the customer's usual size
@@ -297,19 +290,43 @@ def fit(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) -> tuple[Pri
         if idx is not None and len(idx) >= 4:
             raw_s[i], info_s[i] = _clustered_ols(resid[idx], zl[idx], weeks[idx], pooled_var)
 
-    # The own estimate's standard error of b (orders + size, independent parts); the weak prior keeps a
-    # product without price variation finite (its error is then the prior's, and says "nothing").
+    return OwnEstimates(list(codes), groups, raw_n, info_n, raw_s, info_s), rows
+
+
+def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> PriceResponse:
+    """The products' posterior (step 3 of the module doc) and `cfg.draws` draws of (b, c) with c <= 0: each part
+    (orders, size) shrunk toward its category under its own prior and the parts' posteriors added (default), or,
+    with `cfg.pool_parts`, the parts' estimates added first and the sum shrunk under one prior."""
+    codes, groups = own.stockcodes, own.groups
+    # The weak prior keeps a part without price variation finite (its error is then the prior's, and says
+    # "nothing"; its information is near zero).
     weak = np.eye(2) / cfg.weak_prior_sd ** 2
-    raw_var = np.linalg.inv(info_n + weak)[:, 0, 0] + np.linalg.inv(info_s + weak)[:, 0, 0]
-    parts, summary = [], {}
-    for name, raw, info in (("orders", raw_n, info_n), ("size", raw_s, info_s)):
-        mean, cov, mu_g, mu0, between = _shrink(raw, info, groups, cfg.category_strength)
-        parts.append((mean, cov))
-        summary[name] = {"global": mu0.tolist(), "between_sd": np.sqrt(np.diag(between)).tolist()}
-        log.info("price response (%s): global (b, c) = (%.2f, %.2f); between-product sd (%.2f, %.2f)",
-                 name, mu0[0], mu0[1], np.sqrt(between[0, 0]), np.sqrt(between[1, 1]))
-    mean, cov = _combine(parts)
-    draws = curvature_bounded_draws(mean, cov, cfg.draws, cfg.seed)
+    raw_cov = np.linalg.inv(own.info_n + weak) + np.linalg.inv(own.info_s + weak)
+    raw = own.raw_n + own.raw_s
+    if cfg.pool_parts:
+        parts = {"pooled": (raw, np.linalg.inv(raw_cov))}
+    else:
+        parts = {"orders": (own.raw_n, own.info_n), "size": (own.raw_s, own.info_s)}
+    mean, cov, summary = np.zeros((len(codes), 2)), np.zeros((len(codes), 2, 2)), {}
+    for name, (part_raw, part_info) in parts.items():
+        prior = shrinkage.fit(part_raw, part_info, groups, cfg.category_strength, cfg.prior_components)
+        between = prior.between()
+        # Independent parts: posterior means add, covariances add.
+        mean, cov = mean + prior.posterior_mean(), cov + prior.posterior_cov()
+        summary[name] = {"global": prior.global_mean.tolist(), "between_sd": np.sqrt(np.diag(between)).tolist(),
+                         "weights": prior.weights.tolist(),
+                         "component_sd": [np.sqrt(np.diag(t)).tolist() for t in prior.spreads]}
+        log.info("price response (%s): global (b, c) = (%.2f, %.2f); between-product sd (%.2f, %.2f); %d "
+                 "component(s), weights %s", name, *prior.global_mean, *np.sqrt(np.diag(between)),
+                 len(prior.weights), np.round(prior.weights, 3).tolist())
+    if len(parts) == 1:
+        draws = shrinkage.draws(prior, cfg.draws, cfg.seed)
+    else:
+        # The sum of the parts' posteriors, as one normal (its mean and total covariance).
+        combined = shrinkage.Prior(np.ones(1), np.zeros((1, 2, 2)), np.zeros((1, 2)), np.zeros(2),
+                                   mean[:, None, :], cov[:, None, :, :], np.ones((len(codes), 1)))
+        draws = shrinkage.draws(combined, cfg.draws, cfg.seed)
     # The posterior the service uses is the draws': their mean, not the unconstrained normal's.
-    response = PriceResponse(codes, draws.mean(axis=1), cov, draws, raw_n + raw_s, np.sqrt(raw_var), summary)
-    return response, rows
+    return PriceResponse(codes, draws.mean(axis=1), cov, draws, raw, np.sqrt(raw_cov[:, 0, 0]), summary)
+
+

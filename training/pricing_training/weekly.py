@@ -8,6 +8,11 @@ corrected by its customer's usual discount (the median, over the customer's line
 the price paid to the product-week's median price; guests have none), then the week's posted price is
 the median corrected price of its lines. Weeks without a sale keep the last posted price.
 
+The current price of a product is its regular price now: the median of its last 4 weeks' posted prices net
+of the shop's price index (a seasonal markup applied across the range), so neither a November price list nor
+one promotion week sets it (regular_log_price). The supported range starts from the prices it sold at
+(_product_facts); price_response.fit narrows it to where the posterior knows the curve.
+
 Rows: every product from the week of its first sale to the last full week of the log (weeks in which the
 shop traded little, like the Christmas closure and the partial first and last weeks, are left out). Each
 row has the week's units and lines, the posted price, and as-of features computed from earlier weeks
@@ -52,7 +57,17 @@ LEAD_PRICES = ["log_price_lead1", "log_price_lead2"]
 # normalized with whole-log means (product, customer), so a control for the nuisances only, never an input
 # of the served baseline.
 SIZE_INDEX = ["size_index_lag1", "size_index_mean_4w"]
+# The current ("regular") price: the median, over the product's last 4 weeks with sales, of its posted price
+# net of the shop's price index (see `shop_price_index`): a median that one promotion week does not move,
+# recent enough to follow a list-price revision three weeks old.
 RECENT_WEEKS_FOR_CURRENT_PRICE = 4
+# The supported range (weekly._product_facts, price_response.evidence_support): the observed posted prices
+# (2.5-97.5%) widened by BEYOND_OBSERVED, at least ±MIN_RANGE and at most ×/÷ MAX_RANGE around the current price.
+BEYOND_OBSERVED = 1.05
+MIN_RANGE = 1.10
+MAX_RANGE = 1.5
+# A week's shop-wide index needs this many products priced that week; with fewer it is 0 (no markup).
+INDEX_MIN_PRODUCTS = 10
 
 
 @dataclasses.dataclass
@@ -198,19 +213,42 @@ def _line_table(lines: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def shop_price_index(rows: pd.DataFrame) -> pd.Series:
+    """The shop's temporary price level per week (log): the median, over the products priced that week, of each
+    product's log posted price minus its own median, centred on its median week (0 in a week with fewer than
+    INDEX_MIN_PRODUCTS products). A seasonal markup applied across the range (the November price list) shows
+    here; one product's promotion or revision does not."""
+    obs = rows[rows["observed"]]
+    dev = obs["log_price"] - obs.groupby("stockcode")["log_price"].transform("median")
+    per_week = dev.groupby(obs["week"]).agg(["median", "size"])
+    index = per_week["median"].where(per_week["size"] >= INDEX_MIN_PRODUCTS, 0.0)
+    return index - float(np.median(index)) if len(index) else index
+
+
+def regular_log_price(rows: pd.DataFrame, index: pd.Series) -> pd.Series:
+    """Per product: the log of the price it posts now outside a temporary markup or promotion (the current
+    price): the median over its last RECENT_WEEKS_FOR_CURRENT_PRICE weeks with sales of the log posted price
+    net of the shop's index. The median ignores a promotion week or two; the index removes a shop-wide seasonal
+    markup, so that keeping the price means keeping the regular price, not the peak season's."""
+    obs = rows[rows["observed"]]
+    net = obs["log_price"] - obs["week"].map(index).fillna(0.0).to_numpy()
+    recent = net.groupby(obs["stockcode"], sort=True).tail(RECENT_WEEKS_FOR_CURRENT_PRICE)
+    return recent.groupby(obs.loc[recent.index, "stockcode"], sort=True).median()
+
+
 def _product_facts(lines: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     obs = rows[rows["observed"]]
     g = obs.groupby("stockcode", sort=True)
     ref = g["log_price"].median()
-    recent = obs.groupby("stockcode", sort=True).tail(RECENT_WEEKS_FOR_CURRENT_PRICE).groupby("stockcode")["log_price"].median()
-    current = np.exp(recent)
+    current = np.exp(regular_log_price(rows, shop_price_index(rows)).reindex(ref.index))
     lo = np.exp(g["log_price"].quantile(0.025))
     hi = np.exp(g["log_price"].quantile(0.975))
-    # The prices the product sold at (2.5-97.5%), but at least ±10% and at most ±25% around the current
-    # price: beyond a quarter the log-quadratic response is extrapolated too far to be trusted, and a
-    # product that never moved still gets a modest range, priced by its category's pooled response.
-    support_lo = np.clip(lo, current / 1.25, current / 1.10)
-    support_hi = np.clip(hi, current * 1.10, current * 1.25)
+    # The prices the product sold at (2.5-97.5% of its weeks), a step beyond them, at least ±MIN_RANGE around
+    # the current price (a product that never moved still gets a modest range, priced by its category's
+    # pooled response) and within [p0 / MAX_RANGE, MAX_RANGE · p0]. price_response.fit narrows it further to
+    # where the posterior says enough about the curve (evidence_support).
+    support_lo = np.clip(lo / BEYOND_OBSERVED, current / MAX_RANGE, current / MIN_RANGE)
+    support_hi = np.clip(hi * BEYOND_OBSERVED, current * MIN_RANGE, current * MAX_RANGE)
     list_revenue = (np.exp(obs["log_price"]) * obs["units"]).groupby(obs["stockcode"]).sum()
     ratio = (g["revenue"].sum() / list_revenue).clip(0.3, 1.5)
     price_lines = lines.groupby("stockcode", sort=True)["unit_price"]

@@ -99,7 +99,7 @@ def test_the_frontier_rule_at_a_threshold_is_the_services_decision(q):
     """The frontier decides from the same grid, draws and conditions as decision.decide: at the service's threshold
     every product gets the service's price."""
     rng = np.random.default_rng(int(q * 100))
-    settings = dict(decision.DEFAULT_DECISION, min_probability_of_gain=q)
+    settings = dict(decision.DEFAULT_DECISION, min_probability_of_gain=q, max_loss_probability=None)
     decisions = set()
     for i in range(150):
         resp = _random_response(rng, spread=rng.uniform(0.05, 1.0))
@@ -112,6 +112,24 @@ def test_the_frontier_rule_at_a_threshold_is_the_services_decision(q):
         assert np.quantile(ev.per_draw_best, 0.1) == chosen["best_price_p10"]
         decisions.add(chosen["reason"])
     assert {"model", "insufficient_evidence"} <= decisions or q == 0.0
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.02, 0.1])
+def test_the_frontier_rule_at_a_loss_bound_is_the_services_decision(alpha):
+    """The α rule of the frontier is decision.decide with max_loss_probability = α (and no P(gain) threshold)."""
+    rng = np.random.default_rng(int(alpha * 1000) + 1)
+    settings = dict(decision.DEFAULT_DECISION, min_probability_of_gain=0.0, max_loss_probability=alpha)
+    changed = 0
+    for i in range(150):
+        resp = _random_response(rng, spread=rng.uniform(0.05, 1.0))
+        lo, hi = resp.current_price * 0.5, resp.current_price * 2.0
+        chosen = decision.decide(resp, 1.0, lo, hi, None, settings)
+        ev = calibration.evidence(resp, lo, hi, None, settings)
+        expected = chosen["optimal_unit_price"] if chosen["decision"] == "change" else resp.current_price
+        assert calibration.choose(ev, settings, max_loss_probability=alpha) == expected
+        changed += chosen["decision"] == "change"
+    assert changed > 0
+    assert calibration.default_rule(settings) == f"alpha{alpha:g}"
 
 
 def test_loss_rule_spans_from_keep_to_the_unconstrained_rule():

@@ -12,7 +12,9 @@ from pricing_training import decision
 from pricing_training.decision import DEFAULT_DECISION, ProductResponse
 
 G = DEFAULT_DECISION["grid_points"]
-P_MIN, GAIN_MIN = DEFAULT_DECISION["min_probability_of_gain"], DEFAULT_DECISION["min_expected_gain"]
+# The P(gain) rule a retailer may set (min_probability_of_gain, no bound on P(loss)): the threshold tests' rule.
+Q_RULE = DEFAULT_DECISION | {"min_probability_of_gain": 0.95, "max_loss_probability": None}
+P_MIN, GAIN_MIN = Q_RULE["min_probability_of_gain"], Q_RULE["min_expected_gain"]
 
 
 def response(b, c, p_ref: float, p0: float, support: tuple[float, float], rho: float = 1.0) -> ProductResponse:
@@ -64,7 +66,7 @@ def test_keeps_the_current_price_when_the_draws_disagree_on_the_direction():
     (below min_probability_of_gain)."""
     b = np.array([-0.7] * 40 + [-1.3] * 24)
     resp = response(b, -0.5, 4.0, 4.0, (2.0, 8.0))
-    d = decision.decide(resp, 10.0, 2.0, 8.0)
+    d = decision.decide(resp, 10.0, 2.0, 8.0, settings=Q_RULE)
     assert d["best_price"] > 4.0 * 1.005 and d["expected_gain"] > 0  # a better price on average...
     assert d["probability_of_gain"] == pytest.approx(40 / 64) and 40 / 64 < P_MIN  # ...too few draws agree on
     assert d["decision"] == "keep_current" and d["reason"] == "insufficient_evidence"
@@ -72,14 +74,14 @@ def test_keeps_the_current_price_when_the_draws_disagree_on_the_direction():
     assert d["max_predicted_sales"] == pytest.approx(4.0 * 10.0)  # revenue at the kept price: m(p_ref) = 1
     assert d["gain_p10"] < 0 < d["gain_p90"]
     # The same response with every draw agreeing changes the price.
-    agreed = decision.decide(response(-0.7, -0.5, 4.0, 4.0, (2.0, 8.0)), 10.0, 2.0, 8.0)
+    agreed = decision.decide(response(-0.7, -0.5, 4.0, 4.0, (2.0, 8.0)), 10.0, 2.0, 8.0, settings=Q_RULE)
     assert agreed["decision"] == "change" and agreed["probability_of_gain"] == 1.0
     assert agreed["optimal_unit_price"] == agreed["best_price"] > 4.0
 
 
 def test_keeps_the_current_price_when_the_expected_gain_is_too_small():
     """b = -0.95, c = -1: Δ* = 0.025 (2.5% above p0) for a gain of e^(0.000625) - 1 < 0.5%."""
-    d = decision.decide(response(-0.95, -1.0, 5.0, 5.0, (4.0, 6.25)), 1.0, 4.0, 6.25)
+    d = decision.decide(response(-0.95, -1.0, 5.0, 5.0, (4.0, 6.25)), 1.0, 4.0, 6.25, settings=Q_RULE)
     assert d["best_price"] == pytest.approx(5.0 * math.exp(0.025), rel=log_step(4.0, 6.25))
     assert d["probability_of_gain"] == 1.0 and 0 < d["expected_gain_pct"] < GAIN_MIN
     assert d["decision"] == "keep_current" and d["reason"] == "insufficient_evidence" and d["optimal_unit_price"] == 5.0
@@ -144,7 +146,7 @@ def test_evidence_fields_are_the_documented_percentiles(seed, b_sd, cost, outcom
     p_ref, p0, lo, hi, rho, volume = 3.0, 3.2, 2.0, 4.8, 0.85, 12.0
     resp = response(b, c, p_ref, p0, (lo, hi), rho)
     bb, cc = resp.draws[:, 0].astype(np.float64), resp.draws[:, 1].astype(np.float64)
-    d = decision.decide(resp, volume, 1.0, 10.0, unit_cost=cost)
+    d = decision.decide(resp, volume, 1.0, 10.0, unit_cost=cost, settings=Q_RULE)
     k = cost or 0.0
     grid = np.exp(np.log(lo) + np.arange(G) * (np.log(hi) - np.log(lo)) / (G - 1))
     grid[-1] = hi
@@ -234,3 +236,31 @@ def test_log_grid():
     assert len(g) == G and g[0] == pytest.approx(1.3, rel=1e-15) and g[-1] == 7.1
     np.testing.assert_allclose(np.diff(np.log(g)), log_step(1.3, 7.1), rtol=1e-9)
     np.testing.assert_array_equal(decision.log_grid(3.0, 3.0, G), [3.0])
+
+
+def test_a_bound_on_the_probability_of_losing_stops_a_move_the_draws_doubt():
+    """At p0 = p_ref = 4, 56 of 64 draws say revenue grows with the price (b = -0.6), 8 say it falls hard
+    (b = -1.6). Moves up gain in 87.5% of draws, so P(gain) >= 0.8 alone takes the full step; with
+    P(loss > 1%) <= 0.05 (8/64 = 12.5% > 5%) only the moves the doubting draws lose less than 1% on remain,
+    and those are too small to earn the minimum expected gain: the price is kept."""
+    b = np.array([-0.6] * 56 + [-1.6] * 8)
+    resp = response(b, -0.5, 4.0, 4.0, (3.0, 5.5))
+    gains_at = lambda d: d["optimal_unit_price"]  # noqa: E731
+    free = decision.decide(resp, 1.0, 3.0, 5.5, settings=Q_RULE | {"min_probability_of_gain": 0.8})
+    bounded = decision.decide(resp, 1.0, 3.0, 5.5, settings=Q_RULE | {"min_probability_of_gain": 0.8,
+                                                                                   "max_loss_probability": 0.05})
+    assert free["decision"] == "change" and gains_at(free) > 4.4
+    # The bounded rule's price: the highest-E(p) grid price where at most 5% of draws lose over 1%, from the
+    # documented formulas directly.
+    grid = decision.log_grid(3.0, 5.5, G)
+    delta = np.log(grid) - np.log(4.0)
+    value = grid[None, :] * np.exp(b[:, None] * delta[None, :] - 0.5 * delta[None, :] ** 2)
+    now = 4.0
+    gains = value - now
+    loss = (gains < -0.01 * now).mean(axis=0)
+    ok = (loss <= 0.05) & ((gains > 0).mean(axis=0) >= 0.8) & (gains.mean(axis=0) >= 0.005 * now) \
+        & (np.abs(grid / 4.0 - 1) > decision.AT_CURRENT_TOLERANCE)
+    want = grid[np.flatnonzero(ok)[np.argmax(gains.mean(axis=0)[ok])]] if ok.any() else 4.0
+    assert bounded["optimal_unit_price"] == pytest.approx(want, rel=1e-6)
+    assert bounded["decision"] == "keep_current" and bounded["reason"] == "insufficient_evidence" and want == 4.0
+    np.testing.assert_allclose(decision.loss_probability(gains, np.full(64, now)), loss)

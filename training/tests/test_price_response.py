@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pricing_training import price_response, scenarios, weekly
+from pricing_training import price_response, scenarios, shrinkage, weekly
 from pricing_training.cleaning import clean
 from pricing_training.config import QUICK
 
@@ -131,11 +131,86 @@ def test_shrinkage_without_information_is_the_category_mean():
     info = np.tile(np.eye(2) * 400.0, (30, 1, 1))
     info[12] = 0.0  # product 12 (category 1) never changed its price
     raw[12] = [7.0, 7.0]  # whatever its own fit said is ignored
-    mean, cov, mu_g, mu0, between = price_response._shrink(raw, info, groups, kappa=3.0)
-    np.testing.assert_allclose(mean[12], mu_g[1], rtol=1e-9, atol=1e-12)
+    prior = shrinkage.fit(raw, info, groups, kappa=3.0)
+    mean, cov, between = prior.posterior_mean(), prior.posterior_cov(), prior.between()
+    np.testing.assert_allclose(mean[12], prior.category_means[1], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(cov[12], between, rtol=1e-9)
     others = np.arange(30) != 12
     assert np.max(np.abs(mean[others] - raw[others])) < 0.05  # sd 0.05 of their own against a spread of 0.3
     # Its category's, not the global one: nearest to category 1's centre of the three.
     assert np.argmin(np.linalg.norm(centres - mean[12], axis=1)) == 1
     assert np.all(np.linalg.eigvalsh(between) > 0)
+
+
+def test_a_scale_mixture_prior_learns_a_narrow_core_and_a_wide_tail():
+    """Deviations from one category mean drawn from a mixture: 70% within sd 0.1, 30% within sd 1.0, each
+    measured with sd 0.05. Three components find the two scales and weights; a product far out keeps its
+    estimate while a normal prior (fit to the same data) pulls it in harder; the draws follow the mixture
+    posterior (a near product's draws stay near, c <= 0 always)."""
+    rng = np.random.default_rng(1)
+    n = 600
+    tail = rng.random(n) < 0.3
+    centre = np.array([-1.5, -0.8])
+    truth = centre + rng.normal(0.0, 1.0, (n, 2)) * np.where(tail, 1.0, 0.1)[:, None]
+    raw = truth + rng.normal(0.0, 0.05, (n, 2))
+    info = np.tile(np.eye(2) / 0.05 ** 2 * 0.02, (n, 1, 1))  # sd 0.35: the data alone cannot tell them apart
+    groups = np.zeros(n, int)
+    mix = shrinkage.fit(raw, info, groups, kappa=3.0, components=3)
+    normal = shrinkage.fit(raw, info, groups, kappa=3.0, components=1)
+    core_sd = np.sqrt(np.diag(mix.spreads[np.argmax(mix.weights)]))
+    assert np.all(core_sd < 0.25), core_sd
+    widest = np.sqrt(np.diag(mix.spreads[np.argmax([t[0, 0] for t in mix.spreads])]))
+    assert np.all(widest > 0.6), widest
+    far = int(np.argmax(np.abs(raw[:, 0] - centre[0])))
+    err_mix = np.abs(mix.posterior_mean()[far] - truth[far]).max()
+    err_normal = np.abs(normal.posterior_mean()[far] - truth[far]).max()
+    assert err_mix < err_normal, (err_mix, err_normal)
+    draws = shrinkage.draws(mix, 64, seed=0)
+    assert draws.shape == (n, 64, 2) and np.all(draws[:, :, 1] <= 0.0)
+    near = int(np.argmin(np.abs(raw - centre).max(axis=1)))
+    assert np.abs(draws[near].mean(axis=0) - mix.posterior_mean()[near]).max() < 0.1
+
+
+def test_the_supported_range_ends_where_the_posterior_stops_knowing_the_curve():
+    """Three products at p0 = p_ref = 2 with the observed range [1.4, 2.9]: one well measured (b sd 0.05), one
+    vaguely (b sd 1.0), one not at all (b sd 5). The first keeps its observed range; the second's ends where
+    the sd of ln(m(p)/m(p0)) = sd(b)·|Δ| passes 0.35 (|Δ| = 0.35); the third gets ±10%, never less."""
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal(4000)
+    draws = np.stack([np.stack([-1.0 + sd * z, np.zeros_like(z)], axis=1) for sd in (0.05, 1.0, 5.0)])
+    codes = ["A", "B", "C"]
+    response = price_response.PriceResponse(codes, draws.mean(axis=1), np.zeros((3, 2, 2)), draws,
+                                            np.zeros((3, 2)), np.ones(3), {})
+    products = pd.DataFrame({"stockcode": codes, "current_price": 2.0, "log_reference_price": np.log(2.0),
+                             "support_min": 1.4, "support_max": 2.9})
+    lo, hi = price_response.evidence_support(products, response, max_sd=0.35, points=401)
+    assert lo[0] == pytest.approx(1.4) and hi[0] == pytest.approx(2.9)
+    assert np.log(2.0 / lo[1]) == pytest.approx(0.35, abs=0.01) and np.log(hi[1] / 2.0) == pytest.approx(0.35, abs=0.01)
+    assert lo[2] == pytest.approx(2.0 / weekly.MIN_RANGE) and hi[2] == pytest.approx(2.0 * weekly.MIN_RANGE)
+
+
+def test_parts_shrunk_apart_or_pooled():
+    """posterior(): by default each part (orders, size) is shrunk under its own prior and the posteriors added;
+    with pool_parts the parts' estimates are added first and shrunk under one prior. Both give draws with
+    c <= 0 centred on their posterior, and a summary per prior."""
+    rng = np.random.default_rng(2)
+    p = 120
+    groups = np.repeat(np.arange(4), 30)
+    truth_n = np.column_stack([rng.normal(-0.7, 0.3, p), rng.normal(-0.4, 0.2, p)])
+    truth_s = np.column_stack([rng.normal(-0.3, 0.2, p), rng.normal(-0.2, 0.2, p)])
+    info_n = np.tile(np.eye(2) * 25.0, (p, 1, 1))
+    info_s = np.tile(np.eye(2) * 16.0, (p, 1, 1))
+    own = price_response.OwnEstimates([f"{10000 + i}" for i in range(p)], groups,
+                                      truth_n + rng.normal(0, 0.2, (p, 2)), info_n,
+                                      truth_s + rng.normal(0, 0.25, (p, 2)), info_s)
+    apart = price_response.posterior(own, price_response.ResponseConfig(draws=32))
+    pooled = price_response.posterior(own, price_response.ResponseConfig(draws=32, pool_parts=True))
+    assert set(apart.summary) == {"orders", "size"} and set(pooled.summary) == {"pooled"}
+    for r in (apart, pooled):
+        assert r.draws.shape == (p, 32, 2) and np.all(r.draws[:, :, 1] <= 0.0) and np.all(np.isfinite(r.draws))
+        np.testing.assert_allclose(r.raw, own.raw_n + own.raw_s)
+    # Both estimate the summed response better than the raw sum does.
+    truth = truth_n + truth_s
+    raw_error = np.abs(apart.raw[:, 0] - truth[:, 0]).mean()
+    for r in (apart, pooled):
+        assert np.abs(r.mean[:, 0] - truth[:, 0]).mean() < raw_error

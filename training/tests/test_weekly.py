@@ -104,7 +104,8 @@ def test_empty_weeks_keep_the_last_posted_price_and_the_current_price_is_recent(
     assert later["w"].tolist() == list(range(3, 11))  # no rows before the first sale
     facts = panel.products.set_index("stockcode")
     # The median of the last 4 weeks WITH SALES (1.2, 1.2, 1.0, 1.2): not of the last 4 calendar weeks
-    # (1.0, 1.0, 1.0, 1.2), nor of all weeks with sales (four at 3.00, four below 1.25).
+    # (1.0, 1.0, 1.0, 1.2), nor of all weeks with sales (four at 3.00, four below 1.25). Three products: too
+    # few for a shop-wide index, which stays 0.
     assert facts.loc["10002", "current_price"] == pytest.approx(1.2, rel=1e-12)
     assert facts.loc["10003", "current_price"] == pytest.approx(1.5, rel=1e-12)
     # The supported range contains the current price, reaches either side of it (even for 10003, whose
@@ -208,14 +209,17 @@ def test_products_current_price_and_support_on_scenario_data(panel):
     p0, lo, hi = p["current_price"].to_numpy(), p["support_min"].to_numpy(), p["support_max"].to_numpy()
     eps = 1e-12
     assert np.all((lo < p0) & (p0 < hi))
-    assert np.all(lo >= p0 / 2 * (1 - eps)) and np.all(hi <= 2 * p0 * (1 + eps))
+    assert np.all(lo >= p0 / weekly.MAX_RANGE * (1 - eps)) and np.all(hi <= weekly.MAX_RANGE * p0 * (1 + eps))
+    assert np.all(lo <= p0 / weekly.MIN_RANGE * (1 + eps)) and np.all(hi >= weekly.MIN_RANGE * p0 * (1 - eps))
     ratio = p["realized_price_ratio"].to_numpy()
     assert np.all((ratio > 0.3) & (ratio <= 1.5))
     assert np.median(ratio) < 1.0  # trade discounts and quantity breaks: revenue below list x units
-    # The current price is the median posted price of the last 4 weeks with sales.
+    # The current price is the median posted price of the last 4 weeks with sales, net of the shop's index.
     obs = panel.rows[panel.rows["observed"]]
-    recent = obs.groupby("stockcode").tail(weekly.RECENT_WEEKS_FOR_CURRENT_PRICE)
-    want = np.exp(recent.groupby("stockcode")["log_price"].median())
+    index = weekly.shop_price_index(panel.rows)
+    net = obs.assign(net=obs["log_price"] - obs["week"].map(index).to_numpy())
+    recent = net.groupby("stockcode").tail(weekly.RECENT_WEEKS_FOR_CURRENT_PRICE)
+    want = np.exp(recent.groupby("stockcode")["net"].median())
     np.testing.assert_allclose(p.set_index("stockcode").loc[want.index, "current_price"], want, rtol=1e-12)
     # Each product's rows are consecutive trading weeks from its first sale to the panel's last week.
     last = panel.rows["week"].max()
@@ -224,3 +228,25 @@ def test_products_current_price_and_support_on_scenario_data(panel):
     all_weeks = np.sort(panel.rows["week"].unique())
     first_pos = np.searchsorted(all_weeks, spans["min"].to_numpy())
     np.testing.assert_array_equal(spans["size"].to_numpy(), len(all_weeks) - first_pos)
+
+
+def test_current_price_is_the_regular_price_outside_a_shop_wide_markup_and_a_promotion():
+    """Twelve products over 16 weeks, each at its own list price; in the last 4 weeks the whole shop marks its
+    prices up 20% (a November price list), and product 10000 has a 30%-off promotion in week 13. The current
+    price is each product's regular price, not the marked-up one, and the promotion does not move it."""
+    base = {f"{10000 + k}": 1.0 + 0.25 * k for k in range(12)}
+    b = Lines()
+    for w in range(16):
+        for code, price in base.items():
+            posted = price * (1.2 if w >= 12 else 1.0) * (0.7 if code == "10000" and w == 13 else 1.0)
+            for d in range(3):
+                b.add(code, MONDAY + pd.Timedelta(days=7 * w + d), 2, round(posted, 2))
+    panel = weekly.build(b.frame())
+    index = weekly.shop_price_index(panel.rows)
+    assert index.iloc[:12].abs().max() < 1e-12 and np.allclose(index.iloc[12:], np.log(1.2), atol=0.01)
+    facts = panel.products.set_index("stockcode")
+    for code, price in base.items():
+        assert facts.loc[code, "current_price"] == pytest.approx(price, rel=0.01), code
+        # What the old definition, the last weeks' median posted price, would have said.
+        rows = product_rows(panel, code)
+        assert np.exp(rows["log_price"].tail(4).median()) == pytest.approx(1.2 * price, rel=0.01)
