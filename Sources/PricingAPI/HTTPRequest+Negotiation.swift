@@ -26,8 +26,3 @@ extension HTTPRequest {
         return nil
     }
 }
-
-extension Substring {
-    /// DashboardPage.swift's name for `trimmingWhitespace()`; goes once that file calls it directly.
-    func trimmingCharacters() -> String { String(trimmingWhitespace()) }
-}

@@ -94,11 +94,20 @@ public struct Manifest: Decodable, Sendable {
             public let minProbabilityOfGain: Double
             /// A change needs at least this expected gain, as a fraction of the objective at the current price.
             public let minExpectedGain: Double
+            /// A change needs at most this share of the draws to lose more than ``lossThreshold`` of the
+            /// current objective (docs/price-response.md, step 7); absent (versions before it): no bound.
+            public let maxLossProbability: Double?
 
-            public init(gridPoints: Int, minProbabilityOfGain: Double, minExpectedGain: Double) {
+            /// A draw "loses" at a price when its objective there is more than this share of `|V_s(p0)|`
+            /// below its objective at the current price (`decision.LOSS_THRESHOLD` in training).
+            public static let lossThreshold = 0.01
+
+            public init(gridPoints: Int, minProbabilityOfGain: Double, minExpectedGain: Double,
+                        maxLossProbability: Double? = nil) {
                 self.gridPoints = gridPoints
                 self.minProbabilityOfGain = minProbabilityOfGain
                 self.minExpectedGain = minExpectedGain
+                self.maxLossProbability = maxLossProbability
             }
         }
         public let file: String
@@ -156,9 +165,10 @@ extension Manifest {
         let decision = response.decision
         guard response.draws >= 1, response.draws <= 100_000, decision.gridPoints >= 2, decision.gridPoints <= 100_000,
               decision.minProbabilityOfGain.isFinite, (0...1).contains(decision.minProbabilityOfGain),
-              decision.minExpectedGain.isFinite else {
+              decision.minExpectedGain.isFinite,
+              decision.maxLossProbability.map({ $0.isFinite && (0...1).contains($0) }) ?? true else {
             throw ArtifactError(file: file, .malformed(
-                "price_response needs 1…100000 draws, 2…100000 grid_points, min_probability_of_gain in 0…1 and a finite min_expected_gain"))
+                "price_response needs 1…100000 draws, 2…100000 grid_points, min_probability_of_gain in 0…1, a finite min_expected_gain and max_loss_probability in 0…1 or null"))
         }
     }
 

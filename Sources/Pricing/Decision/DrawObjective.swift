@@ -1,3 +1,4 @@
+import Storage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -5,8 +6,8 @@ import Darwin
 #endif
 
 /// What the choice reads about one candidate price, over the posterior draws, against the current
-/// price `p0`. A new criterion (say, the share of draws losing more than 1%) is one more field here,
-/// one more line in ``DrawObjective/summarize()`` and one more condition where the choice reads it.
+/// price `p0`. A new criterion is one more field here, one more line in ``DrawObjective/summarize()``
+/// and one more condition where the choice reads it.
 struct CandidateStatistics {
     /// Mean objective `mean_s V_s(p)`.
     var value: Double
@@ -14,6 +15,9 @@ struct CandidateStatistics {
     var gain: Double
     /// Share of the draws with `V_s(p) > V_s(p0)`.
     var probabilityOfGain: Double
+    /// Share of the draws with `V_s(p) − V_s(p0) < −lossThreshold·|V_s(p0)|`: how often the move loses
+    /// more than 1% of the current objective.
+    var probabilityOfLoss: Double
 }
 
 /// The decision's search grid: `points` log-spaced prices from `low` to `high`, the first exactly
@@ -81,13 +85,16 @@ struct DrawObjective {
     /// `mean(axis=0)` of the reference's `[S, G]` arrays: sequential sums.
     @inline(__always)
     func summarize() -> CandidateStatistics {
-        var wins = 0
+        var wins = 0, losses = 0
+        let threshold = Manifest.PriceResponse.Decision.lossThreshold
         for k in 0..<count {
             work[k] = values[k] - now[k]
             if work[k] > 0 { wins += 1 }
+            if work[k] < -threshold * abs(now[k]) { losses += 1 }
         }
         return CandidateStatistics(value: sequentialMean(values, count), gain: sequentialMean(work, count),
-                                   probabilityOfGain: Double(wins) / Double(count))
+                                   probabilityOfGain: Double(wins) / Double(count),
+                                   probabilityOfLoss: Double(losses) / Double(count))
     }
 
     /// The statistics of one price off the grid (a band's end, a price-ending candidate).

@@ -70,8 +70,12 @@ package enum PriceDecision {
         objective.fill(at: p0, into: objective.now)
         let currentValue = mean(objective.now, s)
         let minimumGain = settings.minExpectedGain * abs(currentValue)
+        // At most α of the draws may lose over 1% (the default rule, chosen on the measured frontier);
+        // 1e-12 as in the reference, so a share equal to α on paper is not refused by rounding.
+        let maxLoss = settings.maxLossProbability.map { $0 + 1e-12 } ?? .infinity
         func persuasive(_ price: Double, _ r: CandidateStatistics) -> Bool {
-            r.probabilityOfGain >= threshold && r.gain >= minimumGain && abs(price / p0 - 1) > tolerance
+            r.probabilityOfGain >= threshold && r.gain >= minimumGain && r.probabilityOfLoss <= maxLoss
+                && abs(price / p0 - 1) > tolerance
         }
 
         // 4–5, 7–8. The best grid price by the mean objective (the first on ties, as NumPy's argmax),

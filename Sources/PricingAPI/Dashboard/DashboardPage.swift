@@ -82,7 +82,7 @@ public enum DashboardPage {
     /// Weak comparison of an `If-None-Match` list with an entity tag (RFC 9110 §13.1.2).
     static func matches(_ list: String, _ etag: String) -> Bool {
         func opaque(_ tag: Substring) -> Substring {
-            let text = Substring(tag.trimmingCharacters())
+            let text = Substring(tag.trimmingWhitespace())
             return text.hasPrefix("W/") ? text.dropFirst(2) : text
         }
         let target = opaque(Substring(etag))
