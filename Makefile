@@ -11,6 +11,9 @@ PY := $(CURDIR)/$(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 TRAINING := training
 export PYTHONPATH := $(CURDIR)/$(TRAINING)
+# LightGBM's OpenMP threads sleep instead of spinning when they wait: on a shared 2-core machine spinning
+# threads took a 60-product fit from 18 s to over 5 minutes (docs/price-response.md).
+export OMP_WAIT_POLICY := PASSIVE
 
 # make models MODE=quick for the small, fast preset (tests use it); the default is the full preset.
 MODE ?= full

@@ -266,10 +266,11 @@ def best_within(points: dict[str, dict], harm_bar: float) -> tuple[str, dict] | 
 
 
 def summarize(per_product: pd.DataFrame, revenues: pd.DataFrame, oracle: pd.DataFrame | None, oracle_thresholds,
-              harm_bar: float) -> dict:
+              harm_bar: float, realistic: pd.DataFrame | None = None) -> dict:
     """A scenario's calibration table and frontier. `revenues` holds each product's true revenue under every
-    rule (frontier rows of product_record), `oracle` the information oracle's per-product frame; both are
-    joined to `per_product` on stockcode (and seed, when there is one)."""
+    rule (frontier rows of product_record), `oracle` the generous information oracle's per-product frame and
+    `realistic` the realistic one's (information_oracle.evaluate(..., oracle="realistic")); all are joined to
+    `per_product` on stockcode (and seed, when there is one)."""
     keys = ["stockcode"] + (["seed"] if "seed" in per_product and "seed" in revenues else [])
     revenues = per_product[keys].merge(revenues, on=keys, how="left", validate="one_to_one")
     changed = per_product["decision"] == "change"
@@ -288,11 +289,13 @@ def summarize(per_product: pd.DataFrame, revenues: pd.DataFrame, oracle: pd.Data
            "frontier": {"method": method, "default_rule": DEFAULT_RULE,
                         "default_rule_matches_decisions": bool(per_product["default_rule_matches"].all()),
                         "method_best_within_harm_bar": None if best is None else {"rule": best[0], **best[1]}}}
-    if oracle is not None:
-        okeys = ["stockcode"] + (["seed"] if "seed" in per_product and "seed" in oracle else [])
-        joined = oracle.merge(per_product[okeys + ["revenue_best", "revenue_now"]], on=okeys, how="left",
-                              validate="one_to_one")
+    for name, frame in (("oracle", oracle), ("realistic_oracle", realistic)):
+        if frame is None:
+            continue
+        okeys = ["stockcode"] + (["seed"] if "seed" in per_product and "seed" in frame else [])
+        joined = frame.merge(per_product[okeys + ["revenue_best", "revenue_now"]], on=okeys, how="left",
+                             validate="one_to_one")
         orc = oracle_frontier(joined, oracle_thresholds)
         best = best_within(orc, harm_bar)
-        out["frontier"] |= {"oracle": orc, "oracle_best_within_harm_bar": None if best is None else {"rule": best[0], **best[1]}}
+        out["frontier"] |= {name: orc, f"{name}_best_within_harm_bar": None if best is None else {"rule": best[0], **best[1]}}
     return out

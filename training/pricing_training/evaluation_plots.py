@@ -74,6 +74,10 @@ def plot_frontier(results: dict, path: Path, harm_bar: float) -> None:
             pts = list(f["oracle"].values())
             ax.plot([p["aggregate_capture"] for p in pts], [p["harm_rate"] for p in pts], marker=".", color="tab:gray",
                     label="information oracle, q")
+        if "realistic_oracle" in f:
+            pts = list(f["realistic_oracle"].values())
+            ax.plot([p["aggregate_capture"] for p in pts], [p["harm_rate"] for p in pts], marker=".", color="tab:green",
+                    label="realistic oracle, q")
         d = f["method"][f["default_rule"]]
         ax.plot([d["aggregate_capture"]], [d["harm_rate"]], marker="*", ms=14, color="tab:red", ls="none",
                 label=f"default ({f['default_rule']})")

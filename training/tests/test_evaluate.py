@@ -98,6 +98,14 @@ def test_calibration_and_frontier_come_from_the_decisions_draws(report):
         assert frontier["method"]["q0"]["changed"] >= default["changed"] >= frontier["method"]["q0.99"]["changed"]
         assert set(frontier["oracle"]) == {f"q{q:g}" for q in information_oracle.THRESHOLDS}
         assert frontier["oracle"]["q0"]["harm_rate"] == pytest.approx(summary["information_oracle"]["rules"]["1x_q0"]["harm_rate"])
+        # The realistic oracle is scored on the same products and rules, and the usefulness check reads it.
+        assert set(frontier["realistic_oracle"]) == set(frontier["oracle"])
+        realistic = frontier["realistic_oracle_best_within_harm_bar"]
+        has_check = "capture_vs_realistic_oracle" in doc["calibration_checks"][name]
+        assert has_check == (realistic is not None and np.isfinite(realistic["aggregate_capture"]))
+        if has_check:
+            assert doc["calibration_checks"][name]["capture_vs_realistic_oracle"] == (
+                default["aggregate_capture"] >= 0.5 * realistic["aggregate_capture"])
     assert set(doc["calibration_checks"]) == set(doc["scenarios"])
 
 
