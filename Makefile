@@ -45,6 +45,7 @@ help:
 	@echo "make api-check      the release server checked against its /openapi.json by Schemathesis for API_CHECK_SECONDS (default 600)"
 	@echo "make fuzz           run every parser's fuzz target for FUZZ_SECONDS in total (default 600) into out/fuzz"
 	@echo "make eval           score price decisions on ground truth over the scenario matrix (report seeds) into out/eval"
+	@echo "make eval-unseen    the service end to end on logs of a second, independent generator family (docs/worlds.md) into out/unseen"
 	@echo "make models         regenerate the committed artifact set in models/ (full preset), signed (docs/security-artifacts.md)"
 	@echo "make models-quick   the quick preset into out/models-quick (a few minutes)"
 	@echo "make setup          only install (system packages, Python environment)"
