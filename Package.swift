@@ -97,9 +97,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // <sys/epoll.h> for the server's socket poller (Linux; empty elsewhere).
+        .systemLibrary(name: "CEpoll"),
         .target(
             name: "HTTPServer",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: ["CEpoll", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(name: "CPUFeatures"),

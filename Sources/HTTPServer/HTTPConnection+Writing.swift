@@ -281,7 +281,7 @@ extension HTTPConnection {
         }
     }
 
-    private func onWritable() {
+    func onWritable() {
         guard phase != .closed else { return }
         switch output.flush(to: fd) {
         case .drained:
@@ -320,25 +320,14 @@ extension HTTPConnection {
     }
 
     private func armWrite() {
-        if let write = writeSource {
-            if !writeArmed {
-                writeArmed = true
-                write.resume()
-            }
-            return
-        }
-        let write = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: executor.queue)
-        write.setEventHandler { [self] in assumeIsolated { $0.onWritable() } }
-        write.setCancelHandler { [self] in assumeIsolated { $0.sourceCancelled() } }
-        writeSource = write
+        guard !writeArmed else { return }
         writeArmed = true
-        write.activate()
+        armPoller()
     }
 
+    /// Stops waiting to write (an event already armed is dropped when it comes).
     private func disarmWrite() {
-        guard let write = writeSource, writeArmed else { return }
         writeArmed = false
-        write.suspend()
     }
 
     // MARK: - Helpers

@@ -3,9 +3,9 @@ import Logging
 
 /// One client connection: an actor isolated to its own serial Dispatch queue (see ``QueueExecutor``).
 ///
-/// Dispatch read/write/timer sources target that queue and enter the actor synchronously with
-/// `assumeIsolated`; the request handler runs in a task and hands its response back with `await`,
-/// which lands on the same queue. So all connection state is touched from one queue at a time,
+/// Socket readiness (``SocketPoller``) and the Dispatch timer source are delivered on that queue and
+/// enter the actor synchronously with `assumeIsolated`; the request handler runs in a task and hands
+/// its response back with `await`, which lands on the same queue. So all connection state is touched from one queue at a time,
 /// no thread is held while waiting for the client, and per-connection memory is a few small objects
 /// plus the receive buffer.
 actor HTTPConnection {
@@ -60,16 +60,18 @@ actor HTTPConnection {
     }
 
     var phase = Phase.idle
-    var readSource: (any DispatchSourceRead)?
+    /// The socket's registration with the poller, once set up.
+    var pollToken: UInt64?
+    /// What the registration is armed for (bit 0 read, bit 1 write); an event disarms it.
+    var armedInterest: UInt8 = 0
     var readSuspended = false
-    var writeSource: (any DispatchSourceWrite)?
+    /// Output is waiting for the socket to take more.
     var writeArmed = false
     var timer: (any DispatchSourceTimer)?
     /// When the timer is set to fire (uptime ns), or 0 if it is not armed.
     var timerFireAt: UInt64 = 0
     /// The current deadline (uptime ns), or 0 for none.
     var deadline: UInt64 = 0
-    var pendingSourceCancels = 0
 
     let input: ReceiveBuffer
     var parser: HTTPRequestHeadParser
@@ -125,17 +127,36 @@ actor HTTPConnection {
     private func setUp() {
         guard phase != .closed else { return }
         let queue = executor.queue
-        let read = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        read.setEventHandler { [self] in assumeIsolated { $0.onReadable() } }
-        read.setCancelHandler { [self] in assumeIsolated { $0.sourceCancelled() } }
-        readSource = read
+        pollToken = SocketPoller.shared.register(fd) { [self] readiness in
+            queue.async { self.assumeIsolated { $0.onSocketEvent(readiness) } }
+        }
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.setEventHandler { [self] in assumeIsolated { $0.onTimer() } }
         self.timer = timer
         timer.activate()
         requestStarted = Self.now
         setDeadline(requestStarted &+ settings.headerTimeout)
-        read.activate()
+        armPoller()
+    }
+
+    /// The poller reported the socket ready: read and/or write as far as this connection wants to now,
+    /// then ask for the next event.
+    private func onSocketEvent(_ readiness: SocketPoller.Readiness) {
+        armedInterest = 0
+        guard phase != .closed else { return }
+        if readiness.readable && !readSuspended { onReadable() }
+        if readiness.writable && writeArmed && phase != .closed { onWritable() }
+        armPoller()
+    }
+
+    /// Asks the poller for the next event this connection wants (reading unless suspended, writing
+    /// while output waits); with neither, the registration stays disarmed until one is wanted again.
+    func armPoller() {
+        let wanted: UInt8 = (readSuspended ? 0 : 1) | (writeArmed ? 2 : 0)
+        // Armed for more than is wanted is fine: the unwanted event is dropped and the rest re-armed.
+        guard phase != .closed, let pollToken, wanted & ~armedInterest != 0 else { return }
+        armedInterest |= wanted
+        SocketPoller.shared.arm(fd, token: pollToken, read: armedInterest & 1 != 0, write: armedInterest & 2 != 0)
     }
 
     private func handleShutdown() {
@@ -148,7 +169,7 @@ actor HTTPConnection {
         }
     }
 
-    /// Closes the socket once the event sources are cancelled, and deregisters from the server.
+    /// Closes the socket and deregisters from the poller and the server.
     func close() {
         guard phase != .closed else { return }
         phase = .closed
@@ -162,49 +183,24 @@ actor HTTPConnection {
         for waiter in waiters { waiter.resume(throwing: HTTPServerError.connectionClosed) }
         timer?.cancel()
         timer = nil
-        pendingSourceCancels = 0
-        if let read = readSource {
-            pendingSourceCancels += 1
-            read.cancel()
-            if readSuspended {
-                readSuspended = false
-                read.resume()
-            }
-        }
-        if let write = writeSource {
-            pendingSourceCancels += 1
-            write.cancel()
-            if !writeArmed { write.resume() }
-            writeArmed = false
-        }
-        if pendingSourceCancels == 0 { finishClose() }
-    }
-
-    /// A read or write source has been cancelled; the last one closes the socket.
-    func sourceCancelled() {
-        pendingSourceCancels -= 1
-        if pendingSourceCancels == 0 { finishClose() }
-    }
-
-    private func finishClose() {
-        readSource = nil
-        writeSource = nil
+        // Deregistered first, so the descriptor number can be reused at once.
+        if let pollToken { SocketPoller.shared.deregister(fd, token: pollToken) }
+        pollToken = nil
         Socket.closeDescriptor(fd)
         server.connectionClosed(id: id)
     }
 
     // MARK: - Reading control
 
+    /// Stops reading (an event already armed is dropped when it comes).
     func suspendReading() {
-        guard let read = readSource, !readSuspended else { return }
         readSuspended = true
-        read.suspend()
     }
 
     func resumeReading() {
-        guard let read = readSource, readSuspended else { return }
+        guard readSuspended else { return }
         readSuspended = false
-        read.resume()
+        armPoller()
     }
 
     // MARK: - Access log
