@@ -37,9 +37,6 @@ public final class SQLiteLedger: SalesLedger, @unchecked Sendable {
             try db.execute("PRAGMA journal_mode = WAL")
             try db.execute("PRAGMA synchronous = FULL")
             try db.execute("PRAGMA foreign_keys = ON")
-            // A million-line ingest touches the key and the product index all over: 64 MiB of page cache
-            // keeps them in memory for the length of the transaction.
-            try db.execute("PRAGMA cache_size = -65536")
             try LedgerSchema.migrate(db)
         } catch {
             throw LedgerError.unavailable(error.description)

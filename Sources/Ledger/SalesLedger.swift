@@ -92,4 +92,10 @@ public struct LedgerSummary: Sendable, Equatable {
     public let salesLines: Int
     public let ingests: Int
     public let assignments: Int
+
+    public init(salesLines: Int, ingests: Int, assignments: Int) {
+        self.salesLines = salesLines
+        self.ingests = ingests
+        self.assignments = assignments
+    }
 }

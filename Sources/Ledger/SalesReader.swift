@@ -12,6 +12,8 @@ public struct SalesReader {
         public var rejected = 0
         /// The first `maxErrors` rejected lines.
         public var errors: [LineError] = []
+
+        public init() {}
     }
 
     let maxErrors: Int

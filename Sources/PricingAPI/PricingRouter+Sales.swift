@@ -10,9 +10,9 @@ public import Ledger
 /// its last request went through sends it again.
 ///
 /// Answers `{"batch_id", "added", "duplicates", "rejected", "errors": [{"line", "field", "message"}]}`
-/// (the first ``salesErrorLimit`` rejected lines): 200, or 422 when no line of the body could be
-/// read (every line rejected; nothing added). 400 when the body is not a sales file at all (empty, no
-/// header, an unknown column), 415 for another content type, 503 when the ledger cannot be written.
+/// (the first ``salesErrorLimit`` rejected lines) with 200, also when every line was rejected (the
+/// counts say so). 400 when the body is not a sales file at all (empty, no header, an unknown column),
+/// 415 for another content type, 503 when the ledger cannot be written.
 extension PricingRouter {
     /// Rejected lines an answer lists (it counts them all).
     static let salesErrorLimit = 100
@@ -50,8 +50,7 @@ extension PricingRouter {
         }
         switch outcome {
         case .success(let report):
-            let status = report.added + report.duplicates == 0 && report.rejected > 0 ? 422 : 200
-            return HTTPResponse(status: HTTPStatus(status), headers: HTTPHeaders([("Content-Type", "application/json"), ("Cache-Control", "no-store")]),
+            return HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "application/json"), ("Cache-Control", "no-store")]),
                                 body: Self.salesJSON(report))
         case .failure(.unreadable(let why)):
             return APIError.badRequest("unreadable_sales", "the body is not a sales file: \(why)").response
