@@ -177,7 +177,7 @@ let package = Package(
         .testTarget(name: "DashboardTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(name: "ModelReloadTests", dependencies: ["PricingAPI", "HTTPServer", "Pricing", "Storage", "TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "PricingAPI", "HTTPServer", "Pricing", "Storage", "TestSupport"],
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "CSQLite", "PricingAPI", "HTTPServer", "Pricing", "Storage", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "PricingTests", dependencies: ["Storage", "Inference", "Pricing", "TestSupport"], swiftSettings: strict),
     ],

@@ -24,12 +24,26 @@ public enum SalesColumn: String, Sendable, CaseIterable {
         var trimmed = Substring(name)
         while let first = trimmed.first, first == " " || first == "\t" { trimmed.removeFirst() }
         while let last = trimmed.last, last == " " || last == "\t" || last == "\r" { trimmed.removeLast() }
-        let wanted = trimmed.lowercased()
-        guard let found = Self.allCases.first(where: { $0.rawValue.lowercased() == wanted }) else { return nil }
+        func lower(_ byte: UInt8) -> UInt8 { byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte }
+        guard let found = Self.allCases.first(where: { $0.rawValue.utf8.elementsEqual(trimmed.utf8) { lower($0) == lower($1) } }) else {
+            return nil
+        }
         self = found
     }
 
-    var index: Int { Self.allCases.firstIndex(of: self)! }
+    /// The column's slot in a line's arrays (a switch: `allCases` would build an array per call).
+    var index: Int {
+        switch self {
+        case .invoiceNo: 0
+        case .stockCode: 1
+        case .description: 2
+        case .quantity: 3
+        case .invoiceDate: 4
+        case .unitPrice: 5
+        case .customerID: 6
+        case .country: 7
+        }
+    }
 }
 
 /// One valid sales line, normalised: texts trimmed, `InvoiceNo` without a spreadsheet's `.0`, the date
@@ -121,7 +135,7 @@ public struct SaleLine {
     func missingValue() -> (column: SalesColumn, message: String)? {
         for column in SalesColumn.required {
             if !present[column.index] { return (column, "value is missing") }
-            if [.invoiceNo, .stockCode].contains(column), ranges[column.index].isEmpty { return (column, "value is empty") }
+            if column == .invoiceNo || column == .stockCode, ranges[column.index].isEmpty { return (column, "value is empty") }
         }
         return nil
     }
@@ -155,8 +169,13 @@ public struct SaleLine {
             let result = strtod(buffer.baseAddress!, &end)
             guard let end, end - buffer.baseAddress! == value.count else { return nil }
             // strtod also reads hexadecimal, "inf" and "nan", which no sales file means.
-            guard value.allSatisfy({ ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || [UInt8(ascii: "."), UInt8(ascii: "-"),
-                                      UInt8(ascii: "+"), UInt8(ascii: "e"), UInt8(ascii: "E")].contains($0) }) else { return nil }
+            guard value.allSatisfy({ byte in
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "e"),
+                     UInt8(ascii: "E"): true
+                default: false
+                }
+            }) else { return nil }
             return result
         }
     }

@@ -20,6 +20,8 @@ public struct SalesReader {
     var counts = Counts()
     var sale = SaleLine()
     var occurrences = OccurrenceCounter()
+    /// The fields an NDJSON line has named so far (kept from line to line).
+    var seen = [Bool](repeating: false, count: SalesColumn.allCases.count)
 
     /// A reader that describes at most `maxErrors` rejected lines (and counts them all).
     public init(maxErrors: Int) {
@@ -141,7 +143,7 @@ public struct SalesReader {
         sale.reset()
         var scanner = JSONScanner(text, file: "line")
         var problem: (field: String?, message: String)?
-        var seen = [Bool](repeating: false, count: SalesColumn.allCases.count)
+        for index in seen.indices { seen[index] = false }
         do {
             try scanner.object { scanner, key throws(ArtifactError) in
                 guard problem == nil else { return try scanner.skipValue() }

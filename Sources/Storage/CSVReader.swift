@@ -32,25 +32,32 @@ public struct CSVReader {
         public fileprivate(set) var line = 1
         /// See ``Record/isBlank``.
         public fileprivate(set) var isBlank = false
-        fileprivate var bytes: [UInt8] = []
-        fileprivate var ends: [Int] = []
+        @usableFromInline var bytes: [UInt8] = []
+        @usableFromInline var ends: [Int] = []
 
         /// The number of fields.
-        public var count: Int { ends.count }
+        @inlinable public var count: Int { ends.count }
 
-        /// Field `index`'s bytes, valid during `body` only.
+        /// Field `index`'s bytes, valid during `body` only. Inlinable, so a reader in another module
+        /// gets it specialised for its closure (the million-line ingest calls it eight times a line).
+        @inlinable
         public func withField<R, E: Error>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
             let start = index == 0 ? 0 : ends[index - 1]
             let end = ends[index]
-            let result: Result<R, E> = bytes.withUnsafeBufferPointer { all in
-                do throws(E) { return .success(try body(UnsafeBufferPointer(rebasing: all[start..<end]))) } catch { return .failure(error) }
-            }
-            return try result.get()
+            return try bytes.withUnsafeBufferPointer { (all) throws(E) -> R in try body(UnsafeBufferPointer(rebasing: all[start..<end])) }
         }
 
         /// Field `index` as text (invalid UTF-8 repaired).
         public func string(_ index: Int) -> String {
             withField(index) { String(decoding: $0, as: UTF8.self) }
+        }
+
+        var fieldIsEmpty: Bool { bytes.count == (ends.last ?? 0) }
+
+        mutating func clear(line: Int) {
+            bytes.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+            self.line = line
         }
     }
 
@@ -79,79 +86,115 @@ public struct CSVReader {
     /// field never closed ends the reading. Either closure may throw to stop.
     public static func scan<E: Error>(_ bytes: UnsafeBufferPointer<UInt8>, record: (borrowing Row) throws(E) -> Void,
                                       malformed: (Malformed) throws(E) -> Void) throws(E) {
+        var scanner = Scanner(bytes)
+        while true {
+            switch scanner.next() {
+            case .record: try record(scanner.row)
+            case .malformed(let error): try malformed(error)
+            case .end: return
+            }
+        }
+    }
+
+    /// The state machine behind ``scan(_:record:malformed:)``, a plain struct stepped by ``next()`` so that
+    /// the byte loop has no closures and no captured variables (whose exclusivity checks cost a third
+    /// of the loop's time).
+    struct Scanner {
+        enum Event {
+            case record
+            case malformed(Malformed)
+            case end
+        }
+
+        let bytes: UnsafeBufferPointer<UInt8>
         var row = Row()
-        var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        var i: Int
         var line = 1
         var quoted = false, wasQuoted = false
-        var fieldIsEmpty: Bool { row.bytes.count == (row.ends.last ?? 0) }
-        func endField() {
-            row.ends.append(row.bytes.count)
-            wasQuoted = false
+        var finished = false
+        /// The row holds the record last returned; the next call starts a new one.
+        var returnedRecord = false
+
+        init(_ bytes: UnsafeBufferPointer<UInt8>) {
+            self.bytes = bytes
+            i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         }
-        func endRecord() throws(E) {
-            row.isBlank = row.ends.isEmpty && fieldIsEmpty && !wasQuoted
-            endField()
-            try record(row)
-            row.bytes.removeAll(keepingCapacity: true)
-            row.ends.removeAll(keepingCapacity: true)
-        }
-        /// Reports `message`, drops the record and skips to the next line.
-        func fail(_ message: String) throws(E) {
-            try malformed(Malformed(line: line, message: message))
-            while i < bytes.count && bytes[i] != UInt8(ascii: "\n") { i += 1 }
-            row.bytes.removeAll(keepingCapacity: true)
-            row.ends.removeAll(keepingCapacity: true)
-            wasQuoted = false
-            line += 1
-            row.line = line
-        }
-        while i < bytes.count {
-            let b = bytes[i]
-            if quoted {
-                if b == UInt8(ascii: "\"") {
-                    if i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "\"") {
+
+        mutating func next() -> Event {
+            if returnedRecord {
+                row.clear(line: line)
+                returnedRecord = false
+            }
+            while i < bytes.count {
+                let b = bytes[i]
+                if quoted {
+                    if b == UInt8(ascii: "\"") {
+                        if i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "\"") {
+                            row.bytes.append(b)
+                            i += 2
+                            continue
+                        }
+                        quoted = false
+                        wasQuoted = true
+                    } else {
+                        if b == UInt8(ascii: "\n") { line += 1 }
                         row.bytes.append(b)
-                        i += 2
-                        continue
                     }
-                    quoted = false
-                    wasQuoted = true
-                } else {
-                    if b == UInt8(ascii: "\n") { line += 1 }
+                    i += 1
+                    continue
+                }
+                switch b {
+                case UInt8(ascii: ","):
+                    endField()
+                case UInt8(ascii: "\r") where i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "\n"):
+                    i += 1
+                    fallthrough
+                case UInt8(ascii: "\n"):
+                    endRecord()
+                    i += 1
+                    line += 1
+                    return .record
+                case UInt8(ascii: "\""):
+                    guard row.fieldIsEmpty && !wasQuoted else {
+                        return fail("a quote inside an unquoted field (quote the whole field and double the quote)")
+                    }
+                    quoted = true
+                default:
+                    if wasQuoted { return fail("text after a closing quote (expected a comma or the end of the line)") }
                     row.bytes.append(b)
                 }
                 i += 1
-                continue
             }
-            switch b {
-            case UInt8(ascii: ","):
-                endField()
-            case UInt8(ascii: "\r") where i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "\n"):
-                i += 1
-                fallthrough
-            case UInt8(ascii: "\n"):
-                try endRecord()
-                line += 1
-                row.line = line
-            case UInt8(ascii: "\""):
-                guard fieldIsEmpty && !wasQuoted else {
-                    try fail("a quote inside an unquoted field (quote the whole field and double the quote)")
-                    break
-                }
-                quoted = true
-            default:
-                if wasQuoted {
-                    try fail("text after a closing quote (expected a comma or the end of the line)")
-                    break
-                }
-                row.bytes.append(b)
+            if finished { return .end }
+            finished = true
+            if quoted { return .malformed(Malformed(line: row.line, message: "a quoted field is never closed")) }
+            if !row.fieldIsEmpty || !row.ends.isEmpty || wasQuoted {
+                endRecord()
+                return .record
             }
+            return .end
+        }
+
+        mutating func endField() {
+            row.ends.append(row.bytes.count)
+            wasQuoted = false
+        }
+
+        mutating func endRecord() {
+            row.isBlank = row.ends.isEmpty && row.fieldIsEmpty && !wasQuoted
+            endField()
+            returnedRecord = true
+        }
+
+        /// `message` at this line; the record is dropped and reading goes on after the next line break.
+        mutating func fail(_ message: String) -> Event {
+            let error = Malformed(line: line, message: message)
+            while i < bytes.count && bytes[i] != UInt8(ascii: "\n") { i += 1 }
             i += 1
+            line += 1
+            wasQuoted = false
+            row.clear(line: line)
+            return .malformed(error)
         }
-        if quoted {
-            try malformed(Malformed(line: row.line, message: "a quoted field is never closed"))
-            return
-        }
-        if !fieldIsEmpty || !row.ends.isEmpty || wasQuoted { try endRecord() }
     }
 }
