@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ledger
+import PricingAPI
 
 /// `pricing-server ingest`: adds a file of realized sales (CSV or NDJSON, the training schema) to the
 /// ledger in one transaction. Prints the counts on stdout and each rejected line on stderr as
@@ -15,8 +16,12 @@ struct Ingest: ParsableCommand {
         Bad lines are reported and skipped; the exit status is non-zero only when no line could be read. See docs/ledger.md.
         """)
 
-    @Option(help: ArgumentHelp("The ledger's SQLite file (default: $LEDGER_PATH, else \(defaultLedgerPath)).", valueName: "file.sqlite"))
+    @Option(help: ArgumentHelp("The ledger's SQLite file (default: the server's: $LEDGER_PATH, else ledger_path of --config, else data/ledger.sqlite).",
+                               valueName: "file.sqlite"))
     var database: String?
+
+    @Option(help: ArgumentHelp("The server's JSON configuration, for its ledger_path (default: config/server.json if it exists).", valueName: "file"))
+    var config: String?
 
     @Option(help: ArgumentHelp("csv or ndjson (default: from the file name, else from the first byte: { is NDJSON).", valueName: "format"))
     var format: String?
@@ -25,7 +30,7 @@ struct Ingest: ParsableCommand {
     var file: String
 
     func run() throws {
-        let path = database ?? ProcessInfo.processInfo.environment["LEDGER_PATH"] ?? defaultLedgerPath
+        let path = try database ?? serverLedgerPath()
         let data: Data
         if file == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
@@ -69,12 +74,19 @@ struct Ingest: ParsableCommand {
         }
     }
 
+    /// The ledger the server writes: its settings, read as `serve` reads them (the file, then LEDGER_PATH).
+    func serverLedgerPath() throws -> String {
+        let file = config ?? (FileManager.default.fileExists(atPath: "config/server.json") ? "config/server.json" : nil)
+        do {
+            return try ServiceConfiguration.load(file: file, environment: ProcessInfo.processInfo.environment).ledgerPath
+        } catch {
+            throw CommandFailure("configuration: \(error)")
+        }
+    }
+
     func validate() throws {
         if let format, SalesFormat(rawValue: format) == nil {
             throw ValidationError("--format must be csv or ndjson, got \(format)")
         }
     }
 }
-
-/// Where the ledger is when neither --database, LEDGER_PATH nor the configuration says.
-let defaultLedgerPath = "data/ledger.sqlite"

@@ -6,14 +6,14 @@ import XCTest
 
 /// `kill -9` during an ingest, then the same file again: the ledger equals one clean ingest. The real
 /// `pricing-server ingest` runs as a child process and is killed while it holds the ledger's write
-/// transaction, well into its lines (the test sees the lock from a connection of its own).
+/// transaction, part of the way through it (the test sees the lock from a connection of its own).
 final class IngestKillTests: XCTestCase {
     func testAKilledIngestLeavesNothingAndTheResubmissionEqualsACleanIngest() throws {
         let folder = try SalesFile.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let binary = try ServerBinary.url(testBundle: Bundle(for: Self.self))
         let file = folder.appendingPathComponent("sales.csv")
-        let lines = 40_000
+        let lines = 25_000
         try SalesFile.csv(lines: lines).write(to: file, atomically: true, encoding: .utf8)
         let clean = folder.appendingPathComponent("clean.sqlite").path
         let killed = folder.appendingPathComponent("killed.sqlite").path
@@ -24,17 +24,21 @@ final class IngestKillTests: XCTestCase {
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertTrue(first.stdout.hasPrefix("added \(lines), already present 0, rejected 0"), first.stdout)
 
+        // The same file into another ledger. Once the file is in WAL mode (the test's connection must not
+        // get in the way of that switch), wait for the write transaction, then kill the process 30% of the
+        // way from there to where the clean run had ended, checking that it still holds the lock.
+        let launched = Date()
         let process = Process()
         process.executableURL = binary
         process.arguments = ["ingest", "--database", killed, file.path]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Wait for its write transaction, then let it get well into the file (the schema's own short
-        // transaction is long over by then), check it still holds the lock and kill it.
         let deadline = Date().addingTimeInterval(60)
-        while process.isRunning, Date() < deadline, !Self.holdsWriteLock(killed) { usleep(1_000) }
-        usleep(UInt32(cleanSeconds * 0.4 * 1_000_000))
+        while process.isRunning, Date() < deadline, !FileManager.default.fileExists(atPath: killed + "-wal") { usleep(500) }
+        while process.isRunning, Date() < deadline, !Self.holdsWriteLock(killed) { usleep(500) }
+        let remaining = max(0.02, cleanSeconds - Date().timeIntervalSince(launched))
+        usleep(UInt32(remaining * 0.3 * 1_000_000))
         let lockedAtKill = Self.holdsWriteLock(killed)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
