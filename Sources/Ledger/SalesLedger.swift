@@ -23,6 +23,10 @@ public protocol SalesLedger: Sendable {
     /// The assignments of `plan` (every plan's when nil), by plan, week and product.
     func assignments(plan: String?) throws(LedgerError) -> [Assignment]
 
+    /// Every product's sales per week (Monday to Sunday), from the week of `from` (a Monday,
+    /// `YYYY-MM-DD`; nil: all), by product and week.
+    func weeklySales(from: String?) throws(LedgerError) -> [WeeklySales]
+
     /// How many sales lines and ingests the ledger holds.
     func summary() throws(LedgerError) -> LedgerSummary
 

@@ -79,6 +79,26 @@ final class SQLiteLedgerTests: XCTestCase {
         }
     }
 
+    func testWeeklySalesSumEachProductsUnitsAndRevenueByMondayToSundayWeek() throws {
+        let ledger = try SQLiteLedger(path: folder.appendingPathComponent("ledger.sqlite").path)
+        let text = """
+            InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice
+            1,A,2,2011-01-03 09:00,1.5
+            2,A,3,2011-01-09 23:59,2.0
+            C3,A,-1,2011-01-09 12:00,2.0
+            4,A,5,2011-01-10 00:00,1.0
+            5,B,1,2011-01-02 10:00,4.0
+            """
+        XCTAssertEqual(try ingest(ledger, text).added, 5)
+        XCTAssertEqual(try ledger.weeklySales(from: nil), [
+            WeeklySales(stockCode: "A", week: "2011-01-03", units: 4, revenue: 7.0, lines: 3),
+            WeeklySales(stockCode: "A", week: "2011-01-10", units: 5, revenue: 5.0, lines: 1),
+            WeeklySales(stockCode: "B", week: "2010-12-27", units: 1, revenue: 4.0, lines: 1),
+        ])
+        XCTAssertEqual(try ledger.weeklySales(from: "2011-01-10").map(\.units), [5])
+        XCTAssertThrowsError(try ledger.weeklySales(from: "2011-01-11"))
+    }
+
     func testAnAssignmentIsRecordedOnceAndAContradictingOneIsRefused() throws {
         let ledger = try SQLiteLedger(path: folder.appendingPathComponent("ledger.sqlite").path)
         let low = Assignment(planID: "plan-1", stockCode: "85123A", week: "2011-01-03", price: 2.35, arm: "low", probability: 1.0 / 3)
