@@ -26,16 +26,20 @@ COPY deploy/runtime-packages.txt /tmp/runtime-packages.txt
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(cat /tmp/runtime-packages.txt) \
  && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt \
- && useradd --system --uid 10001 --user-group --home-dir /opt/pricing --shell /usr/sbin/nologin pricing
+ && useradd --system --uid 10001 --user-group --home-dir /opt/pricing --shell /usr/sbin/nologin pricing \
+ && install -d -o pricing -g pricing -m 0750 /var/lib/pricing
 COPY --from=build /opt/pricing /opt/pricing
 USER pricing
 WORKDIR /opt/pricing
 # Configuration is by environment (see README "Settings"); nothing secret is baked in: credentials,
 # tokens and REDIS_URL come from the orchestrator at run time.
 # MODELS defaults to the image's own models/ (config/server.json, relative to WORKDIR).
+# The sales ledger (POST /v1/sales, docs/ledger.md) goes to /var/lib/pricing, the one folder the service's
+# user may write besides /tmp: mount a volume there to keep it.
 ENV HOST=0.0.0.0 \
     PORT=8080 \
-    MODELS_CACHE_DIR=/tmp/pricing-models-cache
+    MODELS_CACHE_DIR=/tmp/pricing-models-cache \
+    LEDGER_PATH=/var/lib/pricing/ledger.sqlite
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["/opt/pricing/bin/pricing-server", "healthcheck", "--path", "/healthz"]

@@ -55,7 +55,7 @@ setup: python-deps
 # Debian packages, installed only when something is missing: what the Swift build links against
 # (the Dockerfile's build stage runs `make build-deps` too), and what the tests and training add
 # (Python, a real redis-server, headless Chromium for the dashboard test).
-BUILD_PACKAGES := zlib1g-dev pkg-config libhiredis-dev libcurl4-openssl-dev
+BUILD_PACKAGES := zlib1g-dev pkg-config libhiredis-dev libcurl4-openssl-dev libsqlite3-dev
 SYSTEM_PACKAGES := $(BUILD_PACKAGES) python3 python3-venv python3-pip redis-server chromium curl binutils
 define apt_install
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -181,6 +181,7 @@ bench: build python-deps
 	bash scripts/bench-reload.sh $(SERVER) models $(BENCH_DIR)/reload
 	bash scripts/bench-coldstart.sh $(SERVER) models $(BENCH_DIR)/coldstart
 	$(PY) scripts/bench_hostile.py $(SERVER) models $(BENCH_DIR)/hostile
+	bash scripts/bench-ingest.sh $(SERVER) models $(BENCH_DIR)/ingest
 
 # The pricing evaluation: every scenario of the matrix and its unconfounded twin on the report seeds,
 # decisions scored against the true revenue curves next to the baselines (keep the current price, today's

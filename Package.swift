@@ -15,11 +15,13 @@ import PackageDescription
 /// - Pricing (on Storage, Inference, Cache): the context-row writer, the price response and curve, the
 ///   one decision (`PriceDecision`: a request is a one-product repricing without rules), repricing runs
 ///   and their lifecycle, and `PriceAnswers`, the service's answers with their cache order.
+/// - Ledger (on Storage for the CSV and JSON readers): the sales ledger in SQLite (what sold, ingest
+///   batches, experiment assignments), the `SalesLedger` protocol another database can implement.
 /// - HTTPServer: HTTP/1.1 on sockets, knows nothing of pricing.
-/// - PricingAPI (on HTTPServer, Pricing, Cache, Storage for gzip): routes, parsing, rendering; compression,
+/// - PricingAPI (on HTTPServer, Pricing, Cache, Ledger, Storage for gzip): routes, parsing, rendering; compression,
 ///   CORS and request metrics as handlers around the routes; hot reload, the client work budget.
 /// - LambdaRuntime (on HTTPServer): the Lambda Runtime API loop and API Gateway events.
-/// - pricing-server: the executable that wires them (`serve`, `predict`, `recommend`, `bench`, `healthcheck`).
+/// - pricing-server: the executable that wires them (`serve`, `predict`, `recommend`, `ingest`, `bench`, `healthcheck`).
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
@@ -97,6 +99,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "Ledger",
+            dependencies: ["CSQLite", "Storage", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         // <sys/epoll.h> for the server's socket poller (Linux; empty elsewhere).
         .systemLibrary(name: "CEpoll"),
         .target(
@@ -122,7 +134,7 @@ let package = Package(
         .target(
             name: "PricingAPI",
             dependencies: [
-                "HTTPServer", "Pricing", "Storage", "Cache",
+                "HTTPServer", "Pricing", "Storage", "Cache", "Ledger",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -146,7 +158,7 @@ let package = Package(
         .executableTarget(
             name: "pricing-server",
             dependencies: [
-                "Storage", "ArtifactSources", "Inference", "Pricing", "PricingAPI", "HTTPServer", "Cache", "LambdaRuntime",
+                "Storage", "ArtifactSources", "Inference", "Pricing", "PricingAPI", "HTTPServer", "Cache", "LambdaRuntime", "Ledger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -166,6 +178,8 @@ let package = Package(
         .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "HTTPServer", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "DashboardTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(name: "ModelReloadTests", dependencies: ["PricingAPI", "HTTPServer", "Pricing", "Storage", "TestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "CSQLite", "PricingAPI", "HTTPServer", "Pricing", "Storage", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "PricingTests", dependencies: ["Storage", "Inference", "Pricing", "TestSupport"], swiftSettings: strict),
     ],

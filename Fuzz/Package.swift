@@ -21,7 +21,8 @@ let targets: [(product: String, dependencies: [Target.Dependency])] = [
     ("fuzz-price-response", [.product(name: "Storage", package: "pricing-service")]),
     ("fuzz-lightgbm", [.product(name: "Inference", package: "pricing-service"),
                        .product(name: "Storage", package: "pricing-service")]),
-    ("fuzz-catalogue", [.product(name: "Pricing", package: "pricing-service")]),
+    ("fuzz-catalogue", [.product(name: "Pricing", package: "pricing-service"),
+                        .product(name: "Storage", package: "pricing-service")]),
 ]
 
 let package = Package(

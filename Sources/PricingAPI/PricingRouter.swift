@@ -16,6 +16,7 @@ import Foundation
 /// - `GET /healthz` (process alive) and `GET /readyz` (models loaded, which model is active);
 /// - `GET /metrics` (Prometheus text) and `GET /openapi.json` (this API as OpenAPI 3.1);
 /// - `POST /admin/reload` (bearer token): look for a newer model version now;
+/// - `POST /v1/sales` (bearer token): realized sales into the ledger (PricingRouter+Sales.swift);
 /// - `OPTIONS` preflight answered from the CORS policy alone.
 /// Errors are JSON bodies `{"error": {"code", "message"}}` with the matching status.
 ///
@@ -40,6 +41,8 @@ public struct PricingRouter: HTTPHandler {
     public var metricsAccess = MetricsAccess.public
     /// Wrong admin tokens per client address (PricingRouter+Access.swift).
     public var adminThrottle = FailedTokenThrottle()
+    /// Where `POST /v1/sales` writes (nil: not configured, the route answers 503).
+    public var ledger: LedgerSlot?
 
     public init(engine: PricingEngine, cors: CORSPolicy, cache: (any ExpiringByteCache)? = nil, gzipMinimumBytes: Int = 1024,
                 pricingRules: PricingRules = PricingRules(), admission: AdmissionSettings = AdmissionSettings()) {
@@ -112,6 +115,7 @@ public struct PricingRouter: HTTPHandler {
                              body: ServiceMetrics.exposition())
             }
         case "/admin/reload": return await adminReload(request)
+        case "/v1/sales": return await sales(request)
         case _ where DashboardPage.paths.contains(path):
             return methods(request, allowed: ["GET", "HEAD"]) { DashboardPage.response(request) }
         case "/openapi.json":
@@ -132,7 +136,7 @@ public struct PricingRouter: HTTPHandler {
         if path.hasPrefix("/v1/predict-price/") { return "/v1/predict-price/{stockcode}" }
         if path.hasPrefix("/v1/recommendations/") { return "/v1/recommendations/{stockcode}" }
         switch path {
-        case "/v1/recommendations", "/v1/products", "/healthz", "/readyz", "/metrics", "/openapi.json", "/admin/reload": return path
+        case "/v1/recommendations", "/v1/products", "/v1/sales", "/healthz", "/readyz", "/metrics", "/openapi.json", "/admin/reload": return path
         case _ where DashboardPage.paths.contains(path): return path
         default: return "unmatched"
         }

@@ -32,6 +32,9 @@ public struct ServiceConfiguration: Equatable, Sendable {
     public var modelsLoad = ModelReloader.FirstLoad.fast
     /// How often to look for a newer model version; 0 checks only on SIGHUP or POST /admin/reload.
     public var reloadIntervalSeconds = 0.0
+    /// The sales ledger's SQLite file (`ledger_path`, LEDGER_PATH), written by POST /v1/sales and
+    /// `pricing-server ingest`; relative paths are from the working folder.
+    public var ledgerPath = "data/ledger.sqlite"
     /// Bearer token of POST /admin/reload; nil disables the admin routes.
     public var adminToken: String?
     /// The business rules of repricing runs (`pricing_rules`), which requests may override.
@@ -58,7 +61,8 @@ public struct ServiceConfiguration: Equatable, Sendable {
         ("MODELS_CACHE_DIR", "local folder for versions downloaded from http(s) or S3"),
         ("MODELS_LOAD", "first load: fast (serve once the first model is checked, backups built right after) or eager (all first)"),
         ("RELOAD_INTERVAL_SECONDS", "how often to look for a newer model version (0: only on SIGHUP or POST /admin/reload)"),
-        ("ADMIN_TOKEN", "bearer token of POST /admin/reload (unset: admin routes disabled)"),
+        ("ADMIN_TOKEN", "bearer token of POST /admin/reload and POST /v1/sales (unset: admin routes disabled)"),
+        ("LEDGER_PATH", "the sales ledger's SQLite file (POST /v1/sales, pricing-server ingest)"),
         ("REDIS_URL", "redis://[:password@]host:port[/db] of a cache shared by replicas (default: in-process cache)"),
         ("REDIS_CLUSTER", "true when REDIS_URL is a node of a Redis Cluster (slot routing, MOVED/ASK)"),
         ("CACHE_SECRET", "key (32+ bytes, same on every replica) signing the values kept in Redis; unset: random per process"),
@@ -96,7 +100,8 @@ public struct ServiceConfiguration: Equatable, Sendable {
             case "cors_allowed_origins": fromEnv[key] = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             case "artifact_public_keys":
                 fromEnv[key] = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            case "redis_url", "host", "models", "log_level", "models_cache_dir", "admin_token", "models_load", "metrics_access", "cache_secret": fromEnv[key] = value
+            case "redis_url", "host", "models", "log_level", "models_cache_dir", "admin_token", "models_load", "metrics_access", "cache_secret",
+                 "ledger_path": fromEnv[key] = value
             case "redis_cluster", "allow_unsigned_artifacts", "allow_insecure_http":
                 guard ["true", "false", "1", "0"].contains(value.lowercased()) else {
                     throw Invalid(description: "environment variable \(name): \"\(value)\" is not true or false")
@@ -119,6 +124,7 @@ public struct ServiceConfiguration: Equatable, Sendable {
             case "host": guard let v = value as? String else { throw bad(key, "a string") }; host = v
             case "models": guard let v = value as? String else { throw bad(key, "a string") }; models = v
             case "log_level": guard let v = value as? String else { throw bad(key, "a string") }; logLevel = v
+            case "ledger_path": guard let v = value as? String, !v.isEmpty else { throw bad(key, "a file path") }; ledgerPath = v
             case "models_cache_dir": guard let v = value as? String, !v.isEmpty else { throw bad(key, "a folder path") }; modelsCacheDir = v
             case "models_load":
                 guard let v = (value as? String).flatMap(ModelReloader.FirstLoad.init(rawValue:)) else { throw bad(key, "fast or eager") }

@@ -2,13 +2,13 @@ import ArgumentParser
 import Inference
 
 /// The service's executable: `serve` runs the HTTP API, `predict` answers one product from the
-/// command line, `bench` measures every stage.
+/// command line, `ingest` adds realized sales to the ledger, `bench` measures every stage.
 @main
 struct PricingServer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pricing-server",
         abstract: "Recommends the unit price that maximizes predicted sales (or profit) for a product.",
-        subcommands: [Serve.self, Predict.self, Recommend.self, Bench.self, Healthcheck.self]
+        subcommands: [Serve.self, Predict.self, Recommend.self, Ingest.self, Bench.self, Healthcheck.self]
     )
 }
 

@@ -17,7 +17,7 @@ struct Serve: AsyncParsableCommand {
         these environment variables, then the flags below:
         \(ServiceConfiguration.environment.map { "  \($0.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \($0.help)" }.joined(separator: "\n"))
         Routes: GET /v1/predict-price/{stockcode}?unitprice_min&unitprice_max&num_price_bins&unit_cost, \
-        GET /v1/products?q&limit&offset, GET /healthz, GET /readyz, GET /metrics, GET /openapi.json, POST /admin/reload. SIGHUP (or \
+        GET /v1/products?q&limit&offset, GET /healthz, GET /readyz, GET /metrics, GET /openapi.json, POST /admin/reload, POST /v1/sales. SIGHUP (or \
         POST /admin/reload, or RELOAD_INTERVAL_SECONDS) loads a newer model version in the background and swaps it in. SIGTERM or \
         SIGINT stops accepting, lets in-flight requests finish (up to the shutdown grace period) and exits 0. \
         A model version loads only when its manifest.json.sig verifies with a key in artifact_public_keys \
@@ -99,6 +99,7 @@ struct Serve: AsyncParsableCommand {
                                    reloader: reloader, adminToken: settings.adminToken, pricingRules: settings.pricingRules,
                                    admission: settings.admission)
         router.metricsAccess = settings.metricsAccess
+        router.ledger = LedgerSlot(path: settings.ledgerPath)
         // Inside AWS Lambda (AWS_LAMBDA_RUNTIME_API set): the Runtime API loop instead of listening.
         if let runtimeAPI = Self.lambdaRuntimeAPI {
             return try await runLambda(runtimeAPI: runtimeAPI, reloader: reloader, router: router, models: settings.models,

@@ -22,8 +22,13 @@ final class OpenAPICoverageTests: XCTestCase {
 
     func testEveryRouteAndEveryFieldTheServiceEmitsIsDocumented() throws {
         let token = "coverage-token-0123456789abcdef"
-        let server = try ServerProcess(binary: ServerBinary.url(testBundle: Bundle(for: Self.self)), environment: ["ADMIN_TOKEN": token])
-        defer { server.stop() }
+        let ledger = FileManager.default.temporaryDirectory.appendingPathComponent("coverage-ledger-\(UUID().uuidString).sqlite").path
+        let server = try ServerProcess(binary: ServerBinary.url(testBundle: Bundle(for: Self.self)),
+                                       environment: ["ADMIN_TOKEN": token, "LEDGER_PATH": ledger])
+        defer {
+            server.stop()
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: ledger + suffix) }
+        }
         try server.waitUntilReady()
         let served = try server.request("GET", "/openapi.json")
         XCTAssertEqual(served.status, 200)
@@ -33,6 +38,9 @@ final class OpenAPICoverageTests: XCTestCase {
         let bearer = [("Authorization", "Bearer \(token)")]
         let catalogue = "stockcode,current_price,unit_cost,floor,ceiling\n85123A,2.95,1.20,2.50,3.50\n22423,12.75,,,\n"
             + "NOSUCHCODE,1,,,\n85123A,2,,,\n22423,x,,,\n"
+        let sales = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+            + "536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,12/1/2010 8:26,2.55,17850,United Kingdom\n"
+            + "536365,71053,WHITE METAL LANTERN,x,12/1/2010 8:26,3.39,17850,United Kingdom\n"
         let predict = "/v1/predict-price/{stockcode}", run = "/v1/recommendations", one = "/v1/recommendations/{stockcode}"
         let calls: [Call] = [
             Call(method: "POST", target: "/admin/reload", template: "/admin/reload", headers: bearer, status: 200),
@@ -57,6 +65,15 @@ final class OpenAPICoverageTests: XCTestCase {
             Call(method: "GET", target: "/v1/recommendations/NOSUCHCODE", template: one, status: 404),
             Call(method: "GET", target: "/v1/products?limit=3&q=heart", template: "/v1/products", status: 200),
             Call(method: "GET", target: "/v1/products?limit=x", template: "/v1/products", status: 400),
+            Call(method: "POST", target: "/v1/sales", template: "/v1/sales", headers: bearer + [("Content-Type", "text/csv")], body: sales,
+                 status: 200),
+            Call(method: "POST", target: "/v1/sales", template: "/v1/sales", headers: bearer + [("Content-Type", "application/x-ndjson")],
+                 body: "{\"InvoiceNo\":\"1\"}\n", status: 200),
+            Call(method: "POST", target: "/v1/sales", template: "/v1/sales", headers: bearer + [("Content-Type", "text/csv")], body: "a,b\n",
+                 status: 400),
+            Call(method: "POST", target: "/v1/sales", template: "/v1/sales", headers: bearer + [("Content-Type", "application/json")],
+                 body: sales, status: 415),
+            Call(method: "POST", target: "/v1/sales", template: "/v1/sales", headers: [("Content-Type", "text/csv")], body: sales, status: 401),
             Call(method: "GET", target: "/healthz", template: "/healthz", status: 200),
             Call(method: "GET", target: "/readyz", template: "/readyz", status: 200),
             Call(method: "GET", target: "/metrics", template: "/metrics", status: 200),
@@ -85,7 +102,7 @@ final class OpenAPICoverageTests: XCTestCase {
         // one (a 405 is the answer to a method a path does not have).
         XCTAssertEqual(Set(calls.filter { $0.status != 405 }.map { "\($0.method) \($0.template)" }), schema.operations())
         // The answers carried the optional fields too, so those were checked, not skipped.
-        for field in ["predicted_profit", "skipped[].line", "skipped[].column", "rules.min_margin_pct", "totals.gain_p10", "models[].loaded"] {
+        for field in ["predicted_profit", "skipped[].line", "skipped[].column", "rules.min_margin_pct", "totals.gain_p10", "models[].loaded", "errors[].field"] {
             XCTAssertTrue(fields.contains { $0.hasSuffix(field) }, "no answer carried \(field): \(fields.sorted())")
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Pricing
+import Storage
 import TestSupport
 import XCTest
 

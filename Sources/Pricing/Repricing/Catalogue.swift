@@ -1,3 +1,5 @@
+import Storage
+
 /// A retailer's catalogue file (CSV with a header line): `stockcode` and, optionally, `current_price`,
 /// `unit_cost`, `floor` and `ceiling`, in any order. Bad lines (no stockcode, a non-number, a negative
 /// cost, a floor above the ceiling, a stockcode listed twice, the wrong number of fields) are reported

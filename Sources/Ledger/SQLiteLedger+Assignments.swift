@@ -1,0 +1,53 @@
+/// Experiment assignments: written by the plan each week, read by the update and the reports.
+extension SQLiteLedger {
+    @discardableResult
+    public func record(_ assignment: Assignment) throws(LedgerError) -> Bool {
+        try assignment.validate()
+        return try withConnection { db throws(LedgerError) -> Bool in
+            try db.transaction { () throws(LedgerError) -> Bool in
+                let insert = try db.prepare("""
+                    INSERT INTO assignments (plan_id, stock_code, week, price, arm, probability, recorded_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                    """)
+                insert.bind(1, assignment.planID)
+                insert.bind(2, assignment.stockCode)
+                insert.bind(3, assignment.week)
+                insert.bind(4, assignment.price)
+                insert.bind(5, assignment.arm)
+                insert.bind(6, assignment.probability)
+                insert.bind(7, Self.now())
+                _ = try insert.step()
+                if db.changes == 1 { return true }
+                let existing = try Self.assignments(db, plan: assignment.planID, stockCode: assignment.stockCode, week: assignment.week)
+                guard existing.first == assignment else {
+                    throw LedgerError.conflict("plan \(assignment.planID) already assigned \(assignment.stockCode) for the week of "
+                                               + "\(assignment.week): \(existing.first.map { "\($0.arm) at \($0.price)" } ?? "?")")
+                }
+                return false
+            }
+        }
+    }
+
+    public func assignments(plan: String?) throws(LedgerError) -> [Assignment] {
+        try withConnection { db throws(LedgerError) -> [Assignment] in
+            try Self.assignments(db, plan: plan, stockCode: nil, week: nil)
+        }
+    }
+
+    static func assignments(_ db: SQLiteConnection, plan: String?, stockCode: String?, week: String?) throws(LedgerError) -> [Assignment] {
+        let query = try db.prepare("""
+            SELECT plan_id, stock_code, week, price, arm, probability FROM assignments
+            WHERE (?1 IS NULL OR plan_id = ?1) AND (?2 IS NULL OR stock_code = ?2) AND (?3 IS NULL OR week = ?3)
+            ORDER BY plan_id, week, stock_code
+            """)
+        for (index, value) in [plan, stockCode, week].enumerated() {
+            if let value { query.bind(Int32(index + 1), value) } else { query.bindNull(Int32(index + 1)) }
+        }
+        var found: [Assignment] = []
+        while try query.step() {
+            found.append(Assignment(planID: query.string(0), stockCode: query.string(1), week: query.string(2), price: query.double(3),
+                                    arm: query.string(4), probability: query.double(5)))
+        }
+        return found
+    }
+}
