@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Experiment plans in docs/experiments.md's format, as the learning loop writes them, for tests that
 /// publish one inside a scratch copy of the committed version.
