@@ -150,6 +150,7 @@ let package = Package(
                 .embedInCode("Dashboard/Web/dashboard/page.js"), .embedInCode("Dashboard/Web/dashboard/product-search.js"),
                 .embedInCode("Dashboard/Web/dashboard/summary.js"),
                 .embedInCode("Dashboard/Web/catalogue.html"), .embedInCode("Dashboard/Web/catalogue.js"),
+                .embedInCode("Dashboard/Web/experiments.html"), .embedInCode("Dashboard/Web/experiments.js"),
             ],
             swiftSettings: strict
         ),

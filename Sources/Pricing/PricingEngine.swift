@@ -11,6 +11,8 @@ public final class PricingEngine: Sendable {
     public let layout: ContextLayout
     /// Every product's price response, in the store's product order.
     public let priceResponse: PriceResponseTable
+    /// The week's price-test plan published with the version (docs/experiments.md); nil when it has none.
+    public let experiments: ExperimentPlan?
 
     /// Loads and verifies the version at `path` (a version folder, or a models root with LATEST).
     /// Fails when the version cannot be used at all; a single model that cannot be built is only
@@ -44,6 +46,7 @@ public final class PricingEngine: Sendable {
                 "lists \(store.products.count) products, the manifest says \(manifest.featureStore.products)"))
         }
         self.layout = try ContextLayout(columns: store.columns, preprocessor: preprocessor)
+        self.experiments = try ExperimentPlan(folder: folder)
         self.priceResponse = priceResponse
         self.chain = chain
         guard !chain.models.isEmpty else {
@@ -63,6 +66,7 @@ public final class PricingEngine: Sendable {
         self.store = engine.store
         self.layout = engine.layout
         self.priceResponse = engine.priceResponse
+        self.experiments = engine.experiments
     }
 
     /// This engine with every deferred backup built (or marked failed, with the reason), sharing

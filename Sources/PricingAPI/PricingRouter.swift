@@ -13,6 +13,8 @@ import Foundation
 /// - `GET /v1/products`: the catalogue, searchable and paged;
 /// - `GET|POST /v1/recommendations`, `GET /v1/recommendations/{stockcode}`: repricing runs under the
 ///   shop's rules (PricingRouter+Recommendations.swift);
+/// - `GET /v1/experiments`, `GET /v1/experiments/{stockcode}`: the version's price-test plan
+///   (PricingRouter+Experiments.swift);
 /// - `GET /healthz` (process alive) and `GET /readyz` (models loaded, which model is active);
 /// - `GET /metrics` (Prometheus text) and `GET /openapi.json` (this API as OpenAPI 3.1);
 /// - `POST /admin/reload` (bearer token): look for a newer model version now;
@@ -97,7 +99,15 @@ public struct PricingRouter: HTTPHandler {
             }
             return await recommendationRoute(code, request)
         }
+        if path.hasPrefix("/v1/experiments/") {
+            let raw = path.dropFirst("/v1/experiments/".count)
+            guard let code = HTTPRequest.percentDecode(raw), !code.isEmpty, code.count <= 64, !code.contains("/") else {
+                return APIError(status: 404, code: "not_found", message: "no route for \(path)").response
+            }
+            return experimentRoute(code, request)
+        }
         switch path {
+        case "/v1/experiments": return experimentsRoute(request)
         case "/v1/recommendations": return await recommendationsRoute(request)
         case "/v1/products": return methods(request, allowed: ["GET", "HEAD"]) { withEngine { products(request, $0) } }
         case "/healthz": return methods(request, allowed: ["GET", "HEAD"]) { json(#"{"status":"ok"}"#) }
@@ -135,7 +145,9 @@ public struct PricingRouter: HTTPHandler {
     static func routeLabel(_ path: String) -> String {
         if path.hasPrefix("/v1/predict-price/") { return "/v1/predict-price/{stockcode}" }
         if path.hasPrefix("/v1/recommendations/") { return "/v1/recommendations/{stockcode}" }
+        if path.hasPrefix("/v1/experiments/") { return "/v1/experiments/{stockcode}" }
         switch path {
+        case "/v1/experiments": return path
         case "/v1/recommendations", "/v1/products", "/v1/sales", "/healthz", "/readyz", "/metrics", "/openapi.json", "/admin/reload": return path
         case _ where DashboardPage.paths.contains(path): return path
         default: return "unmatched"

@@ -118,6 +118,12 @@ public struct Manifest: Decodable, Sendable {
         public let decision: Decision
     }
 
+    /// The price-test plan the learning loop published with this version (docs/experiments.md).
+    public struct Experiments: Decodable, Sendable {
+        /// The plan's file, listed in ``Manifest/files`` like every other file.
+        public let file: String
+    }
+
     public let formatVersion: Int
     public let modelVersion: String
     public let createdAt: String
@@ -128,6 +134,8 @@ public struct Manifest: Decodable, Sendable {
     public let featureStore: FeatureStore
     public let priceResponse: PriceResponse
     public let golden: String?
+    /// The experiment plan; absent in versions without one (no product is under test).
+    public let experiments: Experiments?
     public let files: [String: FileEntry]
 
     /// The only format this reader understands.

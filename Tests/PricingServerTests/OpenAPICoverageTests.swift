@@ -63,6 +63,11 @@ final class OpenAPICoverageTests: XCTestCase {
             Call(method: "GET", target: "/v1/recommendations/85123A", template: one, status: 200),
             Call(method: "GET", target: "/v1/recommendations/85123A?format=csv", template: one, status: 200),
             Call(method: "GET", target: "/v1/recommendations/NOSUCHCODE", template: one, status: 404),
+            // The committed version has no experiment plan: the empty plan, and no product under test.
+            Call(method: "GET", target: "/v1/experiments", template: "/v1/experiments", status: 200),
+            Call(method: "GET", target: "/v1/experiments?format=csv", template: "/v1/experiments", status: 200),
+            Call(method: "GET", target: "/v1/experiments?history=maybe", template: "/v1/experiments", status: 400),
+            Call(method: "GET", target: "/v1/experiments/85123A", template: "/v1/experiments/{stockcode}", status: 404),
             Call(method: "GET", target: "/v1/products?limit=3&q=heart", template: "/v1/products", status: 200),
             Call(method: "GET", target: "/v1/products?limit=x", template: "/v1/products", status: 400),
             Call(method: "POST", target: "/v1/sales", template: "/v1/sales", headers: bearer + [("Content-Type", "text/csv")], body: sales,

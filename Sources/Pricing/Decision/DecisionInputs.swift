@@ -30,6 +30,9 @@ package struct DecisionInputs: Sendable {
     package var priceEnding: PriceEnding?
     package var arithmetic: GridArithmetic
     package var report: Report
+    /// This week's price of the product's running price test (docs/experiments.md): posted instead of
+    /// the decision's price when the band allows it, as is (no price ending). Nil: not under test.
+    package var testPrice: Double? = nil
 
     /// A single request: the request's price range, no rules, the reference arithmetic.
     package static func oneProduct(_ response: ProductPriceResponse, requestMin: Double, requestMax: Double,

@@ -135,10 +135,20 @@ package enum PriceDecision {
             rule = band.rule(at: price) ?? .model
         }
 
+        // A product under a price test posts this week's arm instead, when every rule allows it: the
+        // test is what the week's price is for, and everything below is reported at that price. An arm
+        // the band refuses (the run's rules are stricter than the plan's) leaves the decision above.
+        var underTest = false
+        if let testPrice = inputs.testPrice, band.contains(testPrice) {
+            price = testPrice
+            rule = .experiment
+            underTest = true
+        }
+
         // The ending, last, only onto a price that keeps every rule (and the evidence, when the
-        // evidence chose the price).
+        // evidence chose the price); a test's arm is posted as the plan set it.
         var endingUnavailable = false
-        if let ending = inputs.priceEnding, price != p0, !ending.matches(price) {
+        if !underTest, let ending = inputs.priceEnding, price != p0, !ending.matches(price) {
             var pick = Double.nan, pickValue = -Double.infinity
             func offer(_ candidate: Double?) {
                 guard let candidate, band.contains(candidate) else { return }

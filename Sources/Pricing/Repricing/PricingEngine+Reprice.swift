@@ -163,7 +163,8 @@ extension PricingEngine {
                     baseline = Self.meanVolume(answer.values, from: 0, to: answer.values.count)
                 }
                 do throws(RuleError) {
-                    let inputs = try DecisionInputs.repricing(response, stockcode: record.stockcode, terms: product.item.terms, rules: rules)
+                    var inputs = try DecisionInputs.repricing(response, stockcode: record.stockcode, terms: product.item.terms, rules: rules)
+                    inputs.testPrice = self.experiments?.testPrice(for: record.stockcode)
                     let outcome = PriceDecision.decide(response, baseline: baseline, inputs, settings: settings, drawGains: gainRows + i * s)
                     slots[i] = .success(PriceRecommendation(product: record, terms: product.item.terms, outcome: outcome,
                                                             model: model, modelVersion: self.version))

@@ -119,4 +119,7 @@ public enum BindingRule: String, Sendable, CaseIterable {
     /// The evidence does not support moving at all: the current price is kept
     /// (`min_probability_of_gain`, or a gain too small to act on).
     case insufficientEvidence = "insufficient_evidence"
+    /// The product is under a price test and this is the week's arm (docs/experiments.md); it keeps
+    /// every rule of the run, else the normal decision stands.
+    case experiment
 }

@@ -3,7 +3,8 @@ import Storage
 
 /// The built-in dashboard: a page at `/` (and `/index.html`) that searches the catalogue, streams a
 /// price curve from `/v1/predict-price` as NDJSON and draws it, and the catalogue view at
-/// `/catalogue.html` (a repricing run from `/v1/recommendations`), with their stylesheet, scripts (the
+/// `/catalogue.html` (a repricing run from `/v1/recommendations`), the experiments view at
+/// `/experiments.html` (the price-test plan from `/v1/experiments`), with their stylesheet, scripts (the
 /// product view's as native ES modules under `/dashboard/`) and icon. No build step and no third-party
 /// code: the assets are the plain files in `Dashboard/Web`, embedded into the binary at build time, and
 /// the pages load nothing from anywhere but this server.
@@ -53,6 +54,8 @@ public enum DashboardPage {
             "/favicon.svg": Asset("image/svg+xml", PackageResources.favicon_svg),
             "/catalogue.html": Asset("text/html; charset=utf-8", PackageResources.catalogue_html),
             "/catalogue.js": script(PackageResources.catalogue_js),
+            "/experiments.html": Asset("text/html; charset=utf-8", PackageResources.experiments_html),
+            "/experiments.js": script(PackageResources.experiments_js),
         ]
         for (name, bytes) in modules { assets["/dashboard/" + name] = script(bytes) }
         return assets
