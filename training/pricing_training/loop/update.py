@@ -1,0 +1,125 @@
+"""The weekly posterior update: every product's (b, c) moved by its loop weeks, the prior re-learned across tests.
+
+Model of a loop week t of product i (docs/learning-loop.md): units_it ~ quasi-Poisson with
+ln E = s_g(t) + α_i + b_i Δ_it + c_i Δ_it², Δ = ln(posted / scale) − ref. The baseline f(x) is held fixed as a
+product level α_i (profiled out) times its category's week level s_g(t), read off all products' sales that week
+with the starting posterior's price effect divided out (no network is retrained). Each product's loop weeks
+give an own estimate and its information (Newton on the quasi-likelihood, Pearson dispersion shrunk to the
+pooled one), vectorised over products.
+
+The prior is then re-learned from the tested products (empirical Bayes, shrinkage.fit): their loop estimates'
+departures from the starting posterior mean, r_i = β̂_i − m_i with noise S_i + I_i⁻¹, give a per-category bias
+μ_g of the starting posterior and the extra spread T it did not state. Every product's prior becomes
+N(m_i + μ_g, S_i + T) (a product never tested borrows its category's correction), and its posterior is the
+conjugate (Gaussian) update of that prior with its own loop information. The update reads only the ledger's
+weekly units and the posted prices, so running it twice on the same weeks gives the same posterior.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .. import shrinkage
+from .start import Start
+
+WEAK_PRIOR_SD = 5.0
+DISPERSION_PRIOR_WEEKS = 6.0  # the pooled dispersion counts as this many weeks of a product's own
+MIN_TESTED = 20  # products with loop information before the prior is re-learned
+INFORMED = 1.0  # a product's loop information about b above this (SE below 1) counts as tested
+DRAWS = 64
+
+
+@dataclasses.dataclass
+class Posterior:
+    mean: np.ndarray  # [P, 2]
+    cov: np.ndarray  # [P, 2, 2]
+    draws: np.ndarray  # [P, S, 2] with c <= 0
+    bias: np.ndarray  # [P, 2] the re-learned prior's correction of the starting mean
+    extra: np.ndarray  # [2, 2] T
+
+
+def week_levels(units: np.ndarray, delta: np.ndarray, start: Start) -> np.ndarray:
+    """[P] s_g(t) per product for one week: ln of the category's units with the starting price effect divided out,
+    over its recent weekly units. NaN when the category sold nothing (a closed week)."""
+    effect = np.exp(start.mean[:, 0] * delta + start.mean[:, 1] * delta ** 2)
+    n_groups = int(start.groups.max()) + 1
+    sold = np.bincount(start.groups, weights=units / effect, minlength=n_groups)
+    usual = np.bincount(start.groups, weights=start.units, minlength=n_groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        level = np.where((sold > 0) & (usual > 0), np.log(sold / usual), np.nan)
+    return level[start.groups]
+
+
+def loop_estimates(units: np.ndarray, delta: np.ndarray, level: np.ndarray, iterations: int = 40
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Per product from its loop weeks ([T, P] each; NaN level = no usable week): the own estimate of (b, c) [P, 2]
+    and its information [P, 2, 2] with α profiled out and divided by the shrunk Pearson dispersion."""
+    valid = np.isfinite(level) & np.isfinite(delta)
+    w = valid.astype(np.float64)
+    y = np.where(valid, units, 0.0)
+    d = np.where(valid, delta, 0.0)
+    offset = np.where(valid, level, 0.0)
+    x = np.stack([np.ones_like(d), d, d * d], axis=-1)  # [T, P, 3]
+    n_weeks = w.sum(axis=0)
+    theta = np.zeros((units.shape[1], 3))
+    base = (w * np.exp(offset)).sum(axis=0)
+    theta[:, 0] = np.log((y.sum(axis=0) + 0.5) / np.maximum(base, 1e-9))
+    ridge = np.diag([0.0, 1.0, 1.0]) / WEAK_PRIOR_SD ** 2
+    for _ in range(iterations):
+        mu = np.exp(np.clip(offset + np.einsum("tpk,pk->tp", x, theta), -30, 30)) * w
+        grad = np.einsum("tp,tpk->pk", y - mu, x) - theta @ ridge
+        hess = np.einsum("tp,tpk,tpl->pkl", mu, x, x) + ridge + 1e-9 * np.eye(3)
+        step = np.linalg.solve(hess, grad[:, :, None])[:, :, 0]
+        biggest = np.abs(step).max(axis=1, keepdims=True)
+        theta += step * np.minimum(1.0, 2.0 / np.maximum(biggest, 1e-12))
+        if biggest.max() < 1e-8:
+            break
+    mu = np.exp(np.clip(offset + np.einsum("tpk,pk->tp", x, theta), -30, 30)) * w
+    pearson = np.where(valid, (y - mu) ** 2 / np.maximum(mu, 1e-9), 0.0).sum(axis=0)
+    dof = np.maximum(n_weeks - 3.0, 0.0)
+    enough = dof >= 3
+    pooled = max(1.0, float(np.median(pearson[enough] / dof[enough]))) if enough.any() else 1.0
+    dispersion = np.maximum(1.0, (pooled * DISPERSION_PRIOR_WEEKS + pearson) / (DISPERSION_PRIOR_WEEKS + dof))
+    fisher = np.einsum("tp,tpk,tpl->pkl", mu, x, x)
+    info = fisher[:, 1:, 1:] - np.einsum("pk,pl->pkl", fisher[:, 1:, 0], fisher[:, 0, 1:]) \
+        / np.maximum(fisher[:, 0, 0], 1e-12)[:, None, None]
+    info = 0.5 * (info + np.transpose(info, (0, 2, 1))) / dispersion[:, None, None]
+    return theta[:, 1:], info
+
+
+def posterior(start: Start, estimate: np.ndarray, info: np.ndarray, kappa: float = 3.0, seed: int = 0,
+              relearn: bool = True) -> Posterior:
+    """The updated posterior of every product (module docstring)."""
+    p = len(start.mean)
+    tested = info[:, 0, 0] > INFORMED
+    bias, extra = np.zeros((p, 2)), np.zeros((2, 2))
+    if relearn and tested.sum() >= MIN_TESTED:
+        eye = 1e-9 * np.eye(2)
+        noise = start.cov[tested] + np.linalg.inv(info[tested] + eye)
+        prior = shrinkage.fit(estimate[tested] - start.mean[tested], np.linalg.inv(noise), start.groups[tested],
+                              kappa)
+        known = np.zeros(int(start.groups.max()) + 1, bool)
+        known[np.unique(start.groups[tested])] = True
+        per_group = np.full((len(known), 2), 0.0)
+        per_group[:len(prior.category_means)] = prior.category_means
+        per_group[~known] = prior.global_mean
+        bias = per_group[start.groups]
+        extra = prior.between()
+    prior_cov = start.cov + extra[None]
+    prior_prec = np.linalg.inv(prior_cov)
+    prec = prior_prec + info
+    cov = np.linalg.inv(prec)
+    h = np.einsum("pij,pj->pi", prior_prec, start.mean + bias) + np.einsum("pij,pj->pi", info, estimate)
+    mean = np.einsum("pij,pj->pi", cov, h)
+    one = shrinkage.Prior(np.ones(1), np.zeros((1, 2, 2)), np.zeros((1, 2)), np.zeros(2), mean[:, None, :],
+                          cov[:, None, :, :], np.ones((p, 1)))
+    draws = shrinkage.draws(one, DRAWS, seed)
+    return Posterior(mean, cov, draws, bias, extra)
+
+
+def starting(start: Start, seed: int = 0) -> Posterior:
+    """The starting posterior itself (no loop weeks), with its draws."""
+    p = len(start.mean)
+    return posterior(start, np.zeros((p, 2)), np.zeros((p, 2, 2)), seed=seed, relearn=False)
