@@ -8,8 +8,9 @@ give an own estimate and its information (Newton on the quasi-likelihood, Pearso
 pooled one), vectorised over products.
 
 The prior is then re-learned from the tested products (empirical Bayes, shrinkage.fit): their loop estimates'
-departures from the starting posterior mean, r_i = β̂_i − m_i with noise S_i + I_i⁻¹, give a per-category bias
-μ_g of the starting posterior and the extra spread T it did not state. Every product's prior becomes
+departures from the starting posterior mean in the slope, r_i = b̂_i − m_i with noise S_i + I_i⁻¹ (b's marginal),
+give a per-category bias μ_g of the starting posterior and the extra spread T it did not state (tests at ±δ
+identify the slope; the curvature keeps the starting posterior's). Every product's prior becomes
 N(m_i + μ_g, S_i + T) (a product never tested borrows its category's correction), and its posterior is the
 conjugate (Gaussian) update of that prior with its own loop information. The update reads only the ledger's
 weekly units and the posted prices, so running it twice on the same weeks gives the same posterior.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from scipy import stats
 
 from .. import shrinkage
 from .start import Start
@@ -29,6 +31,7 @@ DISPERSION_PRIOR_WEEKS = 6.0  # the pooled dispersion counts as this many weeks 
 MIN_TESTED = 20  # products with loop information before the prior is re-learned
 INFORMED = 1.0  # a product's loop information about b above this (SE below 1) counts as tested
 DRAWS = 64
+KNOWN = 1e6  # information of a residual taken as known
 
 
 @dataclasses.dataclass
@@ -96,27 +99,48 @@ def posterior(start: Start, estimate: np.ndarray, info: np.ndarray, kappa: float
     tested = info[:, 0, 0] > INFORMED
     bias, extra = np.zeros((p, 2)), np.zeros((2, 2))
     if relearn and tested.sum() >= MIN_TESTED:
+        # Tests at ±δ identify the slope, hardly the curvature: the correction is learned for b (its marginal,
+        # with c free), and c keeps the starting posterior's (its residual held at 0 as if known).
         eye = 1e-9 * np.eye(2)
-        noise = start.cov[tested] + np.linalg.inv(info[tested] + eye)
-        prior = shrinkage.fit(estimate[tested] - start.mean[tested], np.linalg.inv(noise), start.groups[tested],
-                              kappa)
+        var_b = start.cov[tested, 0, 0] + np.linalg.inv(info[tested] + eye)[:, 0, 0]
+        residual = np.column_stack([estimate[tested, 0] - start.mean[tested, 0], np.zeros(int(tested.sum()))])
+        noise_info = np.zeros((int(tested.sum()), 2, 2))
+        noise_info[:, 0, 0], noise_info[:, 1, 1] = 1.0 / var_b, KNOWN
+        prior = shrinkage.fit(residual, noise_info, start.groups[tested], kappa)
         known = np.zeros(int(start.groups.max()) + 1, bool)
         known[np.unique(start.groups[tested])] = True
         per_group = np.full((len(known), 2), 0.0)
         per_group[:len(prior.category_means)] = prior.category_means
         per_group[~known] = prior.global_mean
-        bias = per_group[start.groups]
-        extra = prior.between()
+        bias = per_group[start.groups] * np.array([1.0, 0.0])
+        extra = np.diag([prior.between()[0, 0], 0.0])
     prior_cov = start.cov + extra[None]
     prior_prec = np.linalg.inv(prior_cov)
     prec = prior_prec + info
     cov = np.linalg.inv(prec)
     h = np.einsum("pij,pj->pi", prior_prec, start.mean + bias) + np.einsum("pij,pj->pi", info, estimate)
     mean = np.einsum("pij,pj->pi", cov, h)
-    one = shrinkage.Prior(np.ones(1), np.zeros((1, 2, 2)), np.zeros((1, 2)), np.zeros(2), mean[:, None, :],
-                          cov[:, None, :, :], np.ones((p, 1)))
-    draws = shrinkage.draws(one, DRAWS, seed)
-    return Posterior(mean, cov, draws, bias, extra)
+    return Posterior(mean, cov, normal_draws(mean, cov, DRAWS, seed), bias, extra)
+
+
+def normal_draws(mean: np.ndarray, cov: np.ndarray, count: int, seed: int) -> np.ndarray:
+    """[P, count, 2] draws of N(mean, cov) conditioned on c <= 0: shrinkage.draws' stratified scheme for one
+    component (c by inverse CDF of its truncated marginal, b from its conditional, strata paired at random),
+    vectorised over products (shrinkage.draws loops over them: 2.5 s for 4,000)."""
+    rng = np.random.default_rng(seed)
+    p = len(mean)
+    strata = (np.arange(count) + 0.5) / count
+    uc = rng.permuted(np.tile(strata, (p, 1)), axis=1)
+    zb = stats.norm.ppf(rng.permuted(np.tile(strata, (p, 1)), axis=1))
+    mb, mc = mean[:, 0:1], mean[:, 1:2]
+    vb, vc = np.maximum(cov[:, 0, 0], 1e-12)[:, None], np.maximum(cov[:, 1, 1], 1e-12)[:, None]
+    vbc = cov[:, 0, 1][:, None]
+    sc = np.sqrt(vc)
+    top = stats.norm.cdf(-mc / sc)
+    c = np.where(top > 1e-12, mc + sc * stats.norm.ppf(np.clip(uc * top, 1e-300, 1.0)), 0.0)
+    c = np.minimum(c, 0.0)
+    b = mb + vbc / vc * (c - mc) + np.sqrt(np.maximum(vb - vbc * vbc / vc, 0.0)) * zb
+    return np.stack([b, c], axis=-1)
 
 
 def starting(start: Start, seed: int = 0) -> Posterior:
