@@ -57,18 +57,32 @@ def _coverage(post, start, p0, truth: np.ndarray, mask: np.ndarray) -> dict:
             "median_se": float(np.median(e.std(axis=1)[mask])) if mask.any() else None}
 
 
+def _information_bound(post, post0, program, tested: np.ndarray) -> float | None:
+    """The tested products' median SE ratio (week 26 / week 0) of b had each been tested every week at the
+    information per test week it actually gave (its loop information scaled to all weeks): what the data the
+    loop can gather allows, the bar's reference when halving the SE is beyond it."""
+    if not tested.any():
+        return None
+    weeks = program.cfg.horizon
+    var0 = post0.cov[tested, 0, 0]
+    gained = post.info[tested, 0, 0] * weeks / np.maximum(program.weeks_tested[tested], 1)
+    return float(np.median(np.sqrt(1.0 / (1.0 / var0 + gained) / var0)))
+
+
 def _holdout_lift(run, keep: np.ndarray, start, seed: int) -> dict | None:
-    """Tested (ever) vs holdout products: realized loop revenue over training-year weekly revenue, as a ratio
-    of the two groups, with a bootstrap 90% interval; the truth is the tested products' true revenue at the
+    """Tested (ever) vs holdout products: realized loop revenue over the same season's revenue a year earlier
+    (the training year's first weeks), as a ratio of the two groups, with a bootstrap 90% interval; the truth is the tested products' true revenue at the
     loop's prices over their true revenue at the current price."""
     program = run.program
     if program is None:
         return None
-    tested, held = np.flatnonzero(program.ever_tested), np.flatnonzero(program.status == HOLDOUT)
+    seen = start.season_revenue > 0  # sold in the pre-period (products launched later have no comparison)
+    tested = np.flatnonzero(program.ever_tested & seen)
+    held = np.flatnonzero((program.status == HOLDOUT) & seen)
     if len(tested) < 5 or len(held) < 5:
         return {"tested": int(len(tested)), "holdout": int(len(held)), "estimate": None}
     realized = run.realized.sum(axis=0)
-    pre = np.maximum(start.revenue, 1e-9) * run.realized.shape[0]
+    pre = np.maximum(start.season_revenue, 1e-9)
 
     def lift(t_idx, h_idx):
         return (realized[t_idx].sum() / pre[t_idx].sum()) / (realized[h_idx].sum() / pre[h_idx].sum()) - 1.0
@@ -113,6 +127,7 @@ def seed_figures(result: dict) -> dict:
                 f["committed"] = int((program.status == 3).sum())
                 f["coverage_tested"] = _coverage(run.posterior, start, p0, truth, tested)
                 f["se_tested_start"] = _coverage(result["post0"], start, p0, truth, tested)["median_se"]
+                f["se_ratio_information_bound"] = _information_bound(run.posterior, result["post0"], program, tested)
                 f["holdout_lift"] = _holdout_lift(run, keep, start, result["seed"])
             f["update_seconds_max"] = round(max(run.update_seconds), 3)
         out["policies"][name] = f
@@ -145,6 +160,7 @@ def summarize(per_seed: list[dict]) -> dict:
             row["se_ratio_tested"] = _mean(f["coverage_tested"]["median_se"] / f["se_tested_start"] for f in fs
                                            if f["se_tested_start"])
             row["tested"] = _mean(f["tested"] for f in fs)
+            row["se_ratio_information_bound"] = _mean(f["se_ratio_information_bound"] for f in fs)
             lifts = [f["holdout_lift"] for f in fs if f["holdout_lift"] and f["holdout_lift"].get("estimate") is not None]
             row["holdout_lift_holds_truth"] = f"{sum(l['holds_truth'] for l in lifts)}/{len(lifts)}"
             row["update_seconds_max"] = max(f["update_seconds_max"] for f in fs)
@@ -198,6 +214,8 @@ def write(worlds: dict[str, list[dict]], out: Path, meta: dict) -> dict:
                   f"| 80% elasticity coverage at wk 26, all / tested | {_fmt(loop.get('coverage_all'), True)} / "
                   f"{_fmt(loop.get('coverage_tested'), True)} |",
                   f"| tested products' median elasticity SE, wk 26 / wk 0 | {_fmt(loop.get('se_ratio_tested'))} |",
+                  f"| the same had every test run all weeks (information bound of b) | "
+                  f"{_fmt(loop.get('se_ratio_information_bound'))} |",
                   f"| holdout lift's 90% interval holds the truth (seeds) | {loop.get('holdout_lift_holds_truth')} |",
                   f"| slowest weekly update (s) | {_fmt(loop.get('update_seconds_max'))} |", "",
                   "| seed | holdout lift (90% interval) | truth |", "|---|---|---|"]

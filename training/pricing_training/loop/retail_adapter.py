@@ -16,7 +16,7 @@ from retail_worlds import RetailWorld, simulate
 from .world import WeekOutcome
 
 # Lines per training year per size preset: "quick" for tests and a fast look, "full" for make eval-loop.
-SIZES = {"tiny": 8_000, "quick": 30_000, "full": 100_000}
+SIZES = {"tiny": 8_000, "quick": 30_000, "full": 60_000}
 
 
 class RetailWorldAdapter:

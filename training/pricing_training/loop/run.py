@@ -130,7 +130,7 @@ DEFAULT_WORLDS = ["pricing_training.loop.retail_adapter:invoice_world",
                   "pricing_training.loop.retail_adapter:weekly_world"]
 PRESETS = {  # size of the world, trees of the starting fit, seeds
     "quick": {"size": "quick", "trees": 80, "seeds": [1]},
-    "full": {"size": "full", "trees": 150, "seeds": [1, 2, 3]},
+    "full": {"size": "full", "trees": 100, "seeds": [1, 2, 3]},
 }
 
 

@@ -21,6 +21,7 @@ from ..cleaning import clean
 
 log = logging.getLogger(__name__)
 RECENT_WEEKS = 13
+SEASON_WEEKS = 26  # the training year's first weeks: the loop's season a year earlier (the holdout's pre-period)
 
 
 @dataclasses.dataclass
@@ -35,6 +36,7 @@ class Start:
     scale: np.ndarray  # [P] posted list price / panel current price
     units: np.ndarray  # [P] mean weekly units over the training year's last RECENT_WEEKS weeks
     revenue: np.ndarray  # [P] mean weekly revenue over the same weeks
+    season_revenue: np.ndarray  # [P] revenue over the training year's first SEASON_WEEKS weeks
     groups: np.ndarray  # [P] category index
 
     def save(self, path: Path) -> None:
@@ -56,6 +58,8 @@ def fit(world, cfg: price_response.ResponseConfig) -> Start:
     rows = panel.rows
     last = rows["week"].max()
     recent = rows[rows["week"] > last - RECENT_WEEKS].groupby("stockcode")[["units", "revenue"]].sum() / RECENT_WEEKS
+    first = rows["week"].min()
+    season = rows[rows["week"] < first + SEASON_WEEKS].groupby("stockcode")["revenue"].sum()
     position = pd.Series(np.arange(world.n), index=world.products["stockcode"].to_numpy())
     codes = [c for c in post.stockcodes if c in position.index]
     keep = np.array([post.stockcodes.index(c) for c in codes], dtype=np.int64)
@@ -68,7 +72,8 @@ def fit(world, cfg: price_response.ResponseConfig) -> Start:
                  ref=facts.loc[codes, "log_reference_price"].to_numpy(np.float64),
                  scale=np.asarray(world.current_prices, np.float64)[index] / current,
                  units=recent["units"].reindex(codes).fillna(0.0).to_numpy(),
-                 revenue=recent["revenue"].reindex(codes).fillna(0.0).to_numpy(), groups=groups)
+                 revenue=recent["revenue"].reindex(codes).fillna(0.0).to_numpy(),
+                 season_revenue=season.reindex(codes).fillna(0.0).to_numpy(), groups=groups)
 
 
 def cached(world, folder: Path, cfg: price_response.ResponseConfig, key: dict) -> Start:
@@ -76,7 +81,10 @@ def cached(world, folder: Path, cfg: price_response.ResponseConfig, key: dict) -
     folder.mkdir(parents=True, exist_ok=True)
     path, meta = folder / "start.npz", folder / "start.json"
     if path.exists() and meta.exists() and json.loads(meta.read_text()) == key:
-        return Start.load(path)
+        try:
+            return Start.load(path)
+        except (KeyError, TypeError):  # written by an older version of Start: fit again
+            log.info("%s lacks fields of this version: fitting again", path)
     start = fit(world, cfg)
     start.save(path)
     meta.write_text(json.dumps(key))

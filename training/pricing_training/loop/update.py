@@ -41,6 +41,7 @@ class Posterior:
     draws: np.ndarray  # [P, S, 2] with c <= 0
     bias: np.ndarray  # [P, 2] the re-learned prior's correction of the starting mean
     extra: np.ndarray  # [2, 2] T
+    info: np.ndarray  # [P, 2, 2] the loop weeks' information (0 before any)
 
 
 def week_levels(units: np.ndarray, delta: np.ndarray, start: Start) -> np.ndarray:
@@ -120,7 +121,7 @@ def posterior(start: Start, estimate: np.ndarray, info: np.ndarray, kappa: float
     cov = np.linalg.inv(prec)
     h = np.einsum("pij,pj->pi", prior_prec, start.mean + bias) + np.einsum("pij,pj->pi", info, estimate)
     mean = np.einsum("pij,pj->pi", cov, h)
-    return Posterior(mean, cov, normal_draws(mean, cov, DRAWS, seed), bias, extra)
+    return Posterior(mean, cov, normal_draws(mean, cov, DRAWS, seed), bias, extra, info)
 
 
 def normal_draws(mean: np.ndarray, cov: np.ndarray, count: int, seed: int) -> np.ndarray:
