@@ -104,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     lp.add_argument("--seeds", nargs="+", type=int, help="override the preset's seeds")
     lp.add_argument("--size", choices=["tiny", "quick", "full"], help="override the preset's world size")
     lp.add_argument("--weeks", type=int, default=26)
+    lp.add_argument("--delta", type=float, help="test arms at ±delta around the current price (default 0.10)")
+    lp.add_argument("--share", type=float, help="at most this share of the catalogue under test (default 0.20)")
     lp.add_argument("--ingest-command", help="run this command as '<cmd> --database F file.csv' to ingest each week "
                                              "(e.g. 'pricing-server ingest'); default: the Python ledger")
     lp.add_argument("--out", type=Path, default=Path("out/loop"))
@@ -182,12 +184,17 @@ def main(argv: list[str] | None = None) -> int:
             from .loop.run import DEFAULT_WORLDS, PRESETS as LOOP_PRESETS, evaluate as evaluate_loop
             from .loop.world import WorldError
 
+            from .loop.plan import PlanConfig
+
             preset = LOOP_PRESETS[args.preset]
+            plan = PlanConfig(**{k: v for k, v in (("delta", args.delta), ("share", args.share)) if v is not None})
+            if not (0 < plan.delta <= plan.max_change and 0 < plan.share <= 1):
+                parser.error(f"--delta must be in (0, {plan.max_change}] and --share in (0, 1]")
             if args.weeks < 2:
                 parser.error("--weeks: give at least 2")
             try:
                 evaluate_loop(args.world or DEFAULT_WORLDS, args.seeds or preset["seeds"], args.size or preset["size"],
-                              args.out, args.weeks, trees=preset["trees"],
+                              args.out, args.weeks, plan, trees=preset["trees"],
                               ingest_command=shlex.split(args.ingest_command) if args.ingest_command else None)
             except WorldError as exc:
                 print(f"error: {exc}", file=sys.stderr)

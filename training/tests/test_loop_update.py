@@ -20,6 +20,7 @@ def synthetic_start(p: int, rng, mean_b: float = -1.0, sd: float = 0.6) -> Start
     return Start(index=np.arange(p), stockcodes=np.array([f"{20000 + i}" for i in range(p)]),
                  mean=np.tile([mean_b, -0.3], (p, 1)), cov=np.tile(np.diag([sd ** 2, 0.3 ** 2]), (p, 1, 1)),
                  ref=np.zeros(p), scale=np.ones(p), units=rng.uniform(100, 300, p), revenue=rng.uniform(100, 300, p), season_revenue=rng.uniform(2e3, 8e3, p),
+                 season_listed=np.ones(p, bool),
                  groups=np.arange(p) % 4)
 
 

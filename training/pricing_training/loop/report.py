@@ -54,7 +54,10 @@ def _coverage(post, start, p0, truth: np.ndarray, mask: np.ndarray) -> dict:
     lo, hi = np.quantile(e, 0.1, axis=1), np.quantile(e, 0.9, axis=1)
     inside = (truth >= lo) & (truth <= hi)
     return {"coverage_80": float(inside[mask].mean()) if mask.any() else None, "products": int(mask.sum()),
-            "median_se": float(np.median(e.std(axis=1)[mask])) if mask.any() else None}
+            "median_se": float(np.median(e.std(axis=1)[mask])) if mask.any() else None,
+            "median_abs_error": float(np.median(np.abs(e.mean(axis=1) - truth)[mask])) if mask.any() else None,
+            "median_elasticity": float(np.median(e.mean(axis=1)[mask])) if mask.any() else None,
+            "median_true_elasticity": float(np.median(truth[mask])) if mask.any() else None}
 
 
 def _information_bound(post, post0, program, tested: np.ndarray) -> float | None:
@@ -71,12 +74,12 @@ def _information_bound(post, post0, program, tested: np.ndarray) -> float | None
 
 def _holdout_lift(run, keep: np.ndarray, start, seed: int) -> dict | None:
     """Tested (ever) vs holdout products: realized loop revenue over the same season's revenue a year earlier
-    (the training year's first weeks), as a ratio of the two groups, with a bootstrap 90% interval; the truth is the tested products' true revenue at the
+    (the training year's first weeks), the groups' mean log ratios compared, with a bootstrap 90% interval; the truth is the tested products' true revenue at the
     loop's prices over their true revenue at the current price."""
     program = run.program
     if program is None:
         return None
-    seen = start.season_revenue > 0  # sold in the pre-period (products launched later have no comparison)
+    seen = start.season_listed & (start.season_revenue > 0)  # on sale through the pre-period
     tested = np.flatnonzero(program.ever_tested & seen)
     held = np.flatnonzero((program.status == HOLDOUT) & seen)
     if len(tested) < 5 or len(held) < 5:
@@ -84,8 +87,11 @@ def _holdout_lift(run, keep: np.ndarray, start, seed: int) -> dict | None:
     realized = run.realized.sum(axis=0)
     pre = np.maximum(start.season_revenue, 1e-9)
 
+    log_ratio = np.log((realized + 1.0) / (pre + 1.0))
+
     def lift(t_idx, h_idx):
-        return (realized[t_idx].sum() / pre[t_idx].sum()) / (realized[h_idx].sum() / pre[h_idx].sum()) - 1.0
+        # Per-product log ratios: a few big products would dominate a ratio of sums.
+        return float(np.exp(log_ratio[t_idx].mean() - log_ratio[h_idx].mean()) - 1.0)
 
     rng = np.random.default_rng([seed, 23])
     boot = [lift(rng.choice(tested, len(tested)), rng.choice(held, len(held))) for _ in range(BOOTSTRAP)]
@@ -155,6 +161,12 @@ def summarize(per_seed: list[dict]) -> dict:
             row["max_testing_cost_pct"] = float(max(max(f["testing_cost_pct"][3:] or [0]) for f in fs))
         if "coverage_all" in fs[0]:
             row["coverage_all"] = _mean(f["coverage_all"]["coverage_80"] for f in fs)
+            row["coverage_all_start"] = _mean(f["coverage_at_start"]["coverage_80"] for f in fs)
+            row["elasticity_error_start"] = _mean(f["coverage_at_start"]["median_abs_error"] for f in fs)
+            row["elasticity_error_end"] = _mean(f["coverage_all"]["median_abs_error"] for f in fs)
+            row["median_elasticity_start"] = _mean(f["coverage_at_start"]["median_elasticity"] for f in fs)
+            row["median_elasticity_end"] = _mean(f["coverage_all"]["median_elasticity"] for f in fs)
+            row["median_true_elasticity"] = _mean(f["coverage_all"]["median_true_elasticity"] for f in fs)
         if "coverage_tested" in fs[0]:
             row["coverage_tested"] = _mean(f["coverage_tested"]["coverage_80"] for f in fs)
             row["se_ratio_tested"] = _mean(f["coverage_tested"]["median_se"] / f["se_tested_start"] for f in fs
@@ -213,6 +225,11 @@ def write(worlds: dict[str, list[dict]], out: Path, meta: dict) -> dict:
                   f"{_fmt(loop.get('max_testing_cost_pct'))}% |",
                   f"| 80% elasticity coverage at wk 26, all / tested | {_fmt(loop.get('coverage_all'), True)} / "
                   f"{_fmt(loop.get('coverage_tested'), True)} |",
+                  f"| 80% elasticity coverage at wk 0, all | {_fmt(loop.get('coverage_all_start'), True)} |",
+                  f"| median elasticity, wk 0 / wk 26 / truth (all products) | {_fmt(loop.get('median_elasticity_start'))} / "
+                  f"{_fmt(loop.get('median_elasticity_end'))} / {_fmt(loop.get('median_true_elasticity'))} |",
+                  f"| median absolute elasticity error, wk 0 / wk 26 (all products) | "
+                  f"{_fmt(loop.get('elasticity_error_start'))} / {_fmt(loop.get('elasticity_error_end'))} |",
                   f"| tested products' median elasticity SE, wk 26 / wk 0 | {_fmt(loop.get('se_ratio_tested'))} |",
                   f"| the same had every test run all weeks (information bound of b) | "
                   f"{_fmt(loop.get('se_ratio_information_bound'))} |",

@@ -37,6 +37,7 @@ class Start:
     units: np.ndarray  # [P] mean weekly units over the training year's last RECENT_WEEKS weeks
     revenue: np.ndarray  # [P] mean weekly revenue over the same weeks
     season_revenue: np.ndarray  # [P] revenue over the training year's first SEASON_WEEKS weeks
+    season_listed: np.ndarray  # [P] bool: on sale from the start of those weeks (a launch inside them has no full season)
     groups: np.ndarray  # [P] category index
 
     def save(self, path: Path) -> None:
@@ -60,6 +61,7 @@ def fit(world, cfg: price_response.ResponseConfig) -> Start:
     recent = rows[rows["week"] > last - RECENT_WEEKS].groupby("stockcode")[["units", "revenue"]].sum() / RECENT_WEEKS
     first = rows["week"].min()
     season = rows[rows["week"] < first + SEASON_WEEKS].groupby("stockcode")["revenue"].sum()
+    listed_early = rows.groupby("stockcode")["week"].min() <= first + 4
     position = pd.Series(np.arange(world.n), index=world.products["stockcode"].to_numpy())
     codes = [c for c in post.stockcodes if c in position.index]
     keep = np.array([post.stockcodes.index(c) for c in codes], dtype=np.int64)
@@ -73,7 +75,8 @@ def fit(world, cfg: price_response.ResponseConfig) -> Start:
                  scale=np.asarray(world.current_prices, np.float64)[index] / current,
                  units=recent["units"].reindex(codes).fillna(0.0).to_numpy(),
                  revenue=recent["revenue"].reindex(codes).fillna(0.0).to_numpy(),
-                 season_revenue=season.reindex(codes).fillna(0.0).to_numpy(), groups=groups)
+                 season_revenue=season.reindex(codes).fillna(0.0).to_numpy(),
+                 season_listed=listed_early.reindex(codes).fillna(False).to_numpy(bool), groups=groups)
 
 
 def cached(world, folder: Path, cfg: price_response.ResponseConfig, key: dict) -> Start:
