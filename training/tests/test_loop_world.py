@@ -127,3 +127,12 @@ def test_short_loop_records_assignments_and_keeps_guardrails(tmp_path):
     assert np.all(np.abs(ratio - 1) <= 0.08 + 0.01)  # ±δ, to the cent
     assert set(np.round(tested["probability"], 3)) <= {0.333, 0.5, 1.0}
     assert (Ledger(tmp_path / "ledger.sqlite").assignments("loop").shape[0]) == len(a)
+
+
+def test_cli_refuses_a_bad_world_and_bad_settings(tmp_path, capsys):
+    from pricing_training.cli import main
+
+    assert main(["loop", "--world", "test_loop_world:not_a_world", "--out", str(tmp_path)]) == 2
+    assert "lacks" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["loop", "--delta", "0.5", "--out", str(tmp_path)])
