@@ -61,14 +61,17 @@ def _coverage(post, start, p0, truth: np.ndarray, mask: np.ndarray) -> dict:
 
 
 def _information_bound(post, post0, program, tested: np.ndarray) -> float | None:
-    """The tested products' median SE ratio (week 26 / week 0) of b had each been tested every week at the
-    information per test week it actually gave (its loop information scaled to all weeks): what the data the
-    loop can gather allows, the bar's reference when halving the SE is beyond it."""
+    """The tested products' median SE ratio (week 26 / week 0) of the elasticity at the current price, had each
+    been tested every week at the information per test week it actually gave (its loop information scaled to all
+    weeks) and the starting posterior otherwise right: what the data the loop can gather allows, the bar's
+    reference when halving the SE is beyond it."""
     if not tested.any():
         return None
     weeks = program.cfg.horizon
-    var0 = post0.cov[tested, 0, 0]
-    gained = post.info[tested, 0, 0] * weeks / np.maximum(program.weeks_tested[tested], 1)
+    a = np.column_stack([np.ones(len(program.p0)), 2.0 * program.start.delta0])[tested]
+    var0 = np.einsum("pi,pij,pj->p", a, post0.cov[tested], a)
+    slope_info = post.info[tested, 0, 0]  # a a^T I: its (0, 0) element is I
+    gained = slope_info * weeks / np.maximum(program.weeks_tested[tested], 1)
     return float(np.median(np.sqrt(1.0 / (1.0 / var0 + gained) / var0)))
 
 

@@ -33,6 +33,7 @@ class Start:
     mean: np.ndarray  # [P, 2] posterior mean of (b, c)
     cov: np.ndarray  # [P, 2, 2]
     ref: np.ndarray  # [P] reference log price (panel units)
+    delta0: np.ndarray  # [P] Δ at the current price: ln(panel current price) − ref
     scale: np.ndarray  # [P] posted list price / panel current price
     units: np.ndarray  # [P] mean weekly units over the training year's last RECENT_WEEKS weeks
     revenue: np.ndarray  # [P] mean weekly revenue over the same weeks
@@ -72,6 +73,7 @@ def fit(world, cfg: price_response.ResponseConfig) -> Start:
     log.info("starting posterior: %d of %d world products", len(codes), world.n)
     return Start(index=index, stockcodes=np.array(codes), mean=post.mean[keep], cov=post.cov[keep],
                  ref=facts.loc[codes, "log_reference_price"].to_numpy(np.float64),
+                 delta0=np.log(current) - facts.loc[codes, "log_reference_price"].to_numpy(np.float64),
                  scale=np.asarray(world.current_prices, np.float64)[index] / current,
                  units=recent["units"].reindex(codes).fillna(0.0).to_numpy(),
                  revenue=recent["revenue"].reindex(codes).fillna(0.0).to_numpy(),
