@@ -5,7 +5,7 @@ Every week (docs/learning-loop.md):
 1. **Stops.** A test product whose posterior now supports a change under the decision rule (batch_decision, the
    loss-bounded rule) after at least `min_test_weeks` is committed at that price; an arm whose P(loss >
    `stop_loss`) passes `stop_probability` is dropped (both test arms dropped: the test stops); a test whose
-   remaining information is worth less than it costs stops.
+   remaining information is worth less than it costs stops (after `min_value_weeks`).
 2. **New tests** fill the free slots (at most `share` of the catalogue under test): candidates scored by the
    value of information, EVPI (expected value of perfect information, from the posterior's draws) × the
    expected narrowing of the posterior over the remaining weeks × weekly revenue, net of the expected revenue
@@ -47,7 +47,8 @@ class PlanConfig:
     stop_loss: float = 0.05
     stop_probability: float = 0.20
     holdout_probability: float = 0.20
-    min_test_weeks: int = 3
+    min_test_weeks: int = 3  # before a commit: one full cycle of the three arms
+    min_value_weeks: int = 6  # before a stop for lack of value: two cycles (a test stopped sooner has told little)
     warmup_weeks: int = 6
     horizon: int = 26
     assumed_dispersion: float = 3.0  # for the expected narrowing before a product's own dispersion is known
@@ -114,7 +115,7 @@ class TestProgram:
         risky[:, 0] = False
         self.allowed[testing] &= ~risky[testing]
         no_arms = testing & ~self.allowed[:, 1:].any(axis=1)
-        not_worth = testing & (self.weeks_tested >= cfg.min_test_weeks) & (value < cost * weeks_left)
+        not_worth = testing & (self.weeks_tested >= cfg.min_value_weeks) & (value < cost * weeks_left)
         self.status[(no_arms | not_worth) & (self.status == TEST)] = STOPPED
         # 2. new tests
         free = self.cap - int((self.status == TEST).sum())

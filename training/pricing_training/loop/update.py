@@ -1,11 +1,13 @@
 """The weekly posterior update: every product's (b, c) moved by its loop weeks, the prior re-learned across tests.
 
 Model of a loop week t of product i (docs/learning-loop.md): units_it ~ quasi-Poisson with
-ln E = s_g(t) + α_i + e_i u_it + c_i u_it², u = Δ − Δ0 the log price relative to the current price (Δ = ln(posted /
+ln E = s_g(t) + α_i + e_i u_it, u = Δ − Δ0 the log price relative to the current price (Δ = ln(posted /
 scale) − ref), e_i = b_i + 2 c_i Δ0 the slope (elasticity) at the current price. The baseline f(x) is held fixed as
 a product level α_i (profiled out) times its category's week level s_g(t), read off all products' sales that week
-with the starting posterior's price effect divided out (no network is retrained). Tests within ±δ tell the slope,
-hardly the curvature, so c_i is held at the starting mean; each product's loop weeks give an own estimate of e_i
+with the starting posterior's price effect divided out, the product itself left out (no network is retrained).
+Tests within ±δ tell the slope, hardly the curvature: over arms placed about evenly on both sides of the current
+price, the line through them has the slope of a quadratic at the centre, so the fit is linear in u (the starting
+posterior's curvature, often far off, is not used); each product's loop weeks give an own estimate of e_i
 and its information (Newton on the quasi-likelihood, Pearson dispersion shrunk to the pooled one), vectorised
 over products.
 
@@ -47,28 +49,30 @@ class Posterior:
 
 
 def week_levels(units: np.ndarray, delta: np.ndarray, start: Start) -> np.ndarray:
-    """[P] s_g(t) per product for one week: ln of the category's units with the starting price effect divided out,
-    over its recent weekly units. NaN when the category sold nothing (a closed week)."""
+    """[P] s_g(t) per product for one week: ln of its category's units with the starting price effect divided out,
+    over their recent weekly units, leaving the product itself out (its own price would otherwise move its own
+    offset: a big seller at a test price shifts its category's level with the starting posterior's, possibly
+    wrong, response, and biases its slope toward that response). NaN when the rest of the category sold nothing."""
     effect = np.exp(start.mean[:, 0] * delta + start.mean[:, 1] * delta ** 2)
     n_groups = int(start.groups.max()) + 1
-    sold = np.bincount(start.groups, weights=units / effect, minlength=n_groups)
-    usual = np.bincount(start.groups, weights=start.units, minlength=n_groups)
+    own_sold, own_usual = units / effect, start.units
+    sold = np.bincount(start.groups, weights=own_sold, minlength=n_groups)[start.groups] - own_sold
+    usual = np.bincount(start.groups, weights=own_usual, minlength=n_groups)[start.groups] - own_usual
     with np.errstate(divide="ignore", invalid="ignore"):
-        level = np.where((sold > 0) & (usual > 0), np.log(sold / usual), np.nan)
-    return level[start.groups]
+        return np.where((sold > 1e-9) & (usual > 1e-9), np.log(np.maximum(sold, 1e-300) / np.maximum(usual, 1e-300)),
+                        np.nan)
 
 
 def loop_estimates(units: np.ndarray, delta: np.ndarray, level: np.ndarray, start: Start, iterations: int = 40
                    ) -> tuple[np.ndarray, np.ndarray]:
     """Per product from its loop weeks ([T, P] each; NaN level = no usable week): the own estimate of the slope at
     the current price, e0 = b + 2 c Δ0 [P], and its information [P] (α profiled out, divided by the shrunk Pearson
-    dispersion). Prices within ±δ of the current one tell the slope there, hardly the curvature: the curvature is
-    held at the starting posterior's mean (an offset c·u², u = Δ − Δ0)."""
+    dispersion): a quasi-Poisson line in u = Δ − Δ0 (module docstring)."""
     valid = np.isfinite(level) & np.isfinite(delta)
     w = valid.astype(np.float64)
     y = np.where(valid, units, 0.0)
     u = np.where(valid, delta - start.delta0[None, :], 0.0)
-    offset = np.where(valid, level + start.mean[None, :, 1] * u * u, 0.0)
+    offset = np.where(valid, level, 0.0)
     x = np.stack([np.ones_like(u), u], axis=-1)  # [T, P, 2]
     n_weeks = w.sum(axis=0)
     theta = np.zeros((units.shape[1], 2))
