@@ -33,6 +33,7 @@ def _rows(start: Start, posted: np.ndarray, arm: np.ndarray | str, probability: 
 
 class _Base:
     learns = False
+    randomized_only = False  # learn only from weeks on a randomized test arm (policies that run tests)
 
     def __init__(self, start: Start, p0: np.ndarray, cfg: PlanConfig):
         self.start, self.p0, self.cfg = start, p0, cfg
@@ -84,6 +85,7 @@ class Greedy(_Base):
 class ABThenCommit(_Base):
     name = "ab_then_commit"
     learns = True
+    randomized_only = True
 
     def __init__(self, start, p0, cfg, seed: int, test_weeks: int = 13):
         super().__init__(start, p0, cfg)
@@ -111,6 +113,7 @@ class ABThenCommit(_Base):
 class Loop(_Base):
     name = "loop"
     learns = True
+    randomized_only = True
 
     def __init__(self, start, p0_all: np.ndarray, n_catalogue: int, cfg: PlanConfig, seed: int):
         self.program = TestProgram(start, p0_all, n_catalogue, cfg, seed)

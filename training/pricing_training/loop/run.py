@@ -24,6 +24,7 @@ from .world import load
 
 log = logging.getLogger(__name__)
 CLAIRVOYANT_POINTS = 41
+RANDOMIZED_ARMS = ("current", "up", "down")
 CLAIRVOYANT_WEEKS = (4, 12, 20)
 
 
@@ -74,6 +75,10 @@ def run_learning(policy, world, start: start_mod.Start, post0: update.Posterior,
             sold = sold.reindex(start.stockcodes).fillna(0.0)
             units[t], realized[t] = sold["units"].to_numpy(), sold["revenue"].to_numpy()
             level[t] = update.week_levels(units[t], delta[t], start)
+            if policy.randomized_only:
+                # Only weeks on a randomized test arm tell the slope: a price the policy chose from the product's
+                # own data so far (a commit, the rule's price) moves with its demand shocks and trends.
+                level[t] = np.where(rows["arm"].isin(RANDOMIZED_ARMS).to_numpy(), level[t], np.nan)
         t0 = time.perf_counter()
         slope, info = update.loop_estimates(units[:t + 1], delta[:t + 1], level[:t + 1], start)
         post = update.posterior(start, slope, info, seed=seed)
