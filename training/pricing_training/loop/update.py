@@ -29,10 +29,10 @@ from scipy import stats
 from .. import shrinkage
 from .start import Start
 
-WEAK_PRIOR_SD = 5.0
+WEAK_PRIOR_SD = 100.0  # keeps Newton finite without variation; a tighter ridge would pull thin products toward 0
 DISPERSION_PRIOR_WEEKS = 6.0  # the pooled dispersion counts as this many weeks of a product's own
 MIN_TESTED = 20  # products with loop information before the prior is re-learned
-INFORMED = 1e-6  # a product with any loop information about its slope counts as tested (the EB weighs each by it)
+INFORMED = 0.01  # a product whose loop information about its slope exceeds this (SE below 10) counts as tested
 DRAWS = 64
 KNOWN = 1e6  # information of a residual taken as known
 EB_ITERATIONS = 100  # EM steps of the prior: within 0.02 of 300 steps on the synthetic test, in a fifth of the time
