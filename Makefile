@@ -46,6 +46,7 @@ help:
 	@echo "make fuzz           run every parser's fuzz target for FUZZ_SECONDS in total (default 600) into out/fuzz"
 	@echo "make eval           score price decisions on ground truth over the scenario matrix (report seeds) into out/eval"
 	@echo "make eval-unseen    the service end to end on logs of a second, independent generator family (docs/worlds.md) into out/unseen"
+	@echo "make eval-loop      the closed learning loop: 26 simulated weeks of planned price tests vs baselines (docs/learning-loop.md) into out/loop; LOOP_PRESET=quick for a fast look"
 	@echo "make models         regenerate the committed artifact set in models/ (full preset), signed (docs/security-artifacts.md)"
 	@echo "make models-quick   the quick preset into out/models-quick (a few minutes)"
 	@echo "make setup          only install (system packages, Python environment)"
@@ -228,3 +229,13 @@ UNSEEN_SEED ?= 1
 .PHONY: eval-unseen
 eval-unseen: python-deps build
 	nice -n 10 $(PY) scripts/check_unseen.py --variants invoice weekly --seed $(UNSEEN_SEED) --mode $(UNSEEN_MODE)
+
+# The closed learning loop (docs/learning-loop.md): after each world's training year, 26 simulated weeks per seed
+# of plan -> sell -> ingest -> update, next to the baselines, into out/loop. LOOP_PRESET=full (seeds 1-3 of both
+# retail_worlds variants at 60k lines a year) or quick (seed 1 at 30k lines, a few minutes); LOOP_ARGS adds flags,
+# e.g. LOOP_ARGS="--world mypkg.mymodule:factory" for a world of your own.
+LOOP_PRESET ?= full
+LOOP_DIR := out/loop
+.PHONY: eval-loop
+eval-loop: python-deps
+	nice -n 10 $(PY) -m pricing_training loop --preset $(LOOP_PRESET) --out $(LOOP_DIR) $(LOOP_ARGS)

@@ -1,4 +1,4 @@
-"""Command line: `python -m pricing_training {synth,evaluate,train,reference-network,bench-reference,publish,keygen,sign}`."""
+"""Command line: `python -m pricing_training {synth,evaluate,loop,train,reference-network,bench-reference,publish,keygen,sign}`."""
 
 from __future__ import annotations
 
@@ -92,6 +92,23 @@ def main(argv: list[str] | None = None) -> int:
     g = sub.add_parser("sign", help="sign a version folder's manifest.json (writes manifest.json.sig next to it)")
     g.add_argument("--version-dir", type=Path, required=True, help="version folder (a models root means its LATEST)")
     g.add_argument("--signing-key", type=Path, metavar="FILE", help=f"ed25519 private key (default ${ENV_KEY})")
+    lp = sub.add_parser("loop", help="the closed learning loop: planned price tests over simulated weeks vs baselines",
+                        description="After each world's training year, simulates --weeks weeks per seed: each week the "
+                                    "test plan posts prices, the world sells, the lines are ingested into a SQLite "
+                                    "ledger and the posterior is updated; baselines (keep, static decision, greedy, "
+                                    "A/B then commit, clairvoyant) run on the same weeks (docs/learning-loop.md).")
+    lp.add_argument("--world", action="append", metavar="MODULE:FACTORY",
+                    help="a world factory by module path (repeatable; default both retail_worlds variants)")
+    lp.add_argument("--preset", choices=["quick", "full"], default="full",
+                    help="quick: one seed of a 30k-line world; full: seeds 1-3 of a 60k-line world (default)")
+    lp.add_argument("--seeds", nargs="+", type=int, help="override the preset's seeds")
+    lp.add_argument("--size", choices=["tiny", "quick", "full"], help="override the preset's world size")
+    lp.add_argument("--weeks", type=int, default=26)
+    lp.add_argument("--delta", type=float, help="test arms at ±delta around the current price (default 0.10)")
+    lp.add_argument("--share", type=float, help="at most this share of the catalogue under test (default 0.20)")
+    lp.add_argument("--ingest-command", help="run this command as '<cmd> --database F file.csv' to ingest each week "
+                                             "(e.g. 'pricing-server ingest'); default: the Python ledger")
+    lp.add_argument("--out", type=Path, default=Path("out/loop"))
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -160,6 +177,30 @@ def main(argv: list[str] | None = None) -> int:
                 print("below the bar: " + "; ".join(failed))
             if dishonest:
                 print("below the honesty bar: " + "; ".join(dishonest))
+            return 0
+        if args.command == "loop":
+            import shlex
+
+            from .loop.run import DEFAULT_WORLDS, PRESETS as LOOP_PRESETS, evaluate as evaluate_loop
+            from .loop.world import WorldError
+
+            from .loop.plan import PlanConfig
+
+            preset = LOOP_PRESETS[args.preset]
+            plan = PlanConfig(**{k: v for k, v in (("delta", args.delta), ("share", args.share)) if v is not None})
+            if not (0 < plan.delta <= plan.max_change and 0 < plan.share <= 1):
+                parser.error(f"--delta must be in (0, {plan.max_change}] and --share in (0, 1]")
+            if args.weeks < 2:
+                parser.error("--weeks: give at least 2")
+            try:
+                evaluate_loop(args.world or DEFAULT_WORLDS, args.seeds or preset["seeds"], args.size or preset["size"],
+                              args.out, args.weeks, plan, trees=preset["trees"],
+                              ingest_command=shlex.split(args.ingest_command) if args.ingest_command else None)
+            except WorldError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+            print((args.out / "report.md").read_text())
+            print(f"report: {args.out / 'report.md'}, {args.out / 'report.json'}, {args.out / 'cumulative.png'}")
             return 0
         if args.command == "reference-network":
             from .reference_bench import export_reference_network

@@ -1,0 +1,186 @@
+"""Test design: which products to test, at which prices this week, with the guardrails and stopping rules.
+
+Every week (docs/learning-loop.md):
+
+1. **Stops.** A test product whose posterior now supports a change under the decision rule (batch_decision, the
+   loss-bounded rule) after at least `min_test_weeks` is committed at that price; an arm whose P(loss >
+   `stop_loss`) passes `stop_probability` is dropped (both test arms dropped: the test stops); a test whose
+   remaining information is worth less than it costs stops (after `min_value_weeks`).
+2. **New tests** fill the free slots (at most `share` of the catalogue under test): candidates scored by the
+   value of information, EVPI (expected value of perfect information, from the posterior's draws) × the
+   expected narrowing of the posterior over the remaining weeks × weekly revenue, net of the expected revenue
+   the test gives up; slots allotted to strata (category × price tercile) in proportion to their net value,
+   best first within a stratum; accepted while the tested products' expected weekly cost stays within
+   `risk_budget` of their revenue. Each accepted candidate goes to a randomized holdout with probability
+   `holdout_probability` (kept at its current price: the comparison for the lift), else to test.
+3. **Prices.** A test product cycles weekly among its current price and ±δ (δ = min(`delta`, `max_change`)),
+   starting at a random phase (probability 1/3 per arm, or 1/2 when an arm was dropped), the same price for
+   every customer that week. If this week's arms would give up more than `risk_budget` of the tested products'
+   expected revenue under the posterior, the costliest arms go back to the current price until it fits.
+   Committed products post their committed price; holdouts their current price; other products the rule's
+   price once `warmup_weeks` of tests have corrected the prior (the current price before).
+
+Every product's price each week is an assignment (arm, probability), recorded in the ledger.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from . import batch_decision
+from .start import Start
+from .update import Posterior
+
+NONE, TEST, HOLDOUT, COMMITTED, STOPPED = range(5)
+ARMS = ("current", "up", "down")
+
+
+@dataclasses.dataclass(frozen=True)
+class PlanConfig:
+    share: float = 0.20  # at most this share of the catalogue under test at once
+    delta: float = 0.10  # test arms at ±delta around the current price
+    max_change: float = 0.20  # the repricing rules' max change: bounds δ and every decision
+    risk_budget: float = 0.01  # weekly expected revenue given up by tests ≤ this share of the tested products'
+    stop_loss: float = 0.05
+    stop_probability: float = 0.20
+    holdout_probability: float = 0.20
+    min_test_weeks: int = 3  # before a commit: one full cycle of the three arms
+    min_value_weeks: int = 6  # before a stop for lack of value: two cycles (a test stopped sooner has told little)
+    warmup_weeks: int = 6
+    horizon: int = 26
+    assumed_dispersion: float = 3.0  # for the expected narrowing before a product's own dispersion is known
+
+
+class TestProgram:
+    """The loop's test plan and its state (module docstring)."""
+
+    def __init__(self, start: Start, current_prices: np.ndarray, n_catalogue: int, cfg: PlanConfig, seed: int):
+        self.start, self.cfg = start, cfg
+        self.rng = np.random.default_rng([seed, 21])
+        self.p0 = np.asarray(current_prices, np.float64)[start.index]  # posted list prices of start's products
+        p = len(self.p0)
+        self.cap = int(np.floor(cfg.share * n_catalogue))
+        self.delta = min(cfg.delta, cfg.max_change)
+        self.status = np.full(p, NONE)
+        self.phase = np.zeros(p, np.int64)
+        self.allowed = np.ones((p, 3), bool)
+        self.committed = self.p0.copy()
+        self.weeks_tested = np.zeros(p, np.int64)
+        self.ever_tested = np.zeros(p, bool)
+        bands = np.digitize(np.log(self.p0), np.quantile(np.log(self.p0), [1 / 3, 2 / 3]))
+        self.strata = start.groups * 3 + bands
+        self.arm_prices = np.column_stack([self.p0, self.p0 * (1 + self.delta), self.p0 * (1 - self.delta)]).round(2)
+
+    # ---- helpers in the posterior's price units -----------------------------------------------------------------
+    def _panel(self, prices: np.ndarray) -> np.ndarray:
+        return prices / self.start.scale[:, None] if prices.ndim == 2 else prices / self.start.scale
+
+    def decisions(self, post: Posterior) -> batch_decision.Decisions:
+        p0 = self._panel(self.p0)
+        return batch_decision.decide(post.draws, self.start.ref, p0, p0 * (1 - self.cfg.max_change),
+                                     p0 * (1 + self.cfg.max_change))
+
+    def _value_and_cost(self, post: Posterior, dec: batch_decision.Decisions, weeks_left: int
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per product: the value of testing it for the weeks left, the expected revenue it gives up per week,
+        and the arms' P(loss > stop_loss)."""
+        change, p_loss = batch_decision.arm_risk(post.draws, self.start.ref, self._panel(self.p0),
+                                                 self._panel(self.arm_prices), self.cfg.stop_loss)
+        revenue = np.maximum(self.start.revenue, 0.0)
+        var_b = post.cov[:, 0, 0]
+        spread = np.var(np.log(self.arm_prices / self.p0[:, None]), axis=1)
+        information = weeks_left * np.maximum(self.start.units, 0.0) * spread / self.cfg.assumed_dispersion
+        narrowing = var_b * information / (1.0 + var_b * information)
+        value = dec.evpi * narrowing * revenue * weeks_left / 2.0  # learnt half-way through, on average
+        cost = -change.mean(axis=1) * revenue  # the three arms in turn
+        return value, cost, p_loss
+
+    # ---- the week's plan -----------------------------------------------------------------------------------------
+    def plan(self, week: int, post: Posterior) -> tuple[np.ndarray, pd.DataFrame]:
+        """Posted list prices [P] for `week` and the assignment rows (stockcode, price, arm, probability)."""
+        cfg = self.cfg
+        dec = self.decisions(post)
+        weeks_left = max(cfg.horizon - week, 1)
+        value, cost, p_loss = self._value_and_cost(post, dec, weeks_left)
+        revenue = np.maximum(self.start.revenue, 0.0)
+        testing = self.status == TEST
+        # 1. stops
+        commit = testing & (self.weeks_tested >= cfg.min_test_weeks) & dec.change
+        self.status[commit] = COMMITTED
+        self.committed[commit] = (dec.price * self.start.scale)[commit].round(2)
+        risky = p_loss > cfg.stop_probability
+        risky[:, 0] = False
+        self.allowed[testing] &= ~risky[testing]
+        no_arms = testing & ~self.allowed[:, 1:].any(axis=1)
+        not_worth = testing & (self.weeks_tested >= cfg.min_value_weeks) & (value < cost * weeks_left)
+        self.status[(no_arms | not_worth) & (self.status == TEST)] = STOPPED
+        # 2. new tests
+        free = self.cap - int((self.status == TEST).sum())
+        net = value - np.maximum(cost, 0.0) * weeks_left
+        candidates = (self.status == NONE) & (net > 0) & (revenue > 0)
+        if free > 0 and candidates.any():
+            self._start_tests(week, candidates, net, cost, revenue, free)
+        # 3. prices
+        testing = self.status == TEST
+        arms_allowed = self.allowed.sum(axis=1)
+        arm = self._arm(week)
+        budget = cfg.risk_budget * revenue[testing].sum()
+        change_now, _ = batch_decision.arm_risk(post.draws, self.start.ref, self._panel(self.p0),
+                                                self._panel(self.arm_prices), cfg.stop_loss)
+        week_cost = np.where(testing, -change_now[np.arange(len(arm)), arm] * revenue, 0.0)
+        for i in np.argsort(-week_cost):
+            if week_cost[testing].sum() <= budget or week_cost[i] <= 0:
+                break
+            arm[i], week_cost[i] = 0, 0.0
+        posted = np.where(testing, self.arm_prices[np.arange(len(arm)), arm], self.p0)
+        posted = np.where(self.status == COMMITTED, self.committed, posted)
+        ruled = np.isin(self.status, (NONE, STOPPED)) & (week >= cfg.warmup_weeks)
+        posted = np.where(ruled, (dec.price * self.start.scale).round(2), posted)
+        self.weeks_tested += testing
+        label = np.where(testing, np.array(ARMS)[arm], "keep")
+        label = np.where(self.status == HOLDOUT, "holdout", label)
+        label = np.where(self.status == COMMITTED, "commit", label)
+        label = np.where(ruled, "rule", label)
+        probability = np.where(testing, 1.0 / np.maximum(arms_allowed, 1), 1.0)
+        probability = np.where(self.status == HOLDOUT, cfg.holdout_probability, probability)
+        rows = pd.DataFrame({"stockcode": self.start.stockcodes, "price": posted, "arm": label,
+                             "probability": probability})
+        return posted, rows
+
+    def _arm(self, week: int) -> np.ndarray:
+        """This week's arm per product: the cycle from its phase over the arms it still has."""
+        out = np.zeros(len(self.phase), np.int64)
+        for i in np.flatnonzero(self.status == TEST):
+            arms = np.flatnonzero(self.allowed[i])
+            out[i] = arms[(self.phase[i] + week) % len(arms)]
+        return out
+
+    def _start_tests(self, week: int, candidates: np.ndarray, net: np.ndarray, cost: np.ndarray,
+                     revenue: np.ndarray, free: int) -> None:
+        idx = np.flatnonzero(candidates)
+        strata = self.strata[idx]
+        weight = pd.Series(net[idx]).groupby(strata).sum()
+        quota = free * weight / weight.sum()
+        seats = np.floor(quota).astype(int)
+        extra = free - int(seats.sum())
+        if extra > 0:
+            seats[(quota - seats).sort_values(ascending=False).index[:extra]] += 1
+        chosen = []
+        for stratum, k in seats.items():
+            members = idx[strata == stratum]
+            chosen.extend(members[np.argsort(-net[members])][:k])
+        chosen = np.array(sorted(chosen, key=lambda i: -net[i]), dtype=np.int64)
+        current = self.status == TEST
+        spent, base = float(np.maximum(cost[current], 0).sum()), float(revenue[current].sum())
+        for i in chosen:
+            if spent + max(cost[i], 0.0) > self.cfg.risk_budget * (base + revenue[i]):
+                continue
+            if self.rng.random() < self.cfg.holdout_probability:
+                self.status[i] = HOLDOUT
+                continue
+            self.status[i], self.phase[i] = TEST, self.rng.integers(0, 3)
+            self.ever_tested[i] = True
+            spent, base = spent + max(cost[i], 0.0), base + revenue[i]

@@ -1,0 +1,158 @@
+"""The closed loop (`python -m pricing_training loop`): after the training year, `weeks` simulated weeks per seed.
+
+Each week, for every learning policy on its own copy of the world: plan → the world sells → the week's lines
+are written as a CSV in the training schema and ingested into the policy's ledger (ledger.py, the CLI's path)
+→ the week's units are read back from the ledger → the posterior is updated (update.py). Revenues are scored
+on the world's true expected revenue at the posted prices, never on the sampled lines.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import price_response
+from . import batch_decision, policies, start as start_mod, update
+from .ledger import Ledger, write_week_csv
+from .plan import PlanConfig
+from .world import load
+
+log = logging.getLogger(__name__)
+CLAIRVOYANT_POINTS = 41
+RANDOMIZED_ARMS = ("current", "up", "down")
+CLAIRVOYANT_WEEKS = (4, 12, 20)
+
+
+@dataclasses.dataclass
+class PolicyRun:
+    """One policy over the loop: per week the true expected revenue per world product [T, N] and the posted
+    prices of the start products [T, P]; the final posterior (learning policies); the test program (loop)."""
+
+    name: str
+    revenue: np.ndarray
+    posted: np.ndarray
+    posterior: update.Posterior | None = None
+    realized: np.ndarray | None = None  # [T, P] revenue the ledger recorded
+    assignments: pd.DataFrame | None = None
+    update_seconds: list[float] = dataclasses.field(default_factory=list)
+    program: object = None
+
+
+def clairvoyant_prices(world, p0: np.ndarray, max_change: float) -> np.ndarray:
+    """Per product the list price within ±max_change of p0 with the highest true revenue (a log grid, every
+    product moved by the same multiplier at a time; summed over a few loop weeks)."""
+    grid = np.exp(np.linspace(np.log(1 - max_change), np.log(1 + max_change), CLAIRVOYANT_POINTS))
+    value = np.array([sum(world.expected_revenue(p0 * m, t) for t in CLAIRVOYANT_WEEKS) for m in grid])
+    return (p0 * grid[np.argmax(value, axis=0)]).round(2)
+
+
+def run_learning(policy, world, start: start_mod.Start, post0: update.Posterior, p0_all: np.ndarray, weeks: int,
+                 folder: Path, seed: int, ingest_command: list[str] | None) -> PolicyRun:
+    """One learning policy on its own copy of the world (module docstring)."""
+    world = world.copy()
+    ledger = Ledger(folder / "ledger.sqlite", ingest_command)
+    p = len(start.stockcodes)
+    units, delta, level = np.zeros((weeks, p)), np.zeros((weeks, p)), np.full((weeks, p), np.nan)
+    revenue, posted_all, realized = np.zeros((weeks, world.n)), np.zeros((weeks, p)), np.zeros((weeks, p))
+    post, seconds = post0, []
+    for t in range(weeks):
+        posted, rows = policy.plan(t, post)
+        ledger.record_assignments(policy.name, t, rows)
+        full = p0_all.copy()
+        full[start.index] = posted
+        outcome = world.step(full)
+        revenue[t], posted_all[t] = outcome.expected_revenue, posted
+        delta[t] = np.log(posted / start.scale) - start.ref
+        if len(outcome.lines):
+            ledger.ingest(write_week_csv(outcome.lines, folder / "weeks" / f"week-{t:02d}.csv"))
+            dates = pd.to_datetime(outcome.lines["InvoiceDate"])
+            sold = ledger.sales_between(dates.min(), dates.max() + pd.Timedelta(seconds=1))
+            sold = sold.reindex(start.stockcodes).fillna(0.0)
+            units[t], realized[t] = sold["units"].to_numpy(), sold["revenue"].to_numpy()
+            level[t] = update.week_levels(units[t], delta[t], start)
+            if policy.randomized_only:
+                # Only weeks on a randomized test arm tell the slope: a price the policy chose from the product's
+                # own data so far (a commit, the rule's price) moves with its demand shocks and trends.
+                level[t] = np.where(rows["arm"].isin(RANDOMIZED_ARMS).to_numpy(), level[t], np.nan)
+        t0 = time.perf_counter()
+        slope, info = update.loop_estimates(units[:t + 1], delta[:t + 1], level[:t + 1], start)
+        post = update.posterior(start, slope, info, seed=seed)
+        seconds.append(time.perf_counter() - t0)
+    assignments = ledger.assignments(policy.name)
+    ledger.close()
+    return PolicyRun(policy.name, revenue, posted_all, post, realized, assignments, seconds,
+                     getattr(policy, "program", None))
+
+
+def run_fixed(policy, world, start, p0_all: np.ndarray, weeks: int) -> PolicyRun:
+    """A policy that does not learn: its prices scored on the truth, week by week."""
+    revenue, posted_all = np.zeros((weeks, world.n)), np.zeros((weeks, len(start.stockcodes)))
+    for t in range(weeks):
+        posted, _ = policy.plan(t, None)
+        full = p0_all.copy()
+        full[start.index] = posted
+        revenue[t], posted_all[t] = world.expected_revenue(full, t), posted
+    return PolicyRun(policy.name, revenue, posted_all)
+
+
+def run_seed(spec: str, seed: int, size: str, out: Path, weeks: int, cfg: PlanConfig,
+             response: price_response.ResponseConfig, ingest_command: list[str] | None = None) -> dict:
+    """Every policy on one world and seed; returns what report.py needs."""
+    t0 = time.time()
+    world = load(spec, seed, size)
+    folder = out / f"seed-{seed}"
+    key = {"world": spec, "seed": seed, "size": size, "trees": response.trees, "draws": response.draws}
+    start = start_mod.cached(world, folder, response, key)
+    fit_seconds = time.time() - t0
+    post0 = update.starting(start, seed)
+    p0_all = np.asarray(world.current_prices, np.float64)
+    p0 = p0_all[start.index]
+    cfg = dataclasses.replace(cfg, horizon=weeks)
+    runs = {"keep": run_fixed(policies.Keep(start, p0, cfg), world, start, p0_all, weeks),
+            "static": run_fixed(policies.Static(start, p0, cfg, post0), world, start, p0_all, weeks)}
+    best = clairvoyant_prices(world, p0_all, cfg.max_change)[start.index]
+    runs["clairvoyant"] = run_fixed(policies.Clairvoyant(start, p0, cfg, best), world, start, p0_all, weeks)
+    learners = [policies.Greedy(start, p0, cfg), policies.ABThenCommit(start, p0, cfg, seed, weeks // 2),
+                policies.Loop(start, p0_all, world.n, cfg, seed)]
+    for policy in learners:
+        t1 = time.time()
+        runs[policy.name] = run_learning(policy, world, start, post0, p0_all, weeks, folder / policy.name, seed,
+                                         ingest_command)
+        log.info("seed %d %s: %.0f s", seed, policy.name, time.time() - t1)
+    truth_elasticity = world.elasticity(p0_all)[start.index] if hasattr(world, "elasticity") else None
+    keep_final = world.expected_revenue(p0_all, weeks - 1)
+    return {"seed": seed, "world": spec, "size": size, "products": int(world.n), "with_posterior": len(p0),
+            "start": start, "post0": post0, "runs": runs, "p0": p0, "truth_elasticity": truth_elasticity,
+            "keep_final": keep_final, "fit_seconds": fit_seconds, "seconds": time.time() - t0, "cfg": cfg}
+
+
+DEFAULT_WORLDS = ["pricing_training.loop.retail_adapter:invoice_world",
+                  "pricing_training.loop.retail_adapter:weekly_world"]
+PRESETS = {  # size of the world, trees of the starting fit, seeds
+    "quick": {"size": "quick", "trees": 80, "seeds": [1]},
+    "full": {"size": "full", "trees": 100, "seeds": [1, 2, 3]},
+}
+
+
+def evaluate(worlds: list[str], seeds: list[int], size: str, out: Path, weeks: int = 26,
+             cfg: PlanConfig = PlanConfig(), trees: int = 150, ingest_command: list[str] | None = None) -> dict:
+    """Every world and seed, then the report (report.py)."""
+    from . import report
+
+    response = price_response.ResponseConfig(trees=trees)
+    results = {}
+    for spec in worlds:
+        name = spec.split(":")[-1]
+        per_seed = []
+        for seed in seeds:
+            result = run_seed(spec, seed, size, out / name, weeks, cfg, response, ingest_command)
+            per_seed.append(report.seed_figures(result))
+            log.info("%s seed %d done in %.0f s", name, seed, result["seconds"])
+        results[spec] = per_seed
+    meta = {"weeks": weeks, "seeds": seeds, "size": size, "trees": trees, "plan": dataclasses.asdict(cfg)}
+    return report.write(results, out, meta)

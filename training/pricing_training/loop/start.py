@@ -1,0 +1,96 @@
+"""The loop's starting point: the price-response posterior fit on the world's training year, cached.
+
+The method is fit exactly as `train` fits it (cleaning, the weekly panel, price_response's own estimates and
+posterior); only the products the world still sells and the panel knows are carried. Prices inside the loop
+are posted list prices; the posterior lives in the panel's price units (the panel's current price can differ
+from the list price, e.g. customer classes pay less), so each product keeps `scale` = list / panel price.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import price_response, weekly
+from ..cleaning import clean
+
+log = logging.getLogger(__name__)
+RECENT_WEEKS = 13
+SEASON_WEEKS = 26  # the training year's first weeks: the loop's season a year earlier (the holdout's pre-period)
+
+
+@dataclasses.dataclass
+class Start:
+    """Per product with a posterior (P of them): its row in the world, the posterior, and its recent sales."""
+
+    index: np.ndarray  # [P] row in world.products
+    stockcodes: np.ndarray  # [P]
+    mean: np.ndarray  # [P, 2] posterior mean of (b, c)
+    cov: np.ndarray  # [P, 2, 2]
+    ref: np.ndarray  # [P] reference log price (panel units)
+    delta0: np.ndarray  # [P] Δ at the current price: ln(panel current price) − ref
+    scale: np.ndarray  # [P] posted list price / panel current price
+    units: np.ndarray  # [P] mean weekly units over the training year's last RECENT_WEEKS weeks
+    revenue: np.ndarray  # [P] mean weekly revenue over the same weeks
+    season_revenue: np.ndarray  # [P] revenue over the training year's first SEASON_WEEKS weeks
+    season_listed: np.ndarray  # [P] bool: on sale from the start of those weeks (a launch inside them has no full season)
+    groups: np.ndarray  # [P] category index
+
+    def save(self, path: Path) -> None:
+        np.savez(path, **{f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+
+    @classmethod
+    def load(cls, path: Path) -> "Start":
+        with np.load(path, allow_pickle=False) as z:
+            return cls(**{f.name: z[f.name] for f in dataclasses.fields(cls)})
+
+
+def fit(world, cfg: price_response.ResponseConfig) -> Start:
+    """Fit the posterior on `world.training_lines()` (module docstring)."""
+    cleaned, _ = clean(world.training_lines())
+    panel = weekly.build(cleaned)
+    own, _ = price_response.own_estimates(panel, cfg)
+    post = price_response.posterior(own, cfg)
+    facts = panel.products.set_index("stockcode")
+    rows = panel.rows
+    last = rows["week"].max()
+    recent = rows[rows["week"] > last - RECENT_WEEKS].groupby("stockcode")[["units", "revenue"]].sum() / RECENT_WEEKS
+    first = rows["week"].min()
+    season = rows[rows["week"] < first + SEASON_WEEKS].groupby("stockcode")["revenue"].sum()
+    listed_early = rows.groupby("stockcode")["week"].min() <= first + 4
+    position = pd.Series(np.arange(world.n), index=world.products["stockcode"].to_numpy())
+    codes = [c for c in post.stockcodes if c in position.index]
+    keep = np.array([post.stockcodes.index(c) for c in codes], dtype=np.int64)
+    index = position[codes].to_numpy()
+    categories = world.products["category"].astype(str).to_numpy()[index]
+    groups = np.unique(categories, return_inverse=True)[1]
+    current = facts.loc[codes, "current_price"].to_numpy(np.float64)
+    log.info("starting posterior: %d of %d world products", len(codes), world.n)
+    return Start(index=index, stockcodes=np.array(codes), mean=post.mean[keep], cov=post.cov[keep],
+                 ref=facts.loc[codes, "log_reference_price"].to_numpy(np.float64),
+                 delta0=np.log(current) - facts.loc[codes, "log_reference_price"].to_numpy(np.float64),
+                 scale=np.asarray(world.current_prices, np.float64)[index] / current,
+                 units=recent["units"].reindex(codes).fillna(0.0).to_numpy(),
+                 revenue=recent["revenue"].reindex(codes).fillna(0.0).to_numpy(),
+                 season_revenue=season.reindex(codes).fillna(0.0).to_numpy(),
+                 season_listed=listed_early.reindex(codes).fillna(False).to_numpy(bool), groups=groups)
+
+
+def cached(world, folder: Path, cfg: price_response.ResponseConfig, key: dict) -> Start:
+    """The starting posterior from `folder/start.npz` when it was fit with the same `key`, else fit and cache it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path, meta = folder / "start.npz", folder / "start.json"
+    if path.exists() and meta.exists() and json.loads(meta.read_text()) == key:
+        try:
+            return Start.load(path)
+        except (KeyError, TypeError):  # written by an older version of Start: fit again
+            log.info("%s lacks fields of this version: fitting again", path)
+    start = fit(world, cfg)
+    start.save(path)
+    meta.write_text(json.dumps(key))
+    return start

@@ -1,0 +1,104 @@
+"""The weekly posterior update and the test plan on synthetic data with a known elasticity (no fit, no world)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from pricing_training import decision
+from pricing_training.loop import batch_decision, update
+from pricing_training.loop.plan import TEST, PlanConfig
+from pricing_training.loop.plan import TestProgram as Program
+from pricing_training.loop.start import Start
+
+TRUE_B, TRUE_C = -2.0, -0.5
+
+
+def synthetic_start(p: int, rng, mean_b: float = -1.0, sd: float = 0.6) -> Start:
+    """A starting posterior that is wrong (b = −1 ± 0.6 where the truth is −2) and products with known sales."""
+    return Start(index=np.arange(p), stockcodes=np.array([f"{20000 + i}" for i in range(p)]),
+                 mean=np.tile([mean_b, -0.3], (p, 1)), cov=np.tile(np.diag([sd ** 2, 0.3 ** 2]), (p, 1, 1)),
+                 ref=np.zeros(p), delta0=np.zeros(p), scale=np.ones(p), units=rng.uniform(100, 300, p), revenue=rng.uniform(100, 300, p), season_revenue=rng.uniform(2e3, 8e3, p),
+                 season_listed=np.ones(p, bool),
+                 groups=np.arange(p) % 4)
+
+
+def weeks_of_tests(start: Start, weeks: int, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Units at three cycling prices (±10%), a common seasonal level, overdispersed sales."""
+    p = len(start.units)
+    arms = np.log([1.0, 1.1, 0.9])
+    phase = rng.integers(0, 3, p)
+    delta = np.array([arms[(phase + t) % 3] for t in range(weeks)])
+    season = np.log(1 + 0.3 * np.sin(np.arange(weeks) / 4.0))[:, None]
+    mean = start.units[None, :] * np.exp(season + TRUE_B * delta + TRUE_C * delta ** 2)
+    units = rng.poisson(mean * rng.gamma(50.0, 1 / 50.0, mean.shape)).astype(float)
+    level = np.array([update.week_levels(units[t], delta[t], start) for t in range(weeks)])
+    return units, delta, level
+
+
+def test_update_recovers_a_known_elasticity_and_narrows_the_posterior():
+    rng = np.random.default_rng(5)
+    start = synthetic_start(400, rng)
+    units, delta, level = weeks_of_tests(start, 26, rng)
+    slope, info = update.loop_estimates(units, delta, level, start)
+    assert abs(np.median(slope) - TRUE_B) < 0.25
+    post = update.posterior(start, slope, info)
+    # The prior re-learned across products moves every product from −1 toward −2, and the data narrow it.
+    assert abs(np.mean(post.mean[:, 0]) - TRUE_B) < 0.15
+    assert np.median(post.cov[:, 0, 0]) < 0.5 * start.cov[0, 0, 0]
+    assert np.all(post.draws[:, :, 1] <= 0)
+    # Without loop data the posterior is the start.
+    same = update.starting(start)
+    np.testing.assert_allclose(same.mean, start.mean, atol=1e-9)
+
+
+def test_same_weeks_give_the_same_posterior():
+    rng = np.random.default_rng(6)
+    start = synthetic_start(100, rng)
+    units, delta, level = weeks_of_tests(start, 10, rng)
+    a = update.posterior(start, *update.loop_estimates(units, delta, level, start))
+    b = update.posterior(start, *update.loop_estimates(units.copy(), delta.copy(), level.copy(), start))
+    np.testing.assert_array_equal(a.draws, b.draws)
+
+
+def test_update_for_4000_products_within_5_seconds():
+    rng = np.random.default_rng(7)
+    start = synthetic_start(4000, rng)
+    units, delta, level = weeks_of_tests(start, 26, rng)
+    t0 = time.perf_counter()
+    update.posterior(start, *update.loop_estimates(units, delta, level, start))
+    assert time.perf_counter() - t0 < 5.0
+
+
+def test_batch_rule_matches_decision_decide():
+    rng = np.random.default_rng(8)
+    start = synthetic_start(6, rng, mean_b=-1.6, sd=0.2)
+    post = update.starting(start, seed=1)
+    p0 = np.full(6, 2.0)
+    batch = batch_decision.decide(post.draws, start.ref, p0, p0 * 0.8, p0 * 1.2, points=241)
+    for i in range(6):
+        resp = decision.ProductResponse(0.0, post.draws[i], 2.0, (1.6, 2.4), 1.0)
+        one = decision.decide(resp, 1.0, 1.6, 2.4)
+        assert np.isclose(batch.price[i], one["optimal_unit_price"])
+        assert batch.change[i] == (one["decision"] == "change")
+
+
+def test_plan_guardrails_share_delta_and_revenue_at_risk():
+    rng = np.random.default_rng(9)
+    p = 200
+    start = synthetic_start(p, rng, mean_b=-1.0, sd=0.8)
+    post = update.starting(start, seed=2)
+    p0 = np.round(rng.uniform(1, 20, p), 2)
+    start.ref = np.log(p0)
+    cfg = PlanConfig(delta=0.15, max_change=0.12)
+    program = Program(start, p0, p, cfg, seed=3)
+    for week in range(4):
+        posted, rows = program.plan(week, post)
+        testing = program.status == TEST
+        assert 0 < testing.sum() <= int(0.2 * p)
+        assert np.all(np.abs(posted[testing] / p0[testing] - 1) <= 0.12 + 0.005)  # δ cut to the max change
+        change, _ = batch_decision.arm_risk(post.draws, start.ref, p0, posted[:, None], cfg.stop_loss)
+        at_risk = float((-change[testing, 0] * start.revenue[testing]).sum())
+        assert at_risk <= cfg.risk_budget * start.revenue[testing].sum() + 1e-9
+        assert len(rows) == p and rows["probability"].between(0, 1).all()
