@@ -231,11 +231,13 @@ eval-unseen: python-deps build
 	nice -n 10 $(PY) scripts/check_unseen.py --variants invoice weekly --seed $(UNSEEN_SEED) --mode $(UNSEEN_MODE)
 
 # The closed learning loop (docs/learning-loop.md): after each world's training year, 26 simulated weeks per seed
-# of plan -> sell -> ingest -> update, next to the baselines, into out/loop. LOOP_PRESET=full (seeds 1-3 of both
+# of plan -> sell -> ingest -> update, next to the baselines, into out/loop. Each week's lines go into the ledger
+# through the service's own `pricing-server ingest` (the retailer's path; docs/ledger.md). LOOP_PRESET=full (seeds 1-3 of both
 # retail_worlds variants at 60k lines a year) or quick (seed 1 at 30k lines, a few minutes); LOOP_ARGS adds flags,
 # e.g. LOOP_ARGS="--world mypkg.mymodule:factory" for a world of your own.
 LOOP_PRESET ?= full
 LOOP_DIR := out/loop
 .PHONY: eval-loop
-eval-loop: python-deps
-	nice -n 10 $(PY) -m pricing_training loop --preset $(LOOP_PRESET) --out $(LOOP_DIR) $(LOOP_ARGS)
+eval-loop: python-deps build
+	nice -n 10 $(PY) -m pricing_training loop --preset $(LOOP_PRESET) --out $(LOOP_DIR) \
+	  --ingest-command "$(CURDIR)/$(SERVER) ingest" $(LOOP_ARGS)

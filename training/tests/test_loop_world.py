@@ -4,6 +4,8 @@ recorded with its probability, and test prices stay within the guardrails."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -106,6 +108,26 @@ def test_resubmitted_week_changes_nothing(tmp_path):
     again = ledger.sales_between(dates.min(), dates.max() + pd.Timedelta(seconds=1))
     pd.testing.assert_frame_equal(sales, again)
     assert sales["units"].sum() == outcome.lines["Quantity"].sum()
+
+
+# The service's own ingest (what make eval-loop uses): `make test` builds it before the Python tests run.
+SWIFT_SERVER = max((p for p in (Path(__file__).resolve().parents[2] / ".build" / kind / "pricing-server"
+                                for kind in ("debug", "release")) if p.is_file()),
+                   key=lambda p: p.stat().st_mtime, default=None)
+
+
+@pytest.mark.skipif(SWIFT_SERVER is None, reason="pricing-server is not built (make test builds it first)")
+def test_the_swift_ingest_fills_the_ledger_the_loop_reads(tmp_path):
+    world = ToyWorld(3)
+    outcome = world.step(world.current_prices)
+    csv = write_week_csv(outcome.lines, tmp_path / "week.csv")
+    swift = Ledger(tmp_path / "swift.sqlite", [str(SWIFT_SERVER), "ingest"])
+    python = Ledger(tmp_path / "python.sqlite")
+    dates = pd.to_datetime(outcome.lines["InvoiceDate"])
+    window = (dates.min(), dates.max() + pd.Timedelta(seconds=1))
+    assert swift.ingest(csv) == python.ingest(csv) == len(outcome.lines) > 0
+    assert swift.ingest(csv) == len(outcome.lines)  # resubmitted through the CLI: nothing added
+    pd.testing.assert_frame_equal(swift.sales_between(*window).sort_index(), python.sales_between(*window).sort_index())
 
 
 def test_short_loop_records_assignments_and_keeps_guardrails(tmp_path):
