@@ -60,6 +60,8 @@ class ResponseConfig:
     pool_parts: bool = False
     # The supported range ends where the posterior sd of ln(demand(p) / demand(p0)) exceeds this (evidence_support).
     max_curve_sd: float = 0.35
+    # The units-per-order part reads each line's own invoice discount (codes) as well as the week's posted price.
+    line_discounts: bool = True
     seed: int = 42
 
 
@@ -270,12 +272,21 @@ def own_estimates(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) ->
     # NUISANCE_FEATURES holds the week (the join key) and the product's reference log price.
     context = rows[["stockcode", "delta", "m_hat", "s_hat"] + NUISANCE_FEATURES + CATEGORICAL]
     lines = panel.lines.merge(context, on=["stockcode", "week"], how="inner")
-    # A week's only line has no other line to read the price from: the week's posted price stands in (it
-    # is that line's own corrected price, a small share of lines).
-    d_line = np.where(np.isfinite(lines["log_posted_others"]),
+    # The price the line's buyer faced: the week's posted price read from the week's OTHER lines (a week's
+    # only line has none: the week's posted price stands in, a small share of lines) times the line's
+    # invoice discount (a code, a trade tier; invoice_prices). Its residual is the posted price's residual
+    # on the context plus the invoice's discount net of the customer's usual one: a trade tier goes with
+    # the customer's order size and is removed with it; a code on one of a customer's invoices is not.
+    posted = np.where(np.isfinite(lines["log_posted_others"]),
                       lines["log_posted_others"] - lines["log_reference_price"], lines["delta"])
-    lines["z1"] = d_line - lines["m_hat"].to_numpy()
-    lines["z2"] = d_line ** 2 - lines["s_hat"].to_numpy()
+    discount = lines["line_discount"].to_numpy()
+    usual = lines["customer_discount"].to_numpy()
+    if not cfg.line_discounts:
+        discount = usual = np.zeros(len(lines))
+    d_line = posted + discount
+    m_hat, s_hat = lines["m_hat"].to_numpy(), lines["s_hat"].to_numpy()
+    lines["z1"] = d_line - (m_hat + usual)
+    lines["z2"] = d_line ** 2 - (s_hat + 2.0 * m_hat * usual + usual ** 2)
     line_folds = product_folds(lines["stockcode"], cfg.folds, cfg.seed)
     h = cross_fit(_design(lines, LINE_FEATURES), {"h": (lines["log_quantity"].to_numpy(), "regression")},
                   line_folds, cfg)["h"]
