@@ -4,9 +4,10 @@ A transaction log records invoice lines, each at the price that customer paid. T
 price a poor measure of the price the shop set: trade customers pay a discount (and buy more), and
 quantity breaks lower the unit price of big lines (so price depends on the line's own quantity). The
 weekly panel therefore measures the **posted price** of a product-week: each line's price is first
-corrected by its customer's usual discount (the median, over the customer's lines, of the log ratio of
-the price paid to the product-week's median price; guests have none), then the week's posted price is
-the median corrected price of its lines. Weeks without a sale keep the last posted price.
+corrected by its invoice's discount (invoice_prices.py: coupon codes and trade tiers discount whole
+invoices, read off the invoice's small lines; a short invoice takes its customer's usual discount; guests
+anchor the list price), then the week's posted price is the median corrected price of its small lines (all
+its lines when none is small). Weeks without a sale keep the last posted price.
 
 The current price of a product is its regular price now: the median of its last 4 weeks' posted prices net
 of the shop's price index (a seasonal markup applied across the range), so neither a November price list nor
