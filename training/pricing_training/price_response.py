@@ -9,10 +9,16 @@ Model (docs/price-response.md): E[units_it | x, p] = exp(f(x) + b_i Δ + c_i Δ�
    usual size and discount).
 2. **Orthogonal final stage per product**, for each part of weekly units = orders × units per order:
    orders ~ zero-truncated quasi-Poisson with log-mean ln n̂(x) + α_i + b_i (Δ − m̂) + c_i (Δ² − ŝ);
-   line log size − ĥ(x) ~ α_i + b_i (Δ − m̂) + c_i (Δ² − ŝ) by least squares, clustered by week. Only
-   the part of the price the context does not predict (the residual) identifies (b_i, c_i): a price that
-   moved because demand was weak, the season peaked or a promotion was due is explained by the context
-   and does not count as evidence. Each fit gives the product's estimate and its information matrix.
+   line log size − ĥ(x) ~ α_i + b_i z₁ + c_i z₂ by least squares, clustered by week, where the line's price
+   is the week's posted price times its invoice's discount (invoice_prices.py: a coupon code, a trade tier)
+   and z is its residual: the posted price's (Δ − m̂) plus the invoice's discount net of the customer's usual
+   one (a code on one of a customer's invoices is exogenous; a trade tier goes with the customer's size and
+   is removed with it). Only the part of the price the context does not predict identifies (b_i, c_i): a
+   price that moved because demand was weak, the season peaked or a promotion was due is explained by the
+   context and does not count as evidence. Each fit gives the product's estimate and its information matrix.
+   The orders part adds, in information form, what the product's **list-price revisions** say (revisions.py:
+   orders in the weeks before and after each lasting step, against its category's): the nuisances' price
+   controls (last and next weeks' prices) absorb exactly those moves.
 3. **Hierarchical shrinkage** (empirical Bayes by EM, shrinkage.py), for each part: β_i ~ N(μ_category, T)
    (or a scale mixture of normals, `prior_components`); the parts' posteriors are added (`pool_parts`: the
    parts' estimates added first and the sum shrunk under one prior instead), the category means
@@ -32,7 +38,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from . import shrinkage, weekly
+from . import revisions, shrinkage, weekly
 from .weekly import CATEGORICAL, CONTEXT_NUMERIC, LAGGED_PRICE, LEAD_PRICES, SIZE_INDEX, WeeklyPanel, estimation_rows
 
 log = logging.getLogger(__name__)
@@ -60,6 +66,10 @@ class ResponseConfig:
     pool_parts: bool = False
     # The supported range ends where the posterior sd of ln(demand(p) / demand(p0)) exceeds this (evidence_support).
     max_curve_sd: float = 0.35
+    # The units-per-order part reads each line's own invoice discount (codes) as well as the week's posted price.
+    line_discounts: bool = True
+    # The orders part also learns from list-price revisions, before against after (revisions.py).
+    revisions: bool = True
     seed: int = 42
 
 
@@ -266,16 +276,36 @@ def own_estimates(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) ->
         if idx is not None and len(idx) >= 3:
             raw_n[i], info_n[i] = _product_fit(orders[idx], offset[idx], z[idx], cfg.weak_prior_sd)
 
+    if cfg.revisions:
+        # The revisions' evidence on the orders part (revisions.py), added to the orthogonal fit's in
+        # information form: the nuisances' price controls absorb lasting revisions, so the two barely overlap.
+        raw_e, info_e, count = revisions.estimates(rows, list(codes), cfg.weak_prior_sd)
+        total = info_n + info_e
+        combined = np.einsum("pij,pj->pi", info_n, raw_n) + np.einsum("pij,pj->pi", info_e, raw_e)
+        raw_n = np.linalg.solve(total + 1e-9 * np.eye(2)[None], combined[..., None])[..., 0]
+        info_n = total
+        log.info("revisions: %d events; pooled information on b from them %.0f against %.0f from the weekly fit",
+                 count, info_e[:, 0, 0].sum(), (total - info_e)[:, 0, 0].sum())
+
     # Units per order.
     # NUISANCE_FEATURES holds the week (the join key) and the product's reference log price.
     context = rows[["stockcode", "delta", "m_hat", "s_hat"] + NUISANCE_FEATURES + CATEGORICAL]
     lines = panel.lines.merge(context, on=["stockcode", "week"], how="inner")
-    # A week's only line has no other line to read the price from: the week's posted price stands in (it
-    # is that line's own corrected price, a small share of lines).
-    d_line = np.where(np.isfinite(lines["log_posted_others"]),
+    # The price the line's buyer faced: the week's posted price read from the week's OTHER lines (a week's
+    # only line has none: the week's posted price stands in, a small share of lines) times the line's
+    # invoice discount (a code, a trade tier; invoice_prices). Its residual is the posted price's residual
+    # on the context plus the invoice's discount net of the customer's usual one: a trade tier goes with
+    # the customer's order size and is removed with it; a code on one of a customer's invoices is not.
+    posted = np.where(np.isfinite(lines["log_posted_others"]),
                       lines["log_posted_others"] - lines["log_reference_price"], lines["delta"])
-    lines["z1"] = d_line - lines["m_hat"].to_numpy()
-    lines["z2"] = d_line ** 2 - lines["s_hat"].to_numpy()
+    discount = lines["line_discount"].to_numpy()
+    usual = lines["customer_discount"].to_numpy()
+    if not cfg.line_discounts:
+        discount = usual = np.zeros(len(lines))
+    d_line = posted + discount
+    m_hat, s_hat = lines["m_hat"].to_numpy(), lines["s_hat"].to_numpy()
+    lines["z1"] = d_line - (m_hat + usual)
+    lines["z2"] = d_line ** 2 - (s_hat + 2.0 * m_hat * usual + usual ** 2)
     line_folds = product_folds(lines["stockcode"], cfg.folds, cfg.seed)
     h = cross_fit(_design(lines, LINE_FEATURES), {"h": (lines["log_quantity"].to_numpy(), "regression")},
                   line_folds, cfg)["h"]

@@ -4,9 +4,10 @@ A transaction log records invoice lines, each at the price that customer paid. T
 price a poor measure of the price the shop set: trade customers pay a discount (and buy more), and
 quantity breaks lower the unit price of big lines (so price depends on the line's own quantity). The
 weekly panel therefore measures the **posted price** of a product-week: each line's price is first
-corrected by its customer's usual discount (the median, over the customer's lines, of the log ratio of
-the price paid to the product-week's median price; guests have none), then the week's posted price is
-the median corrected price of its lines. Weeks without a sale keep the last posted price.
+corrected by its invoice's discount (invoice_prices.py: coupon codes and trade tiers discount whole
+invoices, read off the invoice's small lines; a short invoice takes its customer's usual discount; guests
+anchor the list price), then the week's posted price is the median corrected price of its small lines (all
+its lines when none is small). Weeks without a sale keep the last posted price.
 
 The current price of a product is its regular price now: the median of its last 4 weeks' posted prices net
 of the shop's price index (a seasonal markup applied across the range), so neither a November price list nor
@@ -27,6 +28,7 @@ import logging
 import numpy as np
 import pandas as pd
 
+from . import invoice_prices
 from .features import description_keyword
 
 log = logging.getLogger(__name__)
@@ -83,16 +85,6 @@ class WeeklyPanel:
         return self.products["stockcode"].tolist()
 
 
-def _customer_discount(lines: pd.DataFrame) -> np.ndarray:
-    """Per line: the usual log discount of its customer (<= 0; 0 for guests and list-price buyers)."""
-    ratio = lines["log_price"] - lines.groupby(["stockcode", "week"])["log_price"].transform("median")
-    registered = lines["customer_id"].notna()
-    per_customer = ratio[registered].groupby(lines.loc[registered, "customer_id"]).median().clip(-0.7, 0.0)
-    out = np.zeros(len(lines))
-    out[registered.to_numpy()] = lines.loc[registered, "customer_id"].map(per_customer).to_numpy()
-    return out
-
-
 def _trading_weeks(lines: pd.DataFrame) -> np.ndarray:
     """Weeks in which the shop traded normally (at least 40% of the median week's lines)."""
     per_week = lines.groupby("week").size()
@@ -128,14 +120,18 @@ def _week_anchor(days: np.ndarray, stockcode: pd.Series, log_price: np.ndarray) 
 def build(clean: pd.DataFrame) -> WeeklyPanel:
     """The weekly panel of clean sale lines (cleaning.clean's output)."""
     lines = clean[["stockcode", "description", "quantity", "invoice_date", "unit_price", "customer_id"]].copy()
+    # Without invoice numbers every line is its own invoice (its customer's usual discount then applies).
+    lines["invoice"] = clean["invoice"].to_numpy() if "invoice" in clean else np.arange(len(clean))
     days = (lines["invoice_date"] - EPOCH).dt.days.to_numpy().astype(np.int64)
     lines["log_price"] = np.log(lines["unit_price"].to_numpy(np.float64))
-    lines["week"] = days // 7
-    lines["customer_discount"] = _customer_discount(lines)
-    anchor = _week_anchor(days, lines["stockcode"], (lines["log_price"] - lines["customer_discount"]).to_numpy())
+    _, line_discount, _ = invoice_prices.posted_and_discounts(lines, days // 7)
+    anchor = _week_anchor(days, lines["stockcode"], (lines["log_price"] - line_discount).to_numpy())
     lines["week"] = (days - anchor) // 7
-    lines["customer_discount"] = _customer_discount(lines)
-    lines["log_posted_line"] = lines["log_price"] - lines["customer_discount"]
+    # The week's posted price, the discount each line's invoice paid (a code, a trade tier) and its customer's
+    # usual one (invoice_prices).
+    lines["log_posted_week"], lines["line_discount"], lines["customer_discount"] = \
+        invoice_prices.posted_and_discounts(lines, lines["week"].to_numpy())
+    lines["log_posted_line"] = lines["log_price"] - lines["line_discount"]
     lines["paid"] = lines["unit_price"] * lines["quantity"]
     # The price a line's buyer faced, measured WITHOUT the line's own price: the mean corrected price of
     # the week's other lines (NaN when it is the week's only line). A line's own unit price falls with its
@@ -148,7 +144,7 @@ def build(clean: pd.DataFrame) -> WeeklyPanel:
     lines = lines[np.isin(lines["week"].to_numpy(), weeks)]
 
     agg = (lines.groupby(["stockcode", "week"], sort=True)
-           .agg(units=("quantity", "sum"), lines=("quantity", "size"), log_price=("log_posted_line", "median"),
+           .agg(units=("quantity", "sum"), lines=("quantity", "size"), log_price=("log_posted_week", "first"),
                 revenue=("paid", "sum"))
            .reset_index())
 
@@ -195,6 +191,7 @@ def _line_table(lines: pd.DataFrame) -> pd.DataFrame:
                         "log_quantity": np.log(lines["quantity"].to_numpy(np.float64)),
                         "is_registered": lines["customer_id"].notna().to_numpy(np.float64),
                         "customer_discount": lines["customer_discount"].to_numpy(),
+                        "line_discount": lines["line_discount"].to_numpy(),
                         "log_posted_others": lines["log_posted_others"].to_numpy()})
     dev = out["log_quantity"] - out.groupby("stockcode")["log_quantity"].transform("mean")
     cust = lines["customer_id"].to_numpy()
