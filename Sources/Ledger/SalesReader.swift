@@ -128,14 +128,19 @@ public struct SalesReader {
             start = end + 1
             if text.isEmpty { continue }
             counts.lines += 1
-            sawObject = true
+            // A body in which no line even starts an object is not NDJSON sales at all (like a CSV without
+            // its header): unreadable, not a file of bad lines.
+            if text.first == UInt8(ascii: "{") { sawObject = true }
             if let problem = readObject(text) {
                 reject(lineNumber, problem.field, problem.message)
                 continue
             }
             try finish(lineNumber, accept: accept)
         }
-        guard sawObject else { throw LedgerError.unreadable("empty; expected one JSON object per line with the fields " + Self.columnList) }
+        guard sawObject else {
+            throw LedgerError.unreadable((counts.lines == 0 ? "empty" : "no line is a JSON object")
+                                         + "; expected one JSON object per line with the fields " + Self.columnList)
+        }
     }
 
     /// Reads one line's object into `sale`; the problem when it is not a valid sales line.

@@ -96,6 +96,12 @@ final class SalesReaderTests: XCTestCase {
         XCTAssertEqual(read.counts.errors.map(\.field), ["UnitPrice", "Colour", "StockCode", nil, nil])
         XCTAssertEqual(read.counts.errors[0].message, "value is missing")
         XCTAssertTrue(read.counts.errors[3].message.hasPrefix("not a JSON object"), read.counts.errors[3].message)
+        // A body without a single object line is not NDJSON sales: unreadable (400 over HTTP), as a CSV without its header.
+        for body in ["not json\n[1]\n", "\"a string\"", "1"] {
+            XCTAssertThrowsError(try self.read(body, .ndjson), body) { error in
+                XCTAssertTrue("\(error)".contains("no line is a JSON object"), "\(body): \(error)")
+            }
+        }
     }
 
     func testTheFormatIsTakenFromTheNameOrTheFirstByte() {

@@ -10,6 +10,9 @@ later, gets the same treatment from what the document itself says.
   gives for `application/x-ndjson` (one row). Schemathesis validates the value a deserializer returns,
   so the deserializer returns the first row that breaks the schema (or the first row when all match):
   a broken row anywhere in the stream fails the run with Schemathesis's own report of that row.
+- An NDJSON request body (POST /v1/sales) is documented as the schema of one line, as NDJSON answers are;
+  the generated value goes out as that one line (its JSON text and a newline): Schemathesis has no NDJSON
+  serializer of its own.
 - EXCEPTIONS lists the rules OpenAPI cannot state, one line each with its reason; a failure is
   dropped only when the server's error code says it is that rule and the request really broke it.
 """
@@ -26,6 +29,12 @@ import schemathesis
 from schemathesis.core.deserialization import DeserializationContext
 
 NDJSON = "application/x-ndjson"
+
+
+@schemathesis.serializer(NDJSON)
+def serialize_ndjson(ctx: Any, value: Any) -> bytes:
+    return (json.dumps(value) + "\n").encode("utf8")
+
 
 # CPython 3.11 keeps the AST converter's recursion counter per interpreter, not per thread, so two workers
 # parsing at once (Hypothesis parses a module's source to describe its lambdas) can fail with
