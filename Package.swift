@@ -17,7 +17,8 @@ import PackageDescription
 ///   and their lifecycle, and `PriceAnswers`, the service's answers with their cache order.
 /// - Ledger (on Storage for the CSV and JSON readers): the sales ledger in SQLite (what sold, ingest
 ///   batches, experiment assignments), the `SalesLedger` protocol another database can implement.
-/// - HTTPServer: HTTP/1.1 on sockets, knows nothing of pricing.
+/// - HTTPServer (on CEpoll, the <sys/epoll.h> shim): HTTP/1.1 on sockets with its own readiness loop
+///   (`SocketPoller`: epoll, kqueue on macOS), knows nothing of pricing.
 /// - PricingAPI (on HTTPServer, Pricing, Cache, Ledger, Storage for gzip): routes, parsing, rendering; compression,
 ///   CORS and request metrics as handlers around the routes; hot reload, the client work budget.
 /// - LambdaRuntime (on HTTPServer): the Lambda Runtime API loop and API Gateway events.
