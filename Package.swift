@@ -149,7 +149,7 @@ let package = Package(
                 .embedInCode("Dashboard/Web/dashboard/chart-svg.js"), .embedInCode("Dashboard/Web/dashboard/chart-tooltip.js"),
                 .embedInCode("Dashboard/Web/dashboard/curve.js"), .embedInCode("Dashboard/Web/dashboard/format.js"),
                 .embedInCode("Dashboard/Web/dashboard/page.js"), .embedInCode("Dashboard/Web/dashboard/product-search.js"),
-                .embedInCode("Dashboard/Web/dashboard/summary.js"),
+                .embedInCode("Dashboard/Web/dashboard/summary.js"), .embedInCode("Dashboard/Web/dashboard/table.js"),
                 .embedInCode("Dashboard/Web/catalogue.html"), .embedInCode("Dashboard/Web/catalogue.js"),
                 .embedInCode("Dashboard/Web/experiments.html"), .embedInCode("Dashboard/Web/experiments.js"),
             ],

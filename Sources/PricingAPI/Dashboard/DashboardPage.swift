@@ -36,14 +36,15 @@ public enum DashboardPage {
     static let assets: [String: Asset] = {
         // The files in Dashboard/Web, embedded at build time (Package.swift: .embedInCode).
         let page = Asset("text/html; charset=utf-8", PackageResources.index_html)
-        // The product view's script is native ES modules: /dashboard.js imports the ones in /dashboard/.
+        // The views' scripts are native ES modules: /dashboard.js (the product view) imports the ones in
+        // /dashboard/; /catalogue.js and /experiments.js share its table.js.
         // A module must come as JavaScript (browsers refuse another type) from this origin (the policy).
         let modules: [String: [UInt8]] = [
             "api.js": PackageResources.api_js, "chart.js": PackageResources.chart_js,
             "chart-svg.js": PackageResources.chart_svg_js, "chart-tooltip.js": PackageResources.chart_tooltip_js,
             "curve.js": PackageResources.curve_js, "format.js": PackageResources.format_js,
             "page.js": PackageResources.page_js, "product-search.js": PackageResources.product_search_js,
-            "summary.js": PackageResources.summary_js,
+            "summary.js": PackageResources.summary_js, "table.js": PackageResources.table_js,
         ]
         let script = { (bytes: [UInt8]) in Asset("text/javascript; charset=utf-8", bytes) }
         var assets: [String: Asset] = [

@@ -3,6 +3,8 @@
 // rules, so asking again is cheap), shows the run's totals, and sorts and pages the rows in the page.
 // The download link asks the same query for CSV. Each stockcode opens the product view with the
 // rules that applied to it, which draws them on the product's curve.
+import { cell } from './dashboard/table.js';
+
 (function () {
   'use strict';
   const $ = (id) => document.getElementById(id);
@@ -113,15 +115,6 @@
       current: row.current_price });
     for (const name of ['allowed_min', 'allowed_max', 'floor', 'ceiling', 'unit_cost']) if (num(row[name])) params.set(name === 'unit_cost' ? name : 'rule_' + name, row[name]);
     return '/?' + params.toString();
-  }
-
-  function cell(tr, text, value, cls) {
-    const td = document.createElement('td');
-    td.textContent = text;
-    if (value !== undefined && value !== null) td.dataset.value = value;
-    if (cls) td.className = cls;
-    tr.appendChild(td);
-    return td;
   }
 
   function render() {

@@ -3,6 +3,8 @@
 // week-by-week history (GET /v1/experiments/{stockcode}) drawn as three small SVG charts: the price path
 // with the arms, the units sold, and the elasticity posterior's standard deviation narrowing from its
 // value at the start. Everything is built with DOM calls (no HTML strings, no inline styles: the policy).
+import { cell } from './dashboard/table.js';
+
 (function () {
   'use strict';
   const $ = (id) => document.getElementById(id);
@@ -85,15 +87,6 @@
     }
     el.status.textContent = plan.plan_id ? 'Plan ' + plan.plan_id + ' for the week of ' + plan.week_start
       : 'This model version has no experiment plan: no product is under test.';
-  }
-
-  function cell(tr, text, value, cls) {
-    const td = document.createElement('td');
-    td.textContent = text;
-    if (value !== undefined && value !== null) td.dataset.value = value;
-    if (cls) td.className = cls;
-    tr.appendChild(td);
-    return td;
   }
 
   function renderRows(tests) {
