@@ -242,10 +242,18 @@ final class DashboardTests: XCTestCase {
     func testTheDecisionIsExplainedInPlainWords() throws {
         let server = try runningServer()
         let chromium = try Chromium.locate()
+        // The prices are placed on the server's real curve for 85123A (its current price and the top of
+        // its swept range), so every marker is drawn whatever the committed version's curve is.
+        let real = try Self.firstRow(try server.request("GET", "/v1/predict-price/85123A").body)
+        let current = (try XCTUnwrap(Self.number(real["current_price"])) * 100).rounded() / 100
+        let top = try XCTUnwrap(Self.number(real["search_max"]))
+        let better = ((current + 0.6 * (top - current)) * 100).rounded() / 100
+        XCTAssertGreaterThan(better, current * 1.05, "the real curve reaches above the current price")
+        let pounds = { (price: Double) in "£" + String(format: "%.2f", price) }
         let common: [String: Any] = [
-            "current_price": 2.55, "expected_gain": 1.234, "expected_gain_pct": 0.0456, "gain_p10": -0.5, "gain_p90": 3.21,
-            "best_price_p10": 2.6, "best_price_p90": 3.03, "elasticity": -1.84, "elasticity_p10": -2.3, "elasticity_p90": -1.4,
-            "search_min": 2.04, "search_max": 3.03, "at_search_edge": NSNull(), "outside_support": false, "demand_unit": "units_per_week",
+            "current_price": current, "expected_gain": 1.234, "expected_gain_pct": 0.0456, "gain_p10": -0.5, "gain_p90": 3.21,
+            "best_price_p10": current, "best_price_p90": top, "elasticity": -1.84, "elasticity_p10": -2.3, "elasticity_p90": -1.4,
+            "search_min": current * 0.8, "search_max": top, "at_search_edge": NSNull(), "outside_support": false, "demand_unit": "units_per_week",
         ]
         struct Case {
             var name: String
@@ -256,17 +264,17 @@ final class DashboardTests: XCTestCase {
         }
         let cases = [
             Case(name: "keep", fields: [
-                "decision": "keep_current", "decision_reason": "insufficient_evidence", "recommended_price": 2.55, "best_price": 2.95,
+                "decision": "keep_current", "decision_reason": "insufficient_evidence", "recommended_price": current, "best_price": better,
                 "probability_of_gain": 0.63, "at_search_edge": "upper", "outside_support": true,
-            ], badge: "Keep", sentence: "the evidence for a change is not strong enough (P(gain) 63%); the model\u{2019}s best price would be £2.95.",
+            ], badge: "Keep", sentence: "the evidence for a change is not strong enough (P(gain) 63%); the model\u{2019}s best price would be \(pounds(better)).",
                  flags: ["at_search_edge", "outside_support"]),
             Case(name: "change", fields: [
-                "decision": "change", "decision_reason": "model", "recommended_price": 2.95, "best_price": 2.95, "probability_of_gain": 0.91,
-            ], badge: "Change", sentence: "the evidence supports a change from £2.55 to £2.95 (P(gain) 91%).", flags: []),
+                "decision": "change", "decision_reason": "model", "recommended_price": better, "best_price": better, "probability_of_gain": 0.91,
+            ], badge: "Change", sentence: "the evidence supports a change from \(pounds(current)) to \(pounds(better)) (P(gain) 91%).", flags: []),
             Case(name: "at-current", fields: [
-                "decision": "keep_current", "decision_reason": "at_current_price", "recommended_price": 2.55, "best_price": 2.56,
+                "decision": "keep_current", "decision_reason": "at_current_price", "recommended_price": current, "best_price": current + 0.01,
                 "probability_of_gain": 0.55, "at_search_edge": "lower",
-            ], badge: "Keep", sentence: "the current price is already the model\u{2019}s best (£2.56 is within 0.5% of it).", flags: ["at_search_edge"]),
+            ], badge: "Keep", sentence: "the current price is already the model\u{2019}s best (\(pounds(current + 0.01)) is within 0.5% of it).", flags: ["at_search_edge"]),
         ]
         for test in cases {
             let fields = SendableFields(values: common.merging(test.fields) { $1 })

@@ -28,11 +28,17 @@ final class RepricingRunTests: XCTestCase {
         XCTAssertEqual(rows.map(\.stockcode), engine.store.products.map(\.stockcode), "stockcode order")
         XCTAssertGreaterThan(chunks, 1, "rows are delivered chunk by chunk")
         XCTAssertEqual(gains, rows.count * engine.priceResponse.draws)
+        // A change meets the version's own rule (its P(gain) floor and minimum expected gain; the loss bound
+        // is checked draw by draw in LossBoundTests).
+        let rule = engine.manifest.priceResponse.decision
         for row in rows {
             XCTAssertLessThanOrEqual(abs(row.changeFraction), 0.2 + 1e-12, row.stockcode)
             XCTAssertEqual(row.currentPriceSource, .history)
             XCTAssertEqual(row.decision == .keepCurrent, row.price == row.currentPrice)
-            if row.decision == .change { XCTAssertGreaterThanOrEqual(row.probabilityOfGain, 0.95, row.stockcode) }
+            if row.decision == .change {
+                XCTAssertGreaterThanOrEqual(row.probabilityOfGain, rule.minProbabilityOfGain, row.stockcode)
+                XCTAssertGreaterThanOrEqual(row.expectedGainFraction, rule.minExpectedGain - 1e-12, row.stockcode)
+            }
         }
         XCTAssertTrue(rows.contains { $0.decision == .change }, "some products change")
     }
