@@ -16,12 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import batch_decision
-from .plan import HOLDOUT
+from . import batch_decision, experiments
 
 POLICIES = ["keep", "static", "greedy", "ab_then_commit", "loop", "clairvoyant"]
 TEST_ARMS = ("current", "up", "down")
-BOOTSTRAP = 1000
 
 
 def _cum_gain(revenue: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -76,33 +74,19 @@ def _information_bound(post, post0, program, tested: np.ndarray) -> float | None
 
 
 def _holdout_lift(run, keep: np.ndarray, start, seed: int) -> dict | None:
-    """Tested (ever) vs holdout products: realized loop revenue over the same season's revenue a year earlier
-    (the training year's first weeks), the groups' mean log ratios compared, with a bootstrap 90% interval; the truth is the tested products' true revenue at the
+    """experiments.holdout_lift at the end of the run, with the truth: the tested products' true revenue at the
     loop's prices over their true revenue at the current price."""
     program = run.program
     if program is None:
         return None
-    seen = start.season_listed & (start.season_revenue > 0)  # on sale through the pre-period
-    tested = np.flatnonzero(program.ever_tested & seen)
-    held = np.flatnonzero((program.status == HOLDOUT) & seen)
-    if len(tested) < 5 or len(held) < 5:
-        return {"tested": int(len(tested)), "holdout": int(len(held)), "estimate": None}
-    realized = run.realized.sum(axis=0)
-    pre = np.maximum(start.season_revenue, 1e-9)
-
-    log_ratio = np.log((realized + 1.0) / (pre + 1.0))
-
-    def lift(t_idx, h_idx):
-        # Per-product log ratios: a few big products would dominate a ratio of sums.
-        return float(np.exp(log_ratio[t_idx].mean() - log_ratio[h_idx].mean()) - 1.0)
-
-    rng = np.random.default_rng([seed, 23])
-    boot = [lift(rng.choice(tested, len(tested)), rng.choice(held, len(held))) for _ in range(BOOTSTRAP)]
+    out = experiments.holdout_lift(run.realized.sum(axis=0), start, program, seed)
+    tested = out.pop("tested_index")
+    if out["estimate"] is None:
+        return out
     index = start.index[tested]
     truth = float(run.revenue[:, index].sum() / keep[:, index].sum() - 1.0)
-    lo, hi = np.quantile(boot, [0.05, 0.95])
-    return {"tested": int(len(tested)), "holdout": int(len(held)), "estimate": float(lift(tested, held)),
-            "interval_90": [float(lo), float(hi)], "truth": truth, "holds_truth": bool(lo <= truth <= hi)}
+    lo, hi = out["interval_90"]
+    return out | {"truth": truth, "holds_truth": bool(lo <= truth <= hi)}
 
 
 def seed_figures(result: dict) -> dict:
