@@ -47,14 +47,21 @@ class PlanConfig:
     stop_loss: float = 0.05
     stop_probability: float = 0.20
     holdout_probability: float = 0.20
-    min_test_weeks: int = 3  # before a commit: one full cycle of the three arms
-    max_test_weeks: int = 99  # a test ends after this many weeks (stopped: the product posts what untested ones do)
+    # Per-product commits are off by default (docs/learning-loop.md: a product's test weeks hardly move its own
+    # posterior on the retail worlds, and commits chosen on them select extreme estimates); 3 = one full cycle.
+    min_test_weeks: int = 99
+    max_test_weeks: int = 12  # a test ends after this many weeks (stopped: the product posts what untested ones do)
     min_value_weeks: int = 6  # before a stop for lack of value: two cycles (a test stopped sooner has told little)
-    warmup_weeks: int = 6
+    # Untested products post the static decision's price until this week, then the rule's under the corrected
+    # posterior. Off by default: on the development seeds the correction learned from ±δ tests overshot the truth
+    # and re-deciding on it lost against the static decision (docs/learning-loop.md).
+    warmup_weeks: int = 99
     # Where a test's three arms sit: "static" around the price the starting posterior's rule posts (the static
     # decision's move, so a tested product still earns what the static decision would), "current" around today's.
     arms_at: str = "static"
-    extra_spread: float = 1.0  # share of the re-learned prior's extra spread T added to every product's prior
+    # Share of the re-learned prior's extra spread T added to every product's prior: 0, because T absorbed the loop
+    # estimates' excess noise and widened the intervals to 95-97% coverage (docs/learning-loop.md).
+    extra_spread: float = 0.0
     horizon: int = 26
     assumed_dispersion: float = 3.0  # for the expected narrowing before a product's own dispersion is known
 

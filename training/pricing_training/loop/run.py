@@ -96,6 +96,11 @@ def run_learning(policy, world, start: start_mod.Start, post0: update.Posterior,
             history.add(monday, posted, units[t], post, program)
     assignments = ledger.assignments(policy.name)
     ledger.close()
+    # Realized (the ledger's) vs predicted weekly units per product: calibration and drift (report.calibration).
+    pd.DataFrame({"stockcode": start.stockcodes, "predicted_units": predicted.sum(axis=0).round(3),
+                  "realized_units": units.sum(axis=0), "predicted_first4": predicted[:4].sum(axis=0).round(3),
+                  "realized_first4": units[:4].sum(axis=0), "predicted_last4": predicted[-4:].sum(axis=0).round(3),
+                  "realized_last4": units[-4:].sum(axis=0)}).to_csv(folder / "calibration.csv", index=False)
     if program is not None and monday is not None:
         # The plan for the week after the last: what the weekly update publishes (docs/experiments.md).
         policy.plan(weeks, post)
@@ -128,6 +133,17 @@ def run_fixed(policy, world, start, p0_all: np.ndarray, weeks: int) -> PolicyRun
     return PolicyRun(policy.name, revenue, posted_all)
 
 
+def category_corrected(start: start_mod.Start, truth: np.ndarray, seed: int) -> update.Posterior:
+    """The starting posterior with b shifted, per category, by the mean of the true elasticity at the current price
+    minus the posterior's (the category oracle's posterior: policies.CategoryOracle)."""
+    a = np.column_stack([np.ones(len(truth)), 2.0 * start.delta0])
+    residual = truth - np.einsum("pi,pi->p", a, start.mean)
+    shift = (np.bincount(start.groups, residual) / np.maximum(np.bincount(start.groups), 1))[start.groups]
+    mean = start.mean + np.column_stack([shift, np.zeros_like(shift)])
+    return update.Posterior(mean, start.cov, update.normal_draws(mean, start.cov, update.DRAWS, seed),
+                            np.zeros_like(mean), np.zeros((2, 2)), np.zeros_like(start.cov))
+
+
 def run_seed(spec: str, seed: int, size: str, out: Path, weeks: int, cfg: PlanConfig,
              response: price_response.ResponseConfig, ingest_command: list[str] | None = None) -> dict:
     """Every policy on one world and seed; returns what report.py needs."""
@@ -143,6 +159,10 @@ def run_seed(spec: str, seed: int, size: str, out: Path, weeks: int, cfg: PlanCo
     cfg = dataclasses.replace(cfg, horizon=weeks)
     runs = {"keep": run_fixed(policies.Keep(start, p0, cfg), world, start, p0_all, weeks),
             "static": run_fixed(policies.Static(start, p0, cfg, post0), world, start, p0_all, weeks)}
+    truth_elasticity = world.elasticity(p0_all)[start.index] if hasattr(world, "elasticity") else None
+    if truth_elasticity is not None:
+        runs["category_oracle"] = run_fixed(policies.CategoryOracle(start, p0, cfg, category_corrected(
+            start, truth_elasticity, seed)), world, start, p0_all, weeks)
     best = clairvoyant_prices(world, p0_all, cfg.max_change)[start.index]
     runs["clairvoyant"] = run_fixed(policies.Clairvoyant(start, p0, cfg, best), world, start, p0_all, weeks)
     learners = [policies.Greedy(start, p0, cfg), policies.ABThenCommit(start, p0, cfg, seed, weeks // 2),
@@ -152,7 +172,6 @@ def run_seed(spec: str, seed: int, size: str, out: Path, weeks: int, cfg: PlanCo
         runs[policy.name] = run_learning(policy, world, start, post0, p0_all, weeks, folder / policy.name, seed,
                                          ingest_command)
         log.info("seed %d %s: %.0f s", seed, policy.name, time.time() - t1)
-    truth_elasticity = world.elasticity(p0_all)[start.index] if hasattr(world, "elasticity") else None
     keep_final = world.expected_revenue(p0_all, weeks - 1)
     return {"seed": seed, "world": spec, "size": size, "products": int(world.n), "with_posterior": len(p0),
             "start": start, "post0": post0, "runs": runs, "p0": p0, "truth_elasticity": truth_elasticity,
