@@ -8,6 +8,7 @@ import copy
 import datetime as dt
 import json
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -110,3 +111,34 @@ def test_the_weekly_plan_publishes_as_a_signed_version(short_loop, tmp_path):
     with pytest.raises(experiments.PlanFormatError, match="week_start"):
         write_plan_version(bad, base, tmp_path / "build", "v1-plan-w06")
     assert not (tmp_path / "build" / "v1-plan-w06").exists()
+
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
+
+
+@pytest.mark.skipif(SWIFT_SERVER is None or not (MODELS / "LATEST").is_file(),
+                    reason="pricing-server is not built (make test builds it first) or models/ has no version")
+def test_the_service_loads_the_published_plan_and_posts_the_arm(short_loop, tmp_path):
+    """The Swift binary loads the version the weekly update wrote (signed, plan listed) and its repricing run
+    posts this week's arm with binding_rule experiment."""
+    import gzip
+
+    base = MODELS / (MODELS / "LATEST").read_text().strip()
+    product = json.loads(gzip.open(base / "features" / "products.json.gz").read())["products"][0]
+    doc = json.loads((short_loop[0] / experiments.PLAN_FILE).read_text())
+    test = next(t for t in doc["tests"] if t["status"] == "testing")
+    p = round(product["current_price"], 2)
+    test.update(stockcode=product["stockcode"], current_price=p, arms=[round(p * 0.95, 2), p, round(p * 1.05, 2)],
+                arm_this_week="high", price_this_week=round(p * 1.05, 2))
+    doc["tests"] = [test]
+    key_file = tmp_path / "key.pem"
+    public = signing.generate_key(key_file)
+    folder = write_plan_version(doc, base, tmp_path / "models", "loop-plan-test", signing.load_key(key_file))
+    (tmp_path / "catalogue.csv").write_text(f"stockcode\n{product['stockcode']}\n")
+    out = subprocess.run([str(SWIFT_SERVER), "recommend", "--models", str(folder), "--catalogue",
+                          str(tmp_path / "catalogue.csv"), "--out", str(tmp_path / "rows.json")],
+                         env={"ARTIFACT_PUBLIC_KEYS": public, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    row = json.loads((tmp_path / "rows.json").read_text())["rows"][0]
+    assert row["binding_rule"] == "experiment" and row["recommended_price"] == pytest.approx(round(p * 1.05, 2))
