@@ -3,9 +3,10 @@
 Every week (docs/learning-loop.md):
 
 1. **Stops.** A test product whose posterior now supports a change under the decision rule (batch_decision, the
-   loss-bounded rule) after at least `min_test_weeks` is committed at that price; an arm whose P(loss >
-   `stop_loss`) passes `stop_probability` is dropped (both test arms dropped: the test stops); a test whose
-   remaining information is worth less than it costs stops (after `min_value_weeks`).
+   loss-bounded rule) after at least `min_test_weeks` is committed at that price (off by default); an arm whose
+   P(loss > `stop_loss`) passes `stop_probability` is dropped (both test arms dropped: the test stops); a test
+   whose remaining information is worth less than it costs stops (after `min_value_weeks`), and every test stops
+   after `max_test_weeks`.
 2. **New tests** fill the free slots (at most `share` of the catalogue under test): candidates scored by the
    value of information, EVPI (expected value of perfect information, from the posterior's draws) × the
    expected narrowing of the posterior over the remaining weeks × weekly revenue, net of the expected revenue
@@ -13,12 +14,13 @@ Every week (docs/learning-loop.md):
    best first within a stratum; accepted while the tested products' expected weekly cost stays within
    `risk_budget` of their revenue. Each accepted candidate goes to a randomized holdout with probability
    `holdout_probability` (kept at its current price: the comparison for the lift), else to test.
-3. **Prices.** A test product cycles weekly among its current price and ±δ (δ = min(`delta`, `max_change`)),
-   starting at a random phase (probability 1/3 per arm, or 1/2 when an arm was dropped), the same price for
+3. **Prices.** A test product cycles weekly among a centre price and ±δ (δ = min(`delta`, `max_change`)): the
+   centre is the static decision's price (`arms_at="static"`) or today's (`"current"`), starting at a random phase (probability 1/3 per arm, or 1/2 when an arm was dropped), the same price for
    every customer that week. If this week's arms would give up more than `risk_budget` of the tested products'
    expected revenue under the posterior, the costliest arms go back to the current price until it fits.
-   Committed products post their committed price; holdouts their current price; other products the rule's
-   price once `warmup_weeks` of tests have corrected the prior (the current price before).
+   Committed products post their committed price; holdouts their current price; other products the static
+   decision's price (the starting posterior's rule), and from `warmup_weeks` on the rule's price under the
+   corrected posterior (default 99: never, docs/learning-loop.md).
 
 Every product's price each week is an assignment (arm, probability), recorded in the ledger.
 """
