@@ -4,6 +4,7 @@ recorded with its probability, and test prices stay within the guardrails."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -130,10 +131,21 @@ def test_the_swift_ingest_fills_the_ledger_the_loop_reads(tmp_path):
     pd.testing.assert_frame_equal(swift.sales_between(*window).sort_index(), python.sales_between(*window).sort_index())
 
 
+@functools.cache
+def _toy_start(seed: int) -> start_mod.Start:
+    return start_mod.fit(ToyWorld(seed), price_response.ResponseConfig(trees=20, folds=2, draws=32))
+
+
+def toy_world_and_start(seed: int) -> tuple[ToyWorld, start_mod.Start]:
+    """A toy world just after its training year and the starting posterior fit on that year (fit once per
+    session: the tests that run a short loop share it)."""
+    world = ToyWorld(seed)
+    world.training_lines()  # the same draws the fit's world made: the world is in the state it would be after
+    return world, _toy_start(seed)
+
+
 def test_short_loop_records_assignments_and_keeps_guardrails(tmp_path):
-    world = ToyWorld(2)
-    cfg = price_response.ResponseConfig(trees=20, folds=2, draws=32)
-    start = start_mod.fit(world, cfg)
+    world, start = toy_world_and_start(2)
     post0 = update.starting(start, 0)
     plan = PlanConfig(delta=0.08, warmup_weeks=99, min_test_weeks=99)
     policy = Loop(start, world.current_prices, world.n, plan, seed=0)
@@ -145,8 +157,11 @@ def test_short_loop_records_assignments_and_keeps_guardrails(tmp_path):
     assert len(tested) > 0
     assert (tested.groupby("week").size() <= int(0.2 * world.n)).all()  # share under test
     p0 = pd.Series(world.current_prices, index=world.products["stockcode"])
-    ratio = tested["price"].to_numpy() / p0[tested["stockcode"]].to_numpy()
-    assert np.all(np.abs(ratio - 1) <= 0.08 + 0.01)  # ±δ, to the cent
+    centre = pd.Series(policy.program.centre, index=start.stockcodes)
+    ratio = tested["price"].to_numpy() / centre[tested["stockcode"]].to_numpy()
+    assert np.all(np.abs(ratio - 1) <= 0.08 + 0.01)  # ±δ around the arms' centre (the static price), to the cent
+    moved = tested["price"].to_numpy() / p0[tested["stockcode"]].to_numpy()
+    assert np.all(np.abs(moved - 1) <= plan.max_change + 0.01)  # never beyond the rules' max change
     assert set(np.round(tested["probability"], 3)) <= {0.333, 0.5, 1.0}
     assert (Ledger(tmp_path / "ledger.sqlite").assignments("loop").shape[0]) == len(a)
 

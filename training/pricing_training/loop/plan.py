@@ -3,9 +3,10 @@
 Every week (docs/learning-loop.md):
 
 1. **Stops.** A test product whose posterior now supports a change under the decision rule (batch_decision, the
-   loss-bounded rule) after at least `min_test_weeks` is committed at that price; an arm whose P(loss >
-   `stop_loss`) passes `stop_probability` is dropped (both test arms dropped: the test stops); a test whose
-   remaining information is worth less than it costs stops (after `min_value_weeks`).
+   loss-bounded rule) after at least `min_test_weeks` is committed at that price (off by default); an arm whose
+   P(loss > `stop_loss`) passes `stop_probability` is dropped (both test arms dropped: the test stops); a test
+   whose remaining information is worth less than it costs stops (after `min_value_weeks`), and every test stops
+   after `max_test_weeks`.
 2. **New tests** fill the free slots (at most `share` of the catalogue under test): candidates scored by the
    value of information, EVPI (expected value of perfect information, from the posterior's draws) × the
    expected narrowing of the posterior over the remaining weeks × weekly revenue, net of the expected revenue
@@ -13,12 +14,13 @@ Every week (docs/learning-loop.md):
    best first within a stratum; accepted while the tested products' expected weekly cost stays within
    `risk_budget` of their revenue. Each accepted candidate goes to a randomized holdout with probability
    `holdout_probability` (kept at its current price: the comparison for the lift), else to test.
-3. **Prices.** A test product cycles weekly among its current price and ±δ (δ = min(`delta`, `max_change`)),
-   starting at a random phase (probability 1/3 per arm, or 1/2 when an arm was dropped), the same price for
+3. **Prices.** A test product cycles weekly among a centre price and ±δ (δ = min(`delta`, `max_change`)): the
+   centre is the static decision's price (`arms_at="static"`) or today's (`"current"`), starting at a random phase (probability 1/3 per arm, or 1/2 when an arm was dropped), the same price for
    every customer that week. If this week's arms would give up more than `risk_budget` of the tested products'
    expected revenue under the posterior, the costliest arms go back to the current price until it fits.
-   Committed products post their committed price; holdouts their current price; other products the rule's
-   price once `warmup_weeks` of tests have corrected the prior (the current price before).
+   Committed products post their committed price; holdouts their current price; other products the static
+   decision's price (the starting posterior's rule), and from `warmup_weeks` on the rule's price under the
+   corrected posterior (default 99: never, docs/learning-loop.md).
 
 Every product's price each week is an assignment (arm, probability), recorded in the ledger.
 """
@@ -47,9 +49,21 @@ class PlanConfig:
     stop_loss: float = 0.05
     stop_probability: float = 0.20
     holdout_probability: float = 0.20
-    min_test_weeks: int = 3  # before a commit: one full cycle of the three arms
+    # Per-product commits are off by default (docs/learning-loop.md: a product's test weeks hardly move its own
+    # posterior on the retail worlds, and commits chosen on them select extreme estimates); 3 = one full cycle.
+    min_test_weeks: int = 99
+    max_test_weeks: int = 12  # a test ends after this many weeks (stopped: the product posts what untested ones do)
     min_value_weeks: int = 6  # before a stop for lack of value: two cycles (a test stopped sooner has told little)
-    warmup_weeks: int = 6
+    # Untested products post the static decision's price until this week, then the rule's under the corrected
+    # posterior. Off by default: on the development seeds the correction learned from ±δ tests overshot the truth
+    # and re-deciding on it lost against the static decision (docs/learning-loop.md).
+    warmup_weeks: int = 99
+    # Where a test's three arms sit: "static" around the price the starting posterior's rule posts (the static
+    # decision's move, so a tested product still earns what the static decision would), "current" around today's.
+    arms_at: str = "static"
+    # Share of the re-learned prior's extra spread T added to every product's prior: 0, because T absorbed the loop
+    # estimates' excess noise and widened the intervals to 95-97% coverage (docs/learning-loop.md).
+    extra_spread: float = 0.0
     horizon: int = 26
     assumed_dispersion: float = 3.0  # for the expected narrowing before a product's own dispersion is known
 
@@ -69,10 +83,24 @@ class TestProgram:
         self.allowed = np.ones((p, 3), bool)
         self.committed = self.p0.copy()
         self.weeks_tested = np.zeros(p, np.int64)
+        self.started = np.full(p, -1, np.int64)  # the week each test started
+        self.sd_start = np.zeros(p)  # the elasticity's posterior SD when its test started
+        self.given_up = np.zeros(p)  # expected revenue given up to the test so far (posterior, vs the current price)
+        self.arm_now = np.zeros(p, np.int64)  # this week's arm (index into arm_prices) of each test product
+        self.probability_now = np.ones(p)
         self.ever_tested = np.zeros(p, bool)
         bands = np.digitize(np.log(self.p0), np.quantile(np.log(self.p0), [1 / 3, 2 / 3]))
         self.strata = start.groups * 3 + bands
-        self.arm_prices = np.column_stack([self.p0, self.p0 * (1 + self.delta), self.p0 * (1 - self.delta)]).round(2)
+        self.static: np.ndarray | None = None  # the starting posterior's rule price, set by the first plan
+        self.centre = self.p0.copy()
+        self.arm_prices = self._arms(self.centre)
+
+    def _arms(self, centre: np.ndarray) -> np.ndarray:
+        """[P, 3] the arm prices (current, up, down) around `centre`, all within max_change of today's price: the
+        centre is moved inward as far as needed so the three stay distinct."""
+        lo, hi = self.p0 * (1 - self.cfg.max_change), self.p0 * (1 + self.cfg.max_change)
+        centre = np.clip(centre, lo / (1 - self.delta), hi / (1 + self.delta))
+        return np.column_stack([centre, centre * (1 + self.delta), centre * (1 - self.delta)]).round(2)
 
     # ---- helpers in the posterior's price units -----------------------------------------------------------------
     def _panel(self, prices: np.ndarray) -> np.ndarray:
@@ -103,6 +131,11 @@ class TestProgram:
         """Posted list prices [P] for `week` and the assignment rows (stockcode, price, arm, probability)."""
         cfg = self.cfg
         dec = self.decisions(post)
+        if self.static is None:  # week 0: the starting posterior's rule, the static decision's prices
+            self.static = (dec.price * self.start.scale).round(2)
+            if cfg.arms_at == "static":
+                self.arm_prices = self._arms(self.static)
+                self.centre = self.arm_prices[:, 0].copy()
         weeks_left = max(cfg.horizon - week, 1)
         value, cost, p_loss = self._value_and_cost(post, dec, weeks_left)
         revenue = np.maximum(self.start.revenue, 0.0)
@@ -116,13 +149,17 @@ class TestProgram:
         self.allowed[testing] &= ~risky[testing]
         no_arms = testing & ~self.allowed[:, 1:].any(axis=1)
         not_worth = testing & (self.weeks_tested >= cfg.min_value_weeks) & (value < cost * weeks_left)
-        self.status[(no_arms | not_worth) & (self.status == TEST)] = STOPPED
+        done = testing & (self.weeks_tested >= cfg.max_test_weeks)
+        self.status[(no_arms | not_worth | done) & (self.status == TEST)] = STOPPED
         # 2. new tests
         free = self.cap - int((self.status == TEST).sum())
         net = value - np.maximum(cost, 0.0) * weeks_left
         candidates = (self.status == NONE) & (net > 0) & (revenue > 0)
         if free > 0 and candidates.any():
             self._start_tests(week, candidates, net, cost, revenue, free)
+            new = (self.status == TEST) & (self.started < 0)
+            sd = batch_decision.elasticity_draws(post.draws, self.start.ref, self._panel(self.p0)).std(axis=1)
+            self.started[new], self.sd_start[new] = week, sd[new]
         # 3. prices
         testing = self.status == TEST
         arms_allowed = self.allowed.sum(axis=1)
@@ -134,18 +171,25 @@ class TestProgram:
         for i in np.argsort(-week_cost):
             if week_cost[testing].sum() <= budget or week_cost[i] <= 0:
                 break
-            arm[i], week_cost[i] = 0, 0.0
+            arm[i], week_cost[i] = 0, -change_now[i, 0] * revenue[i]
         posted = np.where(testing, self.arm_prices[np.arange(len(arm)), arm], self.p0)
         posted = np.where(self.status == COMMITTED, self.committed, posted)
-        ruled = np.isin(self.status, (NONE, STOPPED)) & (week >= cfg.warmup_weeks)
+        # Products neither tested nor held out post the static decision's price until the tests have corrected the
+        # prior (never less than the static decision on the products not under test), then the rule's.
+        untested = np.isin(self.status, (NONE, STOPPED))
+        ruled = untested & (week >= cfg.warmup_weeks)
+        posted = np.where(untested, self.static, posted)
         posted = np.where(ruled, (dec.price * self.start.scale).round(2), posted)
         self.weeks_tested += testing
+        self.given_up += week_cost
+        self.arm_now = arm
         label = np.where(testing, np.array(ARMS)[arm], "keep")
         label = np.where(self.status == HOLDOUT, "holdout", label)
         label = np.where(self.status == COMMITTED, "commit", label)
-        label = np.where(ruled, "rule", label)
+        label = np.where(untested, "rule", label)
         probability = np.where(testing, 1.0 / np.maximum(arms_allowed, 1), 1.0)
         probability = np.where(self.status == HOLDOUT, cfg.holdout_probability, probability)
+        self.probability_now = probability
         rows = pd.DataFrame({"stockcode": self.start.stockcodes, "price": posted, "arm": label,
                              "probability": probability})
         return posted, rows

@@ -11,6 +11,7 @@ knowledge or the truth). Products without a posterior always keep their current 
 - `ABThenCommit`: a fixed random `share` of products cycles among the current price and ±δ for `test_weeks`,
   the others keep; then every product commits to the rule's price under the updated posterior and holds it.
 - `Loop`: the test program (plan.py).
+- `CategoryOracle`: the static decision with every category's slope bias corrected by the truth (a reference).
 - `Clairvoyant`: the revenue-best price within the rules' max change from the true curves, from week 0.
 """
 
@@ -60,6 +61,14 @@ class Static(_Base):
 
     def plan(self, week, post):
         return self.prices.copy(), _rows(self.start, self.prices, "rule", 1.0)
+
+
+class CategoryOracle(Static):
+    """The static decision under the starting posterior with each category's slope bias corrected by the truth:
+    the most that learning across products' tests (a per-category correction of the prior) can tell the rule, so
+    the reference for what the loop's pooled information allows."""
+
+    name = "category_oracle"
 
 
 class Clairvoyant(_Base):

@@ -16,12 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import batch_decision
-from .plan import HOLDOUT
+from . import batch_decision, experiments
 
-POLICIES = ["keep", "static", "greedy", "ab_then_commit", "loop", "clairvoyant"]
+POLICIES = ["keep", "static", "greedy", "ab_then_commit", "loop", "category_oracle", "clairvoyant"]
 TEST_ARMS = ("current", "up", "down")
-BOOTSTRAP = 1000
 
 
 def _cum_gain(revenue: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -76,33 +74,34 @@ def _information_bound(post, post0, program, tested: np.ndarray) -> float | None
 
 
 def _holdout_lift(run, keep: np.ndarray, start, seed: int) -> dict | None:
-    """Tested (ever) vs holdout products: realized loop revenue over the same season's revenue a year earlier
-    (the training year's first weeks), the groups' mean log ratios compared, with a bootstrap 90% interval; the truth is the tested products' true revenue at the
+    """experiments.holdout_lift at the end of the run, with the truth: the tested products' true revenue at the
     loop's prices over their true revenue at the current price."""
     program = run.program
     if program is None:
         return None
-    seen = start.season_listed & (start.season_revenue > 0)  # on sale through the pre-period
-    tested = np.flatnonzero(program.ever_tested & seen)
-    held = np.flatnonzero((program.status == HOLDOUT) & seen)
-    if len(tested) < 5 or len(held) < 5:
-        return {"tested": int(len(tested)), "holdout": int(len(held)), "estimate": None}
-    realized = run.realized.sum(axis=0)
-    pre = np.maximum(start.season_revenue, 1e-9)
-
-    log_ratio = np.log((realized + 1.0) / (pre + 1.0))
-
-    def lift(t_idx, h_idx):
-        # Per-product log ratios: a few big products would dominate a ratio of sums.
-        return float(np.exp(log_ratio[t_idx].mean() - log_ratio[h_idx].mean()) - 1.0)
-
-    rng = np.random.default_rng([seed, 23])
-    boot = [lift(rng.choice(tested, len(tested)), rng.choice(held, len(held))) for _ in range(BOOTSTRAP)]
+    out = experiments.holdout_lift(run.realized.sum(axis=0), start, program, seed)
+    tested = out.pop("tested_index")
+    if out["estimate"] is None:
+        return out
     index = start.index[tested]
     truth = float(run.revenue[:, index].sum() / keep[:, index].sum() - 1.0)
-    lo, hi = np.quantile(boot, [0.05, 0.95])
-    return {"tested": int(len(tested)), "holdout": int(len(held)), "estimate": float(lift(tested, held)),
-            "interval_90": [float(lo), float(hi)], "truth": truth, "holds_truth": bool(lo <= truth <= hi)}
+    lo, hi = out["interval_90"]
+    return out | {"truth": truth, "holds_truth": bool(lo <= truth <= hi)}
+
+
+def calibration(predicted: np.ndarray, realized: np.ndarray) -> dict:
+    """Realized vs predicted weekly units ([T, P] each; predicted before each week at the posted price, realized
+    from the ledger): the aggregate ratio per week (drift: the first four weeks vs the last four), per product the
+    median |ln| of the ratio of its totals, and the slope of ln realized on ln predicted totals across products (1:
+    calibrated; below 1: the predictions spread products more than their sales do)."""
+    weekly = realized.sum(axis=1) / np.maximum(predicted.sum(axis=1), 1e-12)
+    sold = predicted.sum(axis=0) > 0
+    lp, lr = np.log(predicted.sum(axis=0)[sold] + 0.5), np.log(realized.sum(axis=0)[sold] + 0.5)
+    slope = float(np.polyfit(lp, lr, 1)[0]) if sold.sum() >= 3 and lp.std() > 0 else None
+    return {"weekly_ratio": weekly.round(4).tolist(), "ratio_all": float(realized.sum() / max(predicted.sum(), 1e-12)),
+            "ratio_first4": float(realized[:4].sum() / max(predicted[:4].sum(), 1e-12)),
+            "ratio_last4": float(realized[-4:].sum() / max(predicted[-4:].sum(), 1e-12)),
+            "median_abs_log_ratio": float(np.median(np.abs(lr - lp))) if sold.any() else None, "slope": slope}
 
 
 def seed_figures(result: dict) -> dict:
@@ -115,7 +114,7 @@ def seed_figures(result: dict) -> dict:
            "fit_seconds": round(result["fit_seconds"], 1), "seconds": round(result["seconds"], 1), "policies": {}}
     last_keep = keep[-1, start.index]
     sold = last_keep > 0
-    for name in POLICIES:
+    for name in [p for p in POLICIES if p in runs]:
         run = runs[name]
         f = {"cumulative_gain_pct": (100 * _cum_gain(run.revenue, keep)).round(3).tolist(),
              "capture_all": _capture(run.revenue.sum(1), keep.sum(1), clair.sum(1), slice(0, weeks)),
@@ -139,6 +138,8 @@ def seed_figures(result: dict) -> dict:
                 f["se_ratio_information_bound"] = _information_bound(run.posterior, result["post0"], program, tested)
                 f["holdout_lift"] = _holdout_lift(run, keep, start, result["seed"])
             f["update_seconds_max"] = round(max(run.update_seconds), 3)
+        if run.predicted is not None and run.units is not None:
+            f["calibration"] = calibration(run.predicted, run.units)
         out["policies"][name] = f
     return out
 
@@ -151,7 +152,7 @@ def _mean(values) -> float | None:
 def summarize(per_seed: list[dict]) -> dict:
     """Means over seeds of the headline figures per policy, and the issue's checks for the loop."""
     out = {}
-    for name in POLICIES:
+    for name in [p for p in POLICIES if all(p in s["policies"] for s in per_seed)]:
         fs = [s["policies"][name] for s in per_seed]
         cum = np.array([f["cumulative_gain_pct"] for f in fs])
         row = {"cumulative_gain_pct_final": float(cum[:, -1].mean()),
@@ -179,6 +180,9 @@ def summarize(per_seed: list[dict]) -> dict:
             lifts = [f["holdout_lift"] for f in fs if f["holdout_lift"] and f["holdout_lift"].get("estimate") is not None]
             row["holdout_lift_holds_truth"] = f"{sum(l['holds_truth'] for l in lifts)}/{len(lifts)}"
             row["update_seconds_max"] = max(f["update_seconds_max"] for f in fs)
+        if "calibration" in fs[0]:
+            for key in ("ratio_all", "ratio_first4", "ratio_last4", "median_abs_log_ratio", "slope"):
+                row[f"calibration_{key}"] = _mean(f["calibration"][key] for f in fs)
         out[name] = row
     loop, greedy, ab = out["loop"], out["greedy"], out["ab_then_commit"]
     out["checks"] = {
@@ -216,7 +220,7 @@ def write(worlds: dict[str, list[dict]], out: Path, meta: dict) -> dict:
                   f"{np.mean([s['seconds'] for s in per_seed]):.0f} s per seed", "",
                   "| policy | cum. gain vs keep, wk 26 | min cum. gain wk 4-26 | capture 26 wk | capture wk 14-26 | "
                   "> 2% below keep | prices changed |", "|---|---|---|---|---|---|---|"]
-        for name in POLICIES:
+        for name in [p for p in POLICIES if p in summary]:
             s = summary[name]
             lines.append(f"| {name} | {s['cumulative_gain_pct_final']:.2f}% | {s['min_cumulative_gain_pct_from_week4']:.2f}% "
                          f"| {_fmt(s['capture_all'], True)} | {_fmt(s['capture_second_half'], True)} | "
@@ -237,7 +241,13 @@ def write(worlds: dict[str, list[dict]], out: Path, meta: dict) -> dict:
                   f"| the same had every test run all weeks (information bound of b) | "
                   f"{_fmt(loop.get('se_ratio_information_bound'))} |",
                   f"| holdout lift's 90% interval holds the truth (seeds) | {loop.get('holdout_lift_holds_truth')} |",
-                  f"| slowest weekly update (s) | {_fmt(loop.get('update_seconds_max'))} |", "",
+                  f"| slowest weekly update (s) | {_fmt(loop.get('update_seconds_max'))} |",
+                  f"| realized / predicted weekly units (ledger), all weeks; weeks 1-4 → 23-26 (drift) | "
+                  f"{_fmt(loop.get('calibration_ratio_all'))}; {_fmt(loop.get('calibration_ratio_first4'))} → "
+                  f"{_fmt(loop.get('calibration_ratio_last4'))} |",
+                  f"| per product: median abs. ln(realized / predicted) of the 26 weeks' units; slope of ln realized on "
+                  f"ln predicted | {_fmt(loop.get('calibration_median_abs_log_ratio'))}; "
+                  f"{_fmt(loop.get('calibration_slope'))} |", "",
                   "| seed | holdout lift (90% interval) | truth |", "|---|---|---|"]
         for s in per_seed:
             h = s["policies"]["loop"].get("holdout_lift") or {}
@@ -261,7 +271,7 @@ def _plot(worlds: dict[str, list[dict]], path: Path) -> None:
 
     fig, axes = plt.subplots(1, len(worlds), figsize=(6 * len(worlds), 4), squeeze=False)
     for ax, (spec, per_seed) in zip(axes[0], worlds.items()):
-        for name in POLICIES:
+        for name in [p for p in POLICIES if all(p in s["policies"] for s in per_seed)]:
             cum = np.mean([s["policies"][name]["cumulative_gain_pct"] for s in per_seed], axis=0)
             ax.plot(np.arange(1, len(cum) + 1), cum, label=name)
         ax.axhline(0, color="grey", lw=0.5)

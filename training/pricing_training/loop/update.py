@@ -100,7 +100,7 @@ def loop_estimates(units: np.ndarray, delta: np.ndarray, level: np.ndarray, star
 
 
 def posterior(start: Start, slope: np.ndarray, slope_info: np.ndarray, kappa: float = 3.0, seed: int = 0,
-              relearn: bool = True) -> Posterior:
+              relearn: bool = True, extra_spread: float = 1.0) -> Posterior:
     """The updated posterior of every product (module docstring). The loop's evidence is about the slope at the
     current price, e0 = aᵀβ with a = (1, 2Δ0): information a aᵀ·I_e, in the (b, c) posterior's terms."""
     p = len(start.mean)
@@ -123,7 +123,7 @@ def posterior(start: Start, slope: np.ndarray, slope_info: np.ndarray, kappa: fl
         per_group[:len(prior.category_means)] = prior.category_means
         per_group[~known] = prior.global_mean
         bias = per_group[start.groups] * np.array([1.0, 0.0])
-        extra = np.diag([prior.between()[0, 0], 0.0])
+        extra = np.diag([extra_spread * prior.between()[0, 0], 0.0])
     info = np.einsum("pi,pj,p->pij", a, a, slope_info)
     prior_prec = np.linalg.inv(start.cov + extra[None])
     cov = np.linalg.inv(prior_prec + info)
