@@ -183,6 +183,7 @@ bench: build python-deps
 	bash scripts/bench-coldstart.sh $(SERVER) models $(BENCH_DIR)/coldstart
 	$(PY) scripts/bench_hostile.py $(SERVER) models $(BENCH_DIR)/hostile
 	bash scripts/bench-ingest.sh $(SERVER) models $(BENCH_DIR)/ingest
+	$(PY) scripts/bench_loop_update.py $(BENCH_DIR)/loop
 
 # The pricing evaluation: every scenario of the matrix and its unconfounded twin on the report seeds,
 # decisions scored against the true revenue curves next to the baselines (keep the current price, today's

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from pricing_training import decision
@@ -62,13 +60,14 @@ def test_same_weeks_give_the_same_posterior():
     np.testing.assert_array_equal(a.draws, b.draws)
 
 
-def test_update_for_4000_products_within_5_seconds():
+def test_update_for_4000_products_draws_every_product():
+    # Its time (issue 21's budget, 5 s) is measured by `make bench` (scripts/bench_loop_update.py), not here.
     rng = np.random.default_rng(7)
     start = synthetic_start(4000, rng)
     units, delta, level = weeks_of_tests(start, 26, rng)
-    t0 = time.perf_counter()
-    update.posterior(start, *update.loop_estimates(units, delta, level, start))
-    assert time.perf_counter() - t0 < 5.0
+    post = update.posterior(start, *update.loop_estimates(units, delta, level, start))
+    assert post.draws.shape[0] == 4000 and np.isfinite(post.draws).all()
+    assert np.isfinite(post.cov).all() and np.median(post.cov[:, 0, 0]) < start.cov[0, 0, 0]
 
 
 def test_batch_rule_matches_decision_decide():
