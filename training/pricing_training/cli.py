@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     lp.add_argument("--world", action="append", metavar="MODULE:FACTORY",
                     help="a world factory by module path (repeatable; default both retail_worlds variants)")
     lp.add_argument("--preset", choices=["quick", "full"], default="full",
-                    help="quick: one seed of a 30k-line world; full: seeds 1-3 of a 60k-line world (default)")
+                    help="quick: development seed 1 of a 30k-line world; full: report seeds 4-6 of a 60k-line world (default)")
     lp.add_argument("--seeds", nargs="+", type=int, help="override the preset's seeds")
     lp.add_argument("--size", choices=["tiny", "quick", "full"], help="override the preset's world size")
     lp.add_argument("--weeks", type=int, default=26)
