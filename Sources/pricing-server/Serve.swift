@@ -99,7 +99,7 @@ struct Serve: AsyncParsableCommand {
                                    reloader: reloader, adminToken: settings.adminToken, pricingRules: settings.pricingRules,
                                    admission: settings.admission)
         router.metricsAccess = settings.metricsAccess
-        router.ledger = LedgerSlot(path: settings.ledgerPath)
+        router.ledger = LedgerSlot(location: settings.ledgerLocation)
         // Inside AWS Lambda (AWS_LAMBDA_RUNTIME_API set): the Runtime API loop instead of listening.
         if let runtimeAPI = Self.lambdaRuntimeAPI {
             return try await runLambda(runtimeAPI: runtimeAPI, reloader: reloader, router: router, models: settings.models,
