@@ -1,5 +1,6 @@
 import CLibPQ
 import Foundation
+import Storage
 
 /// One connection to a PostgreSQL server, through libpq (the server's own C client). Not thread-safe
 /// on its own: the ledger keeps it behind a mutex. Every call is synchronous, as SQLite's are; the
@@ -173,7 +174,8 @@ final class PostgresConnection {
         guard let text else { return "unknown error" }
         let lines = String(cString: text).split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
         let joined = lines.filter { !$0.isEmpty }.joined(separator: "; ")
-        return joined.isEmpty ? "unknown error" : joined
+        // libpq may quote the connection string it could not parse.
+        return joined.isEmpty ? "unknown error" : CredentialRedaction.redactingURLs(in: joined)
     }
 }
 
