@@ -36,10 +36,13 @@ final class PostgresConnection {
         PQfinish(handle)
     }
 
+    /// Whether the connection was up at its last use.
+    var isConnected: Bool { PQstatus(handle) == CONNECTION_OK }
+
     /// Makes sure the connection is up, reconnecting once when it was lost (a server restart, a
     /// network blip): a long-running service then needs no restart of its own.
     func ensureConnected() throws(LedgerError) {
-        guard PQstatus(handle) != CONNECTION_OK else { return }
+        guard !isConnected else { return }
         PQreset(handle)
         guard PQstatus(handle) == CONNECTION_OK else {
             throw LedgerError.unavailable("\(name): cannot reconnect to PostgreSQL: \(Self.oneLine(PQerrorMessage(handle)))")

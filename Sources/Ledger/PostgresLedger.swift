@@ -110,11 +110,20 @@ public final class PostgresLedger: SalesLedger, @unchecked Sendable {
         }
     }
 
-    /// Runs `body` with the connection (reconnected when it was lost), one call at a time.
+    /// Runs `body` with the connection, one call at a time. A connection found lost (the server
+    /// restarted, an idle connection was cut) is reopened and `body` run once more: libpq only learns
+    /// of a dead connection when it uses it, and every call here is safe to repeat (an ingest that
+    /// lost its connection did not commit, or committed and is then "already present").
     func withConnection<R>(_ body: (PostgresConnection) throws(LedgerError) -> R) throws(LedgerError) -> R {
         try lock.withLock { _ throws(LedgerError) -> R in
             try connection.ensureConnected()
-            return try body(connection)
+            do throws(LedgerError) {
+                return try body(connection)
+            } catch {
+                guard case .unavailable = error, !connection.isConnected else { throw error }
+                try connection.ensureConnected()
+                return try body(connection)
+            }
         }
     }
 }

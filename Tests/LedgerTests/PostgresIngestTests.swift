@@ -110,6 +110,10 @@ final class PostgresIngestTests: XCTestCase {
             let answer = try json(first)
             XCTAssertEqual([answer["added"] as? Int, answer["duplicates"] as? Int, answer["rejected"] as? Int], [50, 0, 1])
             XCTAssertEqual((answer["errors"] as? [[String: Any]])?.first?["field"] as? String, "Quantity")
+            // The server ends the ledger's connection (a restart, a cut idle connection): the next request reconnects.
+            let ended = try PostgresSession(url: url).run("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                                          + "WHERE application_name = 'pricing-server ledger' AND datname = current_database()")
+            XCTAssertEqual(ended, "t", "the ledger's connection was not there to end")
             let again = try json(try post(port, csv))
             XCTAssertEqual([again["added"] as? Int, again["duplicates"] as? Int], [0, 50], "a resubmission added lines")
             XCTAssertEqual(try post(port, "Colour,Size\nred,L\n").status, 400)
