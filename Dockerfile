@@ -35,7 +35,8 @@ WORKDIR /opt/pricing
 # tokens and REDIS_URL come from the orchestrator at run time.
 # MODELS defaults to the image's own models/ (config/server.json, relative to WORKDIR).
 # The sales ledger (POST /v1/sales, docs/ledger.md) goes to /var/lib/pricing, the one folder the service's
-# user may write besides /tmp: mount a volume there to keep it.
+# user may write besides /tmp: mount a volume there to keep it. Replicas share a PostgreSQL ledger instead:
+# set DATABASE_URL=postgres://user:password@host:5432/db (libpq5 is in the runtime packages).
 ENV HOST=0.0.0.0 \
     PORT=8080 \
     MODELS_CACHE_DIR=/tmp/pricing-models-cache \

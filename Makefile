@@ -55,9 +55,10 @@ setup: python-deps
 
 # Debian packages, installed only when something is missing: what the Swift build links against
 # (the Dockerfile's build stage runs `make build-deps` too), and what the tests and training add
-# (Python, a real redis-server, headless Chromium for the dashboard test).
-BUILD_PACKAGES := zlib1g-dev pkg-config libhiredis-dev libcurl4-openssl-dev libsqlite3-dev
-SYSTEM_PACKAGES := $(BUILD_PACKAGES) python3 python3-venv python3-pip redis-server chromium curl binutils
+# (Python, a real redis-server, a real PostgreSQL server for the shared ledger's tests, headless
+# Chromium for the dashboard test).
+BUILD_PACKAGES := zlib1g-dev pkg-config libhiredis-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
+SYSTEM_PACKAGES := $(BUILD_PACKAGES) python3 python3-venv python3-pip redis-server postgresql chromium curl binutils
 define apt_install
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

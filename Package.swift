@@ -105,9 +105,15 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // libpq, the PostgreSQL client library, for the ledger replicas share (DATABASE_URL).
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         .target(
             name: "Ledger",
-            dependencies: ["CSQLite", "Storage", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CSQLite", "CLibPQ", "Storage", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         // <sys/epoll.h> for the server's socket poller (Linux; empty elsewhere).
@@ -181,7 +187,7 @@ let package = Package(
         .testTarget(name: "DashboardTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(name: "ModelReloadTests", dependencies: ["PricingAPI", "HTTPServer", "Pricing", "Storage", "TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "CSQLite", "PricingAPI", "HTTPServer", "Pricing", "Storage", "TestSupport"],
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "CSQLite", "CLibPQ", "PricingAPI", "HTTPServer", "Pricing", "Storage", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "PricingTests", dependencies: ["Storage", "Inference", "Pricing", "TestSupport"], swiftSettings: strict),
     ],

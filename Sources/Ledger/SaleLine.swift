@@ -142,6 +142,12 @@ public struct SaleLine {
 
     private mutating func appendText(_ column: SalesColumn, _ value: UnsafeBufferPointer<UInt8>, maxBytes: Int) throws(Problem) {
         guard value.count <= maxBytes else { throw Problem("longer than \(maxBytes) bytes") }
+        // Every ledger stores text as UTF-8 (PostgreSQL refuses anything else, as does the loop's Python
+        // reader), so a Latin-1 file is refused line by line here, the same way for every database.
+        if value.contains(where: { $0 == 0 || $0 >= 0x80 }) {
+            guard !value.contains(0) else { throw Problem("contains a NUL byte") }
+            guard String(validating: value, as: UTF8.self) != nil else { throw Problem("not UTF-8 text (send the file as UTF-8)") }
+        }
         let start = text.count
         text.append(contentsOf: value)
         ranges[column.index] = start..<text.count

@@ -23,7 +23,7 @@ extension PricingRouter {
         }
         if let refusal = adminRefusal(request, route: "POST /v1/sales") { return refusal }
         guard let slot = ledger else {
-            return APIError(status: 503, code: "ledger_unavailable", message: "no sales ledger is configured (ledger_path, LEDGER_PATH)").response
+            return APIError(status: 503, code: "ledger_unavailable", message: "no sales ledger is configured (ledger_path, LEDGER_PATH, DATABASE_URL)").response
         }
         let type = (request.headers["Content-Type"] ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         let format: SalesFormat
@@ -35,7 +35,8 @@ extension PricingRouter {
                             message: "Content-Type must be text/csv or application/x-ndjson, got \(type.isEmpty ? "none" : type)").response
         }
         let body = request.body
-        // SQLite blocks (and fsyncs at commit): off the cooperative pool, so other requests keep their threads.
+        // SQLite and libpq block (on fsync at commit, on the PostgreSQL server): off the cooperative pool, so
+        // other requests keep their threads.
         let outcome: Result<IngestReport, LedgerError> = await withCheckedContinuation { done in
             DispatchQueue.global().async {
                 let result = body.withUnsafeBufferPointer { bytes -> Result<IngestReport, LedgerError> in
@@ -80,21 +81,32 @@ extension PricingRouter {
 }
 
 /// The ledger `POST /v1/sales` writes to, opened at the first request that needs it: a service whose
-/// admin routes are never used creates no file, and after a failure (a folder not writable) the next
-/// request tries again, so fixing the folder needs no restart.
+/// admin routes are never used creates no file and opens no database connection, and after a failure
+/// (a folder not writable, a PostgreSQL server down) the next request tries again, so fixing it needs
+/// no restart.
 public final class LedgerSlot: Sendable {
-    /// Where the ledger is (for messages).
+    /// Where the ledger is (for messages): a file path, or a PostgreSQL URL with its password hidden.
     public let path: String
+    /// The file path or `postgres://` URL the ledger is opened from.
+    private let location: String
     private let opened = Mutex<(any SalesLedger)?>(nil)
 
-    /// The SQLite ledger at `path`, opened when first needed.
-    public init(path: String) {
-        self.path = path
+    /// The ledger at `location`, opened when first needed: PostgreSQL for a `postgres://` or
+    /// `postgresql://` URL, else the SQLite file at that path.
+    public init(location: String) {
+        self.location = location
+        path = DatabaseURL.redacted(location)
+    }
+
+    /// The SQLite ledger at `path` (or a PostgreSQL URL, as ``init(location:)``), opened when first needed.
+    public convenience init(path: String) {
+        self.init(location: path)
     }
 
     /// A ledger already open.
     public init(_ ledger: any SalesLedger, path: String) {
-        self.path = path
+        location = path
+        self.path = DatabaseURL.redacted(path)
         opened.withLock { $0 = ledger }
     }
 
@@ -102,7 +114,7 @@ public final class LedgerSlot: Sendable {
     public func ledger() throws(LedgerError) -> any SalesLedger {
         try opened.withLock { slot throws(LedgerError) -> any SalesLedger in
             if let ledger = slot { return ledger }
-            let ledger = try SQLiteLedger(path: path)
+            let ledger = try openSalesLedger(at: location)
             slot = ledger
             return ledger
         }

@@ -1,5 +1,6 @@
 import Cache
 import Foundation
+import Ledger
 public import Pricing
 public import Storage
 
@@ -35,6 +36,9 @@ public struct ServiceConfiguration: Equatable, Sendable {
     /// The sales ledger's SQLite file (`ledger_path`, LEDGER_PATH), written by POST /v1/sales and
     /// `pricing-server ingest`; relative paths are from the working folder.
     public var ledgerPath = "data/ledger.sqlite"
+    /// A PostgreSQL ledger shared by replicas (`database_url`, DATABASE_URL: `postgres://user:password@host:5432/db`);
+    /// when set it is the ledger, and `ledgerPath` is not used. docs/ledger.md.
+    public var databaseURL: String?
     /// Bearer token of POST /admin/reload; nil disables the admin routes.
     public var adminToken: String?
     /// The business rules of repricing runs (`pricing_rules`), which requests may override.
@@ -63,6 +67,7 @@ public struct ServiceConfiguration: Equatable, Sendable {
         ("RELOAD_INTERVAL_SECONDS", "how often to look for a newer model version (0: only on SIGHUP or POST /admin/reload)"),
         ("ADMIN_TOKEN", "bearer token of POST /admin/reload and POST /v1/sales (unset: admin routes disabled)"),
         ("LEDGER_PATH", "the sales ledger's SQLite file (POST /v1/sales, pricing-server ingest)"),
+        ("DATABASE_URL", "postgres://user:password@host:5432/db of a PostgreSQL sales ledger shared by replicas (instead of LEDGER_PATH)"),
         ("REDIS_URL", "redis://[:password@]host:port[/db] of a cache shared by replicas (default: in-process cache)"),
         ("REDIS_CLUSTER", "true when REDIS_URL is a node of a Redis Cluster (slot routing, MOVED/ASK)"),
         ("CACHE_SECRET", "key (32+ bytes, same on every replica) signing the values kept in Redis; unset: random per process"),
@@ -101,7 +106,7 @@ public struct ServiceConfiguration: Equatable, Sendable {
             case "artifact_public_keys":
                 fromEnv[key] = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             case "redis_url", "host", "models", "log_level", "models_cache_dir", "admin_token", "models_load", "metrics_access", "cache_secret",
-                 "ledger_path": fromEnv[key] = value
+                 "ledger_path", "database_url": fromEnv[key] = value
             case "redis_cluster", "allow_unsigned_artifacts", "allow_insecure_http":
                 guard ["true", "false", "1", "0"].contains(value.lowercased()) else {
                     throw Invalid(description: "environment variable \(name): \"\(value)\" is not true or false")
@@ -139,6 +144,8 @@ public struct ServiceConfiguration: Equatable, Sendable {
                     throw bad(key, "0 (off) or a number of seconds from 1 to 86400")
                 }
                 reloadIntervalSeconds = n
+            case "database_url":
+                if value is NSNull { databaseURL = nil } else if let v = value as? String { databaseURL = v.isEmpty ? nil : v } else { throw bad(key, "a string or null") }
             case "redis_url":
                 if value is NSNull { redisURL = nil } else if let v = value as? String { redisURL = v.isEmpty ? nil : v } else { throw bad(key, "a string or null") }
             case "redis_cluster":
@@ -207,8 +214,16 @@ public struct ServiceConfiguration: Equatable, Sendable {
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw Invalid(description: "log_level \(logLevel) is not one of trace, debug, info, notice, warning, error, critical")
         }
+        if let databaseURL, !Ledger.DatabaseURL.isPostgres(databaseURL) {
+            // Only the scheme is shown: the rest may hold a password.
+            let scheme = databaseURL.range(of: "://").map { "a \(databaseURL[..<$0.lowerBound]):// URL" } ?? "a value that is not a URL"
+            throw Invalid(description: "database_url (DATABASE_URL) must be a postgres:// or postgresql:// URL, got \(scheme)")
+        }
         _ = try artifactTrust()
     }
+
+    /// Where the sales ledger is: the PostgreSQL URL when one is set, else the SQLite file.
+    public var ledgerLocation: String { databaseURL ?? ledgerPath }
 
     /// The keys and rule model versions are checked with; throws naming a key that is not a base64
     /// ed25519 public key.

@@ -16,11 +16,13 @@ struct Ingest: ParsableCommand {
         Bad lines are reported and skipped; the exit status is non-zero only when no line could be read. See docs/ledger.md.
         """)
 
-    @Option(help: ArgumentHelp("The ledger's SQLite file (default: the server's: $LEDGER_PATH, else ledger_path of --config, else data/ledger.sqlite).",
-                               valueName: "file.sqlite"))
+    @Option(help: ArgumentHelp("The ledger: a SQLite file or a postgres:// URL (default: the server's: $DATABASE_URL, else database_url "
+                               + "of --config, else $LEDGER_PATH, else ledger_path of --config, else data/ledger.sqlite).",
+                               valueName: "file.sqlite|postgres://…"))
     var database: String?
 
-    @Option(help: ArgumentHelp("The server's JSON configuration, for its ledger_path (default: config/server.json if it exists).", valueName: "file"))
+    @Option(help: ArgumentHelp("The server's JSON configuration, for its database_url and ledger_path (default: config/server.json if it exists).",
+                               valueName: "file"))
     var config: String?
 
     @Option(help: ArgumentHelp("csv or ndjson (default: from the file name, else from the first byte: { is NDJSON).", valueName: "format"))
@@ -30,7 +32,7 @@ struct Ingest: ParsableCommand {
     var file: String
 
     func run() throws {
-        let path = try database ?? serverLedgerPath()
+        let location = try database ?? serverLedgerLocation()
         let data: Data
         if file == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
@@ -41,9 +43,9 @@ struct Ingest: ParsableCommand {
                 throw CommandFailure("\(file): cannot be read (\(error.localizedDescription))")
             }
         }
-        let ledger: SQLiteLedger
+        let ledger: any SalesLedger
         do {
-            ledger = try SQLiteLedger(path: path)
+            ledger = try openSalesLedger(at: location)
         } catch {
             throw CommandFailure(error.description)
         }
@@ -74,11 +76,12 @@ struct Ingest: ParsableCommand {
         }
     }
 
-    /// The ledger the server writes: its settings, read as `serve` reads them (the file, then LEDGER_PATH).
-    func serverLedgerPath() throws -> String {
+    /// The ledger the server writes: its settings, read as `serve` reads them (the file, then the
+    /// environment): the PostgreSQL URL when one is set, else the SQLite file.
+    func serverLedgerLocation() throws -> String {
         let file = config ?? (FileManager.default.fileExists(atPath: "config/server.json") ? "config/server.json" : nil)
         do {
-            return try ServiceConfiguration.load(file: file, environment: ProcessInfo.processInfo.environment).ledgerPath
+            return try ServiceConfiguration.load(file: file, environment: ProcessInfo.processInfo.environment).ledgerLocation
         } catch {
             throw CommandFailure("configuration: \(error)")
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Cache
 import Foundation
 import HTTPServer
+import Ledger
 import Logging
 import Pricing
 import PricingAPI
@@ -99,7 +100,7 @@ struct Serve: AsyncParsableCommand {
                                    reloader: reloader, adminToken: settings.adminToken, pricingRules: settings.pricingRules,
                                    admission: settings.admission)
         router.metricsAccess = settings.metricsAccess
-        router.ledger = LedgerSlot(path: settings.ledgerPath)
+        router.ledger = LedgerSlot(location: settings.ledgerLocation)
         // Inside AWS Lambda (AWS_LAMBDA_RUNTIME_API set): the Runtime API loop instead of listening.
         if let runtimeAPI = Self.lambdaRuntimeAPI {
             return try await runLambda(runtimeAPI: runtimeAPI, reloader: reloader, router: router, models: settings.models,
@@ -121,7 +122,8 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw CommandFailure("cannot listen on \(settings.host):\(settings.port): \(error)")
         }
-        logger.info("listening", metadata: ["host": "\(settings.host)", "port": "\(bound)", "models": "\(settings.models)"])
+        logger.info("listening", metadata: ["host": "\(settings.host)", "port": "\(bound)", "models": "\(settings.models)",
+                                            "ledger": "\(DatabaseURL.redacted(settings.ledgerLocation))"])
         // New versions: on SIGHUP, POST /admin/reload, and every RELOAD_INTERVAL_SECONDS when set.
         // SIGHUP is caught before the first load, whose download may be long: its default action ends the process.
         let hangup = observeSignal(SIGHUP) { Task { await reloader.reload() } }
