@@ -15,8 +15,9 @@ import PackageDescription
 /// - Pricing (on Storage, Inference, Cache): the context-row writer, the price response and curve, the
 ///   one decision (`PriceDecision`: a request is a one-product repricing without rules), repricing runs
 ///   and their lifecycle, and `PriceAnswers`, the service's answers with their cache order.
-/// - Ledger (on Storage for the CSV and JSON readers): the sales ledger in SQLite (what sold, ingest
-///   batches, experiment assignments), the `SalesLedger` protocol another database can implement.
+/// - Ledger (on Storage for the CSV and JSON readers, CSQLite and CLibPQ): the sales ledger (what sold,
+///   ingest batches, experiment assignments) behind the `SalesLedger` protocol, in SQLite (one file, the
+///   default) or PostgreSQL (`DATABASE_URL`, shared by replicas).
 /// - HTTPServer (on CEpoll, the <sys/epoll.h> shim): HTTP/1.1 on sockets with its own readiness loop
 ///   (`SocketPoller`: epoll, kqueue on macOS), knows nothing of pricing.
 /// - PricingAPI (on HTTPServer, Pricing, Cache, Ledger, Storage for gzip): routes, parsing, rendering; compression,

@@ -53,7 +53,7 @@ with socket.socket() as s:
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
 token = os.urandom(16).hex()
-env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in ("MODELS", "REDIS_URL")}
+env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in ("MODELS", "REDIS_URL", "DATABASE_URL")}
 env.update(HOST="127.0.0.1", PORT=str(port), ADMIN_TOKEN=token, LOG_LEVEL="warning",
            LEDGER_PATH=fresh(os.path.join(out, "http.sqlite")), MODELS=models)
 proc = subprocess.Popen([server, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

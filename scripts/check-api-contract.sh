@@ -20,7 +20,7 @@ ADMIN_TOKEN=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
 export ADMIN_TOKEN
 rm -f "$out/ledger.sqlite" "$out/ledger.sqlite-wal" "$out/ledger.sqlite-shm"
 (cd "$repo" && exec env HOST=127.0.0.1 PORT="$port" MODELS=models ADMIN_TOKEN="$ADMIN_TOKEN" RELOAD_INTERVAL_SECONDS=0 \
-   LEDGER_PATH="$out/ledger.sqlite" REDIS_URL= LOG_LEVEL=warning "$binary" serve) > "$out/server.log" 2>&1 &
+   LEDGER_PATH="$out/ledger.sqlite" DATABASE_URL= REDIS_URL= LOG_LEVEL=warning "$binary" serve) > "$out/server.log" 2>&1 &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 200); do
