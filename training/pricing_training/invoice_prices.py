@@ -87,12 +87,15 @@ EXACT_WEEK_LINES = 10
 MAX_CORRECTED_LINES = 8
 SUBSAMPLES = 3
 MAX_EXACT_WEEKS = 3000  # a seeded sample of the exact weeks is plenty (the bias is a shop-wide figure)
+# A bias smaller than this (in log price) is rounding, not codes: it is not applied, so a shop whose lines all
+# pay one price per week keeps its posted prices exactly.
+MIN_BIAS = 1e-4
 
 
 def sparse_week_bias(lines: pd.DataFrame, week: np.ndarray, posted: np.ndarray, line_discount: np.ndarray,
                      seed: int = 0) -> dict[int, float]:
     """How far, on average, a product-week's posted price reads below the true one when the week has n lines,
-    for n = 1 .. MAX_CORRECTED_LINES − 1 (0 beyond).
+    for n = 1 .. MAX_CORRECTED_LINES − 1 (0 beyond, and wherever it is below MIN_BIAS).
 
     A short invoice's code cannot be read off the invoice (it takes the customer's usual discount, 0 for a
     guest), so a week of one or two lines reads low whenever one of them carries a code, and a busy week's
@@ -125,4 +128,5 @@ def sparse_week_bias(lines: pd.DataFrame, week: np.ndarray, posted: np.ndarray, 
                 errors[n].append(float(np.median(chosen)) - exact)
     if not len(busy):
         return {}
-    return {n: float(np.mean(e)) for n, e in errors.items()}
+    means = {n: float(np.mean(e)) for n, e in errors.items()}
+    return {n: b for n, b in means.items() if abs(b) >= MIN_BIAS}

@@ -31,7 +31,7 @@ def test_a_one_line_week_reads_low_by_the_share_of_unseen_codes():
     assert abs(bias[1] - 0.2 * np.log(0.8)) < 0.015
     # More lines, a smaller bias (the median of three lines is coded only when two of them are).
     assert bias[1] < bias[3] < 0.0 and abs(bias[7]) < 0.01
-    assert set(bias) == set(range(1, invoice_prices.MAX_CORRECTED_LINES))
+    assert set(bias) <= set(range(1, invoice_prices.MAX_CORRECTED_LINES)) and {1, 2, 3} <= set(bias)
 
 
 def test_without_busy_weeks_nothing_is_corrected():
