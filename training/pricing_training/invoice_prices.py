@@ -79,3 +79,54 @@ def posted_and_discounts(lines: pd.DataFrame, week: np.ndarray) -> tuple[np.ndar
         line_d, cust = _discounts(invoice, customer, small, log_price - posted)
         posted = _median_preferring(product_week, log_price - line_d, small)
     return posted, line_d, cust
+
+
+# The count correction (sparse_week_bias): weeks with at least this many lines are read as exact and lend
+# their lines to the subsamples; weeks of fewer than MAX_CORRECTED_LINES lines are corrected.
+EXACT_WEEK_LINES = 10
+MAX_CORRECTED_LINES = 8
+SUBSAMPLES = 3
+MAX_EXACT_WEEKS = 3000  # a seeded sample of the exact weeks is plenty (the bias is a shop-wide figure)
+# A bias smaller than this (in log price) is rounding, not codes: it is not applied, so a shop whose lines all
+# pay one price per week keeps its posted prices exactly.
+MIN_BIAS = 1e-4
+
+
+def sparse_week_bias(lines: pd.DataFrame, week: np.ndarray, posted: np.ndarray, line_discount: np.ndarray,
+                     seed: int = 0) -> dict[int, float]:
+    """How far, on average, a product-week's posted price reads below the true one when the week has n lines,
+    for n = 1 .. MAX_CORRECTED_LINES − 1 (0 beyond, and wherever it is below MIN_BIAS).
+
+    A short invoice's code cannot be read off the invoice (it takes the customer's usual discount, 0 for a
+    guest), so a week of one or two lines reads low whenever one of them carries a code, and a busy week's
+    median is not moved by it. The error then depends on the week's number of orders, the very outcome the
+    orders part regresses on the price: fewer orders, lower measured price, a spurious positive price effect
+    that halved the orders response on the unconfounded twin (docs/price-response.md). The bias is measured
+    from the data: subsamples of n lines of the busy weeks (EXACT_WEEK_LINES or more, whose median is
+    exact), each read as the posted price is read (the median of the subsample's small lines net of their
+    discount), against the busy week's posted price. `lines` has stockcode and quantity; `week`, `posted`
+    and `line_discount` are per line (posted_and_discounts)."""
+    product_week = pd.factorize(pd.MultiIndex.from_arrays([lines["stockcode"].to_numpy(), np.asarray(week)]))[0]
+    quantity = lines["quantity"].to_numpy(np.float64)
+    small = quantity <= lines.groupby("stockcode")["quantity"].transform("median").to_numpy(np.float64)
+    corrected = lines["log_price"].to_numpy(np.float64) - line_discount
+    order = np.argsort(product_week, kind="stable")
+    counts = np.bincount(product_week)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    busy = np.flatnonzero(counts >= EXACT_WEEK_LINES)
+    rng = np.random.default_rng(seed)
+    if len(busy) > MAX_EXACT_WEEKS:
+        busy = rng.choice(busy, MAX_EXACT_WEEKS, replace=False)
+    errors: dict[int, list[float]] = {n: [] for n in range(1, MAX_CORRECTED_LINES)}
+    for g in busy:
+        idx = order[starts[g]:starts[g] + counts[g]]
+        value, is_small, exact = corrected[idx], small[idx], posted[idx[0]]
+        for n in errors:
+            for _ in range(SUBSAMPLES):
+                pick = rng.choice(len(idx), n, replace=False)
+                chosen = value[pick][is_small[pick]] if is_small[pick].any() else value[pick]
+                errors[n].append(float(np.median(chosen)) - exact)
+    if not len(busy):
+        return {}
+    means = {n: float(np.mean(e)) for n, e in errors.items()}
+    return {n: b for n, b in means.items() if abs(b) >= MIN_BIAS}
