@@ -105,8 +105,11 @@ run: build
 # fuzz build (test-fuzz) compile on the CPU the suites leave idle: the XCTest run waits on sockets, browsers
 # and timeouts much of the time, and pytest's last file runs on one core. The builds run as SCHED_IDLE
 # processes (`chrt --idle 0`, which the compilers SwiftPM spawns inherit; they drop `nice`), so a suite's
-# thread always gets the core first and a suite's timing bounds see the machine as if nothing else ran; what
-# is left of the builds runs at full speed after the suites, then the checks that need them.
+# thread always gets the core first and a suite's timing bounds see the machine as if nothing else ran. The
+# one exception: the service's repricing runs are SCHED_IDLE themselves (BackgroundThread), so while a test
+# waits on a run over every product, the run shares the idle CPU with the builds (the timeouts for runs are
+# 60-600 s; the runs take seconds). What is left of the builds runs at full speed after the suites, then the
+# checks that need them.
 test: system-deps
 	$(MAKE) -j2 python-deps swift-test-build
 	$(MAKE) -j2 test-suites builds-when-idle
