@@ -36,7 +36,7 @@ DATA_DIR := data/synthetic-$(MODE)
 SWIFT_RELEASE := -c release --static-swift-stdlib
 SERVER := .build/release/pricing-server
 
-.PHONY: help setup python-deps system-deps build-deps build install run test swift-test-build test-training test-swift test-image test-api api-check test-fuzz fuzz fuzz-build bench eval models models-quick lock clean
+.PHONY: help setup python-deps system-deps build-deps build install run test test-suites builds-when-idle swift-test-build test-training test-swift test-image test-api api-check test-fuzz fuzz fuzz-build bench eval models models-quick lock clean
 
 help:
 	@echo "make run            build and start the service on http://localhost:8080 with the committed models"
@@ -101,11 +101,35 @@ run: build
 	$(SERVER) serve
 
 # The Python environment installs (mostly downloading and unpacking wheels) while the Swift test build
-# compiles, which on a fresh 2-core machine overlaps about a minute and a half; the suites then run one after
-# the other, so their timings do not disturb each other.
+# compiles, which on a fresh 2-core machine overlaps about a minute and a half. Then the suites run one after
+# the other (their timings do not disturb each other) while the release build (test-image, test-api) and the
+# fuzz build (test-fuzz) compile on the CPU the suites leave idle: the XCTest run waits on sockets, browsers
+# and timeouts much of the time, and pytest's last file runs on one core. The builds run as SCHED_IDLE
+# processes (`chrt --idle 0`, which the compilers SwiftPM spawns inherit; they drop `nice`), so a suite's
+# thread always gets the core first and a suite's timing bounds see the machine as if nothing else ran. The
+# one exception: the service's repricing runs are SCHED_IDLE themselves (BackgroundThread), so while a test
+# waits on a run over every product, the run shares the idle CPU with the builds (the timeouts for runs are
+# 60-600 s; the runs take seconds). What is left of the builds runs at full speed after the suites, then the
+# checks that need them.
+# BUILDS_WHEN_IDLE=no builds after the suites instead, one thing at a time (to compare the two on a machine).
+BUILDS_WHEN_IDLE ?= yes
 test: system-deps
 	$(MAKE) -j2 python-deps swift-test-build
-	$(MAKE) test-training test-swift test-image test-api test-fuzz TEST_API_SERVER=test-image
+ifeq ($(BUILDS_WHEN_IDLE),yes)
+	$(MAKE) -j2 test-suites builds-when-idle
+else
+	$(MAKE) test-suites
+endif
+	$(MAKE) test-image test-api test-fuzz TEST_API_SERVER=test-image
+
+test-suites:
+	$(MAKE) test-training
+	$(MAKE) test-swift SWIFT_TEST_BUILD=
+
+# One build after the other: the release build first, which the next checks need first.
+builds-when-idle:
+	chrt --idle 0 $(MAKE) build
+	chrt --idle 0 $(MAKE) fuzz-build
 
 swift-test-build: system-deps
 	swift build --build-tests
@@ -115,8 +139,13 @@ swift-test-build: system-deps
 test-training: python-deps
 	cd $(TRAINING) && $(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
-test-swift: system-deps
-	swift test --disable-swift-testing
+# The XCTest bundle run as it is built (what `swift test --disable-swift-testing` runs after its build):
+# `swift test` holds the .build lock while the tests run, which would stop the release build `make test`
+# compiles meanwhile. SWIFT_TEST_BUILD= skips the build step when the bundle was just built.
+SWIFT_TEST_BUILD ?= swift-test-build
+SWIFT_TEST_BUNDLE := .build/debug/pricing-servicePackageTests.xctest
+test-swift: system-deps $(SWIFT_TEST_BUILD)
+	$(SWIFT_TEST_BUNDLE)
 
 # The container image without a Docker engine: the same install step, then the checks in
 # scripts/check-image.sh (runtime libraries all from deploy/runtime-packages.txt, the service runs

@@ -271,22 +271,39 @@ final class RedisCacheTests: XCTestCase {
     }
 
     func testStalledRedisIsBoundedByTimeouts() async throws {
-        let cache = try makeCache(.init(commandTimeout: .milliseconds(200), breakerThreshold: 3, breakerCoolDown: .milliseconds(300)))
+        let timeout = Duration.milliseconds(200)
+        let cache = try makeCache(.init(commandTimeout: timeout, breakerThreshold: 3, breakerCoolDown: .milliseconds(300)))
         await cache.set("k", [1], ttl: .seconds(60))
-        server.pause()
+        // The bound is relative to a reference measured here and now: one answered command plus a wait as long as
+        // the command timeout. Idle, that is ~0.2 s; on a loaded machine every wake-up is late by the same delays a
+        // timed-out command sees, so a fixed 1 s bound failed at load 14 while the code was right. A call that waits
+        // for the stall instead of its timeout never returns before resume(), so the bound still catches it.
         let clock = ContinuousClock()
+        let referenceStart = clock.now
+        let answered = await cache.get("k")
+        XCTAssertEqual(answered, [1])
+        try await Task.sleep(for: timeout)
+        let reference = clock.now - referenceStart
+        let bound = max(.seconds(1), reference * 4)
+        server.pause()
         for _ in 0..<3 {
             let start = clock.now
             let value = await cache.get("k")
             XCTAssertNil(value)
-            XCTAssertLessThan(clock.now - start, .seconds(1))
+            XCTAssertLessThan(clock.now - start, bound, "reference \(reference)")
         }
         XCTAssertEqual(cache.breakerState, "open")
         XCTAssertTrue(cache.lastError?.contains("timed out") ?? false, cache.lastError ?? "nil")
+        // The open breaker refuses without sending a command: it is counted as short-circuited, not as an error,
+        // and takes less than one answered command plus one timeout's wait did.
+        let before = cache.statistics
         let start = clock.now
         let refused = await cache.get("k")
+        let refusedIn = clock.now - start
         XCTAssertNil(refused)
-        XCTAssertLessThan(clock.now - start, .milliseconds(50))
+        XCTAssertLessThan(refusedIn, reference)
+        XCTAssertEqual(cache.statistics.shortCircuited, before.shortCircuited + 1)
+        XCTAssertEqual(cache.statistics.errors, before.errors)
 
         server.resume()
         try await Task.sleep(for: .milliseconds(350))

@@ -63,7 +63,7 @@ final class CatalogueViewTests: XCTestCase {
         let rows = try XCTUnwrap(doc["rows"] as? [[String: Any]])
         let totals = try XCTUnwrap(doc["totals"] as? [String: Any])
 
-        let load = try chromium.dumpDOM(server.url("/catalogue.html"))
+        let load = try chromium.dumpDOM(server.url("/catalogue.html"), root: "catalogue", screenshot: (1400, 1000))
         try DashboardTests.save(Data(load.dom.utf8), as: "catalogue.html")
         let dom = DOM(load.dom)
         XCTAssertEqual(dom.attribute("data-state", of: "catalogue"), "done",
@@ -91,7 +91,7 @@ final class CatalogueViewTests: XCTestCase {
         let shownPlanted = Dictionary(uniqueKeysWithValues: table.dropFirst().filter { Self.planted[$0[0]] != nil }.map { ($0[0], $0[description]) })
         XCTAssertEqual(shownPlanted, Self.planted.mapValues { "'" + $0 })
 
-        let png = try chromium.screenshot(server.url("/catalogue.html"), width: 1400, height: 1000)
+        let png = try XCTUnwrap(load.screenshot)
         let path = try DashboardTests.save(png, as: "catalogue.png")
         XCTAssertEqual(DashboardTests.pngSize(png)?.width, 1400, path)
         XCTAssertGreaterThan(png.count, 20_000, "an almost empty screenshot: \(path)")
@@ -110,7 +110,7 @@ final class CatalogueViewTests: XCTestCase {
         let price = try XCTUnwrap(DashboardTests.number(row["recommended_price"]))
         let low = try XCTUnwrap(DashboardTests.number(row["allowed_min"])), high = try XCTUnwrap(DashboardTests.number(row["allowed_max"]))
         let link = "/?stockcode=\(code)&rule_price=\(price)&binding_rule=\(rule)&rule_allowed_min=\(low)&rule_allowed_max=\(high)"
-        let load = try chromium.dumpDOM(server.url(link))
+        let load = try chromium.dumpDOM(server.url(link), screenshot: (1280, 1100))
         let dom = DOM(load.dom)
         XCTAssertEqual(dom.attribute("data-state", of: "app"), "done", dom.text(of: "error") ?? "")
         XCTAssertEqual(dom.attribute("data-binding-rule", of: "rules"), rule)
@@ -118,7 +118,7 @@ final class CatalogueViewTests: XCTestCase {
         XCTAssertEqual(dom.attribute("data-min", of: "rule-band").flatMap(Double.init), low)
         XCTAssertEqual(dom.attribute("data-max", of: "rule-band").flatMap(Double.init), high)
         XCTAssertTrue(dom.text(of: "rule-label")?.contains(rule.replacingOccurrences(of: "_", with: " ")) == true, dom.text(of: "rule-label") ?? "")
-        let png = try chromium.screenshot(server.url(link), width: 1280, height: 1100)
+        let png = try XCTUnwrap(load.screenshot)
         try DashboardTests.save(png, as: "catalogue-product-rules.png")
     }
 }

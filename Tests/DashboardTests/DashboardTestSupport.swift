@@ -12,7 +12,7 @@ struct DashboardTestFailure: Error, CustomStringConvertible {
 }
 
 /// Headless Chromium run as a command: load a page, let its script run (virtual time, which also
-/// waits for the page's fetches), then dump the DOM or take a screenshot.
+/// waits for the page's fetches), then dump the DOM, and take a screenshot in the same run when asked.
 struct Chromium {
     let path: String
 
@@ -22,6 +22,8 @@ struct Chromium {
         /// Console messages other than failed resource loads (the page logs nothing itself), and
         /// Content-Security-Policy refusals.
         var consoleProblems: [String]
+        /// A PNG of the same page in the same browser run, when one was asked for.
+        var screenshot: Data? = nil
     }
 
     /// Chromium at $CHROMIUM when set, else the Debian package's binary; a clear failure when it is missing.
@@ -38,14 +40,26 @@ struct Chromium {
         return Chromium(path: path)
     }
 
-    /// The page's DOM once its script settled (`#app[data-state]` is `done` or `error`): virtual time
-    /// first, then once more with a larger budget if the machine was too slow.
-    func dumpDOM(_ url: String) throws -> Load {
+    /// The page's DOM once its script settled (`#<root>[data-state]` is `done` or `error`: `app` on the
+    /// product view, `catalogue` and `experiments` on theirs): virtual time first, then once more with a
+    /// larger budget if the machine was too slow. With `screenshot`, the same browser run also writes a PNG
+    /// of the page at that window size after the same budget, so a test that checks a page and keeps its
+    /// picture starts Chromium once, not twice.
+    func dumpDOM(_ url: String, root: String = "app", screenshot size: (width: Int, height: Int)? = nil) throws -> Load {
         var last = Load(dom: "", consoleProblems: [])
         for budget in [15_000, 45_000] {
-            let (stdout, stderr) = try run(["--virtual-time-budget=\(budget)", "--dump-dom", url])
+            let file = NSTemporaryDirectory() + "dashboard-\(UUID().uuidString).png"
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            let picture = size.map { ["--window-size=\($0.width),\($0.height)", "--screenshot=\(file)"] } ?? []
+            let (stdout, stderr) = try run(["--virtual-time-budget=\(budget)"] + picture + ["--dump-dom", url])
             last = Load(dom: stdout, consoleProblems: Self.consoleProblems(stderr))
-            let state = DOM(stdout).attribute("data-state", of: "app")
+            if size != nil {
+                guard let png = FileManager.default.contents(atPath: file) else {
+                    throw DashboardTestFailure(description: "Chromium wrote no screenshot for \(url)")
+                }
+                last.screenshot = png
+            }
+            let state = DOM(stdout).attribute("data-state", of: root)
             if state == "done" || state == "error" { return last }
         }
         return last
@@ -123,17 +137,6 @@ struct Chromium {
             }
         }
         return order.compactMap { requests[$0] }
-    }
-
-    /// A PNG of the page at the given window size once its script settled.
-    func screenshot(_ url: String, width: Int, height: Int) throws -> Data {
-        let file = NSTemporaryDirectory() + "dashboard-\(UUID().uuidString).png"
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        _ = try run(["--virtual-time-budget=15000", "--window-size=\(width),\(height)", "--screenshot=\(file)", url])
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw DashboardTestFailure(description: "Chromium wrote no screenshot for \(url)")
-        }
-        return data
     }
 
     /// Runs Chromium with a fresh profile and no background traffic; stdout and stderr go to files.

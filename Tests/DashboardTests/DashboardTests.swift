@@ -143,7 +143,9 @@ final class DashboardTests: XCTestCase {
         let answer = try Self.firstRow(api.body)
         let optimal = try XCTUnwrap(Self.number(answer["optimal_unit_price"]))
 
-        let load = try chromium.dumpDOM(server.url("/?stockcode=85123A"))
+        // The screenshot the brief's reviewers look at comes from the same browser run (tall enough for the
+        // summary, the chart and its legend).
+        let load = try chromium.dumpDOM(server.url("/?stockcode=85123A"), screenshot: (1280, 1100))
         try Self.save(Data(load.dom.utf8), as: "dashboard.html")
         let dom = DOM(load.dom)
         XCTAssertEqual(dom.attribute("data-state", of: "app"), "done",
@@ -168,8 +170,7 @@ final class DashboardTests: XCTestCase {
         XCTAssertEqual(Self.matches(#"https?://[^\s"'<>]+"#, in: load.dom).filter { !$0.hasPrefix(origin + "/") && $0 != origin }, [])
         XCTAssertEqual(load.consoleProblems, [], "the browser reported problems")
 
-        // The screenshot the brief's reviewers look at (tall enough for the summary, the chart and its legend).
-        let png = try chromium.screenshot(server.url("/?stockcode=85123A"), width: 1280, height: 1100)
+        let png = try XCTUnwrap(load.screenshot)
         let path = try Self.save(png, as: "dashboard.png")
         XCTAssertEqual(Self.pngSize(png)?.width, 1280, path)
         XCTAssertEqual(Self.pngSize(png)?.height, 1100, path)
@@ -222,7 +223,7 @@ final class DashboardTests: XCTestCase {
         XCTAssertNil(answer["current_price"], "the proxy did not remove the decision fields")
         let optimal = try XCTUnwrap(Self.number(answer["optimal_unit_price"]))
 
-        let load = try chromium.dumpDOM(proxy.url("/?stockcode=85123A"))
+        let load = try chromium.dumpDOM(proxy.url("/?stockcode=85123A"), screenshot: (1280, 1100))
         let dom = DOM(load.dom)
         XCTAssertEqual(dom.attribute("data-state", of: "app"), "done", dom.text(of: "error") ?? "-")
         XCTAssertEqual(dom.attribute("data-value", of: "recommended-price").flatMap(Double.init), optimal)
@@ -234,8 +235,7 @@ final class DashboardTests: XCTestCase {
         XCTAssertEqual(dom.attribute("hidden", of: "error-box"), "", "the error box is showing")
         XCTAssertEqual(load.consoleProblems, [], "the browser reported problems")
 
-        let png = try chromium.screenshot(proxy.url("/?stockcode=85123A"), width: 1280, height: 1100)
-        try Self.save(png, as: "dashboard-older-server.png")
+        try Self.save(try XCTUnwrap(load.screenshot), as: "dashboard-older-server.png")
     }
 
     /// Each decision reason in words, and the warnings, for decisions set on the server's real curve.
@@ -293,7 +293,8 @@ final class DashboardTests: XCTestCase {
             XCTAssertEqual(api.status, 200, test.name)
             let answer = try Self.firstRow(api.body)
 
-            let load = try chromium.dumpDOM(proxy.url("/?stockcode=85123A"))
+            // The "keep" case's page is also kept as a picture, from the same browser run.
+            let load = try chromium.dumpDOM(proxy.url("/?stockcode=85123A"), screenshot: test.name == "keep" ? (1280, 1100) : nil)
             let dom = DOM(load.dom)
             XCTAssertEqual(dom.attribute("data-state", of: "app"), "done", "\(test.name): \(dom.text(of: "error") ?? "-")")
             XCTAssertEqual(dom.text(of: "decision"), test.badge, test.name)
@@ -306,8 +307,7 @@ final class DashboardTests: XCTestCase {
             // The model's best price gets its own marker when the decision keeps another price.
             XCTAssertEqual(dom.startTag(id: "best-price-line") != nil, test.name == "keep", test.name)
             XCTAssertEqual(load.consoleProblems, [], test.name)
-            if test.name == "keep" {
-                let png = try chromium.screenshot(proxy.url("/?stockcode=85123A"), width: 1280, height: 1100)
+            if let png = load.screenshot {
                 try Self.save(png, as: "dashboard-keep.png")
             }
         }
@@ -321,7 +321,7 @@ final class DashboardTests: XCTestCase {
         let body = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(api.body)) as? [String: [String: String]])
         let message = try XCTUnwrap(body["error"]?["message"])
 
-        let load = try chromium.dumpDOM(server.url("/?stockcode=NOPE"))
+        let load = try chromium.dumpDOM(server.url("/?stockcode=NOPE"), screenshot: (1280, 800))
         let dom = DOM(load.dom)
         XCTAssertEqual(dom.attribute("data-state", of: "app"), "error")
         XCTAssertEqual(dom.text(of: "error"), message)
@@ -331,7 +331,7 @@ final class DashboardTests: XCTestCase {
         XCTAssertNil(dom.startTag(id: "sales-line"), "a chart was drawn for an error")
         XCTAssertEqual(load.consoleProblems, [])
 
-        let png = try chromium.screenshot(server.url("/?stockcode=NOPE"), width: 1280, height: 800)
+        let png = try XCTUnwrap(load.screenshot)
         try Self.save(png, as: "dashboard-error.png")
         attach(png, name: "dashboard-error.png")
     }

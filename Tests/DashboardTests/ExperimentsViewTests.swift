@@ -51,7 +51,7 @@ final class ExperimentsViewTests: XCTestCase {
         let server = try runningServer()
         let chromium = try Chromium.locate()
         let api = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(server.request("GET", "/v1/experiments").body)) as? [String: Any])
-        let load = try chromium.dumpDOM(server.url("/experiments.html?stockcode=85123A"))
+        let load = try chromium.dumpDOM(server.url("/experiments.html?stockcode=85123A"), root: "experiments", screenshot: (1280, 900))
         try DashboardTests.save(Data(load.dom.utf8), as: "experiments.html")
         let dom = DOM(load.dom)
         XCTAssertEqual(dom.attribute("data-state", of: "experiments"), "done",
@@ -77,7 +77,8 @@ final class ExperimentsViewTests: XCTestCase {
         XCTAssertEqual(ys, ys.sorted(), "the posterior sd narrows week by week")
         XCTAssertEqual(DashboardTests.matches(#"<rect[^>]*class="bar""#, in: load.dom).count, 3, "one bar of units per week")
         XCTAssertEqual(load.consoleProblems, [], "the browser reported problems")
-        try DashboardTests.save(try chromium.screenshot(server.url("/experiments.html?stockcode=85123A"), width: 1280, height: 900),
-                                as: "experiments.png")
+        let png = try XCTUnwrap(load.screenshot)
+        let path = try DashboardTests.save(png, as: "experiments.png")
+        XCTAssertEqual(DashboardTests.pngSize(png)?.width, 1280, path)
     }
 }

@@ -1,6 +1,7 @@
 """A small slice of the pricing evaluation end to end (`make eval` runs the whole matrix): one scenario and
-its twin, generated, fit, decided and scored against the truth, with today's method and the baselines
-measured on the same data, and the report written."""
+its twin, generated, fit, decided and scored against the truth, the oracles measured on the same data, and
+the report written. The line-level baseline (today's network and ElasticNet) is left out here: running it
+on the same data as the method, and its columns in the report, are checked in test_evaluation_seeds.py."""
 
 from __future__ import annotations
 
@@ -13,11 +14,15 @@ import pytest
 from pricing_training import calibration, evaluate, information_oracle, scenarios
 
 
+# 48 products at the default scenario's ~150 lines each: enough for the shrinkage prior, changed and kept
+# decisions, and every figure the checks read; each data set costs its size (fit, decisions, oracles).
+SIZE = {"lines": 7_200, "products": 48}
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("eval")
-    doc = evaluate.evaluate_matrix(["exp-strong"], [5], out, with_old=True,
-                                   overrides={"lines": 12_000, "products": 80})
+    doc = evaluate.evaluate_matrix(["exp-strong"], [5], out, with_old=False, overrides=SIZE)
     return out, doc
 
 
@@ -48,19 +53,18 @@ def test_the_information_oracle_is_a_floor_measured_on_the_same_data(report):
         assert 0.0 < result["summary"]["causal"]["information_used"] < 1.0, name
 
 
-def test_every_product_is_scored_with_baselines_from_the_same_run(report):
+def test_every_product_is_scored_with_the_reference_rules_from_the_same_run(report):
     _, doc = report
     for name, result in doc["scenarios"].items():
         rows = result["per_product"]
-        assert len(rows) >= 60, name
+        assert len(rows) >= 0.75 * SIZE["products"], name
         for r in rows:
             assert 0.0 <= r["regret"] <= 1.0 and 0.0 <= r["regret_keep"] <= 1.0
             assert r["regret_oracle"] <= r["regret_keep"] + 1e-9  # the oracle searches a range holding the current price
-            assert r["network_today_regret"] is not None and r["elasticnet_today_regret"] is not None
             if r["decision"] == "keep_current":
                 assert r["regret"] == pytest.approx(r["regret_keep"])
         summary = result["summary"]
-        assert set(summary) >= {"causal", "keep_current", "oracle_in_search_range", "network_today", "elasticnet_today"}
+        assert set(summary) >= {"causal", "keep_current", "oracle_in_search_range"}
         causal = summary["causal"]
         for key in ("median_regret", "p90_regret", "weighted_regret", "harm_rate", "coverage", "elasticity_error",
                     "elasticity_bias", "posterior_sd", "own_se", "true_spread"):
@@ -163,11 +167,10 @@ def test_checks_hold_the_bar_and_the_twin_gap(report):
 
 def test_the_twin_shares_the_truth_but_not_the_prices():
     base = scenarios.SCENARIOS["exp-strong"]
-    small = {"lines": 12_000, "products": 80}
     import dataclasses
 
-    a = scenarios.generate(dataclasses.replace(base, **small), 5)
-    b = scenarios.generate(dataclasses.replace(base, **small).twin(), 5)
+    a = scenarios.generate(dataclasses.replace(base, **SIZE), 5)
+    b = scenarios.generate(dataclasses.replace(base, **SIZE).twin(), 5)
     assert a.truth.products["optimal_price"].tolist() == b.truth.products["optimal_price"].tolist()
     assert not np.array_equal(a.transactions["UnitPrice"].to_numpy(), b.transactions["UnitPrice"].to_numpy())
 
