@@ -46,4 +46,13 @@ public struct Assignment: Sendable, Equatable {
         let weekday = (year + year / 4 - year / 100 + year / 400 + offsets[parts[1] - 1] + parts[2]) % 7
         return weekday == 1
     }
+
+    /// Recording an assignment again is a no-op only when it is the one already recorded for its plan,
+    /// product and week (`recorded`); another one is a conflict naming what is there.
+    func confirmSame(as recorded: Assignment?) throws(LedgerError) {
+        guard recorded == self else {
+            throw LedgerError.conflict("plan \(planID) already assigned \(stockCode) for the week of "
+                                       + "\(week): \(recorded.map { "\($0.arm) at \($0.price)" } ?? "?")")
+        }
+    }
 }

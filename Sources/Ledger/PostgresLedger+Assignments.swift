@@ -13,10 +13,7 @@ extension PostgresLedger {
                           assignment.probability.description, SQLiteLedger.now()])
                 if insert.changed == 1 { return true }
                 let existing = try Self.assignments(db, plan: assignment.planID, stockCode: assignment.stockCode, week: assignment.week)
-                guard existing.first == assignment else {
-                    throw LedgerError.conflict("plan \(assignment.planID) already assigned \(assignment.stockCode) for the week of "
-                                               + "\(assignment.week): \(existing.first.map { "\($0.arm) at \($0.price)" } ?? "?")")
-                }
+                try assignment.confirmSame(as: existing.first)
                 return false
             }
         }
