@@ -11,27 +11,10 @@ import XCTest
 /// loopback, against a real server: DATABASE_URL chooses it, `kill -9` mid-transaction then the same
 /// file again equals one clean ingest, and a server that cannot be reached is a clear error (the
 /// command's message, the route's 503), not a crash.
-final class PostgresIngestTests: XCTestCase {
-    nonisolated(unsafe) static var server: PostgresServerHarness?
-    nonisolated(unsafe) static var unavailable: String?
-
-    override class func setUp() {
-        do { server = try PostgresServerHarness.start() } catch { unavailable = "\(error)" }
-    }
-
-    override class func tearDown() {
-        server?.stop()
-        server = nil
-    }
-
-    func freshDatabase() throws -> (server: PostgresServerHarness, url: String) {
-        guard let server = Self.server else { throw XCTSkip("no PostgreSQL server for the test: \(Self.unavailable ?? "?")") }
-        return (server, try server.createDatabase("ingest_\(UUID().uuidString.prefix(8).lowercased())"))
-    }
-
+final class PostgresIngestTests: PostgresTestCase {
     func testTheCommandUsesDATABASE_URLAndAKilledIngestThenTheSameFileEqualsOneCleanIngest() throws {
-        let (_, clean) = try freshDatabase()
-        let (_, killed) = try freshDatabase()
+        let (_, clean) = try freshDatabase("ingest")
+        let (_, killed) = try freshDatabase("ingest")
         let folder = try SalesFile.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let binary = try ServerBinary.url(testBundle: Bundle(for: Self.self))
@@ -102,7 +85,7 @@ final class PostgresIngestTests: XCTestCase {
     }
 
     func testSalesArePostedToPostgreSQLAndAServerThatCannotBeReachedIs503() throws {
-        let (_, url) = try freshDatabase()
+        let (_, url) = try freshDatabase("ingest")
         let csv = SalesFile.csv(lines: 50) + "536999,22633,HAND WARMER,x,12/1/2010 8:28,1.85,,United Kingdom\n"
         try serving(LedgerSlot(location: url)) { port in
             let first = try post(port, csv)

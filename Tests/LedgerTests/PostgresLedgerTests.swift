@@ -8,25 +8,7 @@ import XCTest
 /// The PostgreSQL ledger on a real server (one per class, a database per test): it answers as the
 /// SQLite ledger does for the same files, a resubmission changes nothing, two replicas ingesting the
 /// same file at once keep one copy and migrate the schema once, a newer schema is refused.
-final class PostgresLedgerTests: XCTestCase {
-    nonisolated(unsafe) static var server: PostgresServerHarness?
-    nonisolated(unsafe) static var unavailable: String?
-
-    override class func setUp() {
-        do { server = try PostgresServerHarness.start() } catch { unavailable = "\(error)" }
-    }
-
-    override class func tearDown() {
-        server?.stop()
-        server = nil
-    }
-
-    /// A fresh database on the class's server, or a skip saying why there is no server.
-    func freshDatabase() throws -> (server: PostgresServerHarness, url: String) {
-        guard let server = Self.server else { throw XCTSkip("no PostgreSQL server for the test: \(Self.unavailable ?? "?")") }
-        return (server, try server.createDatabase("ledger_\(UUID().uuidString.prefix(8).lowercased())"))
-    }
-
+final class PostgresLedgerTests: PostgresTestCase {
     func ingest(_ ledger: any SalesLedger, _ text: String, format: SalesFormat = .csv) throws -> IngestReport {
         try Array(text.utf8).withUnsafeBufferPointer { bytes throws(LedgerError) in
             try ledger.ingest(bytes, format: format, source: "test", maxErrors: 10)
@@ -34,7 +16,7 @@ final class PostgresLedgerTests: XCTestCase {
     }
 
     func testItAnswersAsTheSQLiteLedgerForTheSameFilesAndAResubmissionChangesNothing() throws {
-        let (_, url) = try freshDatabase()
+        let (_, url) = try freshDatabase("ledger")
         let folder = try SalesFile.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let postgres = try PostgresLedger(url: url)
@@ -101,7 +83,7 @@ final class PostgresLedgerTests: XCTestCase {
     }
 
     func testAssignmentsAreRecordedOnceAndNeverChanged() throws {
-        let (_, url) = try freshDatabase()
+        let (_, url) = try freshDatabase("ledger")
         let ledger = try PostgresLedger(url: url)
         let low = Assignment(planID: "p1", stockCode: "85123A", week: "2011-01-03", price: 2.29, arm: "low", probability: 1.0 / 3)
         XCTAssertTrue(try ledger.record(low))
@@ -122,7 +104,7 @@ final class PostgresLedgerTests: XCTestCase {
     }
 
     func testReplicasMigrateOnceAndConcurrentIngestsOfTheSameFileKeepOneCopy() throws {
-        let (server, url) = try freshDatabase()
+        let (server, url) = try freshDatabase("ledger")
         // Four replicas open the fresh database at once: each runs the migration, under the advisory lock.
         let opened = Mutex<[Result<PostgresLedger, LedgerError>]>([])
         DispatchQueue.concurrentPerform(iterations: 4) { _ in
@@ -176,7 +158,7 @@ final class PostgresLedgerTests: XCTestCase {
     }
 
     func testANewerSchemaAndAnUnreachableServerAreRefusedWithTheReason() throws {
-        let (server, url) = try freshDatabase()
+        let (server, url) = try freshDatabase("ledger")
         _ = try PostgresLedger(url: url)
         try server.sql("UPDATE schema_version SET version = 99", database: String(url.split(separator: "/").last!))
         XCTAssertThrowsError(try PostgresLedger(url: url)) { error in
