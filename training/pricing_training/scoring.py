@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import decision, scenarios
+from . import calibration, decision, scenarios
 from .service_answer import product_decision
 
 MISPRICED = 0.02  # a product is mispriced when its best price earns at least 2% more than its current one
@@ -52,12 +52,22 @@ def median_p90(values) -> dict:
     return {"median_regret": float(np.median(v)), "p90_regret": float(np.quantile(v, 0.9))}
 
 
+def aggregate_capture(per_product: pd.DataFrame) -> float:
+    """Σ (R(decided) − R(now)) / Σ (R(best) − R(now)) over the mispriced products: the share of the revenue at stake
+    that the decisions realize, each product counting by what is at stake (NaN when nothing is mispriced)."""
+    return calibration.aggregate_capture(per_product["revenue_recommended"], per_product["revenue_now"],
+                                         per_product["revenue_best"], per_product["mispriced"])
+
+
 def summarize(per_product: pd.DataFrame) -> dict:
-    """The decisions' figures: regret (median, p90, revenue-weighted), gain capture on mispriced products,
-    harm rate, share changed, elasticity error, best-price interval coverage."""
+    """The decisions' figures: regret (median, p90, revenue-weighted), gain capture on mispriced products (the
+    median of the products' captures, and the aggregate capture when the revenues are there), harm rate, share
+    changed, elasticity error, best-price interval coverage."""
     regret = per_product["regret"].to_numpy()
     mis = per_product[per_product["mispriced"]]
-    return {"products": int(len(per_product)), **median_p90(regret),
+    aggregate = ({"aggregate_capture": aggregate_capture(per_product)}
+                 if {"revenue_recommended", "revenue_now"} <= set(per_product.columns) else {})
+    return {"products": int(len(per_product)), **median_p90(regret), **aggregate,
             "weighted_regret": float(1.0 - (per_product["revenue_best"] * (1 - regret)).sum() / per_product["revenue_best"].sum()),
             "mispriced": int(len(mis)), "gain_capture": float(np.median(mis["gain_capture"])) if len(mis) else np.nan,
             "harm_rate": float(per_product["harm"].mean()), "changed": float((per_product["decision"] == "change").mean()),

@@ -39,17 +39,22 @@ def markdown(doc: dict) -> str:
                   "from the files exactly as the service decides (default request). Regret = 1 − true revenue at the decided "
                   "price / true revenue at the best price within [current/2, 2×current]; current is the product's "
                   "recent list price (what keeping the price keeps).", "",
-                  "| method | median regret | p90 | revenue-weighted | gain capture (mispriced) | harm rate | coverage of the 10–90% best-price interval |",
-                  "|---|---|---|---|---|---|---|",
+                  "Gain capture on a mispriced product is (R(decided) − R(now)) / (R(best) − R(now)); the aggregate "
+                  "capture sums both over the mispriced products (Σ realized / Σ possible, as `make eval` reports it), so a "
+                  "product counts by what is at stake; the median is 0% whenever fewer than half of them move.", "",
+                  "| method | median regret | p90 | revenue-weighted | aggregate capture | median capture (mispriced) | harm rate | coverage of the 10–90% best-price interval |",
+                  "|---|---|---|---|---|---|---|---|",
                   f"| this version | {pct(s['median_regret'])} | {pct(s['p90_regret'])} | {pct(s['weighted_regret'])} "
-                  f"| {pct(s['gain_capture'])} ({s['mispriced']} products) | {pct(s['harm_rate'])} | {pct(s['coverage'])} |",
+                  f"| {pct(s.get('aggregate_capture'))} | {pct(s['gain_capture'])} ({s['mispriced']} products) | {pct(s['harm_rate'])} "
+                  f"| {pct(s['coverage'])} |",
                   f"| keep the current price | {pct(reg['keep_current']['median_regret'])} | {pct(reg['keep_current']['p90_regret'])} "
-                  "| | | | |", ""]
+                  "| | | | | |", ""]
         a = reg.get("all_products")
         if a:
             lines += [f"Every product with ground truth ({a['products']:,}; decided the same way): median regret "
                       f"{pct(a['median_regret'])}, p90 {pct(a['p90_regret'])}, revenue-weighted {pct(a['weighted_regret'])}, "
-                      f"gain capture {pct(a['gain_capture'])} ({a['mispriced']:,} mispriced), harm rate {pct(a['harm_rate'])}, "
+                      f"aggregate capture {pct(a.get('aggregate_capture'))}, median capture {pct(a['gain_capture'])} "
+                      f"({a['mispriced']:,} mispriced), harm rate {pct(a['harm_rate'])}, "
                       f"changed {pct(a['changed'])}, coverage {pct(a['coverage'])}, median elasticity error "
                       f"{a['elasticity_error']:.2f}; keeping the current price: median {pct(a['keep_current_median_regret'])}, "
                       f"p90 {pct(a['keep_current_p90_regret'])}.", ""]

@@ -184,3 +184,31 @@ def test_the_command_refuses_an_unknown_scenario_with_a_clear_message(capsys, tm
     err = capsys.readouterr().err
     assert "unknown scenario no-such-scenario" in err and "exp-strong" in err
     assert not any(tmp_path.iterdir())  # nothing was generated or written
+
+
+def test_the_aggregate_capture_sums_what_is_realized_over_what_is_at_stake():
+    """scoring.summarize: Σ (R(decided) − R(now)) / Σ (R(best) − R(now)) over mispriced products, next to the
+    median capture; the version's report shows both."""
+    from pricing_training import scoring, version_report
+
+    frame = pd.DataFrame({
+        "regret": [0.0, 0.05, 0.1, 0.0], "revenue_best": [110.0, 120.0, 100.0, 50.0],
+        "revenue_now": [100.0, 100.0, 100.0, 50.0], "revenue_recommended": [110.0, 100.0, 90.0, 50.0],
+        "mispriced": [True, True, False, False], "gain_capture": [1.0, 0.0, np.nan, np.nan],
+        "harm": [False, False, True, False], "decision": ["change", "keep_current", "change", "keep_current"],
+        "covered": [True] * 4, "elasticity_error": [0.1] * 4, "elasticity_true": [-1.0, -2.0, -1.5, -1.2],
+        "elasticity_signed_error": [0.0] * 4, "elasticity_posterior_sd": [0.2] * 4})
+    s = scoring.summarize(frame)
+    # Mispriced: +10 of 10 at stake and 0 of 20; the unmispriced product's loss does not count.
+    assert s["aggregate_capture"] == pytest.approx(10.0 / 30.0)
+    assert s["gain_capture"] == pytest.approx(0.5)
+    assert "aggregate_capture" not in scoring.summarize(frame.drop(columns=["revenue_recommended"]))
+    doc = {"model_version": "v", "data_source": {"path": "p", "kind": "synthetic", "rows_clean": 1, "rows_loaded": 1,
+                                                 "dropped": {}},
+           "split": {"train": 1, "val": 1, "val_start_week": 1, "test": 1, "test_start_week": 2}, "metrics": [],
+           "models": [], "pricing": {"summary": s, "panel": [], "per_product": [],
+                                     "keep_current": {"median_regret": 0.01, "p90_regret": 0.02},
+                                     "all_products": s | {"keep_current_median_regret": 0.01, "keep_current_p90_regret": 0.02}}}
+    text = version_report.markdown(doc)
+    assert "| aggregate capture |" in text and "| 33.3% | 50.0% (2 products) |" in text
+    assert "aggregate capture 33.3%, median capture 50.0% (2 mispriced)" in text
