@@ -31,7 +31,10 @@ LOSS = decision.LOSS_THRESHOLD  # a draw (or the truth) "loses" when the price e
 # The service's rule (q) on the oracle's thresholds, plus the default 0.95 and 0.99; q = 0 keeps only the
 # expected-gain and at-current conditions.
 Q_THRESHOLDS = tuple(sorted({0.0, *(round(0.5 + 0.02 * i, 2) for i in range(25)), 0.95, 0.99}))
-ALPHAS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0)
+# α of the loss rule, and the default rule's own.
+ALPHAS = tuple(sorted({0.0, 0.01, 0.02, 0.04, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0,
+                       *([] if decision.DEFAULT_DECISION.get("max_loss_probability") is None
+                         else [decision.DEFAULT_DECISION["max_loss_probability"]])}))
 HONESTY_FACTOR, HONESTY_SLACK = 1.5, 0.02
 
 

@@ -23,7 +23,9 @@ Model (docs/price-response.md): E[units_it | x, p] = exp(f(x) + b_i Δ + c_i Δ�
    (or a scale mixture of normals, `prior_components`); the parts' posteriors are added (`pool_parts`: the
    parts' estimates added first and the sum shrunk under one prior instead), the category means
    ~ N(μ_global, T/κ). A product with 40 lines borrows its category's response; a product with thousands
-   keeps its own. The posterior of each β_i is conditioned on c_i <= 0 (demand grows more elastic as its
+   keeps its own. The orders part's spread T is learned with its errors checked on the data (each product's
+   weeks split into alternate blocks: the halves must disagree by what their errors say; posterior), since
+   its quasi-Poisson errors are too large and would leave T far too narrow; each product keeps its stated errors. The posterior of each β_i is conditioned on c_i <= 0 (demand grows more elastic as its
    price rises); `S` stratified draws of it carry the uncertainty to the service.
 4. **The supported range** (evidence_support): the observed prices' range (weekly.py) cut to where the
    posterior still knows the demand relative to the current price.
@@ -73,6 +75,10 @@ class ResponseConfig:
     # The size part's own standard errors are checked on the data itself: fit on alternate blocks of weeks, the
     # two halves' estimates must differ by what their standard errors say (calibrate_information); widened if not.
     split_calibration: bool = True
+    # The orders part's prior is learned with its errors checked the same way (posterior): its quasi-Poisson errors
+    # are too large (halves agree 5-8x better in variance than they say), which made the learned spread between
+    # products far too narrow and the posterior overconfident at the tails. Each product keeps its stated errors.
+    prior_split_check: bool = True
     seed: int = 42
 
 
@@ -245,6 +251,17 @@ class OwnEstimates:
     info_n: np.ndarray  # [P, 2, 2]
     raw_s: np.ndarray  # [P, 2] units per order
     info_s: np.ndarray  # [P, 2, 2]
+    # The same fits on each product's two halves of weeks (alternate blocks, _halves), per part: [P, 2 halves, 2]
+    # estimates and [P, 2, 2, 2] information (zero information where a half is too thin to fit). What the
+    # split-sample checks of the standard errors and of the posterior read (calibrate_information,
+    # posterior_scale).
+    halves_raw_n: np.ndarray | None = None
+    halves_info_n: np.ndarray | None = None
+    halves_raw_s: np.ndarray | None = None
+    halves_info_s: np.ndarray | None = None
+    # The revisions' share of the orders part (revisions.py; raw_n and info_n include it): [P, 2] and [P, 2, 2].
+    revisions_raw_n: np.ndarray | None = None
+    revisions_info_n: np.ndarray | None = None
 
 
 def fit(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) -> tuple[PriceResponse, pd.DataFrame]:
@@ -316,15 +333,22 @@ def own_estimates(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) ->
     orders = rows["lines"].to_numpy(np.float64)
     index = rows.groupby("stockcode", sort=True).indices
     raw_n, info_n = np.zeros((len(codes), 2)), np.zeros((len(codes), 2, 2))
+    halves_raw_n, halves_info_n = np.zeros((len(codes), 2, 2)), np.zeros((len(codes), 2, 2, 2))
+    weeks_n = rows["week"].to_numpy()
     for i, code in enumerate(codes):
         idx = index.get(code)
         idx = None if idx is None else idx[observed[idx]]
         if idx is not None and len(idx) >= 3:
             raw_n[i], info_n[i] = _product_fit(orders[idx], offset[idx], z[idx], cfg.weak_prior_sd)
+            for j, half in enumerate(_halves(idx, weeks_n[idx])):
+                if len(half) >= 3:
+                    halves_raw_n[i, j], halves_info_n[i, j] = _product_fit(orders[half], offset[half], z[half],
+                                                                           cfg.weak_prior_sd)
     # The orders part's errors are not rescaled: on the development seeds its split-sample factor was 4-6 on
     # the weekly scenarios but made shop-invoice's posterior overconfident (80% coverage 66% -> 52%); its
     # quasi-Poisson errors err on the side of caution (docs/price-response.md).
 
+    raw_e = info_e = None
     if cfg.revisions:
         # The revisions' evidence on the orders part (revisions.py), added to the orthogonal fit's in
         # information form: the nuisances' price controls absorb lasting revisions, so the two barely overlap.
@@ -364,19 +388,50 @@ def own_estimates(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) ->
     weeks = lines["week"].to_numpy()
     line_index = lines.groupby("stockcode", sort=True).indices
     raw_s, info_s = np.zeros((len(codes), 2)), np.zeros((len(codes), 2, 2))
+    halves_raw_s, halves_info_s = np.zeros((len(codes), 2, 2)), np.zeros((len(codes), 2, 2, 2))
     halves_s = []
     for i, code in enumerate(codes):
         idx = line_index.get(code)
         if idx is not None and len(idx) >= 4:
             raw_s[i], info_s[i] = _clustered_ols(resid[idx], zl[idx], weeks[idx], pooled_var)
-            halves_s.append([_clustered_ols(resid[h], zl[h], weeks[h], pooled_var) for h in _halves(idx, weeks[idx])])
+            pair = [_clustered_ols(resid[h], zl[h], weeks[h], pooled_var) if len(h) >= 4 else (np.zeros(2), np.zeros((2, 2)))
+                    for h in _halves(idx, weeks[idx])]
+            halves_s.append(pair)
+            for j, (est, info) in enumerate(pair):
+                halves_raw_s[i, j], halves_info_s[i, j] = est, info
     if cfg.split_calibration:
         # Only ever widened: a factor above 1 would trust the part more than its own errors do.
         factor_s = min(calibrate_information(halves_s), 1.0)
         info_s = info_s * factor_s
+        halves_info_s = halves_info_s * factor_s
         log.info("size part: information scaled by %.2f (split-sample check of its standard errors)", factor_s)
 
-    return OwnEstimates(list(codes), groups, raw_n, info_n, raw_s, info_s), rows
+    return OwnEstimates(list(codes), groups, raw_n, info_n, raw_s, info_s,
+                        halves_raw_n, halves_info_n, halves_raw_s, halves_info_s, raw_e, info_e), rows
+
+
+def orders_prior_scale(own: OwnEstimates) -> float:
+    """The split-sample factor of the orders part's standard errors (calibrate_information on its halves): how
+    much to scale its information so that two halves of each product's weeks disagree by what their errors say.
+    1 when the halves were not kept."""
+    if own.halves_raw_n is None or own.halves_info_n is None:
+        return 1.0
+    pairs = [[(own.halves_raw_n[i, 0], own.halves_info_n[i, 0]), (own.halves_raw_n[i, 1], own.halves_info_n[i, 1])]
+             for i in range(len(own.stockcodes))]
+    return calibrate_information(pairs)
+
+
+def orders_prior_evidence(own: OwnEstimates, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """The orders part's estimates and information with the weekly fit's information scaled by `scale` (what the
+    split check measured; the revisions' share, which it did not check, kept as it is), for learning the prior."""
+    if own.revisions_info_n is None:
+        return own.raw_n, own.info_n * scale
+    info_e, raw_e = own.revisions_info_n, own.revisions_raw_n
+    info_w = own.info_n - info_e
+    h_w = np.einsum("pij,pj->pi", own.info_n, own.raw_n) - np.einsum("pij,pj->pi", info_e, raw_e)
+    info = scale * info_w + info_e
+    h = scale * h_w + np.einsum("pij,pj->pi", info_e, raw_e)
+    return np.linalg.solve(info + 1e-9 * np.eye(2)[None], h[..., None])[..., 0], info
 
 
 def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> PriceResponse:
@@ -390,21 +445,29 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
     raw_cov = np.linalg.inv(own.info_n + weak) + np.linalg.inv(own.info_s + weak)
     raw = own.raw_n + own.raw_s
     if cfg.pool_parts:
-        parts = {"pooled": (raw, np.linalg.inv(raw_cov))}
+        parts = {"pooled": (raw, np.linalg.inv(raw_cov), 1.0)}
     else:
-        parts = {"orders": (own.raw_n, own.info_n), "size": (own.raw_s, own.info_s)}
+        scale_n = orders_prior_scale(own) if cfg.prior_split_check else 1.0
+        parts = {"orders": (own.raw_n, own.info_n, scale_n), "size": (own.raw_s, own.info_s, 1.0)}
     mean, cov, summary = np.zeros((len(codes), 2)), np.zeros((len(codes), 2, 2)), {}
-    for name, (part_raw, part_info) in parts.items():
-        prior = shrinkage.fit(part_raw, part_info, groups, cfg.category_strength, cfg.prior_components)
+    for name, (part_raw, part_info, scale) in parts.items():
+        # The prior learned with the part's checked errors (the weekly fit's information × scale); each product's
+        # posterior with its stated ones, only ever widened (a product's halves may share a bias that their
+        # agreement cannot show, so a product's own estimate is not trusted more than it says).
+        prior_raw, prior_info = (orders_prior_evidence(own, scale) if name == "orders" and scale != 1.0
+                                 else (part_raw, part_info * scale))
+        stated = (part_raw, part_info) if scale >= 1.0 else (prior_raw, prior_info)
+        prior = shrinkage.fit(prior_raw, prior_info, groups, cfg.category_strength, cfg.prior_components,
+                              posterior_evidence=stated)
         between = prior.between()
         # Independent parts: posterior means add, covariances add.
         mean, cov = mean + prior.posterior_mean(), cov + prior.posterior_cov()
         summary[name] = {"global": prior.global_mean.tolist(), "between_sd": np.sqrt(np.diag(between)).tolist(),
-                         "weights": prior.weights.tolist(),
+                         "weights": prior.weights.tolist(), "prior_information_scale": float(scale),
                          "component_sd": [np.sqrt(np.diag(t)).tolist() for t in prior.spreads]}
         log.info("price response (%s): global (b, c) = (%.2f, %.2f); between-product sd (%.2f, %.2f); %d "
-                 "component(s), weights %s", name, *prior.global_mean, *np.sqrt(np.diag(between)),
-                 len(prior.weights), np.round(prior.weights, 3).tolist())
+                 "component(s), weights %s; prior learned with information x %.2f", name, *prior.global_mean,
+                 *np.sqrt(np.diag(between)), len(prior.weights), np.round(prior.weights, 3).tolist(), scale)
     if len(parts) == 1:
         draws = shrinkage.draws(prior, cfg.draws, cfg.seed)
     else:

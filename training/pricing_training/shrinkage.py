@@ -70,8 +70,14 @@ def _components(raw, info, mu, spreads):
 
 
 def fit(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, components: int = 1,
-        iterations: int = 300, tol: float = 1e-7) -> Prior:
-    """The prior by EM and every product's posterior under it (module doc). `groups` [P] category indices."""
+        iterations: int = 300, tol: float = 1e-7,
+        posterior_evidence: tuple[np.ndarray, np.ndarray] | None = None) -> Prior:
+    """The prior by EM and every product's posterior under it (module doc). `groups` [P] category indices.
+
+    `posterior_evidence` (default `(raw, info)`) is the estimate and information each product's posterior uses,
+    when they differ from those the prior is learned with: the prior's spread is what the estimates' spread leaves once their
+    noise is taken out, so it is learned with errors checked on the data (price_response.posterior), while a
+    product whose errors were found too large keeps them (its own estimate may carry a bias its halves share)."""
     p = len(raw)
     n_groups = int(groups.max()) + 1
     spread = np.cov(raw.T) if p > 2 else np.eye(2)
@@ -104,7 +110,8 @@ def fit(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, com
         spreads, weights, mu_g = new_spreads, new_weights, new_mu_g
         if change < tol:
             break
-    means, covs, logm = _components(raw, info, mu_g[groups], spreads)
+    post_raw, post_info = (raw, info) if posterior_evidence is None else posterior_evidence
+    means, covs, logm = _components(post_raw, post_info, mu_g[groups], spreads)
     logm = logm + np.log(np.maximum(weights, 1e-300))[None]
     r = np.exp(logm - logm.max(axis=1, keepdims=True))
     r /= r.sum(axis=1, keepdims=True)

@@ -214,3 +214,35 @@ def test_parts_shrunk_apart_or_pooled():
     raw_error = np.abs(apart.raw[:, 0] - truth[:, 0]).mean()
     for r in (apart, pooled):
         assert np.abs(r.mean[:, 0] - truth[:, 0]).mean() < raw_error
+
+
+def test_the_orders_prior_is_learned_with_its_errors_checked_on_halves():
+    """posterior(): the orders part's stated errors are 3x its true noise (its quasi-Poisson errors err that way);
+    its halves disagree only by the true noise. With the split check (default) the prior's between-product spread
+    is learned with the checked errors and comes out near the truth; without it the spread collapses. Each
+    product still keeps its stated errors: its posterior is never narrower than under the checked ones."""
+    rng = np.random.default_rng(5)
+    p, true_sd, noise, stated = 400, 0.5, 0.4, 1.2
+    groups = np.repeat(np.arange(4), p // 4)
+    beta = np.column_stack([rng.normal(-0.6, true_sd, p), rng.normal(-0.3, 0.1, p)])
+    half_noise = noise * np.sqrt(2.0)  # two halves, each with half the information
+    halves_raw = beta[:, None, :] + rng.normal(0.0, half_noise, (p, 2, 2))
+    raw_n = halves_raw.mean(axis=1)
+    info_n = np.tile(np.eye(2) / stated ** 2, (p, 1, 1))
+    halves_info = np.tile(np.eye(2) / (2.0 * stated ** 2), (p, 2, 1, 1))
+    size = np.zeros((p, 2)), np.tile(np.eye(2) * 1e-6, (p, 1, 1))
+    own = price_response.OwnEstimates([f"{20000 + i}" for i in range(p)], groups, raw_n, info_n, *size,
+                                      halves_raw_n=halves_raw, halves_info_n=halves_info)
+    scale = price_response.orders_prior_scale(own)
+    assert scale == pytest.approx((stated / noise) ** 2, rel=0.3)
+    checked = price_response.posterior(own, price_response.ResponseConfig(draws=16))
+    unchecked = price_response.posterior(own, price_response.ResponseConfig(draws=16, prior_split_check=False))
+    assert checked.summary["orders"]["prior_information_scale"] == pytest.approx(scale)
+    assert checked.summary["orders"]["between_sd"][0] == pytest.approx(true_sd, rel=0.25)
+    assert unchecked.summary["orders"]["between_sd"][0] < 0.6 * true_sd, unchecked.summary
+    # The stated errors are kept: the posterior sd of b is the one under the learned prior and the stated information.
+    stated_post = 1.0 / np.sqrt(1.0 / checked.summary["orders"]["between_sd"][0] ** 2 + 1.0 / stated ** 2)
+    assert np.median(np.sqrt(checked.cov[:, 0, 0])) == pytest.approx(stated_post, rel=0.05)
+    # Without halves there is nothing to check: the prior is learned with the stated errors.
+    bare = dataclasses.replace(own, halves_raw_n=None, halves_info_n=None)
+    assert price_response.orders_prior_scale(bare) == 1.0
