@@ -346,7 +346,8 @@ def own_estimates(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) ->
                                                                            cfg.weak_prior_sd)
     # The orders part's errors are not rescaled: on the development seeds its split-sample factor was 4-6 on
     # the weekly scenarios but made shop-invoice's posterior overconfident (80% coverage 66% -> 52%); its
-    # quasi-Poisson errors err on the side of caution (docs/price-response.md).
+    # quasi-Poisson errors err on the side of caution (docs/price-response.md). The prior's spread is learned with
+    # them checked (posterior, ResponseConfig.prior_split_check): the halves are kept for that.
 
     raw_e = info_e = None
     if cfg.revisions:
