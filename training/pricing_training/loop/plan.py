@@ -32,7 +32,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from . import batch_decision
+from . import batch_decision, update
 from .start import Start
 from .update import Posterior
 
@@ -64,15 +64,29 @@ class PlanConfig:
     # Share of the re-learned prior's extra spread T added to every product's prior: 0, because T absorbed the loop
     # estimates' excess noise and widened the intervals to 95-97% coverage (docs/learning-loop.md).
     extra_spread: float = 0.0
+    # Attribute a product's loop slope to the centre of the prices it was measured at (update.measured_at) rather
+    # than to its current price: the arms sit around the decision's price, up to max_change from today's.
+    slope_at_centre: bool = False
     horizon: int = 26
     assumed_dispersion: float = 3.0  # for the expected narrowing before a product's own dispersion is known
+    # How products outside tests are priced: "rule", the loss-bounded rule of every product on its own
+    # (batch_decision.decide); "budget", the catalogue's harm budget (batch_decision.budgeted: the most expected
+    # revenue with at most `harm_budget` of products expected to lose over 2%, under the posterior widened by
+    # `decision_spread`, its covariance times that factor: the starting posterior's loss probabilities are
+    # overconfident on the retail worlds, docs/learning-loop.md).
+    decision: str = "rule"
+    harm_budget: float = 0.002
+    decision_spread: float = 2.0
+    # The share of `risk_budget` the plan spends under the posterior: the revenue tests give up on the truth runs
+    # above what the posterior expects (docs/learning-loop.md), so the plan keeps a margin under the guardrail.
+    risk_margin: float = 1.0
 
 
 class TestProgram:
     """The loop's test plan and its state (module docstring)."""
 
     def __init__(self, start: Start, current_prices: np.ndarray, n_catalogue: int, cfg: PlanConfig, seed: int):
-        self.start, self.cfg = start, cfg
+        self.start, self.cfg, self.seed = start, cfg, seed
         self.rng = np.random.default_rng([seed, 21])
         self.p0 = np.asarray(current_prices, np.float64)[start.index]  # posted list prices of start's products
         p = len(self.p0)
@@ -111,6 +125,21 @@ class TestProgram:
         return batch_decision.decide(post.draws, self.start.ref, p0, p0 * (1 - self.cfg.max_change),
                                      p0 * (1 + self.cfg.max_change))
 
+    def rule_prices(self, post: Posterior, dec: batch_decision.Decisions) -> np.ndarray:
+        """[P] the list prices products outside tests post under `post` (PlanConfig.decision)."""
+        if self.cfg.decision == "rule":
+            return (dec.price * self.start.scale).round(2)
+        if self.cfg.decision != "budget":
+            raise ValueError(f"PlanConfig.decision {self.cfg.decision!r}: expected 'rule' or 'budget'")
+        draws = post.draws
+        if self.cfg.decision_spread != 1.0:
+            draws = update.normal_draws(post.mean, post.cov * self.cfg.decision_spread, draws.shape[1], self.seed)
+        p0 = self._panel(self.p0)
+        price, _ = batch_decision.budgeted(draws, self.start.ref, p0, p0 * (1 - self.cfg.max_change),
+                                           p0 * (1 + self.cfg.max_change), np.maximum(self.start.revenue, 0.0),
+                                           self.cfg.harm_budget)
+        return (price * self.start.scale).round(2)
+
     def _value_and_cost(self, post: Posterior, dec: batch_decision.Decisions, weeks_left: int
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per product: the value of testing it for the weeks left, the expected revenue it gives up per week,
@@ -131,8 +160,8 @@ class TestProgram:
         """Posted list prices [P] for `week` and the assignment rows (stockcode, price, arm, probability)."""
         cfg = self.cfg
         dec = self.decisions(post)
-        if self.static is None:  # week 0: the starting posterior's rule, the static decision's prices
-            self.static = (dec.price * self.start.scale).round(2)
+        if self.static is None:  # week 0: the starting posterior's decision
+            self.static = self.rule_prices(post, dec)
             if cfg.arms_at == "static":
                 self.arm_prices = self._arms(self.static)
                 self.centre = self.arm_prices[:, 0].copy()
@@ -164,7 +193,7 @@ class TestProgram:
         testing = self.status == TEST
         arms_allowed = self.allowed.sum(axis=1)
         arm = self._arm(week)
-        budget = cfg.risk_budget * revenue[testing].sum()
+        budget = cfg.risk_margin * cfg.risk_budget * revenue[testing].sum()
         change_now, _ = batch_decision.arm_risk(post.draws, self.start.ref, self._panel(self.p0),
                                                 self._panel(self.arm_prices), cfg.stop_loss)
         week_cost = np.where(testing, -change_now[np.arange(len(arm)), arm] * revenue, 0.0)
@@ -177,9 +206,9 @@ class TestProgram:
         # Products neither tested nor held out post the static decision's price until the tests have corrected the
         # prior (never less than the static decision on the products not under test), then the rule's.
         untested = np.isin(self.status, (NONE, STOPPED))
-        ruled = untested & (week >= cfg.warmup_weeks)
         posted = np.where(untested, self.static, posted)
-        posted = np.where(ruled, (dec.price * self.start.scale).round(2), posted)
+        if week >= cfg.warmup_weeks:
+            posted = np.where(untested, self.rule_prices(post, dec), posted)
         self.weeks_tested += testing
         self.given_up += week_cost
         self.arm_now = arm
@@ -220,7 +249,7 @@ class TestProgram:
         current = self.status == TEST
         spent, base = float(np.maximum(cost[current], 0).sum()), float(revenue[current].sum())
         for i in chosen:
-            if spent + max(cost[i], 0.0) > self.cfg.risk_budget * (base + revenue[i]):
+            if spent + max(cost[i], 0.0) > self.cfg.risk_margin * self.cfg.risk_budget * (base + revenue[i]):
                 continue
             if self.rng.random() < self.cfg.holdout_probability:
                 self.status[i] = HOLDOUT
