@@ -15,12 +15,13 @@ Every week (docs/learning-loop.md):
    `risk_budget` of their revenue. Each accepted candidate goes to a randomized holdout with probability
    `holdout_probability` (kept at its current price: the comparison for the lift), else to test.
 3. **Prices.** A test product cycles weekly among a centre price and ±δ (δ = min(`delta`, `max_change`)): the
-   centre is the static decision's price (`arms_at="static"`) or today's (`"current"`), starting at a random phase (probability 1/3 per arm, or 1/2 when an arm was dropped), the same price for
+   centre is the decision's price for products outside tests (`arms_at="static"`) or today's (`"current"`), starting at a random phase (probability 1/3 per arm, or 1/2 when an arm was dropped), the same price for
    every customer that week. If this week's arms would give up more than `risk_budget` of the tested products'
    expected revenue under the posterior, the costliest arms go back to the current price until it fits.
-   Committed products post their committed price; holdouts their current price; other products the static
-   decision's price (the starting posterior's rule), and from `warmup_weeks` on the rule's price under the
-   corrected posterior (default 99: never, docs/learning-loop.md).
+   Committed products post their committed price; holdouts their current price; other products the decision's
+   price under the starting posterior (`decision="budget"`: the catalogue's harm budget, batch_decision.budgeted;
+   `"rule"`: each product's loss-bounded rule, the static decision), and from `warmup_weeks` on the decision under
+   the corrected posterior (default 99: never, docs/learning-loop.md).
 
 Every product's price each week is an assignment (arm, probability), recorded in the ledger.
 """
@@ -64,9 +65,6 @@ class PlanConfig:
     # Share of the re-learned prior's extra spread T added to every product's prior: 0, because T absorbed the loop
     # estimates' excess noise and widened the intervals to 95-97% coverage (docs/learning-loop.md).
     extra_spread: float = 0.0
-    # Attribute a product's loop slope to the centre of the prices it was measured at (update.measured_at) rather
-    # than to its current price: the arms sit around the decision's price, up to max_change from today's.
-    slope_at_centre: bool = False
     horizon: int = 26
     assumed_dispersion: float = 3.0  # for the expected narrowing before a product's own dispersion is known
     # How products outside tests are priced: "rule", the loss-bounded rule of every product on its own
@@ -74,7 +72,7 @@ class PlanConfig:
     # revenue with at most `harm_budget` of products expected to lose over 2%, under the posterior widened by
     # `decision_spread`, its covariance times that factor: the starting posterior's loss probabilities are
     # overconfident on the retail worlds, docs/learning-loop.md).
-    decision: str = "rule"
+    decision: str = "budget"
     harm_budget: float = 0.002
     decision_spread: float = 2.0
     # The share of `risk_budget` the plan spends under the posterior: the revenue tests give up on the truth runs

@@ -27,9 +27,8 @@ log = logging.getLogger(__name__)
 CLAIRVOYANT_POINTS = 41
 RANDOMIZED_ARMS = ("current", "up", "down")
 CLAIRVOYANT_WEEKS = (4, 12, 20)
-# How greedy and A/B-then-commit update their posterior, whatever the loop's settings: no extra spread, each
-# product's loop slope taken at its current price.
-BASELINE_UPDATE = {"extra_spread": 0.0, "slope_at_centre": False}
+# How greedy and A/B-then-commit update their posterior, whatever the loop's settings: no extra spread.
+BASELINE_UPDATE = {"extra_spread": 0.0}
 
 
 @dataclasses.dataclass
@@ -93,8 +92,7 @@ def run_learning(policy, world, start: start_mod.Start, post0: update.Posterior,
                 level[t] = np.where(rows["arm"].isin(RANDOMIZED_ARMS).to_numpy(), level[t], np.nan)
         t0 = time.perf_counter()
         slope, info = update.loop_estimates(units[:t + 1], delta[:t + 1], level[:t + 1], start)
-        centre = update.measured_at(delta[:t + 1], level[:t + 1], start) if policy.cfg.slope_at_centre else None
-        post = update.posterior(start, slope, info, seed=seed, extra_spread=policy.cfg.extra_spread, centre=centre)
+        post = update.posterior(start, slope, info, seed=seed, extra_spread=policy.cfg.extra_spread)
         seconds.append(time.perf_counter() - t0)
         if program is not None and monday is not None:
             history.add(monday, posted, units[t], post, program)

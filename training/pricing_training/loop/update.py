@@ -99,23 +99,12 @@ def loop_estimates(units: np.ndarray, delta: np.ndarray, level: np.ndarray, star
     return theta[:, 1], np.maximum(info, 0.0)
 
 
-def measured_at(delta: np.ndarray, level: np.ndarray, start: Start) -> np.ndarray:
-    """[P] the Δ each product's loop slope is measured at: the mean Δ of its usable loop weeks (the centre of the
-    arms it cycled through; the line through arms on both sides of a centre has a quadratic's slope there), Δ0 for
-    a product without usable weeks."""
-    valid = np.isfinite(level) & np.isfinite(delta)
-    count = valid.sum(axis=0)
-    total = np.where(valid, delta, 0.0).sum(axis=0)
-    return np.where(count > 0, total / np.maximum(count, 1), start.delta0)
-
-
 def posterior(start: Start, slope: np.ndarray, slope_info: np.ndarray, kappa: float = 3.0, seed: int = 0,
-              relearn: bool = True, extra_spread: float = 1.0, centre: np.ndarray | None = None) -> Posterior:
+              relearn: bool = True, extra_spread: float = 1.0) -> Posterior:
     """The updated posterior of every product (module docstring). The loop's evidence is about the slope at the
-    arms' centre Δc (`centre`, default the current price's Δ0), e = aᵀβ with a = (1, 2Δc): information a aᵀ·I_e,
-    in the (b, c) posterior's terms."""
+    current price, e0 = aᵀβ with a = (1, 2Δ0): information a aᵀ·I_e, in the (b, c) posterior's terms."""
     p = len(start.mean)
-    a = np.column_stack([np.ones(p), 2.0 * (start.delta0 if centre is None else centre)])
+    a = np.column_stack([np.ones(p), 2.0 * start.delta0])
     tested = slope_info > INFORMED
     bias, extra = np.zeros((p, 2)), np.zeros((2, 2))
     if relearn and tested.sum() >= MIN_TESTED:
