@@ -79,9 +79,6 @@ class PlanConfig:
     decision: str = "budget"
     harm_budget: float = 0.002
     decision_spread: float = 2.0
-    # The share of `risk_budget` the plan spends under the posterior: the revenue tests give up on the truth runs
-    # above what the posterior expects (docs/learning-loop.md), so the plan keeps a margin under the guardrail.
-    risk_margin: float = 1.0
 
 
 class TestProgram:
@@ -195,7 +192,7 @@ class TestProgram:
         testing = self.status == TEST
         arms_allowed = self.allowed.sum(axis=1)
         arm = self._arm(week)
-        budget = cfg.risk_margin * cfg.risk_budget * revenue[testing].sum()
+        budget = cfg.risk_budget * revenue[testing].sum()
         change_now, _ = batch_decision.arm_risk(post.draws, self.start.ref, self._panel(self.p0),
                                                 self._panel(self.arm_prices), cfg.stop_loss)
         week_cost = np.where(testing, -change_now[np.arange(len(arm)), arm] * revenue, 0.0)
@@ -251,7 +248,7 @@ class TestProgram:
         current = self.status == TEST
         spent, base = float(np.maximum(cost[current], 0).sum()), float(revenue[current].sum())
         for i in chosen:
-            if spent + max(cost[i], 0.0) > self.cfg.risk_margin * self.cfg.risk_budget * (base + revenue[i]):
+            if spent + max(cost[i], 0.0) > self.cfg.risk_budget * (base + revenue[i]):
                 continue
             if self.rng.random() < self.cfg.holdout_probability:
                 self.status[i] = HOLDOUT
