@@ -48,11 +48,7 @@ class PlanConfig:
     max_change: float = 0.20  # the repricing rules' max change: bounds δ and every decision
     risk_budget: float = 0.01  # weekly expected revenue given up by tests ≤ this share of the tested products'
     stop_loss: float = 0.05
-    # An arm is dropped when its P(loss > stop_loss) passes this. 0.5, not 0.2: a drop decided on the product's own
-    # few weeks selects the arms its noise favoured, and on the development seeds the slopes learned from the
-    # surviving arms sat above the truth (invoice seed 1: coverage at week 26 59% with 0.2, 71% with 0.5, 74% with no
-    # drops; docs/learning-loop.md).
-    stop_probability: float = 0.50
+    stop_probability: float = 0.20
     holdout_probability: float = 0.20
     # Per-product commits are off by default (docs/learning-loop.md: a product's test weeks hardly move its own
     # posterior on the retail worlds, and commits chosen on them select extreme estimates); 3 = one full cycle.
