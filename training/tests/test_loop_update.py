@@ -162,3 +162,32 @@ def test_the_plan_prices_products_outside_tests_under_the_harm_budget():
         assert "bold" in str(err)
     else:
         raise AssertionError("an unknown decision was accepted")
+
+
+def test_the_prior_is_relearned_only_from_the_tests_it_is_told_to_learn_from():
+    rng = np.random.default_rng(12)
+    start = synthetic_start(200, rng)
+    units, delta, level = weeks_of_tests(start, 20, rng)
+    slope, info = update.loop_estimates(units, delta, level, start)
+    everyone = update.posterior(start, slope, info)
+    nobody = update.posterior(start, slope, info, learn_from=np.zeros(200, bool))
+    half = update.posterior(start, slope, info, learn_from=np.arange(200) % 2 == 0)
+    assert np.abs(everyone.bias[:, 0]).max() > 0.3  # the truth (−2) is far from the start (−1): a correction
+    assert np.all(nobody.bias == 0)
+    assert abs(np.mean(half.bias[:, 0]) - np.mean(everyone.bias[:, 0])) < 0.3
+
+
+def test_a_share_of_new_tests_is_drawn_at_random_and_marked():
+    rng = np.random.default_rng(13)
+    start = synthetic_start(300, rng, mean_b=-1.0, sd=0.8)
+    post = update.starting(start, seed=2)
+    p0 = np.round(rng.uniform(1, 20, 300), 2)
+    start.ref = np.log(p0)
+    program = Program(start, p0, 300, PlanConfig(random_test_share=0.5, decision="rule"), seed=3)
+    program.plan(0, post)
+    tested = program.status == TEST
+    assert program.random_pick[tested].any() and not program.random_pick[~tested].any()
+    assert 0.2 < program.random_pick[tested].mean() < 0.8
+    plain = Program(start, p0, 300, PlanConfig(decision="rule"), seed=3)
+    plain.plan(0, post)
+    assert not plain.random_pick.any()

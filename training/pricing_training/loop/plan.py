@@ -73,6 +73,10 @@ class PlanConfig:
     # `decision_spread`, its covariance times that factor: the starting posterior's loss probabilities are
     # overconfident on the retail worlds, docs/learning-loop.md).
     decision: str = "budget"
+    # Share of each week's new tests drawn at random among the candidates (not by the value of information); when
+    # above 0 the prior's correction is learned from those tests only (tests picked for extreme starting means
+    # regress toward their category and would overstate the correction). 0: off.
+    random_test_share: float = 0.0
     harm_budget: float = 0.002
     decision_spread: float = 2.0
 
@@ -98,6 +102,7 @@ class TestProgram:
         self.arm_now = np.zeros(p, np.int64)  # this week's arm (index into arm_prices) of each test product
         self.probability_now = np.ones(p)
         self.ever_tested = np.zeros(p, bool)
+        self.random_pick = np.zeros(p, bool)  # tests drawn at random (PlanConfig.random_test_share)
         bands = np.digitize(np.log(self.p0), np.quantile(np.log(self.p0), [1 / 3, 2 / 3]))
         self.strata = start.groups * 3 + bands
         self.static: np.ndarray | None = None  # the starting posterior's rule price, set by the first plan
@@ -241,13 +246,22 @@ class TestProgram:
             members = idx[strata == stratum]
             chosen.extend(members[np.argsort(-net[members])][:k])
         chosen = np.array(sorted(chosen, key=lambda i: -net[i]), dtype=np.int64)
+        n_random = int(round(self.cfg.random_test_share * len(chosen)))
+        if n_random > 0:
+            pool = np.flatnonzero((self.status == NONE) & (revenue > 0))
+            drawn = self.rng.choice(pool, size=min(n_random, len(pool)), replace=False)
+            self.random_pick[drawn] = True
+            kept = [i for i in chosen if i not in set(drawn)][:len(chosen) - len(drawn)]
+            chosen = np.concatenate([drawn, np.array(kept, dtype=np.int64)]).astype(np.int64)
         current = self.status == TEST
         spent, base = float(np.maximum(cost[current], 0).sum()), float(revenue[current].sum())
         for i in chosen:
             if spent + max(cost[i], 0.0) > self.cfg.risk_budget * (base + revenue[i]):
+                self.random_pick[i] = False
                 continue
             if self.rng.random() < self.cfg.holdout_probability:
                 self.status[i] = HOLDOUT
+                self.random_pick[i] = False
                 continue
             self.status[i], self.phase[i] = TEST, self.rng.integers(0, 3)
             self.ever_tested[i] = True

@@ -92,7 +92,9 @@ def run_learning(policy, world, start: start_mod.Start, post0: update.Posterior,
                 level[t] = np.where(rows["arm"].isin(RANDOMIZED_ARMS).to_numpy(), level[t], np.nan)
         t0 = time.perf_counter()
         slope, info = update.loop_estimates(units[:t + 1], delta[:t + 1], level[:t + 1], start)
-        post = update.posterior(start, slope, info, seed=seed, extra_spread=policy.cfg.extra_spread)
+        learn_from = program.random_pick if program is not None and policy.cfg.random_test_share > 0 else None
+        post = update.posterior(start, slope, info, seed=seed, extra_spread=policy.cfg.extra_spread,
+                                learn_from=learn_from)
         seconds.append(time.perf_counter() - t0)
         if program is not None and monday is not None:
             history.add(monday, posted, units[t], post, program)
