@@ -23,3 +23,22 @@ def test_calibration_reads_level_spread_and_drift():
     # predictions that spread products twice as much as their sales: slope 1/2
     flat = np.exp(np.log(predicted) / 2) * np.exp(np.log(predicted).mean() / 2)
     assert calibration(predicted, flat)["slope"] == pytest.approx(0.5, abs=0.05)
+
+
+def test_products_below_keep_are_split_by_what_they_posted_in_the_last_week():
+    import pandas as pd
+
+    from pricing_training.loop.report import _below_keep_by_arm
+    from pricing_training.loop.run import PolicyRun
+
+    class Start:  # only what the split reads
+        stockcodes = np.array(["A", "B", "C", "D", "E"])
+        index = np.arange(5)
+
+    keep = np.array([100.0, 100.0, 100.0, 100.0, 0.0])
+    revenue = np.array([[100.0] * 5, [97.0, 99.0, 90.0, 101.0, 0.0]])  # A and C end > 2% below keep
+    arms = pd.DataFrame({"week": [1] * 5, "stockcode": list("ABCDE"), "arm": ["up", "up", "rule", "holdout", "rule"]})
+    run = PolicyRun("loop", revenue, np.ones((2, 5)), assignments=arms)
+    split = _below_keep_by_arm(run, Start, keep, keep > 0)
+    # Shares of the four products with sales: one on a test arm, one at the decision's price, none held out.
+    assert split == pytest.approx({"up": 0.25, "rule": 0.25, "holdout": 0.0})

@@ -101,3 +101,93 @@ def test_plan_guardrails_share_delta_and_revenue_at_risk():
         at_risk = float((-change[testing, 0] * start.revenue[testing]).sum())
         assert at_risk <= cfg.risk_budget * start.revenue[testing].sum() + 1e-9
         assert len(rows) == p and rows["probability"].between(0, 1).all()
+
+
+def budget_case(p: int = 60):
+    """Products whose posterior says a lower price pays (b around −1.8) with spreads from sure to vague, and
+    revenues from small to large."""
+    rng = np.random.default_rng(11)
+    start = synthetic_start(p, rng, mean_b=-1.8, sd=0.1)
+    start.cov[:, 0, 0] = np.linspace(0.01, 1.5, p) ** 2
+    post = update.starting(start, seed=4)
+    p0 = np.full(p, 2.0)
+    start.ref = np.log(p0)
+    start.delta0 = np.zeros(p)
+    return start, post, p0, rng.uniform(10, 1000, p)
+
+
+def _loss_share(post, start, p0, price):
+    value = price[:, None] * batch_decision.multipliers(post.draws, start.ref, price[:, None])[:, :, 0]
+    now = p0[:, None] * batch_decision.multipliers(post.draws, start.ref, p0[:, None])[:, :, 0]
+    return (value < 0.98 * now).mean(axis=1)
+
+
+def test_harm_budget_bounds_the_expected_share_of_losers_and_spends_it_where_revenue_is():
+    start, post, p0, revenue = budget_case()
+    lo, hi = p0 * 0.8, p0 * 1.2
+    free, moved_free = batch_decision.budgeted(post.draws, start.ref, p0, lo, hi, revenue, harm_budget=1.0)
+    # Without a binding budget every product moves to its posterior's revenue-best price (down: b < −1).
+    best = batch_decision.decide(post.draws, start.ref, p0, lo, hi).best
+    assert moved_free.all() and np.allclose(free, best)
+    for budget in (0.0, 0.05, 0.2):
+        price, moved = batch_decision.budgeted(post.draws, start.ref, p0, lo, hi, revenue, harm_budget=budget)
+        assert _loss_share(post, start, p0, price).mean() <= budget + 1e-9
+        assert np.all(price <= p0 + 1e-12) and moved.any()
+    # A tighter budget moves less: the mean distance from today's price shrinks with it.
+    tight, _ = batch_decision.budgeted(post.draws, start.ref, p0, lo, hi, revenue, harm_budget=0.02)
+    loose, _ = batch_decision.budgeted(post.draws, start.ref, p0, lo, hi, revenue, harm_budget=0.2)
+    assert np.abs(np.log(tight / p0)).sum() < np.abs(np.log(loose / p0)).sum()
+    # Of two products with the same posterior, the bigger seller gets the riskier (bigger) move.
+    twin_rev = revenue.copy()
+    twin_rev[30], twin_rev[31] = 1000.0, 10.0
+    post.draws[31] = post.draws[30]
+    twin, _ = batch_decision.budgeted(post.draws, start.ref, p0, lo, hi, twin_rev, harm_budget=0.05)
+    assert twin[30] <= twin[31]
+
+
+def test_the_plan_prices_products_outside_tests_under_the_harm_budget():
+    start, post, p0, revenue = budget_case(40)
+    start.revenue = revenue
+    rule = Program(start, p0, 40, PlanConfig(share=0.0), seed=1)
+    budget = Program(start, p0, 40, PlanConfig(share=0.0, decision="budget", harm_budget=0.02, decision_spread=1.0),
+                     seed=1)
+    by_rule, _ = rule.plan(0, post)
+    by_budget, rows = budget.plan(0, post)
+    expected, _ = batch_decision.budgeted(post.draws, start.ref, p0, p0 * 0.8, p0 * 1.2, revenue, 0.02)
+    np.testing.assert_allclose(by_budget, expected.round(2))
+    assert (rows["arm"] == "rule").all() and not np.allclose(by_rule, by_budget)
+    try:
+        Program(start, p0, 40, PlanConfig(decision="bold"), seed=1).plan(0, post)
+    except ValueError as err:
+        assert "bold" in str(err)
+    else:
+        raise AssertionError("an unknown decision was accepted")
+
+
+def test_the_prior_is_relearned_only_from_the_tests_it_is_told_to_learn_from():
+    rng = np.random.default_rng(12)
+    start = synthetic_start(200, rng)
+    units, delta, level = weeks_of_tests(start, 20, rng)
+    slope, info = update.loop_estimates(units, delta, level, start)
+    everyone = update.posterior(start, slope, info)
+    nobody = update.posterior(start, slope, info, learn_from=np.zeros(200, bool))
+    half = update.posterior(start, slope, info, learn_from=np.arange(200) % 2 == 0)
+    assert np.abs(everyone.bias[:, 0]).max() > 0.3  # the truth (−2) is far from the start (−1): a correction
+    assert np.all(nobody.bias == 0)
+    assert abs(np.mean(half.bias[:, 0]) - np.mean(everyone.bias[:, 0])) < 0.3
+
+
+def test_a_share_of_new_tests_is_drawn_at_random_and_marked():
+    rng = np.random.default_rng(13)
+    start = synthetic_start(300, rng, mean_b=-1.0, sd=0.8)
+    post = update.starting(start, seed=2)
+    p0 = np.round(rng.uniform(1, 20, 300), 2)
+    start.ref = np.log(p0)
+    program = Program(start, p0, 300, PlanConfig(random_test_share=0.5, decision="rule"), seed=3)
+    program.plan(0, post)
+    tested = program.status == TEST
+    assert program.random_pick[tested].any() and not program.random_pick[~tested].any()
+    assert 0.2 < program.random_pick[tested].mean() < 0.8
+    plain = Program(start, p0, 300, PlanConfig(decision="rule"), seed=3)
+    plain.plan(0, post)
+    assert not plain.random_pick.any()

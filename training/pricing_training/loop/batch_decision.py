@@ -84,3 +84,48 @@ def elasticity_draws(draws: np.ndarray, ref: np.ndarray, p0: np.ndarray) -> np.n
     """[P, S] the elasticity b + 2 c Δ0 at p0 per draw."""
     d0 = np.log(p0) - ref
     return draws[:, :, 0] + 2.0 * draws[:, :, 1] * d0[:, None]
+
+
+def budgeted(draws: np.ndarray, ref: np.ndarray, p0: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+             weight: np.ndarray, harm_budget: float, loss: float = 2 * LOSS_THRESHOLD,
+             min_expected_gain: float = DEFAULT_DECISION["min_expected_gain"], points: int = GRID_POINTS
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """The catalogue's prices under a harm budget: maximise the total expected revenue gain subject to the expected
+    share of products losing more than `loss` of today's revenue being at most `harm_budget` (both under the
+    posterior's draws). Lagrangian: per product the grid price maximising weight·E[gain share] − λ·P(loss > `loss`)
+    (today's price scores 0), λ the smallest multiplier that keeps the catalogue's mean P(loss) within the budget
+    (bisection). Weight is today's weekly revenue, so the budget is spent where a move earns the most per unit of
+    risk; a price needs an expected gain of at least `min_expected_gain` of today's revenue, as the rule does.
+    Returns (price [P], changed [P]) in the posterior's units."""
+    n = len(p0)
+    steps = np.linspace(0.0, 1.0, points)
+    gain_share, p_loss, grid = np.zeros((n, points)), np.zeros((n, points)), np.zeros((n, points))
+    for s in range(0, n, CHUNK):
+        e = slice(s, min(n, s + CHUNK))
+        g = np.exp(np.log(lo[e])[:, None] + steps[None, :] * np.log(hi[e] / lo[e])[:, None])
+        value = g[:, None, :] * multipliers(draws[e], ref[e], g)
+        now = p0[e][:, None] * multipliers(draws[e], ref[e], p0[e][:, None])[:, :, 0]
+        gain_share[e] = (value - now[:, :, None]).mean(axis=1) / np.maximum(now.mean(axis=1), 1e-12)[:, None]
+        p_loss[e] = (value < (1.0 - loss) * now[:, :, None]).mean(axis=1)
+        grid[e] = g
+    allowed = (gain_share >= min_expected_gain) & (np.abs(grid / p0[:, None] - 1.0) > AT_CURRENT_TOLERANCE)
+    score = np.maximum(weight, 0.0)[:, None] * gain_share
+    rows = np.arange(n)
+
+    def choose(lam: float) -> tuple[np.ndarray, np.ndarray, float]:
+        objective = np.where(allowed, score - lam * p_loss, -np.inf)
+        j = np.argmax(objective, axis=1)
+        move = objective[rows, j] > 0
+        return j, move, float(np.where(move, p_loss[rows, j], 0.0).mean()) if n else 0.0
+
+    j, move, harm = choose(0.0)
+    if harm > harm_budget:
+        low, high = 0.0, float(max(score.max(), 1e-12)) * 1e3 + 1.0
+        for _ in range(60):
+            mid = 0.5 * (low + high)
+            if choose(mid)[2] > harm_budget:
+                low = mid
+            else:
+                high = mid
+        j, move, _ = choose(high)
+    return np.where(move, grid[rows, j], p0), move

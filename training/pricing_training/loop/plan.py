@@ -15,12 +15,13 @@ Every week (docs/learning-loop.md):
    `risk_budget` of their revenue. Each accepted candidate goes to a randomized holdout with probability
    `holdout_probability` (kept at its current price: the comparison for the lift), else to test.
 3. **Prices.** A test product cycles weekly among a centre price and ±δ (δ = min(`delta`, `max_change`)): the
-   centre is the static decision's price (`arms_at="static"`) or today's (`"current"`), starting at a random phase (probability 1/3 per arm, or 1/2 when an arm was dropped), the same price for
+   centre is the decision's price for products outside tests (`arms_at="static"`) or today's (`"current"`), starting at a random phase (probability 1/3 per arm, or 1/2 when an arm was dropped), the same price for
    every customer that week. If this week's arms would give up more than `risk_budget` of the tested products'
    expected revenue under the posterior, the costliest arms go back to the current price until it fits.
-   Committed products post their committed price; holdouts their current price; other products the static
-   decision's price (the starting posterior's rule), and from `warmup_weeks` on the rule's price under the
-   corrected posterior (default 99: never, docs/learning-loop.md).
+   Committed products post their committed price; holdouts their current price; other products the decision's
+   price under the starting posterior (`decision="budget"`: the catalogue's harm budget, batch_decision.budgeted;
+   `"rule"`: each product's loss-bounded rule, the static decision), and from `warmup_weeks` on the decision under
+   the corrected posterior (default 99: never, docs/learning-loop.md).
 
 Every product's price each week is an assignment (arm, probability), recorded in the ledger.
 """
@@ -32,7 +33,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from . import batch_decision
+from . import batch_decision, update
 from .start import Start
 from .update import Posterior
 
@@ -66,13 +67,25 @@ class PlanConfig:
     extra_spread: float = 0.0
     horizon: int = 26
     assumed_dispersion: float = 3.0  # for the expected narrowing before a product's own dispersion is known
+    # How products outside tests are priced: "rule", the loss-bounded rule of every product on its own
+    # (batch_decision.decide); "budget", the catalogue's harm budget (batch_decision.budgeted: the most expected
+    # revenue with at most `harm_budget` of products expected to lose over 2%, under the posterior widened by
+    # `decision_spread`, its covariance times that factor: the starting posterior's loss probabilities are
+    # overconfident on the retail worlds, docs/learning-loop.md).
+    decision: str = "budget"
+    # Share of each week's new tests drawn at random among the candidates (not by the value of information); when
+    # above 0 the prior's correction is learned from those tests only (tests picked for extreme starting means
+    # regress toward their category and would overstate the correction). 0: off.
+    random_test_share: float = 0.0
+    harm_budget: float = 0.002
+    decision_spread: float = 2.0
 
 
 class TestProgram:
     """The loop's test plan and its state (module docstring)."""
 
     def __init__(self, start: Start, current_prices: np.ndarray, n_catalogue: int, cfg: PlanConfig, seed: int):
-        self.start, self.cfg = start, cfg
+        self.start, self.cfg, self.seed = start, cfg, seed
         self.rng = np.random.default_rng([seed, 21])
         self.p0 = np.asarray(current_prices, np.float64)[start.index]  # posted list prices of start's products
         p = len(self.p0)
@@ -89,6 +102,7 @@ class TestProgram:
         self.arm_now = np.zeros(p, np.int64)  # this week's arm (index into arm_prices) of each test product
         self.probability_now = np.ones(p)
         self.ever_tested = np.zeros(p, bool)
+        self.random_pick = np.zeros(p, bool)  # tests drawn at random (PlanConfig.random_test_share)
         bands = np.digitize(np.log(self.p0), np.quantile(np.log(self.p0), [1 / 3, 2 / 3]))
         self.strata = start.groups * 3 + bands
         self.static: np.ndarray | None = None  # the starting posterior's rule price, set by the first plan
@@ -111,6 +125,21 @@ class TestProgram:
         return batch_decision.decide(post.draws, self.start.ref, p0, p0 * (1 - self.cfg.max_change),
                                      p0 * (1 + self.cfg.max_change))
 
+    def rule_prices(self, post: Posterior, dec: batch_decision.Decisions) -> np.ndarray:
+        """[P] the list prices products outside tests post under `post` (PlanConfig.decision)."""
+        if self.cfg.decision == "rule":
+            return (dec.price * self.start.scale).round(2)
+        if self.cfg.decision != "budget":
+            raise ValueError(f"PlanConfig.decision {self.cfg.decision!r}: expected 'rule' or 'budget'")
+        draws = post.draws
+        if self.cfg.decision_spread != 1.0:
+            draws = update.normal_draws(post.mean, post.cov * self.cfg.decision_spread, draws.shape[1], self.seed)
+        p0 = self._panel(self.p0)
+        price, _ = batch_decision.budgeted(draws, self.start.ref, p0, p0 * (1 - self.cfg.max_change),
+                                           p0 * (1 + self.cfg.max_change), np.maximum(self.start.revenue, 0.0),
+                                           self.cfg.harm_budget)
+        return (price * self.start.scale).round(2)
+
     def _value_and_cost(self, post: Posterior, dec: batch_decision.Decisions, weeks_left: int
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per product: the value of testing it for the weeks left, the expected revenue it gives up per week,
@@ -131,8 +160,8 @@ class TestProgram:
         """Posted list prices [P] for `week` and the assignment rows (stockcode, price, arm, probability)."""
         cfg = self.cfg
         dec = self.decisions(post)
-        if self.static is None:  # week 0: the starting posterior's rule, the static decision's prices
-            self.static = (dec.price * self.start.scale).round(2)
+        if self.static is None:  # week 0: the starting posterior's decision
+            self.static = self.rule_prices(post, dec)
             if cfg.arms_at == "static":
                 self.arm_prices = self._arms(self.static)
                 self.centre = self.arm_prices[:, 0].copy()
@@ -177,9 +206,9 @@ class TestProgram:
         # Products neither tested nor held out post the static decision's price until the tests have corrected the
         # prior (never less than the static decision on the products not under test), then the rule's.
         untested = np.isin(self.status, (NONE, STOPPED))
-        ruled = untested & (week >= cfg.warmup_weeks)
         posted = np.where(untested, self.static, posted)
-        posted = np.where(ruled, (dec.price * self.start.scale).round(2), posted)
+        if week >= cfg.warmup_weeks:
+            posted = np.where(untested, self.rule_prices(post, dec), posted)
         self.weeks_tested += testing
         self.given_up += week_cost
         self.arm_now = arm
@@ -217,13 +246,22 @@ class TestProgram:
             members = idx[strata == stratum]
             chosen.extend(members[np.argsort(-net[members])][:k])
         chosen = np.array(sorted(chosen, key=lambda i: -net[i]), dtype=np.int64)
+        n_random = int(round(self.cfg.random_test_share * len(chosen)))
+        if n_random > 0:
+            pool = np.flatnonzero((self.status == NONE) & (revenue > 0))
+            drawn = self.rng.choice(pool, size=min(n_random, len(pool)), replace=False)
+            self.random_pick[drawn] = True
+            kept = [i for i in chosen if i not in set(drawn)][:len(chosen) - len(drawn)]
+            chosen = np.concatenate([drawn, np.array(kept, dtype=np.int64)]).astype(np.int64)
         current = self.status == TEST
         spent, base = float(np.maximum(cost[current], 0).sum()), float(revenue[current].sum())
         for i in chosen:
             if spent + max(cost[i], 0.0) > self.cfg.risk_budget * (base + revenue[i]):
+                self.random_pick[i] = False
                 continue
             if self.rng.random() < self.cfg.holdout_probability:
                 self.status[i] = HOLDOUT
+                self.random_pick[i] = False
                 continue
             self.status[i], self.phase[i] = TEST, self.rng.integers(0, 3)
             self.ever_tested[i] = True

@@ -47,6 +47,15 @@ def _testing_cost(run, keep: np.ndarray, index: np.ndarray) -> list[float]:
     return np.where(base > 0, cost / np.maximum(base, 1e-12), 0.0).tolist()
 
 
+def _below_keep_by_arm(run, start, last_keep: np.ndarray, sold: np.ndarray) -> dict:
+    """The share of products (with sales) whose last week earns > 2% below keeping, split by what they posted that
+    week (a test arm, the holdout, the decision outside tests): which part of the policy ends below keep."""
+    last = run.assignments[run.assignments["week"] == run.revenue.shape[0] - 1]
+    arm = last.set_index("stockcode")["arm"].reindex(start.stockcodes).fillna("none").to_numpy()
+    below = (run.revenue[-1, start.index] < 0.98 * last_keep) & sold
+    return {str(a): float(below[arm == a].sum() / max(sold.sum(), 1)) for a in np.unique(arm)}
+
+
 def _coverage(post, start, p0, truth: np.ndarray, mask: np.ndarray) -> dict:
     e = batch_decision.elasticity_draws(post.draws, start.ref, p0 / start.scale)
     lo, hi = np.quantile(e, 0.1, axis=1), np.quantile(e, 0.9, axis=1)
@@ -121,6 +130,8 @@ def seed_figures(result: dict) -> dict:
              "capture_second_half": _capture(run.revenue.sum(1), keep.sum(1), clair.sum(1), second),
              "share_below_keep_2pct": float((run.revenue[-1, start.index][sold] < 0.98 * last_keep[sold]).mean()),
              "changed_share": float((np.abs(run.posted[-1] / p0 - 1) > 0.005).mean())}
+        if run.assignments is not None and name == "loop":
+            f["below_keep_by_arm"] = _below_keep_by_arm(run, start, last_keep, sold)
         if run.assignments is not None and name in ("loop", "ab_then_commit"):
             f["testing_cost_pct"] = (100 * np.array(_testing_cost(run, keep, start.index))).round(3).tolist()
         if run.posterior is not None and result["truth_elasticity"] is not None:
@@ -163,6 +174,9 @@ def summarize(per_seed: list[dict]) -> dict:
                "changed_share": _mean(f["changed_share"] for f in fs)}
         if "testing_cost_pct" in fs[0]:
             row["max_testing_cost_pct"] = float(max(max(f["testing_cost_pct"][3:] or [0]) for f in fs))
+        if "below_keep_by_arm" in fs[0]:
+            arms = sorted({a for f in fs for a in f["below_keep_by_arm"]})
+            row["below_keep_by_arm"] = {a: _mean(f["below_keep_by_arm"].get(a, 0.0) for f in fs) for a in arms}
         if "coverage_all" in fs[0]:
             row["coverage_all"] = _mean(f["coverage_all"]["coverage_80"] for f in fs)
             row["coverage_all_start"] = _mean(f["coverage_at_start"]["coverage_80"] for f in fs)
@@ -228,6 +242,8 @@ def write(worlds: dict[str, list[dict]], out: Path, meta: dict) -> dict:
         loop = summary["loop"]
         lines += ["", "| loop figure | value |", "|---|---|",
                   f"| products tested (mean per seed) | {_fmt(loop.get('tested'))} |",
+                  "| products > 2% below keep in the last week, by what they posted | " + ", ".join(
+                      f"{a} {_fmt(v, True)}" for a, v in (loop.get("below_keep_by_arm") or {}).items()) + " |",
                   f"| max cumulative testing cost, wk 4-26 (% of tested products' revenue) | "
                   f"{_fmt(loop.get('max_testing_cost_pct'))}% |",
                   f"| 80% elasticity coverage at wk 26, all / tested | {_fmt(loop.get('coverage_all'), True)} / "

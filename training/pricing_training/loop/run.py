@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 CLAIRVOYANT_POINTS = 41
 RANDOMIZED_ARMS = ("current", "up", "down")
 CLAIRVOYANT_WEEKS = (4, 12, 20)
+# How greedy and A/B-then-commit update their posterior, whatever the loop's settings: no extra spread.
+BASELINE_UPDATE = {"extra_spread": 0.0}
 
 
 @dataclasses.dataclass
@@ -90,7 +92,9 @@ def run_learning(policy, world, start: start_mod.Start, post0: update.Posterior,
                 level[t] = np.where(rows["arm"].isin(RANDOMIZED_ARMS).to_numpy(), level[t], np.nan)
         t0 = time.perf_counter()
         slope, info = update.loop_estimates(units[:t + 1], delta[:t + 1], level[:t + 1], start)
-        post = update.posterior(start, slope, info, seed=seed, extra_spread=policy.cfg.extra_spread)
+        learn_from = program.random_pick if program is not None and policy.cfg.random_test_share > 0 else None
+        post = update.posterior(start, slope, info, seed=seed, extra_spread=policy.cfg.extra_spread,
+                                learn_from=learn_from)
         seconds.append(time.perf_counter() - t0)
         if program is not None and monday is not None:
             history.add(monday, posted, units[t], post, program)
@@ -165,7 +169,9 @@ def run_seed(spec: str, seed: int, size: str, out: Path, weeks: int, cfg: PlanCo
             start, truth_elasticity, seed)), world, start, p0_all, weeks)
     best = clairvoyant_prices(world, p0_all, cfg.max_change)[start.index]
     runs["clairvoyant"] = run_fixed(policies.Clairvoyant(start, p0, cfg, best), world, start, p0_all, weeks)
-    learners = [policies.Greedy(start, p0, cfg), policies.ABThenCommit(start, p0, cfg, seed, weeks // 2),
+    # The baselines learn with the plain update whatever the loop's own settings (their definitions stay fixed).
+    plain = dataclasses.replace(cfg, **BASELINE_UPDATE)
+    learners = [policies.Greedy(start, p0, plain), policies.ABThenCommit(start, p0, plain, seed, weeks // 2),
                 policies.Loop(start, p0_all, world.n, cfg, seed)]
     for policy in learners:
         t1 = time.time()

@@ -100,12 +100,15 @@ def loop_estimates(units: np.ndarray, delta: np.ndarray, level: np.ndarray, star
 
 
 def posterior(start: Start, slope: np.ndarray, slope_info: np.ndarray, kappa: float = 3.0, seed: int = 0,
-              relearn: bool = True, extra_spread: float = 1.0) -> Posterior:
+              relearn: bool = True, extra_spread: float = 1.0, learn_from: np.ndarray | None = None) -> Posterior:
     """The updated posterior of every product (module docstring). The loop's evidence is about the slope at the
-    current price, e0 = aᵀβ with a = (1, 2Δ0): information a aᵀ·I_e, in the (b, c) posterior's terms."""
+    current price, e0 = aᵀβ with a = (1, 2Δ0): information a aᵀ·I_e, in the (b, c) posterior's terms.
+    `learn_from` [P] bool: re-learn the prior from these products' tests only (e.g. tests chosen at random)."""
     p = len(start.mean)
     a = np.column_stack([np.ones(p), 2.0 * start.delta0])
     tested = slope_info > INFORMED
+    if learn_from is not None:
+        tested = tested & learn_from
     bias, extra = np.zeros((p, 2)), np.zeros((2, 2))
     if relearn and tested.sum() >= MIN_TESTED:
         # The correction is learned on the slope: a shift μ_g of b moves e0 by μ_g; the curvature keeps the
