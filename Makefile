@@ -143,7 +143,8 @@ swift-test-build: system-deps
 	swift build --build-tests
 
 # Two pytest workers, one test file each at a time (--dist loadfile), so a file's module-scoped fixture (a
-# scenario evaluated, a version trained) is built once: about 105 s instead of 150 s on 2 cores.
+# scenario evaluated, a version trained) is built once: about 105 s instead of 150 s on 2 cores. The two files
+# that share the quick-mode version go to one worker together (tests/conftest.py), so it is trained once.
 test-training: python-deps
 	cd $(TRAINING) && $(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
@@ -187,9 +188,11 @@ api-check: python-deps build
 # target's seeds and regression inputs and fuzzes FUZZ_SMOKE_SECONDS more, so CI fails on a known input.
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 3
-# lld rather than gold, which warns about each of AddressSanitizer's local symbols.
+# lld rather than gold, which warns about each of AddressSanitizer's local symbols. -Onone: Package.swift
+# optimizes the modules a repricing run spends its time in even in debug builds (for the tests); the fuzz
+# targets keep every module unoptimized, as before (a flag given on the command line comes last and wins).
 fuzz-build: build-deps
-	swift build -c debug --package-path Fuzz --build-path .build/fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
+	swift build -c debug --package-path Fuzz --build-path .build/fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld -Xswiftc -Onone
 
 fuzz: fuzz-build
 	bash Fuzz/scripts/run-fuzzers.sh fuzz $(FUZZ_SECONDS)
