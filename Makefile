@@ -36,7 +36,7 @@ DATA_DIR := data/synthetic-$(MODE)
 SWIFT_RELEASE := -c release --static-swift-stdlib
 SERVER := .build/release/pricing-server
 
-.PHONY: help setup python-deps system-deps build-deps build install run test test-suites builds-when-idle swift-test-build test-training test-swift test-image test-api api-check test-fuzz fuzz fuzz-build bench eval models models-quick lock clean
+.PHONY: help setup python-deps system-deps build-deps build install run test test-suites idle-release-build idle-fuzz-build image-and-api-after-suites fuzz-after-suites swift-test-build test-training test-swift test-image test-api api-check test-fuzz fuzz fuzz-build bench eval models models-quick lock clean
 
 help:
 	@echo "make run            build and start the service on http://localhost:8080 with the committed models"
@@ -87,7 +87,8 @@ build: build-deps
 # $(DESTDIR)$(PREFIX). The Dockerfile's build stage runs exactly this with PREFIX=/opt/pricing;
 # `make test-image` runs it into out/image-root and checks the result as the image would run it.
 PREFIX ?= /opt/pricing
-install: build
+INSTALL_BUILD ?= build
+install: $(INSTALL_BUILD)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/config $(DESTDIR)$(PREFIX)/models
 	install -s -m 0755 $(SERVER) $(DESTDIR)$(PREFIX)/bin/pricing-server
 	install -m 0644 config/server.json $(DESTDIR)$(PREFIX)/config/server.json
@@ -109,33 +110,41 @@ run: build
 # thread always gets the core first and a suite's timing bounds see the machine as if nothing else ran. The
 # one exception: the service's repricing runs are SCHED_IDLE themselves (BackgroundThread), so while a test
 # waits on a run over every product, the run shares the idle CPU with the builds (the timeouts for runs are
-# 60-600 s; the runs take seconds). What is left of the builds runs at full speed after the suites, then the
-# checks that need them.
+# 60-600 s; the runs take seconds). Each check starts once the suites are done and its own build is: the
+# image and API checks (one core: a server and Schemathesis) while the fuzz build still compiles on the
+# other, then the fuzz smoke run. The checks skip the build step their target would run again (INSTALL_BUILD=,
+# FUZZ_BUILD=): SwiftPM takes about 10 s to find that nothing changed.
 # BUILDS_WHEN_IDLE=no builds after the suites instead, one thing at a time (to compare the two on a machine).
 BUILDS_WHEN_IDLE ?= yes
 test: system-deps
 	$(MAKE) -j2 python-deps swift-test-build
 ifeq ($(BUILDS_WHEN_IDLE),yes)
-	$(MAKE) -j2 test-suites builds-when-idle
+	$(MAKE) -j2 image-and-api-after-suites fuzz-after-suites
 else
 	$(MAKE) test-suites
-endif
 	$(MAKE) test-image test-api test-fuzz TEST_API_SERVER=test-image
+endif
 
 test-suites:
 	$(MAKE) test-training
 	$(MAKE) test-swift SWIFT_TEST_BUILD=
 
-# One build after the other: the release build first, which the next checks need first.
-builds-when-idle:
+# make test's background builds, one after the other: the release build first, which the next checks need first.
+idle-release-build:
 	chrt --idle 0 $(MAKE) build
+idle-fuzz-build: idle-release-build
 	chrt --idle 0 $(MAKE) fuzz-build
+image-and-api-after-suites: test-suites idle-release-build
+	$(MAKE) test-image test-api TEST_API_SERVER=test-image INSTALL_BUILD=
+fuzz-after-suites: test-suites idle-fuzz-build
+	$(MAKE) test-fuzz FUZZ_BUILD=
 
 swift-test-build: system-deps
 	swift build --build-tests
 
 # Two pytest workers, one test file each at a time (--dist loadfile), so a file's module-scoped fixture (a
-# scenario evaluated, a version trained) is built once: about 105 s instead of 150 s on 2 cores.
+# scenario evaluated, a version trained) is built once: about 105 s instead of 150 s on 2 cores. The two files
+# that share the quick-mode version go to one worker together (tests/conftest.py), so it is trained once.
 test-training: python-deps
 	cd $(TRAINING) && $(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
@@ -179,14 +188,17 @@ api-check: python-deps build
 # target's seeds and regression inputs and fuzzes FUZZ_SMOKE_SECONDS more, so CI fails on a known input.
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 3
-# lld rather than gold, which warns about each of AddressSanitizer's local symbols.
+# lld rather than gold, which warns about each of AddressSanitizer's local symbols. -Onone: Package.swift
+# optimizes the modules a repricing run spends its time in even in debug builds (for the tests); the fuzz
+# targets keep every module unoptimized, as before (a flag given on the command line comes last and wins).
 fuzz-build: build-deps
-	swift build -c debug --package-path Fuzz --build-path .build/fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
+	swift build -c debug --package-path Fuzz --build-path .build/fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld -Xswiftc -Onone
 
 fuzz: fuzz-build
 	bash Fuzz/scripts/run-fuzzers.sh fuzz $(FUZZ_SECONDS)
 
-test-fuzz: fuzz-build
+FUZZ_BUILD ?= fuzz-build
+test-fuzz: $(FUZZ_BUILD)
 	bash Fuzz/scripts/run-fuzzers.sh smoke $(FUZZ_SMOKE_SECONDS)
 
 # The bench also builds the way a Swift developer would (`swift build -c release`, no flags), in a

@@ -6,14 +6,17 @@ public struct CommandResult: Sendable {
     public let stdout: String
     public let stderr: String
 
-    /// Runs `executable` with `arguments` (and `environment` merged over this process's, when given)
-    /// and waits for it to exit.
-    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+    /// Runs `executable` with `arguments` (and `environment` merged over this process's, when given,
+    /// without the variables `removing` names) and waits for it to exit.
+    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
+                           removing: [String] = []) throws -> CommandResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if !environment.isEmpty || !removing.isEmpty {
+            var merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            for name in removing { merged[name] = nil }
+            process.environment = merged
         }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

@@ -24,6 +24,27 @@ SMALL = dataclasses.replace(scenarios.SCENARIOS["retail"], lines=40_000, product
 SMALL_SEED = 7
 
 
+# `make test` runs two pytest workers, each given a whole test file at a time (--dist loadfile), so a file's
+# module-scoped fixtures are built once. The files below also share a session fixture too costly to build on
+# both workers (quick_version: a quick-mode training, ~50 CPU seconds), so they go to the same worker as one unit.
+SHARED_FIXTURE_UNITS = {"test_artifacts.py": "quick_version", "test_reference_bench.py": "quick_version"}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadfile, with the files of SHARED_FIXTURE_UNITS scheduled together (loadgroup's marks are not
+    honoured by this pytest and xdist: measured, a marked file's tests still went to both workers)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedFixtureScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return SHARED_FIXTURE_UNITS.get(path.rsplit("/", 1)[-1], path)
+
+    return SharedFixtureScheduling(config, log)
+
+
 @pytest.fixture(scope="session")
 def small_scenario() -> scenarios.ScenarioData:
     return scenarios.generate(SMALL, SMALL_SEED)
