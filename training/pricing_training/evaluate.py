@@ -180,10 +180,12 @@ def seed_spread(per_seed: list[dict]) -> dict:
 
 
 def evaluate_matrix(names: list[str], seeds: list[int], out: Path, with_old: bool = True, plot: bool = True,
-                    overrides: dict | None = None, baseline_seeds: int | None = None) -> dict:
+                    overrides: dict | None = None, baseline_seeds: int | None = None,
+                    cfg: ResponseConfig = ResponseConfig()) -> dict:
     """Every named scenario and its twin, on every seed; writes report.json, report.md, curves.png,
     calibration.png and frontier.png into `out`. The line-level baseline runs when `with_old`, on the first
-    `baseline_seeds` seeds (all when None)."""
+    `baseline_seeds` seeds (all when None). `cfg` is the price response's fit (train's defaults unless a
+    caller, e.g. a test on a small slice, asks for fewer trees)."""
     out.mkdir(parents=True, exist_ok=True)
     old_seeds = (seeds if baseline_seeds is None else seeds[:baseline_seeds]) if with_old else []
     results, plots = {}, []
@@ -194,7 +196,7 @@ def evaluate_matrix(names: list[str], seeds: list[int], out: Path, with_old: boo
         for scen in variants:
             frames, oracles, realistic, rule_revenues, per_seed = [], [], [], [], {}
             for seed in seeds:
-                per_product, meta = run_dataset(scen, seed, seed in old_seeds)
+                per_product, meta = run_dataset(scen, seed, seed in old_seeds, cfg)
                 per_product["seed"] = seed
                 frames.append(per_product)
                 oracles.append(meta["oracle"].assign(seed=seed))

@@ -12,17 +12,21 @@ import pandas as pd
 import pytest
 
 from pricing_training import calibration, evaluate, information_oracle, scenarios
+from pricing_training.price_response import ResponseConfig
 
 
 # 48 products at the default scenario's ~150 lines each: enough for the shrinkage prior, changed and kept
 # decisions, and every figure the checks read; each data set costs its size (fit, decisions, oracles).
 SIZE = {"lines": 7_200, "products": 48}
+# The nuisance models' trees are most of a slice's cost (300 trees: ~42 of ~68 CPU-s); at this size 80 fit
+# the same structure, and every check here is about the report, not the last digits of the fit.
+LIGHT_FIT = ResponseConfig(trees=80)
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("eval")
-    doc = evaluate.evaluate_matrix(["exp-strong"], [5], out, with_old=False, overrides=SIZE)
+    doc = evaluate.evaluate_matrix(["exp-strong"], [5], out, with_old=False, overrides=SIZE, cfg=LIGHT_FIT)
     return out, doc
 
 

@@ -9,6 +9,10 @@ import numpy as np
 import pytest
 
 from pricing_training import evaluate
+from pricing_training.price_response import ResponseConfig
+
+# Fewer nuisance trees than train's 300 (most of a small slice's cost; the tests read the report's structure).
+TREES = 80
 
 
 def test_seed_spread_summarizes_every_number_at_the_same_place():
@@ -31,7 +35,8 @@ def two_seeds(tmp_path_factory):
     out = tmp_path_factory.mktemp("eval-seeds")
     # 40 products at ~160 lines each: every figure the tests read, at a fifth less than a larger set costs.
     doc = evaluate.evaluate_matrix(["linear-moderate"], [5, 6], out, with_old=True, plot=False, baseline_seeds=1,
-                                   overrides={"lines": 6_400, "products": 40, "confounding": "off"})
+                                   overrides={"lines": 6_400, "products": 40, "confounding": "off"},
+                                   cfg=ResponseConfig(trees=TREES))
     return out, doc
 
 
