@@ -119,7 +119,7 @@ BUILDS_WHEN_IDLE ?= yes
 test: system-deps
 	$(MAKE) -j2 python-deps swift-test-build
 ifeq ($(BUILDS_WHEN_IDLE),yes)
-	$(MAKE) -j2 image-and-api-after-suites fuzz-after-suites
+	$(MAKE) -j3 image-and-api-after-suites fuzz-after-suites
 else
 	$(MAKE) test-suites
 	$(MAKE) test-image test-api test-fuzz TEST_API_SERVER=test-image
@@ -129,10 +129,12 @@ test-suites:
 	$(MAKE) test-training
 	$(MAKE) test-swift SWIFT_TEST_BUILD=
 
-# make test's background builds, one after the other: the release build first, which the next checks need first.
+# make test's background builds, side by side at idle priority (separate build folders and locks): with the
+# debug modules optimized the suites end long before the release build, and one build alone leaves a core idle
+# while a big module's whole-module optimization runs on the other.
 idle-release-build:
 	chrt --idle 0 $(MAKE) build
-idle-fuzz-build: idle-release-build
+idle-fuzz-build:
 	chrt --idle 0 $(MAKE) fuzz-build
 image-and-api-after-suites: test-suites idle-release-build
 	$(MAKE) test-image test-api TEST_API_SERVER=test-image INSTALL_BUILD=
