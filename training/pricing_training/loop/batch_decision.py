@@ -35,6 +35,11 @@ def multipliers(draws: np.ndarray, ref: np.ndarray, prices: np.ndarray) -> np.nd
     return np.exp(draws[:, :, 0:1] * d[:, None, :] + draws[:, :, 1:2] * (d ** 2)[:, None, :])
 
 
+def log_grid(lo: np.ndarray, hi: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """[P, G] prices evenly spaced in log between each product's lo and hi (`steps` in 0…1)."""
+    return np.exp(np.log(lo)[:, None] + steps[None, :] * np.log(hi / lo)[:, None])
+
+
 def decide(draws: np.ndarray, ref: np.ndarray, p0: np.ndarray, lo: np.ndarray, hi: np.ndarray,
            settings: dict = DEFAULT_DECISION, points: int = GRID_POINTS) -> Decisions:
     """The rule for every product (module docstring); prices in the posterior's units."""
@@ -44,7 +49,7 @@ def decide(draws: np.ndarray, ref: np.ndarray, p0: np.ndarray, lo: np.ndarray, h
     alpha = settings.get("max_loss_probability")
     for s in range(0, n, CHUNK):
         e = slice(s, min(n, s + CHUNK))
-        grid = np.exp(np.log(lo[e])[:, None] + steps[None, :] * np.log(hi[e] / lo[e])[:, None])
+        grid = log_grid(lo[e], hi[e], steps)
         value = grid[:, None, :] * multipliers(draws[e], ref[e], grid)
         now = p0[e][:, None] * multipliers(draws[e], ref[e], p0[e][:, None])[:, :, 0]
         gains = value - now[:, :, None]
@@ -102,12 +107,8 @@ def budgeted(draws: np.ndarray, ref: np.ndarray, p0: np.ndarray, lo: np.ndarray,
     gain_share, p_loss, grid = np.zeros((n, points)), np.zeros((n, points)), np.zeros((n, points))
     for s in range(0, n, CHUNK):
         e = slice(s, min(n, s + CHUNK))
-        g = np.exp(np.log(lo[e])[:, None] + steps[None, :] * np.log(hi[e] / lo[e])[:, None])
-        value = g[:, None, :] * multipliers(draws[e], ref[e], g)
-        now = p0[e][:, None] * multipliers(draws[e], ref[e], p0[e][:, None])[:, :, 0]
-        gain_share[e] = (value - now[:, :, None]).mean(axis=1) / np.maximum(now.mean(axis=1), 1e-12)[:, None]
-        p_loss[e] = (value < (1.0 - loss) * now[:, :, None]).mean(axis=1)
-        grid[e] = g
+        grid[e] = log_grid(lo[e], hi[e], steps)
+        gain_share[e], p_loss[e] = arm_risk(draws[e], ref[e], p0[e], grid[e], loss)
     allowed = (gain_share >= min_expected_gain) & (np.abs(grid / p0[:, None] - 1.0) > AT_CURRENT_TOLERANCE)
     score = np.maximum(weight, 0.0)[:, None] * gain_share
     rows = np.arange(n)
