@@ -2,25 +2,31 @@
 import PackageDescription
 
 /// Modules, bottom to top; a module depends only on the ones below it:
-/// - Storage: the artifact format and the local version folder (manifest and its ed25519 signature,
-///   checksums, safetensors, gzip, feature store, price response table), and the `ArtifactSource`
-///   protocol with its local implementation; the one chunked parallel loop (`forEachChunk`) and the
-///   idle-priority background threads the modules above share.
+/// - ArtifactFormats (on CZlib): every file format read from untrusted bytes, parsed from bytes with
+///   no folder, network or cryptography: the manifest (and the file list a download reads first),
+///   manifest.json.sig and the decision of its check (the ed25519 arithmetic is passed in), safetensors,
+///   gzip, the feature store, the price response table, the experiment plan, the CSV and JSON readers,
+///   the catalogue file and its items. No swift-crypto: the fuzz targets (Fuzz/) build on it alone.
+/// - LightGBM (on ArtifactFormats): LightGBM's text model, read into a tree ensemble that predicts.
+/// - Storage (on ArtifactFormats and swift-crypto): the local version folder (checksums, the pinned
+///   ed25519 keys of `ArtifactTrust`, the tables read from a folder), the `ArtifactSource` protocol with
+///   its local implementation; the one chunked parallel loop (`forEachChunk`) and the idle-priority
+///   background threads the modules above share.
 /// - ArtifactSources (on Storage): http(s) and S3 models roots, SigV4 and the AWS credential
 ///   providers, the download cache, the source for a `MODELS` setting.
 /// - CPUFeatures, DenseKernelCore, DenseKernelGeneric/AVX2/AVX512: the dense kernel, one source
 ///   compiled per CPU variant.
-/// - Inference (on Storage and the kernels): the preprocessor and the models of the fallback chain.
+/// - Inference (on Storage, LightGBM and the kernels): the preprocessor and the models of the fallback chain.
 /// - Cache: the `ExpiringByteCache` protocol, the in-process LRU and Redis (signed values), single flight.
 /// - Pricing (on Storage, Inference, Cache): the context-row writer, the price response and curve, the
 ///   one decision (`PriceDecision`: a request is a one-product repricing without rules), repricing runs
 ///   and their lifecycle, and `PriceAnswers`, the service's answers with their cache order.
-/// - Ledger (on Storage for the CSV and JSON readers, CSQLite and CLibPQ): the sales ledger (what sold,
+/// - Ledger (on ArtifactFormats for the CSV and JSON readers, CSQLite and CLibPQ): the sales ledger (what sold,
 ///   ingest batches, experiment assignments) behind the `SalesLedger` protocol, in SQLite (one file, the
 ///   default) or PostgreSQL (`DATABASE_URL`, shared by replicas).
 /// - HTTPServer (on CEpoll, the <sys/epoll.h> shim): HTTP/1.1 on sockets with its own readiness loop
 ///   (`SocketPoller`: epoll, kqueue on macOS), knows nothing of pricing.
-/// - PricingAPI (on HTTPServer, Pricing, Cache, Ledger, Storage for gzip): routes, parsing, rendering; compression,
+/// - PricingAPI (on HTTPServer, Pricing, Cache, Ledger, Storage; ArtifactFormats for gzip): routes, parsing, rendering; compression,
 ///   CORS and request metrics as handlers around the routes; hot reload, the client work budget.
 /// - LambdaRuntime (on HTTPServer): the Lambda Runtime API loop and API Gateway events.
 /// - pricing-server: the executable that wires them (`serve`, `predict`, `recommend`, `ingest`, `bench`, `healthcheck`).
@@ -55,11 +61,10 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "pricing-server", targets: ["pricing-server"]),
-        // The parser modules, for the fuzz targets in Fuzz/ (a separate package built with sanitizers).
-        .library(name: "Storage", targets: ["Storage"]),
-        .library(name: "ArtifactSources", targets: ["ArtifactSources"]),
-        .library(name: "Inference", targets: ["Inference"]),
-        .library(name: "Pricing", targets: ["Pricing"]),
+        // The parser modules, for the fuzz targets in Fuzz/ (a separate package built with sanitizers);
+        // none depends on swift-crypto, so the fuzz build compiles no BoringSSL.
+        .library(name: "ArtifactFormats", targets: ["ArtifactFormats"]),
+        .library(name: "LightGBM", targets: ["LightGBM"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
         .library(name: "LambdaRuntime", targets: ["LambdaRuntime"]),
     ],
@@ -76,10 +81,12 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .target(name: "ArtifactFormats", dependencies: ["CZlib"], swiftSettings: strict + optimizedInDebug),
+        .target(name: "LightGBM", dependencies: ["ArtifactFormats"], swiftSettings: strict + optimizedInDebug),
         .target(
             name: "Storage",
             dependencies: [
-                "CZlib",
+                "ArtifactFormats",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict + optimizedInDebug
@@ -87,7 +94,7 @@ let package = Package(
         .target(
             name: "ArtifactSources",
             dependencies: [
-                "Storage",
+                "ArtifactFormats", "Storage",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
@@ -120,7 +127,7 @@ let package = Package(
         ),
         .target(
             name: "Ledger",
-            dependencies: ["CSQLite", "CLibPQ", "Storage", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CSQLite", "CLibPQ", "ArtifactFormats", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         // <sys/epoll.h> for the server's socket poller (Linux; empty elsewhere).
@@ -137,18 +144,18 @@ let package = Package(
         .target(name: "DenseKernelAVX512", dependencies: ["DenseKernelCore"], swiftSettings: strict + avx512Kernel + optimizedInDebug),
         .target(
             name: "Inference",
-            dependencies: ["Storage", "CPUFeatures", "DenseKernelCore", "DenseKernelGeneric", "DenseKernelAVX2", "DenseKernelAVX512"],
+            dependencies: ["ArtifactFormats", "LightGBM", "Storage", "CPUFeatures", "DenseKernelCore", "DenseKernelGeneric", "DenseKernelAVX2", "DenseKernelAVX512"],
             swiftSettings: strict + optimizedInDebug
         ),
         .target(
             name: "Pricing",
-            dependencies: ["Storage", "Inference", "Cache"],
+            dependencies: ["ArtifactFormats", "Storage", "Inference", "Cache"],
             swiftSettings: strict + optimizedInDebug
         ),
         .target(
             name: "PricingAPI",
             dependencies: [
-                "HTTPServer", "Pricing", "Storage", "Cache", "Ledger",
+                "HTTPServer", "Pricing", "ArtifactFormats", "Storage", "Cache", "Ledger",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -173,30 +180,30 @@ let package = Package(
         .executableTarget(
             name: "pricing-server",
             dependencies: [
-                "Storage", "ArtifactSources", "Inference", "Pricing", "PricingAPI", "HTTPServer", "Cache", "LambdaRuntime", "Ledger",
+                "ArtifactFormats", "Storage", "ArtifactSources", "Inference", "Pricing", "PricingAPI", "HTTPServer", "Cache", "LambdaRuntime", "Ledger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
-        .target(name: "TestSupport", dependencies: ["Storage", .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "TestSupport", dependencies: ["ArtifactFormats", "Storage", .product(name: "Crypto", package: "swift-crypto")],
                 path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "CacheTests", dependencies: ["Cache", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "InferenceTests", dependencies: ["Storage", "Inference", "TestSupport"], exclude: ["Fixtures"],
+        .testTarget(name: "StorageTests", dependencies: ["ArtifactFormats", "Storage", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "InferenceTests", dependencies: ["ArtifactFormats", "LightGBM", "Storage", "Inference", "TestSupport"], exclude: ["Fixtures"],
                     swiftSettings: strict),
         .testTarget(name: "PricingServerTests", dependencies: ["TestSupport"], swiftSettings: strict),
-        .testTarget(name: "PricingAPITests", dependencies: ["PricingAPI", "HTTPServer", "Pricing", "Storage", "Cache", "TestSupport"],
+        .testTarget(name: "PricingAPITests", dependencies: ["PricingAPI", "HTTPServer", "Pricing", "ArtifactFormats", "Storage", "Cache", "TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "ArtifactSourceTests", dependencies: ["Storage", "ArtifactSources", "HTTPServer", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ArtifactSourceTests", dependencies: ["ArtifactFormats", "Storage", "ArtifactSources", "HTTPServer", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LambdaRuntimeTests", dependencies: ["LambdaRuntime", "HTTPServer", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "DashboardTests", dependencies: ["TestSupport"], swiftSettings: strict),
-        .testTarget(name: "ModelReloadTests", dependencies: ["PricingAPI", "HTTPServer", "Pricing", "Storage", "TestSupport"],
+        .testTarget(name: "ModelReloadTests", dependencies: ["PricingAPI", "HTTPServer", "Pricing", "ArtifactFormats", "Storage", "TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "CSQLite", "CLibPQ", "PricingAPI", "HTTPServer", "Pricing", "Storage", "TestSupport"],
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "CSQLite", "CLibPQ", "PricingAPI", "HTTPServer", "Pricing", "ArtifactFormats", "Storage", "TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "PricingTests", dependencies: ["Storage", "Inference", "Pricing", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "PricingTests", dependencies: ["ArtifactFormats", "Storage", "Inference", "Pricing", "TestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,7 +5,9 @@ import PackageDescription
 ///
 /// Built apart from the service (its own package, its own build path) because every module is
 /// compiled with `-sanitize=fuzzer,address`; `make fuzz` and `make test-fuzz` build and run it. The
-/// targets reach internal entry points through `@testable import`, which debug builds allow.
+/// targets reach internal entry points through `@testable import`, which debug builds allow. They
+/// depend only on the parser modules, none of which depends on swift-crypto: the build compiles no
+/// BoringSSL (nor swift-metrics, hiredis or the service's other modules).
 let targets: [(product: String, dependencies: [Target.Dependency])] = [
     ("fuzz-http-head", [.product(name: "HTTPServer", package: "pricing-service")]),
     ("fuzz-chunked-body", [.product(name: "HTTPServer", package: "pricing-service")]),
@@ -13,16 +15,14 @@ let targets: [(product: String, dependencies: [Target.Dependency])] = [
                     .product(name: "LambdaRuntime", package: "pricing-service")]),
     ("fuzz-lambda-event", [.product(name: "HTTPServer", package: "pricing-service"),
                            .product(name: "LambdaRuntime", package: "pricing-service")]),
-    ("fuzz-manifest", [.product(name: "Storage", package: "pricing-service"),
-                       .product(name: "ArtifactSources", package: "pricing-service")]),
-    ("fuzz-safetensors", [.product(name: "Storage", package: "pricing-service")]),
-    ("fuzz-gzip", [.product(name: "Storage", package: "pricing-service")]),
-    ("fuzz-feature-store", [.product(name: "Storage", package: "pricing-service")]),
-    ("fuzz-price-response", [.product(name: "Storage", package: "pricing-service")]),
-    ("fuzz-lightgbm", [.product(name: "Inference", package: "pricing-service"),
-                       .product(name: "Storage", package: "pricing-service")]),
-    ("fuzz-catalogue", [.product(name: "Pricing", package: "pricing-service"),
-                        .product(name: "Storage", package: "pricing-service")]),
+    ("fuzz-manifest", [.product(name: "ArtifactFormats", package: "pricing-service")]),
+    ("fuzz-safetensors", [.product(name: "ArtifactFormats", package: "pricing-service")]),
+    ("fuzz-gzip", [.product(name: "ArtifactFormats", package: "pricing-service")]),
+    ("fuzz-feature-store", [.product(name: "ArtifactFormats", package: "pricing-service")]),
+    ("fuzz-price-response", [.product(name: "ArtifactFormats", package: "pricing-service")]),
+    ("fuzz-lightgbm", [.product(name: "LightGBM", package: "pricing-service"),
+                       .product(name: "ArtifactFormats", package: "pricing-service")]),
+    ("fuzz-catalogue", [.product(name: "ArtifactFormats", package: "pricing-service")]),
 ]
 
 let package = Package(

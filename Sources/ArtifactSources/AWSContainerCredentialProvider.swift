@@ -1,4 +1,4 @@
-import Storage
+import ArtifactFormats
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-import Storage
+import ArtifactFormats
 import Foundation
 
 /// Picks the credential provider the way the AWS SDKs' default chain does, from the environment:

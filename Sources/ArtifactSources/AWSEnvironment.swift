@@ -1,4 +1,4 @@
-import Storage
+import ArtifactFormats
 import Foundation
 
 /// Credentials and region the way AWS SDKs find them, from a given environment (so tests and callers

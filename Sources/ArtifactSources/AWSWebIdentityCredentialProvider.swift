@@ -1,4 +1,4 @@
-import Storage
+import ArtifactFormats
 import Foundation
 
 /// A role assumed with an OIDC token (EKS IAM roles for service accounts): the token file Kubernetes

@@ -1,4 +1,4 @@
-public import Storage
+public import ArtifactFormats
 public import Foundation
 
 /// Where the models root is, as the `MODELS` setting names it.

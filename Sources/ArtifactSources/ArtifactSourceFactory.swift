@@ -2,6 +2,7 @@
 // models roots (transfers with retries, SigV4, the AWS credential providers) downloaded into a verified
 // local cache, and the factory that picks a source from the `MODELS` setting. Depends on Storage.
 
+public import ArtifactFormats
 public import Storage
 
 /// The artifact source for a `MODELS` setting (see ``ArtifactLocation``): a local folder as is, an

@@ -1,5 +1,6 @@
-import Storage
+import ArtifactFormats
 import Foundation
+import Storage
 
 /// The HTTP and S3 sources: ``ArtifactSource``s whose work their ``RemoteArtifactLoader`` does; they
 /// differ only in the ``RemoteStore`` it fetches from.

@@ -1,4 +1,4 @@
-import Storage
+import ArtifactFormats
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

@@ -1,3 +1,4 @@
+public import ArtifactFormats
 public import Storage
 
 /// A models root in an S3 bucket (or an S3-compatible store): `s3://bucket/prefix/LATEST` names the

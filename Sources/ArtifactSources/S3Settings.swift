@@ -1,4 +1,4 @@
-public import Storage
+public import ArtifactFormats
 public import Foundation
 
 /// How to reach S3: where credentials come from, region, and for S3-compatible stores (MinIO, Ceph,

@@ -1,4 +1,4 @@
-public import Storage
+public import ArtifactFormats
 import Synchronization
 
 /// A backup model whose building waits until the version serves: its file was verified with the

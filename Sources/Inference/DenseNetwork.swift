@@ -1,4 +1,5 @@
-public import Storage
+public import ArtifactFormats
+import Storage
 
 /// The primary model: dense layers with batch norm folded in at load time, run as packed SIMD
 /// matrix multiplies over blocks of rows split across cores, by the kernel variant chosen at load.

@@ -1,4 +1,6 @@
-public import Storage
+public import ArtifactFormats
+public import LightGBM
+import Storage
 
 /// LightGBM backup model: the tree ensemble on the tree input layout.
 public struct LightGBMModel: DemandModel {

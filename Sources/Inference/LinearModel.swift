@@ -1,4 +1,4 @@
-public import Storage
+public import ArtifactFormats
 
 /// ElasticNet (any linear model): `coef · x + intercept` in Double.
 public struct LinearModel: DemandModel {

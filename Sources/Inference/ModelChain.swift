@@ -1,3 +1,4 @@
+import ArtifactFormats
 public import Storage
 
 /// The manifest's models in fallback order. A model that fails to load, or that yields a non-finite

@@ -1,4 +1,4 @@
-public import Storage
+public import ArtifactFormats
 
 /// The training preprocessor, reproduced from the manifest's numbers (see models/README.md).
 ///

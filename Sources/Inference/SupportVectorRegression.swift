@@ -1,4 +1,5 @@
-public import Storage
+public import ArtifactFormats
+import Storage
 
 /// Support vector regression: `sum_i dual[i] * K(sv_i, x) + intercept` in Double.
 public struct SupportVectorRegression: DemandModel {

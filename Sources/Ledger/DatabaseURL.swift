@@ -1,4 +1,4 @@
-import Storage
+import ArtifactFormats
 
 /// Where a ledger lives: a SQLite file path, or a PostgreSQL server named by a `postgres://` or
 /// `postgresql://` URL (libpq's URI form, `DATABASE_URL`).

@@ -1,6 +1,6 @@
+import ArtifactFormats
 import CLibPQ
 import Foundation
-import Storage
 
 /// One connection to a PostgreSQL server, through libpq (the server's own C client). Not thread-safe
 /// on its own: the ledger keeps it behind a mutex. Every call is synchronous, as SQLite's are; the

@@ -1,4 +1,4 @@
-import Storage
+import ArtifactFormats
 
 /// Reads a submission of sales lines (CSV with a header, or NDJSON) into ``SaleLine``s, one at a
 /// time through a line reused for the next. Bad lines are counted and the first of them described

@@ -1,5 +1,5 @@
+public import ArtifactFormats
 public import Inference
-public import Storage
 
 /// How context-matrix columns map onto the preprocessor's inputs; built once per model version. The
 /// one writer of model inputs: a product's context rows (its recent weeks, as the feature store holds

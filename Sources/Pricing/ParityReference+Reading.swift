@@ -1,4 +1,4 @@
-import Storage
+import ArtifactFormats
 
 /// golden.json's sweeps read with ``JSONScanner``: the file is mostly the inference tests' reference
 /// rows, which are skipped without being parsed, and the sweeps' few thousand numbers are read in

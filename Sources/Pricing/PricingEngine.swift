@@ -1,3 +1,4 @@
+public import ArtifactFormats
 public import Inference
 public import Storage
 

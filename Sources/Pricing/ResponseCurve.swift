@@ -1,4 +1,4 @@
-package import Storage
+package import ArtifactFormats
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

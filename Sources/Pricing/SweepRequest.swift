@@ -1,3 +1,5 @@
+import ArtifactFormats
+
 /// What a caller asks of the price sweep for one product.
 public struct SweepRequest: Sendable, Equatable {
     public static let defaultBins = 100
@@ -5,9 +7,8 @@ public struct SweepRequest: Sendable, Equatable {
     /// Prices and costs above this are refused: no retail unit price is that high, and the models'
     /// quantities would overflow there.
     public static let maximumPrice = 1_000_000.0
-    /// Prices below this are refused too: far below any retail price, and the price response
-    /// extrapolated far below the product's prices overflows (one product's quantities did below 1e-100).
-    public static let minimumPrice = 0.000_001
+    /// Prices below this are refused too (``ProductTerms/minimumPrice``, which a catalogue's prices are held to).
+    public static let minimumPrice = ProductTerms.minimumPrice
 
     public var stockcode: String
     /// Lowest candidate price; default: the product's lowest historical price, or the lowest price

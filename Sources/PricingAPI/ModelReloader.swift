@@ -1,8 +1,9 @@
-public import Logging
-public import Storage
+import ArtifactFormats
 import Dispatch
 import Foundation
+public import Logging
 public import Pricing
+public import Storage
 #if canImport(Glibc)
 import Glibc
 #endif

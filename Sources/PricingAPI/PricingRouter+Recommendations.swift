@@ -1,3 +1,4 @@
+import ArtifactFormats
 import HTTPServer
 import Pricing
 

@@ -1,3 +1,4 @@
+public import ArtifactFormats
 public import Pricing
 
 /// The columns of a repricing run, one definition for the CSV file, the JSON objects, the API's

@@ -1,3 +1,4 @@
+public import ArtifactFormats
 public import Pricing
 
 /// A repricing run as one JSON document, written in pieces so it can stream:

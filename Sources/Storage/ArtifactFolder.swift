@@ -1,8 +1,9 @@
-// Storage module: the artifact format and the local version folder (manifest and its signature, size
-// and sha256 of every file, safetensors, gzip, the feature store, the price response table), and the `ArtifactSource`
-// protocol with its local implementation. Knows nothing of models, pricing or networks; remote
-// sources live in ArtifactSources.
+// Storage module: the local version folder (size and sha256 of every file, the manifest's signature
+// by a pinned key) and the tables read from it, the `ArtifactSource` protocol with its local
+// implementation. The formats themselves are parsed in ArtifactFormats, which needs no swift-crypto.
+// Knows nothing of models, pricing or networks; remote sources live in ArtifactSources.
 
+public import ArtifactFormats
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,4 @@
+public import ArtifactFormats
 import Foundation
 
 /// Where the training pipeline publishes artifact versions, as the service reads them: a models root

@@ -1,5 +1,5 @@
+public import ArtifactFormats
 import Crypto
-import Foundation
 
 /// Which artifact versions the service trusts: those whose manifest.json carries a valid ed25519
 /// signature (``ManifestSignature``) by one of the pinned public keys.
@@ -41,33 +41,9 @@ public struct ArtifactTrust: Sendable, Equatable {
     /// error names the version (as the manifest claims it) and the cause: unsigned, signed by a key
     /// that is not pinned, or a manifest that changed after it was signed.
     public func verify(manifest: [UInt8], signature: [UInt8]?, file: String) throws(ArtifactError) {
-        guard let signature else {
-            if allowUnsigned { return }
-            throw ArtifactError(file: file, .unsigned(version: Self.claimedVersion(manifest)))
+        try ManifestSignature.verify(manifest: manifest, signature: signature, file: file, pinnedKeys: publicKeys,
+                                     allowUnsigned: allowUnsigned) { signature, key, message in
+            (try? Curve25519.Signing.PublicKey(rawRepresentation: key))?.isValidSignature(signature, for: message) == true
         }
-        let parsed = try ManifestSignature(bytes: signature, file: file + ".sig")
-        // Every pinned key is tried, whichever key the file names: the named key only explains a failure.
-        for key in publicKeys {
-            guard let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: key) else { continue }
-            if publicKey.isValidSignature(parsed.signature, for: manifest) { return }
-        }
-        // Only now is the manifest read for its version, to name it: a verified one needs no second parse.
-        let version = Self.claimedVersion(manifest)
-        guard publicKeys.contains(parsed.publicKey) else {
-            throw ArtifactError(file: file, .unpinnedKey(version: version, key: Data(parsed.publicKey).base64EncodedString()))
-        }
-        throw ArtifactError(file: file, .manifestChanged(version: version))
     }
-
-    /// The manifest's `model_version` for messages, before it is verified; "(unknown version)" when
-    /// the bytes do not say.
-    static func claimedVersion(_ manifest: [UInt8]) -> String {
-        struct Head: Decodable { let modelVersion: String }
-        return (try? decodeArtifactJSON(Head.self, from: manifest, file: "manifest.json"))?.modelVersion ?? "(unknown version)"
-    }
-}
-
-/// Standard base64 (padding required), nil when `text` is not.
-func base64Decoded(_ text: String) -> [UInt8]? {
-    Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)).map { [UInt8]($0) }
 }

@@ -1,3 +1,4 @@
+public import ArtifactFormats
 import Foundation
 
 /// experiments.json: the week's price-test plan the learning loop publishes inside a model version

@@ -1,8 +1,8 @@
 import ArgumentParser
+import ArtifactFormats
 import Dispatch
 import Inference
 import Pricing
-import Storage
 
 /// `pricing-server bench`: per-stage timings of the default request (the baseline forward pass over
 /// the product's context rows, the curve, the decision), and of the reference workload (1,200 context

@@ -1,6 +1,6 @@
+import ArtifactFormats
 import Pricing
 import PricingAPI
-import Storage
 
 /// Text renderings of a price curve and its decision for the command line.
 enum CurveText {

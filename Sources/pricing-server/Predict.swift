@@ -1,6 +1,6 @@
 import ArgumentParser
+import ArtifactFormats
 import Pricing
-import Storage
 
 /// `pricing-server predict`: one product's curve (units and revenue per week) and price decision, printed.
 struct Predict: ParsableCommand {

@@ -1,8 +1,8 @@
 import ArgumentParser
+import ArtifactFormats
 import Foundation
 import Pricing
 import PricingAPI
-import Storage
 
 /// `pricing-server recommend`: a repricing run of every product (or a catalogue file's) under the shop's
 /// rules, one row per product, as CSV or JSON; skipped catalogue lines and the run's totals on stderr.

@@ -1,5 +1,5 @@
+import ArtifactFormats
 import Logging
-import Storage
 
 /// A log handler that masks credentials in URLs (``CredentialRedaction``) in every message and
 /// metadata value before the handler it wraps writes them.

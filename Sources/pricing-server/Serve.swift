@@ -1,4 +1,6 @@
 import ArgumentParser
+import ArtifactFormats
+import ArtifactSources
 import Cache
 import Foundation
 import HTTPServer
@@ -6,7 +8,6 @@ import Ledger
 import Logging
 import Pricing
 import PricingAPI
-import ArtifactSources
 import Storage
 
 /// `pricing-server serve`: the HTTP API on the loaded models until SIGTERM/SIGINT.

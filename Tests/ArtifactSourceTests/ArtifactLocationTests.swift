@@ -1,5 +1,6 @@
-import Foundation
+import ArtifactFormats
 import ArtifactSources
+import Foundation
 import Storage
 import TestSupport
 import XCTest

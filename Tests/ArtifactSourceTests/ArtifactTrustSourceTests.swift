@@ -1,3 +1,4 @@
+@testable import ArtifactFormats
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking

@@ -1,6 +1,5 @@
-import Foundation
 @testable import ArtifactSources
-import Storage
+import Foundation
 import XCTest
 
 /// Caching and refreshing temporary credentials, against the container stand-in. The cache's clock is

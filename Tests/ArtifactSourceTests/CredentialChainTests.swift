@@ -1,6 +1,5 @@
-import Foundation
 @testable import ArtifactSources
-import Storage
+import Foundation
 import XCTest
 
 /// Which provider the environment picks, in the AWS SDKs' order, and what is said when none is there.

@@ -3,7 +3,6 @@ import FoundationNetworking
 #endif
 import Foundation
 @testable import ArtifactSources
-import Storage
 import XCTest
 
 /// Each role provider against a loopback stand-in of its endpoint (container, IMDSv2, STS).

@@ -1,8 +1,7 @@
+@testable import ArtifactSources
 import Foundation
 import HTTPServer
 import Logging
-@testable import ArtifactSources
-import Storage
 import Synchronization
 
 /// A value behind a lock that closures and the object holding them can share (Mutex itself cannot be

@@ -3,7 +3,6 @@ import FoundationNetworking
 #endif
 import Foundation
 import ArtifactSources
-import Storage
 import TestSupport
 
 /// A moto server of its own for the web identity test, with auth enforced after a short window.

@@ -1,6 +1,5 @@
-import Foundation
 @testable import ArtifactSources
-import Storage
+import Foundation
 import TestSupport
 import XCTest
 

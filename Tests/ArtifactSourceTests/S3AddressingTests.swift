@@ -1,6 +1,5 @@
-import Foundation
 @testable import ArtifactSources
-import Storage
+import Foundation
 import XCTest
 
 /// Which URL and Host header an S3 object gets (both are signed, so both must be exact).

@@ -1,6 +1,6 @@
-import Foundation
+import ArtifactFormats
 import ArtifactSources
-import Storage
+import Foundation
 import TestSupport
 import XCTest
 

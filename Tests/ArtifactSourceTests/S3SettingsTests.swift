@@ -1,6 +1,5 @@
-import Foundation
 import ArtifactSources
-import Storage
+import Foundation
 import XCTest
 
 /// Credentials, region, endpoint and addressing from the standard AWS variables and shared files.

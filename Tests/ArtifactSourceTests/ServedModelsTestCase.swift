@@ -1,6 +1,5 @@
 import ArtifactSources
 import Foundation
-import Storage
 import TestSupport
 import XCTest
 

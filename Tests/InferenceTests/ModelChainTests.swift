@@ -1,3 +1,4 @@
+import ArtifactFormats
 import Foundation
 import Inference
 import Storage

@@ -1,6 +1,7 @@
+import ArtifactFormats
 import Foundation
 import Inference
-import Storage
+import LightGBM
 import XCTest
 
 /// Parity with LightGBM 4.7's own predictions, and refusal of damaged or unsupported models.

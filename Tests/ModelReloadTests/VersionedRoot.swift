@@ -2,7 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-import Storage
+import ArtifactFormats
 import TestSupport
 
 /// A scratch models root holding the committed version and variants of it, for reload tests.

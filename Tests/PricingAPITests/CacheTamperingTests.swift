@@ -1,9 +1,9 @@
+import ArtifactFormats
 import Cache
 import Foundation
 import HTTPServer
 import Pricing
 import PricingAPI
-import Storage
 import TestSupport
 import XCTest
 

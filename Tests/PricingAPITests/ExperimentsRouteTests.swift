@@ -1,3 +1,4 @@
+import ArtifactFormats
 import Dispatch
 import Foundation
 import HTTPServer

@@ -1,6 +1,6 @@
+import ArtifactFormats
 import Foundation
 import HTTPServer
-import Storage
 import Pricing
 import PricingAPI
 import TestSupport

@@ -1,5 +1,5 @@
+import ArtifactFormats
 import Cache
-import Storage
 import HTTPServer
 import Pricing
 import PricingAPI

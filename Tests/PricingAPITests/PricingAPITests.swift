@@ -5,7 +5,7 @@ import FoundationNetworking
 import HTTPServer
 import Pricing
 import PricingAPI
-import Storage
+import ArtifactFormats
 import TestSupport
 import XCTest
 

@@ -3,7 +3,6 @@ import Foundation
 import HTTPServer
 import Pricing
 import PricingAPI
-import Storage
 import TestSupport
 import XCTest
 

@@ -1,6 +1,6 @@
+import ArtifactFormats
 import Foundation
 import Pricing
-import Storage
 import TestSupport
 import XCTest
 

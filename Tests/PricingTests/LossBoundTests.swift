@@ -1,5 +1,5 @@
+@testable import ArtifactFormats
 import Pricing
-@testable import Storage
 import XCTest
 
 /// The decision's loss bound (`max_loss_probability`, docs/price-response.md step 7): among the prices

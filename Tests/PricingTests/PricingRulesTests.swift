@@ -1,5 +1,5 @@
+import ArtifactFormats
 import Pricing
-import Storage
 import XCTest
 
 /// Every business rule alone and combined, their order, conflicts and price endings at the edges, on

@@ -1,5 +1,5 @@
+import ArtifactFormats
 import Pricing
-import Storage
 import TestSupport
 import XCTest
 

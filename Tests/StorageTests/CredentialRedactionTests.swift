@@ -1,4 +1,4 @@
-import Storage
+import ArtifactFormats
 import XCTest
 
 /// What ``CredentialRedaction`` masks and what it leaves alone.

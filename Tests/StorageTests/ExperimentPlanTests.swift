@@ -1,3 +1,4 @@
+import ArtifactFormats
 import Foundation
 import Storage
 import TestSupport

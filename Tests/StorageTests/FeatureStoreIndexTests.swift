@@ -1,5 +1,5 @@
+@testable import ArtifactFormats
 import Foundation
-@testable import Storage
 import TestSupport
 import XCTest
 

@@ -1,4 +1,4 @@
-import Storage
+import ArtifactFormats
 import XCTest
 
 /// Gzip.decompress stops at the caller's limit instead of inflating a deflate bomb without bound.

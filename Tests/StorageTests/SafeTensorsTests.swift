@@ -1,4 +1,4 @@
-import Storage
+import ArtifactFormats
 import XCTest
 
 /// The safetensors reader validates the header before touching data.

@@ -1,5 +1,5 @@
+import ArtifactFormats
 public import Foundation
-import Storage
 
 /// Text that a spreadsheet would run as a formula, planted in a model version's product descriptions
 /// so the CSV tests see it arrive the way real descriptions do (from the transaction log, through the

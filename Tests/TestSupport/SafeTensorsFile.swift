@@ -1,4 +1,4 @@
-public import Storage
+public import ArtifactFormats
 
 /// Builds safetensors files for tests that damage an artifact on purpose: read a real file's tensors,
 /// change one, write the file again.

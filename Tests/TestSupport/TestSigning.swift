@@ -1,3 +1,4 @@
+import ArtifactFormats
 import Crypto
 import Foundation
 public import Storage

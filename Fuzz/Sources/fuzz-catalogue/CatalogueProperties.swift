@@ -1,5 +1,5 @@
+@testable import ArtifactFormats
 import FuzzSupport
-@testable import Pricing
 
 /// Checks `Catalogue(bytes:)` against the records the reference read from the same bytes.
 func checkCatalogue(_ bytes: [UInt8], records: [ReferenceCSVReader.Record]) {

@@ -1,6 +1,5 @@
+@testable import ArtifactFormats
 import FuzzSupport
-@testable import Pricing
-import Storage
 
 /// Catalogue files (`CSVReader`, `Catalogue`), the one CSV a retailer uploads. Properties:
 /// - the reader gives the records (fields and start lines) or the failure (kind and line) of

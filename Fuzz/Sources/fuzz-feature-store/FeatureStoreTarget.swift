@@ -1,5 +1,5 @@
+@testable import ArtifactFormats
 import FuzzSupport
-@testable import Storage
 
 /// The feature store: its index (gzip'd JSON) and its shards (gzip'd safetensors). The first byte
 /// picks what the rest is: 0 an index and 1 a shard, both gzip'd here so the fuzzer works on the

@@ -1,5 +1,5 @@
+import ArtifactFormats
 import FuzzSupport
-import Storage
 
 /// Gzip and zlib streams (Gzip.decompress). Properties:
 /// - any input inflates or is refused with ``ArtifactError`` `.malformed`, never a trap;

@@ -1,8 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ArtifactFormats
 import FuzzSupport
-import Inference
+import LightGBM
 
 /// LightGBM text models (TreeEnsemble(lightGBMText:), LightGBMTextParser). The first byte picks the
 /// mode: even, the rest is a whole model file; odd, the rest is one number placed as the leaf value

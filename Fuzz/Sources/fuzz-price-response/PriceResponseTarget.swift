@@ -1,5 +1,5 @@
+import ArtifactFormats
 import FuzzSupport
-import Storage
 
 /// price_response.safetensors (PriceResponseTable). The first byte gives the product count `P`
 /// (low 2 bits) and the draw count `S` (next 2 bits, plus 1) the table is read against; the rest is

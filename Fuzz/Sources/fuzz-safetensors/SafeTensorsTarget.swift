@@ -1,5 +1,5 @@
+import ArtifactFormats
 import FuzzSupport
-import Storage
 
 /// safetensors files (SafeTensors). Properties:
 /// - a file loads or is refused with an ``ArtifactError`` (malformed, or unsupported for a dtype);

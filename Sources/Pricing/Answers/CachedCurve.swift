@@ -1,4 +1,4 @@
-import Storage
+import ArtifactFormats
 
 /// What the predict-price cache stores: the answer's metadata, the size of its JSON array (as the HTTP
 /// module renders it; see ``PriceAnswers/curve(_:on:renderedBy:readingCache:admit:)``) and the

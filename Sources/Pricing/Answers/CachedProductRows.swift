@@ -1,4 +1,4 @@
-import Storage
+import ArtifactFormats
 
 /// A product's context rows as the cache stores them, so that a replica that has not yet
 /// decompressed the product's feature shard (a fresh one, or one that just swapped versions) takes

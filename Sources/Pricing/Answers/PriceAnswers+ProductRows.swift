@@ -1,5 +1,5 @@
+import ArtifactFormats
 import Cache
-import Storage
 
 /// Per-product data in the shared cache: a product's context rows, so a replica whose feature shard
 /// for it is still compressed (fresh, or just swapped to a new version) can sweep without inflating

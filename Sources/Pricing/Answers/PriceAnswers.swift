@@ -1,9 +1,9 @@
 // Pricing module: the price curve and the price decision for one product, repricing runs, and the
 // service's answers on the version in use (cache, shared product rows, runs).
 
+public import ArtifactFormats
 public import Cache
 import Dispatch
-import Storage
 
 /// The service's answers, one call per request: a product's price curve, a product's recommendation,
 /// a repricing run. It owns the order of the cache reads and writes, the sharing of product rows

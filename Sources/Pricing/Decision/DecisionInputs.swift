@@ -1,4 +1,4 @@
-package import Storage
+package import ArtifactFormats
 
 /// What one product's decision is asked: its current price and cost, the prices the caller wants
 /// searched, the shop's rules for it, and how much is reported. A single predict-price request is

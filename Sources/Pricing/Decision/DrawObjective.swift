@@ -1,4 +1,4 @@
-import Storage
+import ArtifactFormats
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,4 +1,4 @@
-import Storage
+import ArtifactFormats
 
 /// One product's line of a repricing run: its current and recommended price under the shop's rules,
 /// the rule that set it, and what the change is expected to bring, with its uncertainty. README

@@ -1,47 +1,12 @@
-import Storage
+public import ArtifactFormats
 import Dispatch
 import Inference
+import Storage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
-/// One product to reprice: its stockcode and its catalogue terms; `line` is its line in the catalogue
-/// file (nil for a run over every product).
-public struct RepricingItem: Sendable, Equatable {
-    public let stockcode: String
-    public let terms: ProductTerms
-    public let line: Int?
-
-    public init(stockcode: String, terms: ProductTerms = ProductTerms(), line: Int? = nil) {
-        self.stockcode = stockcode
-        self.terms = terms
-        self.line = line
-    }
-}
-
-/// A product (or catalogue line) left out of a run, and why: nothing is dropped silently.
-public struct SkippedProduct: Sendable, Equatable, CustomStringConvertible {
-    public let stockcode: String
-    /// The catalogue file's line and column, when the problem is in the file.
-    public let line: Int?
-    public let column: String?
-    public let message: String
-
-    public init(stockcode: String, line: Int?, column: String?, message: String) {
-        self.stockcode = stockcode
-        self.line = line
-        self.column = column
-        self.message = message
-    }
-
-    public var description: String {
-        var place = line.map { "line \($0)" } ?? ""
-        if let column { place += (place.isEmpty ? "" : ", ") + "column \(column)" }
-        return (place.isEmpty ? "" : place + ": ") + message
-    }
-}
 
 /// Rows of a run as they are ready, in the input's order. `gains` holds each row's `S` per-draw gains
 /// (row-major), so totals over any subset keep their posterior interval.

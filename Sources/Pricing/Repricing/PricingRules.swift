@@ -81,24 +81,6 @@ public struct RuleError: Error, Sendable, Equatable, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// What a product's own catalogue row adds to the rules: its current price (else the product's recent
-/// list price), its unit cost (adds profit, and the decision maximizes it), and absolute bounds.
-public struct ProductTerms: Sendable, Equatable {
-    public var currentPrice: Double?
-    public var unitCost: Double?
-    /// Lowest allowed price (MAP, a competitor bound).
-    public var floor: Double?
-    /// Highest allowed price.
-    public var ceiling: Double?
-
-    public init(currentPrice: Double? = nil, unitCost: Double? = nil, floor: Double? = nil, ceiling: Double? = nil) {
-        self.currentPrice = currentPrice
-        self.unitCost = unitCost
-        self.floor = floor
-        self.ceiling = ceiling
-    }
-}
-
 /// The rule that set a product's final price.
 public enum BindingRule: String, Sendable, CaseIterable {
     /// The model's own best price lies inside every rule.

@@ -1,3 +1,5 @@
+public import ArtifactFormats
+
 /// The prices a product's rules allow, `[low, high]`, and the rule that sets each end (steps 1–2 of
 /// the order in ``PricingRules``). Ends without a rule are 0 and infinity.
 public struct RuleBand: Sendable, Equatable {

@@ -1,5 +1,5 @@
+import ArtifactFormats
 import HTTPServer
-import Storage
 
 /// gzip around a handler: a complete body at least `minimumBytes` long, not already encoded, is
 /// compressed for a client that accepts gzip (q > 0).

@@ -1,3 +1,5 @@
+public import ArtifactFormats
+
 /// What a reader is told once it has read a run: the totals of the rows its filters kept (all pages),
 /// how many those are, and every product left out (the catalogue's and the run's, by line).
 public struct RunReadingEnd: Sendable {

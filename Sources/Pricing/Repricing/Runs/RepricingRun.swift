@@ -1,3 +1,4 @@
+public import ArtifactFormats
 import Storage
 import Synchronization
 

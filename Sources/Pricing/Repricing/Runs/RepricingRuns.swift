@@ -1,3 +1,4 @@
+public import ArtifactFormats
 import Dispatch
 import Synchronization
 

@@ -1,11 +1,9 @@
-import Storage
-
 /// Checks on names that come from a remote store (LATEST's version, the manifest's file names) before
 /// they become local paths: a name that climbs out of its folder could overwrite any file the service
 /// can write.
-enum ArtifactNames {
+package enum ArtifactNames {
     /// Throws unless `version` is one plain folder name. `file` names the source in the error.
-    static func checkVersion(_ version: String, file: String) throws(ArtifactError) {
+    package static func checkVersion(_ version: String, file: String) throws(ArtifactError) {
         func bad(_ why: String) -> ArtifactError {
             ArtifactError(file: file, .malformed("\"\(version)\" is not a version name: \(why)"))
         }
@@ -20,7 +18,7 @@ enum ArtifactNames {
     }
 
     /// Throws unless `name` is a relative path inside a version folder (subfolders allowed).
-    static func checkFile(_ name: String, manifest: String) throws(ArtifactError) {
+    package static func checkFile(_ name: String, manifest: String) throws(ArtifactError) {
         func bad(_ why: String) -> ArtifactError {
             ArtifactError(file: manifest, .malformed("file name \"\(name)\" \(why)"))
         }

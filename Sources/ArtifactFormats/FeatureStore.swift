@@ -49,16 +49,16 @@ public final class FeatureStore: Sendable {
     private let compressedShards: [[UInt8]]
     private let shards: Mutex<[Int: [Float]]>
 
-    /// Reads the index from `folder` and keeps the (already verified) compressed shards.
-    public init(folder: ArtifactFolder) throws(ArtifactError) {
-        let spec = folder.manifest.featureStore
-        let index = try Self.readIndex(try folder.bytes(spec.index), spec: spec)
+    /// Reads the index the manifest's `spec` names and keeps the compressed shards; `bytes` gives a
+    /// file of the version by name, already verified (Storage's `init(folder:)` reads a version folder).
+    public init(spec: Manifest.FeatureStore, bytes: (String) throws(ArtifactError) -> [UInt8]) throws(ArtifactError) {
+        let index = try Self.readIndex(try bytes(spec.index), spec: spec)
         var files: [String] = []
         var compressed: [[UInt8]] = []
         for i in 0..<spec.shards {
             let name = Self.shardName(pattern: spec.shardPattern, index: i)
             files.append(name)
-            compressed.append(try folder.bytes(name))
+            compressed.append(try bytes(name))
         }
         self.columns = index.columns
         self.products = index.products

@@ -1,4 +1,4 @@
-internal import Storage
+internal import ArtifactFormats
 
 /// Reads LightGBM's text model (`Booster.save_model`) into a `TreeEnsemble`.
 ///

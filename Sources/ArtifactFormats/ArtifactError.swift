@@ -1,3 +1,9 @@
+// ArtifactFormats module: every file format the service reads from bytes it does not control (the
+// manifest and its signature file, safetensors, gzip, the feature store, the price response table, the
+// catalogue CSV, the JSON and CSV readers), parsed from bytes alone. No folder, network or swift-crypto:
+// Storage verifies the files (sha256, the ed25519 signature) and reads them from a version folder, and
+// the fuzz targets (Fuzz/) build on this module without compiling BoringSSL.
+
 /// Something wrong with one artifact file, said so that an operator can act on it.
 public struct ArtifactError: Error, Equatable, Sendable, CustomStringConvertible {
     /// What is wrong with the file.

@@ -1,5 +1,3 @@
-import Storage
-
 /// A retailer's catalogue file (CSV with a header line): `stockcode` and, optionally, `current_price`,
 /// `unit_cost`, `floor` and `ceiling`, in any order. Bad lines (no stockcode, a non-number, a negative
 /// cost, a floor above the ceiling, a stockcode listed twice, the wrong number of fields) are reported
@@ -75,7 +73,7 @@ public struct Catalogue: Sendable, Equatable {
                     bad = true
                     break
                 }
-                let ok = name == "unit_cost" ? value >= 0 && value <= 1_000_000 : value >= SweepRequest.minimumPrice && value <= 1_000_000
+                let ok = name == "unit_cost" ? value >= 0 && value <= 1_000_000 : value >= ProductTerms.minimumPrice && value <= 1_000_000
                 guard ok else {
                     skip(name, name == "unit_cost" ? "unit cost must be from 0 to 1000000, got \(text)" : "\(name) must be from 0.000001 to 1000000, got \(text)")
                     bad = true

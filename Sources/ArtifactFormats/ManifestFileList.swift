@@ -1,21 +1,19 @@
-import Storage
-
 /// The part of manifest.json a download needs: which version it describes and the size and sha256 of
 /// every file. Read before anything else is fetched, so every name is checked before it becomes a path.
-struct ManifestFileList: Sendable {
-    struct File: Sendable {
-        let name: String
-        let bytes: Int
+package struct ManifestFileList: Sendable {
+    package struct File: Sendable {
+        package let name: String
+        package let bytes: Int
         /// Lower-case hex.
-        let sha256: String
+        package let sha256: String
     }
 
-    let modelVersion: String
+    package let modelVersion: String
     /// Sorted by name.
-    let files: [File]
+    package let files: [File]
 
     /// Parses and checks manifest bytes; `file` names the manifest in errors.
-    init(bytes: [UInt8], file: String) throws(ArtifactError) {
+    package init(bytes: [UInt8], file: String) throws(ArtifactError) {
         struct Head: Decodable {
             let formatVersion: Int
             let modelVersion: String

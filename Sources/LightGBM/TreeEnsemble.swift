@@ -1,4 +1,8 @@
-public import Storage
+// LightGBM module: LightGBM's text model read into a tree ensemble that predicts as LightGBM does.
+// Below Inference (whose `LightGBMModel` wraps it) and free of swift-crypto, so the fuzz target of the
+// reader builds on it alone.
+
+public import ArtifactFormats
 
 /// LightGBM's tree ensemble as flat arrays (split feature, threshold, decision type, children, leaf values).
 ///

@@ -23,13 +23,6 @@ public struct PriceResponseTable: Sendable {
     /// `ρ` per product.
     let realizedPriceRatio: [Double]
 
-    /// The table of `folder`, whose manifest names the file and the draw count; `products` is the
-    /// feature store index's product count.
-    public init(folder: ArtifactFolder, products: Int) throws(ArtifactError) {
-        let spec = folder.manifest.priceResponse
-        try self.init(bytes: folder.bytes(spec.file), file: spec.file, products: products, draws: spec.draws)
-    }
-
     /// Parses and validates the file's bytes; `file` names it in errors.
     public init(bytes: [UInt8], file: String, products: Int, draws: Int) throws(ArtifactError) {
         let tensors = try SafeTensors(bytes: bytes, file: file)

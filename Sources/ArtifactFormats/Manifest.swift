@@ -150,7 +150,7 @@ extension Manifest {
     /// Decodes manifest.json: the format version first (so an older or newer format is refused by
     /// name, not as a missing field), then the whole manifest, then the format-2 invariants: the
     /// baseline target, no price features, a price response this reader can compute.
-    static func decode(_ bytes: [UInt8], file: String) throws(ArtifactError) -> Manifest {
+    package static func decode(_ bytes: [UInt8], file: String) throws(ArtifactError) -> Manifest {
         struct Head: Decodable { let formatVersion: Int }
         try checkFormatVersion(decodeArtifactJSON(Head.self, from: bytes, file: file, context: "not a manifest").formatVersion, file: file)
         let manifest = try decodeArtifactJSON(Manifest.self, from: bytes, file: file)
