@@ -62,9 +62,13 @@ class PlanConfig:
     # Where a test's three arms sit: "static" around the price the starting posterior's rule posts (the static
     # decision's move, so a tested product still earns what the static decision would), "current" around today's.
     arms_at: str = "static"
-    # Share of the re-learned prior's extra spread T added to every product's prior: 0, because T absorbed the loop
-    # estimates' excess noise and widened the intervals to 95-97% coverage (docs/learning-loop.md).
+    # Share of τ² (the loop estimates' noise beyond their stated information, update.correction) also added to every
+    # product's prior spread: 0, τ² is the estimates' noise (an earlier version added the spread it learned to the
+    # prior and the intervals went to 95-97% coverage, docs/learning-loop.md).
     extra_spread: float = 0.0
+    # The re-learned correction per category on top of the catalogue's (update.posterior's `by_category`): off, the
+    # tests per category are too few to tell a category's departure on the retail worlds (docs/learning-loop.md).
+    category_correction: bool = False
     horizon: int = 26
     assumed_dispersion: float = 3.0  # for the expected narrowing before a product's own dispersion is known
     # How products outside tests are priced: "rule", the loss-bounded rule of every product on its own
