@@ -86,7 +86,9 @@ def test_batch_rule_matches_decision_decide():
 def test_plan_guardrails_share_delta_and_revenue_at_risk():
     rng = np.random.default_rng(9)
     p = 200
-    start = synthetic_start(p, rng, mean_b=-1.0, sd=0.8)
+    # sd 0.3: the arms pass the loss guardrail (at sd 0.8 around b = −1 both arms risk a 5% loss with probability
+    # 0.29 and no test may start)
+    start = synthetic_start(p, rng, mean_b=-1.0, sd=0.3)
     post = update.starting(start, seed=2)
     p0 = np.round(rng.uniform(1, 20, p), 2)
     start.ref = np.log(p0)
@@ -179,7 +181,7 @@ def test_the_prior_is_relearned_only_from_the_tests_it_is_told_to_learn_from():
 
 def test_a_share_of_new_tests_is_drawn_at_random_and_marked():
     rng = np.random.default_rng(13)
-    start = synthetic_start(300, rng, mean_b=-1.0, sd=0.8)
+    start = synthetic_start(300, rng, mean_b=-1.0, sd=0.3)
     post = update.starting(start, seed=2)
     p0 = np.round(rng.uniform(1, 20, 300), 2)
     start.ref = np.log(p0)
@@ -231,3 +233,23 @@ def test_the_correction_learns_the_catalogue_bias_and_counts_the_estimates_exces
     m = ((start.mean[:300, 0] + fit.mu) / naive[:300, 0, 0] + slope_info[:300] * slope[:300]) / prec
     naive_inside = np.abs(truth[:300] - m) <= 1.2816 / np.sqrt(prec)
     assert naive_inside.mean() < inside[:300].mean() - 0.1
+
+
+def test_no_test_starts_on_a_product_whose_arms_the_loss_guardrail_would_drop_at_once():
+    rng = np.random.default_rng(16)
+    p = 200
+    start = synthetic_start(p, rng, mean_b=-1.0, sd=0.3)
+    start.cov[100:, 0, 0] = 3.0 ** 2  # so vague that both ±10% arms risk losing over 5% with probability > 0.2
+    post = update.starting(start, seed=2)
+    p0 = np.round(rng.uniform(1, 20, p), 2)
+    start.ref = np.log(p0)
+    program = Program(start, p0, p, PlanConfig(share=1.0, decision="rule", risk_budget=1.0), seed=3)
+    _, p_loss = batch_decision.arm_risk(post.draws, start.ref, p0, program.arm_prices, 0.05)
+    assert (p_loss[100:, 1:] > 0.2).all(axis=1).mean() > 0.9
+    program.plan(0, post)
+    started = program.status != 0
+    assert started[:100].any()
+    assert not (started & (p_loss[:, 1:] > 0.2).all(axis=1)).any()
+    # A test keeps only the arms that pass the guardrail when it starts.
+    testing = program.status == TEST
+    assert np.array_equal(program.allowed[testing, 1:], p_loss[testing, 1:] <= 0.2)

@@ -187,10 +187,14 @@ class TestProgram:
         # 2. new tests
         free = self.cap - int((self.status == TEST).sum())
         net = value - np.maximum(cost, 0.0) * weeks_left
-        candidates = (self.status == NONE) & (net > 0) & (revenue > 0)
+        # A product whose test arms the loss guardrail would drop at once is no candidate: such tests stopped after a
+        # week or two (over half of all tests on the development seeds) and told nothing (update.MIN_LOOP_WEEKS).
+        testable = ~risky[:, 1:].all(axis=1)
+        candidates = (self.status == NONE) & (net > 0) & (revenue > 0) & testable
         if free > 0 and candidates.any():
-            self._start_tests(week, candidates, net, cost, revenue, free)
+            self._start_tests(week, candidates, net, cost, revenue, free, testable)
             new = (self.status == TEST) & (self.started < 0)
+            self.allowed[new] &= ~risky[new]
             sd = batch_decision.elasticity_draws(post.draws, self.start.ref, self._panel(self.p0)).std(axis=1)
             self.started[new], self.sd_start[new] = week, sd[new]
         # 3. prices
@@ -236,7 +240,7 @@ class TestProgram:
         return out
 
     def _start_tests(self, week: int, candidates: np.ndarray, net: np.ndarray, cost: np.ndarray,
-                     revenue: np.ndarray, free: int) -> None:
+                     revenue: np.ndarray, free: int, testable: np.ndarray) -> None:
         idx = np.flatnonzero(candidates)
         strata = self.strata[idx]
         weight = pd.Series(net[idx]).groupby(strata).sum()
@@ -252,7 +256,7 @@ class TestProgram:
         chosen = np.array(sorted(chosen, key=lambda i: -net[i]), dtype=np.int64)
         n_random = int(round(self.cfg.random_test_share * len(chosen)))
         if n_random > 0:
-            pool = np.flatnonzero((self.status == NONE) & (revenue > 0))
+            pool = np.flatnonzero((self.status == NONE) & (revenue > 0) & testable)
             drawn = self.rng.choice(pool, size=min(n_random, len(pool)), replace=False)
             self.random_pick[drawn] = True
             kept = [i for i in chosen if i not in set(drawn)][:len(chosen) - len(drawn)]
