@@ -42,6 +42,7 @@ MIN_TESTED = 20  # products with loop information before the prior is re-learned
 INFORMED = 0.01  # a product whose loop information about its slope exceeds this (SE below 10) counts as tested
 MIN_LOOP_WEEKS = 3  # usable weeks before a product's own estimate counts: one full cycle of the arms (module doc)
 DRAWS = 64
+LOG_VAR_FLOOR, LOG_VAR_CEILING = np.log(1e-6), np.log(1e4)  # the search range of ln τ² (one group)
 
 
 @dataclasses.dataclass
@@ -120,7 +121,8 @@ class Correction:
 def correction(residual: np.ndarray, var: np.ndarray, groups: np.ndarray, n_groups: int) -> Correction:
     """Maximum likelihood of r_i = μ + γ_g + noise, γ_g ~ N(0, ω²), noise ~ N(0, var_i + τ²) (module docstring); the
     marginal likelihood per category in closed form (Sherman-Morrison), Nelder-Mead over (μ, ln ω², ln τ²) from a
-    few starts. Categories without tests get μ and Var(μ̂) + ω²."""
+    few starts; with one group (the default, no per-category departure) ω² = 0 and a 1-D search over τ² with μ
+    profiled out. Categories without tests get μ and Var(μ̂) + ω²."""
 
     def terms(mu: float, omega2: float, tau2: float):
         w = 1.0 / (var + tau2)
@@ -136,13 +138,28 @@ def correction(residual: np.ndarray, var: np.ndarray, groups: np.ndarray, n_grou
         quad = np.sum(w * d * d) - np.sum(omega2 * big_wd ** 2 / (1.0 + omega2 * big_w))
         return 0.5 * float(logdet + quad)
 
-    best = None
-    for log_omega2, log_tau2 in ((-4.0, -4.0), (-4.0, 1.0), (-1.0, -1.0), (0.0, 2.0)):
-        res = optimize.minimize(nll, np.array([float(np.median(residual)), log_omega2, log_tau2]),
-                                method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-7, "maxiter": 2000})
-        if best is None or res.fun < best.fun:
-            best = res
-    mu, omega2, tau2 = float(best.x[0]), float(np.exp(best.x[1])), float(np.exp(best.x[2]))
+    if n_groups == 1:
+        # One group: ω² would only shift μ, so it is 0; μ given τ² is the weighted mean, and τ² a bounded 1-D search.
+        def profile(log_tau2: float) -> float:
+            w = 1.0 / (var + np.exp(log_tau2))
+            mu = float(np.sum(w * residual) / np.sum(w))
+            return nll(np.array([mu, LOG_VAR_FLOOR, log_tau2]))
+
+        log_tau2 = optimize.minimize_scalar(profile, bounds=(LOG_VAR_FLOOR, LOG_VAR_CEILING), method="bounded",
+                                            options={"xatol": 1e-4}).x
+        if profile(LOG_VAR_FLOOR) <= profile(log_tau2):
+            log_tau2 = LOG_VAR_FLOOR
+        tau2 = float(np.exp(log_tau2))
+        w = 1.0 / (var + tau2)
+        mu, omega2 = float(np.sum(w * residual) / np.sum(w)), 0.0
+    else:
+        best = None
+        for log_omega2, log_tau2 in ((-4.0, -4.0), (-4.0, 1.0), (-1.0, -1.0), (0.0, 2.0)):
+            res = optimize.minimize(nll, np.array([float(np.median(residual)), log_omega2, log_tau2]),
+                                    method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-7, "maxiter": 2000})
+            if best is None or res.fun < best.fun:
+                best = res
+        mu, omega2, tau2 = float(best.x[0]), float(np.exp(best.x[1])), float(np.exp(best.x[2]))
     _, _, big_w, big_wd = terms(mu, omega2, tau2)
     gamma = omega2 * big_wd / (1.0 + omega2 * big_w)
     mu_var = 1.0 / max(float(np.sum(big_w / (1.0 + omega2 * big_w))), 1e-12)
