@@ -12,7 +12,8 @@ Every week (docs/learning-loop.md):
    expected narrowing of the posterior over the remaining weeks × weekly revenue, net of the expected revenue
    the test gives up; slots allotted to strata (category × price tercile) in proportion to their net value,
    best first within a stratum; accepted while the tested products' expected weekly cost stays within
-   `risk_budget` of their revenue. Each accepted candidate goes to a randomized holdout with probability
+   `risk_budget` of their revenue. A product whose both test arms already fail the loss guardrail is no candidate,
+   and a new test keeps only the arms that pass it. Each accepted candidate goes to a randomized holdout with probability
    `holdout_probability` (kept at its current price: the comparison for the lift), else to test.
 3. **Prices.** A test product cycles weekly among a centre price and ±δ (δ = min(`delta`, `max_change`)): the
    centre is the decision's price for products outside tests (`arms_at="static"`) or today's (`"current"`), starting at a random phase (probability 1/3 per arm, or 1/2 when an arm was dropped), the same price for
