@@ -86,7 +86,9 @@ def test_batch_rule_matches_decision_decide():
 def test_plan_guardrails_share_delta_and_revenue_at_risk():
     rng = np.random.default_rng(9)
     p = 200
-    start = synthetic_start(p, rng, mean_b=-1.0, sd=0.8)
+    # sd 0.3: the arms pass the loss guardrail (at sd 0.8 around b = −1 both arms risk a 5% loss with probability
+    # 0.29 and no test may start)
+    start = synthetic_start(p, rng, mean_b=-1.0, sd=0.3)
     post = update.starting(start, seed=2)
     p0 = np.round(rng.uniform(1, 20, p), 2)
     start.ref = np.log(p0)
@@ -179,7 +181,7 @@ def test_the_prior_is_relearned_only_from_the_tests_it_is_told_to_learn_from():
 
 def test_a_share_of_new_tests_is_drawn_at_random_and_marked():
     rng = np.random.default_rng(13)
-    start = synthetic_start(300, rng, mean_b=-1.0, sd=0.8)
+    start = synthetic_start(300, rng, mean_b=-1.0, sd=0.3)
     post = update.starting(start, seed=2)
     p0 = np.round(rng.uniform(1, 20, 300), 2)
     start.ref = np.log(p0)
@@ -191,3 +193,63 @@ def test_a_share_of_new_tests_is_drawn_at_random_and_marked():
     plain = Program(start, p0, 300, PlanConfig(decision="rule"), seed=3)
     plain.plan(0, post)
     assert not plain.random_pick.any()
+
+
+def test_a_product_tells_its_slope_only_after_a_full_cycle_of_the_arms():
+    # With its level profiled out, two weeks fit the line exactly: such an estimate carries no information.
+    rng = np.random.default_rng(14)
+    start = synthetic_start(60, rng)
+    units, delta, level = weeks_of_tests(start, 6, rng)
+    level[2:, :20] = np.nan  # 20 products with two usable weeks
+    level[3:, 20:40] = np.nan  # 20 with three
+    _, info = update.loop_estimates(units, delta, level, start)
+    assert np.all(info[:20] == 0) and np.all(info[20:] > 0)
+
+
+def test_the_correction_learns_the_catalogue_bias_and_counts_the_estimates_excess_noise():
+    """Estimates noisier than their stated information (extra variance 4) around a truth 1.0 above a starting
+    posterior that is otherwise calibrated: the correction finds μ and τ², and the posterior's 80% intervals hold the
+    truth for about 80% of products, tested or not."""
+    rng = np.random.default_rng(15)
+    p = 600
+    start = synthetic_start(p, rng, mean_b=-2.0, sd=0.5)
+    start.mean[:, 0] = rng.normal(-2.0, 0.3, p)
+    truth = start.mean[:, 0] + 1.0 + rng.normal(0.0, 0.5, p)
+    slope_info = np.where(np.arange(p) < 300, rng.uniform(0.05, 2.0, p), 0.0)  # half the products tested
+    noise = np.sqrt(1.0 / np.maximum(slope_info, 1e-12) + 4.0)
+    slope = np.where(slope_info > 0, truth + noise * rng.normal(size=p), 0.0)
+    fit = update.correction(slope[:300] - start.mean[:300, 0], 0.25 + 1.0 / slope_info[:300], np.zeros(300, np.int64), 1)
+    assert abs(fit.mu - 1.0) < 0.35 and 2.0 < fit.tau2 < 7.0 and fit.var[0] < 0.1
+    post = update.posterior(start, slope, slope_info, seed=3)
+    assert np.allclose(post.bias[:, 0], fit.mean[0]) and post.extra[0, 0] == fit.tau2
+    assert np.all(post.info[:300, 0, 0] < slope_info[:300])  # each product's own information counts less
+    e = batch_decision.elasticity_draws(post.draws, start.ref, np.exp(start.ref + start.delta0))
+    inside = (truth >= np.quantile(e, 0.1, axis=1)) & (truth <= np.quantile(e, 0.9, axis=1))
+    assert 0.7 <= inside[:300].mean() <= 0.9 and 0.7 <= inside[300:].mean() <= 0.9
+    # Taking the estimates at their stated information (no τ²) would make the tested products' intervals too narrow.
+    naive = start.cov.copy()
+    naive[:, 0, 0] += fit.var[0]
+    prec = 1.0 / naive[:300, 0, 0] + slope_info[:300]
+    m = ((start.mean[:300, 0] + fit.mu) / naive[:300, 0, 0] + slope_info[:300] * slope[:300]) / prec
+    naive_inside = np.abs(truth[:300] - m) <= 1.2816 / np.sqrt(prec)
+    assert naive_inside.mean() < inside[:300].mean() - 0.1
+
+
+def test_no_test_starts_on_a_product_whose_arms_the_loss_guardrail_would_drop_at_once():
+    rng = np.random.default_rng(16)
+    p = 200
+    start = synthetic_start(p, rng, mean_b=-1.0, sd=0.3)
+    start.cov[100:, 0, 0] = 3.0 ** 2  # so vague that both ±10% arms risk losing over 5% with probability > 0.2
+    post = update.starting(start, seed=2)
+    p0 = np.round(rng.uniform(1, 20, p), 2)
+    start.ref = np.log(p0)
+    program = Program(start, p0, p, PlanConfig(share=1.0, decision="rule", risk_budget=1.0), seed=3)
+    _, p_loss = batch_decision.arm_risk(post.draws, start.ref, p0, program.arm_prices, 0.05)
+    assert (p_loss[100:, 1:] > 0.2).all(axis=1).mean() > 0.9
+    program.plan(0, post)
+    started = program.status != 0
+    assert started[:100].any()
+    assert not (started & (p_loss[:, 1:] > 0.2).all(axis=1)).any()
+    # A test keeps only the arms that pass the guardrail when it starts.
+    testing = program.status == TEST
+    assert np.array_equal(program.allowed[testing, 1:], p_loss[testing, 1:] <= 0.2)

@@ -12,7 +12,8 @@ Every week (docs/learning-loop.md):
    expected narrowing of the posterior over the remaining weeks × weekly revenue, net of the expected revenue
    the test gives up; slots allotted to strata (category × price tercile) in proportion to their net value,
    best first within a stratum; accepted while the tested products' expected weekly cost stays within
-   `risk_budget` of their revenue. Each accepted candidate goes to a randomized holdout with probability
+   `risk_budget` of their revenue. A product whose both test arms already fail the loss guardrail is no candidate,
+   and a new test keeps only the arms that pass it. Each accepted candidate goes to a randomized holdout with probability
    `holdout_probability` (kept at its current price: the comparison for the lift), else to test.
 3. **Prices.** A test product cycles weekly among a centre price and ±δ (δ = min(`delta`, `max_change`)): the
    centre is the decision's price for products outside tests (`arms_at="static"`) or today's (`"current"`), starting at a random phase (probability 1/3 per arm, or 1/2 when an arm was dropped), the same price for
@@ -62,9 +63,13 @@ class PlanConfig:
     # Where a test's three arms sit: "static" around the price the starting posterior's rule posts (the static
     # decision's move, so a tested product still earns what the static decision would), "current" around today's.
     arms_at: str = "static"
-    # Share of the re-learned prior's extra spread T added to every product's prior: 0, because T absorbed the loop
-    # estimates' excess noise and widened the intervals to 95-97% coverage (docs/learning-loop.md).
+    # Share of τ² (the loop estimates' noise beyond their stated information, update.correction) also added to every
+    # product's prior spread: 0, τ² is the estimates' noise (an earlier version added the spread it learned to the
+    # prior and the intervals went to 95-97% coverage, docs/learning-loop.md).
     extra_spread: float = 0.0
+    # The re-learned correction per category on top of the catalogue's (update.posterior's `by_category`): off, the
+    # tests per category are too few to tell a category's departure on the retail worlds (docs/learning-loop.md).
+    category_correction: bool = False
     horizon: int = 26
     assumed_dispersion: float = 3.0  # for the expected narrowing before a product's own dispersion is known
     # How products outside tests are priced: "rule", the loss-bounded rule of every product on its own
@@ -183,10 +188,14 @@ class TestProgram:
         # 2. new tests
         free = self.cap - int((self.status == TEST).sum())
         net = value - np.maximum(cost, 0.0) * weeks_left
-        candidates = (self.status == NONE) & (net > 0) & (revenue > 0)
+        # A product whose test arms the loss guardrail would drop at once is no candidate: such tests stopped after a
+        # week or two (over half of all tests on the development seeds) and told nothing (update.MIN_LOOP_WEEKS).
+        testable = ~risky[:, 1:].all(axis=1)
+        candidates = (self.status == NONE) & (net > 0) & (revenue > 0) & testable
         if free > 0 and candidates.any():
-            self._start_tests(week, candidates, net, cost, revenue, free)
+            self._start_tests(week, candidates, net, cost, revenue, free, testable)
             new = (self.status == TEST) & (self.started < 0)
+            self.allowed[new] &= ~risky[new]
             sd = batch_decision.elasticity_draws(post.draws, self.start.ref, self._panel(self.p0)).std(axis=1)
             self.started[new], self.sd_start[new] = week, sd[new]
         # 3. prices
@@ -232,7 +241,7 @@ class TestProgram:
         return out
 
     def _start_tests(self, week: int, candidates: np.ndarray, net: np.ndarray, cost: np.ndarray,
-                     revenue: np.ndarray, free: int) -> None:
+                     revenue: np.ndarray, free: int, testable: np.ndarray) -> None:
         idx = np.flatnonzero(candidates)
         strata = self.strata[idx]
         weight = pd.Series(net[idx]).groupby(strata).sum()
@@ -248,7 +257,7 @@ class TestProgram:
         chosen = np.array(sorted(chosen, key=lambda i: -net[i]), dtype=np.int64)
         n_random = int(round(self.cfg.random_test_share * len(chosen)))
         if n_random > 0:
-            pool = np.flatnonzero((self.status == NONE) & (revenue > 0))
+            pool = np.flatnonzero((self.status == NONE) & (revenue > 0) & testable)
             drawn = self.rng.choice(pool, size=min(n_random, len(pool)), replace=False)
             self.random_pick[drawn] = True
             kept = [i for i in chosen if i not in set(drawn)][:len(chosen) - len(drawn)]
