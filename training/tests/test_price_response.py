@@ -116,7 +116,9 @@ def test_a_product_whose_price_never_moved_gets_its_categorys_response(fit):
     prior_sd = np.sqrt(sum(np.square(part["between_sd"]) for part in r.summary.values()))
     peer_mean = r.mean[peers].mean(axis=0)
     assert np.all(np.abs(r.mean[i] - peer_mean) <= 0.25 * prior_sd), (r.mean[i], peer_mean, prior_sd)
-    assert np.all(np.abs(r.mean[i] - r.raw[i]) > prior_sd)  # its own data (no price variation) says nothing useful
+    # Its own data (no list-price variation) says nothing useful: its own estimate is far from the posterior in at
+    # least one coefficient (the other may land near it by chance: the size part still sees the invoices' codes).
+    assert np.any(np.abs(r.mean[i] - r.raw[i]) > 3 * prior_sd)
     posterior_sd = np.sqrt(np.diag(r.cov[i]))
     np.testing.assert_allclose(posterior_sd, prior_sd, rtol=0.15)  # and the posterior is the prior
 
