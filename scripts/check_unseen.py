@@ -100,15 +100,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(models: Path, log: Path) -> tuple[subprocess.Popen, int]:
-    if not SERVER.exists():
-        raise SystemExit(f"{SERVER} is missing: swift build -c release --product pricing-server")
+def start_server(models: Path, log: Path, server: Path = SERVER, config: Path | None = None
+                 ) -> tuple[subprocess.Popen, int]:
+    if not server.exists():
+        raise SystemExit(f"{server} is missing: swift build -c release --product pricing-server")
     port = free_port()
     env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", MODELS=str(models),
                ALLOW_UNSIGNED_ARTIFACTS="true", MODELS_LOAD="eager")
     # The check asks for hundreds of rows in a burst: admission budgets are for shared clients, not this.
     env.setdefault("CLIENT_WORK_MS_PER_SECOND", "0")
-    proc = subprocess.Popen([str(SERVER), "serve"], stdout=open(log, "w"), stderr=subprocess.STDOUT, cwd=ROOT,
+    proc = subprocess.Popen([str(server), "serve"] + (["--config", str(config)] if config else []), stdout=open(log, "w"), stderr=subprocess.STDOUT, cwd=ROOT,
                             env=env, start_new_session=True)
     deadline = time.time() + 600
     while time.time() < deadline:
@@ -231,7 +232,7 @@ def check_variant(variant: str, args) -> dict:
     train_s, models = train(folder, args.mode)
     truth = pd.read_csv(folder / "truth_products.csv", dtype={"stockcode": str})
     wanted = truth.loc[truth["lines"] >= args.min_lines, "stockcode"].tolist()
-    proc, port = start_server(models, folder / "server.log")
+    proc, port = start_server(models, folder / "server.log", args.server, args.server_config)
     try:
         t0 = time.time()
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
@@ -292,6 +293,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--mode", default="full", choices=["full", "quick"], help="train preset (default full: train's default)")
     p.add_argument("--min-lines", type=int, default=100, help="score products with at least this many sale lines")
     p.add_argument("--out", type=Path, default=ROOT / "out" / "unseen")
+    p.add_argument("--server", type=Path, default=SERVER,
+                   help="the release pricing-server binary (default: this checkout's .build/release)")
+    p.add_argument("--server-config", type=Path, default=None,
+                   help="the server's JSON configuration (default: config/server.json), e.g. for an older binary")
     args = p.parse_args(argv)
     args.out = args.out.resolve()
     results = [check_variant(v, args) for v in args.variants]

@@ -11,7 +11,11 @@ An invoice of fewer than MIN_INVOICE_LINES lines says too little about itself: i
 usual discount (the median of the customer's invoices' discounts; 0 for guests). The posted price of a
 product-week is the median, over its small lines (all its lines when it has none), of the log price net of
 the line's discount. Posted prices and discounts are solved together by a few rounds of fixed-point
-iteration from the plain median.
+iteration from the week's highest line price: a discount only lowers a price, so the list price is at the top
+of the week's prices. (From the plain median, which sits among the discounted lines, the iteration needs
+dozens of rounds: on an invoice-level world after 4 rounds 30% of the lines' discounts were still off by over
+1%, all too shallow, and 31% of product-weeks' posted prices read over 1% low; from the top, after 8 rounds,
+6.5% and 11%.)
 
 Discounts are relative: shifting every discount and every posted price by the same amount changes nothing
 observable. The anchor is the guests (no customer id), who mostly pay the list price: the median discount of
@@ -26,7 +30,7 @@ import pandas as pd
 
 MIN_INVOICE_LINES = 3
 MIN_GUEST_INVOICES = 20
-ROUNDS = 4
+ROUNDS = 8
 # The deepest discount believed (a log ratio); deeper readings are noise or data errors.
 MAX_DISCOUNT = 0.7
 
@@ -73,7 +77,7 @@ def posted_and_discounts(lines: pd.DataFrame, week: np.ndarray) -> tuple[np.ndar
     quantity = lines["quantity"].to_numpy(np.float64)
     small = quantity <= lines.groupby("stockcode")["quantity"].transform("median").to_numpy(np.float64)
     log_price = lines["log_price"].to_numpy(np.float64)
-    posted = _median_preferring(product_week, log_price, small)
+    posted = pd.Series(log_price).groupby(product_week).transform("max").to_numpy()
     line_d = cust = np.zeros(len(lines))
     for _ in range(ROUNDS):
         line_d, cust = _discounts(invoice, customer, small, log_price - posted)

@@ -103,9 +103,8 @@ def test_empty_weeks_keep_the_last_posted_price_and_the_current_price_is_recent(
     later = product_rows(panel, "10003")
     assert later["w"].tolist() == list(range(3, 11))  # no rows before the first sale
     facts = panel.products.set_index("stockcode")
-    # The median of the last 4 weeks WITH SALES (1.2, 1.2, 1.0, 1.2): not of the last 4 calendar weeks
-    # (1.0, 1.0, 1.0, 1.2), nor of all weeks with sales (four at 3.00, four below 1.25). Three products: too
-    # few for a shop-wide index, which stays 0.
+    # The highest of the last 3 weeks WITH SALES (1.2, 1.0, 1.2): not of all weeks with sales (four at 3.00).
+    # Three products: too few for a shop-wide index, which stays 0.
     assert facts.loc["10002", "current_price"] == pytest.approx(1.2, rel=1e-12)
     assert facts.loc["10003", "current_price"] == pytest.approx(1.5, rel=1e-12)
     # The supported range contains the current price, reaches either side of it (even for 10003, whose
@@ -214,12 +213,12 @@ def test_products_current_price_and_support_on_scenario_data(panel):
     ratio = p["realized_price_ratio"].to_numpy()
     assert np.all((ratio > 0.3) & (ratio <= 1.5))
     assert np.median(ratio) < 1.0  # trade discounts and quantity breaks: revenue below list x units
-    # The current price is the median posted price of the last 4 weeks with sales, net of the shop's index.
+    # The current price is the highest posted price (as read) of the last 3 weeks with sales, net of the shop's index.
     obs = panel.rows[panel.rows["observed"]]
     index = weekly.shop_price_index(panel.rows)
-    net = obs.assign(net=obs["log_price"] - obs["week"].map(index).to_numpy())
+    net = obs.assign(net=obs["log_price_read"] - obs["week"].map(index).to_numpy())
     recent = net.groupby("stockcode").tail(weekly.RECENT_WEEKS_FOR_CURRENT_PRICE)
-    want = np.exp(recent.groupby("stockcode")["net"].median())
+    want = np.exp(recent.groupby("stockcode")["net"].max())
     np.testing.assert_allclose(p.set_index("stockcode").loc[want.index, "current_price"], want, rtol=1e-12)
     # Each product's rows are consecutive trading weeks from its first sale to the panel's last week.
     last = panel.rows["week"].max()
@@ -250,3 +249,26 @@ def test_current_price_is_the_regular_price_outside_a_shop_wide_markup_and_a_pro
         # What the old definition, the last weeks' median posted price, would have said.
         rows = product_rows(panel, code)
         assert np.exp(rows["log_price"].tail(4).median()) == pytest.approx(1.2 * price, rel=0.01)
+
+
+def test_current_price_is_the_newest_list_price_and_a_short_promotion_or_match_does_not_set_it():
+    """Four products over 12 weeks with a steady filler. 10010 is revised up 2.00 -> 2.40 in the last week; 10011
+    is revised down 2.00 -> 1.60 three weeks before the end; 10012 is on a 25%-off promotion in the last two weeks;
+    10013 is matched down to a competitor on alternate weeks (a few percent below its 3.00 list price)."""
+    paths = {
+        "10010": [2.0] * 11 + [2.4],
+        "10011": [2.0] * 9 + [1.6] * 3,
+        "10012": [2.0] * 10 + [1.5] * 2,
+        "10013": [3.0 if w % 2 == 0 else 2.85 - 0.05 * (w % 4) for w in range(12)],
+    }
+    b = Lines()
+    b.filler(range(12))
+    for code, path in paths.items():
+        for w, price in enumerate(path):
+            for d in range(3):
+                b.add(code, MONDAY + pd.Timedelta(days=7 * w + d), 2, price)
+    facts = weekly.build(b.frame()).products.set_index("stockcode")["current_price"]
+    assert facts["10010"] == pytest.approx(2.4)  # the newest list price, not the median of the last weeks (2.00)
+    assert facts["10011"] == pytest.approx(1.6)  # a cut that has lasted 3 weeks is the new list price
+    assert facts["10012"] == pytest.approx(2.0)  # a two-week promotion is not
+    assert facts["10013"] == pytest.approx(3.0)  # nor a competitor match
