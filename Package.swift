@@ -5,20 +5,20 @@ import PackageDescription
 /// - ArtifactFormats (on CZlib): every file format read from untrusted bytes, parsed from bytes with
 ///   no folder, network or cryptography: the manifest (and the file list a download reads first),
 ///   manifest.json.sig and the decision of its check (the ed25519 arithmetic is passed in), safetensors,
-///   gzip, the feature store, the price response table, the experiment plan, the CSV and JSON readers,
-///   the catalogue file and its items. No swift-crypto: the fuzz targets (Fuzz/) build on it alone.
+///   gzip, the feature store, the price response table, the CSV and JSON readers, the catalogue file
+///   and its items. No swift-crypto: the fuzz targets (Fuzz/) build on it alone.
 /// - LightGBM (on ArtifactFormats): LightGBM's text model, read into a tree ensemble that predicts.
 /// - Storage (on ArtifactFormats and swift-crypto): the local version folder (checksums, the pinned
-///   ed25519 keys of `ArtifactTrust`, the tables read from a folder), the `ArtifactSource` protocol with
+///   ed25519 keys of `ArtifactTrust`, the tables read from a folder, the experiment plan), the `ArtifactSource` protocol with
 ///   its local implementation; the one chunked parallel loop (`forEachChunk`) and the idle-priority
 ///   background threads the modules above share.
-/// - ArtifactSources (on Storage): http(s) and S3 models roots, SigV4 and the AWS credential
+/// - ArtifactSources (on ArtifactFormats and Storage): http(s) and S3 models roots, SigV4 and the AWS credential
 ///   providers, the download cache, the source for a `MODELS` setting.
 /// - CPUFeatures, DenseKernelCore, DenseKernelGeneric/AVX2/AVX512: the dense kernel, one source
 ///   compiled per CPU variant.
 /// - Inference (on Storage, LightGBM and the kernels): the preprocessor and the models of the fallback chain.
 /// - Cache: the `ExpiringByteCache` protocol, the in-process LRU and Redis (signed values), single flight.
-/// - Pricing (on Storage, Inference, Cache): the context-row writer, the price response and curve, the
+/// - Pricing (on ArtifactFormats, Storage, Inference, Cache): the context-row writer, the price response and curve, the
 ///   one decision (`PriceDecision`: a request is a one-product repricing without rules), repricing runs
 ///   and their lifecycle, and `PriceAnswers`, the service's answers with their cache order.
 /// - Ledger (on ArtifactFormats for the CSV and JSON readers, CSQLite and CLibPQ): the sales ledger (what sold,
