@@ -86,7 +86,8 @@ class ResponseConfig:
     # -0.67 true) and pulls b with it (their errors are correlated when the prices lie on one side of the
     # reference), so the elasticities come out far too negative. Capped at 1.0 on the weekly world, seed 1 (own
     # estimates cached, decided as the service decides): median elasticity -2.25 -> -1.55 (true -1.12), 80%
-    # coverage 81.5 -> 85.7%, harm 5.9 -> 5.0%, capture 16.9 -> 13.9% (docs/price-response.md).
+    # coverage 81.5 -> 85.7%, harm 5.9 -> 5.0%, capture 16.9 -> 13.9%; invoice world -1.59 -> -1.14 (true -1.10),
+    # harm 4.9 -> 4.8%, capture 21.9 -> 19.4% (docs/price-response.md).
     max_curvature_spread: float | None = None
     seed: int = 42
 
