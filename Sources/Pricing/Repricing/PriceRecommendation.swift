@@ -8,7 +8,7 @@ public struct PriceRecommendation: Sendable, Equatable {
     public enum CurrentPriceSource: String, Sendable {
         /// The catalogue file's `current_price`.
         case catalogue
-        /// The product's recent list price in the model version (median posted price of its last 4 weeks with sales).
+        /// The product's regular price in the model version (the highest posted price of its last 3 weeks with sales, net of the shop's seasonal index).
         case history
     }
 
