@@ -19,7 +19,8 @@ def synthetic_start(p: int, rng, mean_b: float = -1.0, sd: float = 0.6) -> Start
                  mean=np.tile([mean_b, -0.3], (p, 1)), cov=np.tile(np.diag([sd ** 2, 0.3 ** 2]), (p, 1, 1)),
                  ref=np.zeros(p), delta0=np.zeros(p), scale=np.ones(p), units=rng.uniform(100, 300, p), revenue=rng.uniform(100, 300, p), season_revenue=rng.uniform(2e3, 8e3, p),
                  season_listed=np.ones(p, bool),
-                 groups=np.arange(p) % 4)
+                 groups=np.arange(p) % 4, week_monday=4 + 7 * np.arange(53), weekly_units=rng.uniform(100, 300, (p, 53)),
+                 weekly_revenue=rng.uniform(100, 300, (p, 53)))
 
 
 def weeks_of_tests(start: Start, weeks: int, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

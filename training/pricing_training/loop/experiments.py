@@ -21,7 +21,7 @@ from .plan import COMMITTED, HOLDOUT, STOPPED, TEST, TestProgram
 from .update import Posterior
 
 PLAN_FILE = "experiments.json"
-BOOTSTRAP = 1000
+PERMUTATIONS = 1000  # re-draws of the holdout for the lift's interval
 STATUS = {TEST: "testing", COMMITTED: "committed", STOPPED: "stopped"}
 ARM_NAMES = ("current", "high", "low")  # arm_prices' columns: centre, up, down
 PLAN_ARMS = ("low", "current", "high", "committed")
@@ -45,25 +45,54 @@ class PlanHistory:
 
 
 def holdout_lift(realized: np.ndarray, start, program: TestProgram, seed: int) -> dict:
-    """Tested (ever) vs holdout products on sale through the pre-period: the groups' mean log ratio of realized
-    loop revenue `realized` [P] (summed over the loop's weeks so far) to the same season's revenue a year earlier,
-    compared, with a bootstrap 90% interval (per-product log ratios: a few big products would dominate a ratio of
-    sums). `estimate` is None with fewer than 5 products in either group."""
-    seen = start.season_listed & (start.season_revenue > 0)
-    tested = np.flatnonzero(program.ever_tested & seen)
-    held = np.flatnonzero((program.status == HOLDOUT) & seen)
+    """The tested products' revenue over what the randomized holdout says they would have earned at their current
+    price, with a 90% interval from the randomization itself (docs/learning-loop.md, "The holdout lift").
+
+    `realized` [T, P]: the revenue the ledger recorded per loop week so far. Each product chosen for a test goes to
+    the holdout at random (plan.py), so tested and held-out products differ only by chance and by the test. Each is
+    counted from the week it was randomized (`program.assigned`; before it, a holdout posted what the loop posts):
+    its revenue since then Y_i against its own pre-period X_i, its mean weekly revenue over the training year's
+    weeks since its first sale times its weeks since randomization:
+
+        lift = (Σ_tested Y / Σ_tested X) / (Σ_holdout Y / Σ_holdout X) − 1,
+
+    a ratio of sums, so it estimates the revenue-weighted lift the truth is (the tested products' revenue at the
+    loop's prices over their revenue at the current price), and unbiased by design: X is fixed before the
+    randomization and only scales the comparison (each product's size, the season and the shop's growth since the
+    training year divide out). Only products with a pre-period (X > 0) count, a rule fixed before the draw.
+
+    The interval inverts the randomization test: the tested products' revenue divided by (1 + lift) is what they
+    would have sold untested if the lift were the same for all; re-drawing which products were held out (the same
+    counts, PERMUTATIONS times) gives the spread of the estimate under no effect, from the products' own lumpy,
+    heavy-tailed sales rather than from a normal approximation. `estimate` is None with fewer than 5 products in
+    either group; `tested_index` are the tested products counted (the report's truth sums over them)."""
+    realized = np.asarray(realized, np.float64)
+    weeks = realized.shape[0]
+    assigned = np.asarray(program.assigned)
+    since = np.arange(weeks)[:, None] >= assigned[None, :]
+    y = np.where(since, realized, 0.0).sum(axis=0)
+    listed = start.weekly_revenue.shape[1] - np.argmax(start.weekly_revenue > 0, axis=1)
+    x = start.weekly_revenue.sum(axis=1) / listed * np.maximum(weeks - assigned, 0)
+    randomized = (assigned >= 0) & (assigned < weeks) & (x > 0)
+    tested = np.flatnonzero(program.ever_tested & randomized)
+    held = np.flatnonzero((program.status == HOLDOUT) & randomized)
     out = {"tested": int(len(tested)), "holdout": int(len(held)), "estimate": None, "tested_index": tested}
-    if len(tested) < 5 or len(held) < 5:
+    if len(tested) < 5 or len(held) < 5 or y[held].sum() <= 0 or y[tested].sum() <= 0:
         return out
-    log_ratio = np.log((realized + 1.0) / (np.maximum(start.season_revenue, 1e-9) + 1.0))
 
-    def lift(t_idx, h_idx):
-        return float(np.exp(log_ratio[t_idx].mean() - log_ratio[h_idx].mean()) - 1.0)
+    def ratio(yy, t_idx, h_idx):
+        return yy[t_idx].sum(axis=-1) / x[t_idx].sum(axis=-1) / (yy[h_idx].sum(axis=-1) / x[h_idx].sum(axis=-1)) - 1
 
+    estimate = float(ratio(y, tested, held))
+    untested = y.copy()
+    untested[tested] /= 1.0 + estimate
+    both = np.concatenate([tested, held])
     rng = np.random.default_rng([seed, 23])
-    boot = [lift(rng.choice(tested, len(tested)), rng.choice(held, len(held))) for _ in range(BOOTSTRAP)]
-    lo, hi = np.quantile(boot, [0.05, 0.95])
-    out.update(estimate=lift(tested, held), interval_90=[float(lo), float(hi)])
+    draws = both[np.argsort(rng.random((PERMUTATIONS, len(both))), axis=1)]
+    null = ratio(untested, draws[:, :len(tested)], draws[:, len(tested):])
+    q5, q95 = np.quantile(null, [0.05, 0.95])
+    out.update(estimate=estimate, interval_90=[float((1 + estimate) / (1 + q95) - 1),
+                                               float((1 + estimate) / (1 + q5) - 1)])
     return out
 
 

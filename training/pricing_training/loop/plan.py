@@ -102,6 +102,7 @@ class TestProgram:
         self.committed = self.p0.copy()
         self.weeks_tested = np.zeros(p, np.int64)
         self.started = np.full(p, -1, np.int64)  # the week each test started
+        self.assigned = np.full(p, -1, np.int64)  # the week each test or holdout was randomized (the lift's start)
         self.sd_start = np.zeros(p)  # the elasticity's posterior SD when its test started
         self.given_up = np.zeros(p)  # expected revenue given up to the test so far (posterior, vs the current price)
         self.arm_now = np.zeros(p, np.int64)  # this week's arm (index into arm_prices) of each test product
@@ -268,6 +269,7 @@ class TestProgram:
             if spent + max(cost[i], 0.0) > self.cfg.risk_budget * (base + revenue[i]):
                 self.random_pick[i] = False
                 continue
+            self.assigned[i] = week
             if self.rng.random() < self.cfg.holdout_probability:
                 self.status[i] = HOLDOUT
                 self.random_pick[i] = False

@@ -83,17 +83,19 @@ def _information_bound(post, post0, program, tested: np.ndarray) -> float | None
 
 
 def _holdout_lift(run, keep: np.ndarray, start, seed: int) -> dict | None:
-    """experiments.holdout_lift at the end of the run, with the truth: the tested products' true revenue at the
-    loop's prices over their true revenue at the current price."""
+    """experiments.holdout_lift at the end of the run, with the truth it estimates: the tested products' true
+    revenue at the loop's prices over their true revenue at the current price, each from the week it was
+    randomized."""
     program = run.program
     if program is None:
         return None
-    out = experiments.holdout_lift(run.realized.sum(axis=0), start, program, seed)
+    out = experiments.holdout_lift(run.realized, start, program, seed)
     tested = out.pop("tested_index")
     if out["estimate"] is None:
         return out
     index = start.index[tested]
-    truth = float(run.revenue[:, index].sum() / keep[:, index].sum() - 1.0)
+    since = np.arange(run.revenue.shape[0])[:, None] >= program.assigned[tested][None, :]
+    truth = float(np.where(since, run.revenue[:, index], 0.0).sum() / np.where(since, keep[:, index], 0.0).sum() - 1.0)
     lo, hi = out["interval_90"]
     return out | {"truth": truth, "holds_truth": bool(lo <= truth <= hi)}
 
@@ -151,6 +153,8 @@ def seed_figures(result: dict) -> dict:
             f["update_seconds_max"] = round(max(run.update_seconds), 3)
         if run.predicted is not None and run.units is not None:
             f["calibration"] = calibration(run.predicted, run.units)
+            if run.predicted_plain is not None:
+                f["calibration_no_season"] = calibration(run.predicted_plain, run.units)
         out["policies"][name] = f
     return out
 
@@ -197,6 +201,8 @@ def summarize(per_seed: list[dict]) -> dict:
         if "calibration" in fs[0]:
             for key in ("ratio_all", "ratio_first4", "ratio_last4", "median_abs_log_ratio", "slope"):
                 row[f"calibration_{key}"] = _mean(f["calibration"][key] for f in fs)
+                if "calibration_no_season" in fs[0]:
+                    row[f"calibration_no_season_{key}"] = _mean(f["calibration_no_season"][key] for f in fs)
         out[name] = row
     loop, greedy, ab = out["loop"], out["greedy"], out["ab_then_commit"]
     out["checks"] = {
@@ -263,7 +269,13 @@ def write(worlds: dict[str, list[dict]], out: Path, meta: dict) -> dict:
                   f"{_fmt(loop.get('calibration_ratio_last4'))} |",
                   f"| per product: median abs. ln(realized / predicted) of the 26 weeks' units; slope of ln realized on "
                   f"ln predicted | {_fmt(loop.get('calibration_median_abs_log_ratio'))}; "
-                  f"{_fmt(loop.get('calibration_slope'))} |", "",
+                  f"{_fmt(loop.get('calibration_slope'))} |",
+                  f"| the same without the season and the level (the recent weeks' units times the price effect) | "
+                  f"{_fmt(loop.get('calibration_no_season_ratio_all'))}; "
+                  f"{_fmt(loop.get('calibration_no_season_ratio_first4'))} → "
+                  f"{_fmt(loop.get('calibration_no_season_ratio_last4'))}; "
+                  f"{_fmt(loop.get('calibration_no_season_median_abs_log_ratio'))}; "
+                  f"{_fmt(loop.get('calibration_no_season_slope'))} |", "",
                   "| seed | holdout lift (90% interval) | truth |", "|---|---|---|"]
         for s in per_seed:
             h = s["policies"]["loop"].get("holdout_lift") or {}

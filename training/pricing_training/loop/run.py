@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .. import price_response
-from . import batch_decision, experiments, policies, start as start_mod, update
+from . import batch_decision, experiments, policies, season, start as start_mod, update
 from .ledger import Ledger, write_week_csv
 from .plan import PlanConfig
 from .world import load
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 CLAIRVOYANT_POINTS = 41
 RANDOMIZED_ARMS = ("current", "up", "down")
 CLAIRVOYANT_WEEKS = (4, 12, 20)
+WEEKS_FILE = "weeks.npz"
 # How greedy and A/B-then-commit update their posterior, whatever the loop's settings: no extra spread.
 BASELINE_UPDATE = {"extra_spread": 0.0}
 
@@ -42,10 +43,28 @@ class PolicyRun:
     posterior: update.Posterior | None = None
     realized: np.ndarray | None = None  # [T, P] revenue the ledger recorded
     units: np.ndarray | None = None  # [T, P] units the ledger recorded
-    predicted: np.ndarray | None = None  # [T, P] units the posterior predicted before the week, at the posted price
+    predicted: np.ndarray | None = None  # [T, P] units forecast before the week at the posted price (run_learning)
     assignments: pd.DataFrame | None = None
     update_seconds: list[float] = dataclasses.field(default_factory=list)
     program: object = None
+    predicted_plain: np.ndarray | None = None  # [T, P] the same without the season and level (predicted_units)
+
+
+def save_weeks(path: Path, runs: dict[str, PolicyRun], start: start_mod.Start) -> None:
+    """Every policy's week-by-week arrays over the products with a posterior ([T, P]: true expected revenue, posted
+    prices; for learning policies the ledger's revenue and units and the predicted units) and the loop's test
+    program (status, ever tested, the week each product was randomized): what the report's figures are computed
+    from, kept so that a figure can be re-derived without running the loop again."""
+    arrays = {}
+    for name, r in runs.items():
+        arrays[f"{name}.revenue"], arrays[f"{name}.posted"] = r.revenue[:, start.index], r.posted
+        for key in ("realized", "units", "predicted", "predicted_plain"):
+            if getattr(r, key) is not None:
+                arrays[f"{name}.{key}"] = getattr(r, key)
+        if r.program is not None:
+            for key in ("status", "ever_tested", "assigned", "started"):
+                arrays[f"{name}.{key}"] = getattr(r.program, key)
+    np.savez_compressed(path, **arrays)
 
 
 def clairvoyant_prices(world, p0: np.ndarray, max_change: float) -> np.ndarray:
@@ -65,14 +84,21 @@ def run_learning(policy, world, start: start_mod.Start, post0: update.Posterior,
     units, delta, level = np.zeros((weeks, p)), np.zeros((weeks, p)), np.full((weeks, p), np.nan)
     revenue, posted_all, realized = np.zeros((weeks, world.n)), np.zeros((weeks, p)), np.zeros((weeks, p))
     post, seconds = post0, []
-    predicted = np.zeros((weeks, p))
+    predicted, seasonal, plain = np.zeros((weeks, p)), np.zeros((weeks, p)), np.zeros((weeks, p))
+    season_index = season.category_season(start, weeks)
     history = experiments.PlanHistory()
     program = getattr(policy, "program", None)
     monday = None
     for t in range(weeks):
         posted, rows = policy.plan(t, post)
         ledger.record_assignments(policy.name, t, rows)
-        predicted[t] = predicted_units(post, start, posted)
+        # The forecast before the week (report.calibration): the recent level moved by the price, the category's
+        # season a year earlier, and the catalogue's level over that season in the loop's weeks so far (the shop's
+        # growth since a year earlier, which one year of data cannot tell from the season).
+        plain[t] = predicted_units(post, start, posted)
+        seasonal[t] = plain[t] * season_index[t]
+        shop_level = units[:t].sum() / seasonal[:t].sum() if t > 0 and seasonal[:t].sum() > 0 else 1.0
+        predicted[t] = seasonal[t] * shop_level
         full = p0_all.copy()
         full[start.index] = posted
         outcome = world.step(full)
@@ -108,19 +134,18 @@ def run_learning(policy, world, start: start_mod.Start, post0: update.Posterior,
     if program is not None and monday is not None:
         # The plan for the week after the last: what the weekly update publishes (docs/experiments.md).
         policy.plan(weeks, post)
-        lift = experiments.holdout_lift(realized.sum(axis=0), start, program, seed)
+        lift = experiments.holdout_lift(realized, start, program, seed)
         doc = experiments.plan_document(program, post, history, weeks, monday + pd.Timedelta(weeks=1).to_pytimedelta(),
                                         lift)
         experiments.check(doc)
         (folder / experiments.PLAN_FILE).write_text(json.dumps(doc, separators=(",", ":")) + "\n")
     return PolicyRun(policy.name, revenue, posted_all, post, realized, units=units, predicted=predicted,
-                     assignments=assignments, update_seconds=seconds, program=program)
+                     assignments=assignments, update_seconds=seconds, program=program, predicted_plain=plain)
 
 
 def predicted_units(post: update.Posterior, start: start_mod.Start, posted: np.ndarray) -> np.ndarray:
-    """[P] the weekly units the posterior predicts before a week at the posted prices: the training year's recent
-    weekly units times the posterior's mean price effect of the move from the current price (no seasonal level:
-    what the model knew before the week)."""
+    """[P] the training year's recent weekly units times the posterior's mean price effect of the move from the
+    current price to the posted one: the forecast's part that is the product's own (run_learning adds the season)."""
     at = batch_decision.multipliers(post.draws, start.ref, (posted / start.scale)[:, None])[:, :, 0]
     now = batch_decision.multipliers(post.draws, start.ref, np.exp(start.ref + start.delta0)[:, None])[:, :, 0]
     return start.units * (at / now).mean(axis=1)
@@ -178,6 +203,7 @@ def run_seed(spec: str, seed: int, size: str, out: Path, weeks: int, cfg: PlanCo
         runs[policy.name] = run_learning(policy, world, start, post0, p0_all, weeks, folder / policy.name, seed,
                                          ingest_command)
         log.info("seed %d %s: %.0f s", seed, policy.name, time.time() - t1)
+    save_weeks(folder / WEEKS_FILE, runs, start)
     keep_final = world.expected_revenue(p0_all, weeks - 1)
     return {"seed": seed, "world": spec, "size": size, "products": int(world.n), "with_posterior": len(p0),
             "start": start, "post0": post0, "runs": runs, "p0": p0, "truth_elasticity": truth_elasticity,

@@ -40,6 +40,11 @@ class Start:
     season_revenue: np.ndarray  # [P] revenue over the training year's first SEASON_WEEKS weeks
     season_listed: np.ndarray  # [P] bool: on sale from the start of those weeks (a launch inside them has no full season)
     groups: np.ndarray  # [P] category index
+    # The training year's sales by calendar week (Monday to Sunday), every week from its first to its last, closed
+    # weeks included: the year-earlier season of the loop's weeks (run.predicted_units, experiments.holdout_lift).
+    week_monday: np.ndarray  # [W] each week's Monday as days since 1970-01-01
+    weekly_units: np.ndarray  # [P, W]
+    weekly_revenue: np.ndarray  # [P, W]
 
     def save(self, path: Path) -> None:
         np.savez(path, **{f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
@@ -70,6 +75,7 @@ def fit(world, cfg: price_response.ResponseConfig) -> Start:
     categories = world.products["category"].astype(str).to_numpy()[index]
     groups = np.unique(categories, return_inverse=True)[1]
     current = facts.loc[codes, "current_price"].to_numpy(np.float64)
+    week_monday, weekly_units, weekly_revenue = calendar_weeks(cleaned, codes)
     log.info("starting posterior: %d of %d world products", len(codes), world.n)
     return Start(index=index, stockcodes=np.array(codes), mean=post.mean[keep], cov=post.cov[keep],
                  ref=facts.loc[codes, "log_reference_price"].to_numpy(np.float64),
@@ -78,7 +84,29 @@ def fit(world, cfg: price_response.ResponseConfig) -> Start:
                  units=recent["units"].reindex(codes).fillna(0.0).to_numpy(),
                  revenue=recent["revenue"].reindex(codes).fillna(0.0).to_numpy(),
                  season_revenue=season.reindex(codes).fillna(0.0).to_numpy(),
-                 season_listed=listed_early.reindex(codes).fillna(False).to_numpy(bool), groups=groups)
+                 season_listed=listed_early.reindex(codes).fillna(False).to_numpy(bool), groups=groups,
+                 week_monday=week_monday, weekly_units=weekly_units, weekly_revenue=weekly_revenue)
+
+
+def calendar_weeks(cleaned: pd.DataFrame, codes: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The clean sale lines' units and revenue per product (rows in `codes`' order) and calendar week (Monday to
+    Sunday, every week from the first line's to the last's, weeks without a line 0), and each week's Monday as days
+    since 1970-01-01. Calendar weeks, not the panel's trading weeks: a week the shop was closed is a season too."""
+    day = pd.to_datetime(cleaned["invoice_date"]).to_numpy().astype("datetime64[D]").astype(np.int64)
+    monday = day - (day + 3) % 7  # 1970-01-01 was a Thursday
+    first = int(monday.min())
+    week = (monday - first) // 7
+    n_weeks = int(week.max()) + 1
+    position = pd.Series(np.arange(len(codes)), index=codes)
+    row = position.reindex(cleaned["stockcode"].to_numpy()).to_numpy()
+    ok = ~np.isnan(row)
+    flat = row[ok].astype(np.int64) * n_weeks + week[ok]
+    quantity = cleaned["quantity"].to_numpy(np.float64)[ok]
+    paid = quantity * cleaned["unit_price"].to_numpy(np.float64)[ok]
+    size = len(codes) * n_weeks
+    units = np.bincount(flat, quantity, size).reshape(len(codes), n_weeks)
+    revenue = np.bincount(flat, paid, size).reshape(len(codes), n_weeks)
+    return first + 7 * np.arange(n_weeks, dtype=np.int64), units, revenue
 
 
 def cached(world, folder: Path, cfg: price_response.ResponseConfig, key: dict) -> Start:
