@@ -104,3 +104,20 @@ def test_holdout_lift_needs_five_products_a_side_and_sales_a_year_earlier():
     start.weekly_revenue[program.status == HOLDOUT] = 0.0  # held-out products that did not sell a year earlier
     out = experiments.holdout_lift(realized, start, program, seed=0)
     assert out["holdout"] == 0 and out["estimate"] is None
+
+
+def test_the_forecast_carries_the_season_and_learns_the_level_from_the_weeks_before():
+    from pricing_training.loop.run import forecast
+
+    rng = np.random.default_rng(3)
+    plain = np.tile(rng.uniform(1, 20, 50), (WEEKS, 1))  # recent level x price effect, flat
+    season_index = np.tile(1 + 0.5 * np.sin(np.arange(WEEKS) / 4.0)[:, None], (1, 50))
+    units = 1.25 * plain * season_index  # the season as a year earlier, and the shop 25% bigger than then
+    predicted = forecast(plain, season_index, units)
+    assert predicted[0] == pytest.approx(plain[0] * season_index[0])  # no level before any loop week
+    assert (units[1:] / predicted[1:]) == pytest.approx(np.ones((WEEKS - 1, 50)))
+    # week t uses only the weeks before it: a jump in week 10's sales moves the forecast of week 11 on, not week 10's
+    jumped = units.copy()
+    jumped[10] *= 3
+    again = forecast(plain, season_index, jumped)
+    assert again[:11] == pytest.approx(predicted[:11]) and np.all(again[11:] > predicted[11:])

@@ -84,21 +84,14 @@ def run_learning(policy, world, start: start_mod.Start, post0: update.Posterior,
     units, delta, level = np.zeros((weeks, p)), np.zeros((weeks, p)), np.full((weeks, p), np.nan)
     revenue, posted_all, realized = np.zeros((weeks, world.n)), np.zeros((weeks, p)), np.zeros((weeks, p))
     post, seconds = post0, []
-    predicted, seasonal, plain = np.zeros((weeks, p)), np.zeros((weeks, p)), np.zeros((weeks, p))
-    season_index = season.category_season(start, weeks)
+    plain = np.zeros((weeks, p))
     history = experiments.PlanHistory()
     program = getattr(policy, "program", None)
     monday = None
     for t in range(weeks):
         posted, rows = policy.plan(t, post)
         ledger.record_assignments(policy.name, t, rows)
-        # The forecast before the week (report.calibration): the recent level moved by the price, the category's
-        # season a year earlier, and the catalogue's level over that season in the loop's weeks so far (the shop's
-        # growth since a year earlier, which one year of data cannot tell from the season).
-        plain[t] = predicted_units(post, start, posted)
-        seasonal[t] = plain[t] * season_index[t]
-        shop_level = units[:t].sum() / seasonal[:t].sum() if t > 0 and seasonal[:t].sum() > 0 else 1.0
-        predicted[t] = seasonal[t] * shop_level
+        plain[t] = predicted_units(post, start, posted)  # before the week sells: what the posterior knew
         full = p0_all.copy()
         full[start.index] = posted
         outcome = world.step(full)
@@ -127,6 +120,7 @@ def run_learning(policy, world, start: start_mod.Start, post0: update.Posterior,
     assignments = ledger.assignments(policy.name)
     ledger.close()
     # Realized (the ledger's) vs predicted weekly units per product: calibration and drift (report.calibration).
+    predicted = forecast(plain, season.category_season(start, weeks), units)
     pd.DataFrame({"stockcode": start.stockcodes, "predicted_units": predicted.sum(axis=0).round(3),
                   "realized_units": units.sum(axis=0), "predicted_first4": predicted[:4].sum(axis=0).round(3),
                   "realized_first4": units[:4].sum(axis=0), "predicted_last4": predicted[-4:].sum(axis=0).round(3),
@@ -149,6 +143,19 @@ def predicted_units(post: update.Posterior, start: start_mod.Start, posted: np.n
     at = batch_decision.multipliers(post.draws, start.ref, (posted / start.scale)[:, None])[:, :, 0]
     now = batch_decision.multipliers(post.draws, start.ref, np.exp(start.ref + start.delta0)[:, None])[:, :, 0]
     return start.units * (at / now).mean(axis=1)
+
+
+def forecast(plain: np.ndarray, season_index: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """[T, P] the forecast of each week's units made before the week: `plain` (predicted_units: the recent level
+    moved by the price) times the category's season a year earlier (`season_index`, season.category_season) times
+    the catalogue's level over that seasonal forecast in the weeks before (realized `units` [T, P] over forecast;
+    1 in the first week): the shop's growth since a year earlier, which one year of data cannot tell from the
+    season. Week t uses only weeks before it."""
+    seasonal = plain * season_index
+    sold, expected = np.cumsum(units.sum(axis=1)), np.cumsum(seasonal.sum(axis=1))
+    level = np.ones(len(plain))
+    level[1:] = np.where(expected[:-1] > 0, sold[:-1] / np.maximum(expected[:-1], 1e-12), 1.0)
+    return seasonal * level[:, None]
 
 
 def run_fixed(policy, world, start, p0_all: np.ndarray, weeks: int) -> PolicyRun:
