@@ -53,7 +53,8 @@ def main(variant: str, seed: int, replications: int, start_file: Path) -> None:
         lo, hi = lift["interval_90"]
         errors.append((lift["estimate"] - truth, lo <= truth <= hi))
         print(f"{variant} {seed} path {k}: realized/expected tested {ratios[0]:.3f} held out {ratios[1]:.3f}; lift "
-              f"{100 * lift['estimate']:+.1f}% ({100 * lo:+.1f} to {100 * hi:+.1f}) truth {100 * truth:+.1f}%", flush=True)
+              f"{100 * lift['estimate']:+.1f}% ({100 * lo:+.1f} to {100 * hi:+.1f}) truth {100 * truth:+.1f}%",
+              flush=True)
     e = np.array(errors, dtype=float)
     print(f"{variant} {seed}: mean error {100 * e[:, 0].mean():+.1f} points (SD {100 * e[:, 0].std():.1f}), "
           f"interval holds the truth {int(e[:, 1].sum())}/{len(e)}")
