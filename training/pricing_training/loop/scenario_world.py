@@ -77,6 +77,7 @@ class ScenarioWorld:
         self._stationary_var = self._shock_sd ** 2 / (1.0 - SHOCK_AR ** 2)
         last_week = data.weeks[data.weeks["week"] == data.weeks["week"].max()]
         self._shocks = [last_week.set_index("stockcode")["shock"].reindex(tp["stockcode"]).to_numpy(np.float64)]
+        self._factors: dict[int, np.ndarray] = {}
         self._stream = [int(data.seed), s.structure_key(), LOOP_STREAM]
         numbers = data.transactions["InvoiceNo"].astype(str).str.lstrip("C").astype(np.int64)
         self._next_invoice = int(numbers.max()) + 1
@@ -116,7 +117,13 @@ class ScenarioWorld:
 
     def demand_factor(self, week: int) -> np.ndarray:
         """[N] season x shock multiplier of loop week `week` (as the year's `demand_factor`)."""
-        return self.season(week) * np.exp(self.shock(week) - self._stationary_var / 2.0)
+        return self._factor(int(week)).copy()
+
+    def _factor(self, week: int) -> np.ndarray:
+        # Cached: the clairvoyant and the scores ask for the same weeks many times (entries are never mutated).
+        if week not in self._factors:
+            self._factors[week] = self.season(week) * np.exp(self.shock(week) - self._stationary_var / 2.0)
+        return self._factors[week]
 
     # ---- truth ------------------------------------------------------------------------------------------------
 
@@ -129,11 +136,11 @@ class ScenarioWorld:
 
     def expected_revenue(self, prices: np.ndarray, week: int) -> np.ndarray:
         """[N] true expected revenue in loop week `week` at posted list prices (every price class's terms)."""
-        return self._curves(prices)["revenue"] * self.demand_factor(int(week))
+        return self._curves(prices)["revenue"] * self._factor(int(week))
 
     def expected_units(self, prices: np.ndarray, week: int) -> np.ndarray:
         """[N] true expected units in loop week `week` at posted list prices."""
-        return self._curves(prices)["units"] * self.demand_factor(int(week))
+        return self._curves(prices)["units"] * self._factor(int(week))
 
     def elasticity(self, prices: np.ndarray) -> np.ndarray:
         """[N] true d ln units / d ln price at `prices` (central difference; season and shock cancel)."""
@@ -160,7 +167,7 @@ class ScenarioWorld:
 
     def copy(self) -> "ScenarioWorld":
         twin = copy.copy(self)
-        twin._shocks = list(self._shocks)
+        twin._shocks, twin._factors = list(self._shocks), dict(self._factors)
         return twin
 
     # ---- one week's lines -------------------------------------------------------------------------------------
@@ -181,7 +188,7 @@ class ScenarioWorld:
         invoices = draw_week_invoices(self.scenario, np.random.default_rng(invoice_ss), self._customers,
                                       np.array(expected), np.array(busiest), days, day_weight, self._next_invoice)
         noise_key = int(np.random.default_rng(noise_ss).integers(0, 2 ** 63))
-        drawn = sale_lines(self._prm, self._breaks, prices[:, None], self.demand_factor(week)[:, None], invoices,
+        drawn = sale_lines(self._prm, self._breaks, prices[:, None], self._factor(week)[:, None], invoices,
                            noise_key)
         inv, prod = drawn["invoice"].to_numpy(), drawn["product"].to_numpy()
         sales = pd.DataFrame({
