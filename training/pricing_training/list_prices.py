@@ -44,13 +44,14 @@ NEVER_REVISED_SHARE = 0.2
 
 @dataclasses.dataclass
 class ListPrices:
-    """Weekly posted list prices (n, weeks) and what set them: promotion and clearance weeks, and the weeks
-    a revision took effect."""
+    """Weekly posted list prices (n, weeks) and what set them: promotion and clearance weeks, the weeks a
+    revision took effect, and the regular price (the list price before promotion and clearance discounts)."""
 
     price: np.ndarray
     promotion: np.ndarray
     clearance: np.ndarray
     revision: np.ndarray
+    regular: np.ndarray | None = None
 
 
 def price_point(p: np.ndarray) -> np.ndarray:
@@ -140,7 +141,7 @@ def _markup(s, rng, current, shock_full, shock_sd, season_m) -> ListPrices:
     discount = np.maximum(np.where(promotion, promo_depth, 0.0), np.where(clearance, clearance_depth, 0.0))
     price = np.maximum(np.round(level_price * (1.0 - discount), 2), 0.01)
     revised = (week == revision_weeks[:, :1]) | (week == revision_weeks[:, 1:])
-    return ListPrices(price, promotion, clearance, revised)
+    return ListPrices(price, promotion, clearance, revised, np.maximum(np.round(level_price, 2), 0.01))
 
 
 def _revisions(s, rng, current, shock_full, shock_sd, season_m) -> ListPrices:
@@ -189,4 +190,4 @@ def _revisions(s, rng, current, shock_full, shock_sd, season_m) -> ListPrices:
     price = np.maximum(np.round(level_price * (1.0 - discount), 2), 0.01)
     revised = np.zeros((n, weeks), bool)
     revised[:, 1:] = regime[:, 1:] != regime[:, :-1]
-    return ListPrices(price, promotion, clearance, revised)
+    return ListPrices(price, promotion, clearance, revised, np.maximum(np.round(level_price, 2), 0.01))

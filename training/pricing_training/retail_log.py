@@ -62,9 +62,18 @@ def trading_days() -> pd.DatetimeIndex:
     return days[(days.day_of_week != 5) & ~holiday]
 
 
-def cancellations(sales: pd.DataFrame, lines: int, share: float, rng: np.random.Generator) -> pd.DataFrame:
+def open_days(first: pd.Timestamp, last: pd.Timestamp) -> pd.DatetimeIndex:
+    """The days from `first` to `last` the shop takes orders on, in any year: no Saturdays, closed from
+    24 December to 3 January (`trading_days` is the log's year of them)."""
+    days = pd.date_range(first, last, freq="D")
+    holiday = ((days.month == 12) & (days.day >= 24)) | ((days.month == 1) & (days.day <= 3))
+    return days[(days.day_of_week != 5) & ~holiday]
+
+
+def cancellations(sales: pd.DataFrame, lines: int, share: float, rng: np.random.Generator,
+                  until: pd.Timestamp = END + pd.Timedelta(hours=20)) -> pd.DataFrame:
     """About `share` x `lines` cancelled copies of registered customers' sale lines ("C" invoices, negative
-    quantities, 1-72 hours later, never on a Saturday)."""
+    quantities, 1-72 hours later, never on a Saturday), none after `until` (the log's end by default)."""
     registered = sales[sales["CustomerID"].notna()]
     n = int(lines * share)
     picked = registered.sample(n=min(n, len(registered)), random_state=int(rng.integers(1 << 30))).copy()
@@ -73,7 +82,7 @@ def cancellations(sales: pd.DataFrame, lines: int, share: float, rng: np.random.
     picked["InvoiceDate"] = picked["InvoiceDate"] + pd.to_timedelta(rng.integers(1, 72, len(picked)), unit="h")
     saturday = picked["InvoiceDate"].dt.day_of_week == 5
     picked.loc[saturday, "InvoiceDate"] += pd.Timedelta(days=1)  # the shop is closed on Saturdays
-    picked = picked[picked["InvoiceDate"] <= END + pd.Timedelta(hours=20)]
+    picked = picked[picked["InvoiceDate"] <= until]
     return picked
 
 

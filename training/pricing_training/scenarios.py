@@ -51,7 +51,7 @@ from .scenario_noise import SHOCK_AR, ar1
 from .scenario_spec import (CONFOUNDING, COUPON_OFFS, N_WEEKS, NEGOTIATED_TIERS, QUANTITY_BREAKS,  # noqa: F401
                             WHOLESALE_DISCOUNT, Scenario)
 from .shop_catalogue import catalogue, week_calendar
-from .shop_invoices import draw_invoices, sale_lines
+from .shop_invoices import CustomerBase, draw_invoices, sale_lines
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,10 @@ class ScenarioData:
     weeks: pd.DataFrame | None = None
     scenario: Scenario | None = None
     seed: int | None = None
+    # What continuing the year week by week needs (loop/scenario_world.py; a method must not read these either):
+    # the regular list price per product-week (before promotion and clearance discounts) and the customers.
+    regular_price: np.ndarray | None = None
+    customers: CustomerBase | None = None
 
 
 def generate(scenario: Scenario, seed: int) -> ScenarioData:
@@ -167,7 +171,8 @@ def generate(scenario: Scenario, seed: int) -> ScenarioData:
                      "q = floor(LogNormal + U(0,1)), lines with q = 0 dropped; per average week of the year"}
     log.info("scenario %s seed %d: %d rows (%d sale lines), %d products, %d invoices", s.name, seed, len(df),
              len(sales), n, int(np.unique(inv).size))
-    return ScenarioData(transactions=df, truth=Truth(products, meta), weeks=weeks_df, scenario=s, seed=int(seed))
+    return ScenarioData(transactions=df, truth=Truth(products, meta), weeks=weeks_df, scenario=s, seed=int(seed),
+                        regular_price=posted.regular, customers=invoices.customers)
 
 
 # ----------------------------------------------------------------------------------------------

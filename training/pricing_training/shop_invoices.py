@@ -28,6 +28,20 @@ GUEST_SHARE = 0.25
 
 
 @dataclasses.dataclass
+class CustomerBase:
+    """The shop's customers, drawn once with the year's invoices: `ids` (CustomerID values), `country` (index
+    into COUNTRIES), `activity` (how often each buys), `pools` ((price classes, customer indices) pairs: who
+    buys in which class), the share of guest invoices in a retail class and the countries' weights for guests."""
+
+    ids: np.ndarray
+    country: np.ndarray
+    activity: np.ndarray
+    pools: list[tuple[list[int], np.ndarray]]
+    guest_share: float
+    country_weights: np.ndarray
+
+
+@dataclasses.dataclass
 class Invoices:
     """The year's invoices, drawn before and independently of prices, in blocks of (price class, week)."""
 
@@ -37,8 +51,9 @@ class Invoices:
     customer: np.ndarray  # CustomerID (NaN for guests)
     country: np.ndarray
     weight: np.ndarray  # relative size: a line lands in an invoice of its block with probability ~ weight
-    block_start: np.ndarray  # first invoice of block class * N_WEEKS + week
+    block_start: np.ndarray  # first invoice of block class * N_WEEKS + week (of block class in one week's invoices)
     block_len: np.ndarray
+    customers: CustomerBase | None = None  # who they were drawn from (kept to draw later weeks' invoices)
 
     def block_of(self, invoice: np.ndarray) -> np.ndarray:
         return np.searchsorted(self.block_start, invoice, side="right") - 1
@@ -93,6 +108,58 @@ def draw_invoices(s: Scenario, rng: np.random.Generator, expected: np.ndarray, b
     time = days[day] + pd.to_timedelta(minute, unit="min")
     weight = rng.lognormal(0.0, 0.7, size=n_inv)
 
+    customers = _customer_base(s, rng, expected, tier_rng)
+    guest = (seg == 0) & (rng.random(n_inv) < customers.guest_share)
+    cust = _place_customers(rng, customers, klass)
+    registered_retail = np.flatnonzero((seg == 0) & ~guest)
+    every_country = rng.choice(registered_retail, size=min(len(COUNTRIES), len(registered_retail)), replace=False)
+    cust[every_country] = np.arange(len(every_country))  # customers 0..37 cover every country
+    weight[every_country] = np.maximum(weight[every_country], 1.0)  # so they get lines
+    guest_country = rng.choice(len(COUNTRIES), size=n_inv, p=customers.country_weights)
+    number = np.empty(n_inv, dtype=np.int64)
+    number[np.argsort(time.values, kind="stable")] = 536365 + np.arange(n_inv)
+    return Invoices(number=number, time=time, guest=guest,
+                     customer=np.where(guest, np.nan, customers.ids[cust].astype(np.float64)),
+                     country=np.array(COUNTRIES, dtype=object)[np.where(guest, guest_country, customers.country[cust])],
+                     weight=weight, block_start=np.concatenate([[0], np.cumsum(count)[:-1]]), block_len=count,
+                     customers=customers)
+
+
+def draw_week_invoices(s: Scenario, rng: np.random.Generator, customers: CustomerBase, expected: np.ndarray,
+                       busiest: np.ndarray, days: pd.DatetimeIndex, day_weight: np.ndarray,
+                       first_number: int) -> Invoices:
+    """One later week's invoices, drawn as `draw_invoices` draws the year's: per price class k about 20 of the
+    week's `expected` lines each and enough for its `busiest` product (both [classes]), each on one of `days`
+    (the week's open days) with probability ~ `day_weight`, bought by the year's `customers`, numbered from
+    `first_number` in time order. Block k holds class k's invoices (`sale_lines` with one week of prices).
+    The year's rule that customers 0..37 cover every country is a property of a year, not of a week: not drawn."""
+    classes = s.price_classes()
+    count = np.maximum(np.round(expected / MEAN_INVOICE_LINES), np.ceil(0.6 * busiest) + 2).astype(int)
+    klass = np.repeat(np.arange(len(classes)), count)
+    seg = np.array([c.segment for c in classes])[klass]
+    n_inv = len(klass)
+    cum = np.cumsum(np.asarray(day_weight, np.float64))
+    day = np.minimum(np.searchsorted(cum, rng.random(n_inv) * cum[-1], side="right"), len(days) - 1)
+    minute = np.clip(rng.normal(12.5 * 60, 2.2 * 60, size=n_inv), 7 * 60, 20 * 60).astype(int)
+    time = days[day] + pd.to_timedelta(minute, unit="min")
+    weight = rng.lognormal(0.0, 0.7, size=n_inv)
+    guest = (seg == 0) & (rng.random(n_inv) < customers.guest_share)
+    cust = _place_customers(rng, customers, klass)
+    guest_country = rng.choice(len(COUNTRIES), size=n_inv, p=customers.country_weights)
+    number = np.empty(n_inv, dtype=np.int64)
+    number[np.argsort(time.values, kind="stable")] = first_number + np.arange(n_inv)
+    return Invoices(number=number, time=time, guest=guest,
+                    customer=np.where(guest, np.nan, customers.ids[cust].astype(np.float64)),
+                    country=np.array(COUNTRIES, dtype=object)[np.where(guest, guest_country, customers.country[cust])],
+                    weight=weight, block_start=np.concatenate([[0], np.cumsum(count)[:-1]]), block_len=count,
+                    customers=customers)
+
+
+def _customer_base(s: Scenario, rng: np.random.Generator, expected: np.ndarray,
+                   tier_rng: np.random.Generator) -> CustomerBase:
+    """The shop's customers (their draws come from `rng` in the order the year's invoices have always made
+    them; `tier_rng` assigns trade customers to negotiated tiers). `expected`: lines per (class, week)."""
+    classes = s.price_classes()
     n_cust = max(80, round(4300 * min(1.0, s.lines / 540_000) ** 0.6))
     cust_ids = rng.choice(np.arange(12346, 18288), size=n_cust, replace=False)
     country_w = np.array([0.0] + [1.0 / (i + 1) ** 1.3 for i in range(len(COUNTRIES) - 1)])
@@ -108,22 +175,18 @@ def draw_invoices(s: Scenario, rng: np.random.Generator, expected: np.ndarray, b
     activity = rng.lognormal(0.0, 1.0, size=n_cust)
     is_retail_class = np.array([c.segment == 0 for c in classes])
     guest_p = min(0.9, GUEST_SHARE * expected.sum() / expected[is_retail_class].sum())
-    guest = (seg == 0) & (rng.random(n_inv) < guest_p)
-    cust = np.empty(n_inv, dtype=int)
-    for members, pool in _customer_pools(classes, cust_wholesale, activity, tier_rng):
+    pools = list(_customer_pools(classes, cust_wholesale, activity, tier_rng))
+    return CustomerBase(ids=cust_ids, country=cust_country, activity=activity, pools=pools, guest_share=guest_p,
+                        country_weights=country_w)
+
+
+def _place_customers(rng: np.random.Generator, customers: CustomerBase, klass: np.ndarray) -> np.ndarray:
+    """Each invoice's customer (index into the base): drawn by activity from its class's pool."""
+    cust = np.empty(len(klass), dtype=int)
+    for members, pool in customers.pools:
         idx = np.flatnonzero(np.isin(klass, members))
-        cust[idx] = rng.choice(pool, size=len(idx), p=activity[pool] / activity[pool].sum())
-    registered_retail = np.flatnonzero((seg == 0) & ~guest)
-    every_country = rng.choice(registered_retail, size=min(len(COUNTRIES), len(registered_retail)), replace=False)
-    cust[every_country] = np.arange(len(every_country))  # customers 0..37 cover every country
-    weight[every_country] = np.maximum(weight[every_country], 1.0)  # so they get lines
-    guest_country = rng.choice(len(COUNTRIES), size=n_inv, p=country_w)
-    number = np.empty(n_inv, dtype=np.int64)
-    number[np.argsort(time.values, kind="stable")] = 536365 + np.arange(n_inv)
-    return Invoices(number=number, time=time, guest=guest,
-                     customer=np.where(guest, np.nan, cust_ids[cust].astype(np.float64)),
-                     country=np.array(COUNTRIES, dtype=object)[np.where(guest, guest_country, cust_country[cust])],
-                     weight=weight, block_start=np.concatenate([[0], np.cumsum(count)[:-1]]), block_len=count)
+        cust[idx] = rng.choice(pool, size=len(idx), p=customers.activity[pool] / customers.activity[pool].sum())
+    return cust
 
 
 def _customer_pools(classes: tuple[PriceClass, ...], trade: np.ndarray, activity: np.ndarray,
