@@ -282,14 +282,21 @@ eval-unseen: python-deps build
 # of plan -> sell -> ingest -> update, next to the baselines, into out/loop. Each week's lines go into the ledger
 # through the service's own `pricing-server ingest` (the retailer's path; docs/ledger.md). LOOP_PRESET=full (seeds 4-6 of both
 # retail_worlds variants at 60k lines a year) or quick (seed 1 at 30k lines, a few minutes); LOOP_ARGS adds flags,
-# e.g. LOOP_ARGS="--world mypkg.mymodule:factory" for a world of your own.
+# e.g. LOOP_ARGS="--world mypkg.mymodule:factory" for a world of your own (with LOOP_WORLDS=none: only yours).
 LOOP_PRESET ?= full
 # The full preset reports the report seeds (4-6, never looked at while tuning); LOOP_SEEDS=dev runs the
 # development seeds (1-3) the loop's settings were tuned on instead (loop/run.py: DEV_SEEDS, REPORT_SEEDS).
 LOOP_SEEDS ?= report
 LOOP_SEED_ARGS := $(if $(filter dev,$(LOOP_SEEDS)),--seeds 1 2 3,)
 LOOP_DIR := out/loop$(if $(filter dev,$(LOOP_SEEDS)),-dev,)
+# The worlds: both retail_worlds variants and the seven scenarios of make eval's matrix continued week by week
+# (docs/scenario-worlds.md; about 3 minutes per scenario for three seeds). LOOP_WORLDS=retail or scenarios for one family.
+LOOP_WORLDS ?= all
+LOOP_RETAIL := invoice_world weekly_world
+LOOP_SCENARIOS := exp_strong linear_moderate logit_strong_breaks iso_moderate mixed_strong_thin shop_weekly shop_invoice
+LOOP_WORLD_ARGS := $(if $(filter retail all,$(LOOP_WORLDS)),$(foreach w,$(LOOP_RETAIL),--world pricing_training.loop.retail_adapter:$(w))) \
+  $(if $(filter scenarios all,$(LOOP_WORLDS)),$(foreach w,$(LOOP_SCENARIOS),--world pricing_training.loop.scenario_world:$(w)))
 .PHONY: eval-loop
 eval-loop: python-deps build
-	nice -n 10 $(PY) -m pricing_training loop --preset $(LOOP_PRESET) --out $(LOOP_DIR) \
+	nice -n 10 $(PY) -m pricing_training loop --preset $(LOOP_PRESET) --out $(LOOP_DIR) $(LOOP_WORLD_ARGS) \
 	  --ingest-command "$(CURDIR)/$(SERVER) ingest" $(LOOP_SEED_ARGS) $(LOOP_ARGS)
