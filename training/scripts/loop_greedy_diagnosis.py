@@ -6,10 +6,12 @@ Per world folder and seed (weeks.npz, start.npz; the world re-made from its fact
 on the truth): which products greedy moves, how far and in which direction against the clairvoyant; the loop's gap
 to greedy split into what its tests give up (the loop against its own harm-budget prices held on every product)
 and what the harm budget leaves (those prices against greedy's), by products tested, held out and never tested.
+Prints one JSON line per seed; revenue figures are % of the start products' keep revenue over the weeks.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -88,7 +90,7 @@ def seed_report(world_folder: Path, seed_folder: Path, cfg: PlanConfig) -> dict:
         prices = (p0 * np.exp(k * move["greedy"])).round(2)
         r = fixed_revenue(world, p0_all, start.index, prices, weeks)
         frontier[k] = (pct((r - rev["keep"]).sum()), float(((r[-1] < 0.98 * last_keep) & sold).sum() / sold.sum()))
-    out["greedy_shrunk"] = frontier
+    out["greedy_shrunk"] = {str(k): v for k, v in frontier.items()}
     return out
 
 
@@ -98,7 +100,7 @@ def main(folders: list[str]) -> None:
         folder = Path(f)
         for seed_folder in sorted(folder.glob("seed-*")):
             r = seed_report(folder, seed_folder, cfg)
-            print(folder.name, r)
+            print(json.dumps({"world": folder.name, **r}, default=float))
 
 
 if __name__ == "__main__":
