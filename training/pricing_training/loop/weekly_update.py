@@ -26,20 +26,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import invoice_prices, price_response, weekly
+from .. import price_response, weekly
 from ..checksum import sha256_file
 from ..cleaning import clean
 from ..loader import load_transactions
 from ..publish import verify_local
-from . import experiments, learning, start as start_mod, update
+from . import charged as charged_mod, experiments, learning, start as start_mod, update
 from .ledger_source import SalesLedger
 from .plan import PlanConfig
 from .plan_version import write_plan_version
 from .policies import Loop
 
 log = logging.getLogger(__name__)
-# A week's price read off the ledger within this (log) distance of the plan's counts as the plan's: the reading of
-# an invoice-priced shop's posted price is noisy (invoice_prices.py), and the arms are δ apart (at most a third).
+# A week's price read off the ledger within this (log) distance of the plan's counts as the plan's (cents, rounding;
+# the arms are δ apart: at most a third of it).
 FOLLOWED_TOLERANCE = 0.03
 PLAN_SUFFIX = re.compile(r"-plan-\d{4}W\d{2}-[0-9a-f]{8}$")
 
@@ -56,6 +56,7 @@ class LogStart:
     list_prices: np.ndarray  # [P] posted list price of each start product (the panel's current price)
     catalogue_size: int  # products in the log's panel: the share under test is of these
     last_day: dt.date  # the log's last invoice day
+    one_price: bool  # the shop posts one price per product-week (charged.one_price_shop)
 
 
 @dataclasses.dataclass
@@ -102,44 +103,27 @@ def log_start(log_path: Path, digest: str, cfg: price_response.ResponseConfig, c
         if meta.get("key") == key:
             try:
                 return LogStart(start_mod.Start.load(cache / f"{name}.npz"), np.array(meta["list_prices"], np.float64),
-                                int(meta["catalogue_size"]), dt.date.fromisoformat(meta["last_day"]))
+                                int(meta["catalogue_size"]), dt.date.fromisoformat(meta["last_day"]),
+                                bool(meta["one_price"]))
             except (KeyError, TypeError, ValueError):
                 log.info("%s: written by an older version; fitting again", cache / name)
     raw = load_transactions(log_path)
-    panel = weekly.build(clean(raw)[0])
+    cleaned = clean(raw)[0]
+    panel = weekly.build(cleaned)
     products = panel.products[["stockcode", "description", "category"]].reset_index(drop=True)
     current = panel.products["current_price"].to_numpy(np.float64)
     start = start_mod.fit_panel(panel, products, current, cfg)
-    result = LogStart(start, current[start.index], len(products), pd.Timestamp(raw["InvoiceDate"].max()).date())
+    result = LogStart(start, current[start.index], len(products), pd.Timestamp(raw["InvoiceDate"].max()).date(),
+                      charged_mod.one_price_shop(cleaned))
     if cache is not None:
         cache.mkdir(parents=True, exist_ok=True)
         tmp = cache / f".{name}.{os.getpid()}"
         start.save(Path(f"{tmp}.npz"))
         os.replace(f"{tmp}.npz", cache / f"{name}.npz")
         meta = {"key": key, "list_prices": result.list_prices.tolist(), "catalogue_size": result.catalogue_size,
-                "last_day": result.last_day.isoformat()}
+                "last_day": result.last_day.isoformat(), "one_price": result.one_price}
         (cache / f"{name}.json").write_text(json.dumps(meta))
     return result
-
-
-def charged_prices(lines: pd.DataFrame, first_monday: pd.Timestamp, weeks: int, stockcodes: np.ndarray
-                   ) -> np.ndarray:
-    """[T, P] the posted list price each product's lines of each week were charged at, read as the training panel
-    reads it (invoice_prices: net of invoice discounts, the median of the small lines); NaN without a line."""
-    out = np.full((weeks, len(stockcodes)), np.nan)
-    if lines.empty:
-        return out
-    week = ((lines["invoice_date"] - first_monday).dt.days // 7).to_numpy()
-    frame = lines.assign(log_price=np.log(lines["unit_price"].to_numpy(np.float64)))
-    posted, _, _ = invoice_prices.posted_and_discounts(frame, week)
-    read = pd.DataFrame({"week": week, "stockcode": lines["stockcode"].to_numpy(), "posted": np.exp(posted)})
-    read = read.groupby(["week", "stockcode"])["posted"].first()
-    column = pd.Series(np.arange(len(stockcodes)), index=stockcodes)
-    known = read.index.get_level_values("stockcode").isin(column.index)
-    read = read[known]
-    out[read.index.get_level_values("week").to_numpy(), column[read.index.get_level_values("stockcode")].to_numpy()] = \
-        read.to_numpy()
-    return out
 
 
 def weekly_sales(lines: pd.DataFrame, first_monday: pd.Timestamp, weeks: int, stockcodes: np.ndarray
@@ -173,15 +157,14 @@ def replay(ls: LogStart, ledger: SalesLedger, plan_monday: dt.date, cfg: PlanCon
     units, delta, level = np.zeros((t_max, p)), np.zeros((t_max, p)), np.full((t_max, p), np.nan)
     realized = np.zeros((t_max, p))
     lines = ledger.lines_between(first, pd.Timestamp(plan_monday))
-    charged = charged_prices(lines, first, t_max, start.stockcodes)
+    charged, line_count, highest = charged_mod.weekly_prices(lines, first, t_max, start.stockcodes, ls.one_price)
     sold = weekly_sales(lines, first, t_max, start.stockcodes)
     tolerance = min(FOLLOWED_TOLERANCE, program.delta / 3)
     post, history, deviations = update.starting(start, seed), experiments.PlanHistory(), []
     for t, monday in enumerate(mondays):
         posted, rows = policy.plan(t, post)
         units[t], realized[t] = sold[0][t], sold[1][t]
-        followed = ~np.isfinite(charged[t]) | (np.abs(np.log(np.where(np.isfinite(charged[t]), charged[t], posted)
-                                                              / posted)) <= tolerance)
+        followed = ~charged_mod.departed(charged[t], line_count[t], highest[t], posted, ls.one_price, tolerance)
         effective = np.where(followed, posted, charged[t])
         for i in np.flatnonzero(~followed):
             deviations.append({"week_start": monday.isoformat(), "stockcode": str(start.stockcodes[i]),
