@@ -123,12 +123,12 @@ class PostgresServer:
         if made.returncode != 0:
             shutil.rmtree(self.folder, ignore_errors=True)
             raise RuntimeError(f"initdb failed: {made.stderr[-2000:]}")
-        log = open(self.folder / "server.log", "wb")
-        self.process = subprocess.Popen(
-            [*self.run_as, str(self.bin / "postgres"), "-D", str(self.folder / "data"), "-p", str(self.port),
-             "-k", str(self.folder), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-             "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "shared_buffers=16MB"],
-            stdout=log, stderr=log)
+        with open(self.folder / "server.log", "wb") as log:  # the server keeps its own copy of the descriptor
+            self.process = subprocess.Popen(
+                [*self.run_as, str(self.bin / "postgres"), "-D", str(self.folder / "data"), "-p", str(self.port),
+                 "-k", str(self.folder), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+                 "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "shared_buffers=16MB"],
+                stdout=log, stderr=log)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and self.process.poll() is None:
             if subprocess.run([str(self.bin / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)]).returncode == 0:
