@@ -107,6 +107,11 @@ def test_the_weekly_update_reproduces_the_loops_plan_as_a_signed_version(toy, tm
     assert _update(toy, toy["ledger"], tmp_path / "models", "--signing-key", str(toy["key"])) == 0
     assert "unchanged, already written" in capsys.readouterr().out
     assert _only_version(tmp_path / "models") == folder and (folder / "manifest.json").stat().st_mtime_ns == mtime
+    # Next week's base is this week's version (the published root's LATEST): the same plan keeps the same name.
+    assert main(["weekly-update", "--log", str(toy["log"]), "--ledger", str(toy["ledger"]), "--base",
+                 str(tmp_path / "published"), "--out", str(tmp_path / "models"), "--seed", str(SEED), "--cache",
+                 str(toy["folder"] / "cache")]) == 0
+    assert "unchanged, already written" in capsys.readouterr().out
 
 
 def test_the_plan_follows_what_the_ledger_says_was_charged(toy, tmp_path, capsys):
