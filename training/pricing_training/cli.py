@@ -109,20 +109,25 @@ def main(argv: list[str] | None = None) -> int:
     lp.add_argument("--ingest-command", help="run this command as '<cmd> --database F file.csv' to ingest each week "
                                              "(e.g. 'pricing-server ingest'); default: the Python ledger")
     lp.add_argument("--out", type=Path, default=Path("out/loop"))
-    wu = sub.add_parser("weekly-update", help="this week's price-test plan from the retailer's sales ledger, as a new version",
+    wu = sub.add_parser("weekly-update",
+                        help="this week's price-test plan from the retailer's sales ledger, as a new version",
                         description="Replays the weeks the ledger holds after the training log (plan, what sold, "
                                     "posterior update, as the closed loop does), plans the next week and writes the "
                                     "plan as a new version of --base under --out (docs/weekly-update.md). A rerun on "
                                     "the same inputs gives the same plan and version.")
-    wu.add_argument("--log", type=Path, required=True, help="the training transactions file the base version was trained on")
+    wu.add_argument("--log", type=Path, required=True,
+                    help="the training transactions file the base version was trained on")
     wu.add_argument("--ledger", required=True, metavar="FILE|URL",
                     help="the service's sales ledger: its SQLite file or postgres://user:pw@host:port/db")
-    wu.add_argument("--base", type=Path, required=True, help="the version to build on: a version folder or a models root (its LATEST)")
+    wu.add_argument("--base", type=Path, required=True,
+                    help="the version to build on: a version folder or a models root (its LATEST)")
     wu.add_argument("--out", type=Path, required=True, help="models root the new version is written into")
     wu.add_argument("--version", help="the new version's name (default <base>-plan-<year>W<week>-<plan hash>)")
-    wu.add_argument("--signing-key", type=Path, metavar="FILE", help=f"ed25519 private key to sign with (default ${ENV_KEY})")
+    wu.add_argument("--signing-key", type=Path, metavar="FILE",
+                    help=f"ed25519 private key to sign with (default ${ENV_KEY})")
     wu.add_argument("--publish", metavar="LOCATION", help="then publish the version there (as the publish command)")
-    wu.add_argument("--seed", type=int, default=0, help="the plan's random seed: keep it the same every week (default 0)")
+    wu.add_argument("--seed", type=int, default=0,
+                    help="the plan's random seed: keep it the same every week (default 0)")
     wu.add_argument("--delta", type=float, help="test arms at ±delta around the current price (default 0.10)")
     wu.add_argument("--share", type=float, help="at most this share of the catalogue under test (default 0.20)")
     wu.add_argument("--week-start", type=_monday, metavar="YYYY-MM-DD",

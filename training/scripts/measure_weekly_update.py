@@ -75,7 +75,8 @@ def main() -> None:
     ap.add_argument("--products", type=int, default=4000)
     ap.add_argument("--lines", type=int, default=300_000, help="training lines a year")
     ap.add_argument("--weeks", type=int, default=26)
-    ap.add_argument("--trees", type=int, default=100, help="the base version's response_trees (the loop's full preset: 100)")
+    ap.add_argument("--trees", type=int, default=100,
+                    help="the base version's response_trees (the loop's full preset: 100)")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     out = args.out

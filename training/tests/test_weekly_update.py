@@ -145,7 +145,8 @@ def test_a_postgresql_ledger_gives_the_same_plan(toy, tmp_path, capsys):
             window = (lite.last_sale() - np.timedelta64(30, "D"), lite.last_sale() + np.timedelta64(1, "D"))
             assert lite.last_sale() == pg.last_sale()
             pd.testing.assert_frame_equal(lite.lines_between(*window), pg.lines_between(*window))
-            pd.testing.assert_frame_equal(lite.sales_between(*window).sort_index(), pg.sales_between(*window).sort_index())
+            pd.testing.assert_frame_equal(lite.sales_between(*window).sort_index(),
+                                          pg.sales_between(*window).sort_index())
         assert _update(toy, server.url(), tmp_path / "models") == 0
         assert (_only_version(tmp_path / "models") / experiments.PLAN_FILE).read_bytes() == toy["plan"]
         # Not a ledger: the database has no `sales`.

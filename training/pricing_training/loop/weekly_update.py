@@ -205,9 +205,9 @@ def plan_week(ledger: SalesLedger, ls: LogStart, week_start: dt.date | None) -> 
         return week_start
     newest = ledger.last_sale()
     if newest is None or newest.date() < first:
+        seen = newest.date() if newest is not None else "none"
         raise WeeklyUpdateError(f"{ledger.name}: holds no sale from {first} on (the Monday after the training log's "
-                                f"last day {ls.last_day}; newest sale: {newest.date() if newest is not None else 'none'}): "
-                                "no week to learn from yet")
+                                f"last day {ls.last_day}; newest sale: {seen}): no week to learn from yet")
     return experiments.monday(newest.date()) + dt.timedelta(weeks=1)
 
 
