@@ -173,7 +173,7 @@ def test_bad_inputs_are_refused_naming_them(toy, tmp_path, capsys):
     assert _update(toy, url, out) == 2
     err = capsys.readouterr().err
     assert "postgres://pricing:***@127.0.0.1" in err and "cannot connect to PostgreSQL" in err and "hunter2" not in err
-    # Only weeks up to the log's last day: nothing to learn from.
+    # No sale after the log's last week: nothing to learn from.
     early = write_sqlite(tmp_path / "early.sqlite", [], 0)
     assert _update(toy, early, out) == 2
     assert f"{early}: holds no sale from 2011-01-03 on" in capsys.readouterr().err

@@ -1,7 +1,7 @@
 """This week's update on the retailer's own ledger: `python -m pricing_training weekly-update` (docs/weekly-update.md).
 
 Stateless: every run starts from the training log the base version was trained on and replays, week by week, the
-weeks the ledger holds after the log's last day, exactly as the closed loop runs them (run.run_learning): the loop
+weeks the ledger holds after the log's last trading week, exactly as the closed loop runs them (run.run_learning): the loop
 policy plans the week (seeded), the ledger's sale lines of that week give the units and the price actually
 charged, the posterior is updated (learning.updated_posterior). Then the policy plans the next week, and the plan
 becomes a new version (plan_version.write_plan_version), published when asked. Given the same log, ledger and
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 # A week's price read off the ledger within this (log) distance of the plan's counts as the plan's (cents, rounding;
 # the arms are δ apart: at most a third of it).
 FOLLOWED_TOLERANCE = 0.03
+TRADING_SHARE = 0.4  # a week of the log with fewer lines than this share of the median week's is partial (weekly.py)
 PLAN_SUFFIX = re.compile(r"-plan-\d{4}W\d{2}-[0-9a-f]{8}$")
 
 
@@ -55,7 +56,7 @@ class LogStart:
     start: start_mod.Start
     list_prices: np.ndarray  # [P] posted list price of each start product (the panel's current price)
     catalogue_size: int  # products in the log's panel: the share under test is of these
-    last_day: dt.date  # the log's last invoice day
+    first_week: dt.date  # the Monday the ledger's weeks start: after the log's last trading week (`first_ledger_week`)
     one_price: bool  # the shop posts one price per product-week (charged.one_price_shop)
 
 
@@ -103,7 +104,7 @@ def log_start(log_path: Path, digest: str, cfg: price_response.ResponseConfig, c
         if meta.get("key") == key:
             try:
                 return LogStart(start_mod.Start.load(cache / f"{name}.npz"), np.array(meta["list_prices"], np.float64),
-                                int(meta["catalogue_size"]), dt.date.fromisoformat(meta["last_day"]),
+                                int(meta["catalogue_size"]), dt.date.fromisoformat(meta["first_week"]),
                                 bool(meta["one_price"]))
             except (KeyError, TypeError, ValueError):
                 log.info("%s: written by an older version; fitting again", cache / name)
@@ -113,7 +114,7 @@ def log_start(log_path: Path, digest: str, cfg: price_response.ResponseConfig, c
     products = panel.products[["stockcode", "description", "category"]].reset_index(drop=True)
     current = panel.products["current_price"].to_numpy(np.float64)
     start = start_mod.fit_panel(panel, products, current, cfg)
-    result = LogStart(start, current[start.index], len(products), pd.Timestamp(raw["InvoiceDate"].max()).date(),
+    result = LogStart(start, current[start.index], len(products), first_ledger_week(cleaned),
                       charged_mod.one_price_shop(cleaned))
     if cache is not None:
         cache.mkdir(parents=True, exist_ok=True)
@@ -121,9 +122,20 @@ def log_start(log_path: Path, digest: str, cfg: price_response.ResponseConfig, c
         start.save(Path(f"{tmp}.npz"))
         os.replace(f"{tmp}.npz", cache / f"{name}.npz")
         meta = {"key": key, "list_prices": result.list_prices.tolist(), "catalogue_size": result.catalogue_size,
-                "last_day": result.last_day.isoformat(), "one_price": result.one_price}
+                "first_week": result.first_week.isoformat(), "one_price": result.one_price}
         (cache / f"{name}.json").write_text(json.dumps(meta))
     return result
+
+
+def first_ledger_week(cleaned: pd.DataFrame) -> dt.date:
+    """The Monday after the log's last trading week: the last Monday-to-Sunday week with at least TRADING_SHARE of
+    the median week's lines. A few lines spilling past it (a Sunday's last orders stamped after midnight, a partial
+    week at the end of the export) do not make a week of their own: the ledger's weeks start after it."""
+    day = cleaned["invoice_date"].dt.normalize()
+    monday = day - pd.to_timedelta(day.dt.day_of_week, unit="D")
+    per_week = monday.value_counts().sort_index()
+    trading = per_week[per_week >= TRADING_SHARE * per_week.median()]
+    return (trading.index[-1] + pd.Timedelta(days=7)).date()
 
 
 def weekly_sales(lines: pd.DataFrame, first_monday: pd.Timestamp, weeks: int, stockcodes: np.ndarray
@@ -144,7 +156,7 @@ def replay(ls: LogStart, ledger: SalesLedger, plan_monday: dt.date, cfg: PlanCon
     """Every week of the ledger from the Monday after the log to `plan_monday` (excluded), as the loop runs them,
     then the plan for `plan_monday` (module docstring)."""
     start = ls.start
-    first = pd.Timestamp(experiments.monday(ls.last_day) + dt.timedelta(weeks=1))
+    first = pd.Timestamp(ls.first_week)
     mondays = [d.date() for d in pd.date_range(first, pd.Timestamp(plan_monday) - pd.Timedelta(days=1), freq="7D")]
     if not mondays:
         raise WeeklyUpdateError(f"--week-start {plan_monday}: not after the log's last week (the first week the "
@@ -198,7 +210,7 @@ def version_name(base_version: str, doc: dict) -> str:
 def plan_week(ledger: SalesLedger, ls: LogStart, week_start: dt.date | None) -> dt.date:
     """The Monday the plan prices: `week_start` when given, else the week after the ledger's newest sale, which
     must be after the log's last week."""
-    first = experiments.monday(ls.last_day) + dt.timedelta(weeks=1)
+    first = ls.first_week
     if week_start is not None:
         if week_start.weekday() != 0:
             raise WeeklyUpdateError(f"--week-start {week_start}: not a Monday")
@@ -207,7 +219,7 @@ def plan_week(ledger: SalesLedger, ls: LogStart, week_start: dt.date | None) -> 
     if newest is None or newest.date() < first:
         seen = newest.date() if newest is not None else "none"
         raise WeeklyUpdateError(f"{ledger.name}: holds no sale from {first} on (the Monday after the training log's "
-                                f"last day {ls.last_day}; newest sale: {seen}): no week to learn from yet")
+                                f"last trading week; newest sale: {seen}): no week to learn from yet")
     return experiments.monday(newest.date()) + dt.timedelta(weeks=1)
 
 
