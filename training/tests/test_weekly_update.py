@@ -208,3 +208,30 @@ def test_the_services_own_ingest_gives_the_same_plan(toy, tmp_path):
                        capture_output=True, timeout=60)
     assert _update(toy, ledger, tmp_path / "models") == 0
     assert (_only_version(tmp_path / "models") / experiments.PLAN_FILE).read_bytes() == toy["plan"]
+
+
+def test_what_was_charged_is_read_by_the_kind_of_shop():
+    """One-price shops: any gap beyond the tolerance. Invoice-priced shops: a buyer paying more proves a higher price;
+    a lower one needs 10+ lines with both readings below (a few discounted buyers are not a price cut)."""
+    import pandas as pd
+
+    from pricing_training.loop import charged
+
+    def lines(prices_by_week):
+        rows = [{"invoice": f"{w}{k}", "stockcode": "A", "quantity": 1, "unit_price": p, "customer_id": 12000.0 + k,
+                 "invoice_date": pd.Timestamp("2011-01-03") + pd.Timedelta(days=7 * w + k % 6)}
+                for w, prices in enumerate(prices_by_week) for k, p in enumerate(prices)]
+        return pd.DataFrame(rows)
+
+    one = lines([[2.00, 2.00], [1.80], [2.02]])
+    assert charged.one_price_shop(one)
+    price, count, top = charged.weekly_prices(one, pd.Timestamp("2011-01-03"), 3, np.array(["A"]), one_price=True)
+    gone = [charged.departed(price[t], count[t], top[t], np.array([2.0]), True, 0.03)[0] for t in range(3)]
+    assert gone == [False, True, False]  # 1.80 is a cut; 2.02 is within 3% and a cent and a half
+    few = lines([[1.70, 1.80, 1.85], [1.80] * 10, [2.00, 2.40], [2.00, 1.60] * 5])
+    assert not charged.one_price_shop(few)
+    price, count, top = charged.weekly_prices(few, pd.Timestamp("2011-01-03"), 4, np.array(["A"]), one_price=False)
+    gone = [charged.departed(price[t], count[t], top[t], np.array([2.0]), False, 0.03)[0] for t in range(4)]
+    # three discounted buyers: no proof; ten lines all at 1.80: a cut; a buyer at 2.40: a rise; full price seen: kept
+    assert gone == [False, True, True, False]
+    assert top[2, 0] == 2.40 and price[2, 0] >= 2.40
