@@ -114,6 +114,22 @@ def test_the_weekly_update_reproduces_the_loops_plan_as_a_signed_version(toy, tm
     assert "unchanged, already written" in capsys.readouterr().out
 
 
+def test_a_past_week_replans_to_what_was_posted_then(toy, tmp_path):
+    """--week-start a past Monday: the plan is the one the loop posted that week (the replay reads nothing after it),
+    so next week's run recomputes exactly the plans published before."""
+    from pricing_training.loop.ledger import Ledger
+
+    monday = "2011-01-24"  # the loop's week 3 (the toy world's weeks start on 2011-01-03)
+    assert _update(toy, toy["ledger"], tmp_path / "models", "--week-start", monday) == 0
+    doc = json.loads((_only_version(tmp_path / "models") / experiments.PLAN_FILE).read_text())
+    assert doc["week_start"] == monday and doc["weeks_run"] == 3
+    ledger = Ledger(toy["folder"] / "loop" / "ledger.sqlite")
+    posted = ledger.assignments("loop").query("week == 3").set_index("stockcode")["price"]
+    ledger.close()
+    testing = [t for t in doc["tests"] if t["status"] == "testing"]
+    assert testing and all(posted[t["stockcode"]] == t["price_this_week"] for t in testing)
+
+
 def test_the_plan_follows_what_the_ledger_says_was_charged(toy, tmp_path, capsys):
     """A tested product sold at another price than the plan's in week 1: the ledger's price is used, said so, and
     the plan still keeps the contract."""
