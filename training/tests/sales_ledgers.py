@@ -120,13 +120,21 @@ class PostgresServer:
             user = pwd.getpwnam("postgres")
             os.chown(self.folder, user.pw_uid, user.pw_gid)
             self.run_as = ["/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups"]
-        made = subprocess.run([*self.run_as, str(self.bin / "initdb"), "-D", str(self.folder / "data"),
-                               "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync",
-                               "--no-instructions"],
-                              capture_output=True, text=True)
-        if made.returncode != 0:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            raise RuntimeError(f"initdb failed: {made.stderr[-2000:]}")
+        # initdb once per machine and server version (a second of CPU), then a copy per server, as the Swift harness.
+        template = Path(tempfile.gettempdir()) / f"postgres-weekly-template-{self.bin.parent.name}-{os.geteuid()}"
+        if not (template / "PG_VERSION").is_file():
+            fresh = self.folder / "template"
+            made = subprocess.run([*self.run_as, str(self.bin / "initdb"), "-D", str(fresh), "-U", "postgres",
+                                   "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"],
+                                  capture_output=True, text=True)
+            if made.returncode != 0:
+                shutil.rmtree(self.folder, ignore_errors=True)
+                raise RuntimeError(f"initdb failed: {made.stderr[-2000:]}")
+            try:
+                os.rename(fresh, template)
+            except OSError:  # another test process made one meanwhile: use it
+                shutil.rmtree(fresh, ignore_errors=True)
+        subprocess.run(["cp", "-R", "-p", str(template), str(self.folder / "data")], check=True)
         with open(self.folder / "server.log", "wb") as log:  # the server keeps its own copy of the descriptor
             self.process = subprocess.Popen(
                 [*self.run_as, str(self.bin / "postgres"), "-D", str(self.folder / "data"), "-p", str(self.port),
