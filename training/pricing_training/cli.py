@@ -133,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     wu.add_argument("--week-start", type=_monday, metavar="YYYY-MM-DD",
                     help="the Monday the plan prices (default the week after the ledger's newest sale)")
     wu.add_argument("--cache", type=Path, help="where the starting posterior is cached (default <out>/.weekly-start)")
+    wu.add_argument("--catalogue", type=Path, metavar="CSV",
+                    help="the list prices to test around: stockcode, current_price (the service's catalogue file; "
+                         "default the training log's current prices)")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -230,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
             from .loop import weekly_update
             from .loop.experiments import PlanFormatError
             from .loop.ledger_source import LedgerSourceError
+            from .loop.list_catalogue import CatalogueError
             from .loop.plan import PlanConfig
             from .signing import key_path, load_key
 
@@ -241,8 +245,8 @@ def main(argv: list[str] | None = None) -> int:
                 result = weekly_update.run(args.log, args.ledger, args.base, args.out, version=args.version,
                                            signing_key=load_key(path) if path else None, publish_to=args.publish,
                                            seed=args.seed, cfg=plan, week_start=args.week_start,
-                                           cache=args.cache or args.out / ".weekly-start")
-            except (weekly_update.WeeklyUpdateError, LedgerSourceError, PlanFormatError) as exc:
+                                           cache=args.cache or args.out / ".weekly-start", catalogue=args.catalogue)
+            except (weekly_update.WeeklyUpdateError, LedgerSourceError, PlanFormatError, CatalogueError) as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2
             print("\n".join(weekly_update.summary(result)))

@@ -251,3 +251,32 @@ def test_what_was_charged_is_read_by_the_kind_of_shop():
     # three discounted buyers: no proof; ten lines all at 1.80: a cut; a buyer at 2.40: a rise; full price seen: kept
     assert gone == [False, True, True, False]
     assert top[2, 0] == 2.40 and price[2, 0] >= 2.40
+
+
+def test_a_catalogue_sets_the_list_prices_tested_around(toy, tmp_path, capsys):
+    """--catalogue (the service's file): its current_price is the posted list price of a product (scale = list /
+    panel price); the panel's own prices there give the very plan; a bad line refuses the file naming it."""
+    from pricing_training.loop.list_catalogue import CatalogueError, read_prices
+
+    ls = weekly_update.log_start(toy["log"], sha256_file(toy["log"]), weekly_update.response_config(
+        json.loads((toy["base"] / "manifest.json").read_text())), toy["folder"] / "cache")
+    same = tmp_path / "same.csv"
+    same.write_text("stockcode,current_price\n" + "".join(
+        f"{c},{p!r}\n" for c, p in zip(ls.start.stockcodes, ls.list_prices.tolist())))
+    assert _update(toy, toy["ledger"], tmp_path / "same", "--catalogue", str(same)) == 0
+    assert (_only_version(tmp_path / "same") / experiments.PLAN_FILE).read_bytes() == toy["plan"]
+    code = next(t["stockcode"] for t in json.loads(toy["plan"])["tests"] if t["status"] == "testing")
+    price = round(float(ls.list_prices[list(ls.start.stockcodes).index(code)]) * 1.05, 2)
+    moved = tmp_path / "moved.csv"
+    moved.write_text(f"StockCode,unit_cost,current_price\n{code},1.0,{price}\n")
+    assert _update(toy, toy["ledger"], tmp_path / "moved", "--catalogue", str(moved)) == 0
+    doc = json.loads((_only_version(tmp_path / "moved") / experiments.PLAN_FILE).read_text())
+    test = next(t for t in doc["tests"] if t["stockcode"] == code)
+    assert test["current_price"] == price and test["arms"][0] < price * 1.2 and test["arms"][2] > price * 0.8
+    bad = tmp_path / "bad.csv"
+    bad.write_text("stockcode,current_price\n10001,2.5\n10002,abc\n")
+    with pytest.raises(CatalogueError, match=r"bad.csv: line 3, column 2: current_price 'abc'"):
+        read_prices(bad)
+    capsys.readouterr()
+    assert _update(toy, toy["ledger"], tmp_path / "bad", "--catalogue", str(bad)) == 2
+    assert "line 3, column 2" in capsys.readouterr().err and not (tmp_path / "bad").exists()

@@ -242,16 +242,23 @@ def write_version(result: WeeklyResult, base: Path, out: Path, version: str | No
 
 def run(log_path: Path, ledger_location: str, base: Path, out: Path, *, version: str | None = None,
         signing_key=None, publish_to: str | None = None, seed: int = 0, cfg: PlanConfig = PlanConfig(),
-        week_start: dt.date | None = None, cache: Path | None = None) -> WeeklyResult:
+        week_start: dt.date | None = None, cache: Path | None = None, catalogue: Path | None = None
+        ) -> WeeklyResult:
     """The whole command (module docstring); raises WeeklyUpdateError, LedgerSourceError, LoadError, PublishError
-    or PlanFormatError with a message naming what is wrong."""
+    or PlanFormatError with a message naming what is wrong. `catalogue`: the retailer's list prices
+    (list_catalogue.py; default the panel's current prices)."""
     from .ledger_source import open_ledger
+    from .list_catalogue import read_prices, with_list_prices
+
+    prices = read_prices(catalogue) if catalogue is not None else None  # a bad file is refused before any work
 
     local = verify_local(Path(base))
     manifest = json.loads(local.manifest_bytes)
     digest = check_log(Path(log_path), manifest, str(local.folder))
     with open_ledger(ledger_location) as ledger:
         ls = log_start(Path(log_path), digest, response_config(manifest), cache)
+        if prices is not None:
+            ls = with_list_prices(ls, prices)
         result = replay(ls, ledger, plan_week(ledger, ls, week_start), cfg, seed)
     write_version(result, local.folder, Path(out), version, signing_key)
     if publish_to:
