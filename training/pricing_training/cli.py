@@ -1,4 +1,4 @@
-"""Command line: `python -m pricing_training {synth,evaluate,loop,train,reference-network,bench-reference,publish,keygen,sign}`."""
+"""Command line: `python -m pricing_training {synth,evaluate,loop,weekly-update,train,reference-network,bench-reference,publish,keygen,sign}`."""
 
 from __future__ import annotations
 
@@ -109,6 +109,33 @@ def main(argv: list[str] | None = None) -> int:
     lp.add_argument("--ingest-command", help="run this command as '<cmd> --database F file.csv' to ingest each week "
                                              "(e.g. 'pricing-server ingest'); default: the Python ledger")
     lp.add_argument("--out", type=Path, default=Path("out/loop"))
+    wu = sub.add_parser("weekly-update",
+                        help="this week's price-test plan from the retailer's sales ledger, as a new version",
+                        description="Replays the weeks the ledger holds after the training log (plan, what sold, "
+                                    "posterior update, as the closed loop does), plans the next week and writes the "
+                                    "plan as a new version of --base under --out (docs/weekly-update.md). A rerun on "
+                                    "the same inputs gives the same plan and version.")
+    wu.add_argument("--log", type=Path, required=True,
+                    help="the training transactions file the base version was trained on")
+    wu.add_argument("--ledger", required=True, metavar="FILE|URL",
+                    help="the service's sales ledger: its SQLite file or postgres://user:pw@host:port/db")
+    wu.add_argument("--base", type=Path, required=True,
+                    help="the version to build on: a version folder or a models root (its LATEST)")
+    wu.add_argument("--out", type=Path, required=True, help="models root the new version is written into")
+    wu.add_argument("--version", help="the new version's name (default <base>-plan-<year>W<week>-<plan hash>)")
+    wu.add_argument("--signing-key", type=Path, metavar="FILE",
+                    help=f"ed25519 private key to sign with (default ${ENV_KEY})")
+    wu.add_argument("--publish", metavar="LOCATION", help="then publish the version there (as the publish command)")
+    wu.add_argument("--seed", type=int, default=0,
+                    help="the plan's random seed: keep it the same every week (default 0)")
+    wu.add_argument("--delta", type=float, help="test arms at ±delta around the current price (default 0.10)")
+    wu.add_argument("--share", type=float, help="at most this share of the catalogue under test (default 0.20)")
+    wu.add_argument("--week-start", type=_monday, metavar="YYYY-MM-DD",
+                    help="the Monday the plan prices (default the week after the ledger's newest sale)")
+    wu.add_argument("--cache", type=Path, help="where the starting posterior is cached (default <out>/.weekly-start)")
+    wu.add_argument("--catalogue", type=Path, metavar="CSV",
+                    help="the list prices to test around: stockcode, current_price (the service's catalogue file; "
+                         "default the training log's current prices)")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -202,6 +229,28 @@ def main(argv: list[str] | None = None) -> int:
             print((args.out / "report.md").read_text())
             print(f"report: {args.out / 'report.md'}, {args.out / 'report.json'}, {args.out / 'cumulative.png'}")
             return 0
+        if args.command == "weekly-update":
+            from .loop import weekly_update
+            from .loop.experiments import PlanFormatError
+            from .loop.ledger_source import LedgerSourceError
+            from .loop.list_catalogue import CatalogueError
+            from .loop.plan import PlanConfig
+            from .signing import key_path, load_key
+
+            plan = PlanConfig(**{k: v for k, v in (("delta", args.delta), ("share", args.share)) if v is not None})
+            if not (0 < plan.delta <= plan.max_change and 0 < plan.share <= 1):
+                parser.error(f"--delta must be in (0, {plan.max_change}] and --share in (0, 1]")
+            path = key_path(args.signing_key)
+            try:
+                result = weekly_update.run(args.log, args.ledger, args.base, args.out, version=args.version,
+                                           signing_key=load_key(path) if path else None, publish_to=args.publish,
+                                           seed=args.seed, cfg=plan, week_start=args.week_start,
+                                           cache=args.cache or args.out / ".weekly-start", catalogue=args.catalogue)
+            except (weekly_update.WeeklyUpdateError, LedgerSourceError, PlanFormatError, CatalogueError) as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+            print("\n".join(weekly_update.summary(result)))
+            return 0
         if args.command == "reference-network":
             from .reference_bench import export_reference_network
 
@@ -252,6 +301,19 @@ def main(argv: list[str] | None = None) -> int:
     except SigningError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def _monday(text: str):
+    """A --week-start value: a date YYYY-MM-DD that is a Monday."""
+    import datetime as dt
+
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+    if day.weekday() != 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a Monday")
+    return day
 
 
 if __name__ == "__main__":

@@ -58,7 +58,15 @@ class Start:
 def fit(world, cfg: price_response.ResponseConfig) -> Start:
     """Fit the posterior on `world.training_lines()` (module docstring)."""
     cleaned, _ = clean(world.training_lines())
-    panel = weekly.build(cleaned)
+    return fit_panel(cleaned, weekly.build(cleaned), world.products, world.current_prices, cfg)
+
+
+def fit_panel(cleaned: pd.DataFrame, panel: weekly.WeeklyPanel, products: pd.DataFrame, current_prices: np.ndarray,
+              cfg: price_response.ResponseConfig) -> Start:
+    """Fit the posterior on the training log's clean lines `cleaned` and their weekly panel, for the products of a
+    catalogue: `products` (one row per product, index 0..N-1, with `stockcode` and `category`) and their posted list
+    prices `current_prices` [N]. The closed loop passes its world's; the weekly update (weekly_update.py) the panel's
+    own products and current prices, so that there scale = 1."""
     own, _ = price_response.own_estimates(panel, cfg)
     post = price_response.posterior(own, cfg)
     facts = panel.products.set_index("stockcode")
@@ -68,19 +76,19 @@ def fit(world, cfg: price_response.ResponseConfig) -> Start:
     first = rows["week"].min()
     season = rows[rows["week"] < first + SEASON_WEEKS].groupby("stockcode")["revenue"].sum()
     listed_early = rows.groupby("stockcode")["week"].min() <= first + 4
-    position = pd.Series(np.arange(world.n), index=world.products["stockcode"].to_numpy())
+    position = pd.Series(np.arange(len(products)), index=products["stockcode"].to_numpy())
     codes = [c for c in post.stockcodes if c in position.index]
     keep = np.array([post.stockcodes.index(c) for c in codes], dtype=np.int64)
     index = position[codes].to_numpy()
-    categories = world.products["category"].astype(str).to_numpy()[index]
+    categories = products["category"].astype(str).to_numpy()[index]
     groups = np.unique(categories, return_inverse=True)[1]
     current = facts.loc[codes, "current_price"].to_numpy(np.float64)
     week_monday, weekly_units, weekly_revenue = calendar_weeks(cleaned, codes)
-    log.info("starting posterior: %d of %d world products", len(codes), world.n)
+    log.info("starting posterior: %d of %d catalogue products", len(codes), len(products))
     return Start(index=index, stockcodes=np.array(codes), mean=post.mean[keep], cov=post.cov[keep],
                  ref=facts.loc[codes, "log_reference_price"].to_numpy(np.float64),
                  delta0=np.log(current) - facts.loc[codes, "log_reference_price"].to_numpy(np.float64),
-                 scale=np.asarray(world.current_prices, np.float64)[index] / current,
+                 scale=np.asarray(current_prices, np.float64)[index] / current,
                  units=recent["units"].reindex(codes).fillna(0.0).to_numpy(),
                  revenue=recent["revenue"].reindex(codes).fillna(0.0).to_numpy(),
                  season_revenue=season.reindex(codes).fillna(0.0).to_numpy(),

@@ -1,0 +1,289 @@
+"""This week's update on the retailer's own ledger: `python -m pricing_training weekly-update` (docs/weekly-update.md).
+
+Stateless: every run starts from the training log the base version was trained on and replays, week by week, the
+weeks the ledger holds after the log's last trading week, exactly as the closed loop runs them (run.run_learning): the loop
+policy plans the week (seeded), the ledger's sale lines of that week give the units and the price actually
+charged, the posterior is updated (learning.updated_posterior). Then the policy plans the next week, and the plan
+becomes a new version (plan_version.write_plan_version), published when asked. Given the same log, ledger and
+settings a rerun gives the same plan, byte for byte, and the same version name.
+
+The starting posterior is fit on the log as loop/start.py fits it, with the base version's own price-response
+settings (manifest `training_config`); the catalogue is the log's panel, whose current prices are the posted list
+prices (scale 1). It is cached under the log's sha256 and those settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import price_response, weekly
+from ..checksum import sha256_file
+from ..cleaning import clean
+from ..loader import load_transactions
+from ..publish import verify_local
+from . import charged as charged_mod, experiments, learning, start as start_mod, update
+from .ledger_source import SalesLedger
+from .plan import PlanConfig
+from .plan_version import write_plan_version
+from .policies import Loop
+
+log = logging.getLogger(__name__)
+# A week's price read off the ledger within this (log) distance of the plan's counts as the plan's (cents, rounding;
+# the arms are δ apart: at most a third of it).
+FOLLOWED_TOLERANCE = 0.03
+TRADING_SHARE = 0.4  # a week of the log with fewer lines than this share of the median week's is partial (weekly.py)
+PLAN_SUFFIX = re.compile(r"-plan-\d{4}W\d{2}-[0-9a-f]{8}$")
+
+
+class WeeklyUpdateError(ValueError):
+    """Inputs that cannot make this week's plan; the message names the file, URL or setting."""
+
+
+@dataclasses.dataclass
+class LogStart:
+    """The starting posterior of a training log and the catalogue it came with."""
+
+    start: start_mod.Start
+    list_prices: np.ndarray  # [P] posted list price of each start product (the panel's current price)
+    catalogue_size: int  # products in the log's panel: the share under test is of these
+    first_week: dt.date  # the Monday the ledger's weeks start: after the log's last trading week (`first_ledger_week`)
+    one_price: bool  # the shop posts one price per product-week (charged.one_price_shop)
+
+
+@dataclasses.dataclass
+class WeeklyResult:
+    doc: dict
+    weeks: list[dt.date]  # the Mondays replayed
+    deviations: pd.DataFrame  # week_start, stockcode, arm, planned, charged: the retailer posted another price
+    folder: Path | None = None
+    reused: bool = False  # the version existed with this very plan
+    published: object = None
+
+
+def response_config(manifest: dict) -> price_response.ResponseConfig:
+    """The price-response settings the base version was trained with (its manifest's training_config)."""
+    train = manifest.get("training_config") or {}
+    given = {"trees": train.get("response_trees"), "draws": train.get("response_draws"), "seed": train.get("seed")}
+    return price_response.ResponseConfig(**{k: v for k, v in given.items() if v is not None})
+
+
+def check_log(log_path: Path, manifest: dict, base_name: str) -> str:
+    """The log's sha256, refused unless it is the file the base version was trained on (its manifest's
+    data_source.sha256)."""
+    if not log_path.is_file():
+        raise WeeklyUpdateError(f"{log_path}: no such training log")
+    digest = sha256_file(log_path)
+    trained_on = (manifest.get("data_source") or {}).get("sha256")
+    if trained_on is None:
+        log.warning("%s: the manifest names no data_source.sha256; cannot check that %s is its training log",
+                    base_name, log_path)
+    elif trained_on != digest:
+        source = (manifest.get("data_source") or {}).get("path", "?")
+        raise WeeklyUpdateError(f"{log_path}: sha256 {digest[:12]}… is not the log {base_name} was trained on "
+                                f"({source}, sha256 {trained_on[:12]}…); give that version's training log")
+    return digest
+
+
+def log_start(log_path: Path, digest: str, cfg: price_response.ResponseConfig, cache: Path | None) -> LogStart:
+    """The starting posterior fit on the log (module docstring), from `cache` when it holds this log's and
+    settings' fit."""
+    key = {"log_sha256": digest, "trees": cfg.trees, "draws": cfg.draws, "folds": cfg.folds, "seed": cfg.seed}
+    name = "start-" + hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+    if cache is not None and (cache / f"{name}.json").is_file() and (cache / f"{name}.npz").is_file():
+        meta = json.loads((cache / f"{name}.json").read_text())
+        if meta.get("key") == key:
+            try:
+                return LogStart(start_mod.Start.load(cache / f"{name}.npz"), np.array(meta["list_prices"], np.float64),
+                                int(meta["catalogue_size"]), dt.date.fromisoformat(meta["first_week"]),
+                                bool(meta["one_price"]))
+            except (KeyError, TypeError, ValueError):
+                log.info("%s: written by an older version; fitting again", cache / name)
+    raw = load_transactions(log_path)
+    cleaned = clean(raw)[0]
+    panel = weekly.build(cleaned)
+    products = panel.products[["stockcode", "description", "category"]].reset_index(drop=True)
+    current = panel.products["current_price"].to_numpy(np.float64)
+    start = start_mod.fit_panel(cleaned, panel, products, current, cfg)
+    result = LogStart(start, current[start.index], len(products), first_ledger_week(cleaned),
+                      charged_mod.one_price_shop(cleaned))
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = cache / f".{name}.{os.getpid()}"
+        start.save(Path(f"{tmp}.npz"))
+        os.replace(f"{tmp}.npz", cache / f"{name}.npz")
+        meta = {"key": key, "list_prices": result.list_prices.tolist(), "catalogue_size": result.catalogue_size,
+                "first_week": result.first_week.isoformat(), "one_price": result.one_price}
+        (cache / f"{name}.json").write_text(json.dumps(meta))
+    return result
+
+
+def first_ledger_week(cleaned: pd.DataFrame) -> dt.date:
+    """The Monday after the log's last trading week: the last Monday-to-Sunday week with at least TRADING_SHARE of
+    the median week's lines. A few lines spilling past it (a Sunday's last orders stamped after midnight, a partial
+    week at the end of the export) do not make a week of their own: the ledger's weeks start after it."""
+    day = cleaned["invoice_date"].dt.normalize()
+    monday = day - pd.to_timedelta(day.dt.day_of_week, unit="D")
+    per_week = monday.value_counts().sort_index()
+    trading = per_week[per_week >= TRADING_SHARE * per_week.median()]
+    return (trading.index[-1] + pd.Timedelta(days=7)).date()
+
+
+def weekly_sales(lines: pd.DataFrame, first_monday: pd.Timestamp, weeks: int, stockcodes: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """[T, P] units and [T, P] revenue per week and product from the ledger's sale lines (what
+    ledger.Ledger.sales_between sums, added in the lines' order: the same bits from either database)."""
+    units, revenue = np.zeros((weeks, len(stockcodes))), np.zeros((weeks, len(stockcodes)))
+    column = pd.Series(np.arange(len(stockcodes)), index=stockcodes)
+    known = lines[lines["stockcode"].isin(column.index)]
+    week = ((known["invoice_date"] - first_monday).dt.days // 7).to_numpy()
+    col = column[known["stockcode"]].to_numpy()
+    np.add.at(units, (week, col), known["quantity"].to_numpy(np.float64))
+    np.add.at(revenue, (week, col), (known["quantity"] * known["unit_price"]).to_numpy(np.float64))
+    return units, revenue
+
+
+def replay(ls: LogStart, ledger: SalesLedger, plan_monday: dt.date, cfg: PlanConfig, seed: int) -> WeeklyResult:
+    """Every week of the ledger from the Monday after the log to `plan_monday` (excluded), as the loop runs them,
+    then the plan for `plan_monday` (module docstring)."""
+    start = ls.start
+    first = pd.Timestamp(ls.first_week)
+    mondays = [d.date() for d in pd.date_range(first, pd.Timestamp(plan_monday) - pd.Timedelta(days=1), freq="7D")]
+    if not mondays:
+        raise WeeklyUpdateError(f"--week-start {plan_monday}: not after the log's last week (the first week the "
+                                f"ledger can tell is {first.date()})")
+    p0_all = np.zeros(int(start.index.max()) + 1 if len(start.index) else 0)
+    p0_all[start.index] = ls.list_prices
+    policy = Loop(start, p0_all, ls.catalogue_size, cfg, seed)
+    program = policy.program
+    t_max, p = len(mondays), len(start.stockcodes)
+    units, delta, level = np.zeros((t_max, p)), np.zeros((t_max, p)), np.full((t_max, p), np.nan)
+    realized = np.zeros((t_max, p))
+    lines = ledger.lines_between(first, pd.Timestamp(plan_monday))
+    charged, line_count, highest = charged_mod.weekly_prices(lines, first, t_max, start.stockcodes, ls.one_price)
+    sold = weekly_sales(lines, first, t_max, start.stockcodes)
+    tolerance = min(FOLLOWED_TOLERANCE, program.delta / 3)
+    post, history, deviations = update.starting(start, seed), experiments.PlanHistory(), []
+    for t, monday in enumerate(mondays):
+        posted, rows = policy.plan(t, post)
+        units[t], realized[t] = sold[0][t], sold[1][t]
+        followed = ~charged_mod.departed(charged[t], line_count[t], highest[t], posted, ls.one_price, tolerance)
+        effective = np.where(followed, posted, charged[t])
+        for i in np.flatnonzero(~followed):
+            deviations.append({"week_start": monday.isoformat(), "stockcode": str(start.stockcodes[i]),
+                               "arm": str(rows["arm"].iat[i]), "planned": float(posted[i]),
+                               "charged": round(float(charged[t, i]), 4)})
+        delta[t] = np.log(effective / start.scale) - start.ref
+        if units[t].sum() > 0:
+            level[t] = update.week_levels(units[t], delta[t], start)
+            # Only a week on a randomized arm tells the slope; a price the retailer chose is not one.
+            level[t] = np.where(rows["arm"].isin(learning.RANDOMIZED_ARMS).to_numpy() & followed, level[t], np.nan)
+        post = learning.updated_posterior(start, units[:t + 1], delta[:t + 1], level[:t + 1], cfg, program, seed)
+        history.add(monday, effective, units[t], post, program)
+    doc = learning.next_plan(policy, post, history, realized, t_max, plan_monday, seed)
+    columns = ["week_start", "stockcode", "arm", "planned", "charged"]
+    return WeeklyResult(doc, mondays, pd.DataFrame(deviations, columns=columns))
+
+
+def plan_bytes(doc: dict) -> bytes:
+    """experiments.json's bytes as plan_version writes them."""
+    return (json.dumps(doc, separators=(",", ":")) + "\n").encode()
+
+
+def version_name(base_version: str, doc: dict) -> str:
+    """`<base>-plan-<ISO year>W<week>-<sha256 of the plan, 8 hex>`: the same plan gets the same name; a base that is
+    itself a weekly version gives its root's name (no chain of suffixes)."""
+    iso = dt.date.fromisoformat(doc["week_start"]).isocalendar()
+    root = PLAN_SUFFIX.sub("", base_version)
+    return f"{root}-plan-{iso[0]}W{iso[1]:02d}-{hashlib.sha256(plan_bytes(doc)).hexdigest()[:8]}"
+
+
+def plan_week(ledger: SalesLedger, ls: LogStart, week_start: dt.date | None) -> dt.date:
+    """The Monday the plan prices: `week_start` when given, else the week after the ledger's newest sale, which
+    must be after the log's last week."""
+    first = ls.first_week
+    if week_start is not None:
+        if week_start.weekday() != 0:
+            raise WeeklyUpdateError(f"--week-start {week_start}: not a Monday")
+        return week_start
+    newest = ledger.last_sale()
+    if newest is None or newest.date() < first:
+        seen = newest.date() if newest is not None else "none"
+        raise WeeklyUpdateError(f"{ledger.name}: holds no sale from {first} on (the Monday after the training log's "
+                                f"last trading week; newest sale: {seen}): no week to learn from yet")
+    return experiments.monday(newest.date()) + dt.timedelta(weeks=1)
+
+
+def write_version(result: WeeklyResult, base: Path, out: Path, version: str | None, signing_key) -> None:
+    """The plan as a version under `out` (plan_version.write_plan_version); an existing folder of that name that
+    holds this very plan is kept as it is (a rerun), one with another plan is refused."""
+    local = verify_local(base)
+    name = version or version_name(local.version, result.doc)
+    folder = out / name
+    if folder.exists():
+        existing = folder / experiments.PLAN_FILE
+        if existing.is_file() and existing.read_bytes() == plan_bytes(result.doc):
+            verify_local(folder)
+            result.folder, result.reused = folder, True
+            return
+        raise WeeklyUpdateError(f"{folder}: already exists with another plan; a version is never rewritten "
+                                "(give another --version)")
+    result.folder = write_plan_version(result.doc, local.folder, out, name, signing_key)
+
+
+def run(log_path: Path, ledger_location: str, base: Path, out: Path, *, version: str | None = None,
+        signing_key=None, publish_to: str | None = None, seed: int = 0, cfg: PlanConfig = PlanConfig(),
+        week_start: dt.date | None = None, cache: Path | None = None, catalogue: Path | None = None
+        ) -> WeeklyResult:
+    """The whole command (module docstring); raises WeeklyUpdateError, LedgerSourceError, LoadError, PublishError
+    or PlanFormatError with a message naming what is wrong. `catalogue`: the retailer's list prices
+    (list_catalogue.py; default the panel's current prices)."""
+    from .ledger_source import open_ledger
+    from .list_catalogue import read_prices, with_list_prices
+
+    prices = read_prices(catalogue) if catalogue is not None else None  # a bad file is refused before any work
+
+    local = verify_local(Path(base))
+    manifest = json.loads(local.manifest_bytes)
+    digest = check_log(Path(log_path), manifest, str(local.folder))
+    with open_ledger(ledger_location) as ledger:
+        ls = log_start(Path(log_path), digest, response_config(manifest), cache)
+        if prices is not None:
+            ls = with_list_prices(ls, prices)
+        result = replay(ls, ledger, plan_week(ledger, ls, week_start), cfg, seed)
+    write_version(result, local.folder, Path(out), version, signing_key)
+    if publish_to:
+        from ..publish import publish
+
+        result.published = publish(result.folder, publish_to)
+    return result
+
+
+def summary(result: WeeklyResult, shown: int = 5) -> list[str]:
+    """What the command prints: the weeks replayed, every week where the retailer charged another price than the
+    plan's (that price was used), the plan, the version."""
+    doc, out = result.doc, []
+    out.append(f"replayed {len(result.weeks)} week(s) of the ledger: {result.weeks[0]} .. {result.weeks[-1]}")
+    for week, group in result.deviations.groupby("week_start", sort=True):
+        cases = ", ".join(f"{r.stockcode} ({r.arm}) plan {r.planned:.2f} charged {r.charged:.2f}"
+                          for r in group.head(shown).itertuples())
+        more = f" and {len(group) - shown} more" if len(group) > shown else ""
+        out.append(f"week {week}: {len(group)} product(s) charged another price than the plan's; the ledger's price "
+                   f"was used and the week does not count as a test week: {cases}{more}")
+    status = pd.Series([t["status"] for t in doc["tests"]], dtype=object).value_counts()
+    out.append(f"plan {doc['plan_id']} for the week of {doc['week_start']}: {len(doc['tests'])} test(s) ("
+               + ", ".join(f"{n} {s}" for s, n in status.items()) + f"), {doc['holdout']['products']} in the holdout")
+    state = "unchanged, already written" if result.reused else "written"
+    out.append(f"version {result.folder} ({state})")
+    if result.published is not None:
+        out.append(result.published.summary())
+    return out
