@@ -46,7 +46,7 @@ help:
 	@echo "make fuzz           run every parser's fuzz target for FUZZ_SECONDS in total (default 600) into out/fuzz"
 	@echo "make eval           score price decisions on ground truth over the scenario matrix (report seeds) into out/eval"
 	@echo "make eval-unseen    the service end to end on logs of a second, independent generator family (docs/worlds.md) into out/unseen"
-	@echo "make eval-loop      the closed learning loop: 26 simulated weeks of planned price tests vs baselines (docs/learning-loop.md) into out/loop; LOOP_PRESET=quick for a fast look"
+	@echo "make eval-loop      the closed learning loop: 26 simulated weeks of planned price tests vs baselines on both retail worlds and the scenario matrix (docs/learning-loop.md) into out/loop; LOOP_PRESET=quick for a fast look"
 	@echo "make models         regenerate the committed artifact set in models/ (full preset), signed (docs/security-artifacts.md)"
 	@echo "make models-quick   the quick preset into out/models-quick (a few minutes)"
 	@echo "make setup          only install (system packages, Python environment)"
