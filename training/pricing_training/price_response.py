@@ -457,7 +457,7 @@ def cap_curvature_spread(prior: shrinkage.Prior, raw: np.ndarray, info: np.ndarr
             spreads[k, 1, 1] *= r * r
             spreads[k, 0, 1] *= r
             spreads[k, 1, 0] *= r
-    means, covs, logm = shrinkage._components(raw, info, prior.category_means[groups], spreads)
+    means, covs, logm = shrinkage.component_posteriors(raw, info, prior.category_means[groups], spreads)
     logm = logm + np.log(np.maximum(prior.weights, 1e-300))[None]
     resp = np.exp(logm - logm.max(axis=1, keepdims=True))
     resp /= resp.sum(axis=1, keepdims=True)
