@@ -8,6 +8,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from pricing_training import price_response, scenarios, shrinkage, weekly
 from pricing_training.cleaning import clean
@@ -142,6 +143,28 @@ def test_shrinkage_without_information_is_the_category_mean():
     # Its category's, not the global one: nearest to category 1's centre of the three.
     assert np.argmin(np.linalg.norm(centres - mean[12], axis=1)) == 1
     assert np.all(np.linalg.eigvalsh(between) > 0)
+
+
+def test_component_posteriors_are_the_conjugate_update_and_rank_components_by_marginal_likelihood():
+    """shrinkage.component_posteriors (what EM and cap_curvature_spread use): each component's posterior is the
+    normal-normal update in information form, and the log marginal likelihoods differ across components as the
+    densities of the estimate under N(μ, T_k + I⁻¹) do (the per-product constant cancels)."""
+    rng = np.random.default_rng(4)
+    p = 6
+    raw = rng.normal(-1.0, 1.0, (p, 2))
+    a = rng.normal(0.0, 1.0, (p, 2, 2))
+    info = np.einsum("pij,pkj->pik", a, a) + 0.5 * np.eye(2)
+    mu = np.tile([-1.2, -0.4], (p, 1))
+    spreads = np.stack([np.array([[0.3, 0.05], [0.05, 0.2]]), np.array([[2.0, -0.3], [-0.3, 1.5]])])
+    means, covs, logm = shrinkage.component_posteriors(raw, info, mu, spreads)
+    assert means.shape == (p, 2, 2) and covs.shape == (p, 2, 2, 2) and logm.shape == (p, 2)
+    for i in range(p):
+        for k, t in enumerate(spreads):
+            cov = np.linalg.inv(info[i] + np.linalg.inv(t))
+            np.testing.assert_allclose(covs[i, k], cov, rtol=1e-10)
+            np.testing.assert_allclose(means[i, k], cov @ (info[i] @ raw[i] + np.linalg.solve(t, mu[i])), rtol=1e-10)
+        density = [stats.multivariate_normal(mu[i], t + np.linalg.inv(info[i])).logpdf(raw[i]) for t in spreads]
+        assert logm[i, 1] - logm[i, 0] == pytest.approx(density[1] - density[0], rel=1e-9, abs=1e-9)
 
 
 def test_a_capped_curvature_spread_keeps_the_elasticity_from_following_the_c_truncation():
