@@ -79,25 +79,28 @@ class ResponseConfig:
     # are too large (halves agree 5-8x better in variance than they say), which made the learned spread between
     # products far too narrow and the posterior overconfident at the tails. Each product keeps its stated errors.
     prior_split_check: bool = True
-    # Treat the split check's factor as an upper bound only (off by default: measured, not adopted). A product's two
-    # halves share part of their error (persistent confounding, the nuisances' error), which their agreement reads
-    # as signal, so the factor (5-9 on the shop scenarios) leaves the learned spread of the orders b far too wide (sd
-    # 1.5 against about 0.4 true, development seed 11) and each posterior's centre follows its own noise. With the
-    # check on, the scale is the one in [1, factor] whose weekly-fit posterior best predicts the revisions' own
-    # estimates (revisions_prior_scale): on the development seeds it chose 1.0 on shop-invoice (the spread near
-    # the truth) but the narrower posterior then missed the heterogeneity of the elasticity at p0 that b's spread
-    # does not carry (curvature, position): 80% coverage 68-70%, harm up to 8.3%, P(gain) no better
-    # (docs/price-response.md, "Why P(gain) over-promises").
+    # Treat the split check's factor as an upper bound only (off by default: measured, not adopted). A product's
+    # two halves share part of their error (persistent confounding, the nuisances' error), which their agreement
+    # reads as signal, so the factor (5-9 on the shop scenarios) leaves the learned spread of the orders b far too
+    # wide (sd 1.5 against about 0.4 true, development seed 11) and each posterior's centre follows its own noise.
+    # With the check on, the scale is the one in [1, factor] whose weekly-fit posterior best predicts the
+    # revisions' own estimates (revisions_prior_scale): on the development seeds it chose 1.0 on shop-invoice (the
+    # spread near the truth) but the narrower posterior then missed the heterogeneity of the elasticity at p0 that
+    # b's spread does not carry (curvature, position): 80% coverage 68.7% on shop-invoice and 73.7% on
+    # shop-weekly, harm up to 10% on a seed, P(gain) no better (docs/price-response.md, "Why P(gain) over-promises").
     revision_check: bool = False
-    # At most this between-product sd of the curvature c in each part's prior (None: as learned). Off by default,
-    # not yet measured on `make eval`. Where a product's prices barely move, its own c says almost nothing, and a
-    # wide learned spread of c (the size part's reached 4.3-6.4 on the unseen retail worlds, whose true c has an
-    # sd near 0.5) leaves each posterior of c wide; conditioned on c <= 0 its mean goes far below 0 (-4.7 against
-    # -0.67 true) and pulls b with it (their errors are correlated when the prices lie on one side of the
-    # reference), so the elasticities come out far too negative. Capped at 1.0 on the weekly world, seed 1 (own
-    # estimates cached, decided as the service decides): median elasticity -2.25 -> -1.55 (true -1.12), 80%
-    # coverage 81.5 -> 85.7%, harm 5.9 -> 5.0%, capture 16.9 -> 13.9%; invoice world -1.59 -> -1.14 (true -1.10),
-    # harm 4.9 -> 4.8%, capture 21.9 -> 19.4% (docs/price-response.md).
+    # At most this between-product sd of the curvature c in each part's prior (None: as learned). Off by default:
+    # on the development seeds 11-12 a cap of 1.0 took shop-weekly's bias from -0.29 to -0.07 but raised its harm
+    # (seed 11: 5.3 -> 6.0%), lowered its 80% coverage (78.0 -> 73.7%) and made P(gain) less reliable (0.69
+    # promised: 53 -> 46% realized); shop-invoice unchanged (docs/price-response.md, "Why P(gain) over-promises").
+    # Where a product's prices barely move, its own c says almost nothing, and a wide learned spread of c (the
+    # size part's reached 4.3-6.4 on the unseen retail worlds, whose true c has an sd near 0.5) leaves each
+    # posterior of c wide; conditioned on c <= 0 its mean goes far below 0 (-4.7 against -0.67 true) and pulls b
+    # with it (their errors are correlated when the prices lie on one side of the reference), so the elasticities
+    # come out far too negative. Capped at 1.0 on the weekly world, seed 1 (own estimates cached, decided as the
+    # service decides): median elasticity -2.25 -> -1.55 (true -1.12), 80% coverage 81.5 -> 85.7%, harm 5.9 ->
+    # 5.0%, capture 16.9 -> 13.9%; invoice world -1.59 -> -1.14 (true -1.10), harm 4.9 -> 4.8%, capture 21.9 ->
+    # 19.4% (docs/price-response.md).
     max_curvature_spread: float | None = None
     seed: int = 42
 
