@@ -25,8 +25,10 @@ Model (docs/price-response.md): E[units_it | x, p] = exp(f(x) + b_i Δ + c_i Δ�
    ~ N(μ_global, T/κ). A product with 40 lines borrows its category's response; a product with thousands
    keeps its own. The orders part's spread T is learned with its errors checked on the data (each product's
    weeks split into alternate blocks: the halves must disagree by what their errors say; posterior), since
-   its quasi-Poisson errors are too large and would leave T far too narrow; each product keeps its stated errors. The posterior of each β_i is conditioned on c_i <= 0 (demand grows more elastic as its
-   price rises); `S` stratified draws of it carry the uncertainty to the service.
+   its quasi-Poisson errors are too large and would leave T far too narrow; each product keeps its stated errors
+   (measured since: the halves share part of their error, so this T is too wide; docs/price-response.md, "Why P(gain)
+   over-promises", and ResponseConfig.revision_check). The posterior of each β_i is conditioned on c_i <= 0
+   (demand grows more elastic as its price rises); `S` stratified draws of it carry the uncertainty to the service.
 4. **The supported range** (evidence_support): the observed prices' range (weekly.py) cut to where the
    posterior still knows the demand relative to the current price.
 """
