@@ -49,9 +49,16 @@ class Prior:
         return np.einsum("k,kij->ij", self.weights, self.spreads)
 
 
-def _components(raw, info, mu, spreads):
-    """Per component: posterior means [P, K, 2], covariances [P, K, 2, 2] and log marginal likelihoods [P, K] (up
-    to a per-product constant), in information form."""
+def component_posteriors(raw: np.ndarray, info: np.ndarray, mu: np.ndarray, spreads: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every product's posterior under each component of a prior, in information form.
+
+    `raw` [P, 2] and `info` [P, 2, 2] are the products' own estimates and their information, `mu` [P, 2] each
+    product's prior mean (its category's) and `spreads` [K, 2, 2] the components' covariances T_k. Returns the
+    posterior means [P, K, 2], covariances [P, K, 2, 2] and log marginal likelihoods [P, K] of each product's
+    estimate under each component (up to a per-product constant, so only their differences across components
+    mean anything: they set the responsibilities). `fit` uses it inside EM; price_response.cap_curvature_spread
+    re-derives the posteriors under a changed spread with it."""
     h0 = np.einsum("pij,pj->pi", info, raw)
     means, covs, logm = [], [], []
     for t in spreads:
@@ -88,7 +95,7 @@ def fit(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, com
     mu0 = np.median(raw, axis=0)
     mu_g = np.tile(mu0, (n_groups, 1))
     for _ in range(iterations):
-        means, covs, logm = _components(raw, info, mu_g[groups], spreads)
+        means, covs, logm = component_posteriors(raw, info, mu_g[groups], spreads)
         logm = logm + np.log(np.maximum(weights, 1e-300))[None]
         r = np.exp(logm - logm.max(axis=1, keepdims=True))
         r /= r.sum(axis=1, keepdims=True)
@@ -111,7 +118,7 @@ def fit(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, com
         if change < tol:
             break
     post_raw, post_info = (raw, info) if posterior_evidence is None else posterior_evidence
-    means, covs, logm = _components(post_raw, post_info, mu_g[groups], spreads)
+    means, covs, logm = component_posteriors(post_raw, post_info, mu_g[groups], spreads)
     logm = logm + np.log(np.maximum(weights, 1e-300))[None]
     r = np.exp(logm - logm.max(axis=1, keepdims=True))
     r /= r.sum(axis=1, keepdims=True)

@@ -8,6 +8,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from pricing_training import price_response, scenarios, shrinkage, weekly
 from pricing_training.cleaning import clean
@@ -144,6 +145,28 @@ def test_shrinkage_without_information_is_the_category_mean():
     assert np.all(np.linalg.eigvalsh(between) > 0)
 
 
+def test_component_posteriors_are_the_conjugate_update_and_rank_components_by_marginal_likelihood():
+    """shrinkage.component_posteriors (what EM and cap_curvature_spread use): each component's posterior is the
+    normal-normal update in information form, and the log marginal likelihoods differ across components as the
+    densities of the estimate under N(μ, T_k + I⁻¹) do (the per-product constant cancels)."""
+    rng = np.random.default_rng(4)
+    p = 6
+    raw = rng.normal(-1.0, 1.0, (p, 2))
+    a = rng.normal(0.0, 1.0, (p, 2, 2))
+    info = np.einsum("pij,pkj->pik", a, a) + 0.5 * np.eye(2)
+    mu = np.tile([-1.2, -0.4], (p, 1))
+    spreads = np.stack([np.array([[0.3, 0.05], [0.05, 0.2]]), np.array([[2.0, -0.3], [-0.3, 1.5]])])
+    means, covs, logm = shrinkage.component_posteriors(raw, info, mu, spreads)
+    assert means.shape == (p, 2, 2) and covs.shape == (p, 2, 2, 2) and logm.shape == (p, 2)
+    for i in range(p):
+        for k, t in enumerate(spreads):
+            cov = np.linalg.inv(info[i] + np.linalg.inv(t))
+            np.testing.assert_allclose(covs[i, k], cov, rtol=1e-10)
+            np.testing.assert_allclose(means[i, k], cov @ (info[i] @ raw[i] + np.linalg.solve(t, mu[i])), rtol=1e-10)
+        density = [stats.multivariate_normal(mu[i], t + np.linalg.inv(info[i])).logpdf(raw[i]) for t in spreads]
+        assert logm[i, 1] - logm[i, 0] == pytest.approx(density[1] - density[0], rel=1e-9, abs=1e-9)
+
+
 def test_a_capped_curvature_spread_keeps_the_elasticity_from_following_the_c_truncation():
     """Forty products whose prices lie below their reference (so b and c are confounded: their errors correlate)
     and whose own c estimates scatter widely with little information, as on a log where prices barely move. The
@@ -276,3 +299,49 @@ def test_the_orders_prior_is_learned_with_its_errors_checked_on_halves():
     # Without halves there is nothing to check: the prior is learned with the stated errors.
     bare = dataclasses.replace(own, halves_raw_n=None, halves_info_n=None)
     assert price_response.orders_prior_scale(bare) == 1.0
+
+
+def test_the_revisions_choose_the_orders_prior_scale_when_the_halves_share_their_error():
+    """posterior(): each product's two halves share a persistent error (sd 0.9, what confounding or the nuisances'
+    error leave in both) besides their own noise, and the stated errors are the total. The halves agree far better
+    than the stated errors say, so the split factor is large and the prior learned with it reads the shared error
+    as spread between products. The revisions' own estimates (an independent identification) are predicted best
+    under a scale near 1, which brings the learned spread of b back near the truth."""
+    rng = np.random.default_rng(8)
+    p, true_sd, shared, noise = 240, 0.4, 0.9, 0.5
+    groups = np.repeat(np.arange(4), p // 4)
+    beta = np.column_stack([rng.normal(-1.0, true_sd, p), rng.normal(-0.5, 0.1, p)])
+    persistent = rng.normal(0.0, shared, (p, 1, 2))
+    halves_raw = beta[:, None, :] + persistent + rng.normal(0.0, noise * np.sqrt(2.0), (p, 2, 2))
+    stated = np.sqrt(shared ** 2 + noise ** 2)
+    info_w = np.tile(np.eye(2) / stated ** 2, (p, 1, 1))
+    halves_info = np.tile(np.eye(2) / (2.0 * stated ** 2), (p, 2, 1, 1))
+    rev_sd = 1.0
+    raw_e = beta + rng.normal(0.0, rev_sd, (p, 2))
+    info_e = np.tile(np.eye(2) / rev_sd ** 2, (p, 1, 1))
+    raw_w = halves_raw.mean(axis=1)
+    info_n = info_w + info_e
+    raw_n = np.linalg.solve(info_n, (np.einsum("pij,pj->pi", info_w, raw_w) + np.einsum("pij,pj->pi", info_e, raw_e))[..., None])[..., 0]
+    size = np.zeros((p, 2)), np.tile(np.eye(2) * 1e-6, (p, 1, 1))
+    own = price_response.OwnEstimates([f"{30000 + i}" for i in range(p)], groups, raw_n, info_n, *size,
+                                      halves_raw_n=halves_raw, halves_info_n=halves_info,
+                                      revisions_raw_n=raw_e, revisions_info_n=info_e)
+    raw_back, info_back = price_response.weekly_fit_estimates(own)
+    np.testing.assert_allclose(raw_back, raw_w, atol=1e-6)
+    split = price_response.orders_prior_scale(own)
+    assert split > 2.5  # the halves agree (1.06 / 0.5)² ≈ 4.5 times better than stated
+    chosen = price_response.revisions_prior_scale(own, split, 3.0)
+    assert 1.0 <= chosen < 0.5 * split
+    checked = price_response.posterior(own, price_response.ResponseConfig(draws=16, revision_check=True))
+    split_only = price_response.posterior(own, price_response.ResponseConfig(draws=16))
+    assert checked.summary["orders"]["prior_information_scale"] == pytest.approx(chosen)
+    assert checked.summary["orders"]["split_check_scale"] == pytest.approx(split)
+    sd_checked = checked.summary["orders"]["between_sd"][0]
+    sd_split = split_only.summary["orders"]["between_sd"][0]
+    assert abs(sd_checked - true_sd) < abs(sd_split - true_sd)
+    assert sd_split > 1.5 * true_sd  # the shared error read as spread
+    # Without revisions, or too few products with them, the split factor stands.
+    assert price_response.revisions_prior_scale(dataclasses.replace(own, revisions_info_n=None, revisions_raw_n=None), split, 3.0) == split
+    thin = info_e.copy()
+    thin[price_response.MIN_REVISION_PRODUCTS - 1:] = 0.0
+    assert price_response.revisions_prior_scale(dataclasses.replace(own, revisions_info_n=thin), split, 3.0) == split
