@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="quick: development seed 1 of a 30k-line world; full: report seeds 4-6 of a 60k-line world (default)")
     lp.add_argument("--seeds", nargs="+", type=int, help="override the preset's seeds")
     lp.add_argument("--size", choices=["tiny", "quick", "full"], help="override the preset's world size")
-    lp.add_argument("--weeks", type=int, default=26)
+    lp.add_argument("--weeks", type=int, default=26, help="loop weeks after the training year (at least 4; default 26)")
     lp.add_argument("--delta", type=float, help="test arms at ±delta around the current price (default 0.10)")
     lp.add_argument("--share", type=float, help="at most this share of the catalogue under test (default 0.20)")
     lp.add_argument("--ingest-command", help="run this command as '<cmd> --database F file.csv' to ingest each week "
@@ -207,6 +207,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "loop":
             import shlex
+
+            if args.weeks < 4:
+                # The report's checkpoints (cumulative gain at or above keep, revenue at risk) start at week 4.
+                parser.error(f"loop: --weeks must be at least 4, got {args.weeks}")
 
             from .loop.run import DEFAULT_WORLDS, PRESETS as LOOP_PRESETS, evaluate as evaluate_loop
             from .loop.world import WorldError

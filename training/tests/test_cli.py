@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from pricing_training import cli, export
 from pricing_training.cli import main
 
@@ -29,3 +31,11 @@ def test_train_reports_a_failed_self_check_and_writes_no_version(small_data, tmp
     partial = out / leftovers[0]
     assert (partial / "price_response.safetensors").exists()  # what was written is there to inspect
     assert not (partial / "report.json").exists()  # nothing after the failed check ran
+
+
+def test_loop_refuses_fewer_weeks_than_its_first_checkpoint(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["loop", "--weeks", "3", "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "--weeks must be at least 4, got 3" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())  # refused before any world was built
