@@ -104,6 +104,20 @@ class ResponseConfig:
     # 5.0%, capture 16.9 -> 13.9%; invoice world -1.59 -> -1.14 (true -1.10), harm 4.9 -> 4.8%, capture 21.9 ->
     # 19.4% (docs/price-response.md).
     max_curvature_spread: float | None = None
+    # The correlation of a product's deviations from its category between the two parts' priors (orders, size),
+    # 0 = independent parts (the default). In the scenarios' truth a product's orders and size responses move together
+    # across products (correlation 0.80-0.87 at development seed 11), so the total elasticity varies more between
+    # products than two independent priors allow (sd 0.77 against 0.57 from the parts' own spreads); the size part's
+    # own estimates are nearly pure noise, so the data cannot identify the correlation: a value here is an
+    # assumption, not learned (measured, not adopted: docs/price-response.md, "Why P(gain) over-promises").
+    part_correlation: float = 0.0
+    # The orders prior's spread of c multiplied by what best predicts the revisions' own estimates
+    # (revisions_curvature_ratio; measured, not adopted: docs/price-response.md, "Why P(gain) over-promises").
+    revision_curvature_check: bool = False
+    # Heavy-tailed errors for each part's prior (shrinkage.fit's error_scales): a product's error covariance is its
+    # stated one times one of these (weights learned), so estimates far off their category by more than their
+    # errors say are read as error, not as spread. None: normal errors (measured, not adopted: docs/price-response.md).
+    error_scales: tuple[float, ...] | None = None
     seed: int = 42
 
 
@@ -496,6 +510,32 @@ def revisions_prior_scale(own: OwnEstimates, upper: float, kappa: float, compone
     return best
 
 
+# The revisions' check of the orders prior's curvature spread (revisions_curvature_ratio): multipliers tried.
+CURVATURE_RATIOS = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
+
+
+def revisions_curvature_ratio(own: OwnEstimates, prior: shrinkage.Prior, groups: np.ndarray) -> float:
+    """The multiplier of the orders prior's between-product sd of c (CURVATURE_RATIOS) under which the posterior
+    from the weekly fit alone best predicts the revisions' own estimates (revision_log_likelihood), the same
+    held-out check as revisions_prior_scale, for the curvature: a product's own c says almost nothing, so EM
+    learns its spread from little. 1 when there is nothing to check."""
+    if own.revisions_info_n is None:
+        return 1.0
+    use = own.revisions_info_n[:, 0, 0] > MIN_REVISION_INFORMATION
+    if use.sum() < MIN_REVISION_PRODUCTS:
+        return 1.0
+    raw_w, info_w = weekly_fit_estimates(own)
+    best, best_ll = 1.0, -np.inf
+    for ratio in CURVATURE_RATIOS:
+        scaled = scale_curvature_spread(prior, raw_w, info_w, groups, ratio)
+        ll = revision_log_likelihood(scaled.posterior_mean()[use], scaled.posterior_cov()[use],
+                                     own.revisions_raw_n[use], own.revisions_info_n[use])
+        if ll > best_ll:
+            best, best_ll = float(ratio), ll
+    log.info("orders prior: the sd of c x %.2f predicts the revisions best", best)
+    return best
+
+
 def orders_prior_evidence(own: OwnEstimates, scale: float) -> tuple[np.ndarray, np.ndarray]:
     """The orders part's estimates and information with the weekly fit's information scaled by `scale` (what the
     split check measured; the revisions' share, which it did not check, kept as it is), for learning the prior."""
@@ -513,14 +553,20 @@ def cap_curvature_spread(prior: shrinkage.Prior, raw: np.ndarray, info: np.ndarr
                          cap: float) -> shrinkage.Prior:
     """`prior` with each component's between-product sd of c at most `cap` (its covariance with b scaled alike, so
     the correlation stays), and every product's posterior under it from `raw`, `info` (ResponseConfig.max_curvature_spread)."""
+    ratios = np.minimum(cap / np.sqrt(prior.spreads[:, 1, 1]), 1.0)
+    return scale_curvature_spread(prior, raw, info, groups, ratios)
+
+
+def scale_curvature_spread(prior: shrinkage.Prior, raw: np.ndarray, info: np.ndarray, groups: np.ndarray,
+                           ratios) -> shrinkage.Prior:
+    """`prior` with each component's between-product sd of c multiplied by `ratios` (one per component, or one for
+    all; its covariance with b scaled alike, so the correlation stays), and every product's posterior under it from
+    `raw`, `info`."""
     spreads = prior.spreads.copy()
-    for k in range(len(spreads)):
-        sd = np.sqrt(spreads[k, 1, 1])
-        if sd > cap:
-            r = cap / sd
-            spreads[k, 1, 1] *= r * r
-            spreads[k, 0, 1] *= r
-            spreads[k, 1, 0] *= r
+    for k, r in enumerate(np.broadcast_to(np.asarray(ratios, np.float64), (len(spreads),))):
+        spreads[k, 1, 1] *= r * r
+        spreads[k, 0, 1] *= r
+        spreads[k, 1, 0] *= r
     means, covs, logm = shrinkage.component_posteriors(raw, info, prior.category_means[groups], spreads)
     logm = logm + np.log(np.maximum(prior.weights, 1e-300))[None]
     resp = np.exp(logm - logm.max(axis=1, keepdims=True))
@@ -546,6 +592,7 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
                    if cfg.revision_check else split_n)
         parts = {"orders": (own.raw_n, own.info_n, scale_n), "size": (own.raw_s, own.info_s, 1.0)}
     mean, cov, summary = np.zeros((len(codes), 2)), np.zeros((len(codes), 2, 2)), {}
+    learned: dict[str, tuple[shrinkage.Prior, tuple[np.ndarray, np.ndarray]]] = {}
     for name, (part_raw, part_info, scale) in parts.items():
         # The prior learned with the part's checked errors (the weekly fit's information × scale); each product's
         # posterior with its stated ones, only ever widened (a product's halves may share a bias that their
@@ -554,10 +601,14 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
                                  else (part_raw, part_info * scale))
         stated = (part_raw, part_info) if scale >= 1.0 else (prior_raw, prior_info)
         prior = shrinkage.fit(prior_raw, prior_info, groups, cfg.category_strength, cfg.prior_components,
-                              posterior_evidence=stated)
+                              posterior_evidence=stated, error_scales=cfg.error_scales)
+        if name == "orders" and cfg.revision_curvature_check:
+            ratio = revisions_curvature_ratio(own, prior, groups)
+            prior = scale_curvature_spread(prior, *stated, groups, ratio)
         if cfg.max_curvature_spread is not None:
             prior = cap_curvature_spread(prior, *stated, groups, cfg.max_curvature_spread)
         between = prior.between()
+        learned[name] = (prior, stated)
         # Independent parts: posterior means add, covariances add.
         mean, cov = mean + prior.posterior_mean(), cov + prior.posterior_cov()
         summary[name] = {"global": prior.global_mean.tolist(), "between_sd": np.sqrt(np.diag(between)).tolist(),
@@ -567,6 +618,8 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
         log.info("price response (%s): global (b, c) = (%.2f, %.2f); between-product sd (%.2f, %.2f); %d "
                  "component(s), weights %s; prior learned with information x %.2f", name, *prior.global_mean,
                  *np.sqrt(np.diag(between)), len(prior.weights), np.round(prior.weights, 3).tolist(), scale)
+    if cfg.part_correlation and len(parts) == 2:
+        mean, cov = correlated_parts_posterior(learned["orders"], learned["size"], groups, cfg.part_correlation)
     if len(parts) == 1:
         draws = shrinkage.draws(prior, cfg.draws, cfg.seed)
     else:
@@ -578,3 +631,37 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
     return PriceResponse(codes, draws.mean(axis=1), cov, draws, raw, np.sqrt(raw_cov[:, 0, 0]), summary)
 
 
+
+
+def _sqrtm(t: np.ndarray) -> np.ndarray:
+    """The symmetric square root of a positive semi-definite matrix."""
+    w, v = np.linalg.eigh(t)
+    return (v * np.sqrt(np.maximum(w, 0.0))) @ v.T
+
+
+def correlated_parts_posterior(orders: tuple[shrinkage.Prior, tuple[np.ndarray, np.ndarray]],
+                               size: tuple[shrinkage.Prior, tuple[np.ndarray, np.ndarray]], groups: np.ndarray,
+                               rho: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each product's posterior mean [P, 2] and covariance [P, 2, 2] of the sum of its parts' (b, c), when the two
+    parts' deviations from their categories are correlated by `rho` in the prior (ResponseConfig.part_correlation):
+    the joint prior of (orders, size) has the parts' learned spreads on its diagonal blocks and
+    rho · T_orders^½ T_size^½ between them; each part's evidence (estimate, information) stays its own. Normal
+    priors only (one component)."""
+    (prior_n, (raw_n, info_n)), (prior_s, (raw_s, info_s)) = orders, size
+    if len(prior_n.weights) != 1 or len(prior_s.weights) != 1:
+        raise ValueError("part_correlation needs normal priors (prior_components = 1)")
+    if not 0.0 <= rho < 1.0:
+        raise ValueError(f"part_correlation must be in [0, 1), got {rho}")
+    t_n, t_s = prior_n.spreads[0], prior_s.spreads[0]
+    cross = rho * _sqrtm(t_n) @ _sqrtm(t_s)
+    t = np.block([[t_n, cross], [cross.T, t_s]])
+    t_inv = np.linalg.inv(t)
+    mu = np.concatenate([prior_n.category_means[groups], prior_s.category_means[groups]], axis=1)
+    info = np.zeros((len(groups), 4, 4))
+    info[:, :2, :2], info[:, 2:, 2:] = info_n, info_s
+    h = np.concatenate([np.einsum("pij,pj->pi", info_n, raw_n), np.einsum("pij,pj->pi", info_s, raw_s)], axis=1)
+    h = h + mu @ t_inv
+    joint_cov = np.linalg.inv(info + t_inv[None])
+    joint_mean = np.einsum("pij,pj->pi", joint_cov, h)
+    total = np.hstack([np.eye(2), np.eye(2)])
+    return joint_mean @ total.T, np.einsum("ij,pjk,lk->pil", total, joint_cov, total)
