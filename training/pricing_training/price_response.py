@@ -27,8 +27,9 @@ Model (docs/price-response.md): E[units_it | x, p] = exp(f(x) + b_i Δ + c_i Δ�
    weeks split into alternate blocks: the halves must disagree by what their errors say; posterior), since
    its quasi-Poisson errors are too large and would leave T far too narrow; each product keeps its stated errors
    (measured since: the halves share part of their error, so this T is too wide; docs/price-response.md, "Why P(gain)
-   over-promises", and ResponseConfig.revision_check). The posterior of each β_i is conditioned on c_i <= 0
-   (demand grows more elastic as its price rises); `S` stratified draws of it carry the uncertainty to the service.
+   over-promises", and ResponseConfig.revision_check; prior_checks.py holds the checks on the revisions). The
+   posterior of each β_i is conditioned on c_i <= 0 (demand grows more elastic as its price rises); `S` stratified
+   draws of it carry the uncertainty to the service.
 4. **The supported range** (evidence_support): the observed prices' range (weekly.py) cut to where the
    posterior still knows the demand relative to the current price.
 """
@@ -43,6 +44,10 @@ import numpy as np
 import pandas as pd
 
 from . import revisions, shrinkage, weekly
+from .prior_checks import (CURVATURE_RATIOS, MIN_REVISION_INFORMATION, MIN_REVISION_PRODUCTS,  # noqa: F401
+                           REVISION_CHECK_SCALES, cap_curvature_spread, revision_log_likelihood,
+                           revisions_curvature_ratio, revisions_prior_scale, scale_curvature_spread,
+                           weekly_fit_estimates)
 from .weekly import CATEGORICAL, CONTEXT_NUMERIC, LAGGED_PRICE, LEAD_PRICES, SIZE_INDEX, WeeklyPanel, estimation_rows
 
 log = logging.getLogger(__name__)
@@ -461,81 +466,6 @@ def orders_prior_scale(own: OwnEstimates) -> float:
     return calibrate_information(pairs)
 
 
-# The revisions' check (revisions_prior_scale): scales tried between 1 and the split factor (log-spaced), and the
-# products with revision evidence it needs (else the split factor stands).
-REVISION_CHECK_SCALES = 7
-MIN_REVISION_PRODUCTS = 15
-MIN_REVISION_INFORMATION = 1e-3
-
-
-def weekly_fit_estimates(own: OwnEstimates) -> tuple[np.ndarray, np.ndarray]:
-    """The orders part's estimates and information from the weekly fit alone (the revisions' share taken out)."""
-    info_e, raw_e = own.revisions_info_n, own.revisions_raw_n
-    info_w = own.info_n - info_e
-    h = np.einsum("pij,pj->pi", own.info_n, own.raw_n) - np.einsum("pij,pj->pi", info_e, raw_e)
-    return np.linalg.solve(info_w + 1e-9 * np.eye(2)[None], h[..., None])[..., 0], info_w
-
-
-def revision_log_likelihood(mean: np.ndarray, cov: np.ndarray, raw_e: np.ndarray, info_e: np.ndarray) -> float:
-    """Σ_i log of the revisions' likelihood of each product's (b, c), integrated over its posterior N(mean_i, cov_i),
-    up to a constant that does not depend on the posterior. In information form (a product's revisions may say
-    nothing about c, so their information can be singular): −½ log|1 + P_i I_i| − ½ dᵢᵀ I_i (1 + P_i I_i)⁻¹ dᵢ with
-    dᵢ = mean_i − raw_e,i."""
-    a = np.eye(2)[None] + np.einsum("pij,pjk->pik", cov, info_e)
-    d = mean - raw_e
-    solved = np.linalg.solve(a, d[..., None])[..., 0]
-    return float(np.sum(-0.5 * np.linalg.slogdet(a)[1] - 0.5 * np.einsum("pi,pij,pj->p", d, info_e, solved)))
-
-
-def revisions_prior_scale(own: OwnEstimates, upper: float, kappa: float, components: int = 1) -> float:
-    """The orders prior's information scale in [1, `upper`] (the split check's factor) under which the posterior
-    from the weekly fit alone best predicts the revisions' own estimates (revision_log_likelihood, summed over the
-    products with revision evidence): held-out data whose errors the weekly fit does not share, so a spread that
-    only reflects the halves' shared error predicts it worse. `upper` when there is nothing to check (no revisions,
-    fewer than MIN_REVISION_PRODUCTS products with revision evidence, or `upper` <= 1)."""
-    if own.revisions_info_n is None or upper <= 1.0:
-        return upper
-    use = own.revisions_info_n[:, 0, 0] > MIN_REVISION_INFORMATION
-    if use.sum() < MIN_REVISION_PRODUCTS:
-        return upper
-    raw_w, info_w = weekly_fit_estimates(own)
-    best, best_ll = upper, -np.inf
-    for scale in np.geomspace(1.0, upper, REVISION_CHECK_SCALES):
-        prior = shrinkage.fit(raw_w, info_w * scale, own.groups, kappa, components, posterior_evidence=(raw_w, info_w))
-        ll = revision_log_likelihood(prior.posterior_mean()[use], prior.posterior_cov()[use],
-                                     own.revisions_raw_n[use], own.revisions_info_n[use])
-        if ll > best_ll:
-            best, best_ll = float(scale), ll
-    log.info("orders prior: information scale %.2f of the split check's %.2f predicts the revisions best", best, upper)
-    return best
-
-
-# The revisions' check of the orders prior's curvature spread (revisions_curvature_ratio): multipliers tried.
-CURVATURE_RATIOS = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
-
-
-def revisions_curvature_ratio(own: OwnEstimates, prior: shrinkage.Prior, groups: np.ndarray) -> float:
-    """The multiplier of the orders prior's between-product sd of c (CURVATURE_RATIOS) under which the posterior
-    from the weekly fit alone best predicts the revisions' own estimates (revision_log_likelihood), the same
-    held-out check as revisions_prior_scale, for the curvature: a product's own c says almost nothing, so EM
-    learns its spread from little. 1 when there is nothing to check."""
-    if own.revisions_info_n is None:
-        return 1.0
-    use = own.revisions_info_n[:, 0, 0] > MIN_REVISION_INFORMATION
-    if use.sum() < MIN_REVISION_PRODUCTS:
-        return 1.0
-    raw_w, info_w = weekly_fit_estimates(own)
-    best, best_ll = 1.0, -np.inf
-    for ratio in CURVATURE_RATIOS:
-        scaled = scale_curvature_spread(prior, raw_w, info_w, groups, ratio)
-        ll = revision_log_likelihood(scaled.posterior_mean()[use], scaled.posterior_cov()[use],
-                                     own.revisions_raw_n[use], own.revisions_info_n[use])
-        if ll > best_ll:
-            best, best_ll = float(ratio), ll
-    log.info("orders prior: the sd of c x %.2f predicts the revisions best", best)
-    return best
-
-
 def orders_prior_evidence(own: OwnEstimates, scale: float) -> tuple[np.ndarray, np.ndarray]:
     """The orders part's estimates and information with the weekly fit's information scaled by `scale` (what the
     split check measured; the revisions' share, which it did not check, kept as it is), for learning the prior."""
@@ -547,31 +477,6 @@ def orders_prior_evidence(own: OwnEstimates, scale: float) -> tuple[np.ndarray, 
     info = scale * info_w + info_e
     h = scale * h_w + np.einsum("pij,pj->pi", info_e, raw_e)
     return np.linalg.solve(info + 1e-9 * np.eye(2)[None], h[..., None])[..., 0], info
-
-
-def cap_curvature_spread(prior: shrinkage.Prior, raw: np.ndarray, info: np.ndarray, groups: np.ndarray,
-                         cap: float) -> shrinkage.Prior:
-    """`prior` with each component's between-product sd of c at most `cap` (its covariance with b scaled alike, so
-    the correlation stays), and every product's posterior under it from `raw`, `info` (ResponseConfig.max_curvature_spread)."""
-    ratios = np.minimum(cap / np.sqrt(prior.spreads[:, 1, 1]), 1.0)
-    return scale_curvature_spread(prior, raw, info, groups, ratios)
-
-
-def scale_curvature_spread(prior: shrinkage.Prior, raw: np.ndarray, info: np.ndarray, groups: np.ndarray,
-                           ratios) -> shrinkage.Prior:
-    """`prior` with each component's between-product sd of c multiplied by `ratios` (one per component, or one for
-    all; its covariance with b scaled alike, so the correlation stays), and every product's posterior under it from
-    `raw`, `info`."""
-    spreads = prior.spreads.copy()
-    for k, r in enumerate(np.broadcast_to(np.asarray(ratios, np.float64), (len(spreads),))):
-        spreads[k, 1, 1] *= r * r
-        spreads[k, 0, 1] *= r
-        spreads[k, 1, 0] *= r
-    means, covs, logm = shrinkage.component_posteriors(raw, info, prior.category_means[groups], spreads)
-    logm = logm + np.log(np.maximum(prior.weights, 1e-300))[None]
-    resp = np.exp(logm - logm.max(axis=1, keepdims=True))
-    resp /= resp.sum(axis=1, keepdims=True)
-    return shrinkage.Prior(prior.weights, spreads, prior.category_means, prior.global_mean, means, covs, resp)
 
 
 def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> PriceResponse:
@@ -619,7 +524,7 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
                  "component(s), weights %s; prior learned with information x %.2f", name, *prior.global_mean,
                  *np.sqrt(np.diag(between)), len(prior.weights), np.round(prior.weights, 3).tolist(), scale)
     if cfg.part_correlation and len(parts) == 2:
-        mean, cov = correlated_parts_posterior(learned["orders"], learned["size"], groups, cfg.part_correlation)
+        mean, cov = shrinkage.correlated_parts_posterior(learned["orders"], learned["size"], groups, cfg.part_correlation)
     if len(parts) == 1:
         draws = shrinkage.draws(prior, cfg.draws, cfg.seed)
     else:
@@ -632,36 +537,3 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
 
 
 
-
-def _sqrtm(t: np.ndarray) -> np.ndarray:
-    """The symmetric square root of a positive semi-definite matrix."""
-    w, v = np.linalg.eigh(t)
-    return (v * np.sqrt(np.maximum(w, 0.0))) @ v.T
-
-
-def correlated_parts_posterior(orders: tuple[shrinkage.Prior, tuple[np.ndarray, np.ndarray]],
-                               size: tuple[shrinkage.Prior, tuple[np.ndarray, np.ndarray]], groups: np.ndarray,
-                               rho: float) -> tuple[np.ndarray, np.ndarray]:
-    """Each product's posterior mean [P, 2] and covariance [P, 2, 2] of the sum of its parts' (b, c), when the two
-    parts' deviations from their categories are correlated by `rho` in the prior (ResponseConfig.part_correlation):
-    the joint prior of (orders, size) has the parts' learned spreads on its diagonal blocks and
-    rho · T_orders^½ T_size^½ between them; each part's evidence (estimate, information) stays its own. Normal
-    priors only (one component)."""
-    (prior_n, (raw_n, info_n)), (prior_s, (raw_s, info_s)) = orders, size
-    if len(prior_n.weights) != 1 or len(prior_s.weights) != 1:
-        raise ValueError("part_correlation needs normal priors (prior_components = 1)")
-    if not 0.0 <= rho < 1.0:
-        raise ValueError(f"part_correlation must be in [0, 1), got {rho}")
-    t_n, t_s = prior_n.spreads[0], prior_s.spreads[0]
-    cross = rho * _sqrtm(t_n) @ _sqrtm(t_s)
-    t = np.block([[t_n, cross], [cross.T, t_s]])
-    t_inv = np.linalg.inv(t)
-    mu = np.concatenate([prior_n.category_means[groups], prior_s.category_means[groups]], axis=1)
-    info = np.zeros((len(groups), 4, 4))
-    info[:, :2, :2], info[:, 2:, 2:] = info_n, info_s
-    h = np.concatenate([np.einsum("pij,pj->pi", info_n, raw_n), np.einsum("pij,pj->pi", info_s, raw_s)], axis=1)
-    h = h + mu @ t_inv
-    joint_cov = np.linalg.inv(info + t_inv[None])
-    joint_mean = np.einsum("pij,pj->pi", joint_cov, h)
-    total = np.hstack([np.eye(2), np.eye(2)])
-    return joint_mean @ total.T, np.einsum("ij,pjk,lk->pil", total, joint_cov, total)

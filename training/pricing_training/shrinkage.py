@@ -57,7 +57,7 @@ def component_posteriors(raw: np.ndarray, info: np.ndarray, mu: np.ndarray, spre
     product's prior mean (its category's) and `spreads` [K, 2, 2] the components' covariances T_k. Returns the
     posterior means [P, K, 2], covariances [P, K, 2, 2] and log marginal likelihoods [P, K] of each product's
     estimate under each component (up to a per-product constant, so only their differences across components
-    mean anything: they set the responsibilities). `fit` uses it inside EM; price_response.cap_curvature_spread
+    mean anything: they set the responsibilities). `fit` uses it inside EM; prior_checks.scale_curvature_spread
     re-derives the posteriors under a changed spread with it."""
     h0 = np.einsum("pij,pj->pi", info, raw)
     means, covs, logm = [], [], []
@@ -188,6 +188,40 @@ def _fit_error_mixture(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, ka
     r = np.exp(logm - logm.max(axis=1, keepdims=True))
     r /= r.sum(axis=1, keepdims=True)
     return Prior(weights, np.stack([t] * len(scales)), mu_g, mu0, means, covs, r)
+
+
+def _sqrtm(t: np.ndarray) -> np.ndarray:
+    """The symmetric square root of a positive semi-definite matrix."""
+    w, v = np.linalg.eigh(t)
+    return (v * np.sqrt(np.maximum(w, 0.0))) @ v.T
+
+
+def correlated_parts_posterior(orders: tuple[Prior, tuple[np.ndarray, np.ndarray]],
+                               size: tuple[Prior, tuple[np.ndarray, np.ndarray]], groups: np.ndarray,
+                               rho: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each product's posterior mean [P, 2] and covariance [P, 2, 2] of the sum of its parts' (b, c), when the two
+    parts' deviations from their categories are correlated by `rho` in the prior
+    (price_response.ResponseConfig.part_correlation): the joint prior of (orders, size) has the parts' learned spreads
+    on its diagonal blocks and rho · T_orders^½ T_size^½ between them; each part's evidence (estimate, information) stays its own. Normal
+    priors only (one component)."""
+    (prior_n, (raw_n, info_n)), (prior_s, (raw_s, info_s)) = orders, size
+    if len(prior_n.weights) != 1 or len(prior_s.weights) != 1:
+        raise ValueError("part_correlation needs normal priors (prior_components = 1)")
+    if not 0.0 <= rho < 1.0:
+        raise ValueError(f"part_correlation must be in [0, 1), got {rho}")
+    t_n, t_s = prior_n.spreads[0], prior_s.spreads[0]
+    cross = rho * _sqrtm(t_n) @ _sqrtm(t_s)
+    t = np.block([[t_n, cross], [cross.T, t_s]])
+    t_inv = np.linalg.inv(t)
+    mu = np.concatenate([prior_n.category_means[groups], prior_s.category_means[groups]], axis=1)
+    info = np.zeros((len(groups), 4, 4))
+    info[:, :2, :2], info[:, 2:, 2:] = info_n, info_s
+    h = np.concatenate([np.einsum("pij,pj->pi", info_n, raw_n), np.einsum("pij,pj->pi", info_s, raw_s)], axis=1)
+    h = h + mu @ t_inv
+    joint_cov = np.linalg.inv(info + t_inv[None])
+    joint_mean = np.einsum("pij,pj->pi", joint_cov, h)
+    total = np.hstack([np.eye(2), np.eye(2)])
+    return joint_mean @ total.T, np.einsum("ij,pjk,lk->pil", total, joint_cov, total)
 
 
 def draws(prior: Prior, count: int, seed: int) -> np.ndarray:

@@ -58,20 +58,20 @@ def test_correlated_parts_add_their_covariance_and_reduce_to_independent_parts_a
     priors = {}
     for name, raw, info in (("orders", own.raw_n, own.info_n), ("size", own.raw_s, own.info_s)):
         priors[name] = (shrinkage.fit(raw, info, groups, cfg.category_strength), (raw, info))
-    mean0, cov0 = price_response.correlated_parts_posterior(priors["orders"], priors["size"], groups, 0.0)
+    mean0, cov0 = shrinkage.correlated_parts_posterior(priors["orders"], priors["size"], groups, 0.0)
     np.testing.assert_allclose(cov0, base.cov, rtol=1e-6, atol=1e-9)
     summed = priors["orders"][0].posterior_mean() + priors["size"][0].posterior_mean()
     np.testing.assert_allclose(mean0, summed, atol=1e-8)
     rho = 0.8
-    _, cov = price_response.correlated_parts_posterior(priors["orders"], priors["size"], groups, rho)
+    _, cov = shrinkage.correlated_parts_posterior(priors["orders"], priors["size"], groups, rho)
     t_n, t_s = priors["orders"][0].spreads[0], priors["size"][0].spreads[0]
-    cross = rho * price_response._sqrtm(t_n) @ price_response._sqrtm(t_s)
+    cross = rho * shrinkage._sqrtm(t_n) @ shrinkage._sqrtm(t_s)
     np.testing.assert_allclose(cov[0], t_n + t_s + cross + cross.T, rtol=1e-6)
     assert cov[0, 0, 0] > cov0[0, 0, 0]
     correlated = price_response.posterior(own, dataclasses.replace(cfg, part_correlation=rho))
     np.testing.assert_allclose(correlated.cov, cov, rtol=1e-6)
     with pytest.raises(ValueError, match=r"\[0, 1\)"):
-        price_response.correlated_parts_posterior(priors["orders"], priors["size"], groups, 1.0)
+        shrinkage.correlated_parts_posterior(priors["orders"], priors["size"], groups, 1.0)
 
 
 def test_scaling_the_curvature_spread_keeps_the_correlation_and_needs_revisions_to_be_checked():
