@@ -27,8 +27,9 @@ Model (docs/price-response.md): E[units_it | x, p] = exp(f(x) + b_i Δ + c_i Δ�
    weeks split into alternate blocks: the halves must disagree by what their errors say; posterior), since
    its quasi-Poisson errors are too large and would leave T far too narrow; each product keeps its stated errors
    (measured since: the halves share part of their error, so this T is too wide; docs/price-response.md, "Why P(gain)
-   over-promises", and ResponseConfig.revision_check). The posterior of each β_i is conditioned on c_i <= 0
-   (demand grows more elastic as its price rises); `S` stratified draws of it carry the uncertainty to the service.
+   over-promises", and ResponseConfig.revision_check; prior_checks.py holds the checks on the revisions). The
+   posterior of each β_i is conditioned on c_i <= 0 (demand grows more elastic as its price rises); `S` stratified
+   draws of it carry the uncertainty to the service.
 4. **The supported range** (evidence_support): the observed prices' range (weekly.py) cut to where the
    posterior still knows the demand relative to the current price.
 """
@@ -43,6 +44,10 @@ import numpy as np
 import pandas as pd
 
 from . import revisions, shrinkage, weekly
+from .prior_checks import (CURVATURE_RATIOS, MIN_REVISION_INFORMATION, MIN_REVISION_PRODUCTS,  # noqa: F401
+                           REVISION_CHECK_SCALES, cap_curvature_spread, revision_log_likelihood,
+                           revisions_curvature_ratio, revisions_prior_scale, scale_curvature_spread,
+                           weekly_fit_estimates)
 from .weekly import CATEGORICAL, CONTEXT_NUMERIC, LAGGED_PRICE, LEAD_PRICES, SIZE_INDEX, WeeklyPanel, estimation_rows
 
 log = logging.getLogger(__name__)
@@ -104,6 +109,20 @@ class ResponseConfig:
     # 5.0%, capture 16.9 -> 13.9%; invoice world -1.59 -> -1.14 (true -1.10), harm 4.9 -> 4.8%, capture 21.9 ->
     # 19.4% (docs/price-response.md).
     max_curvature_spread: float | None = None
+    # The correlation of a product's deviations from its category between the two parts' priors (orders, size),
+    # 0 = independent parts (the default). In the scenarios' truth a product's orders and size responses move together
+    # across products (correlation 0.80-0.87 at development seed 11), so the total elasticity varies more between
+    # products than two independent priors allow (sd 0.77 against 0.57 from the parts' own spreads); the size part's
+    # own estimates are nearly pure noise, so the data cannot identify the correlation: a value here is an
+    # assumption, not learned (measured, not adopted: docs/price-response.md, "Why P(gain) over-promises").
+    part_correlation: float = 0.0
+    # The orders prior's spread of c multiplied by what best predicts the revisions' own estimates
+    # (revisions_curvature_ratio; measured, not adopted: docs/price-response.md, "Why P(gain) over-promises").
+    revision_curvature_check: bool = False
+    # Heavy-tailed errors for each part's prior (shrinkage.fit's error_scales): a product's error covariance is its
+    # stated one times one of these (weights learned), so estimates far off their category by more than their
+    # errors say are read as error, not as spread. None: normal errors (measured, not adopted: docs/price-response.md).
+    error_scales: tuple[float, ...] | None = None
     seed: int = 42
 
 
@@ -447,55 +466,6 @@ def orders_prior_scale(own: OwnEstimates) -> float:
     return calibrate_information(pairs)
 
 
-# The revisions' check (revisions_prior_scale): scales tried between 1 and the split factor (log-spaced), and the
-# products with revision evidence it needs (else the split factor stands).
-REVISION_CHECK_SCALES = 7
-MIN_REVISION_PRODUCTS = 15
-MIN_REVISION_INFORMATION = 1e-3
-
-
-def weekly_fit_estimates(own: OwnEstimates) -> tuple[np.ndarray, np.ndarray]:
-    """The orders part's estimates and information from the weekly fit alone (the revisions' share taken out)."""
-    info_e, raw_e = own.revisions_info_n, own.revisions_raw_n
-    info_w = own.info_n - info_e
-    h = np.einsum("pij,pj->pi", own.info_n, own.raw_n) - np.einsum("pij,pj->pi", info_e, raw_e)
-    return np.linalg.solve(info_w + 1e-9 * np.eye(2)[None], h[..., None])[..., 0], info_w
-
-
-def revision_log_likelihood(mean: np.ndarray, cov: np.ndarray, raw_e: np.ndarray, info_e: np.ndarray) -> float:
-    """Σ_i log of the revisions' likelihood of each product's (b, c), integrated over its posterior N(mean_i, cov_i),
-    up to a constant that does not depend on the posterior. In information form (a product's revisions may say
-    nothing about c, so their information can be singular): −½ log|1 + P_i I_i| − ½ dᵢᵀ I_i (1 + P_i I_i)⁻¹ dᵢ with
-    dᵢ = mean_i − raw_e,i."""
-    a = np.eye(2)[None] + np.einsum("pij,pjk->pik", cov, info_e)
-    d = mean - raw_e
-    solved = np.linalg.solve(a, d[..., None])[..., 0]
-    return float(np.sum(-0.5 * np.linalg.slogdet(a)[1] - 0.5 * np.einsum("pi,pij,pj->p", d, info_e, solved)))
-
-
-def revisions_prior_scale(own: OwnEstimates, upper: float, kappa: float, components: int = 1) -> float:
-    """The orders prior's information scale in [1, `upper`] (the split check's factor) under which the posterior
-    from the weekly fit alone best predicts the revisions' own estimates (revision_log_likelihood, summed over the
-    products with revision evidence): held-out data whose errors the weekly fit does not share, so a spread that
-    only reflects the halves' shared error predicts it worse. `upper` when there is nothing to check (no revisions,
-    fewer than MIN_REVISION_PRODUCTS products with revision evidence, or `upper` <= 1)."""
-    if own.revisions_info_n is None or upper <= 1.0:
-        return upper
-    use = own.revisions_info_n[:, 0, 0] > MIN_REVISION_INFORMATION
-    if use.sum() < MIN_REVISION_PRODUCTS:
-        return upper
-    raw_w, info_w = weekly_fit_estimates(own)
-    best, best_ll = upper, -np.inf
-    for scale in np.geomspace(1.0, upper, REVISION_CHECK_SCALES):
-        prior = shrinkage.fit(raw_w, info_w * scale, own.groups, kappa, components, posterior_evidence=(raw_w, info_w))
-        ll = revision_log_likelihood(prior.posterior_mean()[use], prior.posterior_cov()[use],
-                                     own.revisions_raw_n[use], own.revisions_info_n[use])
-        if ll > best_ll:
-            best, best_ll = float(scale), ll
-    log.info("orders prior: information scale %.2f of the split check's %.2f predicts the revisions best", best, upper)
-    return best
-
-
 def orders_prior_evidence(own: OwnEstimates, scale: float) -> tuple[np.ndarray, np.ndarray]:
     """The orders part's estimates and information with the weekly fit's information scaled by `scale` (what the
     split check measured; the revisions' share, which it did not check, kept as it is), for learning the prior."""
@@ -507,25 +477,6 @@ def orders_prior_evidence(own: OwnEstimates, scale: float) -> tuple[np.ndarray, 
     info = scale * info_w + info_e
     h = scale * h_w + np.einsum("pij,pj->pi", info_e, raw_e)
     return np.linalg.solve(info + 1e-9 * np.eye(2)[None], h[..., None])[..., 0], info
-
-
-def cap_curvature_spread(prior: shrinkage.Prior, raw: np.ndarray, info: np.ndarray, groups: np.ndarray,
-                         cap: float) -> shrinkage.Prior:
-    """`prior` with each component's between-product sd of c at most `cap` (its covariance with b scaled alike, so
-    the correlation stays), and every product's posterior under it from `raw`, `info` (ResponseConfig.max_curvature_spread)."""
-    spreads = prior.spreads.copy()
-    for k in range(len(spreads)):
-        sd = np.sqrt(spreads[k, 1, 1])
-        if sd > cap:
-            r = cap / sd
-            spreads[k, 1, 1] *= r * r
-            spreads[k, 0, 1] *= r
-            spreads[k, 1, 0] *= r
-    means, covs, logm = shrinkage.component_posteriors(raw, info, prior.category_means[groups], spreads)
-    logm = logm + np.log(np.maximum(prior.weights, 1e-300))[None]
-    resp = np.exp(logm - logm.max(axis=1, keepdims=True))
-    resp /= resp.sum(axis=1, keepdims=True)
-    return shrinkage.Prior(prior.weights, spreads, prior.category_means, prior.global_mean, means, covs, resp)
 
 
 def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> PriceResponse:
@@ -546,6 +497,7 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
                    if cfg.revision_check else split_n)
         parts = {"orders": (own.raw_n, own.info_n, scale_n), "size": (own.raw_s, own.info_s, 1.0)}
     mean, cov, summary = np.zeros((len(codes), 2)), np.zeros((len(codes), 2, 2)), {}
+    learned: dict[str, tuple[shrinkage.Prior, tuple[np.ndarray, np.ndarray]]] = {}
     for name, (part_raw, part_info, scale) in parts.items():
         # The prior learned with the part's checked errors (the weekly fit's information × scale); each product's
         # posterior with its stated ones, only ever widened (a product's halves may share a bias that their
@@ -554,10 +506,14 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
                                  else (part_raw, part_info * scale))
         stated = (part_raw, part_info) if scale >= 1.0 else (prior_raw, prior_info)
         prior = shrinkage.fit(prior_raw, prior_info, groups, cfg.category_strength, cfg.prior_components,
-                              posterior_evidence=stated)
+                              posterior_evidence=stated, error_scales=cfg.error_scales)
+        if name == "orders" and cfg.revision_curvature_check:
+            ratio = revisions_curvature_ratio(own, prior, groups)
+            prior = scale_curvature_spread(prior, *stated, groups, ratio)
         if cfg.max_curvature_spread is not None:
             prior = cap_curvature_spread(prior, *stated, groups, cfg.max_curvature_spread)
         between = prior.between()
+        learned[name] = (prior, stated)
         # Independent parts: posterior means add, covariances add.
         mean, cov = mean + prior.posterior_mean(), cov + prior.posterior_cov()
         summary[name] = {"global": prior.global_mean.tolist(), "between_sd": np.sqrt(np.diag(between)).tolist(),
@@ -567,6 +523,8 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
         log.info("price response (%s): global (b, c) = (%.2f, %.2f); between-product sd (%.2f, %.2f); %d "
                  "component(s), weights %s; prior learned with information x %.2f", name, *prior.global_mean,
                  *np.sqrt(np.diag(between)), len(prior.weights), np.round(prior.weights, 3).tolist(), scale)
+    if cfg.part_correlation and len(parts) == 2:
+        mean, cov = shrinkage.correlated_parts_posterior(learned["orders"], learned["size"], groups, cfg.part_correlation)
     if len(parts) == 1:
         draws = shrinkage.draws(prior, cfg.draws, cfg.seed)
     else:
@@ -576,5 +534,6 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
         draws = shrinkage.draws(combined, cfg.draws, cfg.seed)
     # The posterior the service uses is the draws': their mean, not the unconstrained normal's.
     return PriceResponse(codes, draws.mean(axis=1), cov, draws, raw, np.sqrt(raw_cov[:, 0, 0]), summary)
+
 
 

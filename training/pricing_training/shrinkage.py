@@ -57,7 +57,7 @@ def component_posteriors(raw: np.ndarray, info: np.ndarray, mu: np.ndarray, spre
     product's prior mean (its category's) and `spreads` [K, 2, 2] the components' covariances T_k. Returns the
     posterior means [P, K, 2], covariances [P, K, 2, 2] and log marginal likelihoods [P, K] of each product's
     estimate under each component (up to a per-product constant, so only their differences across components
-    mean anything: they set the responsibilities). `fit` uses it inside EM; price_response.cap_curvature_spread
+    mean anything: they set the responsibilities). `fit` uses it inside EM; prior_checks.scale_curvature_spread
     re-derives the posteriors under a changed spread with it."""
     h0 = np.einsum("pij,pj->pi", info, raw)
     means, covs, logm = [], [], []
@@ -76,15 +76,44 @@ def component_posteriors(raw: np.ndarray, info: np.ndarray, mu: np.ndarray, spre
     return np.stack(means, 1), np.stack(covs, 1), np.stack(logm, 1)
 
 
+def _error_scaled_posteriors(raw: np.ndarray, info: np.ndarray, mu: np.ndarray, spread: np.ndarray,
+                             error_scales: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """component_posteriors for one prior spread and K error scales λ_k (the product's error covariance
+    λ_k · I_i⁻¹), with the log marginal likelihoods made comparable across k: the per-product constant that
+    component_posteriors leaves out depends on λ (−r_i/2 log λ − rawᵀ I_i raw / 2λ, r_i the rank of I_i)."""
+    means, covs, logm = [], [], []
+    eig = np.linalg.eigvalsh(info)
+    rank = (eig > 1e-6 * max(float(eig.max()), 1e-300)).sum(axis=1)
+    quad = np.einsum("pi,pij,pj->p", raw, info, raw)
+    for lam in error_scales:
+        m, c, lm = component_posteriors(raw, info / lam, mu, spread[None])
+        means.append(m[:, 0])
+        covs.append(c[:, 0])
+        logm.append(lm[:, 0] - 0.5 * rank * np.log(lam) - 0.5 * quad / lam)
+    return np.stack(means, 1), np.stack(covs, 1), np.stack(logm, 1)
+
+
 def fit(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, components: int = 1,
         iterations: int = 300, tol: float = 1e-7,
-        posterior_evidence: tuple[np.ndarray, np.ndarray] | None = None) -> Prior:
+        posterior_evidence: tuple[np.ndarray, np.ndarray] | None = None,
+        error_scales: tuple[float, ...] | None = None) -> Prior:
     """The prior by EM and every product's posterior under it (module doc). `groups` [P] category indices.
 
     `posterior_evidence` (default `(raw, info)`) is the estimate and information each product's posterior uses,
     when they differ from those the prior is learned with: the prior's spread is what the estimates' spread leaves once their
     noise is taken out, so it is learned with errors checked on the data (price_response.posterior), while a
-    product whose errors were found too large keeps them (its own estimate may carry a bias its halves share)."""
+    product whose errors were found too large keeps them (its own estimate may carry a bias its halves share).
+
+    `error_scales` (λ_1 < λ_2 < ..., λ_1 = 1) makes the products' errors heavy-tailed instead of the prior: one
+    normal prior N(μ_g, T) and each product's error covariance λ_k · I_i⁻¹ with learned weights π_k, so a product
+    whose estimate lies far from its category by more than its stated error allows is read as a larger error
+    (pulled back harder), not as a real difference that widens T. The returned Prior then has one component per
+    error scale, all with spread T; its posteriors are a mixture over the scales."""
+    if error_scales is not None and len(error_scales) > 1:
+        if components != 1:
+            raise ValueError("error_scales needs a normal prior (components = 1)")
+        return _fit_error_mixture(raw, info, groups, kappa, np.asarray(error_scales, np.float64), iterations, tol,
+                                  posterior_evidence)
     p = len(raw)
     n_groups = int(groups.max()) + 1
     spread = np.cov(raw.T) if p > 2 else np.eye(2)
@@ -123,6 +152,76 @@ def fit(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, com
     r = np.exp(logm - logm.max(axis=1, keepdims=True))
     r /= r.sum(axis=1, keepdims=True)
     return Prior(weights, spreads, mu_g, mu0, means, covs, r)
+
+
+def _fit_error_mixture(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, scales: np.ndarray,
+                       iterations: int, tol: float, posterior_evidence: tuple[np.ndarray, np.ndarray] | None) -> Prior:
+    """fit with heavy-tailed errors (its `error_scales`): EM over T, the category means and the scales' weights."""
+    p = len(raw)
+    n_groups = int(groups.max()) + 1
+    spread = np.cov(raw.T) if p > 2 else np.eye(2)
+    t = np.diag(np.maximum(np.diag(spread), 1e-3))
+    weights = np.full(len(scales), 1.0 / len(scales))
+    mu0 = np.median(raw, axis=0)
+    mu_g = np.tile(mu0, (n_groups, 1))
+    for _ in range(iterations):
+        means, covs, logm = _error_scaled_posteriors(raw, info, mu_g[groups], t, scales)
+        logm = logm + np.log(np.maximum(weights, 1e-300))[None]
+        r = np.exp(logm - logm.max(axis=1, keepdims=True))
+        r /= r.sum(axis=1, keepdims=True)
+        post_mean = np.einsum("pk,pki->pi", r, means)
+        new_mu_g = np.empty_like(mu_g)
+        for g in range(n_groups):
+            members = post_mean[groups == g]
+            new_mu_g[g] = (members.sum(axis=0) + kappa * mu0) / (len(members) + kappa)
+        mu0 = new_mu_g.mean(axis=0)
+        dev = means - new_mu_g[groups][:, None, :]
+        new_t = (np.einsum("pk,pki,pkj->ij", r, dev, dev) + np.einsum("pk,pkij->ij", r, covs)) / p + 1e-6 * np.eye(2)
+        new_weights = r.mean(axis=0)
+        change = max(np.max(np.abs(new_t - t)), np.max(np.abs(new_mu_g - mu_g)), np.max(np.abs(new_weights - weights)))
+        t, weights, mu_g = new_t, new_weights, new_mu_g
+        if change < tol:
+            break
+    post_raw, post_info = (raw, info) if posterior_evidence is None else posterior_evidence
+    means, covs, logm = _error_scaled_posteriors(post_raw, post_info, mu_g[groups], t, scales)
+    logm = logm + np.log(np.maximum(weights, 1e-300))[None]
+    r = np.exp(logm - logm.max(axis=1, keepdims=True))
+    r /= r.sum(axis=1, keepdims=True)
+    return Prior(weights, np.stack([t] * len(scales)), mu_g, mu0, means, covs, r)
+
+
+def _sqrtm(t: np.ndarray) -> np.ndarray:
+    """The symmetric square root of a positive semi-definite matrix."""
+    w, v = np.linalg.eigh(t)
+    return (v * np.sqrt(np.maximum(w, 0.0))) @ v.T
+
+
+def correlated_parts_posterior(orders: tuple[Prior, tuple[np.ndarray, np.ndarray]],
+                               size: tuple[Prior, tuple[np.ndarray, np.ndarray]], groups: np.ndarray,
+                               rho: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each product's posterior mean [P, 2] and covariance [P, 2, 2] of the sum of its parts' (b, c), when the two
+    parts' deviations from their categories are correlated by `rho` in the prior
+    (price_response.ResponseConfig.part_correlation): the joint prior of (orders, size) has the parts' learned spreads
+    on its diagonal blocks and rho · T_orders^½ T_size^½ between them; each part's evidence (estimate, information) stays its own. Normal
+    priors only (one component)."""
+    (prior_n, (raw_n, info_n)), (prior_s, (raw_s, info_s)) = orders, size
+    if len(prior_n.weights) != 1 or len(prior_s.weights) != 1:
+        raise ValueError("part_correlation needs normal priors (prior_components = 1)")
+    if not 0.0 <= rho < 1.0:
+        raise ValueError(f"part_correlation must be in [0, 1), got {rho}")
+    t_n, t_s = prior_n.spreads[0], prior_s.spreads[0]
+    cross = rho * _sqrtm(t_n) @ _sqrtm(t_s)
+    t = np.block([[t_n, cross], [cross.T, t_s]])
+    t_inv = np.linalg.inv(t)
+    mu = np.concatenate([prior_n.category_means[groups], prior_s.category_means[groups]], axis=1)
+    info = np.zeros((len(groups), 4, 4))
+    info[:, :2, :2], info[:, 2:, 2:] = info_n, info_s
+    h = np.concatenate([np.einsum("pij,pj->pi", info_n, raw_n), np.einsum("pij,pj->pi", info_s, raw_s)], axis=1)
+    h = h + mu @ t_inv
+    joint_cov = np.linalg.inv(info + t_inv[None])
+    joint_mean = np.einsum("pij,pj->pi", joint_cov, h)
+    total = np.hstack([np.eye(2), np.eye(2)])
+    return joint_mean @ total.T, np.einsum("ij,pjk,lk->pil", total, joint_cov, total)
 
 
 def draws(prior: Prior, count: int, seed: int) -> np.ndarray:

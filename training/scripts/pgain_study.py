@@ -252,6 +252,16 @@ def _widen_b(sd: float):
 
 VARIANTS: dict[str, tuple[dict, object]] = {
     "revcheck": ({"revision_check": True}, None),
+    "pool": ({"pool_parts": True}, None),
+    "rho0.9": ({"part_correlation": 0.9}, None),
+    "tail": ({"error_scales": (1.0, 4.0, 16.0)}, None),
+    "revcheck-tail": ({"revision_check": True, "error_scales": (1.0, 4.0, 16.0)}, None),
+    "revcheck-curv": ({"revision_check": True, "revision_curvature_check": True}, None),
+    "revcheck-curv-rho0.9": ({"revision_check": True, "revision_curvature_check": True, "part_correlation": 0.9}, None),
+    "revcheck-rho0.9": ({"revision_check": True, "part_correlation": 0.9}, None),
+    "revcheck-rho0.99": ({"revision_check": True, "part_correlation": 0.99}, None),
+    "nosplit-rho0.9": ({"prior_split_check": False, "part_correlation": 0.9}, None),
+    "pool-cap1": ({"pool_parts": True, "max_curvature_spread": 1.0}, None),
     "revcheck-cap1": ({"revision_check": True, "max_curvature_spread": 1.0}, None),
     "truthshift": ({}, _truth_shift),
     "widen0.2": ({}, _widen_b(0.2)),
