@@ -125,19 +125,8 @@ def generate(scenario: Scenario, seed: int) -> ScenarioData:
         expected[k], busiest[k] = per_week.sum(axis=0), per_week.max(axis=0)
     invoices = draw_invoices(s, np.random.default_rng(cust_ss), expected, busiest, np.random.default_rng(tier_ss))
     lines = sale_lines(prm, breaks, price, demand, invoices, noise_key)
-    inv, prod = lines["invoice"].to_numpy(), lines["product"].to_numpy()
-    sales = pd.DataFrame({
-        "InvoiceNo": invoices.number[inv].astype(str),
-        "StockCode": products["stockcode"].to_numpy()[prod],
-        "Description": products["description"].to_numpy()[prod],
-        "Quantity": lines["Quantity"].to_numpy(),
-        "InvoiceDate": invoices.time[inv],
-        "UnitPrice": lines["UnitPrice"].to_numpy(),
-        "CustomerID": invoices.customer[inv],
-        "Country": invoices.country[inv],
-    })
-    order = np.lexsort((lines["k"].to_numpy(), lines["cell"].to_numpy(), invoices.number[inv]))
-    sales = sales.iloc[order].reset_index(drop=True)
+    sales = sales_frame(lines, invoices, products)
+    inv = lines["invoice"].to_numpy()
 
     rng_extra = np.random.default_rng(extra_ss)
     df = pd.concat([sales, cancellations(sales, s.lines, CANCELLATION_SHARE, rng_extra),
@@ -173,6 +162,24 @@ def generate(scenario: Scenario, seed: int) -> ScenarioData:
              len(sales), n, int(np.unique(inv).size))
     return ScenarioData(transactions=df, truth=Truth(products, meta), weeks=weeks_df, scenario=s, seed=int(seed),
                         regular_price=posted.regular, customers=invoices.customers)
+
+
+def sales_frame(lines: pd.DataFrame, invoices, products: pd.DataFrame) -> pd.DataFrame:
+    """`shop_invoices.sale_lines`' draws as UCI-schema sale lines, in invoice order (the lines of an invoice in the
+    order they were drawn)."""
+    inv, prod = lines["invoice"].to_numpy(), lines["product"].to_numpy()
+    sales = pd.DataFrame({
+        "InvoiceNo": invoices.number[inv].astype(str),
+        "StockCode": products["stockcode"].to_numpy()[prod],
+        "Description": products["description"].to_numpy()[prod],
+        "Quantity": lines["Quantity"].to_numpy(),
+        "InvoiceDate": invoices.time[inv],
+        "UnitPrice": lines["UnitPrice"].to_numpy(),
+        "CustomerID": invoices.customer[inv],
+        "Country": invoices.country[inv],
+    })
+    order = np.lexsort((lines["k"].to_numpy(), lines["cell"].to_numpy(), invoices.number[inv]))
+    return sales.iloc[order].reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -125,15 +125,9 @@ def fit(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, com
     mu_g = np.tile(mu0, (n_groups, 1))
     for _ in range(iterations):
         means, covs, logm = component_posteriors(raw, info, mu_g[groups], spreads)
-        logm = logm + np.log(np.maximum(weights, 1e-300))[None]
-        r = np.exp(logm - logm.max(axis=1, keepdims=True))
-        r /= r.sum(axis=1, keepdims=True)
+        r = _responsibilities(logm, weights)
         post_mean = np.einsum("pk,pki->pi", r, means)
-        # Category means: the posterior of μ_g given its products' posterior means (prior mean μ0, weight κ).
-        new_mu_g = np.empty_like(mu_g)
-        for g in range(n_groups):
-            members = post_mean[groups == g]
-            new_mu_g[g] = (members.sum(axis=0) + kappa * mu0) / (len(members) + kappa)
+        new_mu_g = _category_means(post_mean, groups, n_groups, mu0, kappa)
         mu0 = new_mu_g.mean(axis=0)
         new_spreads = np.empty_like(spreads)
         for k in range(components):
@@ -148,9 +142,7 @@ def fit(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, com
             break
     post_raw, post_info = (raw, info) if posterior_evidence is None else posterior_evidence
     means, covs, logm = component_posteriors(post_raw, post_info, mu_g[groups], spreads)
-    logm = logm + np.log(np.maximum(weights, 1e-300))[None]
-    r = np.exp(logm - logm.max(axis=1, keepdims=True))
-    r /= r.sum(axis=1, keepdims=True)
+    r = _responsibilities(logm, weights)
     return Prior(weights, spreads, mu_g, mu0, means, covs, r)
 
 
@@ -166,14 +158,9 @@ def _fit_error_mixture(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, ka
     mu_g = np.tile(mu0, (n_groups, 1))
     for _ in range(iterations):
         means, covs, logm = _error_scaled_posteriors(raw, info, mu_g[groups], t, scales)
-        logm = logm + np.log(np.maximum(weights, 1e-300))[None]
-        r = np.exp(logm - logm.max(axis=1, keepdims=True))
-        r /= r.sum(axis=1, keepdims=True)
+        r = _responsibilities(logm, weights)
         post_mean = np.einsum("pk,pki->pi", r, means)
-        new_mu_g = np.empty_like(mu_g)
-        for g in range(n_groups):
-            members = post_mean[groups == g]
-            new_mu_g[g] = (members.sum(axis=0) + kappa * mu0) / (len(members) + kappa)
+        new_mu_g = _category_means(post_mean, groups, n_groups, mu0, kappa)
         mu0 = new_mu_g.mean(axis=0)
         dev = means - new_mu_g[groups][:, None, :]
         new_t = (np.einsum("pk,pki,pkj->ij", r, dev, dev) + np.einsum("pk,pkij->ij", r, covs)) / p + 1e-6 * np.eye(2)
@@ -184,9 +171,7 @@ def _fit_error_mixture(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, ka
             break
     post_raw, post_info = (raw, info) if posterior_evidence is None else posterior_evidence
     means, covs, logm = _error_scaled_posteriors(post_raw, post_info, mu_g[groups], t, scales)
-    logm = logm + np.log(np.maximum(weights, 1e-300))[None]
-    r = np.exp(logm - logm.max(axis=1, keepdims=True))
-    r /= r.sum(axis=1, keepdims=True)
+    r = _responsibilities(logm, weights)
     return Prior(weights, np.stack([t] * len(scales)), mu_g, mu0, means, covs, r)
 
 
@@ -255,4 +240,23 @@ def draws(prior: Prior, count: int, seed: int) -> np.ndarray:
             c = np.minimum(c, 0.0)
             b = mb + vbc / vc * (c - mc) + np.sqrt(max(vb - vbc * vbc / vc, 0.0)) * zb[idx]
             out[i, idx, 0], out[i, idx, 1] = b, c
+    return out
+
+
+def _responsibilities(logm: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Each product's posterior weight of each component [P, K] from its log marginal likelihoods `logm` [P, K]
+    and the components' weights."""
+    logm = logm + np.log(np.maximum(weights, 1e-300))[None]
+    r = np.exp(logm - logm.max(axis=1, keepdims=True))
+    return r / r.sum(axis=1, keepdims=True)
+
+
+def _category_means(post_mean: np.ndarray, groups: np.ndarray, n_groups: int, mu0: np.ndarray,
+                    kappa: float) -> np.ndarray:
+    """The category means [G, 2]: the posterior of μ_g given its products' posterior means (prior mean μ0, weight
+    κ)."""
+    out = np.empty((n_groups, post_mean.shape[1]))
+    for g in range(n_groups):
+        members = post_mean[groups == g]
+        out[g] = (members.sum(axis=0) + kappa * mu0) / (len(members) + kappa)
     return out

@@ -190,19 +190,7 @@ class ScenarioWorld:
         noise_key = int(np.random.default_rng(noise_ss).integers(0, 2 ** 63))
         drawn = sale_lines(self._prm, self._breaks, prices[:, None], self._factor(week)[:, None], invoices,
                            noise_key)
-        inv, prod = drawn["invoice"].to_numpy(), drawn["product"].to_numpy()
-        sales = pd.DataFrame({
-            "InvoiceNo": invoices.number[inv].astype(str),
-            "StockCode": self.products["stockcode"].to_numpy()[prod],
-            "Description": self.products["description"].to_numpy()[prod],
-            "Quantity": drawn["Quantity"].to_numpy(),
-            "InvoiceDate": invoices.time[inv],
-            "UnitPrice": drawn["UnitPrice"].to_numpy(),
-            "CustomerID": invoices.customer[inv],
-            "Country": invoices.country[inv],
-        })
-        order = np.lexsort((drawn["k"].to_numpy(), drawn["cell"].to_numpy(), invoices.number[inv]))
-        sales = sales.iloc[order].reset_index(drop=True)
+        sales = scenarios.sales_frame(drawn, invoices, self.products)
         parts = [sales]
         if len(sales) >= MIN_LINES_FOR_EXTRAS:
             rng = np.random.default_rng(extra_ss)
