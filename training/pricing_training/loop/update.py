@@ -21,7 +21,7 @@ r_i = μ + γ_g + noise, γ_g ~ N(0, ω²) per category (optional, `by_category`
 likelihood. τ² is the estimates' noise beyond their stated information (weekly units of the retail worlds are
 lumpier than the quasi-Poisson fit says; the starting posterior's own spread checked out against the truth on
 the development seeds while the loop estimates' did not), so a product's own information counts as 1/(1/I_i +
-τ²). With `correction_prior` (PlanConfig's default 0.5) μ is not flat but drawn from N(0, σ_μ²), σ_μ that share of
+τ²). With `correction_prior` (PlanConfig's default 1.0) μ is not flat but drawn from N(0, σ_μ²), σ_μ that share of
 the catalogue's median starting SD of the slope: the starting posterior is calibrated product by product, so its
 shared error is a fraction of a product's spread, and with a few dozen tests at a line or two a week the flat
 estimate's own SE (0.65-1.1) is larger than that; a flat prior moved every product by that noise (the scenario
