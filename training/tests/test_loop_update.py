@@ -254,3 +254,28 @@ def test_no_test_starts_on_a_product_whose_arms_the_loss_guardrail_would_drop_at
     # A test keeps only the arms that pass the guardrail when it starts.
     testing = program.status == TEST
     assert np.array_equal(program.allowed[testing, 1:], p_loss[testing, 1:] <= 0.2)
+
+
+def test_the_correction_prior_keeps_weak_tests_from_moving_the_catalogue():
+    """Tests that tell little (SE 6 a product, as at a line or two a week) of a catalogue whose starting posterior is
+    right: a flat prior on the shared correction moves every product by its noise and widens every interval; the
+    correction prior (N(0, (0.5 × the median starting SD)²)) keeps the posterior near the start. With informative
+    tests of a real shared error, the correction is still learned."""
+    rng = np.random.default_rng(17)
+    p = 300
+    start = synthetic_start(p, rng, mean_b=-1.5, sd=0.5)
+    truth = start.mean[:, 0] + rng.normal(0.0, 0.5, p)
+    weak = np.where(np.arange(p) < 80, 1.0 / 36.0, 0.0)
+    shifts = {"flat": [], "prior": []}
+    for draw in range(6):
+        noise = np.random.default_rng(100 + draw).normal(size=p)
+        slope = np.where(weak > 0, truth + 6.0 * noise, 0.0)
+        shifts["flat"].append(update.posterior(start, slope, weak).bias[0, 0])
+        prior = update.posterior(start, slope, weak, correction_prior=0.5)
+        shifts["prior"].append(prior.bias[0, 0])
+        assert prior.cov[0, 0, 0] <= start.cov[0, 0, 0] + 0.25 ** 2 + 1e-9  # at most the prior's own variance added
+    assert np.sqrt(np.mean(np.square(shifts["prior"]))) < 0.4 * np.sqrt(np.mean(np.square(shifts["flat"])))
+    strong = np.where(np.arange(p) < 200, 4.0, 0.0)
+    slope = np.where(strong > 0, truth + 1.0 + rng.normal(size=p) / 2.0, 0.0)
+    learned = update.posterior(start, slope, strong, correction_prior=0.5)
+    assert 0.7 < learned.bias[0, 0] < 1.1

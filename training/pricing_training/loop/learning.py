@@ -24,7 +24,7 @@ def updated_posterior(start: Start, units: np.ndarray, delta: np.ndarray, level:
     slope, info = update.loop_estimates(units, delta, level, start)
     learn_from = program.random_pick if program is not None and cfg.random_test_share > 0 else None
     return update.posterior(start, slope, info, seed=seed, extra_spread=cfg.extra_spread, learn_from=learn_from,
-                            by_category=cfg.category_correction)
+                            by_category=cfg.category_correction, correction_prior=cfg.correction_prior)
 
 
 def next_plan(policy, post: update.Posterior, history: experiments.PlanHistory, realized: np.ndarray, weeks: int,

@@ -70,6 +70,12 @@ class PlanConfig:
     # The re-learned correction per category on top of the catalogue's (update.posterior's `by_category`): off, the
     # tests per category are too few to tell a category's departure on the retail worlds (docs/learning-loop.md).
     category_correction: bool = False
+    # The catalogue correction's prior: N(0, (correction_prior × the median starting SD of the slope)²) instead of a
+    # flat one (update.correction): with a few dozen tests at a line or two a week the correction's own SE (0.65-1.1)
+    # exceeds the starting posterior's shared error, and a flat prior moved every product by that noise (the scenario
+    # worlds, docs/learning-loop.md). None: flat, as before. 1.0 on the development seeds of both families: 0.5 was
+    # better on the scenario worlds but gave up 0.06 points of gain on the weekly retail world.
+    correction_prior: float | None = 1.0
     horizon: int = 26
     assumed_dispersion: float = 3.0  # for the expected narrowing before a product's own dispersion is known
     # How products outside tests are priced: "rule", the loss-bounded rule of every product on its own

@@ -113,7 +113,8 @@ def run_learning(policy, world, start: start_mod.Start, post0: update.Posterior,
         slope, info = update.loop_estimates(units[:t + 1], delta[:t + 1], level[:t + 1], start)
         learn_from = program.random_pick if program is not None and policy.cfg.random_test_share > 0 else None
         post = update.posterior(start, slope, info, seed=seed, extra_spread=policy.cfg.extra_spread,
-                                learn_from=learn_from, by_category=policy.cfg.category_correction)
+                                learn_from=learn_from, by_category=policy.cfg.category_correction,
+                                correction_prior=policy.cfg.correction_prior)
         seconds.append(time.perf_counter() - t0)
         if program is not None and monday is not None:
             history.add(monday, posted, units[t], post, program)

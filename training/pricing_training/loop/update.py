@@ -21,7 +21,11 @@ r_i = μ + γ_g + noise, γ_g ~ N(0, ω²) per category (optional, `by_category`
 likelihood. τ² is the estimates' noise beyond their stated information (weekly units of the retail worlds are
 lumpier than the quasi-Poisson fit says; the starting posterior's own spread checked out against the truth on
 the development seeds while the loop estimates' did not), so a product's own information counts as 1/(1/I_i +
-τ²). Every product's prior becomes N(m_i + (μ + γ̂_g, 0), S_i + diag(Var(μ + γ_g), 0)): a product never tested
+τ²). With `correction_prior` (PlanConfig's default 1.0) μ is not flat but drawn from N(0, σ_μ²), σ_μ that share of
+the catalogue's median starting SD of the slope: the starting posterior is calibrated product by product, so its
+shared error is a fraction of a product's spread, and with a few dozen tests at a line or two a week the flat
+estimate's own SE (0.65-1.1) is larger than that; a flat prior moved every product by that noise (the scenario
+worlds' drift, docs/learning-loop.md). Every product's prior becomes N(m_i + (μ + γ̂_g, 0), S_i + diag(Var(μ + γ_g), 0)): a product never tested
 borrows the correction and carries its uncertainty ("meta" pricing: learning across products' tests). Its posterior is
 the conjugate (Gaussian) update of that prior with its own loop information about e_i. The update reads only the
 ledger's weekly units and the posted prices, so running it twice on the same weeks gives the same posterior.
@@ -118,8 +122,10 @@ class Correction:
     tau2: float
 
 
-def correction(residual: np.ndarray, var: np.ndarray, groups: np.ndarray, n_groups: int) -> Correction:
-    """Maximum likelihood of r_i = μ + γ_g + noise, γ_g ~ N(0, ω²), noise ~ N(0, var_i + τ²) (module docstring); the
+def correction(residual: np.ndarray, var: np.ndarray, groups: np.ndarray, n_groups: int,
+               prior_var: float | None = None) -> Correction:
+    """Maximum likelihood of r_i = μ + γ_g + noise, γ_g ~ N(0, ω²), noise ~ N(0, var_i + τ²) (module docstring); with
+    `prior_var` (one group only) μ ~ N(0, prior_var) instead, τ² by the marginal likelihood and μ's posterior returned;
     marginal likelihood per category in closed form (Sherman-Morrison), Nelder-Mead over (μ, ln ω², ln τ²) from a
     few starts; with one group (the default, no per-category departure) ω² = 0 and a 1-D search over τ² with μ
     profiled out. Categories without tests get μ and Var(μ̂) + ω²."""
@@ -138,6 +144,20 @@ def correction(residual: np.ndarray, var: np.ndarray, groups: np.ndarray, n_grou
         quad = np.sum(w * d * d) - np.sum(omega2 * big_wd ** 2 / (1.0 + omega2 * big_w))
         return 0.5 * float(logdet + quad)
 
+    if prior_var is not None and n_groups == 1:
+        # The shared correction drawn from N(0, prior_var): the marginal likelihood is the per-category one with μ = 0
+        # and ω² = prior_var; only τ² is searched, and γ̂ is the correction's posterior mean (shrunk toward 0).
+        def marginal(log_tau2: float) -> float:
+            return nll(np.array([0.0, np.log(prior_var), log_tau2]))
+
+        log_tau2 = optimize.minimize_scalar(marginal, bounds=(LOG_VAR_FLOOR, LOG_VAR_CEILING), method="bounded",
+                                            options={"xatol": 1e-4}).x
+        if marginal(LOG_VAR_FLOOR) <= marginal(log_tau2):
+            log_tau2 = LOG_VAR_FLOOR
+        tau2 = float(np.exp(log_tau2))
+        _, _, big_w, big_wd = terms(0.0, prior_var, tau2)
+        return Correction(prior_var * big_wd / (1.0 + prior_var * big_w), prior_var / (1.0 + prior_var * big_w), 0.0,
+                          prior_var, tau2)
     if n_groups == 1:
         # One group: ω² would only shift μ, so it is 0; μ given τ² is the weighted mean, and τ² a bounded 1-D search.
         def profile(log_tau2: float) -> float:
@@ -167,14 +187,17 @@ def correction(residual: np.ndarray, var: np.ndarray, groups: np.ndarray, n_grou
 
 
 def posterior(start: Start, slope: np.ndarray, slope_info: np.ndarray, seed: int = 0, relearn: bool = True,
-              extra_spread: float = 0.0, learn_from: np.ndarray | None = None, by_category: bool = False) -> Posterior:
+              extra_spread: float = 0.0, learn_from: np.ndarray | None = None, by_category: bool = False,
+              correction_prior: float | None = None) -> Posterior:
     """The updated posterior of every product (module docstring). The loop's evidence is about the slope at the
     current price, e0 = aᵀβ with a = (1, 2Δ0): information a aᵀ·I_e, in the (b, c) posterior's terms.
     `learn_from` [P] bool: re-learn the prior from these products' tests only (e.g. tests chosen at random).
     `extra_spread`: the share of τ² also added to every product's prior spread of b (0: τ² is taken as the
     estimates' noise only). `by_category`: a correction per category (γ_g) on top of the catalogue's μ; off by
     default: with 3-7 informative tests per category ω² is fit to noise (development seeds: corrections up to +5
-    in one category where the truth's per-category departures are within ±1)."""
+    in one category where the truth's per-category departures are within ±1). `correction_prior`: the catalogue
+    correction's prior SD as a share of the median starting SD of the slope (None: flat; module docstring; not
+    combined with `by_category`)."""
     p = len(start.mean)
     a = np.column_stack([np.ones(p), 2.0 * start.delta0])
     tested = slope_info > INFORMED
@@ -188,8 +211,11 @@ def posterior(start: Start, slope: np.ndarray, slope_info: np.ndarray, seed: int
         start_var = np.einsum("pi,pij,pj->p", a, start.cov, a)
         groups = start.groups if by_category else np.zeros(p, np.int64)
         n_groups = int(groups.max()) + 1
+        prior_var = None
+        if correction_prior is not None and not by_category:
+            prior_var = max(correction_prior ** 2 * float(np.median(start_var)), 1e-12)
         fit = correction((slope - start_slope)[tested], start_var[tested] + 1.0 / slope_info[tested], groups[tested],
-                         n_groups)
+                         n_groups, prior_var)
         bias[:, 0] = fit.mean[groups]
         prior_cov[:, 0, 0] += fit.var[groups] + extra_spread * fit.tau2
         extra[0, 0] = fit.tau2
