@@ -31,10 +31,10 @@ def next_plan(policy, post: update.Posterior, history: experiments.PlanHistory, 
               week_start: dt.date, seed: int) -> dict:
     """experiments.json for the week after `weeks` weeks (starting on the Monday `week_start`), checked against
     docs/experiments.md: the policy plans that week under `post`; the holdout lift from the ledger's revenue so far
-    (`realized`, [T, P])."""
+    (`realized`, [T, P]: experiments.holdout_lift counts each product from the week it was randomized)."""
     policy.plan(weeks, post)
     program = policy.program
-    lift = experiments.holdout_lift(np.asarray(realized).sum(axis=0), program.start, program, seed)
+    lift = experiments.holdout_lift(np.asarray(realized), program.start, program, seed)
     doc = experiments.plan_document(program, post, history, weeks, week_start, lift)
     experiments.check(doc)
     return doc

@@ -18,14 +18,14 @@ import numpy as np
 import pandas as pd
 
 from .. import price_response
-from . import batch_decision, experiments, policies, season, start as start_mod, update
+from . import batch_decision, experiments, learning, policies, season, start as start_mod, update
+from .learning import RANDOMIZED_ARMS
 from .ledger import Ledger, write_week_csv
 from .plan import PlanConfig
 from .world import load
 
 log = logging.getLogger(__name__)
 CLAIRVOYANT_POINTS = 41
-RANDOMIZED_ARMS = ("current", "up", "down")
 CLAIRVOYANT_WEEKS = (4, 12, 20)
 WEEKS_FILE = "weeks.npz"
 # How greedy and A/B-then-commit update their posterior, whatever the loop's settings: no extra spread.
@@ -110,11 +110,8 @@ def run_learning(policy, world, start: start_mod.Start, post0: update.Posterior,
                 # own data so far (a commit, the rule's price) moves with its demand shocks and trends.
                 level[t] = np.where(rows["arm"].isin(RANDOMIZED_ARMS).to_numpy(), level[t], np.nan)
         t0 = time.perf_counter()
-        slope, info = update.loop_estimates(units[:t + 1], delta[:t + 1], level[:t + 1], start)
-        learn_from = program.random_pick if program is not None and policy.cfg.random_test_share > 0 else None
-        post = update.posterior(start, slope, info, seed=seed, extra_spread=policy.cfg.extra_spread,
-                                learn_from=learn_from, by_category=policy.cfg.category_correction,
-                                correction_prior=policy.cfg.correction_prior)
+        post = learning.updated_posterior(start, units[:t + 1], delta[:t + 1], level[:t + 1], policy.cfg, program,
+                                          seed)
         seconds.append(time.perf_counter() - t0)
         if program is not None and monday is not None:
             history.add(monday, posted, units[t], post, program)
@@ -128,11 +125,8 @@ def run_learning(policy, world, start: start_mod.Start, post0: update.Posterior,
                   "realized_last4": units[-4:].sum(axis=0)}).to_csv(folder / "calibration.csv", index=False)
     if program is not None and monday is not None:
         # The plan for the week after the last: what the weekly update publishes (docs/experiments.md).
-        policy.plan(weeks, post)
-        lift = experiments.holdout_lift(realized, start, program, seed)
-        doc = experiments.plan_document(program, post, history, weeks, monday + pd.Timedelta(weeks=1).to_pytimedelta(),
-                                        lift)
-        experiments.check(doc)
+        doc = learning.next_plan(policy, post, history, realized, weeks, monday + pd.Timedelta(weeks=1).to_pytimedelta(),
+                                 seed)
         (folder / experiments.PLAN_FILE).write_text(json.dumps(doc, separators=(",", ":")) + "\n")
     return PolicyRun(policy.name, revenue, posted_all, post, realized, units=units, predicted=predicted,
                      assignments=assignments, update_seconds=seconds, program=program, predicted_plain=plain)
