@@ -125,8 +125,8 @@ def run_learning(policy, world, start: start_mod.Start, post0: update.Posterior,
                   "realized_last4": units[-4:].sum(axis=0)}).to_csv(folder / "calibration.csv", index=False)
     if program is not None and monday is not None:
         # The plan for the week after the last: what the weekly update publishes (docs/experiments.md).
-        doc = learning.next_plan(policy, post, history, realized, weeks, monday + pd.Timedelta(weeks=1).to_pytimedelta(),
-                                 seed)
+        next_monday = monday + pd.Timedelta(weeks=1).to_pytimedelta()
+        doc = learning.next_plan(policy, post, history, realized, weeks, next_monday, seed)
         (folder / experiments.PLAN_FILE).write_text(json.dumps(doc, separators=(",", ":")) + "\n")
     return PolicyRun(policy.name, revenue, posted_all, post, realized, units=units, predicted=predicted,
                      assignments=assignments, update_seconds=seconds, program=program, predicted_plain=plain)
