@@ -136,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     wu.add_argument("--catalogue", type=Path, metavar="CSV",
                     help="the list prices to test around: stockcode, current_price (the service's catalogue file; "
                          "default the training log's current prices)")
+    wu.add_argument("--accept-other-plans", action="store_true",
+                    help="plan even when the ledger's assignments show the service served other plans than the replay "
+                         "makes (they are listed; docs/weekly-update.md)")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -249,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
                 result = weekly_update.run(args.log, args.ledger, args.base, args.out, version=args.version,
                                            signing_key=load_key(path) if path else None, publish_to=args.publish,
                                            seed=args.seed, cfg=plan, week_start=args.week_start,
-                                           cache=args.cache or args.out / ".weekly-start", catalogue=args.catalogue)
+                                           cache=args.cache or args.out / ".weekly-start", catalogue=args.catalogue,
+                                           accept_other_plans=args.accept_other_plans)
             except (weekly_update.WeeklyUpdateError, LedgerSourceError, PlanFormatError, CatalogueError) as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2

@@ -10,6 +10,7 @@ them.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import shutil
 import sqlite3
@@ -23,7 +24,7 @@ import pytest
 from pricing_training import publish, signing
 from pricing_training.checksum import sha256_file
 from pricing_training.cli import main
-from pricing_training.loop import experiments, run, update, weekly_update
+from pricing_training.loop import experiments, plan_assignments, run, update, weekly_update
 from pricing_training.loop.ledger import write_week_csv
 from pricing_training.loop.ledger_source import LedgerSourceError, open_ledger
 from pricing_training.loop.plan import PlanConfig
@@ -34,6 +35,11 @@ from test_loop_world import SWIFT_SERVER, ToyWorld
 
 SEED, WEEKS = 2, 4  # seed 2: the default plan runs tests on this toy world (seed 4: none)
 TRAINING = {"response_trees": 20, "response_draws": 32, "seed": 1}
+# The service's `assignments` table (schema version 1, Sources/Ledger/LedgerSchema.swift and PostgresSchema.swift).
+ASSIGNMENTS_TABLE = """CREATE TABLE assignments (plan_id TEXT NOT NULL, stock_code TEXT NOT NULL, week TEXT NOT NULL,
+    price {real} NOT NULL CHECK (price > 0), arm TEXT NOT NULL,
+    probability {real} NOT NULL CHECK (probability > 0 AND probability <= 1), recorded_at TEXT NOT NULL,
+    PRIMARY KEY (plan_id, stock_code, week))"""
 
 
 def _base_version(root: Path, log: Path) -> Path:
@@ -60,13 +66,7 @@ def toy(tmp_path_factory):
     cfg = weekly_update.response_config(json.loads((base / "manifest.json").read_text()))
     ls = weekly_update.log_start(log, sha256_file(log), cfg, folder / "cache")
     # The loop on the world, from the very starting posterior the command fits (rows mapped to the world's).
-    rows = {code: i for i, code in enumerate(world.products["stockcode"])}
-    start = dataclasses.replace(ls.start, index=np.array([rows[c] for c in ls.start.stockcodes]))
-    p0_all = world.current_prices.copy()
-    p0_all[start.index] = ls.list_prices
-    policy = Loop(start, p0_all, ls.catalogue_size, PlanConfig(), SEED)
-    result = run.run_learning(policy, world, start, update.starting(start, SEED), p0_all, WEEKS, folder / "loop", SEED,
-                              None)
+    result = _loop_on(world, folder / "loop", ls)
     weeks = sorted((folder / "loop" / "weeks").glob("week-*.csv"))
     lines = sales_rows(weeks)
     ledger = write_sqlite(folder / "ledger.sqlite", lines, len(weeks))
@@ -75,6 +75,21 @@ def toy(tmp_path_factory):
     return {"folder": folder, "log": log, "base": base, "ledger": ledger, "lines": lines, "weeks": weeks,
             "key": key, "public": public, "loop": result,
             "plan": (folder / "loop" / experiments.PLAN_FILE).read_bytes()}
+
+
+def _loop_on(world, folder: Path, ls: weekly_update.LogStart) -> run.PolicyRun:
+    """The loop for WEEKS weeks on `world` (after its training year) from the command's starting posterior `ls`."""
+    rows = {code: i for i, code in enumerate(world.products["stockcode"])}
+    start = dataclasses.replace(ls.start, index=np.array([rows[c] for c in ls.start.stockcodes]))
+    p0_all = world.current_prices.copy()
+    p0_all[start.index] = ls.list_prices
+    policy = Loop(start, p0_all, ls.catalogue_size, PlanConfig(), SEED)
+    return run.run_learning(policy, world, start, update.starting(start, SEED), p0_all, WEEKS, folder, SEED, None)
+
+
+def _log_start(toy) -> weekly_update.LogStart:
+    cfg = weekly_update.response_config(json.loads((toy["base"] / "manifest.json").read_text()))
+    return weekly_update.log_start(toy["log"], sha256_file(toy["log"]), cfg, toy["folder"] / "cache")
 
 
 def _update(toy, ledger, out: Path, *extra: str) -> int:
@@ -165,6 +180,25 @@ def test_a_postgresql_ledger_gives_the_same_plan(toy, tmp_path, capsys):
                                           pg.sales_between(*window).sort_index())
         assert _update(toy, server.url(), tmp_path / "models") == 0
         assert (_only_version(tmp_path / "models") / experiments.PLAN_FILE).read_bytes() == toy["plan"]
+        # The plans the service served read alike from both databases (texts in byte order, as SQLite orders them).
+        import psycopg
+
+        served = [plan_assignments.WeekPlan(dt.date(2010, 12, 27), plan_id, pd.DataFrame(
+            [("9", 1.0 / 3 + 2, "low", 0.3333), ("10001", 2.75, "high", 0.5)], columns=plan_assignments.COLUMNS))
+            for plan_id in ("2010-W52-aa", "2010-W52-Zz")]
+        lite = tmp_path / "served.sqlite"
+        shutil.copy(toy["ledger"], lite)
+        with sqlite3.connect(lite) as db:
+            db.execute(ASSIGNMENTS_TABLE.format(real="REAL"))
+            _record(db, served)
+        db.close()
+        with psycopg.connect(server.url(), autocommit=True) as db:
+            db.execute(ASSIGNMENTS_TABLE.format(real="double precision"))
+            _record(db, served)
+        with open_ledger(lite) as a, open_ledger(server.url()) as b:
+            week = dt.date(2010, 12, 27)
+            pd.testing.assert_frame_equal(a.assignments(week, week), b.assignments(week, week))
+            assert a.assignments(week, week)["plan_id"].tolist() == ["2010-W52-Zz"] * 2 + ["2010-W52-aa"] * 2
         # Not a ledger: the database has no `sales`.
         import psycopg
 
@@ -280,3 +314,103 @@ def test_a_catalogue_sets_the_list_prices_tested_around(toy, tmp_path, capsys):
     capsys.readouterr()
     assert _update(toy, toy["ledger"], tmp_path / "bad", "--catalogue", str(bad)) == 2
     assert "line 3, column 2" in capsys.readouterr().err and not (tmp_path / "bad").exists()
+
+
+class ClosedWeekWorld(ToyWorld):
+    """The toy world with loop week CLOSED sold nothing (a shop closed over Christmas)."""
+
+    CLOSED = 1
+
+    def step(self, prices):
+        outcome = super().step(prices)
+        if outcome.week == self.CLOSED:
+            outcome.lines = outcome.lines.iloc[:0]
+        return outcome
+
+
+def test_a_week_without_a_sale_is_dated_the_same_by_the_loop_and_the_command(toy, tmp_path):
+    """A closed week keeps its own Monday in the loop's plan history, as the command dates it: the plans agree."""
+    world = ClosedWeekWorld(SEED)
+    world.training_lines()  # the toy log's lines: the world's random stream now where the fixture's was
+    ls = _log_start(toy)
+    _loop_on(world, tmp_path / "loop", ls)
+    weeks = sorted((tmp_path / "loop" / "weeks").glob("week-*.csv"))
+    assert [w.name for w in weeks] == ["week-00.csv", "week-02.csv", "week-03.csv"]
+    loop_plan = json.loads((tmp_path / "loop" / experiments.PLAN_FILE).read_text())
+    dated = {row["week_start"] for t in loop_plan["tests"] for row in t["history"]}
+    assert "2011-01-10" in dated and loop_plan["week_start"] == "2011-01-31"
+    ledger = write_sqlite(tmp_path / "ledger.sqlite", sales_rows(weeks), len(weeks))
+    with open_ledger(ledger) as source:
+        replayed = weekly_update.replay(ls, source, pd.Timestamp("2011-01-31").date(), PlanConfig(), SEED)
+    assert weekly_update.plan_bytes(replayed.doc) == (tmp_path / "loop" / experiments.PLAN_FILE).read_bytes()
+
+
+def _served_ledger(toy, path: Path) -> Path:
+    """The toy weeks in a ledger with the service's `assignments` table: made by `pricing-server ingest` when it is
+    built (its own schema), else laid out as it."""
+    if SWIFT_SERVER is not None:
+        for week in toy["weeks"]:
+            subprocess.run([str(SWIFT_SERVER), "ingest", "--database", str(path), str(week)], check=True,
+                           capture_output=True, timeout=60)
+        return path
+    shutil.copy(toy["ledger"], path)
+    with sqlite3.connect(path) as db:
+        db.execute(ASSIGNMENTS_TABLE.format(real="REAL"))
+    db.close()
+    return path
+
+
+def _record(db, plans: list[plan_assignments.WeekPlan], recorded_at: str = "2026-01-01T00:00:00Z") -> None:
+    """What the service writes for each plan it loads (Sources/PricingAPI/PlanAssignmentRecorder.swift)."""
+    placeholder = "?" if isinstance(db, sqlite3.Connection) else "%s"
+    rows = [(p.plan_id, r.stockcode, p.week_start.isoformat(), r.price, r.arm, r.probability, recorded_at)
+            for p in plans for r in p.tests.itertuples()]
+    db.cursor().executemany(f"INSERT INTO assignments VALUES ({', '.join([placeholder] * 7)})", rows)
+
+
+def test_the_replay_is_checked_against_the_plans_the_service_recorded(toy, tmp_path, capsys):
+    ls = _log_start(toy)
+    with open_ledger(toy["ledger"]) as source:
+        result = weekly_update.replay(ls, source, weekly_update.plan_week(source, ls, None), PlanConfig(), SEED)
+        weekly_update.check_served(result, source, accept_other_plans=False)
+    assert not result.check.read  # the fixture's ledger has `sales` only: nothing to check against
+    assert weekly_update.plan_bytes(result.doc) == toy["plan"]
+    tested = [(p.week_start, p.tests["stockcode"].iat[0]) for p in result.replayed if len(p.tests)]
+    assert len(tested) >= 2, "the toy plan runs tests in several weeks"
+
+    ledger = _served_ledger(toy, tmp_path / "served.sqlite")
+    with sqlite3.connect(ledger) as db:
+        _record(db, result.replayed + [plan_assignments.from_document(result.doc)])
+    db.close()
+    with open_ledger(ledger) as source:
+        weekly_update.check_served(result, source, accept_other_plans=False)
+    check = result.check
+    assert check.read and check.recorded == result.weeks and check.unrecorded == []
+    assert check.other_plans.empty and check.differences.empty and check.planned_recorded == result.doc["plan_id"]
+
+    # The retailer's copy of one week shows another price for a test (the same plan): reported by week and product.
+    (week, code) = tested[-1]
+    with sqlite3.connect(ledger) as db:
+        db.execute("UPDATE assignments SET price = price + 0.1 WHERE week = ? AND stock_code = ?", (week.isoformat(), code))
+    db.close()
+    with open_ledger(ledger) as source:
+        weekly_update.check_served(result, source, accept_other_plans=False)
+    assert result.check.differences[["week_start", "stockcode", "field"]].values.tolist() == [[week, code, "price"]]
+
+    # Another plan recorded (later) for an earlier week: refused, naming the week; accepted on request, and the plan
+    # is the same, byte for byte.
+    first = next(p for p in result.replayed if len(p.tests))
+    other = plan_assignments.WeekPlan(first.week_start, "2011-W01-0ther0", first.tests)
+    with sqlite3.connect(ledger) as db:
+        _record(db, [other], recorded_at="2026-01-02T00:00:00Z")
+    db.close()
+    assert _update(toy, ledger, tmp_path / "models") == 2
+    err = capsys.readouterr().err
+    assert f"week {first.week_start} served 2011-W01-0ther0, replayed {first.plan_id}" in err
+    assert not (tmp_path / "models").exists() or not [p for p in (tmp_path / "models").iterdir() if p.name[0] != "."]
+    assert _update(toy, ledger, tmp_path / "models", "--accept-other-plans") == 0
+    printed = capsys.readouterr().out
+    assert (_only_version(tmp_path / "models") / experiments.PLAN_FILE).read_bytes() == toy["plan"]
+    assert f"assignments: the service recorded the plan of {WEEKS} of {WEEKS} replayed week(s); {WEEKS - 1}" in printed
+    assert f"week {week}: 1 test(s) recorded otherwise than replayed: {code} price recorded" in printed
+    assert "the ledger already records this very plan" in printed

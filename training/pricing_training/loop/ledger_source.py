@@ -8,10 +8,14 @@ run's own SQLite ledger without the Swift build (ledger.py's table `lines`, the 
 
 Sale lines are the lines `Ledger.sales_between` counts: not a cancellation (invoice `C...`), quantity > 0 and
 unit price > 0. Errors name the file or the URL (its password as `***`).
+
+The service's ledgers also hold `assignments`, the plans it served (one row per running test and week,
+docs/ledger.md); `assignments` reads them for the weekly update's check of its replay (plan_assignments.py).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sqlite3
 from pathlib import Path
@@ -24,6 +28,7 @@ from .ledger import DATE_FORMAT, LINE_TABLES
 POSTGRES_SCHEMES = ("postgres://", "postgresql://")
 CONNECT_TIMEOUT_SECONDS = 10  # as the service's own PostgreSQL ledger waits (docs/ledger.md)
 LINE_COLUMNS = ["invoice", "stockcode", "quantity", "invoice_date", "unit_price", "customer_id"]
+ASSIGNMENT_COLUMNS = ["plan_id", "stockcode", "week_start", "price", "arm", "probability", "recorded_at"]
 
 
 class LedgerSourceError(ValueError):
@@ -38,9 +43,12 @@ def redacted(location: str) -> str:
 class SalesLedger:
     """Read-only view of a ledger's sale lines (module docstring). `open_ledger` makes one."""
 
-    def __init__(self, connection, name: str, table: str, invoice: str, stockcode: str, placeholder: str):
+    def __init__(self, connection, name: str, table: str, invoice: str, stockcode: str, placeholder: str,
+                 has_assignments: bool = False, bytewise: str = ""):
         self._db, self.name = connection, name
         self._table, self._invoice, self._stockcode, self._p = table, invoice, stockcode, placeholder
+        self.has_assignments = has_assignments  # the service's `assignments` table is there
+        self._bytewise = bytewise  # the collation that orders texts by their bytes, as SQLite does
 
     def close(self) -> None:
         self._db.close()
@@ -95,6 +103,21 @@ class SalesLedger:
         frame["customer_id"] = pd.to_numeric(frame["customer_id"], errors="coerce").astype(np.float64)
         return frame
 
+    def assignments(self, first: dt.date, last: dt.date) -> pd.DataFrame | None:
+        """The plans the service recorded for the weeks from the Monday `first` to the Monday `last` (included):
+        ASSIGNMENT_COLUMNS, by week, plan and product; None when the ledger has no `assignments` table."""
+        if not self.has_assignments:
+            return None
+        p, c = self._p, self._bytewise
+        rows = self._query(
+            "SELECT plan_id, stock_code, week, price, arm, probability, recorded_at FROM assignments "
+            f"WHERE week >= {p} AND week <= {p} ORDER BY week{c}, plan_id{c}, stock_code{c}",
+            (first.isoformat(), last.isoformat()))
+        frame = pd.DataFrame(rows, columns=ASSIGNMENT_COLUMNS)
+        frame["price"] = frame["price"].astype(np.float64)
+        frame["probability"] = frame["probability"].astype(np.float64)
+        return frame
+
 
 def open_ledger(location: str | Path) -> SalesLedger:
     """The ledger at `location`: a `postgres://` / `postgresql://` URL, else a SQLite file that must exist."""
@@ -117,7 +140,7 @@ def _open_sqlite(path: Path) -> SalesLedger:
     for swift in (True, False):
         table, invoice, stockcode = LINE_TABLES[swift]
         if table in tables:
-            return SalesLedger(db, str(path), table, invoice, stockcode, "?")
+            return SalesLedger(db, str(path), table, invoice, stockcode, "?", has_assignments=swift and "assignments" in tables)
     db.close()
     raise LedgerSourceError(f"{path}: has no table `sales` (not a pricing-server ledger; nothing ingested yet?)")
 
@@ -139,4 +162,5 @@ def _open_postgres(url: str) -> SalesLedger:
         db.close()
         raise LedgerSourceError(f"{name}: has no table `sales` (not a pricing-server ledger; nothing ingested yet?)")
     table, invoice, stockcode = LINE_TABLES[True]
-    return SalesLedger(db, name, table, invoice, stockcode, "%s")
+    assignments = db.execute("SELECT to_regclass('assignments') IS NOT NULL").fetchone()[0]
+    return SalesLedger(db, name, table, invoice, stockcode, "%s", has_assignments=assignments, bytewise=' COLLATE "C"')

@@ -9,6 +9,7 @@ on the world's true expected revenue at the posted prices, never on the sampled 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import logging
 import time
@@ -87,7 +88,10 @@ def run_learning(policy, world, start: start_mod.Start, post0: update.Posterior,
     plain = np.zeros((weeks, p))
     history = experiments.PlanHistory()
     program = getattr(policy, "program", None)
-    monday = None
+    # Week t starts on first_monday + t weeks (the world's weeks are consecutive), as weekly_update dates the ledger's
+    # weeks: a week without a single line (a closure) keeps its own Monday. Known from the first week with lines; the
+    # history of the weeks before it waits for it.
+    first_monday, undated = None, []
     for t in range(weeks):
         posted, rows = policy.plan(t, post)
         ledger.record_assignments(policy.name, t, rows)
@@ -100,7 +104,8 @@ def run_learning(policy, world, start: start_mod.Start, post0: update.Posterior,
         if len(outcome.lines):
             ledger.ingest(write_week_csv(outcome.lines, folder / "weeks" / f"week-{t:02d}.csv"))
             dates = pd.to_datetime(outcome.lines["InvoiceDate"])
-            monday = experiments.monday(dates.min().date())
+            if first_monday is None:
+                first_monday = experiments.monday(dates.min().date()) - dt.timedelta(weeks=t)
             sold = ledger.sales_between(dates.min(), dates.max() + pd.Timedelta(seconds=1))
             sold = sold.reindex(start.stockcodes).fillna(0.0)
             units[t], realized[t] = sold["units"].to_numpy(), sold["revenue"].to_numpy()
@@ -113,8 +118,12 @@ def run_learning(policy, world, start: start_mod.Start, post0: update.Posterior,
         post = learning.updated_posterior(start, units[:t + 1], delta[:t + 1], level[:t + 1], policy.cfg, program,
                                           seed)
         seconds.append(time.perf_counter() - t0)
-        if program is not None and monday is not None:
-            history.add(monday, posted, units[t], post, program)
+        if program is not None:
+            undated.append((t, posted, units[t].copy(), post))
+            if first_monday is not None:
+                for week, week_posted, week_units, week_post in undated:
+                    history.add(first_monday + dt.timedelta(weeks=week), week_posted, week_units, week_post, program)
+                undated = []
     assignments = ledger.assignments(policy.name)
     ledger.close()
     # Realized (the ledger's) vs predicted weekly units per product: calibration and drift (report.calibration).
@@ -123,9 +132,9 @@ def run_learning(policy, world, start: start_mod.Start, post0: update.Posterior,
                   "realized_units": units.sum(axis=0), "predicted_first4": predicted[:4].sum(axis=0).round(3),
                   "realized_first4": units[:4].sum(axis=0), "predicted_last4": predicted[-4:].sum(axis=0).round(3),
                   "realized_last4": units[-4:].sum(axis=0)}).to_csv(folder / "calibration.csv", index=False)
-    if program is not None and monday is not None:
+    if program is not None and first_monday is not None:
         # The plan for the week after the last: what the weekly update publishes (docs/experiments.md).
-        next_monday = monday + pd.Timedelta(weeks=1).to_pytimedelta()
+        next_monday = first_monday + dt.timedelta(weeks=weeks)
         doc = learning.next_plan(policy, post, history, realized, weeks, next_monday, seed)
         (folder / experiments.PLAN_FILE).write_text(json.dumps(doc, separators=(",", ":")) + "\n")
     return PolicyRun(policy.name, revenue, posted_all, post, realized, units=units, predicted=predicted,

@@ -7,6 +7,10 @@ charged, the posterior is updated (learning.updated_posterior). Then the policy 
 becomes a new version (plan_version.write_plan_version), published when asked. Given the same log, ledger and
 settings a rerun gives the same plan, byte for byte, and the same version name.
 
+The replay is checked against the plans the service served, which it records in the ledger's `assignments`
+(plan_assignments.py): a week whose recorded plan is not the replay's stops the command unless `accept_other_plans`;
+other differences (a product's price, arm or probability, weeks recorded by no plan) are reported.
+
 The starting posterior is fit on the log as loop/start.py fits it, with the base version's own price-response
 settings (manifest `training_config`); the catalogue is the log's panel, whose current prices are the posted list
 prices (scale 1). It is cached under the log's sha256 and those settings.
@@ -31,7 +35,7 @@ from ..checksum import sha256_file
 from ..cleaning import clean
 from ..loader import load_transactions
 from ..publish import verify_local
-from . import charged as charged_mod, experiments, learning, start as start_mod, update
+from . import charged as charged_mod, experiments, learning, plan_assignments, start as start_mod, update
 from .ledger_source import SalesLedger
 from .plan import PlanConfig
 from .plan_version import write_plan_version
@@ -68,6 +72,8 @@ class WeeklyResult:
     folder: Path | None = None
     reused: bool = False  # the version existed with this very plan
     published: object = None
+    replayed: list[plan_assignments.WeekPlan] = dataclasses.field(default_factory=list)  # each week's plan, replayed
+    check: plan_assignments.CrossCheck | None = None  # the replay against the ledger's `assignments`
 
 
 def response_config(manifest: dict) -> price_response.ResponseConfig:
@@ -173,8 +179,10 @@ def replay(ls: LogStart, ledger: SalesLedger, plan_monday: dt.date, cfg: PlanCon
     sold = weekly_sales(lines, first, t_max, start.stockcodes)
     tolerance = min(FOLLOWED_TOLERANCE, program.delta / 3)
     post, history, deviations = update.starting(start, seed), experiments.PlanHistory(), []
+    replayed = []
     for t, monday in enumerate(mondays):
         posted, rows = policy.plan(t, post)
+        replayed.append(plan_assignments.week_plan(program, monday))
         units[t], realized[t] = sold[0][t], sold[1][t]
         followed = ~charged_mod.departed(charged[t], line_count[t], highest[t], posted, ls.one_price, tolerance)
         effective = np.where(followed, posted, charged[t])
@@ -190,8 +198,22 @@ def replay(ls: LogStart, ledger: SalesLedger, plan_monday: dt.date, cfg: PlanCon
         post = learning.updated_posterior(start, units[:t + 1], delta[:t + 1], level[:t + 1], cfg, program, seed)
         history.add(monday, effective, units[t], post, program)
     doc = learning.next_plan(policy, post, history, realized, t_max, plan_monday, seed)
+    # The past weeks' plans are made as this one's rows would be: the one published shows they still are.
+    if not plan_assignments.week_plan(program, plan_monday).matches(plan_assignments.from_document(doc)):
+        raise RuntimeError("plan_assignments.week_plan no longer makes the rows experiments.plan_document writes: "
+                           "update it to the document's rules")
     columns = ["week_start", "stockcode", "arm", "planned", "charged"]
-    return WeeklyResult(doc, mondays, pd.DataFrame(deviations, columns=columns))
+    return WeeklyResult(doc, mondays, pd.DataFrame(deviations, columns=columns), replayed=replayed)
+
+
+def check_served(result: WeeklyResult, ledger: SalesLedger, accept_other_plans: bool) -> None:
+    """Sets `result.check`, the replay against the plans the ledger records as served (plan_assignments.py); raises
+    WeeklyUpdateError when a replayed week's recorded plan is another, unless `accept_other_plans`."""
+    planned = plan_assignments.from_document(result.doc)
+    recorded = ledger.assignments(result.weeks[0], planned.week_start)
+    result.check = plan_assignments.cross_check(result.replayed, planned, recorded)
+    if len(result.check.other_plans) and not accept_other_plans:
+        raise WeeklyUpdateError(plan_assignments.refusal(result.check, ledger.name))
 
 
 def plan_bytes(doc: dict) -> bytes:
@@ -242,11 +264,12 @@ def write_version(result: WeeklyResult, base: Path, out: Path, version: str | No
 
 def run(log_path: Path, ledger_location: str, base: Path, out: Path, *, version: str | None = None,
         signing_key=None, publish_to: str | None = None, seed: int = 0, cfg: PlanConfig = PlanConfig(),
-        week_start: dt.date | None = None, cache: Path | None = None, catalogue: Path | None = None
-        ) -> WeeklyResult:
+        week_start: dt.date | None = None, cache: Path | None = None, catalogue: Path | None = None,
+        accept_other_plans: bool = False) -> WeeklyResult:
     """The whole command (module docstring); raises WeeklyUpdateError, LedgerSourceError, LoadError, PublishError
     or PlanFormatError with a message naming what is wrong. `catalogue`: the retailer's list prices
-    (list_catalogue.py; default the panel's current prices)."""
+    (list_catalogue.py; default the panel's current prices). `accept_other_plans`: plan even when the ledger shows
+    the service served other plans than the replay makes (check_served)."""
     from .ledger_source import open_ledger
     from .list_catalogue import read_prices, with_list_prices
 
@@ -260,6 +283,7 @@ def run(log_path: Path, ledger_location: str, base: Path, out: Path, *, version:
         if prices is not None:
             ls = with_list_prices(ls, prices)
         result = replay(ls, ledger, plan_week(ledger, ls, week_start), cfg, seed)
+        check_served(result, ledger, accept_other_plans)
     write_version(result, local.folder, Path(out), version, signing_key)
     if publish_to:
         from ..publish import publish
@@ -270,7 +294,7 @@ def run(log_path: Path, ledger_location: str, base: Path, out: Path, *, version:
 
 def summary(result: WeeklyResult, shown: int = 5) -> list[str]:
     """What the command prints: the weeks replayed, every week where the retailer charged another price than the
-    plan's (that price was used), the plan, the version."""
+    plan's (that price was used), the replay against the plans the service recorded, the plan, the version."""
     doc, out = result.doc, []
     out.append(f"replayed {len(result.weeks)} week(s) of the ledger: {result.weeks[0]} .. {result.weeks[-1]}")
     for week, group in result.deviations.groupby("week_start", sort=True):
@@ -279,6 +303,8 @@ def summary(result: WeeklyResult, shown: int = 5) -> list[str]:
         more = f" and {len(group) - shown} more" if len(group) > shown else ""
         out.append(f"week {week}: {len(group)} product(s) charged another price than the plan's; the ledger's price "
                    f"was used and the week does not count as a test week: {cases}{more}")
+    if result.check is not None:
+        out += plan_assignments.describe(result.check, shown)
     status = pd.Series([t["status"] for t in doc["tests"]], dtype=object).value_counts()
     out.append(f"plan {doc['plan_id']} for the week of {doc['week_start']}: {len(doc['tests'])} test(s) ("
                + ", ".join(f"{n} {s}" for s, n in status.items()) + f"), {doc['holdout']['products']} in the holdout")
