@@ -3,18 +3,49 @@
 extension PostgresLedger {
     @discardableResult
     public func record(_ assignment: Assignment) throws(LedgerError) -> Bool {
-        try assignment.validate()
-        return try withConnection { db throws(LedgerError) -> Bool in
-            try db.transaction { () throws(LedgerError) -> Bool in
-                let insert = try db.query("""
-                    INSERT INTO assignments (plan_id, stock_code, week, price, arm, probability, recorded_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING
-                    """, [assignment.planID, assignment.stockCode, assignment.week, assignment.price.description, assignment.arm,
-                          assignment.probability.description, SQLiteLedger.now()])
-                if insert.changed == 1 { return true }
-                let existing = try Self.assignments(db, plan: assignment.planID, stockCode: assignment.stockCode, week: assignment.week)
-                try assignment.confirmSame(as: existing.first)
-                return false
+        try record([assignment]).single()
+    }
+
+    /// Rows per `INSERT`: 7 parameters each, well inside the protocol's 65,535 per statement.
+    static let assignmentRowsPerInsert = 1_000
+
+    /// A few multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` (one round trip per thousand
+    /// rows rather than one per row), in key order: a key another replica is adding waits for its
+    /// commit and is then found recorded. The rows not returned are compared with what is recorded.
+    public func record(_ assignments: [Assignment]) throws(LedgerError) -> AssignmentReport {
+        let (valid, refused) = assignments.validated()
+        var report = AssignmentReport(refused: refused)
+        guard !valid.isEmpty else { return report }
+        return try withConnection { db throws(LedgerError) -> AssignmentReport in
+            try db.transaction { () throws(LedgerError) -> AssignmentReport in
+                let now = SQLiteLedger.now()
+                var inserted = Set<[String]>()
+                for chunkStart in stride(from: 0, to: valid.count, by: Self.assignmentRowsPerInsert) {
+                    let chunk = valid[chunkStart..<min(chunkStart + Self.assignmentRowsPerInsert, valid.count)]
+                    let rows = (0..<chunk.count).map { k in "(" + (1...7).map { "$\(7 * k + $0)" }.joined(separator: ", ") + ")" }
+                    let parameters: [String?] = chunk.flatMap { a -> [String?] in
+                        [a.planID, a.stockCode, a.week, a.price.description, a.arm, a.probability.description, now]
+                    }
+                    let result = try db.query("""
+                        INSERT INTO assignments (plan_id, stock_code, week, price, arm, probability, recorded_at)
+                        VALUES \(rows.joined(separator: ", ")) ON CONFLICT DO NOTHING RETURNING plan_id, stock_code, week
+                        """, parameters)
+                    for row in 0..<result.rows { inserted.insert([result.string(row, 0), result.string(row, 1), result.string(row, 2)]) }
+                }
+                var recordedByPlan: [String: [[String]: Assignment]] = [:]
+                for assignment in valid {
+                    // A key returned once is this assignment's; the same key again in the batch is compared like any other.
+                    if inserted.remove([assignment.planID, assignment.stockCode, assignment.week]) != nil {
+                        report.added += 1
+                        continue
+                    }
+                    if recordedByPlan[assignment.planID] == nil {
+                        let recorded = try Self.assignments(db, plan: assignment.planID, stockCode: nil, week: nil)
+                        recordedByPlan[assignment.planID] = Dictionary(recorded.map { ([$0.stockCode, $0.week], $0) }, uniquingKeysWith: { a, _ in a })
+                    }
+                    report.notInserted(assignment, recorded: recordedByPlan[assignment.planID]?[[assignment.stockCode, assignment.week]])
+                }
+                return report
             }
         }
     }

@@ -2,25 +2,38 @@
 extension SQLiteLedger {
     @discardableResult
     public func record(_ assignment: Assignment) throws(LedgerError) -> Bool {
-        try assignment.validate()
-        return try withConnection { db throws(LedgerError) -> Bool in
-            try db.transaction { () throws(LedgerError) -> Bool in
+        try record([assignment]).single()
+    }
+
+    public func record(_ assignments: [Assignment]) throws(LedgerError) -> AssignmentReport {
+        let (valid, refused) = assignments.validated()
+        var report = AssignmentReport(refused: refused)
+        guard !valid.isEmpty else { return report }
+        return try withConnection { db throws(LedgerError) -> AssignmentReport in
+            try db.transaction { () throws(LedgerError) -> AssignmentReport in
                 let insert = try db.prepare("""
                     INSERT INTO assignments (plan_id, stock_code, week, price, arm, probability, recorded_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                     """)
-                insert.bind(1, assignment.planID)
-                insert.bind(2, assignment.stockCode)
-                insert.bind(3, assignment.week)
-                insert.bind(4, assignment.price)
-                insert.bind(5, assignment.arm)
-                insert.bind(6, assignment.probability)
-                insert.bind(7, Self.now())
-                _ = try insert.step()
-                if db.changes == 1 { return true }
-                let existing = try Self.assignments(db, plan: assignment.planID, stockCode: assignment.stockCode, week: assignment.week)
-                try assignment.confirmSame(as: existing.first)
-                return false
+                let now = Self.now()
+                for assignment in valid {
+                    insert.reset()
+                    insert.bind(1, assignment.planID)
+                    insert.bind(2, assignment.stockCode)
+                    insert.bind(3, assignment.week)
+                    insert.bind(4, assignment.price)
+                    insert.bind(5, assignment.arm)
+                    insert.bind(6, assignment.probability)
+                    insert.bind(7, now)
+                    _ = try insert.step()
+                    if db.changes == 1 {
+                        report.added += 1
+                    } else {
+                        let recorded = try Self.assignments(db, plan: assignment.planID, stockCode: assignment.stockCode, week: assignment.week)
+                        report.notInserted(assignment, recorded: recorded.first)
+                    }
+                }
+                return report
             }
         }
     }

@@ -20,6 +20,13 @@ public protocol SalesLedger: Sendable {
     @discardableResult
     func record(_ assignment: Assignment) throws(LedgerError) -> Bool
 
+    /// Records a plan's assignments in one transaction: each new one is added, one recorded before
+    /// exactly as given is left as it is, and one that contradicts the recorded one for its plan,
+    /// product and week (or that the ledger cannot take) is not written and is listed in the report,
+    /// so one bad row never keeps the others out. Throws only when the ledger cannot be written; then
+    /// nothing of the batch is.
+    func record(_ assignments: [Assignment]) throws(LedgerError) -> AssignmentReport
+
     /// The assignments of `plan` (every plan's when nil), by plan, week and product.
     func assignments(plan: String?) throws(LedgerError) -> [Assignment]
 

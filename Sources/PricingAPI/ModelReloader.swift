@@ -63,6 +63,8 @@ public actor ModelReloader {
     let firstLoad: FirstLoad
     /// The background build of the first version's backups, while it runs.
     private var backupBuild: Task<Void, Never>?
+    /// Told of each version as it is installed (``onInstall(_:)``).
+    private var installObservers: [@Sendable (PricingEngine) -> Void] = []
 
     /// `trust` decides which versions may load, whatever the source (a local folder, a download, the
     /// download cache): each version's manifest signature is verified against it as the version is loaded.
@@ -80,6 +82,12 @@ public actor ModelReloader {
     /// nothing was deferred).
     public func backupsBuilt() async {
         await backupBuild?.value
+    }
+
+    /// Calls `observer` with every version installed from now on (the first load and each swap), right
+    /// after it starts serving. It runs on the reload path, so it must return at once (start its own work).
+    public func onInstall(_ observer: @escaping @Sendable (PricingEngine) -> Void) {
+        installObservers.append(observer)
     }
 
     /// Checks the source and swaps in a newer version if there is a good one. With `force`, a version
@@ -165,6 +173,7 @@ public actor ModelReloader {
             return reject(version, failure.reason, start: start)
         case .success(let (engine, reference)):
             slot.install(engine)
+            for observer in installObservers { observer(engine) }
             if engine.chain.hasDeferredModels { buildBackups(of: engine, reference: reference) }
             // Keep the version serving and the one before it (a rollback is then only a LATEST edit away).
             let keep = Set([engine.version] + (current.map { [$0] } ?? []))

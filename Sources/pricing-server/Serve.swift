@@ -101,7 +101,11 @@ struct Serve: AsyncParsableCommand {
                                    reloader: reloader, adminToken: settings.adminToken, pricingRules: settings.pricingRules,
                                    admission: settings.admission)
         router.metricsAccess = settings.metricsAccess
-        router.ledger = LedgerSlot(location: settings.ledgerLocation)
+        let ledger = LedgerSlot(location: settings.ledgerLocation)
+        router.ledger = ledger
+        // Each plan a version brings is recorded in the ledger as it is installed, off the reload path.
+        let assignments = PlanAssignmentRecorder(ledger: ledger, logger: logger)
+        await reloader.onInstall { engine in _ = assignments.record(engine.experiments, version: engine.version) }
         // Inside AWS Lambda (AWS_LAMBDA_RUNTIME_API set): the Runtime API loop instead of listening.
         if let runtimeAPI = Self.lambdaRuntimeAPI {
             return try await runLambda(runtimeAPI: runtimeAPI, reloader: reloader, router: router, models: settings.models,
