@@ -26,8 +26,11 @@ public final class ServerProcess {
         process.executableURL = binary
         process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--models", models,
                              "--config", CommittedModels.repositoryRoot + "/config/server.json"]
+        // A served plan's assignments go into the ledger (PlanAssignmentRecorder): each server gets its own
+        // scratch ledger unless the test names one, so no test writes into the checkout's data/ledger.sqlite.
+        let scratchLedger = ["LEDGER_PATH": NSTemporaryDirectory() + "pricing-ledger-\(UUID().uuidString).sqlite"]
         process.environment = ProcessInfo.processInfo.environment.merging(TestSigning.environment) { $1 }
-            .merging(environment) { $1 }
+            .merging(scratchLedger) { $1 }.merging(environment) { $1 }
         process.standardError = log
         process.standardOutput = log
         try process.run()
