@@ -46,8 +46,8 @@ import pandas as pd
 from . import revisions, shrinkage, weekly
 from .prior_checks import (CURVATURE_RATIOS, MIN_REVISION_INFORMATION, MIN_REVISION_PRODUCTS,  # noqa: F401
                            REVISION_CHECK_SCALES, cap_curvature_spread, revision_log_likelihood,
-                           revisions_curvature_ratio, revisions_prior_scale, scale_curvature_spread,
-                           weekly_fit_estimates)
+                           revisions_curvature_ratio, revisions_extra_spread, revisions_prior_scale,
+                           scale_curvature_spread, weekly_fit_estimates)
 from .weekly import CATEGORICAL, CONTEXT_NUMERIC, LAGGED_PRICE, LEAD_PRICES, SIZE_INDEX, WeeklyPanel, estimation_rows
 
 log = logging.getLogger(__name__)
@@ -123,6 +123,11 @@ class ResponseConfig:
     # stated one times one of these (weights learned), so estimates far off their category by more than their
     # errors say are read as error, not as spread. None: normal errors (measured, not adopted: docs/price-response.md).
     error_scales: tuple[float, ...] | None = None
+    # The posterior's width checked on the revisions (prior_checks.revisions_extra_spread): the sd of b added to
+    # every product's posterior under which the orders part's posterior from the weekly fit alone best predicts the
+    # revisions' own estimates. `extra_spread` adds a fixed sd instead (a measurement knob, for the frontier).
+    revision_width_check: bool = False
+    extra_spread: float = 0.0
     seed: int = 42
 
 
@@ -306,6 +311,9 @@ class OwnEstimates:
     # The revisions' share of the orders part (revisions.py; raw_n and info_n include it): [P, 2] and [P, 2, 2].
     revisions_raw_n: np.ndarray | None = None
     revisions_info_n: np.ndarray | None = None
+    # The size part's evidence from the same revisions (revisions.size_estimates; held out: not in raw_s, info_s).
+    revisions_raw_s: np.ndarray | None = None
+    revisions_info_s: np.ndarray | None = None
 
 
 def fit(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) -> tuple[PriceResponse, pd.DataFrame]:
@@ -451,8 +459,14 @@ def own_estimates(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) ->
         halves_info_s = halves_info_s * factor_s
         log.info("size part: information scaled by %.2f (split-sample check of its standard errors)", factor_s)
 
+    raw_es = info_es = None
+    if cfg.revisions:
+        raw_es, info_es, count_s = revisions.size_estimates(rows, panel.lines, list(codes), cfg.weak_prior_sd)
+        log.info("revisions: %d events with line sizes on both sides; information on the size part's b %.0f",
+                 count_s, info_es[:, 0, 0].sum())
     return OwnEstimates(list(codes), groups, raw_n, info_n, raw_s, info_s,
-                        halves_raw_n, halves_info_n, halves_raw_s, halves_info_s, raw_e, info_e), rows
+                        halves_raw_n, halves_info_n, halves_raw_s, halves_info_s, raw_e, info_e,
+                        raw_es, info_es), rows
 
 
 def orders_prior_scale(own: OwnEstimates) -> float:
@@ -525,7 +539,16 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
                  *np.sqrt(np.diag(between)), len(prior.weights), np.round(prior.weights, 3).tolist(), scale)
     if cfg.part_correlation and len(parts) == 2:
         mean, cov = shrinkage.correlated_parts_posterior(learned["orders"], learned["size"], groups, cfg.part_correlation)
-    if len(parts) == 1:
+    if cfg.extra_spread < 0.0:
+        raise ValueError(f"extra_spread must be >= 0, got {cfg.extra_spread}")
+    extra = cfg.extra_spread
+    if cfg.revision_width_check and "orders" in learned:
+        extra = revisions_extra_spread(own, learned["orders"][0], groups)
+    if extra > 0.0:
+        cov = cov.copy()
+        cov[:, 0, 0] += extra * extra
+        summary["extra_spread"] = float(extra)
+    if len(parts) == 1 and extra == 0.0:
         draws = shrinkage.draws(prior, cfg.draws, cfg.seed)
     else:
         # The sum of the parts' posteriors, as one normal (its mean and total covariance).
