@@ -11,9 +11,12 @@ data in the same run.
     cd training && OMP_WAIT_POLICY=PASSIVE PYTHONPATH=. nice -n 10 python scripts/pgain_study.py cache out/pgain 11 shop-invoice shop-weekly
     cd training && PYTHONPATH=. python scripts/pgain_study.py run out/pgain 11,12 shop-invoice shop-weekly --variants default cap1
 
-`cache` writes out/pgain/<data set>-<seed>.pkl (the twin of each scenario too); `run` prints each variant's
-summary per data set and the pooled reliability table with its breakdowns (direction, move size, thin/thick,
-elasticity error), and writes out/pgain/run-<label>.json. The truth is read for scoring and diagnosis only."""
+`cache` writes out/pgain/<data set>-<seed>.pkl (the twin of each scenario too; with the size part's revision
+evidence); `run` prints each variant's summary and reliability per data set and the pooled reliability table with its
+breakdowns (direction, move size, thin/thick, elasticity error), and writes out/pgain/run-<label>.json. `--alphas
+0.04,0.1` decides one posterior under several α (max_loss_probability); `--no-fresh` skips the 2,048 fresh draws. The
+truth is read for scoring and diagnosis only (and by the `truthshift` diagnosis); the `right*`, `recal*` and
+`*extra*` variants are fixed transforms that map the frontier, not methods learned from the data."""
 from __future__ import annotations
 
 import argparse
@@ -80,6 +83,8 @@ def evaluate_variant(data: dict, cfg: ResponseConfig, settings: dict = decision.
 def prepare(data: dict, cfg: ResponseConfig, transform=None):
     """The posterior of one cached data set under `cfg`, its fresh draws and its products with the supported range."""
     own = data["own"]
+    if getattr(own, "delta0", None) is None:  # caches from before OwnEstimates kept it
+        own = dataclasses.replace(own, delta0=price_response._current_delta(data["products"], own.stockcodes))
     captured = []
     original = shrinkage.draws
 
@@ -262,7 +267,50 @@ def _widen_b(sd: float):
     return transform
 
 
+def _recalibrate(lam: float, tau: float):
+    """Every product's draws of (b, c) pulled toward its category's mean posterior mean by the factor `lam` (the
+    slope of the truth on the centres) and b widened by `tau` (stratified normal): a fixed recalibration of the
+    total's posterior, to map the frontier (not learned)."""
+    def transform(response, products, data):
+        groups = data["own"].groups
+        means = response.draws.mean(axis=1)
+        centre = np.zeros_like(means)
+        for g in np.unique(groups):
+            centre[groups == g] = means[groups == g].mean(axis=0)
+        draws = centre[:, None, :] + lam * (response.draws - centre[:, None, :])
+        draws[:, :, 1] = np.minimum(draws[:, :, 1], 0.0)
+        draws[:, :, 0] += tau * _stratified_normal(draws.shape[0], draws.shape[1], 7)
+        return dataclasses.replace(response, draws=draws, mean=draws.mean(axis=1))
+    return transform
+
+
+def _priced_right(share: float, sd: float):
+    """A fixed share of every product's draws replaced by draws whose elasticity at the current price is -1 (the
+    revenue optimum) give or take `sd`, keeping their c: the hypothesis that a retailer's current price is near its
+    optimum, as a mixture component of fixed weight, to map the frontier (not learned)."""
+    def transform(response, products, data):
+        facts = products.set_index("stockcode").loc[response.stockcodes]
+        d0 = np.log(facts["current_price"].to_numpy(np.float64)) - facts["log_reference_price"].to_numpy(np.float64)
+        draws = response.draws.copy()
+        p, s, _ = draws.shape
+        k = int(round(share * s))
+        rng = np.random.default_rng(11)
+        z = _stratified_normal(p, k, 13) if k else np.zeros((p, 0))
+        for i in range(p):
+            pick = rng.permutation(s)[:k]
+            draws[i, pick, 0] = -1.0 - 2.0 * draws[i, pick, 1] * d0[i] + sd * z[i]
+        return dataclasses.replace(response, draws=draws, mean=draws.mean(axis=1))
+    return transform
+
+
 VARIANTS: dict[str, tuple[dict, object]] = {
+    "right0.5": ({}, _priced_right(0.5, 0.15)),
+    "priced-right": ({"priced_right": True}, None),
+    "priced-right-nosplit": ({"priced_right": True, "prior_split_check": False}, None),
+    "right0.3": ({}, _priced_right(0.3, 0.15)),
+    "recal0.4-0.7": ({}, _recalibrate(0.4, 0.7)),
+    "recal0.4-0.5": ({}, _recalibrate(0.4, 0.5)),
+    "recal0.6-0.5": ({}, _recalibrate(0.6, 0.5)),
     "revcheck": ({"revision_check": True}, None),
     "pool": ({"pool_parts": True}, None),
     "rho0.9": ({"part_correlation": 0.9}, None),
@@ -328,9 +376,9 @@ def run(directory: Path, seeds: list[int], names: list[str], variants: list[str]
                             f"{100 * h['agg_capture']:.1f}% changed {100 * h['changed']:.0f}% regret "
                             f"{100 * h['median_regret']:.2f}/{100 * h['p90_regret']:.1f} (keep {100 * h['keep_median']:.2f}/"
                             f"{100 * h['keep_p90']:.1f}) losing {100 * (h['losing'] or 0):.1f}/{100 * (h['allowed'] or 0):.1f} "
-                            f"extra {post.get('extra_spread', 0.0):.2f} orders scale "
+                            f"extra {post.get('extra_spread', 0.0):.2f} right {post.get('priced_right', {})} orders scale "
                             f"{post.get('orders', {}).get('prior_information_scale', float('nan')):.2f} "
-                            f"[{time.time() - t:.0f}s]", flush=True)
+                            f"[{time.time() - t:.0f}s]\n    reliability: {reliability_line(pp)}; {gap(pp)}", flush=True)
         for (tag, scen), frames in pooled.items():
             pp = pd.concat(frames, ignore_index=True)
             print(f"{tag} {scen} pooled: {gap(pp)}\n  reliability: {reliability_line(pp)}", flush=True)
@@ -360,7 +408,7 @@ def main() -> None:
         for seed in seeds:
             for name in a.names:
                 for scen in (name, name + "-twin"):
-                    cache(a.directory, seed, scen)
+                    cache(a.directory, seed, scen, ResponseConfig(size_revisions=True))
     else:
         alphas = ([float(x) for x in a.alphas.split(",")] if a.alphas
                   else [decision.DEFAULT_DECISION["max_loss_probability"]])

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pricing_training import price_response, prior_checks, revisions, shrinkage
+from pricing_training import price_response, priced_right, prior_checks, revisions, shrinkage
 
 
-def _own_with_revisions(p: int = 400, seed: int = 7) -> price_response.OwnEstimates:
+def _own_with_revisions(p: int = 240, seed: int = 7) -> price_response.OwnEstimates:
     """p products in 4 categories whose true b spreads by sd 0.5 around -1: a weekly fit with stated (and true)
     errors sd (0.5, 2.0) on (b, c) and revisions with sd 0.3 on b (nothing on c), errors independent."""
     rng = np.random.default_rng(seed)
@@ -56,9 +56,9 @@ def test_the_revisions_find_the_spread_the_weekly_posterior_misses():
 def test_the_width_check_widens_every_posterior_draw_of_b_and_needs_revisions():
     """price_response.posterior with revision_width_check: each product's variance of b grows by the checked τ²
     (the same τ for all, in its summary); without revisions there is nothing to check and nothing changes."""
-    own = _own_with_revisions(p=200)
+    own = _own_with_revisions(p=80)
     own = dataclasses.replace(own, raw_n=own.raw_n * 3.0)  # every product spread far beyond its errors
-    cfg = price_response.ResponseConfig(draws=16, prior_split_check=False)
+    cfg = price_response.ResponseConfig(draws=8, prior_split_check=False)
     base = price_response.posterior(own, cfg)
     checked = price_response.posterior(own, dataclasses.replace(cfg, revision_width_check=True))
     tau = checked.summary["extra_spread"]
@@ -69,7 +69,8 @@ def test_the_width_check_widens_every_posterior_draw_of_b_and_needs_revisions():
     assert np.median(checked.draws[:, :, 0].std(axis=1)) > np.median(base.draws[:, :, 0].std(axis=1))
     bare = dataclasses.replace(own, revisions_raw_n=None, revisions_info_n=None)
     assert prior_checks.revisions_extra_spread(bare, _orders_prior(own, 0.5), own.groups) == 0.0
-    assert "extra_spread" not in price_response.posterior(bare, dataclasses.replace(cfg, revision_width_check=True)).summary
+    unchecked = price_response.posterior(bare, dataclasses.replace(cfg, revision_width_check=True))
+    assert "extra_spread" not in unchecked.summary
     with pytest.raises(ValueError):
         price_response.posterior(own, dataclasses.replace(cfg, extra_spread=-0.1))
 
@@ -100,3 +101,38 @@ def test_the_revisions_line_sizes_recover_the_size_response_against_the_markets_
     assert np.all(info[60:] == 0.0)
     weighted = (info[:, 0, 0] * raw[:, 0]).sum() / info[:, 0, 0].sum()
     assert weighted == pytest.approx(-0.6, abs=0.25)
+
+
+def test_the_share_of_prices_already_right_is_learned_where_the_products_data_can_tell():
+    """400 products, 40% of them priced right (elasticity at p0 within sd 0.1 of -1), the rest spread by sd 0.8
+    around -1.5; each product's posterior of (b, c) has sd 0.15 on b. With data that precise the EM finds the share
+    and puts each product in its component; the mixture's draws of a product priced right have their elasticity at
+    p0 near -1. Where the data say little (sd 3), the Bayes factors are flat: the share is not identified (what the
+    shop scenarios show, docs/price-response.md)."""
+    rng = np.random.default_rng(4)
+    p = 400
+    right = rng.random(p) < 0.4
+    delta0 = rng.uniform(-0.2, 0.2, p)
+    c = np.full(p, -0.5)
+    e0 = np.where(right, -1.0 + rng.normal(0.0, 0.1, p), -1.5 + rng.normal(0.0, 0.8, p))
+    b = e0 - 2.0 * c * delta0
+    prior_mean = np.tile([-1.3, -0.5], (p, 1))
+    prior_cov = np.diag([0.8 ** 2, 0.05 ** 2])
+    for sd, identified in ((0.15, True), (3.0, False)):
+        cov = np.tile(np.diag([sd ** 2, 0.05 ** 2]), (p, 1, 1))
+        mean = np.column_stack([b + rng.normal(0.0, sd, p), c])
+        # The posterior under the learned prior (normal-normal in b).
+        post_cov = np.linalg.inv(np.linalg.inv(cov) + np.linalg.inv(prior_cov)[None])
+        post_mean = np.einsum("pij,pj->pi", post_cov, np.einsum("pij,pj->pi", np.linalg.inv(cov), mean)
+                              + np.linalg.solve(prior_cov, prior_mean.T).T)
+        mixed, summary = priced_right.mixture(post_mean, post_cov, prior_mean, prior_cov, delta0)
+        r = mixed.responsibilities[:, 1]
+        if identified:
+            assert abs(summary["share"] - right.mean()) < 0.1, summary
+            assert r[right].mean() > 0.6 > 0.3 > r[~right].mean()
+            draws = shrinkage.draws(mixed, 64, seed=0)
+            e_draws = draws[:, :, 0] + 2.0 * draws[:, :, 1] * delta0[:, None]
+            sure = np.argsort(r)[-30:]
+            assert np.all(np.abs(np.median(e_draws[sure], axis=1) + 1.0) < 0.3)
+        else:
+            assert r.std() < 0.1, r.std()  # every product gets about the same weight: nothing told apart
