@@ -43,11 +43,11 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from . import revisions, shrinkage, weekly
+from . import priced_right, revisions, shrinkage, weekly
 from .prior_checks import (CURVATURE_RATIOS, MIN_REVISION_INFORMATION, MIN_REVISION_PRODUCTS,  # noqa: F401
                            REVISION_CHECK_SCALES, cap_curvature_spread, revision_log_likelihood,
-                           revisions_curvature_ratio, revisions_prior_scale, scale_curvature_spread,
-                           weekly_fit_estimates)
+                           revisions_curvature_ratio, revisions_extra_spread, revisions_prior_scale,
+                           scale_curvature_spread, weekly_fit_estimates)
 from .weekly import CATEGORICAL, CONTEXT_NUMERIC, LAGGED_PRICE, LEAD_PRICES, SIZE_INDEX, WeeklyPanel, estimation_rows
 
 log = logging.getLogger(__name__)
@@ -123,6 +123,24 @@ class ResponseConfig:
     # stated one times one of these (weights learned), so estimates far off their category by more than their
     # errors say are read as error, not as spread. None: normal errors (measured, not adopted: docs/price-response.md).
     error_scales: tuple[float, ...] | None = None
+    # The posterior's width checked on the revisions (prior_checks.revisions_extra_spread): the sd of b added to
+    # every product's posterior under which the orders part's posterior from the weekly fit alone best predicts the
+    # revisions' own estimates. `extra_spread` adds a fixed sd instead (a measurement knob, for the frontier). Off: the
+    # check finds the orders part about as wide as its held-out evidence says (0-0.3), not the total's missing spread.
+    revision_width_check: bool = False
+    # Also read the line sizes around each list-price revision (revisions.size_estimates; OwnEstimates.revisions_raw_s,
+    # revisions_info_s): held-out evidence on the size part, for measurement only (the posterior does not use it: on
+    # shop-invoice its noise is about twelve times the signal per product; docs/price-response.md).
+    size_revisions: bool = False
+    extra_spread: float = 0.0
+    # Some of the shop's prices are already right (priced_right.py): each product's posterior is a mixture of its
+    # posterior as learned and the same conditioned on an elasticity of -1 at its current price (the revenue
+    # optimum), the share of such products and their spread learned from the data (EM over the products' Bayes
+    # factors). Off: on the shop scenarios a fixed share of 0.5 makes P(gain) hold (all moves 0.49-0.52 promised, 46-58%
+    # realized, development seeds) but halves capture, and learned, the share follows the prior's width, not the data
+    # (0.30-0.98 against a true 0.5): a product's own data cannot tell a right price from a wrong one
+    # (docs/price-response.md, "Making P(gain) hold").
+    priced_right: bool = False
     seed: int = 42
 
 
@@ -306,6 +324,11 @@ class OwnEstimates:
     # The revisions' share of the orders part (revisions.py; raw_n and info_n include it): [P, 2] and [P, 2, 2].
     revisions_raw_n: np.ndarray | None = None
     revisions_info_n: np.ndarray | None = None
+    # The size part's evidence from the same revisions (revisions.size_estimates; held out: not in raw_s, info_s).
+    revisions_raw_s: np.ndarray | None = None
+    revisions_info_s: np.ndarray | None = None
+    # [P] ln p0 − ln p_ref of each product's current price (where its elasticity at p0 is read; priced_right.py).
+    delta0: np.ndarray | None = None
 
 
 def fit(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) -> tuple[PriceResponse, pd.DataFrame]:
@@ -451,8 +474,21 @@ def own_estimates(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) ->
         halves_info_s = halves_info_s * factor_s
         log.info("size part: information scaled by %.2f (split-sample check of its standard errors)", factor_s)
 
+    raw_es = info_es = None
+    if cfg.revisions and cfg.size_revisions:
+        raw_es, info_es, count_s = revisions.size_estimates(rows, panel.lines, list(codes), cfg.weak_prior_sd)
+        log.info("revisions: %d events with line sizes on both sides; information on the size part's b %.0f",
+                 count_s, info_es[:, 0, 0].sum())
     return OwnEstimates(list(codes), groups, raw_n, info_n, raw_s, info_s,
-                        halves_raw_n, halves_info_n, halves_raw_s, halves_info_s, raw_e, info_e), rows
+                        halves_raw_n, halves_info_n, halves_raw_s, halves_info_s, raw_e, info_e,
+                        raw_es, info_es, _current_delta(panel.products, list(codes))), rows
+
+
+def _current_delta(products: pd.DataFrame, stockcodes: list[str]) -> np.ndarray:
+    """[P] ln p0 − ln p_ref of each product's current price, in `stockcodes` order."""
+    facts = products.set_index("stockcode").loc[stockcodes]
+    return (np.log(facts["current_price"].to_numpy(np.float64))
+            - facts["log_reference_price"].to_numpy(np.float64))
 
 
 def orders_prior_scale(own: OwnEstimates) -> float:
@@ -525,7 +561,24 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
                  *np.sqrt(np.diag(between)), len(prior.weights), np.round(prior.weights, 3).tolist(), scale)
     if cfg.part_correlation and len(parts) == 2:
         mean, cov = shrinkage.correlated_parts_posterior(learned["orders"], learned["size"], groups, cfg.part_correlation)
-    if len(parts) == 1:
+    if cfg.extra_spread < 0.0:
+        raise ValueError(f"extra_spread must be >= 0, got {cfg.extra_spread}")
+    extra = cfg.extra_spread
+    if cfg.revision_width_check and "orders" in learned:
+        extra = revisions_extra_spread(own, learned["orders"][0], groups)
+    if extra > 0.0:
+        cov = cov.copy()
+        cov[:, 0, 0] += extra * extra
+        summary["extra_spread"] = float(extra)
+    if cfg.priced_right and own.delta0 is not None:
+        # The parts' priors add like their posteriors (independent parts).
+        prior_mean = sum(learned[name][0].category_means[groups] for name in learned)
+        prior_cov = sum(learned[name][0].between() for name in learned)
+        mixed, summary["priced_right"] = priced_right.mixture(mean, cov, prior_mean, prior_cov, own.delta0)
+        draws = shrinkage.draws(mixed, cfg.draws, cfg.seed)
+        return PriceResponse(codes, draws.mean(axis=1), mixed.posterior_cov(), draws, raw, np.sqrt(raw_cov[:, 0, 0]),
+                             summary)
+    if len(parts) == 1 and extra == 0.0:
         draws = shrinkage.draws(prior, cfg.draws, cfg.seed)
     else:
         # The sum of the parts' posteriors, as one normal (its mean and total covariance).

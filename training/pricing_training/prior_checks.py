@@ -121,3 +121,32 @@ def scale_curvature_spread(prior: shrinkage.Prior, raw: np.ndarray, info: np.nda
     resp = np.exp(logm - logm.max(axis=1, keepdims=True))
     resp /= resp.sum(axis=1, keepdims=True)
     return shrinkage.Prior(prior.weights, spreads, prior.category_means, prior.global_mean, means, covs, resp)
+
+
+# The revisions' check of the posterior's width (revisions_extra_spread): extra sd of b tried.
+EXTRA_SPREADS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.25, 1.5)
+
+
+def revisions_extra_spread(own: OwnEstimates, prior: shrinkage.Prior, groups: np.ndarray) -> float:
+    """The sd τ of b to add to every product's posterior under which the orders part's posterior from the weekly fit
+    alone (under `prior`, the orders prior as learned) best predicts the revisions' own estimates
+    (revision_log_likelihood over EXTRA_SPREADS): whatever the posterior's width misses (a product's halves share part
+    of their error, the prior's form) shows as revisions farther from its centre than its width allows. 0 when there
+    is nothing to check."""
+    if own.revisions_info_n is None:
+        return 0.0
+    use = own.revisions_info_n[:, 0, 0] > MIN_REVISION_INFORMATION
+    if use.sum() < MIN_REVISION_PRODUCTS:
+        return 0.0
+    raw_w, info_w = weekly_fit_estimates(own)
+    held_out = scale_curvature_spread(prior, raw_w, info_w, groups, 1.0)
+    mean, cov = held_out.posterior_mean()[use], held_out.posterior_cov()[use]
+    best, best_ll = 0.0, -np.inf
+    for tau in EXTRA_SPREADS:
+        widened = cov.copy()
+        widened[:, 0, 0] += tau * tau
+        ll = revision_log_likelihood(mean, widened, own.revisions_raw_n[use], own.revisions_info_n[use])
+        if ll > best_ll:
+            best, best_ll = float(tau), ll
+    log.info("posterior: an extra sd %.2f of b predicts the revisions best", best)
+    return best

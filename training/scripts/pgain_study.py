@@ -11,9 +11,12 @@ data in the same run.
     cd training && OMP_WAIT_POLICY=PASSIVE PYTHONPATH=. nice -n 10 python scripts/pgain_study.py cache out/pgain 11 shop-invoice shop-weekly
     cd training && PYTHONPATH=. python scripts/pgain_study.py run out/pgain 11,12 shop-invoice shop-weekly --variants default cap1
 
-`cache` writes out/pgain/<data set>-<seed>.pkl (the twin of each scenario too); `run` prints each variant's
-summary per data set and the pooled reliability table with its breakdowns (direction, move size, thin/thick,
-elasticity error), and writes out/pgain/run-<label>.json. The truth is read for scoring and diagnosis only."""
+`cache` writes out/pgain/<data set>-<seed>.pkl (the twin of each scenario too; with the size part's revision
+evidence); `run` prints each variant's summary and reliability per data set and the pooled reliability table with its
+breakdowns (direction, move size, thin/thick, elasticity error), and writes out/pgain/run-<label>.json. `--alphas
+0.04,0.1` decides one posterior under several α (max_loss_probability); `--no-fresh` skips the 2,048 fresh draws. The
+truth is read for scoring and diagnosis only (and by the `truthshift` diagnosis); the `right*`, `recal*` and
+`*extra*` variants are fixed transforms that map the frontier, not methods learned from the data."""
 from __future__ import annotations
 
 import argparse
@@ -67,11 +70,21 @@ def cache(directory: Path, seed: int, name: str, cfg: ResponseConfig = ResponseC
 
 
 def evaluate_variant(data: dict, cfg: ResponseConfig, settings: dict = decision.DEFAULT_DECISION,
-                     transform=None, light: bool = True) -> tuple[pd.DataFrame, dict, dict]:
+                     transform=None, light: bool = True, prepared=None) -> tuple[pd.DataFrame, dict, dict]:
     """The method on one cached data set under `cfg` (and `transform(response, products)` of the posterior, when
     given), every product decided and scored as evaluate.run_dataset does. Returns (per product with the
-    diagnosis columns, the scenario summary, the posterior's summary)."""
-    own, truth = data["own"], data["truth"]
+    diagnosis columns, the scenario summary, the posterior's summary). `prepared` (from `prepare`) reuses one
+    posterior for several decision settings."""
+    truth = data["truth"]
+    response, fresh, products = prepared if prepared is not None else prepare(data, cfg, transform)
+    return _decide_and_score(data, cfg, settings, light, response, fresh, products, transform, truth)
+
+
+def prepare(data: dict, cfg: ResponseConfig, transform=None):
+    """The posterior of one cached data set under `cfg`, its fresh draws and its products with the supported range."""
+    own = data["own"]
+    if getattr(own, "delta0", None) is None:  # caches from before OwnEstimates kept it
+        own = dataclasses.replace(own, delta0=price_response._current_delta(data["products"], own.stockcodes))
     captured = []
     original = shrinkage.draws
 
@@ -86,12 +99,16 @@ def evaluate_variant(data: dict, cfg: ResponseConfig, settings: dict = decision.
         shrinkage.draws = original
     # Many more draws of the same posterior (another seed): P(gain) at the decided move without the selection
     # on the 64 draws that chose it.
-    fresh = original(captured[-1], FRESH_DRAWS, cfg.seed + 1) if captured else None
+    fresh = original(captured[-1], FRESH_DRAWS, cfg.seed + 1) if captured and FRESH_DRAWS else None
     products = data["products"].copy()
     if transform is not None:
         response = transform(response, products, data)
     lo, hi = price_response.evidence_support(products, response, cfg.max_curve_sd)
     products["support_min"], products["support_max"] = lo, hi
+    return response, fresh, products
+
+
+def _decide_and_score(data, cfg, settings, light, response, fresh, products, transform, truth):
     responses = evaluate._responses(types.SimpleNamespace(products=products), response)
     known = set(truth.products["stockcode"])
     facts = products.set_index("stockcode")
@@ -250,7 +267,50 @@ def _widen_b(sd: float):
     return transform
 
 
+def _recalibrate(lam: float, tau: float):
+    """Every product's draws of (b, c) pulled toward its category's mean posterior mean by the factor `lam` (the
+    slope of the truth on the centres) and b widened by `tau` (stratified normal): a fixed recalibration of the
+    total's posterior, to map the frontier (not learned)."""
+    def transform(response, products, data):
+        groups = data["own"].groups
+        means = response.draws.mean(axis=1)
+        centre = np.zeros_like(means)
+        for g in np.unique(groups):
+            centre[groups == g] = means[groups == g].mean(axis=0)
+        draws = centre[:, None, :] + lam * (response.draws - centre[:, None, :])
+        draws[:, :, 1] = np.minimum(draws[:, :, 1], 0.0)
+        draws[:, :, 0] += tau * _stratified_normal(draws.shape[0], draws.shape[1], 7)
+        return dataclasses.replace(response, draws=draws, mean=draws.mean(axis=1))
+    return transform
+
+
+def _priced_right(share: float, sd: float):
+    """A fixed share of every product's draws replaced by draws whose elasticity at the current price is -1 (the
+    revenue optimum) give or take `sd`, keeping their c: the hypothesis that a retailer's current price is near its
+    optimum, as a mixture component of fixed weight, to map the frontier (not learned)."""
+    def transform(response, products, data):
+        facts = products.set_index("stockcode").loc[response.stockcodes]
+        d0 = np.log(facts["current_price"].to_numpy(np.float64)) - facts["log_reference_price"].to_numpy(np.float64)
+        draws = response.draws.copy()
+        p, s, _ = draws.shape
+        k = int(round(share * s))
+        rng = np.random.default_rng(11)
+        z = _stratified_normal(p, k, 13) if k else np.zeros((p, 0))
+        for i in range(p):
+            pick = rng.permutation(s)[:k]
+            draws[i, pick, 0] = -1.0 - 2.0 * draws[i, pick, 1] * d0[i] + sd * z[i]
+        return dataclasses.replace(response, draws=draws, mean=draws.mean(axis=1))
+    return transform
+
+
 VARIANTS: dict[str, tuple[dict, object]] = {
+    "right0.5": ({}, _priced_right(0.5, 0.15)),
+    "priced-right": ({"priced_right": True}, None),
+    "priced-right-nosplit": ({"priced_right": True, "prior_split_check": False}, None),
+    "right0.3": ({}, _priced_right(0.3, 0.15)),
+    "recal0.4-0.7": ({}, _recalibrate(0.4, 0.7)),
+    "recal0.4-0.5": ({}, _recalibrate(0.4, 0.5)),
+    "recal0.6-0.5": ({}, _recalibrate(0.6, 0.5)),
     "revcheck": ({"revision_check": True}, None),
     "pool": ({"pool_parts": True}, None),
     "rho0.9": ({"part_correlation": 0.9}, None),
@@ -267,6 +327,12 @@ VARIANTS: dict[str, tuple[dict, object]] = {
     "widen0.2": ({}, _widen_b(0.2)),
     "widen0.4": ({}, _widen_b(0.4)),
     "default": ({}, None),
+    "widthcheck": ({"revision_width_check": True}, None),
+    "revcheck-widthcheck": ({"revision_check": True, "revision_width_check": True}, None),
+    "revcheck-extra0.3": ({"revision_check": True, "extra_spread": 0.3}, None),
+    "revcheck-extra0.5": ({"revision_check": True, "extra_spread": 0.5}, None),
+    "revcheck-extra0.7": ({"revision_check": True, "extra_spread": 0.7}, None),
+    "revcheck-extra0.9": ({"revision_check": True, "extra_spread": 0.9}, None),
     "cap1": (_capped(1.0), None),
     "cap0.5": (_capped(0.5), None),
     "cap2": (_capped(2.0), None),
@@ -279,7 +345,8 @@ VARIANTS: dict[str, tuple[dict, object]] = {
 }
 
 
-def run(directory: Path, seeds: list[int], names: list[str], variants: list[str], label: str, detail: bool) -> None:
+def run(directory: Path, seeds: list[int], names: list[str], variants: list[str], label: str, detail: bool,
+        alphas: list[float] = (decision.DEFAULT_DECISION["max_loss_probability"],)) -> None:
     results = []
     for variant in variants:
         overrides, transform = VARIANTS[variant]
@@ -295,23 +362,29 @@ def run(directory: Path, seeds: list[int], names: list[str], variants: list[str]
                     with open(path, "rb") as fh:
                         data = pickle.load(fh)
                     t = time.time()
-                    pp, summary, post = evaluate_variant(data, cfg, transform=transform)
-                    h = headline(summary)
-                    pooled.setdefault(scen, []).append(pp)
-                    results.append({"variant": variant, "scenario": scen, "seed": seed, **h,
-                                    "reliability": summary["calibration"]["reliability"], "posterior": post})
-                    print(f"{variant:>10} {scen:>18} {seed:>4}: cov {100 * h['cov50']:.0f}/{100 * h['cov80']:.1f}/"
-                          f"{100 * h['cov95']:.0f} bias {h['bias']:+.2f} harm {100 * h['harm']:.1f}% capture "
-                          f"{100 * h['agg_capture']:.1f}% changed {100 * h['changed']:.0f}% regret "
-                          f"{100 * h['median_regret']:.2f}/{100 * h['p90_regret']:.1f} (keep {100 * h['keep_median']:.2f}/"
-                          f"{100 * h['keep_p90']:.1f}) losing {100 * (h['losing'] or 0):.1f}/{100 * (h['allowed'] or 0):.1f} "
-                          f"[{time.time() - t:.0f}s]", flush=True)
-        for scen, frames in pooled.items():
+                    prepared = prepare(data, cfg, transform)
+                    for alpha in alphas:
+                        settings = decision.DEFAULT_DECISION | {"max_loss_probability": alpha}
+                        tag = variant if alpha == decision.DEFAULT_DECISION["max_loss_probability"] else f"{variant}@{alpha:g}"
+                        pp, summary, post = evaluate_variant(data, cfg, settings, transform=transform, prepared=prepared)
+                        h = headline(summary)
+                        pooled.setdefault((tag, scen), []).append(pp)
+                        results.append({"variant": tag, "scenario": scen, "seed": seed, **h,
+                                        "reliability": summary["calibration"]["reliability"], "posterior": post})
+                        print(f"{tag:>10} {scen:>18} {seed:>4}: cov {100 * h['cov50']:.0f}/{100 * h['cov80']:.1f}/"
+                            f"{100 * h['cov95']:.0f} bias {h['bias']:+.2f} harm {100 * h['harm']:.1f}% capture "
+                            f"{100 * h['agg_capture']:.1f}% changed {100 * h['changed']:.0f}% regret "
+                            f"{100 * h['median_regret']:.2f}/{100 * h['p90_regret']:.1f} (keep {100 * h['keep_median']:.2f}/"
+                            f"{100 * h['keep_p90']:.1f}) losing {100 * (h['losing'] or 0):.1f}/{100 * (h['allowed'] or 0):.1f} "
+                            f"extra {post.get('extra_spread', 0.0):.2f} right {post.get('priced_right', {})} orders scale "
+                            f"{post.get('orders', {}).get('prior_information_scale', float('nan')):.2f} "
+                            f"[{time.time() - t:.0f}s]\n    reliability: {reliability_line(pp)}; {gap(pp)}", flush=True)
+        for (tag, scen), frames in pooled.items():
             pp = pd.concat(frames, ignore_index=True)
-            print(f"{variant} {scen} pooled: {gap(pp)}\n  reliability: {reliability_line(pp)}", flush=True)
+            print(f"{tag} {scen} pooled: {gap(pp)}\n  reliability: {reliability_line(pp)}", flush=True)
             if detail:
                 print("\n".join(breakdown(pp)), flush=True)
-            pp.to_pickle(directory / f"pp-{label}-{variant}-{scen}.pkl")
+            pp.to_pickle(directory / f"pp-{label}-{tag}-{scen}.pkl")
     (directory / f"run-{label}.json").write_text(json.dumps(results, default=float, indent=1))
 
 
@@ -324,15 +397,22 @@ def main() -> None:
     ap.add_argument("--variants", nargs="+", default=["default"], choices=list(VARIANTS))
     ap.add_argument("--label", default="study")
     ap.add_argument("--detail", action="store_true", help="reliability by direction, size, thickness, error")
+    ap.add_argument("--alphas", default=None, help="comma-separated max_loss_probability values (default: the rule's)")
+    ap.add_argument("--no-fresh", action="store_true", help="skip the 2,048 fresh draws' P(gain) (faster)")
     a = ap.parse_args()
+    if a.no_fresh:
+        global FRESH_DRAWS
+        FRESH_DRAWS = 0
     seeds = [int(s) for s in a.seeds.split(",")]
     if a.command == "cache":
         for seed in seeds:
             for name in a.names:
                 for scen in (name, name + "-twin"):
-                    cache(a.directory, seed, scen)
+                    cache(a.directory, seed, scen, ResponseConfig(size_revisions=True))
     else:
-        run(a.directory, seeds, a.names, a.variants, a.label, a.detail)
+        alphas = ([float(x) for x in a.alphas.split(",")] if a.alphas
+                  else [decision.DEFAULT_DECISION["max_loss_probability"]])
+        run(a.directory, seeds, a.names, a.variants, a.label, a.detail, alphas)
 
 
 if __name__ == "__main__":
