@@ -3,7 +3,7 @@ import Foundation
 
 extension PricingRules {
     /// Rules from a JSON object (`pricing_rules` of config/server.json, or a `--rules` file): numbers for
-    /// `min_margin_pct`, `max_change_pct`, `min_probability_of_gain`, a string for `price_ending`, null
+    /// `min_margin_pct`, `max_change_pct`, `min_probability_of_gain`, `harm_budget`, `harm_budget_spread`, a string for `price_ending`, null
     /// (or "none") to switch a rule off. Keys not given keep the defaults; others are an error.
     public static func parse(_ object: [String: Any], source: String) throws(RuleError) -> PricingRules {
         var rules = PricingRules()
@@ -53,6 +53,8 @@ extension PricingRules {
         w.raw("{"); w.key("min_margin_pct"); number(minMarginPercent); w.raw(",")
         w.key("max_change_pct"); number(maxChangePercent); w.raw(",")
         w.key("price_ending"); if let e = priceEnding { w.string(e.pattern) } else { w.raw("null") }; w.raw(",")
-        w.key("min_probability_of_gain"); number(minProbabilityOfGain); w.raw("}")
+        w.key("min_probability_of_gain"); number(minProbabilityOfGain); w.raw(",")
+        w.key("harm_budget"); number(harmBudget); w.raw(",")
+        w.key("harm_budget_spread"); number(harmBudgetSpread); w.raw("}")
     }
 }
