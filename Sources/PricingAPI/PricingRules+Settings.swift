@@ -14,7 +14,7 @@ extension PricingRules {
                 text = "none"
             } else if let s = value as? String {
                 text = s
-            } else if !(value is Bool), let n = value as? NSNumber {
+            } else if let n = value as? NSNumber, !Self.isBoolean(n) {
                 text = String(n.doubleValue)
             } else {
                 throw RuleError("\(source): \(key) must be a number, a string or null")
@@ -27,6 +27,11 @@ extension PricingRules {
         }
         return rules
     }
+
+    /// Whether JSONSerialization read `true`/`false`. Not `is Bool`: on Linux every number that is 0 or 1
+    /// (`"harm_budget_spread": 1`, `"min_probability_of_gain": 0`) also casts to Bool; a JSON boolean is the
+    /// only value stored as a C char.
+    static func isBoolean(_ n: NSNumber) -> Bool { String(cString: n.objCType) == "c" }
 
     /// Rules from a JSON file holding either the rules object or a configuration with `pricing_rules`.
     public static func load(file: String) throws(RuleError) -> PricingRules {

@@ -51,4 +51,19 @@ final class HarmBudgetRouteTests: XCTestCase {
         XCTAssertEqual(Set(written.keys), documented, "every rule the runs echo is in the document")
         XCTAssertEqual(written["harm_budget"] as? Double, 0.002)
     }
+
+    /// The rules from config JSON: 0 and 1 are numbers (on Linux they also cast to Bool), `true` is refused.
+    func testRulesFromJSONTakeZeroAndOneAsNumbers() throws {
+        func parse(_ text: String) throws -> PricingRules {
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            return try PricingRules.parse(object, source: "config")
+        }
+        let rules = try parse(#"{"harm_budget": 0.002, "harm_budget_spread": 1, "min_probability_of_gain": 0, "max_change_pct": 1.0}"#)
+        XCTAssertEqual(rules.harmBudget, 0.002)
+        XCTAssertEqual(rules.harmBudgetSpread, 1)
+        XCTAssertEqual(rules.minProbabilityOfGain, 0)
+        XCTAssertEqual(rules.maxChangePercent, 1)
+        XCTAssertThrowsError(try parse(#"{"harm_budget": true}"#)) { XCTAssertTrue("\($0)".contains("harm_budget must be a number"), "\($0)") }
+        XCTAssertThrowsError(try parse(#"{"harm_budget": 3}"#)) { XCTAssertTrue("\($0)".contains("harm_budget must be a number from 0 to 1"), "\($0)") }
+    }
 }
