@@ -101,7 +101,7 @@ def main() -> int:
                 agree = np.abs(service - price) <= 1e-4 * np.maximum(1.0, price) + 1e-9
                 _, loss_service = batch_decision.arm_risk(wide, ref, p0, service[:, None], LOSS)
                 _, loss_python = batch_decision.arm_risk(wide, ref, p0, price[:, None], LOSS)
-                changed = service != p0
+                changed = np.array([r["decision"] == "change" for r in rows])
                 entry = {
                     "budget": budget, "spread": spread, "products": len(rows), "compared": int(compared.sum()),
                     "agree": int((agree & compared).sum()), "agree_share": float((agree & compared).sum() / compared.sum()),
