@@ -2,7 +2,7 @@ import Foundation
 public import Pricing
 
 extension PricingRules {
-    /// The rules with percentages rounded to 0.1 point and the probability to 0.01: steps no retailer
+    /// The rules with percentages rounded to 0.1 point the probability to 0.01, the harm budget to 0.0001 and its spread to 0.1: steps no retailer
     /// tells apart, so requests that mean the same rules share one run and one cache entry, and a client
     /// cannot make unboundedly many runs out of `max_change_pct=20.000001`, `20.000002`, ...
     public var normalized: PricingRules {
@@ -15,6 +15,9 @@ extension PricingRules {
         // Below 100 as the rule requires: 99.96 must not round up to an invalid 100.
         out.maxChangePercent = round(maxChangePercent, 0.1).map { min($0, 99.9) }
         out.minProbabilityOfGain = round(minProbabilityOfGain, 0.01)
+        // 0.0001: budgets are a few tenths of a percent (the loop's is 0.002), so 0.01 would be too coarse.
+        out.harmBudget = round(harmBudget, 0.0001)
+        out.harmBudgetSpread = round(harmBudgetSpread, 0.1)
         return out
     }
 }

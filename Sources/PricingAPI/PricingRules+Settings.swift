@@ -3,7 +3,7 @@ import Foundation
 
 extension PricingRules {
     /// Rules from a JSON object (`pricing_rules` of config/server.json, or a `--rules` file): numbers for
-    /// `min_margin_pct`, `max_change_pct`, `min_probability_of_gain`, a string for `price_ending`, null
+    /// `min_margin_pct`, `max_change_pct`, `min_probability_of_gain`, `harm_budget`, `harm_budget_spread`, a string for `price_ending`, null
     /// (or "none") to switch a rule off. Keys not given keep the defaults; others are an error.
     public static func parse(_ object: [String: Any], source: String) throws(RuleError) -> PricingRules {
         var rules = PricingRules()
@@ -14,7 +14,7 @@ extension PricingRules {
                 text = "none"
             } else if let s = value as? String {
                 text = s
-            } else if !(value is Bool), let n = value as? NSNumber {
+            } else if let n = value as? NSNumber, !Self.isBoolean(n) {
                 text = String(n.doubleValue)
             } else {
                 throw RuleError("\(source): \(key) must be a number, a string or null")
@@ -27,6 +27,11 @@ extension PricingRules {
         }
         return rules
     }
+
+    /// Whether JSONSerialization read `true`/`false`. Not `is Bool`: on Linux every number that is 0 or 1
+    /// (`"harm_budget_spread": 1`, `"min_probability_of_gain": 0`) also casts to Bool; a JSON boolean is the
+    /// only value stored as a C char.
+    static func isBoolean(_ n: NSNumber) -> Bool { String(cString: n.objCType) == "c" }
 
     /// Rules from a JSON file holding either the rules object or a configuration with `pricing_rules`.
     public static func load(file: String) throws(RuleError) -> PricingRules {
@@ -53,6 +58,8 @@ extension PricingRules {
         w.raw("{"); w.key("min_margin_pct"); number(minMarginPercent); w.raw(",")
         w.key("max_change_pct"); number(maxChangePercent); w.raw(",")
         w.key("price_ending"); if let e = priceEnding { w.string(e.pattern) } else { w.raw("null") }; w.raw(",")
-        w.key("min_probability_of_gain"); number(minProbabilityOfGain); w.raw("}")
+        w.key("min_probability_of_gain"); number(minProbabilityOfGain); w.raw(",")
+        w.key("harm_budget"); number(harmBudget); w.raw(",")
+        w.key("harm_budget_spread"); number(harmBudgetSpread); w.raw("}")
     }
 }

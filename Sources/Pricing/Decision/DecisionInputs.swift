@@ -33,6 +33,10 @@ package struct DecisionInputs: Sendable {
     /// This week's price of the product's running price test (docs/experiments.md): posted instead of
     /// the decision's price when the band allows it, as is (no price ending). Nil: not under test.
     package var testPrice: Double? = nil
+    /// The catalogue's harm-budget choice for this product (``HarmBudget``): posted instead of the
+    /// per-product rule's price (the band's ends bound its grid), before a test's arm and the ending.
+    /// Nil: the per-product rule decides.
+    package var harmBudgetChoice: HarmBudget.Choice? = nil
 
     /// A single request: the request's price range, no rules, the reference arithmetic.
     package static func oneProduct(_ response: ProductPriceResponse, requestMin: Double, requestMax: Double,

@@ -135,6 +135,15 @@ package enum PriceDecision {
             rule = band.rule(at: price) ?? .model
         }
 
+        // Under a harm budget the catalogue chose the price (HarmBudget, within the band): it replaces the
+        // per-product evidence rule, and the ending below only has to keep the band (the budget counted the
+        // grid price, not the ending's).
+        if let choice = inputs.harmBudgetChoice {
+            price = choice.price
+            evidenceBacked = false
+            rule = choice.moves || choice.constrained ? .harmBudget : .insufficientEvidence
+        }
+
         // A product under a price test posts this week's arm instead, when every rule allows it: the
         // test is what the week's price is for, and everything below is reported at that price. An arm
         // the band refuses (the run's rules are stricter than the plan's) leaves the decision above.

@@ -32,10 +32,16 @@ extension PricingEngine {
     /// chunk to `deliver` as soon as it is done. Products that cannot be priced (unknown stockcode,
     /// conflicting rules, no model answered) come back in the chunk's `skipped`. `isCancelled` is asked
     /// before each chunk; once it says yes the run stops there (a chunk is a few milliseconds of work).
+    /// Under a harm budget the catalogue is decided as a whole (``repriceUnderHarmBudget(_:rules:isCancelled:deliver:)``):
+    /// the first chunk comes once every product's candidates are known.
     public func reprice(_ items: [RepricingItem]?, rules: PricingRules, isCancelled: () -> Bool = { false },
                         deliver: (RepricingChunk) -> Void) throws(RuleError) {
         try rules.validate()
         let all = items ?? store.products.map { RepricingItem(stockcode: $0.stockcode) }
+        if rules.harmBudget != nil {
+            repriceUnderHarmBudget(all, rules: rules, isCancelled: isCancelled, deliver: deliver)
+            return
+        }
         var start = 0
         while start < all.count, !isCancelled() {
             let end = min(all.count, start + Self.repricingChunk)
@@ -56,6 +62,26 @@ extension PricingEngine {
     }
 
     func repriceChunk(_ items: ArraySlice<RepricingItem>, rules: PricingRules) -> RepricingChunk {
+        let (products, skipped) = baselines(for: items)
+        var chunk = decide(products[...], rules: rules)
+        chunk.skipped = skipped + chunk.skipped
+        return chunk
+    }
+
+    /// A product of a run with its baseline volume: what its decision needs besides the rules.
+    struct BaselinedProduct: Sendable {
+        var item: RepricingItem
+        /// Row in the feature store and the price-response table.
+        var index: Int
+        /// The model that answered, and `B`.
+        var model: String
+        var baseline: Double
+    }
+
+    /// The chunk's products with their baselines: one forward pass of the primary model over every
+    /// context row, the fallback chain (spread over the cores) for a product the primary model fails.
+    /// Products that cannot be resolved come back as skipped, in the items' order.
+    func baselines(for items: ArraySlice<RepricingItem>) -> (products: [BaselinedProduct], skipped: [SkippedProduct]) {
         var skipped: [SkippedProduct] = []
         // Resolve the products and gather their context rows.
         var resolved: [(item: RepricingItem, index: Int, rows: ContextMatrix)] = []
@@ -93,14 +119,47 @@ extension PricingEngine {
             }
             offsets[found.count] = row
         }
-        var baselines = [Double](repeating: .nan, count: totalRows)
+        var volumes = [Double](repeating: .nan, count: totalRows)
         if totalRows > 0 {
             inputs.withUnsafeBufferPointer { x in
-                baselines.withUnsafeMutableBufferPointer { primary.predict(inputs: x.baseAddress!, count: totalRows, stride: width, into: $0.baseAddress!) }
+                volumes.withUnsafeMutableBufferPointer { primary.predict(inputs: x.baseAddress!, count: totalRows, stride: width, into: $0.baseAddress!) }
             }
         }
+        var answers = (0..<found.count).map { i -> (model: String, baseline: Double)? in
+            (primary.name, Self.meanVolume(volumes, from: offsets[i], to: offsets[i + 1]))
+        }
+        // The primary model failed these products: the fallback chain, as a single request has it, on every core
+        // (each worker writes only the slot it claimed).
+        let failed = answers.indices.filter { !(answers[$0]!.baseline.isFinite) }
+        if !failed.isEmpty {
+            answers.withUnsafeMutableBufferPointer { slots in
+                let slots = SharedSlots(base: slots.baseAddress!)
+                forEachChunk(count: failed.count, chunk: 1) { range, _ in
+                    let i = failed[range.lowerBound]
+                    let answer = try? self.chain.answer({ self.baseline(found[i].rows, model: $0).map { $0 < 700 ? $0 : .nan } })
+                    slots.base[i] = answer.map { ($0.model, Self.meanVolume($0.values, from: 0, to: $0.values.count)) }
+                }
+            }
+        }
+        var products: [BaselinedProduct] = []
+        products.reserveCapacity(found.count)
+        for (i, product) in found.enumerated() {
+            guard let answer = answers[i] else {
+                skipped.append(SkippedProduct(stockcode: product.item.stockcode, line: product.item.line, column: nil,
+                                              message: "no model could answer for \(product.item.stockcode)"))
+                continue
+            }
+            products.append(BaselinedProduct(item: product.item, index: product.index, model: answer.model, baseline: answer.baseline))
+        }
+        return (products, skipped)
+    }
 
-        // The decisions, spread over the cores (each worker claims the next product).
+    /// The decisions of `products` under `rules`, spread over the cores (each worker claims the next
+    /// product). `harmBudget`, under a harm budget, holds each product's catalogue choice (by position in
+    /// `products`; nil: the per-product rule decides it).
+    func decide(_ products: ArraySlice<BaselinedProduct>, rules: PricingRules,
+                harmBudget: [HarmBudget.Choice?]? = nil) -> RepricingChunk {
+        let found = Array(products)
         let s = priceResponse.draws
         let slots = UnsafeMutableBufferPointer<Result<PriceRecommendation, SkippedProduct>?>.allocate(capacity: found.count)
         slots.initialize(repeating: nil)
@@ -115,24 +174,13 @@ extension PricingEngine {
                 let product = found[i]
                 let record = self.store.products[product.index]
                 guard let response = self.priceResponse.product(product.index) else { return }
-                var model = primary.name
-                var baseline = Self.meanVolume(baselines, from: offsets[i], to: offsets[i + 1])
-                if !baseline.isFinite {
-                    // The primary model failed this product: the fallback chain, as a single request has it.
-                    guard let answer = try? self.chain.answer({ self.baseline(product.rows, model: $0).map { $0 < 700 ? $0 : .nan } }) else {
-                        slots[i] = .failure(SkippedProduct(stockcode: record.stockcode, line: product.item.line, column: nil,
-                                                           message: "no model could answer for \(record.stockcode)"))
-                        return
-                    }
-                    model = answer.model
-                    baseline = Self.meanVolume(answer.values, from: 0, to: answer.values.count)
-                }
                 do throws(RuleError) {
                     var inputs = try DecisionInputs.repricing(response, stockcode: record.stockcode, terms: product.item.terms, rules: rules)
                     inputs.testPrice = self.experiments?.testPrice(for: record.stockcode)
-                    let outcome = PriceDecision.decide(response, baseline: baseline, inputs, settings: settings, drawGains: gainRows + i * s)
+                    inputs.harmBudgetChoice = harmBudget?[i]
+                    let outcome = PriceDecision.decide(response, baseline: product.baseline, inputs, settings: settings, drawGains: gainRows + i * s)
                     slots[i] = .success(PriceRecommendation(product: record, terms: product.item.terms, outcome: outcome,
-                                                            model: model, modelVersion: self.version))
+                                                            model: product.model, modelVersion: self.version))
                 } catch {
                     slots[i] = .failure(SkippedProduct(stockcode: record.stockcode, line: product.item.line, column: nil,
                                                        message: error.description))
@@ -143,6 +191,7 @@ extension PricingEngine {
         rows.reserveCapacity(found.count)
         var keptGains: [Double] = []
         keptGains.reserveCapacity(found.count * s)
+        var skipped: [SkippedProduct] = []
         for i in 0..<found.count {
             switch slots[i] {
             case .success(let row)?:
@@ -174,3 +223,9 @@ extension PricingEngine {
 }
 
 extension SkippedProduct: Error {}
+
+/// Slots that parallel workers fill, each worker only the slots it claimed (``forEachChunk``'s contract);
+/// read after the parallel call returns.
+struct SharedSlots<Element>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Element>
+}

@@ -1,0 +1,90 @@
+public import ArtifactFormats
+import Storage
+
+extension PricingEngine {
+    /// A run under ``PricingRules/harmBudget``: the catalogue's prices are chosen together (``HarmBudget``).
+    /// Pass 1 gets every product's baseline (chunk by chunk, as a run does) and its candidates: the gain share
+    /// and P(loss > 2%) of each grid price of its rule band; the multiplier λ then follows for the whole
+    /// catalogue; pass 2 decides and reports each product at its chosen price, chunk by chunk, as a run
+    /// without a budget does (price ending, a test's arm and every reported number as there).
+    ///
+    /// The budget is over the run's products whose current price keeps every rule; a product whose current
+    /// price breaks one is moved to its band by the per-product rule (the budget does not count it), and a
+    /// product whose rules conflict is skipped, as in every run. `isCancelled` is asked before each chunk
+    /// of either pass.
+    func repriceUnderHarmBudget(_ all: [RepricingItem], rules: PricingRules, isCancelled: () -> Bool,
+                                deliver: (RepricingChunk) -> Void) {
+        guard let budget = rules.harmBudget else { return }
+        // Pass 1a: baselines.
+        var products: [BaselinedProduct] = []
+        var skipped: [SkippedProduct] = []
+        products.reserveCapacity(all.count)
+        var start = 0
+        while start < all.count {
+            if isCancelled() { return }
+            let end = min(all.count, start + Self.repricingChunk)
+            let chunk = baselines(for: all[start..<end])
+            products += chunk.products
+            skipped += chunk.skipped
+            start = end
+        }
+        if isCancelled() { return }
+
+        // Pass 1b: the members of the budget and their grids, then their rows on every core.
+        let settings = HarmBudget.Settings(budget: budget, spread: rules.harmBudgetSpread ?? 1,
+                                           minExpectedGain: manifest.priceResponse.decision.minExpectedGain,
+                                           minProbabilityOfGain: rules.minProbabilityOfGain)
+        var members: [(position: Int, inputs: DecisionInputs, low: Double, high: Double)] = []
+        members.reserveCapacity(products.count)
+        for (position, product) in products.enumerated() {
+            let record = store.products[product.index]
+            guard let response = priceResponse.product(product.index),
+                  let inputs = try? DecisionInputs.repricing(response, stockcode: record.stockcode, terms: product.item.terms, rules: rules),
+                  inputs.band.contains(inputs.currentPrice) else { continue }
+            // The grid spans the band, as the loop's spans ±max_change (not only the data's support); a side
+            // no rule bounds stops at the support (or today's price, when that lies beyond it).
+            let band = inputs.band
+            let low = band.low > 0 ? band.low : min(response.supportLow, inputs.currentPrice)
+            let high = band.high.isFinite ? band.high : max(response.supportHigh, inputs.currentPrice)
+            members.append((position, inputs, low, high))
+        }
+        let candidates = members
+        var table = HarmBudget(count: candidates.count, settings: settings)
+        let s = priceResponse.draws
+        table.withRows { rows in
+            forEachChunk(count: candidates.count, chunk: 16) { range, _ in
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: HarmBudget.scratchCount(draws: s)) { scratch in
+                    for row in range {
+                        let member = candidates[row]
+                        let product = products[member.position]
+                        guard let response = self.priceResponse.product(product.index) else { continue }
+                        response.draws.withUnsafeBufferPointer { draws in
+                            let candidate = HarmBudget.Product(
+                                draws: draws.baseAddress!, drawCount: response.drawCount, referenceLogPrice: response.referenceLogPrice,
+                                realizedPriceRatio: response.realizedPriceRatio, unitCost: member.inputs.unitCost ?? 0,
+                                baseline: product.baseline, currentPrice: member.inputs.currentPrice, low: member.low, high: member.high)
+                            HarmBudget.fillRow(candidate, settings: settings, row: row, into: rows, scratch: scratch.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+
+        // The multiplier for the whole catalogue.
+        let solution = table.solve()
+        var choices = [HarmBudget.Choice?](repeating: nil, count: products.count)
+        for (row, member) in members.enumerated() { choices[member.position] = solution.choices[row] }
+
+        // Pass 2: the rows, chunk by chunk; pass 1's skipped lines come with the first.
+        var first = true
+        start = 0
+        repeat {
+            if isCancelled() { return }
+            let end = min(products.count, start + Self.repricingChunk)
+            var chunk = decide(products[start..<end], rules: rules, harmBudget: Array(choices[start..<end]))
+            if first { chunk.skipped = skipped + chunk.skipped; first = false }
+            deliver(chunk)
+            start = end
+        } while start < products.count
+    }
+}
