@@ -90,6 +90,19 @@ class PlanConfig:
     random_test_share: float = 0.0
     harm_budget: float = 0.002
     decision_spread: float = 2.0
+    # In the harm budget a product whose weekly revenue exceeds `harm_cap` × the catalogue's mean counts as that many
+    # products (its revenue / (harm_cap × mean)): without it the budget, which counts products, spent most of its risk
+    # on the one product that was 8% of a scenario world's revenue (docs/learning-loop.md). 0: every product counts 1.
+    harm_cap: float = 0.0
+    # The revenue-at-risk budget robust to the posterior's shared error (docs/learning-loop.md, "The risk budget under a
+    # wrong posterior"): the tests' weekly cost must fit `risk_budget` with every product's slope as the posterior says
+    # and also shifted by ± `risk_shift` × the SD of the catalogue's shared slope error (Posterior.shared_var; before
+    # the prior is re-learned, `correction_prior` × the median starting SD of the slope). 0: the posterior's mean only.
+    risk_shift: float = 0.0
+    # What the budget counts: "moved", the test arms away from the centre (what the report's testing cost counts: the
+    # centre is the decision's price, which products outside tests post too); "all", also the centre arm's expected
+    # change (its expected gain then pays for the excursions' cost).
+    budget_arms: str = "all"
 
 
 class TestProgram:
@@ -117,6 +130,9 @@ class TestProgram:
         self.random_pick = np.zeros(p, bool)  # tests drawn at random (PlanConfig.random_test_share)
         bands = np.digitize(np.log(self.p0), np.quantile(np.log(self.p0), [1 / 3, 2 / 3]))
         self.strata = start.groups * 3 + bands
+        a = np.column_stack([np.ones(p), 2.0 * start.delta0])
+        # the median starting SD of the slope at the current price: the shared error's scale before re-learning
+        self.slope_sd = float(np.median(np.sqrt(np.maximum(np.einsum("pi,pij,pj->p", a, start.cov, a), 0.0))))
         self.static: np.ndarray | None = None  # the starting posterior's rule price, set by the first plan
         self.centre = self.p0.copy()
         self.arm_prices = self._arms(self.centre)
@@ -147,10 +163,41 @@ class TestProgram:
         if self.cfg.decision_spread != 1.0:
             draws = update.normal_draws(post.mean, post.cov * self.cfg.decision_spread, draws.shape[1], self.seed)
         p0 = self._panel(self.p0)
+        revenue = np.maximum(self.start.revenue, 0.0)
+        harm_weight = None
+        if self.cfg.harm_cap > 0 and revenue.mean() > 0:
+            harm_weight = np.maximum(1.0, revenue / (self.cfg.harm_cap * revenue.mean()))
         price, _ = batch_decision.budgeted(draws, self.start.ref, p0, p0 * (1 - self.cfg.max_change),
-                                           p0 * (1 + self.cfg.max_change), np.maximum(self.start.revenue, 0.0),
-                                           self.cfg.harm_budget)
+                                           p0 * (1 + self.cfg.max_change), revenue, self.cfg.harm_budget,
+                                           harm_weight=harm_weight)
         return (price * self.start.scale).round(2)
+
+    def _arm_changes(self, post: Posterior) -> np.ndarray:
+        """[K, P, 3] the arms' expected revenue change vs today's price (share of today's revenue) under the posterior
+        and, with `risk_shift`, under it with every slope draw shifted by ∓ risk_shift × the shared error's SD
+        (PlanConfig.risk_shift): the scenarios the revenue-at-risk budget must hold in. With `budget_arms="moved"`
+        the centre arm counts 0 (the decision's price, not a test's cost)."""
+        cfg = self.cfg
+        if cfg.budget_arms not in ("moved", "all"):
+            raise ValueError(f"PlanConfig.budget_arms {cfg.budget_arms!r}: expected 'moved' or 'all'")
+        shifts = [0.0]
+        if cfg.risk_shift > 0:
+            var = post.shared_var
+            if var is None:
+                var = ((cfg.correction_prior if cfg.correction_prior is not None else 1.0) * self.slope_sd) ** 2
+            shifts += [-cfg.risk_shift * np.sqrt(var), cfg.risk_shift * np.sqrt(var)]
+        out = []
+        for shift in shifts:
+            draws = post.draws
+            if shift != 0.0:
+                draws = draws.copy()
+                draws[:, :, 0] += shift
+            change, _ = batch_decision.arm_risk(draws, self.start.ref, self._panel(self.p0),
+                                                self._panel(self.arm_prices), cfg.stop_loss)
+            if cfg.budget_arms == "moved":
+                change[:, 0] = 0.0
+            out.append(change)
+        return np.stack(out)
 
     def _value_and_cost(self, post: Posterior, dec: batch_decision.Decisions, weeks_left: int
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -200,7 +247,8 @@ class TestProgram:
         testable = ~risky[:, 1:].all(axis=1)
         candidates = (self.status == NONE) & (net > 0) & (revenue > 0) & testable
         if free > 0 and candidates.any():
-            self._start_tests(week, candidates, net, cost, revenue, free, testable)
+            at_risk = -self._arm_changes(post).mean(axis=2) * revenue  # [K, P] weekly cost per scenario
+            self._start_tests(week, candidates, net, at_risk, revenue, free, testable)
             new = (self.status == TEST) & (self.started < 0)
             self.allowed[new] &= ~risky[new]
             sd = batch_decision.elasticity_draws(post.draws, self.start.ref, self._panel(self.p0)).std(axis=1)
@@ -210,13 +258,17 @@ class TestProgram:
         arms_allowed = self.allowed.sum(axis=1)
         arm = self._arm(week)
         budget = cfg.risk_budget * revenue[testing].sum()
-        change_now, _ = batch_decision.arm_risk(post.draws, self.start.ref, self._panel(self.p0),
-                                                self._panel(self.arm_prices), cfg.stop_loss)
-        week_cost = np.where(testing, -change_now[np.arange(len(arm)), arm] * revenue, 0.0)
-        for i in np.argsort(-week_cost):
-            if week_cost[testing].sum() <= budget or week_cost[i] <= 0:
+        change_now = self._arm_changes(post)  # [K, P, 3]
+        rows_p = np.arange(len(arm))
+        scenario_cost = np.where(testing, -change_now[:, rows_p, arm] * revenue, 0.0)  # [K, P]
+        while True:  # the costliest arm of the worst scenario back to the centre until every scenario fits
+            k = int(np.argmax(scenario_cost.sum(axis=1)))
+            i = int(np.argmax(np.where(arm > 0, scenario_cost[k], -np.inf)))
+            if scenario_cost[k].sum() <= budget or arm[i] == 0 or scenario_cost[k, i] <= 0:
                 break
-            arm[i], week_cost[i] = 0, -change_now[i, 0] * revenue[i]
+            arm[i] = 0
+            scenario_cost[:, i] = -change_now[:, i, 0] * revenue[i]
+        week_cost = np.where(testing, -change_now[0, rows_p, arm] * revenue, 0.0)
         posted = np.where(testing, self.arm_prices[np.arange(len(arm)), arm], self.p0)
         posted = np.where(self.status == COMMITTED, self.committed, posted)
         # Products neither tested nor held out post the static decision's price until the tests have corrected the
@@ -247,8 +299,10 @@ class TestProgram:
             out[i] = arms[(self.phase[i] + week) % len(arms)]
         return out
 
-    def _start_tests(self, week: int, candidates: np.ndarray, net: np.ndarray, cost: np.ndarray,
+    def _start_tests(self, week: int, candidates: np.ndarray, net: np.ndarray, at_risk: np.ndarray,
                      revenue: np.ndarray, free: int, testable: np.ndarray) -> None:
+        """Fills `free` slots from `candidates` (module docstring, 2); `at_risk` [K, P]: each product's expected weekly
+        test cost in each scenario of the risk budget (_arm_changes)."""
         idx = np.flatnonzero(candidates)
         strata = self.strata[idx]
         weight = pd.Series(net[idx]).groupby(strata).sum()
@@ -270,9 +324,10 @@ class TestProgram:
             kept = [i for i in chosen if i not in set(drawn)][:len(chosen) - len(drawn)]
             chosen = np.concatenate([drawn, np.array(kept, dtype=np.int64)]).astype(np.int64)
         current = self.status == TEST
-        spent, base = float(np.maximum(cost[current], 0).sum()), float(revenue[current].sum())
+        at_risk = np.maximum(at_risk, 0.0)  # [K, P]: a test's expected gain does not pay for another's cost
+        spent, base = at_risk[:, current].sum(axis=1), float(revenue[current].sum())
         for i in chosen:
-            if spent + max(cost[i], 0.0) > self.cfg.risk_budget * (base + revenue[i]):
+            if np.any(spent + at_risk[:, i] > self.cfg.risk_budget * (base + revenue[i])):
                 self.random_pick[i] = False
                 continue
             self.assigned[i] = week
@@ -282,4 +337,4 @@ class TestProgram:
                 continue
             self.status[i], self.phase[i] = TEST, self.rng.integers(0, 3)
             self.ever_tested[i] = True
-            spent, base = spent + max(cost[i], 0.0), base + revenue[i]
+            spent, base = spent + at_risk[:, i], base + revenue[i]
