@@ -14,6 +14,9 @@ from pricing_training.loop.plan import TestProgram as Program
 from pricing_training.loop.start import Start
 
 SLOPE_SD = 0.4
+# The budget as it was: under the posterior's mean only, netting the centre arm's expected gain, the loss guardrail
+# under the posterior itself.
+MEAN_ONLY = {"risk_shift": 0.0, "budget_arms": "all", "guard_spread": 1.0}
 
 
 def wrong_start(p: int, rng) -> tuple[Start, np.ndarray]:
@@ -62,8 +65,8 @@ def test_every_scenario_of_the_robust_budget_fits(shift):
     p = 150
     start, p0 = wrong_start(p, rng)
     post = update.starting(start, seed=5)
-    base = PlanConfig(share=0.3, decision="rule", holdout_probability=0.0)
-    robust = dataclasses.replace(base, risk_shift=shift, budget_arms="moved")
+    base = PlanConfig(share=0.3, decision="rule", holdout_probability=0.0, **MEAN_ONLY)
+    robust = dataclasses.replace(base, risk_shift=shift, budget_arms="moved", guard_spread=1.0)
     plain, careful = Program(start, p0, p, base, seed=7), Program(start, p0, p, robust, seed=7)
     worst_plain = []
     for week in range(3):
@@ -86,8 +89,8 @@ def test_a_truth_two_shared_sds_off_keeps_the_realized_cost_within_the_budget():
     start, p0 = wrong_start(p, rng)
     post = update.starting(start, seed=6)
     truth = start.mean[:, 0] + 2.0 * SLOPE_SD
-    base = PlanConfig(share=0.3, decision="rule", holdout_probability=0.0)
-    robust = dataclasses.replace(base, risk_shift=2.0, budget_arms="moved")
+    base = PlanConfig(share=0.3, decision="rule", holdout_probability=0.0, **MEAN_ONLY)
+    robust = dataclasses.replace(base, risk_shift=2.0, budget_arms="moved", guard_spread=1.0)
     costs = {}
     for name, cfg in (("plain", base), ("robust", robust)):
         program = Program(start, p0, p, cfg, seed=8)
@@ -102,3 +105,44 @@ def test_budget_arms_is_checked():
     program = Program(start, p0, 20, PlanConfig(budget_arms="centre"), seed=1)
     with pytest.raises(ValueError, match="budget_arms"):
         program.plan(0, update.starting(start, seed=1))
+
+
+
+def test_the_loss_guardrail_under_the_widened_posterior_drops_the_arms_it_cannot_price():
+    """guard_spread: an arm whose P(loss > 5%) passes 0.2 only once the posterior's covariance is widened is dropped
+    (or its test never starts); under the posterior itself it is kept."""
+    rng = np.random.default_rng(35)
+    p = 90
+    start, p0 = wrong_start(p, rng)
+    start.cov[:, 0, 0] = np.linspace(0.05, 0.9, p) ** 2
+    post = update.starting(start, seed=8)
+    kept = {}
+    for spread in (1.0, 3.0):
+        cfg = PlanConfig(share=1.0, decision="rule", holdout_probability=0.0, risk_budget=1.0, guard_spread=spread)
+        program = Program(start, p0, p, cfg, seed=10)
+        program.plan(0, post)
+        wide = post.draws if spread == 1.0 else update.normal_draws(post.mean, post.cov * spread,
+                                                                    post.draws.shape[1], program.seed)
+        _, p_loss = batch_decision.arm_risk(wide, start.ref, p0, program.arm_prices, cfg.stop_loss)
+        testing = program.status == TEST
+        assert np.array_equal(program.allowed[testing, 1:], p_loss[testing, 1:] <= cfg.stop_probability)
+        kept[spread] = int(program.allowed[testing, 1:].sum())
+    assert kept[3.0] < kept[1.0]
+
+
+def test_harm_cap_counts_a_large_product_as_several_in_the_harm_budget():
+    """harm_cap: with one product holding half the catalogue's revenue, the budget that counts products lets it take
+    a risky move; counted as revenue / (harm_cap × mean) products it moves less far."""
+    rng = np.random.default_rng(36)
+    p = 60
+    start, p0 = wrong_start(p, rng)
+    start.cov[:, 0, 0] = 0.8 ** 2
+    start.revenue[0] = start.revenue[1:].sum()
+    start.mean[0, 0], start.cov[0, 0, 0] = -2.0, 0.5 ** 2
+    post = update.starting(start, seed=9)
+    moves = {}
+    for cap in (0.0, 2.0):
+        program = Program(start, p0, p, PlanConfig(harm_cap=cap), seed=11)
+        dec = program.decisions(post)
+        moves[cap] = abs(np.log(program.rule_prices(post, dec)[0] / p0[0]))
+    assert moves[0.0] > 0.0 and moves[2.0] < moves[0.0]

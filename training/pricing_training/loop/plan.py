@@ -98,11 +98,14 @@ class PlanConfig:
     # wrong posterior"): the tests' weekly cost must fit `risk_budget` with every product's slope as the posterior says
     # and also shifted by ± `risk_shift` × the SD of the catalogue's shared slope error (Posterior.shared_var; before
     # the prior is re-learned, `correction_prior` × the median starting SD of the slope). 0: the posterior's mean only.
-    risk_shift: float = 0.0
+    risk_shift: float = 1.0
+    # The loss guardrail (an arm whose P(loss > stop_loss) passes stop_probability is dropped) under the posterior with
+    # its covariance times this factor (as the untested decision's `decision_spread`): 1, the posterior itself.
+    guard_spread: float = 2.0
     # What the budget counts: "moved", the test arms away from the centre (what the report's testing cost counts: the
     # centre is the decision's price, which products outside tests post too); "all", also the centre arm's expected
     # change (its expected gain then pays for the excursions' cost).
-    budget_arms: str = "all"
+    budget_arms: str = "moved"
 
 
 class TestProgram:
@@ -205,6 +208,10 @@ class TestProgram:
         and the arms' P(loss > stop_loss)."""
         change, p_loss = batch_decision.arm_risk(post.draws, self.start.ref, self._panel(self.p0),
                                                  self._panel(self.arm_prices), self.cfg.stop_loss)
+        if self.cfg.guard_spread != 1.0:
+            wide = update.normal_draws(post.mean, post.cov * self.cfg.guard_spread, post.draws.shape[1], self.seed)
+            _, p_loss = batch_decision.arm_risk(wide, self.start.ref, self._panel(self.p0),
+                                                self._panel(self.arm_prices), self.cfg.stop_loss)
         revenue = np.maximum(self.start.revenue, 0.0)
         var_b = post.cov[:, 0, 0]
         spread = np.var(np.log(self.arm_prices / self.p0[:, None]), axis=1)
@@ -247,7 +254,7 @@ class TestProgram:
         testable = ~risky[:, 1:].all(axis=1)
         candidates = (self.status == NONE) & (net > 0) & (revenue > 0) & testable
         if free > 0 and candidates.any():
-            at_risk = -self._arm_changes(post).mean(axis=2) * revenue  # [K, P] weekly cost per scenario
+            at_risk = -self._arm_changes(post).mean(axis=2) * revenue  # [K, P] weekly cost per scenario, arms in turn
             self._start_tests(week, candidates, net, at_risk, revenue, free, testable)
             new = (self.status == TEST) & (self.started < 0)
             self.allowed[new] &= ~risky[new]
