@@ -23,7 +23,8 @@ def wrong_start(p: int, rng) -> tuple[Start, np.ndarray]:
     """A catalogue whose starting posterior says b = −1.2 to −2.2 (± SLOPE_SD: a price cut pays) at today's price."""
     p0 = np.full(p, 10.0)
     mean = np.column_stack([rng.uniform(-2.2, -1.2, p), np.full(p, -0.3)])
-    start = Start(index=np.arange(p), stockcodes=np.array([f"{30000 + i}" for i in range(p)]), mean=mean, cov=np.tile(np.diag([SLOPE_SD ** 2, 0.2 ** 2]), (p, 1, 1)),
+    start = Start(index=np.arange(p), stockcodes=np.array([f"{30000 + i}" for i in range(p)]), mean=mean,
+                  cov=np.tile(np.diag([SLOPE_SD ** 2, 0.2 ** 2]), (p, 1, 1)),
                   ref=np.log(p0), delta0=np.zeros(p), scale=np.ones(p), units=rng.uniform(50, 150, p),
                   revenue=rng.uniform(500, 1500, p), season_revenue=rng.uniform(2e4, 8e4, p),
                   season_listed=np.ones(p, bool), groups=np.arange(p) % 3, week_monday=4 + 7 * np.arange(53),

@@ -4,21 +4,26 @@ Every week (docs/learning-loop.md):
 
 1. **Stops.** A test product whose posterior now supports a change under the decision rule (batch_decision, the
    loss-bounded rule) after at least `min_test_weeks` is committed at that price (off by default); an arm whose
-   P(loss > `stop_loss`) passes `stop_probability` is dropped (both test arms dropped: the test stops); a test
-   whose remaining information is worth less than it costs stops (after `min_value_weeks`), and every test stops
-   after `max_test_weeks`.
+   P(loss > `stop_loss`) passes `stop_probability` under the posterior widened by `guard_spread` (its covariance
+   times that factor, as the untested decision's `decision_spread`) is dropped (both test arms dropped: the test
+   stops); a test whose remaining information is worth less than it costs stops (after `min_value_weeks`), and
+   every test stops after `max_test_weeks`.
 2. **New tests** fill the free slots (at most `share` of the catalogue under test): candidates scored by the
    value of information, EVPI (expected value of perfect information, from the posterior's draws) × the
    expected narrowing of the posterior over the remaining weeks × weekly revenue, net of the expected revenue
    the test gives up; slots allotted to strata (category × price tercile) in proportion to their net value,
    best first within a stratum; accepted while the tested products' expected weekly cost stays within
-   `risk_budget` of their revenue. A product whose both test arms already fail the loss guardrail is no candidate,
+   `risk_budget` of their revenue in every scenario of the budget (step 3). A product whose both test arms already fail
+   the loss guardrail (under the posterior widened by `guard_spread`) is no candidate,
    and a new test keeps only the arms that pass it. Each accepted candidate goes to a randomized holdout with probability
    `holdout_probability` (kept at its current price: the comparison for the lift), else to test.
 3. **Prices.** A test product cycles weekly among a centre price and ±δ (δ = min(`delta`, `max_change`)): the
    centre is the decision's price for products outside tests (`arms_at="static"`) or today's (`"current"`), starting at a random phase (probability 1/3 per arm, or 1/2 when an arm was dropped), the same price for
-   every customer that week. If this week's arms would give up more than `risk_budget` of the tested products'
-   expected revenue under the posterior, the costliest arms go back to the current price until it fits.
+   every customer that week. If this week's moved arms (`budget_arms="moved"`: up and down, what the report's testing
+   cost counts) would give up more than `risk_budget` of the tested products' expected revenue under the posterior or
+   under it with every slope shifted by ± `risk_shift` SDs of the shared error (a wrong posterior is wrong for all
+   products at once, so its error does not average out), the costliest arms of the worst scenario go back to the
+   centre until every scenario fits.
    Committed products post their committed price; holdouts their current price; other products the decision's
    price under the starting posterior (`decision="budget"`: the catalogue's harm budget, batch_decision.budgeted;
    `"rule"`: each product's loss-bounded rule, the static decision), and from `warmup_weeks` on the decision under
