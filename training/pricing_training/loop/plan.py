@@ -98,7 +98,7 @@ class PlanConfig:
     # In the harm budget a product whose weekly revenue exceeds `harm_cap` × the catalogue's mean counts as that many
     # products (its revenue / (harm_cap × mean)): without it the budget, which counts products, spent most of its risk
     # on the one product that was 8% of a scenario world's revenue (docs/learning-loop.md). 0: every product counts 1.
-    harm_cap: float = 0.0
+    harm_cap: float = 10.0
     # The revenue-at-risk budget robust to the posterior's shared error (docs/learning-loop.md, branch looptestcost):
     # the tests' weekly cost must fit `risk_budget` with every product's slope as the posterior says
     # and also shifted by ± `risk_shift` × the SD of the catalogue's shared slope error (Posterior.shared_var; before
