@@ -93,14 +93,16 @@ def elasticity_draws(draws: np.ndarray, ref: np.ndarray, p0: np.ndarray) -> np.n
 
 def budgeted(draws: np.ndarray, ref: np.ndarray, p0: np.ndarray, lo: np.ndarray, hi: np.ndarray,
              weight: np.ndarray, harm_budget: float, loss: float = 2 * LOSS_THRESHOLD,
-             min_expected_gain: float = DEFAULT_DECISION["min_expected_gain"], points: int = GRID_POINTS
-             ) -> tuple[np.ndarray, np.ndarray]:
+             min_expected_gain: float = DEFAULT_DECISION["min_expected_gain"], points: int = GRID_POINTS,
+             harm_weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The catalogue's prices under a harm budget: maximise the total expected revenue gain subject to the expected
     share of products losing more than `loss` of today's revenue being at most `harm_budget` (both under the
     posterior's draws). Lagrangian: per product the grid price maximising weight·E[gain share] − λ·P(loss > `loss`)
     (today's price scores 0), λ the smallest multiplier that keeps the catalogue's mean P(loss) within the budget
     (bisection). Weight is today's weekly revenue, so the budget is spent where a move earns the most per unit of
     risk; a price needs an expected gain of at least `min_expected_gain` of today's revenue, as the rule does.
+    `harm_weight` [P] (default 1 each): what a product's P(loss) counts in the budget, so a product that is a large share
+    of the catalogue's revenue can count as several (PlanConfig.harm_cap).
     Returns (price [P], changed [P]) in the posterior's units."""
     n = len(p0)
     steps = np.linspace(0.0, 1.0, points)
@@ -111,13 +113,14 @@ def budgeted(draws: np.ndarray, ref: np.ndarray, p0: np.ndarray, lo: np.ndarray,
         gain_share[e], p_loss[e] = arm_risk(draws[e], ref[e], p0[e], grid[e], loss)
     allowed = (gain_share >= min_expected_gain) & (np.abs(grid / p0[:, None] - 1.0) > AT_CURRENT_TOLERANCE)
     score = np.maximum(weight, 0.0)[:, None] * gain_share
+    counted = p_loss if harm_weight is None else p_loss * np.asarray(harm_weight, np.float64)[:, None]
     rows = np.arange(n)
 
     def choose(lam: float) -> tuple[np.ndarray, np.ndarray, float]:
-        objective = np.where(allowed, score - lam * p_loss, -np.inf)
+        objective = np.where(allowed, score - lam * counted, -np.inf)
         j = np.argmax(objective, axis=1)
         move = objective[rows, j] > 0
-        return j, move, float(np.where(move, p_loss[rows, j], 0.0).mean()) if n else 0.0
+        return j, move, float(np.where(move, counted[rows, j], 0.0).mean()) if n else 0.0
 
     j, move, harm = choose(0.0)
     if harm > harm_budget:

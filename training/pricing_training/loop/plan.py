@@ -4,21 +4,26 @@ Every week (docs/learning-loop.md):
 
 1. **Stops.** A test product whose posterior now supports a change under the decision rule (batch_decision, the
    loss-bounded rule) after at least `min_test_weeks` is committed at that price (off by default); an arm whose
-   P(loss > `stop_loss`) passes `stop_probability` is dropped (both test arms dropped: the test stops); a test
-   whose remaining information is worth less than it costs stops (after `min_value_weeks`), and every test stops
-   after `max_test_weeks`.
+   P(loss > `stop_loss`) passes `stop_probability` under the posterior widened by `guard_spread` (its covariance
+   times that factor, as the untested decision's `decision_spread`) is dropped (both test arms dropped: the test
+   stops); a test whose remaining information is worth less than it costs stops (after `min_value_weeks`), and
+   every test stops after `max_test_weeks`.
 2. **New tests** fill the free slots (at most `share` of the catalogue under test): candidates scored by the
    value of information, EVPI (expected value of perfect information, from the posterior's draws) × the
    expected narrowing of the posterior over the remaining weeks × weekly revenue, net of the expected revenue
    the test gives up; slots allotted to strata (category × price tercile) in proportion to their net value,
    best first within a stratum; accepted while the tested products' expected weekly cost stays within
-   `risk_budget` of their revenue. A product whose both test arms already fail the loss guardrail is no candidate,
+   `risk_budget` of their revenue in every scenario of the budget (step 3). A product whose both test arms already fail
+   the loss guardrail (under the posterior widened by `guard_spread`) is no candidate,
    and a new test keeps only the arms that pass it. Each accepted candidate goes to a randomized holdout with probability
    `holdout_probability` (kept at its current price: the comparison for the lift), else to test.
 3. **Prices.** A test product cycles weekly among a centre price and ±δ (δ = min(`delta`, `max_change`)): the
    centre is the decision's price for products outside tests (`arms_at="static"`) or today's (`"current"`), starting at a random phase (probability 1/3 per arm, or 1/2 when an arm was dropped), the same price for
-   every customer that week. If this week's arms would give up more than `risk_budget` of the tested products'
-   expected revenue under the posterior, the costliest arms go back to the current price until it fits.
+   every customer that week. If this week's moved arms (`budget_arms="moved"`: up and down, what the report's testing
+   cost counts) would give up more than `risk_budget` of the tested products' expected revenue under the posterior or
+   under it with every slope shifted by ± `risk_shift` SDs of the shared error (a wrong posterior is wrong for all
+   products at once, so its error does not average out), the costliest arms of the worst scenario go back to the
+   centre until every scenario fits.
    Committed products post their committed price; holdouts their current price; other products the decision's
    price under the starting posterior (`decision="budget"`: the catalogue's harm budget, batch_decision.budgeted;
    `"rule"`: each product's loss-bounded rule, the static decision), and from `warmup_weeks` on the decision under
@@ -90,6 +95,22 @@ class PlanConfig:
     random_test_share: float = 0.0
     harm_budget: float = 0.002
     decision_spread: float = 2.0
+    # In the harm budget a product whose weekly revenue exceeds `harm_cap` × the catalogue's mean counts as that many
+    # products (its revenue / (harm_cap × mean)): without it the budget, which counts products, spent most of its risk
+    # on the one product that was 8% of a scenario world's revenue (docs/learning-loop.md). 0: every product counts 1.
+    harm_cap: float = 10.0
+    # The revenue-at-risk budget robust to the posterior's shared error (docs/learning-loop.md, branch looptestcost):
+    # the tests' weekly cost must fit `risk_budget` with every product's slope as the posterior says
+    # and also shifted by ± `risk_shift` × the SD of the catalogue's shared slope error (Posterior.shared_var; before
+    # the prior is re-learned, `correction_prior` × the median starting SD of the slope). 0: the posterior's mean only.
+    risk_shift: float = 1.0
+    # The loss guardrail (an arm whose P(loss > stop_loss) passes stop_probability is dropped) under the posterior with
+    # its covariance times this factor (as the untested decision's `decision_spread`): 1, the posterior itself.
+    guard_spread: float = 2.0
+    # What the budget counts: "moved", the test arms away from the centre (what the report's testing cost counts: the
+    # centre is the decision's price, which products outside tests post too); "all", also the centre arm's expected
+    # change (its expected gain then pays for the excursions' cost).
+    budget_arms: str = "moved"
 
 
 class TestProgram:
@@ -117,6 +138,9 @@ class TestProgram:
         self.random_pick = np.zeros(p, bool)  # tests drawn at random (PlanConfig.random_test_share)
         bands = np.digitize(np.log(self.p0), np.quantile(np.log(self.p0), [1 / 3, 2 / 3]))
         self.strata = start.groups * 3 + bands
+        a = np.column_stack([np.ones(p), 2.0 * start.delta0])
+        # the median starting SD of the slope at the current price: the shared error's scale before re-learning
+        self.slope_sd = float(np.median(np.sqrt(np.maximum(np.einsum("pi,pij,pj->p", a, start.cov, a), 0.0))))
         self.static: np.ndarray | None = None  # the starting posterior's rule price, set by the first plan
         self.centre = self.p0.copy()
         self.arm_prices = self._arms(self.centre)
@@ -147,10 +171,41 @@ class TestProgram:
         if self.cfg.decision_spread != 1.0:
             draws = update.normal_draws(post.mean, post.cov * self.cfg.decision_spread, draws.shape[1], self.seed)
         p0 = self._panel(self.p0)
+        revenue = np.maximum(self.start.revenue, 0.0)
+        harm_weight = None
+        if self.cfg.harm_cap > 0 and revenue.mean() > 0:
+            harm_weight = np.maximum(1.0, revenue / (self.cfg.harm_cap * revenue.mean()))
         price, _ = batch_decision.budgeted(draws, self.start.ref, p0, p0 * (1 - self.cfg.max_change),
-                                           p0 * (1 + self.cfg.max_change), np.maximum(self.start.revenue, 0.0),
-                                           self.cfg.harm_budget)
+                                           p0 * (1 + self.cfg.max_change), revenue, self.cfg.harm_budget,
+                                           harm_weight=harm_weight)
         return (price * self.start.scale).round(2)
+
+    def _arm_changes(self, post: Posterior) -> np.ndarray:
+        """[K, P, 3] the arms' expected revenue change vs today's price (share of today's revenue) under the posterior
+        and, with `risk_shift`, under it with every slope draw shifted by ∓ risk_shift × the shared error's SD
+        (PlanConfig.risk_shift): the scenarios the revenue-at-risk budget must hold in. With `budget_arms="moved"`
+        the centre arm counts 0 (the decision's price, not a test's cost)."""
+        cfg = self.cfg
+        if cfg.budget_arms not in ("moved", "all"):
+            raise ValueError(f"PlanConfig.budget_arms {cfg.budget_arms!r}: expected 'moved' or 'all'")
+        shifts = [0.0]
+        if cfg.risk_shift > 0:
+            var = post.shared_var
+            if var is None:
+                var = ((cfg.correction_prior if cfg.correction_prior is not None else 1.0) * self.slope_sd) ** 2
+            shifts += [-cfg.risk_shift * np.sqrt(var), cfg.risk_shift * np.sqrt(var)]
+        out = []
+        for shift in shifts:
+            draws = post.draws
+            if shift != 0.0:
+                draws = draws.copy()
+                draws[:, :, 0] += shift
+            change, _ = batch_decision.arm_risk(draws, self.start.ref, self._panel(self.p0),
+                                                self._panel(self.arm_prices), cfg.stop_loss)
+            if cfg.budget_arms == "moved":
+                change[:, 0] = 0.0
+            out.append(change)
+        return np.stack(out)
 
     def _value_and_cost(self, post: Posterior, dec: batch_decision.Decisions, weeks_left: int
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -158,6 +213,10 @@ class TestProgram:
         and the arms' P(loss > stop_loss)."""
         change, p_loss = batch_decision.arm_risk(post.draws, self.start.ref, self._panel(self.p0),
                                                  self._panel(self.arm_prices), self.cfg.stop_loss)
+        if self.cfg.guard_spread != 1.0:
+            wide = update.normal_draws(post.mean, post.cov * self.cfg.guard_spread, post.draws.shape[1], self.seed)
+            _, p_loss = batch_decision.arm_risk(wide, self.start.ref, self._panel(self.p0),
+                                                self._panel(self.arm_prices), self.cfg.stop_loss)
         revenue = np.maximum(self.start.revenue, 0.0)
         var_b = post.cov[:, 0, 0]
         spread = np.var(np.log(self.arm_prices / self.p0[:, None]), axis=1)
@@ -200,7 +259,8 @@ class TestProgram:
         testable = ~risky[:, 1:].all(axis=1)
         candidates = (self.status == NONE) & (net > 0) & (revenue > 0) & testable
         if free > 0 and candidates.any():
-            self._start_tests(week, candidates, net, cost, revenue, free, testable)
+            at_risk = -self._arm_changes(post).mean(axis=2) * revenue  # [K, P] weekly cost per scenario, arms in turn
+            self._start_tests(week, candidates, net, at_risk, revenue, free, testable)
             new = (self.status == TEST) & (self.started < 0)
             self.allowed[new] &= ~risky[new]
             sd = batch_decision.elasticity_draws(post.draws, self.start.ref, self._panel(self.p0)).std(axis=1)
@@ -210,13 +270,17 @@ class TestProgram:
         arms_allowed = self.allowed.sum(axis=1)
         arm = self._arm(week)
         budget = cfg.risk_budget * revenue[testing].sum()
-        change_now, _ = batch_decision.arm_risk(post.draws, self.start.ref, self._panel(self.p0),
-                                                self._panel(self.arm_prices), cfg.stop_loss)
-        week_cost = np.where(testing, -change_now[np.arange(len(arm)), arm] * revenue, 0.0)
-        for i in np.argsort(-week_cost):
-            if week_cost[testing].sum() <= budget or week_cost[i] <= 0:
+        change_now = self._arm_changes(post)  # [K, P, 3]
+        rows_p = np.arange(len(arm))
+        scenario_cost = np.where(testing, -change_now[:, rows_p, arm] * revenue, 0.0)  # [K, P]
+        while True:  # the costliest arm of the worst scenario back to the centre until every scenario fits
+            k = int(np.argmax(scenario_cost.sum(axis=1)))
+            i = int(np.argmax(np.where(arm > 0, scenario_cost[k], -np.inf)))
+            if scenario_cost[k].sum() <= budget or arm[i] == 0 or scenario_cost[k, i] <= 0:
                 break
-            arm[i], week_cost[i] = 0, -change_now[i, 0] * revenue[i]
+            arm[i] = 0
+            scenario_cost[:, i] = -change_now[:, i, 0] * revenue[i]
+        week_cost = np.where(testing, -change_now[0, rows_p, arm] * revenue, 0.0)
         posted = np.where(testing, self.arm_prices[np.arange(len(arm)), arm], self.p0)
         posted = np.where(self.status == COMMITTED, self.committed, posted)
         # Products neither tested nor held out post the static decision's price until the tests have corrected the
@@ -247,8 +311,10 @@ class TestProgram:
             out[i] = arms[(self.phase[i] + week) % len(arms)]
         return out
 
-    def _start_tests(self, week: int, candidates: np.ndarray, net: np.ndarray, cost: np.ndarray,
+    def _start_tests(self, week: int, candidates: np.ndarray, net: np.ndarray, at_risk: np.ndarray,
                      revenue: np.ndarray, free: int, testable: np.ndarray) -> None:
+        """Fills `free` slots from `candidates` (module docstring, 2); `at_risk` [K, P]: each product's expected weekly
+        test cost in each scenario of the risk budget (_arm_changes)."""
         idx = np.flatnonzero(candidates)
         strata = self.strata[idx]
         weight = pd.Series(net[idx]).groupby(strata).sum()
@@ -270,9 +336,10 @@ class TestProgram:
             kept = [i for i in chosen if i not in set(drawn)][:len(chosen) - len(drawn)]
             chosen = np.concatenate([drawn, np.array(kept, dtype=np.int64)]).astype(np.int64)
         current = self.status == TEST
-        spent, base = float(np.maximum(cost[current], 0).sum()), float(revenue[current].sum())
+        at_risk = np.maximum(at_risk, 0.0)  # [K, P]: a test's expected gain does not pay for another's cost
+        spent, base = at_risk[:, current].sum(axis=1), float(revenue[current].sum())
         for i in chosen:
-            if spent + max(cost[i], 0.0) > self.cfg.risk_budget * (base + revenue[i]):
+            if np.any(spent + at_risk[:, i] > self.cfg.risk_budget * (base + revenue[i])):
                 self.random_pick[i] = False
                 continue
             self.assigned[i] = week
@@ -282,4 +349,4 @@ class TestProgram:
                 continue
             self.status[i], self.phase[i] = TEST, self.rng.integers(0, 3)
             self.ever_tested[i] = True
-            spent, base = spent + max(cost[i], 0.0), base + revenue[i]
+            spent, base = spent + at_risk[:, i], base + revenue[i]

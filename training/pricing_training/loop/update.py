@@ -57,6 +57,10 @@ class Posterior:
     bias: np.ndarray  # [P, 2] the re-learned prior's correction of the starting mean
     extra: np.ndarray  # [2, 2] diag(τ², 0): the loop estimates' noise beyond their stated information
     info: np.ndarray  # [P, 2, 2] the loop weeks' information as the posterior counts it (0 before any)
+    # The variance of the catalogue's shared slope correction after re-learning the prior (the median over products of
+    # Var(μ + γ_g)); None before the prior is re-learned. The shared part of every product's error does not average
+    # out over products: the test plan's revenue-at-risk budget is checked against it (plan.PlanConfig.risk_shift).
+    shared_var: float | None = None
 
 
 def week_levels(units: np.ndarray, delta: np.ndarray, start: Start) -> np.ndarray:
@@ -206,6 +210,7 @@ def posterior(start: Start, slope: np.ndarray, slope_info: np.ndarray, seed: int
     bias, extra = np.zeros((p, 2)), np.zeros((2, 2))
     prior_cov = start.cov.copy()
     own_info = slope_info
+    shared_var = None
     if relearn and tested.sum() >= MIN_TESTED:
         start_slope = np.einsum("pi,pi->p", a, start.mean)
         start_var = np.einsum("pi,pij,pj->p", a, start.cov, a)
@@ -219,13 +224,14 @@ def posterior(start: Start, slope: np.ndarray, slope_info: np.ndarray, seed: int
         bias[:, 0] = fit.mean[groups]
         prior_cov[:, 0, 0] += fit.var[groups] + extra_spread * fit.tau2
         extra[0, 0] = fit.tau2
+        shared_var = float(np.median(fit.var[groups]))
         own_info = np.where(slope_info > 0, 1.0 / (1.0 / np.maximum(slope_info, 1e-300) + fit.tau2), 0.0)
     info = np.einsum("pi,pj,p->pij", a, a, own_info)
     prior_prec = np.linalg.inv(prior_cov)
     cov = np.linalg.inv(prior_prec + info)
     h = np.einsum("pij,pj->pi", prior_prec, start.mean + bias) + a * (own_info * slope)[:, None]
     mean = np.einsum("pij,pj->pi", cov, h)
-    return Posterior(mean, cov, normal_draws(mean, cov, DRAWS, seed), bias, extra, info)
+    return Posterior(mean, cov, normal_draws(mean, cov, DRAWS, seed), bias, extra, info, shared_var)
 
 
 def normal_draws(mean: np.ndarray, cov: np.ndarray, count: int, seed: int) -> np.ndarray:
