@@ -146,7 +146,9 @@ swift-test-build: system-deps
 
 # Two pytest workers, one test file each at a time (--dist loadfile), so a file's module-scoped fixture (a
 # scenario evaluated, a version trained) is built once: about 105 s instead of 150 s on 2 cores. The two files
-# that share the quick-mode version go to one worker together (tests/conftest.py), so it is trained once.
+# that share the quick-mode version go to one worker together, and the files with the costliest fixtures are
+# handed out first, so they do not end the run on one core (tests/conftest.py). Every CPU second pytest spends
+# is one the idle-priority release build waits for: `make test` ends when that build and the checks after it do.
 test-training: python-deps
 	cd $(TRAINING) && $(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
