@@ -47,6 +47,7 @@ help:
 	@echo "make eval           score price decisions on ground truth over the scenario matrix (report seeds) into out/eval"
 	@echo "make eval-unseen    the service end to end on logs of a second, independent generator family (docs/worlds.md) into out/unseen"
 	@echo "make eval-loop      the closed learning loop: 26 simulated weeks of planned price tests vs baselines on both retail worlds and the scenario matrix (docs/learning-loop.md) into out/loop; LOOP_PRESET=quick for a fast look"
+	@echo "make harm-budget-parity  the service's harm_budget repricing rule checked against the learning loop's code on the committed models"
 	@echo "make models         regenerate the committed artifact set in models/ (full preset), signed (docs/security-artifacts.md)"
 	@echo "make models-quick   the quick preset into out/models-quick (a few minutes)"
 	@echo "make setup          only install (system packages, Python environment)"
@@ -276,6 +277,12 @@ clean:
 # train (UNSEEN_MODE=full is train's default, quick is faster), serve, score against the truth into out/unseen.
 UNSEEN_MODE ?= full
 UNSEEN_SEED ?= 1
+# The service's harm-budget repricing rule against the learning loop's own code (batch_decision.budgeted) on the
+# same stored draws of the committed models: every product's price must agree (README, "The harm budget").
+.PHONY: harm-budget-parity
+harm-budget-parity: python-deps build
+	cd $(TRAINING) && PYTHONPATH=. $(PY) scripts/harm_budget_parity.py --binary $(CURDIR)/$(SERVER) --models $(CURDIR)/models
+
 .PHONY: eval-unseen
 eval-unseen: python-deps build
 	nice -n 10 $(PY) scripts/check_unseen.py --variants invoice weekly --seed $(UNSEEN_SEED) --mode $(UNSEEN_MODE)
