@@ -19,11 +19,11 @@ Every week (docs/learning-loop.md):
    `holdout_probability` (kept at its current price: the comparison for the lift), else to test.
 3. **Prices.** A test product cycles weekly among a centre price and ±δ (δ = min(`delta`, `max_change`)): the
    centre is the decision's price for products outside tests (`arms_at="static"`) or today's (`"current"`), starting at a random phase (probability 1/3 per arm, or 1/2 when an arm was dropped), the same price for
-   every customer that week. If this week's moved arms (`budget_arms="moved"`: up and down, what the report's testing
-   cost counts) would give up more than `risk_budget` of the tested products' expected revenue under the posterior or
-   under it with every slope shifted by ± `risk_shift` SDs of the shared error (a wrong posterior is wrong for all
-   products at once, so its error does not average out), the costliest arms of the worst scenario go back to the
-   centre until every scenario fits.
+   every customer that week. If this week's arms (all three by default; `budget_arms="moved"`: up and down only, what
+   the report's testing cost counts) would give up more than `risk_budget` of the tested products' expected revenue
+   under the posterior (and, with `risk_shift` > 0, under it with every slope shifted by ± `risk_shift` SDs of the
+   shared error: a wrong posterior is wrong for all products at once), the costliest arms of the worst scenario go
+   back to the centre until every scenario fits.
    Committed products post their committed price; holdouts their current price; other products the decision's
    price under the starting posterior (`decision="budget"`: the catalogue's harm budget, batch_decision.budgeted;
    `"rule"`: each product's loss-bounded rule, the static decision), and from `warmup_weeks` on the decision under
@@ -95,22 +95,25 @@ class PlanConfig:
     random_test_share: float = 0.0
     harm_budget: float = 0.002
     decision_spread: float = 2.0
+    # The four options below are off by default: on the development seeds they held the testing cost within 1% on the
+    # three scenario worlds that passed it, but on the report seeds 4-6 they cost the retail worlds 0.36 / 0.49 points of
+    # gain (+0.86 -> +0.50%, +1.15 -> +0.66%) and linear-moderate's cost rose 1.17 -> 1.60% (docs/learning-loop.md).
     # In the harm budget a product whose weekly revenue exceeds `harm_cap` × the catalogue's mean counts as that many
     # products (its revenue / (harm_cap × mean)): without it the budget, which counts products, spent most of its risk
     # on the one product that was 8% of a scenario world's revenue (docs/learning-loop.md). 0: every product counts 1.
-    harm_cap: float = 10.0
+    harm_cap: float = 0.0
     # The revenue-at-risk budget robust to the posterior's shared error (docs/learning-loop.md, branch looptestcost):
     # the tests' weekly cost must fit `risk_budget` with every product's slope as the posterior says
     # and also shifted by ± `risk_shift` × the SD of the catalogue's shared slope error (Posterior.shared_var; before
     # the prior is re-learned, `correction_prior` × the median starting SD of the slope). 0: the posterior's mean only.
-    risk_shift: float = 1.0
+    risk_shift: float = 0.0
     # The loss guardrail (an arm whose P(loss > stop_loss) passes stop_probability is dropped) under the posterior with
     # its covariance times this factor (as the untested decision's `decision_spread`): 1, the posterior itself.
-    guard_spread: float = 2.0
+    guard_spread: float = 1.0
     # What the budget counts: "moved", the test arms away from the centre (what the report's testing cost counts: the
     # centre is the decision's price, which products outside tests post too); "all", also the centre arm's expected
     # change (its expected gain then pays for the excursions' cost).
-    budget_arms: str = "moved"
+    budget_arms: str = "all"
 
 
 class TestProgram:
