@@ -5,7 +5,6 @@ truth says, copies have identical futures, and the loop runs on it."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import os
 import subprocess
