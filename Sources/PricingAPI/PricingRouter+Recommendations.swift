@@ -64,8 +64,10 @@ extension PricingRouter {
             return error.response
         }
         var refusal: HTTPResponse?
-        let answer = await answers.recommendation(for: stockcode, rules: query.rules, on: engine) {
-            refusal = spendWorkBudget(Self.uncachedRequestMilliseconds, request)
+        let answer = await answers.recommendation(for: stockcode, rules: query.rules, on: engine) { products in
+            // One product, or (under a harm budget not yet solved for these rules) the catalogue's pass 1.
+            let cost = products > 1 ? Double(products) * Self.repricedProductMilliseconds : Self.uncachedRequestMilliseconds
+            refusal = spendWorkBudget(cost, request)
             return refusal == nil
         }
         let row: PriceRecommendation, fromRun: Bool

@@ -21,6 +21,8 @@ public final class PriceAnswers: Sendable {
     public let runs: RepricingRuns
     let events: AnswerEvents
     private let flight = SingleFlight<Result<PriceCurve, SweepError>>()
+    /// The catalogue runs' harm-budget multipliers, for one product's answer under a budget.
+    let harmBudgetMultipliers = HarmBudgetMultipliers()
 
     public init(cache: (any ExpiringByteCache)? = nil, cacheTTL: Duration = .seconds(3600), runLimits: RunLimits = RunLimits(),
                 pinnedRules: PricingRules? = nil, events: AnswerEvents = AnswerEvents()) {
@@ -104,10 +106,13 @@ public final class PriceAnswers: Sendable {
         case notAdmitted
     }
 
-    /// From the whole run when it is already computed; otherwise, if `admit()` allows, this product
-    /// alone (a few hundred µs), never a wait for the whole catalogue.
+    /// From the whole run when it is already computed; otherwise, if `admit(products)` allows the work
+    /// (`products`: how many products it computes), this product alone (a few hundred µs), never a wait for
+    /// the whole run. Under a harm budget the product is decided at the catalogue run's multiplier λ, so the
+    /// answer is that run's row whether or not the run exists: λ is solved over every product once per
+    /// version and rules (the run's pass 1 and bisection, `products` = the catalogue) and then kept.
     public func recommendation(for stockcode: String, rules: PricingRules, on engine: PricingEngine,
-                               admit: () -> Bool) async -> RecommendationAnswer {
+                               admit: (_ products: Int) -> Bool) async -> RecommendationAnswer {
         guard engine.store.index(of: stockcode) != nil else { return .unknownProduct }
         let row: PriceRecommendation?
         let skipped: [SkippedProduct]
@@ -117,10 +122,17 @@ public final class PriceAnswers: Sendable {
             skipped = snap.skipped.filter { $0.stockcode == stockcode }
             fromRun = true
         } else {
-            guard admit() else { return .notAdmitted }
+            let solving = rules.harmBudget != nil && harmBudgetMultipliers.cached(engine, rules: rules) == nil
+            guard admit(solving ? engine.store.products.count : 1) else { return .notAdmitted }
+            let multiplier = await harmBudgetMultipliers.multiplier(engine, rules: rules)
+            let item = RepricingItem(stockcode: stockcode)
             let one: RepricingChunk? = await withCheckedContinuation { continuation in
                 DispatchQueue.global(qos: .userInitiated).async {
-                    continuation.resume(returning: try? engine.reprice([RepricingItem(stockcode: stockcode)], rules: rules))
+                    if let multiplier {
+                        continuation.resume(returning: try? engine.reprice([item], rules: rules, harmBudgetMultiplier: multiplier))
+                    } else {
+                        continuation.resume(returning: try? engine.reprice([item], rules: rules))
+                    }
                 }
             }
             row = one?.rows.first

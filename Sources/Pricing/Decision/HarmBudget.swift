@@ -260,22 +260,40 @@ package struct HarmBudget: Sendable {
 
     /// Pass 2: λ and every row's choice (type docs).
     package func solve() -> Solution {
+        let lambda = multiplier()
+        let (harm, choices) = decisions(at: lambda)
+        return Solution(multiplier: lambda, harm: harm, choices: choices)
+    }
+
+    /// Each row's choice at `lambda`, as ``solve()`` makes it at its multiplier: the table of one product
+    /// with the catalogue's solved λ gives that product's choice in the catalogue's run (the rows are
+    /// independent once λ is known).
+    package func choices(at lambda: Double) -> [Choice] {
+        decisions(at: lambda).choices
+    }
+
+    /// The smallest λ (0, or 60 bisection steps) whose choices keep the mean P(loss) within the budget.
+    private func multiplier() -> Double {
         let budget = settings.budget
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: max(2 * count, 1)) { buffer in
-            let free = buffer.baseAddress!, chosen = free + count
-            var harm = choose(0, into: free)
-            chosen.update(from: free, count: count)
-            var lambda = 0.0
-            if harm > budget {
-                var low = 0.0
-                var high = max(largestScores.max() ?? 0, 1e-12) * 1e3 + 1
-                for _ in 0..<Self.bisectionSteps {
-                    let mid = 0.5 * (low + high)
-                    if choose(mid, into: chosen) > budget { low = mid } else { high = mid }
-                }
-                harm = choose(high, into: chosen)
-                lambda = high
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: max(count, 1)) { buffer in
+            let chosen = buffer.baseAddress!
+            guard choose(0, into: chosen) > budget else { return 0 }
+            var low = 0.0
+            var high = max(largestScores.max() ?? 0, 1e-12) * 1e3 + 1
+            for _ in 0..<Self.bisectionSteps {
+                let mid = 0.5 * (low + high)
+                if choose(mid, into: chosen) > budget { low = mid } else { high = mid }
             }
+            return high
+        }
+    }
+
+    /// Every row's choice at `lambda` (constrained: it differs from the row's choice at λ = 0), and the mean P(loss).
+    private func decisions(at lambda: Double) -> (harm: Double, choices: [Choice]) {
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: max(2 * count, 1)) { buffer in
+            let free = buffer.baseAddress!, chosen = free + count
+            _ = choose(0, into: free)
+            let harm = choose(lambda, into: chosen)
             var choices: [Choice] = []
             choices.reserveCapacity(count)
             for row in 0..<count {
@@ -283,7 +301,7 @@ package struct HarmBudget: Sendable {
                 let price = j < 0 ? currentPrices[row] : prices[row * Self.gridPoints + j]
                 choices.append(Choice(price: price, moves: j >= 0, constrained: j != unbound))
             }
-            return Solution(multiplier: lambda, harm: harm, choices: choices)
+            return (harm, choices)
         }
     }
 }

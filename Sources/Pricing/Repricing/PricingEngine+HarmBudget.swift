@@ -12,25 +12,78 @@ extension PricingEngine {
     /// price breaks one is moved to its band by the per-product rule (the budget does not count it), and a
     /// product whose rules conflict is skipped, as in every run. `isCancelled` is asked before each chunk
     /// of either pass.
-    func repriceUnderHarmBudget(_ all: [RepricingItem], rules: PricingRules, isCancelled: () -> Bool,
+    ///
+    /// `multiplier`, when given, is λ already solved for a larger catalogue under the same rules and version
+    /// (``harmBudgetMultiplier(rules:isCancelled:)``): `all`'s products are then decided at it, each exactly
+    /// as in that catalogue's run, instead of being budgeted among themselves.
+    func repriceUnderHarmBudget(_ all: [RepricingItem], rules: PricingRules, multiplier: Double? = nil, isCancelled: () -> Bool,
                                 deliver: (RepricingChunk) -> Void) {
-        guard let budget = rules.harmBudget else { return }
-        // Pass 1a: baselines.
+        guard let baselined = harmBudgetBaselines(all, isCancelled: isCancelled),
+              let table = harmBudgetTable(baselined.products, rules: rules) else { return }
+        let (products, skipped) = baselined
+        // The multiplier for the whole catalogue: solved here, or the larger catalogue's.
+        let solved = multiplier.map { table.table.choices(at: $0) } ?? table.table.solve().choices
+        var choices = [HarmBudget.Choice?](repeating: nil, count: products.count)
+        for (row, position) in table.positions.enumerated() { choices[position] = solved[row] }
+
+        // Pass 2: the rows, chunk by chunk; pass 1's skipped lines come with the first.
+        var first = true
+        var start = 0
+        repeat {
+            if isCancelled() { return }
+            let end = min(products.count, start + Self.repricingChunk)
+            var chunk = decide(products[start..<end], rules: rules, harmBudget: Array(choices[start..<end]))
+            if first { chunk.skipped = skipped + chunk.skipped; first = false }
+            deliver(chunk)
+            start = end
+        } while start < products.count
+    }
+
+    /// `items` decided at `multiplier`, the λ of a catalogue's run under `rules` (one product's answer
+    /// under a budget): each row is the one that catalogue's run gives it.
+    func reprice(_ items: [RepricingItem], rules: PricingRules, harmBudgetMultiplier multiplier: Double) throws(RuleError) -> RepricingChunk {
+        try rules.validate()
+        var out = RepricingChunk()
+        repriceUnderHarmBudget(items, rules: rules, multiplier: multiplier, isCancelled: { false }) { chunk in
+            out.rows += chunk.rows
+            out.gains += chunk.gains
+            out.skipped += chunk.skipped
+        }
+        return out
+    }
+
+    /// λ of the run of `rules` over every product of the version (passes 1 and the bisection of
+    /// ``repriceUnderHarmBudget(_:rules:multiplier:isCancelled:deliver:)``, without pass 2); nil when
+    /// `rules` have no budget or the work was cancelled.
+    func harmBudgetMultiplier(rules: PricingRules, isCancelled: () -> Bool = { false }) -> Double? {
+        let all = store.products.map { RepricingItem(stockcode: $0.stockcode) }
+        guard let baselined = harmBudgetBaselines(all, isCancelled: isCancelled),
+              let table = harmBudgetTable(baselined.products, rules: rules) else { return nil }
+        return table.table.solve().multiplier
+    }
+
+    /// Pass 1a: every product's baseline, chunk by chunk as a run does; nil when cancelled.
+    private func harmBudgetBaselines(_ all: [RepricingItem], isCancelled: () -> Bool)
+        -> (products: [BaselinedProduct], skipped: [SkippedProduct])? {
         var products: [BaselinedProduct] = []
         var skipped: [SkippedProduct] = []
         products.reserveCapacity(all.count)
         var start = 0
         while start < all.count {
-            if isCancelled() { return }
+            if isCancelled() { return nil }
             let end = min(all.count, start + Self.repricingChunk)
             let chunk = baselines(for: all[start..<end])
             products += chunk.products
             skipped += chunk.skipped
             start = end
         }
-        if isCancelled() { return }
+        return isCancelled() ? nil : (products, skipped)
+    }
 
-        // Pass 1b: the members of the budget and their grids, then their rows on every core.
+    /// Pass 1b: the members of the budget (each row's position in `products`) and their rows, filled on
+    /// every core; nil when `rules` have no budget.
+    private func harmBudgetTable(_ products: [BaselinedProduct], rules: PricingRules) -> (table: HarmBudget, positions: [Int])? {
+        guard let budget = rules.harmBudget else { return nil }
         let settings = HarmBudget.Settings(budget: budget, spread: rules.harmBudgetSpread ?? 1,
                                            minExpectedGain: manifest.priceResponse.decision.minExpectedGain,
                                            minProbabilityOfGain: rules.minProbabilityOfGain)
@@ -70,21 +123,6 @@ extension PricingEngine {
             }
         }
 
-        // The multiplier for the whole catalogue.
-        let solution = table.solve()
-        var choices = [HarmBudget.Choice?](repeating: nil, count: products.count)
-        for (row, member) in members.enumerated() { choices[member.position] = solution.choices[row] }
-
-        // Pass 2: the rows, chunk by chunk; pass 1's skipped lines come with the first.
-        var first = true
-        start = 0
-        repeat {
-            if isCancelled() { return }
-            let end = min(products.count, start + Self.repricingChunk)
-            var chunk = decide(products[start..<end], rules: rules, harmBudget: Array(choices[start..<end]))
-            if first { chunk.skipped = skipped + chunk.skipped; first = false }
-            deliver(chunk)
-            start = end
-        } while start < products.count
+        return (table, members.map(\.position))
     }
 }
