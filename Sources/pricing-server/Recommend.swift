@@ -40,6 +40,15 @@ struct Recommend: ParsableCommand {
     @Option(name: .customLong("min-probability-of-gain"), help: ArgumentHelp("P(gain) a change needs, 0…1.", valueName: "p"))
     var minProbability: String?
 
+    @Option(name: .customLong("harm-budget"),
+            help: ArgumentHelp("The catalogue's harm budget, 0…1 (the loop uses 0.002), or none: prices chosen together (README).",
+                               valueName: "budget"))
+    var harmBudget: String?
+
+    @Option(name: .customLong("harm-budget-spread"),
+            help: ArgumentHelp("With --harm-budget: the posterior's covariance × this factor, 1…10 (default 1), or none.", valueName: "factor"))
+    var harmBudgetSpread: String?
+
     @OptionGroup var options: ModelsOption
 
     func resolvedRules() throws -> PricingRules {
@@ -50,12 +59,20 @@ struct Recommend: ParsableCommand {
             } else if FileManager.default.fileExists(atPath: "config/server.json") {
                 result = try PricingRules.load(file: "config/server.json")
             }
-            for (name, value) in [("max_change_pct", maxChange), ("min_margin_pct", minMargin), ("price_ending", priceEnding),
-                                  ("min_probability_of_gain", minProbability)] {
-                if let value { try result.set(name, text: value) }
-            }
         } catch {
             throw CommandFailure(error.description)
+        }
+        // The flags override the file's values; a refused value names its flag and the rule.
+        for (flag, name, value) in [("--max-change-pct", "max_change_pct", maxChange), ("--min-margin-pct", "min_margin_pct", minMargin),
+                                    ("--price-ending", "price_ending", priceEnding),
+                                    ("--min-probability-of-gain", "min_probability_of_gain", minProbability),
+                                    ("--harm-budget", "harm_budget", harmBudget), ("--harm-budget-spread", "harm_budget_spread", harmBudgetSpread)] {
+            guard let value else { continue }
+            do throws(RuleError) {
+                try result.set(name, text: value)
+            } catch {
+                throw CommandFailure("\(flag): \(error.description)")
+            }
         }
         return result
     }
