@@ -19,6 +19,9 @@ public import Prometheus
 ///   `pricing_repricing_runs_running`
 /// - `pricing_admission_refusals_total{reason}`: work refused with 429 (runs_busy, run_rate,
 ///   client_budget), `pricing_admission_clients`: client addresses with a work budget in use
+/// - `pricing_plan_recordings_total{result}`: attempts to record a version's plan assignments in the ledger
+///   (recorded, failed), and `pricing_plan_assignments_total{result}`: their rows (added, present: already
+///   recorded, refused by the ledger); counted by ``PlanAssignmentRecorder`` (docs/ledger.md)
 public enum ServiceMetrics {
     /// The registry `/metrics` emits.
     public static let registry = PrometheusCollectorRegistry()
