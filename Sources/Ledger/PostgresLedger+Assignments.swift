@@ -1,11 +1,6 @@
 /// Experiment assignments and weekly sales, as ``SQLiteLedger`` answers them (texts ordered bytewise,
 /// as SQLite compares them).
 extension PostgresLedger {
-    @discardableResult
-    public func record(_ assignment: Assignment) throws(LedgerError) -> Bool {
-        try record([assignment]).single()
-    }
-
     /// Rows per `INSERT`: 7 parameters each, well inside the protocol's 65,535 per statement.
     static let assignmentRowsPerInsert = 1_000
 

@@ -1,10 +1,5 @@
 /// Experiment assignments: written by the plan each week, read by the update and the reports.
 extension SQLiteLedger {
-    @discardableResult
-    public func record(_ assignment: Assignment) throws(LedgerError) -> Bool {
-        try record([assignment]).single()
-    }
-
     public func record(_ assignments: [Assignment]) throws(LedgerError) -> AssignmentReport {
         let (valid, refused) = assignments.validated()
         var report = AssignmentReport(refused: refused)

@@ -41,6 +41,14 @@ public protocol SalesLedger: Sendable {
     func salesDigest() throws(LedgerError) -> String
 }
 
+extension SalesLedger {
+    /// One assignment, recorded as a batch of one: every ledger takes a single row the way it takes a plan's.
+    @discardableResult
+    public func record(_ assignment: Assignment) throws(LedgerError) -> Bool {
+        try record([assignment]).single()
+    }
+}
+
 /// The two formats a submission may have.
 public enum SalesFormat: String, Sendable, CaseIterable {
     /// CSV with a header line naming the columns (RFC 4180 quoting).
