@@ -15,24 +15,9 @@ final class LogCapture: Sendable {
     }
 
     func logger(level: Logger.Level = .info) -> Logger {
-        var logger = Logger(label: "test") { _ in CapturingLogHandler(capture: self) }
+        var logger = Logger(label: "test") { _ in CapturingLogHandler { [self] in append($0.level, "\($0.message)") } }
         logger.logLevel = level
         return logger
-    }
-}
-
-struct CapturingLogHandler: LogHandler {
-    let capture: LogCapture
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .info
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        capture.append(event.level, "\(event.message)")
     }
 }
 

@@ -36,22 +36,11 @@ final class LogLines: Sendable {
     func count(containing text: String) -> Int { all.filter { $0.contains(text) }.count }
 
     func logger() -> Logger {
-        Logger(label: "assignments-test") { _ in Handler(lines: self) }
-    }
-
-    private struct Handler: LogHandler {
-        let lines: LogLines
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .info
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            lines.lines.withLock { $0.append("\(event.level) \(event.message) \(fields)") }
+        Logger(label: "assignments-test") { _ in
+            CapturingLogHandler { [self] event in
+                let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                lines.withLock { $0.append("\(event.level) \(event.message) \(fields)") }
+            }
         }
     }
 }
