@@ -1,4 +1,4 @@
-public import ArtifactFormats
+import ArtifactFormats
 import Storage
 
 extension PricingEngine {
