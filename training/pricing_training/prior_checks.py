@@ -49,16 +49,23 @@ def revision_log_likelihood(mean: np.ndarray, cov: np.ndarray, raw_e: np.ndarray
     return float(np.sum(-0.5 * np.linalg.slogdet(a)[1] - 0.5 * np.einsum("pi,pij,pj->p", d, info_e, solved)))
 
 
+def _revision_products(own: OwnEstimates) -> np.ndarray | None:
+    """The products whose revisions carry enough information to check a prior against, or None when there are
+    fewer than MIN_REVISION_PRODUCTS of them (or no revisions at all): then a check has nothing to go on."""
+    if own.revisions_info_n is None:
+        return None
+    use = own.revisions_info_n[:, 0, 0] > MIN_REVISION_INFORMATION
+    return use if use.sum() >= MIN_REVISION_PRODUCTS else None
+
+
 def revisions_prior_scale(own: OwnEstimates, upper: float, kappa: float, components: int = 1) -> float:
     """The orders prior's information scale in [1, `upper`] (the split check's factor) under which the posterior
     from the weekly fit alone best predicts the revisions' own estimates (revision_log_likelihood, summed over the
     products with revision evidence): held-out data whose errors the weekly fit does not share, so a spread that
     only reflects the halves' shared error predicts it worse. `upper` when there is nothing to check (no revisions,
     fewer than MIN_REVISION_PRODUCTS products with revision evidence, or `upper` <= 1)."""
-    if own.revisions_info_n is None or upper <= 1.0:
-        return upper
-    use = own.revisions_info_n[:, 0, 0] > MIN_REVISION_INFORMATION
-    if use.sum() < MIN_REVISION_PRODUCTS:
+    use = _revision_products(own)
+    if use is None or upper <= 1.0:
         return upper
     raw_w, info_w = weekly_fit_estimates(own)
     best, best_ll = upper, -np.inf
@@ -81,10 +88,8 @@ def revisions_curvature_ratio(own: OwnEstimates, prior: shrinkage.Prior, groups:
     from the weekly fit alone best predicts the revisions' own estimates (revision_log_likelihood), the same
     held-out check as revisions_prior_scale, for the curvature: a product's own c says almost nothing, so EM
     learns its spread from little. 1 when there is nothing to check."""
-    if own.revisions_info_n is None:
-        return 1.0
-    use = own.revisions_info_n[:, 0, 0] > MIN_REVISION_INFORMATION
-    if use.sum() < MIN_REVISION_PRODUCTS:
+    use = _revision_products(own)
+    if use is None:
         return 1.0
     raw_w, info_w = weekly_fit_estimates(own)
     best, best_ll = 1.0, -np.inf
@@ -133,10 +138,8 @@ def revisions_extra_spread(own: OwnEstimates, prior: shrinkage.Prior, groups: np
     (revision_log_likelihood over EXTRA_SPREADS): whatever the posterior's width misses (a product's halves share part
     of their error, the prior's form) shows as revisions farther from its centre than its width allows. 0 when there
     is nothing to check."""
-    if own.revisions_info_n is None:
-        return 0.0
-    use = own.revisions_info_n[:, 0, 0] > MIN_REVISION_INFORMATION
-    if use.sum() < MIN_REVISION_PRODUCTS:
+    use = _revision_products(own)
+    if use is None:
         return 0.0
     raw_w, info_w = weekly_fit_estimates(own)
     held_out = scale_curvature_spread(prior, raw_w, info_w, groups, 1.0)
