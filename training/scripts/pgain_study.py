@@ -333,6 +333,7 @@ VARIANTS: dict[str, tuple[dict, object]] = {
     "default": ({}, None),
     "recentre": ({}, None),
     "recentre-rho0.9": ({"part_correlation": 0.9}, None),
+    "weak25": ({"weak_prior_sd": 25.0}, None),  # with estimates cached under the same weak prior
     "widthcheck": ({"revision_width_check": True}, None),
     "revcheck-widthcheck": ({"revision_check": True, "revision_width_check": True}, None),
     "revcheck-extra0.3": ({"revision_check": True, "extra_spread": 0.3}, None),
