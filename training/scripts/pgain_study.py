@@ -31,13 +31,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pricing_training import calibration, decision, evaluate, price_response, scenarios, shrinkage, weekly
+from pricing_training import calibration, decision, evaluate, price_response, recentred, scenarios, shrinkage, weekly
 from pricing_training.cleaning import clean
 from pricing_training.price_response import ResponseConfig
 from pricing_training.scoring import score_product
 
 
 FRESH_DRAWS = 2048
+# Variants whose posterior shrinks the slope at the current price (recentred.posterior) instead of at p_ref.
+RECENTRED = {"recentre", "recentre-rho0.9"}
+_recentre = False
 
 
 def _scenario(name: str) -> scenarios.Scenario:
@@ -94,12 +97,13 @@ def prepare(data: dict, cfg: ResponseConfig, transform=None):
 
     shrinkage.draws = capture
     try:
-        response = price_response.posterior(own, cfg)
+        response = (recentred.posterior if _recentre else price_response.posterior)(own, cfg)
     finally:
         shrinkage.draws = original
     # Many more draws of the same posterior (another seed): P(gain) at the decided move without the selection
     # on the 64 draws that chose it.
-    fresh = original(captured[-1], FRESH_DRAWS, cfg.seed + 1) if captured and FRESH_DRAWS else None
+    # (Not for the recentred variants: their captured prior is in (b', c), the slope at p0.)
+    fresh = original(captured[-1], FRESH_DRAWS, cfg.seed + 1) if captured and FRESH_DRAWS and not _recentre else None
     products = data["products"].copy()
     if transform is not None:
         response = transform(response, products, data)
@@ -327,6 +331,9 @@ VARIANTS: dict[str, tuple[dict, object]] = {
     "widen0.2": ({}, _widen_b(0.2)),
     "widen0.4": ({}, _widen_b(0.4)),
     "default": ({}, None),
+    "recentre": ({}, None),
+    "recentre-rho0.9": ({"part_correlation": 0.9}, None),
+    "weak25": ({"weak_prior_sd": 25.0}, None),  # with estimates cached under the same weak prior
     "widthcheck": ({"revision_width_check": True}, None),
     "revcheck-widthcheck": ({"revision_check": True, "revision_width_check": True}, None),
     "revcheck-extra0.3": ({"revision_check": True, "extra_spread": 0.3}, None),
@@ -347,9 +354,11 @@ VARIANTS: dict[str, tuple[dict, object]] = {
 
 def run(directory: Path, seeds: list[int], names: list[str], variants: list[str], label: str, detail: bool,
         alphas: list[float] = (decision.DEFAULT_DECISION["max_loss_probability"],)) -> None:
+    global _recentre
     results = []
     for variant in variants:
         overrides, transform = VARIANTS[variant]
+        _recentre = variant in RECENTRED
         cfg = dataclasses.replace(ResponseConfig(), **overrides)
         pooled: dict[str, list[pd.DataFrame]] = {}
         for name in names:
