@@ -80,6 +80,10 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--variant", action="append", required=True)
     ap.add_argument("--weeks", type=int, default=26)
+    ap.add_argument("--first-rep", type=int, default=0)
+    ap.add_argument("--reps", type=int, default=1,
+                    help="runs of the loop per variant with the loop's own seed seed + 1000 r (r = 0 is the CLI's): "
+                         "re-drawn holdouts and phases on the same world, start and weeks, for the lift's coverage")
     args = ap.parse_args()
     response = price_response.ResponseConfig(trees=100)
     for spec in args.world:
@@ -95,15 +99,16 @@ def main() -> None:
             base = PlanConfig(horizon=args.weeks)
             keep = run.run_fixed(policies.Keep(start, p0, base), world, start, p0_all, args.weeks)
             static = run.run_fixed(policies.Static(start, p0, base, post0), world, start, p0_all, args.weeks)
-            for variant in args.variant:
+            for variant, rep in [(v, r) for r in range(args.first_rep, args.reps) for v in args.variant]:
                 t0 = time.time()
+                loop_seed = seed + 1000 * rep
                 cfg = variant_cfg(variant, args.weeks)
-                sub = folder / f"loop-{variant.replace(':', '_')}"
+                sub = folder / f"loop-{variant.replace(':', '_')}-{rep}"
                 shutil.rmtree(sub, ignore_errors=True)
-                loop = run.run_learning(policies.Loop(start, p0_all, world.n, cfg, seed), world, start, post0, p0_all,
-                                        args.weeks, sub, seed, None)
-                row = {"world": name, "seed": seed, "variant": variant, "seconds": round(time.time() - t0)}
-                row |= figures(loop, keep, static, start, seed)
+                loop = run.run_learning(policies.Loop(start, p0_all, world.n, cfg, loop_seed), world, start, post0,
+                                        p0_all, args.weeks, sub, loop_seed, None)
+                row = {"world": name, "seed": seed, "rep": rep, "variant": variant, "seconds": round(time.time() - t0)}
+                row |= figures(loop, keep, static, start, loop_seed)
                 with open(args.out / "compare.jsonl", "a") as f:
                     f.write(json.dumps(row) + "\n")
                 print(json.dumps(row), flush=True)

@@ -120,8 +120,11 @@ class PlanConfig:
     # "cost", π_i = clip(λ (1 + c_i / c̄)^(−holdout_cost_power), holdout_bounds) with c_i the expected weekly revenue
     # the decision's move would earn on it (so big sellers the decision moves far are held out less), λ and c̄ fixed at
     # the first batch so its mean π is `holdout_probability`; the lift then weights by 1/π (experiments.holdout_lift).
+    # Off: with γ 1 and bounds [0.1, 0.3] it cut the holdout's expected cost by a third to two fifths, but on the report
+    # seeds its lift interval held the truth 10/12 (11/12 flat, one error of +52 points) and more products ended > 2%
+    # below keep (docs/learning-loop.md, branch holdout).
     holdout_design: str = "flat"
-    holdout_bounds: tuple[float, float] = (0.05, 0.30)
+    holdout_bounds: tuple[float, float] = (0.10, 0.30)  # chosen on the development seeds: 0.05 lost the lift coverage
     holdout_cost_power: float = 1.0
 
 
