@@ -32,18 +32,20 @@ def _start(p: int, rng) -> Start:
                  weekly_units=weekly, weekly_revenue=weekly)
 
 
-def _one_loop(start: Start, rng, growth: float = 1.2):
-    """A loop of WEEKS weeks: chosen products randomized in weeks 0-9, 20% to the holdout; a tested product's own lift
+def _one_loop(start: Start, rng, growth: float = 1.2, pi: np.ndarray | None = None):
+    """A loop of WEEKS weeks: chosen products randomized in weeks 0-9, 20% to the holdout (or each with its own
+    probability `pi` [P], recorded as the plan does); a tested product's own lift
     is +20% for small products and −5% for big ones (so the per-product mean differs from the revenue-weighted lift);
     sales are the same weeks a year earlier times the shop's growth and lumpy noise. Returns the program, the realized
-    [T, P] and the truth (tested products' revenue over keep, each from its week of randomization)."""
+    [T, P] and the truth (tested products' revenue over keep, each from its week of randomization; with `pi`, every
+    randomized product's revenue had it been tested over keep: what the weighted estimate aims at)."""
     p = len(start.stockcodes)
     # expected revenue at the current price: the product's mean week, a season of its own and the shop's growth
     mean_week = start.weekly_revenue.mean(axis=1)
     keep = growth * mean_week[None, :] * (1 + 0.4 * np.sin(np.arange(WEEKS)[:, None] / 5.0 + np.arange(p)[None, :]))
     chosen = rng.random(p) < 0.7
     assigned = np.where(chosen, rng.integers(0, 10, p), -1)
-    held = chosen & (rng.random(p) < 0.2)
+    held = chosen & (rng.random(p) < (0.2 if pi is None else pi))
     tested = chosen & ~held
     size = start.weekly_revenue.mean(axis=1)
     own_lift = np.where(size > np.median(size), -0.05, 0.20)
@@ -54,6 +56,10 @@ def _one_loop(start: Start, rng, growth: float = 1.2):
     program = types.SimpleNamespace(assigned=assigned, ever_tested=tested, status=status)
     t = tested & chosen
     truth = np.where(since, expected, 0)[:, t].sum() / np.where(since, keep, 0)[:, t].sum() - 1
+    if pi is not None:
+        program.holdout_pi = np.where(chosen, pi, 0.0)
+        if_tested = keep * np.where(since, 1 + own_lift[None, :], 1.0)
+        truth = np.where(since, if_tested, 0)[:, chosen].sum() / np.where(since, keep, 0)[:, chosen].sum() - 1
     return program, realized, truth
 
 
@@ -91,6 +97,43 @@ def test_holdout_lift_is_unbiased_and_its_interval_holds_the_truth():
     # the mean error is within its own standard error's reach; the interval holds the truth about 90% of the time
     assert abs(np.mean(errors)) < 3 * np.std(errors) / np.sqrt(len(errors))
     assert 0.8 <= np.mean(holds) <= 0.98
+
+
+def test_the_weighted_lift_is_unbiased_and_holds_the_truth_under_unequal_holdout_probabilities():
+    """Big sellers (lift −5%) held out with probability 0.08, small ones (+20%) with 0.3, as the cost design does: the
+    Hájek estimate (each product weighted by 1 / P(its group)) aims at every randomized product's lift and its
+    randomization interval (re-drawn with the same probabilities) holds it about 90% of the time; the unweighted
+    estimate over the same sales misses it (the tested group over-represents the big sellers)."""
+    rng = np.random.default_rng(4)
+    start = _start(400, rng)
+    size = start.weekly_revenue.mean(axis=1)
+    pi = np.where(size > np.median(size), 0.08, 0.30)
+    errors, plain_errors, holds = [], [], []
+    for k in range(80):
+        program, realized, truth = _one_loop(start, rng, pi=pi)
+        out = experiments.holdout_lift(realized, start, program, seed=k)
+        assert out["weighted"] and out["estimate"] is not None
+        lo, hi = out["interval_90"]
+        errors.append(out["estimate"] - truth)
+        holds.append(lo <= truth <= hi)
+        del program.holdout_pi  # the same sales, read as if every product had had the same probability
+        plain_errors.append(experiments.holdout_lift(realized, start, program, seed=k)["estimate"] - truth)
+    assert abs(np.mean(errors)) < 3 * np.std(errors) / np.sqrt(len(errors))
+    assert 0.8 <= np.mean(holds) <= 0.98
+    # on the same sales the unweighted estimate sits below the weighted one (toward the big sellers' −5%)
+    gap = np.array(plain_errors) - np.array(errors)
+    assert np.mean(gap) < -3 * np.std(gap) / np.sqrt(len(gap))
+
+
+def test_equal_recorded_probabilities_give_the_unweighted_lift():
+    rng = np.random.default_rng(6)
+    start = _start(200, rng)
+    program, realized, _ = _one_loop(start, rng)
+    plain = experiments.holdout_lift(realized, start, program, seed=3)
+    program.holdout_pi = np.where(program.assigned >= 0, 0.2, 0.0)
+    same = experiments.holdout_lift(realized, start, program, seed=3)
+    assert not same["weighted"] and same["estimate"] == plain["estimate"]
+    assert same["interval_90"] == plain["interval_90"]
 
 
 def test_holdout_lift_needs_five_products_a_side_and_sales_a_year_earlier():

@@ -65,7 +65,13 @@ def holdout_lift(realized: np.ndarray, start, program: TestProgram, seed: int) -
     would have sold untested if the lift were the same for all; re-drawing which products were held out (the same
     counts, PERMUTATIONS times) gives the spread of the estimate under no effect, from the products' own lumpy,
     heavy-tailed sales rather than from a normal approximation. `estimate` is None with fewer than 5 products in
-    either group; `tested_index` are the tested products counted (the report's truth sums over them)."""
+    either group; `tested_index` are the tested products counted (the report's truth sums over them).
+
+    Unequal holdout probabilities (`program.holdout_pi`, PlanConfig.holdout_design="cost"): each product counts in its
+    group with the weight 1 / P(its group), 1 / (1 − π_i) tested and 1 / π_i held out, in both sums (Hájek), so each
+    group's ratio estimates that of every randomized product; the re-draws hold each product out with its own π_i
+    (independent draws, those with fewer than 5 a side dropped). `tested_weight` are the tested products' weights (the
+    report's truth weights them alike). With equal probabilities this is the unweighted estimate above."""
     realized = np.asarray(realized, np.float64)
     weeks = realized.shape[0]
     assigned = np.asarray(program.assigned)
@@ -76,9 +82,17 @@ def holdout_lift(realized: np.ndarray, start, program: TestProgram, seed: int) -
     randomized = (assigned >= 0) & (assigned < weeks) & (x > 0)
     tested = np.flatnonzero(program.ever_tested & randomized)
     held = np.flatnonzero((program.status == HOLDOUT) & randomized)
-    out = {"tested": int(len(tested)), "holdout": int(len(held)), "estimate": None, "tested_index": tested}
+    pi = getattr(program, "holdout_pi", None)
+    both = np.concatenate([tested, held])
+    weighted = pi is not None and len(both) > 0 and np.ptp(np.asarray(pi)[both]) > 1e-12
+    out = {"tested": int(len(tested)), "holdout": int(len(held)), "estimate": None, "tested_index": tested,
+           "tested_weight": 1.0 / (1.0 - np.asarray(pi)[tested]) if weighted else np.ones(len(tested)),
+           "weighted": bool(weighted)}
     if len(tested) < 5 or len(held) < 5 or y[held].sum() <= 0 or y[tested].sum() <= 0:
         return out
+    rng = np.random.default_rng([seed, 23])
+    if weighted:
+        return out | _weighted_lift(y[both], x[both], np.asarray(pi, np.float64)[both], len(tested), rng)
 
     def ratio(yy, t_idx, h_idx):
         return yy[t_idx].sum(axis=-1) / x[t_idx].sum(axis=-1) / (yy[h_idx].sum(axis=-1) / x[h_idx].sum(axis=-1)) - 1
@@ -86,14 +100,34 @@ def holdout_lift(realized: np.ndarray, start, program: TestProgram, seed: int) -
     estimate = float(ratio(y, tested, held))
     untested = y.copy()
     untested[tested] /= 1.0 + estimate
-    both = np.concatenate([tested, held])
-    rng = np.random.default_rng([seed, 23])
     draws = both[np.argsort(rng.random((PERMUTATIONS, len(both))), axis=1)]
     null = ratio(untested, draws[:, :len(tested)], draws[:, len(tested):])
     q5, q95 = np.quantile(null, [0.05, 0.95])
     out.update(estimate=estimate, interval_90=[float((1 + estimate) / (1 + q95) - 1),
                                                float((1 + estimate) / (1 + q5) - 1)])
     return out
+
+
+def _weighted_lift(y: np.ndarray, x: np.ndarray, pi: np.ndarray, n_tested: int, rng) -> dict:
+    """The Hájek lift and its randomization interval (holdout_lift) over the randomized products `y`, `x`, `pi` [n],
+    the first `n_tested` of them tested."""
+    def ratio(yy, held):  # held [..., n] bool
+        wt, wh = np.where(held, 0.0, 1.0 / (1.0 - pi)), np.where(held, 1.0 / pi, 0.0)
+        return ((wt * yy).sum(axis=-1) / (wt * x).sum(axis=-1)) / ((wh * yy).sum(axis=-1) / (wh * x).sum(axis=-1)) - 1
+
+    held = np.arange(len(y)) >= n_tested
+    estimate = float(ratio(y, held))
+    untested = y.copy()
+    untested[~held] /= 1.0 + estimate
+    redrawn = rng.random((PERMUTATIONS, len(y))) < pi[None, :]
+    sides = redrawn.sum(axis=1)
+    redrawn = redrawn[(sides >= 5) & (len(y) - sides >= 5)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        null = ratio(untested[None, :], redrawn)
+    null = null[np.isfinite(null)]
+    q5, q95 = np.quantile(null, [0.05, 0.95])
+    return {"estimate": estimate, "interval_90": [float((1 + estimate) / (1 + q95) - 1),
+                                                  float((1 + estimate) / (1 + q5) - 1)]}
 
 
 def monday(day: dt.date) -> dt.date:

@@ -90,14 +90,21 @@ def _holdout_lift(run, keep: np.ndarray, start, seed: int) -> dict | None:
     if program is None:
         return None
     out = experiments.holdout_lift(run.realized, start, program, seed)
-    tested = out.pop("tested_index")
+    tested, weight = out.pop("tested_index"), out.pop("tested_weight")
     if out["estimate"] is None:
         return out
     index = start.index[tested]
     since = np.arange(run.revenue.shape[0])[:, None] >= program.assigned[tested][None, :]
-    truth = float(np.where(since, run.revenue[:, index], 0.0).sum() / np.where(since, keep[:, index], 0.0).sum() - 1.0)
+    loop_rev, keep_rev = np.where(since, run.revenue[:, index], 0.0), np.where(since, keep[:, index], 0.0)
+    # With unequal holdout probabilities the estimate weights each tested product by 1 / P(tested), so its truth does
+    # too (the lift of every randomized product, estimated from the tested ones); equal probabilities: weights 1.
+    truth = float((loop_rev * weight).sum() / (keep_rev * weight).sum() - 1.0)
     lo, hi = out["interval_90"]
-    return out | {"truth": truth, "holds_truth": bool(lo <= truth <= hi)}
+    extra = {}
+    if out.get("weighted"):
+        unweighted = float(loop_rev.sum() / keep_rev.sum() - 1.0)
+        extra = {"truth_unweighted": unweighted, "holds_truth_unweighted": bool(lo <= unweighted <= hi)}
+    return out | {"truth": truth, "holds_truth": bool(lo <= truth <= hi)} | extra
 
 
 def calibration(predicted: np.ndarray, realized: np.ndarray) -> dict:

@@ -63,7 +63,7 @@ def save_weeks(path: Path, runs: dict[str, PolicyRun], start: start_mod.Start) -
             if getattr(r, key) is not None:
                 arrays[f"{name}.{key}"] = getattr(r, key)
         if r.program is not None:
-            for key in ("status", "ever_tested", "assigned", "started"):
+            for key in ("status", "ever_tested", "assigned", "started", "holdout_pi"):
                 arrays[f"{name}.{key}"] = getattr(r.program, key)
     np.savez_compressed(path, **arrays)
 
