@@ -7,7 +7,9 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import os
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,7 @@ import pytest
 from pricing_training import publish, signing
 from pricing_training.checksum import sha256_file
 from pricing_training.loop import experiments, plan_assignments, run, update
+from pricing_training.loop.ledger_source import open_ledger
 from pricing_training.loop.plan import HOLDOUT, PlanConfig
 from pricing_training.loop.plan_version import write_plan_version
 from pricing_training.loop.policies import Loop
@@ -184,3 +187,42 @@ def test_the_service_loads_the_published_plan_and_posts_the_arm(short_loop, tmp_
     row = json.loads((tmp_path / "rows.json").read_text())["rows"][0]
     assert row["binding_rule"] == "experiment" and row["recommended_price"] == pytest.approx(round(p * 1.05, 2))
 
+
+@pytest.mark.skipif(SWIFT_SERVER is None or not (MODELS / "LATEST").is_file(),
+                    reason="pricing-server is not built (make test builds it first) or models/ has no version")
+def test_the_service_records_the_plans_assignments_as_the_replay_makes_them(short_loop, tmp_path):
+    """`pricing-server serve` loads the version the loop's plan is published in and records the plan's assignments
+    in its SQLite ledger (LEDGER_PATH): the rows, tests and holdout, are the ones plan_assignments.week_plan makes for
+    the week from the test programme, to the last bits; the weekly update's check finds nothing to report."""
+    folder, result = short_loop
+    doc = json.loads((folder / experiments.PLAN_FILE).read_text())
+    assert doc["holdout"]["members"] and any(t["status"] == "testing" for t in doc["tests"])
+    base = MODELS / (MODELS / "LATEST").read_text().strip()
+    key_file = tmp_path / "key.pem"
+    public = signing.generate_key(key_file)
+    write_plan_version(doc, base, tmp_path / "models", "loop-plan-ledger", signing.load_key(key_file))
+    (tmp_path / "models" / "LATEST").write_text("loop-plan-ledger\n")
+    ledger, log_path = tmp_path / "served.sqlite", tmp_path / "serve.log"
+    env = {"ARTIFACT_PUBLIC_KEYS": public, "LEDGER_PATH": str(ledger), "PATH": "/usr/bin:/bin",
+           "HOME": os.environ.get("HOME", str(tmp_path))}
+    with open(log_path, "w") as log:
+        server = subprocess.Popen([str(SWIFT_SERVER), "serve", "--host", "127.0.0.1", "--port", "0", "--models",
+                                   str(tmp_path / "models")], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while "plan assignments recorded" not in log_path.read_text() and time.monotonic() < deadline:
+                assert server.poll() is None, log_path.read_text()
+                time.sleep(0.2)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    assert "plan assignments recorded" in log_path.read_text(), log_path.read_text()
+    week = dt.date.fromisoformat(doc["week_start"])
+    with open_ledger(ledger) as source:
+        recorded = source.assignments(week, week)
+    assert (recorded["arm"] == "holdout").sum() == len(doc["holdout"]["members"])
+    replayed = plan_assignments.week_plan(result.program, week)
+    check = plan_assignments.cross_check([replayed], replayed, recorded)
+    assert check.recorded == [week] and check.other_plans.empty and check.without_holdout == []
+    assert check.differences.empty, check.differences
+    assert check.planned_recorded == doc["plan_id"]
