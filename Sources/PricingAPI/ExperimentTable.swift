@@ -1,8 +1,9 @@
 import Storage
 
 /// The experiment plan as the API shows it: the JSON document of `GET /v1/experiments`, one test's
-/// object, and the CSV export (one row per test). One definition of the fields, so the JSON, the CSV
-/// and the OpenAPI document (`ExperimentPlan`, `ExperimentTest`) cannot drift apart.
+/// object, and the CSV export (one row per test, then one per held-out product). One definition of the
+/// fields, so the JSON, the CSV and the OpenAPI document (`ExperimentPlan`, `ExperimentTest`,
+/// `ExperimentHoldoutMember`) cannot drift apart.
 public enum ExperimentTable {
     /// The CSV columns, in order.
     public static let csvColumns = [
@@ -32,7 +33,13 @@ public enum ExperimentTable {
             w.raw("{"); w.key("products"); w.number(h.products); w.raw(",")
             w.key("lift"); optionalNumber(h.lift, &w); w.raw(",")
             w.key("lift_p5"); optionalNumber(h.liftP5, &w); w.raw(",")
-            w.key("lift_p95"); optionalNumber(h.liftP95, &w); w.raw("}")
+            w.key("lift_p95"); optionalNumber(h.liftP95, &w); w.raw(",")
+            w.key("members"); w.raw("[")
+            for (i, member) in h.members.enumerated() {
+                if i > 0 { w.raw(",") }
+                self.member(member, description: description(member.stockcode), into: &w)
+            }
+            w.raw("]}")
         } else {
             w.raw("null")
         }
@@ -82,10 +89,20 @@ public enum ExperimentTable {
         w.raw("}")
     }
 
-    /// The tests as CSV: the header line, then one row per test. Text through ``CSVField`` (formula
-    /// cells neutralised), numbers as in the JSON, CRLF line ends (RFC 4180).
+    /// One held-out product as a JSON object; `description` as for a test.
+    static func member(_ m: ExperimentPlan.HoldoutMember, description: String?, into w: inout JSONWriter) {
+        w.raw("{"); w.key("stockcode"); w.string(m.stockcode); w.raw(",")
+        w.key("description"); optionalString(description, &w); w.raw(",")
+        w.key("price_this_week"); w.number(m.priceThisWeek); w.raw(",")
+        w.key("assignment_probability"); w.number(m.assignmentProbability); w.raw(",")
+        w.key("assigned_week"); w.string(m.assignedWeek); w.raw("}")
+    }
+
+    /// The tests as CSV: the header line, one row per test, then one per held-out product (status and
+    /// arm `holdout`, its price this week; the columns only a test has are empty). Text through
+    /// ``CSVField`` (formula cells neutralised), numbers as in the JSON, CRLF line ends (RFC 4180).
     static func csv(_ plan: ExperimentPlan?, description: (String) -> String?) -> [UInt8] {
-        var w = JSONWriter(capacity: 160 + (plan?.tests.count ?? 0) * 160)
+        var w = JSONWriter(capacity: 160 + (plan?.tests.count ?? 0) * 160 + (plan?.holdout.members.count ?? 0) * 80)
         w.bytes += csvColumns.joined(separator: ",").utf8
         w.bytes += [13, 10]
         for t in plan?.tests ?? [] {
@@ -100,6 +117,15 @@ public enum ExperimentTable {
             w.number(t.elasticitySdNow); w.raw(",")
             w.number(t.probabilityBestArmGains); w.raw(",")
             w.number(t.revenueGivenUp)
+            w.bytes += [13, 10]
+        }
+        for m in plan?.holdout.members ?? [] {
+            CSVField.append(m.stockcode, to: &w.bytes); w.raw(",")
+            CSVField.append(description(m.stockcode) ?? "", to: &w.bytes); w.raw(",")
+            w.bytes += PlanAssignmentRecorder.holdoutArm.utf8; w.raw(",,,,")
+            w.number(m.priceThisWeek); w.raw(",")
+            w.bytes += PlanAssignmentRecorder.holdoutArm.utf8
+            w.raw(",,,,,")
             w.bytes += [13, 10]
         }
         return w.bytes

@@ -7,8 +7,9 @@ import Synchronization
 /// Writes the assignments of each experiment plan the service loads into its ledger (docs/ledger.md,
 /// "Assignments"): for every test the plan runs this week (status `testing`), the product, the week
 /// (the plan's Monday), the price posted, the arm and the probability it was drawn with, under the
-/// plan's id. Committed and stopped tests post no price of the plan (a repricing run leaves them to
-/// its rules), so they assign nothing.
+/// plan's id; and for every product in the randomized holdout (`holdout.members`), arm `holdout`, the
+/// current price it is kept at and the probability it was held out with. Committed and stopped tests
+/// post no price of the plan (a repricing run leaves them to its rules), so they assign nothing.
 ///
 /// ``record(_:version:)`` is called as each version is installed (the first load and every hot reload,
 /// ``ModelReloader/onInstall(_:)``) and returns at once: the writing runs on a thread of its own, one
@@ -25,7 +26,7 @@ import Synchronization
 public final class PlanAssignmentRecorder: Sendable {
     /// What recording one loaded version's plan came to.
     public enum Outcome: Sendable, Equatable {
-        /// The version has no plan, or its plan runs no test this week.
+        /// The version has no plan, or its plan runs no test and holds no product out this week.
         case nothingToRecord
         /// Written (or found already written); the report counts the rows and lists the refused ones.
         case recorded(planID: String, AssignmentReport)
@@ -52,12 +53,21 @@ public final class PlanAssignmentRecorder: Sendable {
         self.retryDelays = retryDelays
     }
 
-    /// The assignments `plan` makes: one per test running this week.
+    /// The arm a held-out product's assignment carries (Assignment's documented `holdout`).
+    public static let holdoutArm = "holdout"
+
+    /// The assignments `plan` makes: one per test running this week, then one per held-out product
+    /// (none for a plan written before `holdout.members`).
     public static func assignments(of plan: ExperimentPlan) -> [Assignment] {
-        plan.tests.filter { $0.status == .testing }.map { test in
+        let tests = plan.tests.filter { $0.status == .testing }.map { test in
             Assignment(planID: plan.planId, stockCode: test.stockcode, week: plan.weekStart, price: test.priceThisWeek,
                        arm: test.armThisWeek.rawValue, probability: test.assignmentProbability)
         }
+        let holdout = plan.holdout.members.map { member in
+            Assignment(planID: plan.planId, stockCode: member.stockcode, week: plan.weekStart, price: member.priceThisWeek,
+                       arm: holdoutArm, probability: member.assignmentProbability)
+        }
+        return tests + holdout
     }
 
     /// Starts recording the plan of the version just installed (`plan` nil: it has none) and returns

@@ -4,7 +4,8 @@ import Storage
 
 /// The experiment routes (docs/experiments.md):
 /// - `GET /v1/experiments`: the model version's price-test plan, its tests without their weekly
-///   history unless `history=true`; as CSV (one row per test) with `format=csv` or `Accept: text/csv`.
+///   history unless `history=true`, and its held-out products (`holdout.members`); as CSV (one row per
+///   test, then one per held-out product) with `format=csv` or `Accept: text/csv`.
 ///   A version without a plan answers the same document, empty (200, so a client need not tell "no
 ///   plan" from "no route");
 /// - `GET /v1/experiments/{stockcode}`: one test with its history; 404 for a product not in the plan.

@@ -35,8 +35,49 @@ public struct ExperimentPlan: Decodable, Sendable, Equatable {
         public let lift: Double?
         public let liftP5: Double?
         public let liftP95: Double?
+        /// The held-out products this week, one each (`holdout.members`); empty for a plan written
+        /// before the loop listed them (the key is optional).
+        public let members: [HoldoutMember]
+        /// Whether the plan has the `holdout.members` key (then it lists all `products`).
+        public let membersListed: Bool
 
-        enum CodingKeys: String, CodingKey { case products, lift, liftP5 = "lift_p5", liftP95 = "lift_p95" }
+        enum CodingKeys: String, CodingKey { case products, lift, liftP5 = "lift_p5", liftP95 = "lift_p95", members }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            products = try c.decode(Int.self, forKey: .products)
+            lift = try c.decodeIfPresent(Double.self, forKey: .lift)
+            liftP5 = try c.decodeIfPresent(Double.self, forKey: .liftP5)
+            liftP95 = try c.decodeIfPresent(Double.self, forKey: .liftP95)
+            // Absent: a plan from before the loop listed members. Present, it must be an array (null is refused).
+            membersListed = c.contains(.members)
+            members = membersListed ? try c.decode([HoldoutMember].self, forKey: .members) : []
+        }
+    }
+
+    /// One product in the randomized holdout: kept at its current price this week, drawn into the
+    /// holdout with probability ``assignmentProbability`` in the week ``assignedWeek``. An assignment
+    /// of the week like a test's arm, recorded in the ledger with arm `holdout`.
+    public struct HoldoutMember: Decodable, Sendable, Equatable {
+        public let stockcode: String
+        /// The list price it is kept at (its current price).
+        public let priceThisWeek: Double
+        /// The probability π with which it was drawn into the holdout, in (0, 1].
+        public let assignmentProbability: Double
+        /// The Monday (YYYY-MM-DD) of the week it was randomized.
+        public let assignedWeek: String
+
+        public init(stockcode: String, priceThisWeek: Double, assignmentProbability: Double, assignedWeek: String) {
+            self.stockcode = stockcode
+            self.priceThisWeek = priceThisWeek
+            self.assignmentProbability = assignmentProbability
+            self.assignedWeek = assignedWeek
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case stockcode, priceThisWeek = "price_this_week", assignmentProbability = "assignment_probability"
+            case assignedWeek = "assigned_week"
+        }
     }
 
     /// Where a product's test stands.
@@ -196,7 +237,7 @@ extension ExperimentPlan {
         case is Int.Type: "an integer"
         case is Double.Type: "a number"
         case is [Double].Type: "an array of numbers"
-        case is Array<Any>.Type, is [Test].Type, is [Week].Type: "an array"
+        case is Array<Any>.Type, is [Test].Type, is [Week].Type, is [HoldoutMember].Type: "an array"
         default: "\(type)".hasPrefix("Dictionary") ? "an object" : String(describing: type)
         }
     }
@@ -271,6 +312,39 @@ extension ExperimentPlan {
                 try finite(week.units, wat + "units", atLeast: 0)
                 try finite(week.elasticityMean, wat + "elasticity_mean")
                 try finite(week.elasticitySd, wat + "elasticity_sd", atLeast: 0)
+            }
+        }
+        try validateHoldoutMembers(bad)
+    }
+
+    /// `holdout.members`: as many as `holdout.products` (when listed), none twice and none also in
+    /// `tests`, each kept at a positive price, held out with a probability in (0, 1] from a Monday
+    /// no later than the plan's (the rules of training's experiments.check).
+    private func validateHoldoutMembers(_ bad: (String, String) -> ArtifactError) throws(ArtifactError) {
+        let members = holdout.members
+        if holdout.membersListed, members.count != holdout.products {
+            throw bad("holdout.members", "lists \(members.count) product(s), holdout.products says \(holdout.products)")
+        }
+        var seen = Set<String>()
+        for (i, member) in members.enumerated() {
+            let at = "holdout.members[\(i)]."
+            guard !member.stockcode.isEmpty else { throw bad(at + "stockcode", "is empty") }
+            guard seen.insert(member.stockcode).inserted else { throw bad(at + "stockcode", "\(member.stockcode) is listed twice") }
+            guard positions[member.stockcode] == nil else {
+                throw bad(at + "stockcode", "\(member.stockcode) is also in tests (a product is tested or held out, not both)")
+            }
+            guard member.priceThisWeek.isFinite, member.priceThisWeek > 0 else {
+                throw bad(at + "price_this_week", "\(member.priceThisWeek) must be a positive price")
+            }
+            guard member.assignmentProbability.isFinite, member.assignmentProbability > 0, member.assignmentProbability <= 1 else {
+                throw bad(at + "assignment_probability", "\(member.assignmentProbability) is not a probability in (0, 1]")
+            }
+            guard let day = Self.day(member.assignedWeek) else {
+                throw bad(at + "assigned_week", "\"\(member.assignedWeek)\" is not a date YYYY-MM-DD")
+            }
+            guard Self.utc.component(.weekday, from: day) == 2 else { throw bad(at + "assigned_week", "\(member.assignedWeek) is not a Monday") }
+            guard member.assignedWeek <= weekStart else {
+                throw bad(at + "assigned_week", "\(member.assignedWeek) is after week_start \(weekStart)")
             }
         }
     }

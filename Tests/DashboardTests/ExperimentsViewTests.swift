@@ -5,7 +5,7 @@ import XCTest
 /// The experiments view (`/experiments.html`) in headless Chromium against the real server on a copy of
 /// the committed version that publishes an experiment plan: the plan's figures and table are the
 /// API's, and the preselected product's price path, units and narrowing posterior sd are drawn, one
-/// point per week of its history. The DOM and a screenshot go to out/test-artifacts/experiments.{html,png}.
+/// point per week of its history; the held-out products follow the tests in the table. The DOM and a screenshot go to out/test-artifacts/experiments.{html,png}.
 final class ExperimentsViewTests: XCTestCase {
     nonisolated(unsafe) static var server: ServerProcess?
     nonisolated(unsafe) static var scratch: ScratchVersion?
@@ -22,10 +22,10 @@ final class ExperimentsViewTests: XCTestCase {
         if let server = Self.server { return server }
         let scratch = try ScratchVersion()
         Self.scratch = scratch
-        try scratch.addExperiments(ExperimentPlanFixture.plan(tests: [
+        try scratch.addExperiments(ExperimentPlanFixture.withHoldout(ExperimentPlanFixture.plan(tests: [
             ExperimentPlanFixture.test("85123A", currentPrice: 2.95),
             ExperimentPlanFixture.test("22423", currentPrice: 12.75, arm: "committed", status: "committed"),
-        ]))
+        ]), members: [ExperimentPlanFixture.member("20725", price: 1.65)]))
         let server = try ServerProcess(binary: ServerBinary.url(testBundle: Bundle(for: Self.self)), models: scratch.path)
         try server.waitUntilReady()
         Self.server = server
@@ -63,7 +63,11 @@ final class ExperimentsViewTests: XCTestCase {
         XCTAssertEqual(dom.attribute("data-p5", of: "plan-lift").flatMap(Double.init), holdout["lift_p5"] as? Double)
         XCTAssertEqual(dom.attribute("data-p95", of: "plan-lift").flatMap(Double.init), holdout["lift_p95"] as? Double)
         let rows = DashboardTests.matches(#"<tr data-stockcode="[^"]*""#, in: load.dom).map { String($0.dropFirst(#"<tr data-stockcode=""#.count).dropLast()) }
-        XCTAssertEqual(rows, (api["tests"] as? [[String: Any]])?.compactMap { $0["stockcode"] as? String })
+        // The tests, then the held-out products.
+        let members = (holdout["members"] as? [[String: Any]])?.compactMap { $0["stockcode"] as? String } ?? []
+        XCTAssertEqual(members, ["20725"])
+        XCTAssertEqual(rows, ((api["tests"] as? [[String: Any]])?.compactMap { $0["stockcode"] as? String } ?? []) + members)
+        XCTAssertEqual(DashboardTests.matches(#"<tr data-stockcode="20725" data-status="holdout""#, in: load.dom).count, 1)
         XCTAssertEqual(dom.attribute("data-stockcode", of: "experiment-detail"), "85123A")
         for chart in ["chart-price", "chart-units", "chart-sd"] {
             XCTAssertEqual(dom.attribute("data-points", of: chart), "3", chart)

@@ -66,6 +66,35 @@ final class PlanAssignmentRecorderTests: XCTestCase {
         XCTAssertEqual(none, .nothingToRecord)
     }
 
+    func testAPlansHoldoutIsRecordedWithItsTestsOnceAndNeverOverwritten() async throws {
+        let plan = try PlanAssignments.planWithHoldout()
+        XCTAssertEqual(PlanAssignmentRecorder.assignments(of: plan).map(\.arm), ["high", "low", "holdout", "holdout"])
+        let path = folder.appendingPathComponent("ledger.sqlite").path
+        let recorder = PlanAssignmentRecorder(ledger: LedgerSlot(location: path), logger: LogLines().logger())
+        let outcome = await recorder.record(plan, version: "v1").value
+        XCTAssertEqual(outcome, .recorded(planID: "2026-W49-a1b2c3", AssignmentReport(added: 4)))
+        XCTAssertEqual(try SQLiteLedger(path: path).assignments(plan: nil), PlanAssignments.expectedWithHoldout())
+
+        // Reloaded after a restart: nothing added. A held-out product's price edited under the same plan id: refused.
+        let restarted = PlanAssignmentRecorder(ledger: LedgerSlot(location: path), logger: LogLines().logger())
+        let again = await restarted.record(try PlanAssignments.planWithHoldout(), version: "v1").value
+        XCTAssertEqual(again, .recorded(planID: "2026-W49-a1b2c3", AssignmentReport(alreadyPresent: 4)))
+        let edited = await restarted.record(try PlanAssignments.planWithHoldout(holdoutPrice: 1.5), version: "v1-edited").value
+        guard case .recorded(_, let report) = edited else { return XCTFail("\(edited)") }
+        XCTAssertEqual(report.alreadyPresent, 3)
+        XCTAssertEqual(report.refused.map(\.assignment.stockCode), ["20725"])
+        XCTAssertTrue(report.refused[0].description.contains("holdout at 1.65"), report.refused[0].description)
+        XCTAssertEqual(try SQLiteLedger(path: path).assignments(plan: nil), PlanAssignments.expectedWithHoldout())
+
+        // A plan that runs no test but holds products out still assigns them.
+        var document = ExperimentPlanFixture.withHoldout(ExperimentPlanFixture.plan(tests: []),
+                                                         members: [ExperimentPlanFixture.member("20725", price: 1.65)])
+        document["plan_id"] = "2026-W49-holdout-only"
+        let holdoutOnly = try JSONDecoder().decode(ExperimentPlan.self, from: JSONSerialization.data(withJSONObject: document))
+        let only = await restarted.record(holdoutOnly, version: "v2").value
+        XCTAssertEqual(only, .recorded(planID: "2026-W49-holdout-only", AssignmentReport(added: 1)))
+    }
+
     func testALedgerThatCannotBeWrittenIsRetriedAndNeverStopsAnything() async throws {
         // The ledger's folder is a file: the ledger cannot be opened until it is removed.
         let blocker = folder.appendingPathComponent("not-a-folder")
@@ -101,13 +130,19 @@ final class PlanAssignmentRecorderTests: XCTestCase {
         XCTAssertEqual(newOutcome, .nothingToRecord)
     }
 
-    /// Publishes a copy of the committed version named `name` with a two-test plan `id` under `root`, as LATEST.
-    func publish(_ name: String, plan id: String, in root: String) throws {
+    /// Publishes a copy of the committed version named `name` with a two-test plan `id` under `root`, as LATEST;
+    /// with `holdout`, the plan also holds out 20725 and 47566 (PlanAssignments.planWithHoldout's).
+    func publish(_ name: String, plan id: String, in root: String, holdout: Bool = false) throws {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let version = try ScratchVersion(at: root + "/" + name)
         try version.editManifest { $0["model_version"] = name }
         var document = ExperimentPlanFixture.plan(tests: [ExperimentPlanFixture.test("85123A", currentPrice: 2.95),
                                                           ExperimentPlanFixture.test("22423", currentPrice: 12.75, arm: "low")])
+        if holdout {
+            document = ExperimentPlanFixture.withHoldout(document, members: [
+                ExperimentPlanFixture.member("20725", price: 1.65, probability: 0.2),
+                ExperimentPlanFixture.member("47566", price: 4.95, probability: 0.125, assignedWeek: ExperimentPlanFixture.weekStart)])
+        }
         document["plan_id"] = id
         try version.addExperiments(document)
         try Data((name + "\n").utf8).write(to: URL(fileURLWithPath: root + "/LATEST"))
@@ -136,10 +171,11 @@ final class PlanAssignmentRecorderTests: XCTestCase {
                        ["2026-W49-a1b2c3 22423 low", "2026-W49-a1b2c3 85123A high", "2026-W50-d4e5f6 22423 low", "2026-W50-d4e5f6 85123A high"])
     }
 
-    /// `pricing-server serve` wires it: the plan of the version it serves is in its ledger (LEDGER_PATH).
+    /// `pricing-server serve` wires it: the plan of the version it serves is in its ledger (LEDGER_PATH),
+    /// its running tests and its holdout.
     func testTheServerRecordsThePlanItServes() throws {
         let root = folder.appendingPathComponent("models").path
-        try publish("v1-plan", plan: "2026-W49-a1b2c3", in: root)
+        try publish("v1-plan", plan: "2026-W49-a1b2c3", in: root, holdout: true)
         let path = folder.appendingPathComponent("served.sqlite").path
         let server = try ServerProcess(binary: ServerBinary.url(testBundle: Bundle(for: Self.self)), models: root,
                                        environment: ["LEDGER_PATH": path])
@@ -149,6 +185,8 @@ final class PlanAssignmentRecorderTests: XCTestCase {
         while !server.log.contains("plan assignments recorded"), Date() < deadline { usleep(50_000) }
         XCTAssertTrue(server.log.contains("plan assignments recorded"), server.log)
         XCTAssertEqual(try SQLiteLedger(path: path).assignments(plan: nil).map { "\($0.planID) \($0.stockCode) \($0.week) \($0.arm)" },
-                       ["2026-W49-a1b2c3 22423 2026-11-30 low", "2026-W49-a1b2c3 85123A 2026-11-30 high"])
+                       ["2026-W49-a1b2c3 20725 2026-11-30 holdout", "2026-W49-a1b2c3 22423 2026-11-30 low",
+                        "2026-W49-a1b2c3 47566 2026-11-30 holdout", "2026-W49-a1b2c3 85123A 2026-11-30 high"])
+        XCTAssertEqual(try SQLiteLedger(path: path).assignments(plan: nil).filter { $0.arm == "holdout" }.map(\.probability), [0.2, 0.125])
     }
 }

@@ -20,6 +20,27 @@ enum PlanAssignments {
         return try JSONDecoder().decode(ExperimentPlan.self, from: JSONSerialization.data(withJSONObject: document))
     }
 
+    /// `plan(id)` that also holds out 47566 (π 0.125) and 20725 (π 0.2, `holdoutPrice`) at their current prices.
+    static func planWithHoldout(_ id: String = "2026-W49-a1b2c3", holdoutPrice: Double = 1.65) throws -> ExperimentPlan {
+        var document = ExperimentPlanFixture.withHoldout(ExperimentPlanFixture.plan(tests: [
+            ExperimentPlanFixture.test("85123A", currentPrice: 2.95, arm: "high"),
+            ExperimentPlanFixture.test("22423", currentPrice: 12.75, arm: "low"),
+            ExperimentPlanFixture.test("84879", currentPrice: 1.69, arm: "committed", status: "committed"),
+        ]), members: [ExperimentPlanFixture.member("20725", price: holdoutPrice, probability: 0.2, assignedWeek: "2026-11-16"),
+                      ExperimentPlanFixture.member("47566", price: 4.95, probability: 0.125, assignedWeek: ExperimentPlanFixture.weekStart)])
+        document["plan_id"] = id
+        return try JSONDecoder().decode(ExperimentPlan.self, from: JSONSerialization.data(withJSONObject: document))
+    }
+
+    /// What `planWithHoldout()` assigns, as the ledger returns them: the two running tests and the two
+    /// held-out products (arm holdout, their prices, the probability each was held out with).
+    static func expectedWithHoldout(_ id: String = "2026-W49-a1b2c3") -> [Assignment] {
+        let week = ExperimentPlanFixture.weekStart
+        let tests = expected(id)
+        return [Assignment(planID: id, stockCode: "20725", week: week, price: 1.65, arm: "holdout", probability: 0.2), tests[0],
+                Assignment(planID: id, stockCode: "47566", week: week, price: 4.95, arm: "holdout", probability: 0.125), tests[1]]
+    }
+
     /// What `plan()` assigns: its two running tests, as the ledger returns them (by plan, week, product).
     static func expected(_ id: String = "2026-W49-a1b2c3") -> [Assignment] {
         [Assignment(planID: id, stockCode: "22423", week: ExperimentPlanFixture.weekStart, price: 12.75 * 0.95, arm: "low", probability: 1.0 / 3),

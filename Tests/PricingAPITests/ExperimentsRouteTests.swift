@@ -10,8 +10,8 @@ import XCTest
 
 /// The experiment plan end to end: a scratch copy of the committed version publishes experiments.json,
 /// loaded unsigned; its routes answer over real loopback sockets (JSON checked against the served
-/// OpenAPI document, CSV, one product, an unknown one), a version without a plan answers the empty
-/// plan, and a repricing run posts a running test's arm with `binding_rule` `experiment` only where
+/// OpenAPI document, CSV, one product, an unknown one; the holdout's members in both), a version
+/// without a plan answers the empty plan, and a repricing run posts a running test's arm with `binding_rule` `experiment` only where
 /// the run's rules allow it.
 final class ExperimentsRouteTests: XCTestCase {
     /// The fixture: the scratch version, its engine, the committed engine, and a server for each.
@@ -24,9 +24,11 @@ final class ExperimentsRouteTests: XCTestCase {
         let noPlanPort: Int
         /// A: testing, this week the high arm (+5%); B: testing, the low arm at −30% (outside the
         /// default 20% maximum change); C: committed; and a test of a product the catalogue does not know.
-        let a: String, b: String, c: String
+        /// D is held out (at its current price), with a product the catalogue does not know.
+        let a: String, b: String, c: String, d: String
         let currentA: Double, currentB: Double
         static let formulaCode = "=HYPERLINK(\"x\")"
+        static let heldFormulaCode = "+SUM(1)"
     }
 
     nonisolated(unsafe) static var shared: Fixture?
@@ -34,15 +36,16 @@ final class ExperimentsRouteTests: XCTestCase {
     func fixture() throws -> Fixture {
         if let shared = Self.shared { return shared }
         let committed = try PricingEngine(path: CommittedModels.root)
-        let codes = committed.store.products.prefix(3).map(\.stockcode)
+        let codes = committed.store.products.prefix(4).map(\.stockcode)
         let current = try committed.reprice(codes.map { RepricingItem(stockcode: $0) }, rules: PricingRules()).rows.map(\.currentPrice)
         let version = try ScratchVersion()
-        try version.addExperiments(ExperimentPlanFixture.plan(tests: [
+        try version.addExperiments(ExperimentPlanFixture.withHoldout(ExperimentPlanFixture.plan(tests: [
             ExperimentPlanFixture.test(codes[0], currentPrice: current[0], step: 0.05, arm: "high"),
             ExperimentPlanFixture.test(codes[1], currentPrice: current[1], step: 0.3, arm: "low"),
             ExperimentPlanFixture.test(codes[2], currentPrice: current[2], arm: "committed", status: "committed"),
             ExperimentPlanFixture.test(Fixture.formulaCode, currentPrice: 1.0),
-        ]))
+        ]), members: [ExperimentPlanFixture.member(Fixture.heldFormulaCode, price: 2.5, probability: 0.125),
+                      ExperimentPlanFixture.member(codes[3], price: current[3])]))
         let engine = try PricingEngine(path: version.path)
         var servers: [HTTPServer] = []
         var ports: [Int] = []
@@ -55,7 +58,7 @@ final class ExperimentsRouteTests: XCTestCase {
             servers.append(server)
         }
         let made = Fixture(version: version, engine: engine, committed: committed, servers: servers, planPort: ports[0], noPlanPort: ports[1],
-                           a: codes[0], b: codes[1], c: codes[2], currentA: current[0], currentB: current[1])
+                           a: codes[0], b: codes[1], c: codes[2], d: codes[3], currentA: current[0], currentB: current[1])
         Self.shared = made
         return made
     }
@@ -113,6 +116,15 @@ final class ExperimentsRouteTests: XCTestCase {
         let arms = try XCTUnwrap(tests[0]["arms"] as? [Double])
         for (got, want) in zip(arms, [f.currentA * 0.95, f.currentA, f.currentA * 1.05]) { XCTAssertEqual(got, want, accuracy: 1e-9) }
         XCTAssertEqual(arms.count, 3)
+        let holdout = try XCTUnwrap(plan["holdout"] as? [String: Any])
+        XCTAssertEqual(holdout["products"] as? Int, 2)
+        let members = try XCTUnwrap(holdout["members"] as? [[String: Any]])
+        XCTAssertEqual(members.map { $0["stockcode"] as? String }, [Fixture.heldFormulaCode, f.d])
+        XCTAssertEqual(members.map { $0["assignment_probability"] as? Double }, [0.125, 0.2])
+        XCTAssertEqual(members.map { $0["assigned_week"] as? String }, ["2026-11-16", "2026-11-16"])
+        XCTAssertTrue(members[0]["description"] is NSNull)
+        XCTAssertEqual(members[1]["description"] as? String, f.engine.store.products[3].description)
+        XCTAssertEqual(members[1]["price_this_week"] as? Double, try f.engine.reprice([RepricingItem(stockcode: f.d)], rules: PricingRules()).rows[0].currentPrice)
 
         let withHistory = try request("/v1/experiments?history=true")
         try check(withHistory, path: "/v1/experiments", status: 200)
@@ -128,7 +140,7 @@ final class ExperimentsRouteTests: XCTestCase {
         XCTAssertEqual(head.header("content-type"), "application/json")
     }
 
-    func testThePlanAsCSVOneRowPerTestFormulasNeutralised() throws {
+    func testThePlanAsCSVOneRowPerTestThenTheHoldoutFormulasNeutralised() throws {
         let f = try fixture()
         for (target, headers) in [("/v1/experiments?format=csv", [(String, String)]()), ("/v1/experiments", [("Accept", "text/csv")])] {
             let response = try request(target, headers: headers)
@@ -136,7 +148,7 @@ final class ExperimentsRouteTests: XCTestCase {
             XCTAssertEqual(response.header("content-type"), "text/csv; charset=utf-8", target)
             let lines = response.text.components(separatedBy: "\r\n").filter { !$0.isEmpty }
             XCTAssertEqual(lines.first, ExperimentTable.csvColumns.joined(separator: ","))
-            XCTAssertEqual(lines.count, 5, response.text)
+            XCTAssertEqual(lines.count, 7, response.text)
             let first = lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             XCTAssertEqual(first.count, ExperimentTable.csvColumns.count, lines[1])
             XCTAssertEqual(first[0], f.a)
@@ -146,6 +158,12 @@ final class ExperimentsRouteTests: XCTestCase {
             // The stockcode that looks like a formula is text in a spreadsheet: quoted (it holds a quote)
             // and led by an apostrophe.
             XCTAssertTrue(lines[4].hasPrefix("\"'=HYPERLINK(\"\"x\"\")\","), lines[4])
+            // Then the held-out products: status and arm holdout, the price they are kept at, the test-only cells empty.
+            XCTAssertEqual(lines[5], "'+SUM(1),,holdout,,,,2.5,holdout,,,,,", lines[5])
+            let held = lines[6].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            XCTAssertEqual(held.count, ExperimentTable.csvColumns.count, lines[6])
+            XCTAssertEqual([held[0], held[2], held[7]], [f.d, "holdout", "holdout"])
+            XCTAssertEqual(held.enumerated().filter { $0.element.isEmpty }.map(\.offset), [3, 4, 5, 8, 9, 10, 11, 12])
         }
     }
 
@@ -163,6 +181,7 @@ final class ExperimentsRouteTests: XCTestCase {
         try check(unknown, path: "/v1/experiments/{stockcode}", status: 404)
         XCTAssertEqual((try object(unknown)["error"] as? [String: Any])?["code"] as? String, "not_under_test")
         XCTAssertEqual(try request("/v1/experiments/" + f.a + "?history=true").status, 400)
+        XCTAssertEqual(try request("/v1/experiments/" + f.d).status, 404, "a held-out product is not under test")
     }
 
     func testAVersionWithoutAPlanAnswersTheEmptyPlan() throws {

@@ -136,4 +136,57 @@ final class ExperimentPlanTests: XCTestCase {
         early["holdout"] = ["products": 10, "lift": NSNull(), "lift_p5": NSNull(), "lift_p95": NSNull()]
         XCTAssertNil(try ExperimentPlan.decode(try planBytes(early), file: "experiments.json").holdout.lift)
     }
+
+    /// `validPlan()` holding out 21212 and 84879.
+    func planWithHoldout() -> [String: Any] {
+        ExperimentPlanFixture.withHoldout(validPlan(), members: [
+            ExperimentPlanFixture.member("21212", price: 0.55, probability: 0.2),
+            ExperimentPlanFixture.member("84879", price: 1.69, probability: 0.125, assignedWeek: ExperimentPlanFixture.weekStart),
+        ])
+    }
+
+    /// `planWithHoldout()` with `edit` applied to its members.
+    func editingMembers(_ edit: (inout [[String: Any]]) -> Void) -> [String: Any] {
+        var plan = planWithHoldout()
+        var holdout = plan["holdout"] as! [String: Any]
+        var members = holdout["members"] as! [[String: Any]]
+        edit(&members)
+        holdout["members"] = members
+        plan["holdout"] = holdout
+        return plan
+    }
+
+    func testHoldoutMembersAreReadAndAPlanWithoutThemStillLoads() throws {
+        let plan = try ExperimentPlan.decode(try planBytes(planWithHoldout()), file: "experiments.json")
+        XCTAssertTrue(plan.holdout.membersListed)
+        XCTAssertEqual(plan.holdout.members.map(\.stockcode), ["21212", "84879"])
+        XCTAssertEqual(plan.holdout.members[1], ExperimentPlan.HoldoutMember(
+            stockcode: "84879", priceThisWeek: 1.69, assignmentProbability: 0.125, assignedWeek: ExperimentPlanFixture.weekStart))
+        XCTAssertNil(plan.testPrice(for: "21212"), "a held-out product is not under test")
+        // A plan written before members were listed (validPlan: 40 products, no key) loads with none.
+        let old = try ExperimentPlan.decode(try planBytes(validPlan()), file: "experiments.json")
+        XCTAssertEqual(old.holdout.products, 40)
+        XCTAssertEqual(old.holdout.members, [])
+        XCTAssertFalse(old.holdout.membersListed)
+    }
+
+    func testHoldoutMembersThatBreakARuleAreRefusedNamingTheField() throws {
+        try expect(editingMembers { $0.removeLast() }, refusedWith: "field holdout.members: lists 1 product(s), holdout.products says 2")
+        try expect(editingMembers { $0[1]["stockcode"] = "21212" }, refusedWith: "field holdout.members[1].stockcode: 21212 is listed twice")
+        try expect(editingMembers { $0[0]["stockcode"] = "85123A" }, refusedWith: "field holdout.members[0].stockcode: 85123A is also in tests")
+        try expect(editingMembers { $0[0]["stockcode"] = "" }, refusedWith: "field holdout.members[0].stockcode: is empty")
+        try expect(editingMembers { $0[1]["assignment_probability"] = 0.0 }, refusedWith: "field holdout.members[1].assignment_probability: 0.0 is not a probability in (0, 1]")
+        try expect(editingMembers { $0[1]["assignment_probability"] = 1.5 }, refusedWith: "field holdout.members[1].assignment_probability")
+        try expect(editingMembers { $0[0]["price_this_week"] = -1.0 }, refusedWith: "field holdout.members[0].price_this_week: -1.0 must be a positive price")
+        try expect(editingMembers { $0[0]["assigned_week"] = "2026-11-17" }, refusedWith: "field holdout.members[0].assigned_week: 2026-11-17 is not a Monday")
+        try expect(editingMembers { $0[0]["assigned_week"] = "2026-12-07" }, refusedWith: "field holdout.members[0].assigned_week: 2026-12-07 is after week_start 2026-11-30")
+        try expect(editingMembers { $0[0]["assigned_week"] = "soon" }, refusedWith: "field holdout.members[0].assigned_week: \"soon\" is not a date")
+        try expect(editingMembers { $0[0]["assigned_week"] = nil }, refusedWith: "field holdout.members[0].assigned_week is missing")
+        try expect(editingMembers { $0[1]["price_this_week"] = "cheap" }, refusedWith: "field holdout.members[1].price_this_week has the wrong type")
+        var null = planWithHoldout()
+        var holdout = null["holdout"] as! [String: Any]
+        holdout["members"] = NSNull()
+        null["holdout"] = holdout
+        try expect(null, refusedWith: "field holdout.members is null")
+    }
 }

@@ -16,6 +16,24 @@ public enum ExperimentPlanFixture {
         ]
     }
 
+    /// `plan` with its holdout listing `members` (``member(_:price:probability:assignedWeek:)``), and
+    /// `holdout.products` their count, as the loop writes it since holdouts are listed.
+    public static func withHoldout(_ plan: [String: Any], members: [[String: Any]]) -> [String: Any] {
+        var plan = plan
+        var holdout = plan["holdout"] as! [String: Any]
+        holdout["products"] = members.count
+        holdout["members"] = members
+        plan["holdout"] = holdout
+        return plan
+    }
+
+    /// One held-out product: kept at `price` this week, drawn into the holdout with `probability` in
+    /// the week of `assignedWeek`.
+    public static func member(_ stockcode: String, price: Double, probability: Double = 0.2,
+                              assignedWeek: String = "2026-11-16") -> [String: Any] {
+        ["stockcode": stockcode, "price_this_week": price, "assignment_probability": probability, "assigned_week": assignedWeek]
+    }
+
     /// One product's test with arms `current_price·(1 − step, 1, 1 + step)`; this week's price is the arm
     /// `arm` names (`committed`: 3% above the current price), and three weeks of history whose
     /// posterior sd narrows.

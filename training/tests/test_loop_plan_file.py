@@ -7,7 +7,9 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import os
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +17,9 @@ import pytest
 
 from pricing_training import publish, signing
 from pricing_training.checksum import sha256_file
-from pricing_training.loop import experiments, run, update
-from pricing_training.loop.plan import PlanConfig
+from pricing_training.loop import experiments, plan_assignments, run, update
+from pricing_training.loop.ledger_source import open_ledger
+from pricing_training.loop.plan import HOLDOUT, PlanConfig
 from pricing_training.loop.plan_version import write_plan_version
 from pricing_training.loop.policies import Loop
 
@@ -55,6 +58,32 @@ def test_the_loop_writes_a_plan_that_keeps_the_contract(short_loop):
     assert [h["units"] for h in testing[0]["history"]] == pytest.approx(result.units[-weeks:, i].tolist())
 
 
+def test_the_plan_lists_its_holdout_as_the_loop_posts_and_records_it(short_loop):
+    folder, result = short_loop
+    doc = json.loads((folder / experiments.PLAN_FILE).read_text())
+    program = result.program
+    members = doc["holdout"]["members"]
+    held = np.flatnonzero(program.status == HOLDOUT)
+    assert len(members) == doc["holdout"]["products"] == len(held) >= 1, "the toy world holds products out"
+    assert [m["stockcode"] for m in members] == sorted(str(program.start.stockcodes[i]) for i in held)
+    # The loop's own ledger recorded each member's weeks in the holdout (arm holdout): the price it posted and the
+    # probability it was held out with are the plan's, and the member's assigned week is its first such week.
+    recorded = result.assignments[result.assignments["arm"] == "holdout"]
+    for m in members:
+        rows = recorded[recorded["stockcode"] == m["stockcode"]]
+        assert len(rows) >= 1 and (rows["price"] == m["price_this_week"]).all()
+        assert (rows["probability"] == m["assignment_probability"]).all() and 0 < m["assignment_probability"] <= 1
+        first = dt.date.fromisoformat(doc["week_start"]) - dt.timedelta(weeks=doc["weeks_run"] - int(rows["week"].min()))
+        assert m["assigned_week"] == first.isoformat()
+    # The rows the service records for the plan are the ones the replay makes for that week, holdout included.
+    week_start = dt.date.fromisoformat(doc["week_start"])
+    served = plan_assignments.from_document(doc)
+    assert (served.tests["arm"] == "holdout").sum() == len(members)
+    assert plan_assignments.week_plan(program, week_start).matches(served)
+    # A plan written before the members were listed (the key absent) still keeps the contract.
+    experiments.check(_broken(doc, lambda d: d["holdout"].pop("members")))
+
+
 def _broken(doc, change):
     bad = copy.deepcopy(doc)
     change(bad)
@@ -73,7 +102,22 @@ def test_a_plan_that_breaks_the_contract_is_refused_naming_the_field(short_loop)
          f"tests[{k}].price_this_week"),
         (lambda d: d["holdout"].update(lift_p5=0.2, lift_p95=0.1), "holdout.lift_p5"),
         (lambda d: d["tests"].append(dict(d["tests"][k])), "appears twice"),
+        (lambda d: d["holdout"].update(members={}), "holdout.members is not an array"),
+        (lambda d: d["holdout"]["members"].pop(), "holdout.members lists 1 product"),
+        (lambda d: d["holdout"]["members"].__setitem__(1, dict(d["holdout"]["members"][0])),
+         "holdout.members[1].stockcode .* appears twice"),
+        (lambda d: d["holdout"]["members"][0].update(stockcode=d["tests"][k]["stockcode"]),
+         "holdout.members[0].stockcode .* is also in tests"),
+        (lambda d: d["holdout"]["members"][1].update(assignment_probability=0), "holdout.members[1].assignment_probability"),
+        (lambda d: d["holdout"]["members"][1].update(assignment_probability=1.5),
+         "holdout.members[1].assignment_probability"),
+        (lambda d: d["holdout"]["members"][0].update(price_this_week=0.0), "holdout.members[0].price_this_week"),
+        (lambda d: d["holdout"]["members"][0].pop("assigned_week"), "holdout.members[0].assigned_week is missing"),
+        (lambda d: d["holdout"]["members"][0].update(assigned_week="2011-01-04"), "holdout.members[0].assigned_week"),
+        (lambda d: d["holdout"]["members"][0].update(assigned_week="2099-01-05"),
+         "holdout.members[0].assigned_week .* is after week_start"),
     ]
+    assert len(doc["holdout"]["members"]) >= 2, "the cases below break the second member too"
     for change, field in cases:
         with pytest.raises(experiments.PlanFormatError, match=field.replace("[", r"\[").replace("]", r"\]")):
             experiments.check(_broken(doc, change))
@@ -142,3 +186,43 @@ def test_the_service_loads_the_published_plan_and_posts_the_arm(short_loop, tmp_
     assert out.returncode == 0, out.stderr
     row = json.loads((tmp_path / "rows.json").read_text())["rows"][0]
     assert row["binding_rule"] == "experiment" and row["recommended_price"] == pytest.approx(round(p * 1.05, 2))
+
+
+@pytest.mark.skipif(SWIFT_SERVER is None or not (MODELS / "LATEST").is_file(),
+                    reason="pricing-server is not built (make test builds it first) or models/ has no version")
+def test_the_service_records_the_plans_assignments_as_the_replay_makes_them(short_loop, tmp_path):
+    """`pricing-server serve` loads the version the loop's plan is published in and records the plan's assignments
+    in its SQLite ledger (LEDGER_PATH): the rows, tests and holdout, are the ones plan_assignments.week_plan makes for
+    the week from the test programme, to the last bits; the weekly update's check finds nothing to report."""
+    folder, result = short_loop
+    doc = json.loads((folder / experiments.PLAN_FILE).read_text())
+    assert doc["holdout"]["members"] and any(t["status"] == "testing" for t in doc["tests"])
+    base = MODELS / (MODELS / "LATEST").read_text().strip()
+    key_file = tmp_path / "key.pem"
+    public = signing.generate_key(key_file)
+    write_plan_version(doc, base, tmp_path / "models", "loop-plan-ledger", signing.load_key(key_file))
+    (tmp_path / "models" / "LATEST").write_text("loop-plan-ledger\n")
+    ledger, log_path = tmp_path / "served.sqlite", tmp_path / "serve.log"
+    env = {"ARTIFACT_PUBLIC_KEYS": public, "LEDGER_PATH": str(ledger), "PATH": "/usr/bin:/bin",
+           "HOME": os.environ.get("HOME", str(tmp_path))}
+    with open(log_path, "w") as log:
+        server = subprocess.Popen([str(SWIFT_SERVER), "serve", "--host", "127.0.0.1", "--port", "0", "--models",
+                                   str(tmp_path / "models")], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while "plan assignments recorded" not in log_path.read_text() and time.monotonic() < deadline:
+                assert server.poll() is None, log_path.read_text()
+                time.sleep(0.2)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    assert "plan assignments recorded" in log_path.read_text(), log_path.read_text()
+    week = dt.date.fromisoformat(doc["week_start"])
+    with open_ledger(ledger) as source:
+        recorded = source.assignments(week, week)
+    assert (recorded["arm"] == "holdout").sum() == len(doc["holdout"]["members"])
+    replayed = plan_assignments.week_plan(result.program, week)
+    check = plan_assignments.cross_check([replayed], replayed, recorded)
+    assert check.recorded == [week] and check.other_plans.empty and check.without_holdout == []
+    assert check.differences.empty, check.differences
+    assert check.planned_recorded == doc["plan_id"]

@@ -53,8 +53,8 @@ def test_weeks_recorded_as_replayed_agree_and_the_others_are_listed_by_week_and_
         "assignments: the service recorded the plan of 3 of 4 replayed week(s); 3 of them the replay's own",
         "weeks with no plan recorded (the service served none, or recorded into another ledger): 2011-01-17",
         "week 2011-01-24: plan(s) 2011-W04-old000 recorded first, then replaced within the week",
-        "week 2011-01-03: 1 test(s) recorded otherwise than replayed: 10002 price recorded 1.25 replayed 1.15",
-        "week 2011-01-10: 1 test(s) recorded otherwise than replayed: 10003 recorded current 4.00, not in the replay",
+        "week 2011-01-03: 1 assignment(s) recorded otherwise than replayed: 10002 price recorded 1.25 replayed 1.15",
+        "week 2011-01-10: 1 assignment(s) recorded otherwise than replayed: 10003 recorded current 4.00, not in the replay",
         "week 2011-01-31 (planned): the ledger already records this very plan",
     ]
 
@@ -91,7 +91,7 @@ def test_a_ledger_without_assignments_or_with_none_yet():
 
 
 def test_a_plan_document_gives_the_rows_the_service_records():
-    doc = {"plan_id": "2011-W05-eeeeee", "week_start": NEXT.isoformat(), "tests": [
+    doc = {"plan_id": "2011-W05-eeeeee", "week_start": NEXT.isoformat(), "holdout": {"products": 0}, "tests": [
         {"stockcode": "10002", "status": "testing", "price_this_week": 1.15, "arm_this_week": "low",
          "assignment_probability": 0.5},
         {"stockcode": "10001", "status": "committed", "price_this_week": 2.9, "arm_this_week": "committed",
@@ -100,3 +100,44 @@ def test_a_plan_document_gives_the_rows_the_service_records():
          "assignment_probability": 1.0}]}
     assert pa.from_document(doc).matches(PLANNED)
     assert not pa.from_document(dict(doc, plan_id="other")).matches(PLANNED)
+
+
+H = ("10004", 3.5, "holdout", 0.2)
+
+
+def test_holdout_members_are_rows_of_the_plan_and_compared_like_tests():
+    doc = {"plan_id": "2011-W05-eeeeee", "week_start": NEXT.isoformat(), "tests": [
+        {"stockcode": "10002", "status": "testing", "price_this_week": 1.15, "arm_this_week": "low",
+         "assignment_probability": 0.5}],
+        "holdout": {"products": 1, "members": [{"stockcode": "10004", "price_this_week": 3.5,
+                                                "assignment_probability": 0.2, "assigned_week": W2.isoformat()}]}}
+    planned = _plan(NEXT, "2011-W05-eeeeee", B, H)
+    assert pa.from_document(doc).matches(planned)
+    assert not pa.from_document(doc).matches(PLANNED), "a holdout member is a row: without it the plan differs"
+    replayed = [_plan(W1, "2011-W01-aaaaaa", A, H), _plan(W2, "2011-W02-bbbbbb", A, H)]
+    recorded = _recorded(_rows(W1, "2011-W01-aaaaaa", "2010-12-31T09:00:00Z", A, ("10004", 3.5, "holdout", 0.25)),
+                         _rows(W2, "2011-W02-bbbbbb", "2011-01-09T09:00:00Z", A, H))
+    check = pa.cross_check(replayed, planned, recorded)
+    assert check.without_holdout == [] and check.other_plans.empty
+    assert check.differences[["week_start", "stockcode", "field"]].values.tolist() == [[W1, "10004", "probability"]]
+    assert "week 2011-01-03: 1 assignment(s) recorded otherwise than replayed: 10004 probability recorded 0.25 " \
+           "replayed 0.2" in pa.describe(check)
+
+
+def test_a_week_recorded_before_holdouts_were_recorded_is_compared_on_its_tests():
+    replayed = [_plan(W1, "2011-W01-aaaaaa", A, H), _plan(W2, "2011-W02-bbbbbb", A, H)]
+    # W1 recorded by an older service: the tests only. W2 recorded with its holdout, but another test's price.
+    recorded = _recorded(_rows(W1, "2011-W01-aaaaaa", "2010-12-31T09:00:00Z", A),
+                         _rows(W2, "2011-W02-bbbbbb", "2011-01-09T09:00:00Z", ("10001", 2.5, "high", 0.3333), H))
+    check = pa.cross_check(replayed, PLANNED, recorded)
+    assert check.without_holdout == [W1] and check.other_plans.empty
+    assert check.differences[["week_start", "stockcode", "field"]].values.tolist() == [[W2, "10001", "price"]]
+    printed = pa.describe(check)
+    assert ("weeks recorded without their holdout (by a service or from a plan older than holdout recording; their "
+            "tests were compared): 2011-01-03") in printed
+    # A week recorded with a holdout that lacks one of the replay's members reports it, product by product.
+    other = _recorded(_rows(W1, "2011-W01-aaaaaa", "2010-12-31T09:00:00Z", A, ("10005", 2.0, "holdout", 0.2)))
+    check = pa.cross_check(replayed[:1], PLANNED, other)
+    assert check.without_holdout == []
+    assert check.differences[["stockcode", "field"]].values.tolist() == [["10004", "not recorded"],
+                                                                         ["10005", "not in the replay"]]

@@ -412,5 +412,5 @@ def test_the_replay_is_checked_against_the_plans_the_service_recorded(toy, tmp_p
     printed = capsys.readouterr().out
     assert (_only_version(tmp_path / "models") / experiments.PLAN_FILE).read_bytes() == toy["plan"]
     assert f"assignments: the service recorded the plan of {WEEKS} of {WEEKS} replayed week(s); {WEEKS - 1}" in printed
-    assert f"week {week}: 1 test(s) recorded otherwise than replayed: {code} price recorded" in printed
+    assert f"week {week}: 1 assignment(s) recorded otherwise than replayed: {code} price recorded" in printed
     assert "the ledger already records this very plan" in printed

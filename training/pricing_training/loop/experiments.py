@@ -172,6 +172,7 @@ def plan_document(program: TestProgram, post: Posterior, history: PlanHistory, w
             "weeks_run": int(program.weeks_tested[i]) - (status == "testing"), "elasticity_sd_start": float(program.sd_start[i]),
             "elasticity_sd_now": float(e[i].std()), "probability_best_arm_gains": float(p_gain[i]),
             "revenue_given_up": float(program.given_up[i]), "history": rows})
+    # The plan id names the tests only (as before holdouts were listed), so a replay keeps the ids already recorded.
     tag = hashlib.sha256(json.dumps([t["stockcode"] for t in tests]).encode()).hexdigest()[:6]
     iso = week_start.isocalendar()
     has_lift = lift is not None and lift.get("estimate") is not None
@@ -183,8 +184,21 @@ def plan_document(program: TestProgram, post: Posterior, history: PlanHistory, w
         "holdout": {"products": int((program.status == HOLDOUT).sum()),
                     "lift": float(lift["estimate"]) if has_lift else None,
                     "lift_p5": float(lift["interval_90"][0]) if has_lift else None,
-                    "lift_p95": float(lift["interval_90"][1]) if has_lift else None},
+                    "lift_p95": float(lift["interval_90"][1]) if has_lift else None,
+                    "members": holdout_members(program, week, week_start)},
         "revenue_given_up": float(program.given_up.sum()), "tests": tests}
+
+
+def holdout_members(program: TestProgram, week: int, week_start: dt.date) -> list[dict]:
+    """The products held out this week, by stockcode: each is kept at its current list price (plan.py posts `p0`),
+    drawn into the holdout with probability π (`holdout_pi`, set before its draw) in the week `assigned`. Each is an
+    assignment of the week, recorded in the ledger with arm `holdout` (docs/ledger.md)."""
+    held = np.flatnonzero(program.status == HOLDOUT)
+    members = [{"stockcode": str(program.start.stockcodes[i]), "price_this_week": float(program.p0[i]),
+                "assignment_probability": float(program.holdout_pi[i]),
+                "assigned_week": (week_start - dt.timedelta(weeks=week - int(program.assigned[i]))).isoformat()}
+               for i in held]
+    return sorted(members, key=lambda m: m["stockcode"])
 
 
 # ---- the contract (docs/experiments.md) ------------------------------------------------------------------------------
@@ -300,3 +314,32 @@ def check(doc: dict) -> None:
             _number(_get(row, "units", f"{r}.units"), f"{r}.units", 0)
             _number(_get(row, "elasticity_mean", f"{r}.elasticity_mean"), f"{r}.elasticity_mean")
             _number(_get(row, "elasticity_sd", f"{r}.elasticity_sd"), f"{r}.elasticity_sd", 0)
+    if "members" in h:  # optional: plans written before it have none
+        _check_members(h["members"], h["products"], doc["week_start"], {t["stockcode"] for t in tests})
+
+
+def _check_members(members, products: int, week_start: str, tested: set[str]) -> None:
+    """holdout.members (optional): one entry per held-out product, as many as holdout.products, none twice and none
+    in tests, each kept at a positive price, drawn with a probability in (0, 1] on a Monday no later than the plan's."""
+    if not isinstance(members, list):
+        _fail("holdout.members", "is not an array")
+    if len(members) != products:
+        _fail("holdout.members", f"lists {len(members)} product(s), holdout.products says {products}")
+    week = dt.date.fromisoformat(week_start)
+    seen = set()
+    for k, m in enumerate(members):
+        f = f"holdout.members[{k}]"
+        code = _get(m, "stockcode", f"{f}.stockcode")
+        if not isinstance(code, str) or not code:
+            _fail(f"{f}.stockcode", "is not a non-empty string")
+        if code in seen:
+            _fail(f"{f}.stockcode", f"{code} appears twice")
+        if code in tested:
+            _fail(f"{f}.stockcode", f"{code} is also in tests (a product is tested or held out, not both)")
+        seen.add(code)
+        _number(_get(m, "price_this_week", f"{f}.price_this_week"), f"{f}.price_this_week", 0, open_lo=True)
+        _number(_get(m, "assignment_probability", f"{f}.assignment_probability"), f"{f}.assignment_probability", 0, 1,
+                open_lo=True)
+        day = _date(_get(m, "assigned_week", f"{f}.assigned_week"), f"{f}.assigned_week", must_be_monday=True)
+        if day > week:
+            _fail(f"{f}.assigned_week", f"{day} is after week_start {week}")

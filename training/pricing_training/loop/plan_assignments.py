@@ -3,7 +3,9 @@ its replay against them (docs/weekly-update.md, "What the service served").
 
 The service records every plan it loads (Sources/PricingAPI/PlanAssignmentRecorder.swift, table `assignments` of
 docs/ledger.md): one row per test running that week (status `testing`) with the plan's id, the product, the week (the
-plan's Monday), the price posted, the arm (low, current, high) and the probability it was drawn with. `week_plan`
+plan's Monday), the price posted, the arm (low, current, high) and the probability it was drawn with, and one per
+product in the holdout (`holdout.members`: arm `holdout`, its current price, the probability π it was held out with).
+`week_plan`
 makes the same rows from the test program right after `plan(week)`, as experiments.plan_document writes them into
 experiments.json (tests/test_plan_assignments.py checks that they agree on a published plan), so the stateless
 replay can tell, week by week, whether the service served the plan it recomputes.
@@ -12,7 +14,9 @@ The plan in force in a week is the one the ledger recorded last for it (a plan r
 the first). A week whose recorded plan has another id than the replay's means the replay no longer follows what was
 served (settings changed, another base, sales added to a past week after its plan was made): `cross_check` lists
 those weeks and the weekly update refuses to plan on them unless told to. Prices, arms and probabilities that differ
-under the same plan id, and weeks the service recorded nothing for, are reported, not refused.
+under the same plan id, and weeks the service recorded nothing for, are reported, not refused. A week recorded without
+a single holdout row (by a service, or from a plan, older than holdout recording) is compared on its tests only and
+listed as such, rather than reported product by product.
 """
 
 from __future__ import annotations
@@ -26,16 +30,18 @@ import numpy as np
 import pandas as pd
 
 from . import experiments
-from .plan import TEST
+from .plan import HOLDOUT, TEST
 
 COLUMNS = ["stockcode", "price", "arm", "probability"]
 DIFF_COLUMNS = ["week_start", "stockcode", "field", "recorded", "replayed"]
+HOLDOUT_ARM = "holdout"
 RELATIVE = 1e-9  # prices and probabilities travel as JSON numbers and database doubles: equal to the last bits
 
 
 @dataclasses.dataclass(eq=False)
 class WeekPlan:
-    """One week's plan as the service records it: its id and its running tests (COLUMNS, by stockcode)."""
+    """One week's plan as the service records it: its id and its assignments (COLUMNS, by stockcode): the running
+    tests and the holdout (arm `holdout`)."""
 
     week_start: dt.date
     plan_id: str
@@ -49,7 +55,7 @@ class WeekPlan:
 
 def week_plan(program, week_start: dt.date) -> WeekPlan:
     """The plan `program` made for the week starting on the Monday `week_start`, right after `program.plan(week)`:
-    the plan_id and running tests experiments.plan_document would write for it."""
+    the plan_id, running tests and holdout members experiments.plan_document would write for it."""
     in_plan = np.flatnonzero(np.isin(program.status, list(experiments.STATUS)))
     codes = [str(program.start.stockcodes[i]) for i in in_plan]
     iso = week_start.isocalendar()
@@ -61,13 +67,22 @@ def week_plan(program, week_start: dt.date) -> WeekPlan:
                           "arm": [experiments.ARM_NAMES[a] for a in arm],
                           "probability": [round(float(program.probability_now[i]), 4) for i in testing]},
                          columns=COLUMNS)
-    return WeekPlan(week_start, plan_id, tests.sort_values("stockcode", ignore_index=True))
+    held = np.flatnonzero(program.status == HOLDOUT)
+    holdout = pd.DataFrame({"stockcode": [str(program.start.stockcodes[i]) for i in held],
+                            "price": [float(program.p0[i]) for i in held], "arm": HOLDOUT_ARM,
+                            "probability": [float(program.holdout_pi[i]) for i in held]}, columns=COLUMNS)
+    frames = [f for f in (tests, holdout) if len(f)]
+    rows = pd.concat(frames, ignore_index=True) if frames else tests
+    return WeekPlan(week_start, plan_id, rows.sort_values("stockcode", ignore_index=True))
 
 
 def from_document(doc: dict) -> WeekPlan:
-    """The rows the service records for experiments.json `doc`."""
+    """The rows the service records for experiments.json `doc`: its running tests and its holdout members (none in a
+    plan written before they were listed)."""
     rows = [(t["stockcode"], float(t["price_this_week"]), t["arm_this_week"], float(t["assignment_probability"]))
             for t in doc["tests"] if t["status"] == "testing"]
+    rows += [(m["stockcode"], float(m["price_this_week"]), HOLDOUT_ARM, float(m["assignment_probability"]))
+             for m in doc["holdout"].get("members", [])]
     tests = pd.DataFrame(rows, columns=COLUMNS).sort_values("stockcode", ignore_index=True)
     return WeekPlan(dt.date.fromisoformat(doc["week_start"]), doc["plan_id"], tests)
 
@@ -84,6 +99,9 @@ class CrossCheck:
     differences: pd.DataFrame  # DIFF_COLUMNS: tests recorded otherwise than replayed, per week and product
     planned: WeekPlan  # the plan this run makes
     planned_recorded: str | None  # the plan id the ledger already records for the planned week, if any
+    # replayed weeks whose plan in force was recorded without a holdout row while the replay holds products out: a
+    # service or a plan from before holdouts were recorded; their tests are compared, their holdout is not
+    without_holdout: list[dt.date] = dataclasses.field(default_factory=list)
 
     @property
     def unrecorded(self) -> list[dt.date]:
@@ -129,7 +147,7 @@ def cross_check(replayed: list[WeekPlan], planned: WeekPlan, recorded: pd.DataFr
     if recorded is None or recorded.empty:
         return empty
     by_week = {dt.date.fromisoformat(w): rows for w, rows in recorded.groupby("week_start", sort=True)}
-    found, other, replaced, differences = [], [], [], []
+    found, other, replaced, differences, without_holdout = [], [], [], [], []
     for plan in replayed:
         rows = by_week.get(plan.week_start)
         if rows is None:
@@ -139,13 +157,18 @@ def cross_check(replayed: list[WeekPlan], planned: WeekPlan, recorded: pd.DataFr
         replaced += [{"week_start": plan.week_start, "plan_id": p} for p in earlier]
         if current != plan.plan_id:
             other.append({"week_start": plan.week_start, "recorded": current, "replayed": plan.plan_id})
-        differences += compare(plan.week_start, plan, rows[rows["plan_id"] == current])
+        served = rows[rows["plan_id"] == current]
+        held = plan.tests["arm"] == HOLDOUT_ARM
+        if held.any() and not (served["arm"] == HOLDOUT_ARM).any():
+            without_holdout.append(plan.week_start)
+            plan = dataclasses.replace(plan, tests=plan.tests[~held].reset_index(drop=True))
+        differences += compare(plan.week_start, plan, served)
     planned_rows = by_week.get(planned.week_start)
     return dataclasses.replace(
         empty, recorded=found, other_plans=pd.DataFrame(other, columns=["week_start", "recorded", "replayed"]),
         replaced=pd.DataFrame(replaced, columns=["week_start", "plan_id"]),
         differences=pd.DataFrame(differences, columns=DIFF_COLUMNS),
-        planned_recorded=None if planned_rows is None else in_force(planned_rows)[0])
+        planned_recorded=None if planned_rows is None else in_force(planned_rows)[0], without_holdout=without_holdout)
 
 
 def _shown(items: list[str], shown: int) -> str:
@@ -177,9 +200,12 @@ def describe(check: CrossCheck, shown: int = 5) -> list[str]:
         out.append(f"week {r.week_start}: the service served plan {r.recorded}, the replay makes plan {r.replayed}")
     for week, group in check.replaced.groupby("week_start", sort=True):
         out.append(f"week {week}: plan(s) {', '.join(group['plan_id'])} recorded first, then replaced within the week")
+    if check.without_holdout:
+        out.append("weeks recorded without their holdout (by a service or from a plan older than holdout recording; "
+                   "their tests were compared): " + _shown([w.isoformat() for w in check.without_holdout], shown))
     for week, group in check.differences.groupby("week_start", sort=True):
         cases = [_difference(r) for r in group.itertuples()]
-        out.append(f"week {week}: {len(group)} test(s) recorded otherwise than replayed: {_shown(cases, shown)}")
+        out.append(f"week {week}: {len(group)} assignment(s) recorded otherwise than replayed: {_shown(cases, shown)}")
     if check.planned_recorded is not None:
         same = check.planned_recorded == check.planned.plan_id
         out.append(f"week {check.planned.week_start} (planned): the ledger already records "

@@ -54,6 +54,7 @@ import { cell } from './dashboard/table.js';
     el.version.textContent = response.headers.get('X-Model-Version') || '\u2014';
     showPlan(plan);
     renderRows(plan.tests);
+    renderHoldout(plan.holdout ? plan.holdout.members || [] : []);
     const wanted = new URLSearchParams(location.search).get('stockcode');
     if (wanted && plan.tests.some((t) => t.stockcode === wanted)) await showTest(wanted);
     app.dataset.state = 'done';
@@ -111,6 +112,25 @@ import { cell } from './dashboard/table.js';
         t.elasticity_sd_now, 'num');
       cell(tr, Math.round(t.probability_best_arm_gains * 100) + '%', t.probability_best_arm_gains, 'num');
       cell(tr, money(t.revenue_given_up), t.revenue_given_up, 'num');
+      el.rows.appendChild(tr);
+    }
+  }
+
+  /// The held-out products after the tests: kept at their current price this week, no test to open.
+  function renderHoldout(members) {
+    for (const m of members) {
+      const tr = document.createElement('tr');
+      tr.dataset.stockcode = m.stockcode;
+      tr.dataset.status = 'holdout';
+      cell(tr, m.stockcode, null, 'code');
+      cell(tr, m.description || '', null, 'desc');
+      cell(tr, 'holdout', 'holdout', 'status-holdout');
+      cell(tr, '\u2014', null, 'num');
+      cell(tr, money(m.price_this_week) + ' (kept)', m.price_this_week, 'num');
+      cell(tr, 'since ' + m.assigned_week, null, 'num');
+      cell(tr, 'drawn with ' + Math.round(m.assignment_probability * 100) + '%', m.assignment_probability, 'num');
+      cell(tr, '', null, 'num');
+      cell(tr, '', null, 'num');
       el.rows.appendChild(tr);
     }
   }
