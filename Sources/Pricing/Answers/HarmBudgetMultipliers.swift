@@ -1,3 +1,4 @@
+import ArtifactFormats
 import Cache
 import Dispatch
 import Synchronization
@@ -8,11 +9,22 @@ import Synchronization
 /// and kept. Bounded to `capacity` entries, least recently used out first; a λ is 8 bytes, but a stale
 /// version's is useless, so a new version's entry drops the others' (as ``RepricingRuns`` does).
 ///
+/// A catalogue run that solves the same λ (over the version's whole catalogue with no per-line terms,
+/// ``PricingEngine/solvesCatalogueMultiplier(_:)``) hands it over through a ``Handover`` as soon as its
+/// bisection ends, before its rows are decided: a one-product request arriving while that run is in its
+/// pass 1 waits for the run's λ (at most `runWait`: the run computes at idle priority and may be starved
+/// by interactive work, and a request must not queue behind it indefinitely) instead of solving it again.
+///
 /// Thread-safety: the map is behind a `Mutex` held only for lookups and inserts, never while solving;
 /// identical solves arriving together are coalesced by a ``SingleFlight`` (one pass, the others wait
-/// for its value), and the solve itself runs on the global pool, not on the caller's thread.
+/// for its value), and the solve itself runs on the global pool, not on the caller's thread. A run never
+/// waits for a request, and it takes no lock here on its own (idle-priority) thread: its hand-over is
+/// applied on the pool.
 final class HarmBudgetMultipliers: Sendable {
     let capacity: Int
+    /// The longest a request waits for a run's λ before solving it itself (a run's pass 1 over the
+    /// committed 4,000 products takes well under a second of one core).
+    let runWait: Duration
 
     private struct Entry {
         let version: String
@@ -20,16 +32,28 @@ final class HarmBudgetMultipliers: Sendable {
         var lastUse: UInt64
     }
 
+    /// A run solving λ for a key now, and the requests waiting for its value (by waiter id).
+    private struct Pending {
+        let run: UInt64
+        var waiters: [UInt64: CheckedContinuation<Double?, Never>] = [:]
+    }
+
     private struct State {
         var entries: [String: Entry] = [:]
         var clock: UInt64 = 0
+        var pending: [String: Pending] = [:]
+        /// Ids of hand-overs and waiters.
+        var nextID: UInt64 = 0
     }
 
     private let state = Mutex(State())
     private let flight = SingleFlight<Double?>()
+    private let solveCount = Atomic<Int>(0)
+    private let handOverCount = Atomic<Int>(0)
 
-    init(capacity: Int = 16) {
+    init(capacity: Int = 16, runWait: Duration = .seconds(2)) {
         self.capacity = max(1, capacity)
+        self.runWait = runWait
     }
 
     /// The cache's key: the version and the rules' stable text (``PricingRules/key``, equal for equal values).
@@ -48,8 +72,15 @@ final class HarmBudgetMultipliers: Sendable {
         }
     }
 
-    /// λ of the catalogue run of `rules` on `engine`: cached, or solved now (once however many callers
-    /// ask together) and kept. Nil when `rules` have no budget.
+    /// Whether λ for these rules is known or a run is solving it now: a request then does not pay for the
+    /// catalogue's pass (should that run stop first, the request solves it after all).
+    func solvedOrSolving(_ engine: PricingEngine, rules: PricingRules) -> Bool {
+        let key = Self.key(version: engine.version, rules: rules)
+        return state.withLock { $0.entries[key] != nil || $0.pending[key] != nil }
+    }
+
+    /// λ of the catalogue run of `rules` on `engine`: cached, a run's that is solving it now, or solved now
+    /// (once however many callers ask together) and kept. Nil when `rules` have no budget.
     func multiplier(_ engine: PricingEngine, rules: PricingRules) async -> Double? {
         guard rules.harmBudget != nil else { return nil }
         if let known = cached(engine, rules: rules) { return known }
@@ -57,6 +88,10 @@ final class HarmBudgetMultipliers: Sendable {
         let (value, _) = await flight.run(key) { [self] in
             // A caller that missed the cache just as another flight stored its value finds it here.
             if let known = cached(engine, rules: rules) { return known }
+            if let handed = await runMultiplier(key) { return handed }
+            // The run stopped, or was too slow; it may still have stored λ meanwhile.
+            if let known = cached(engine, rules: rules) { return known }
+            solveCount.add(1, ordering: .relaxed)
             let solved: Double? = await withCheckedContinuation { continuation in
                 DispatchQueue.global(qos: .userInitiated).async {
                     continuation.resume(returning: engine.harmBudgetMultiplier(rules: rules))
@@ -68,18 +103,109 @@ final class HarmBudgetMultipliers: Sendable {
         return value
     }
 
-    /// Keeps `multiplier`, dropping other versions' entries, then the least recently used beyond capacity.
+    /// The λ of the run solving `key` now, once it hands it over; nil at once when no run is solving it,
+    /// or when the run stops before solving it or takes longer than `runWait`.
+    private func runMultiplier(_ key: String) async -> Double? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Double?, Never>) in
+            let waiter: UInt64? = state.withLock { s in
+                guard s.pending[key] != nil else { return nil }
+                s.nextID += 1
+                s.pending[key]!.waiters[s.nextID] = continuation
+                return s.nextID
+            }
+            guard let waiter else { return continuation.resume(returning: nil) }
+            let (seconds, attoseconds) = runWait.components
+            let wait = Double(seconds) + Double(attoseconds) * 1e-18
+            DispatchQueue.global().asyncAfter(deadline: .now() + wait) { [self] in
+                // Still waiting (the run neither handed λ over nor stopped): solve it here instead.
+                let late = state.withLock { $0.pending[key]?.waiters.removeValue(forKey: waiter) }
+                late?.resume(returning: nil)
+            }
+        }
+    }
+
+    /// A catalogue run's hand-over of its λ, for a run of `rules` over `items` (nil: every product) on
+    /// `engine`; nil when the run's λ is not the one ``multiplier(_:rules:)`` would solve (no budget, a
+    /// catalogue other than the version's whole one, or per-line terms), or when λ is already known.
+    /// The first such run for a key is the one requests wait for.
+    func handover(engine: PricingEngine, rules: PricingRules, items: [RepricingItem]?) -> Handover? {
+        guard rules.harmBudget != nil, engine.solvesCatalogueMultiplier(items) else { return nil }
+        let key = Self.key(version: engine.version, rules: rules)
+        let id: UInt64? = state.withLock { s in
+            guard s.entries[key] == nil else { return nil }
+            s.nextID += 1
+            if s.pending[key] == nil { s.pending[key] = Pending(run: s.nextID) }
+            return s.nextID
+        }
+        return id.map { Handover(self, key: key, version: engine.version, id: $0) }
+    }
+
+    /// A catalogue run's promise of λ for one key: settled once, by ``deliver(_:)`` when its bisection
+    /// ends or by ``withdraw()`` when it stops first (at the latest when the run lets go of it). Both
+    /// are called on the run's idle-priority thread, so the map is updated on the pool.
+    final class Handover: Sendable {
+        private let multipliers: HarmBudgetMultipliers
+        let key: String
+        let version: String
+        private let id: UInt64
+        private let settled = Atomic<Bool>(false)
+
+        fileprivate init(_ multipliers: HarmBudgetMultipliers, key: String, version: String, id: UInt64) {
+            self.multipliers = multipliers
+            self.key = key
+            self.version = version
+            self.id = id
+        }
+
+        /// The run's solved λ: kept, and handed to the requests waiting for it.
+        func deliver(_ multiplier: Double) {
+            guard !settled.exchange(true, ordering: .acquiringAndReleasing) else { return }
+            let (multipliers, key, version) = (self.multipliers, self.key, self.version)
+            DispatchQueue.global().async {
+                multipliers.handOverCount.add(1, ordering: .relaxed)
+                multipliers.store(multiplier, key: key, version: version)
+            }
+        }
+
+        /// The run stopped without λ (cancelled in pass 1, or it had nothing to budget): the requests
+        /// waiting for it solve it themselves. Nothing once delivered.
+        func withdraw() {
+            guard !settled.exchange(true, ordering: .acquiringAndReleasing) else { return }
+            let (multipliers, key, id) = (self.multipliers, self.key, self.id)
+            DispatchQueue.global().async { multipliers.release(key, run: id) }
+        }
+
+        deinit { withdraw() }
+    }
+
+    /// Keeps `multiplier`, dropping other versions' entries, then the least recently used beyond capacity,
+    /// and hands it to the requests waiting for a run's λ for `key` (whichever run they wait for).
     private func store(_ multiplier: Double, key: String, version: String) {
-        state.withLock { s in
+        let waiters = state.withLock { s in
             s.clock += 1
             s.entries = s.entries.filter { $0.value.version == version }
             while s.entries.count >= capacity, let victim = s.entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
                 s.entries[victim.key] = nil
             }
             s.entries[key] = Entry(version: version, multiplier: multiplier, lastUse: s.clock)
+            return s.pending.removeValue(forKey: key)?.waiters.values.map { $0 } ?? []
         }
+        for waiter in waiters { waiter.resume(returning: multiplier) }
+    }
+
+    /// Run `run` will not hand λ over for `key`: its waiters go on without it.
+    private func release(_ key: String, run: UInt64) {
+        let waiters = state.withLock { s -> [CheckedContinuation<Double?, Never>] in
+            guard s.pending[key]?.run == run else { return [] }
+            return s.pending.removeValue(forKey: key)?.waiters.values.map { $0 } ?? []
+        }
+        for waiter in waiters { waiter.resume(returning: nil) }
     }
 
     /// Entries held (tests).
     var count: Int { state.withLock { $0.entries.count } }
+    /// λs solved here for one-product requests (not handed over by a run).
+    var solves: Int { solveCount.load(ordering: .relaxed) }
+    /// λs handed over by catalogue runs.
+    var handOvers: Int { handOverCount.load(ordering: .relaxed) }
 }

@@ -21,15 +21,18 @@ public final class PriceAnswers: Sendable {
     public let runs: RepricingRuns
     let events: AnswerEvents
     private let flight = SingleFlight<Result<PriceCurve, SweepError>>()
-    /// The catalogue runs' harm-budget multipliers, for one product's answer under a budget.
-    let harmBudgetMultipliers = HarmBudgetMultipliers()
+    /// The catalogue runs' harm-budget multipliers, for one product's answer under a budget (kept with the
+    /// runs, which hand theirs over).
+    var harmBudgetMultipliers: HarmBudgetMultipliers { runs.harmBudgetMultipliers }
 
+    /// `harmBudgetRunWait`: how long a one-product request under a harm budget waits for the λ of a catalogue
+    /// run in its pass 1 before solving it itself (``RepricingRuns/init(settings:pinnedRules:events:harmBudgetRunWait:)``).
     public init(cache: (any ExpiringByteCache)? = nil, cacheTTL: Duration = .seconds(3600), runLimits: RunLimits = RunLimits(),
-                pinnedRules: PricingRules? = nil, events: AnswerEvents = AnswerEvents()) {
+                pinnedRules: PricingRules? = nil, events: AnswerEvents = AnswerEvents(), harmBudgetRunWait: Duration = .seconds(2)) {
         self.cache = cache
         self.cacheTTL = cacheTTL
         self.events = events
-        runs = RepricingRuns(settings: runLimits, pinnedRules: pinnedRules, events: events)
+        runs = RepricingRuns(settings: runLimits, pinnedRules: pinnedRules, events: events, harmBudgetRunWait: harmBudgetRunWait)
     }
 
     // MARK: Price curves
@@ -110,7 +113,9 @@ public final class PriceAnswers: Sendable {
     /// (`products`: how many products it computes), this product alone (a few hundred µs), never a wait for
     /// the whole run. Under a harm budget the product is decided at the catalogue run's multiplier λ, so the
     /// answer is that run's row whether or not the run exists: λ is solved over every product once per
-    /// version and rules (the run's pass 1 and bisection, `products` = the catalogue) and then kept.
+    /// version and rules (the run's pass 1 and bisection, `products` = the catalogue) and then kept. A run
+    /// over every product hands its λ over as soon as it is solved, and a request arriving during its pass 1
+    /// waits for it (bounded, ``HarmBudgetMultipliers``); either way `products` is then 1.
     public func recommendation(for stockcode: String, rules: PricingRules, on engine: PricingEngine,
                                admit: (_ products: Int) -> Bool) async -> RecommendationAnswer {
         guard engine.store.index(of: stockcode) != nil else { return .unknownProduct }
@@ -122,7 +127,7 @@ public final class PriceAnswers: Sendable {
             skipped = snap.skipped.filter { $0.stockcode == stockcode }
             fromRun = true
         } else {
-            let solving = rules.harmBudget != nil && harmBudgetMultipliers.cached(engine, rules: rules) == nil
+            let solving = rules.harmBudget != nil && !harmBudgetMultipliers.solvedOrSolving(engine, rules: rules)
             guard admit(solving ? engine.store.products.count : 1) else { return .notAdmitted }
             let multiplier = await harmBudgetMultipliers.multiplier(engine, rules: rules)
             let item = RepricingItem(stockcode: stockcode)

@@ -15,14 +15,22 @@ extension PricingEngine {
     ///
     /// `multiplier`, when given, is λ already solved for a larger catalogue under the same rules and version
     /// (``harmBudgetMultiplier(rules:isCancelled:)``): `all`'s products are then decided at it, each exactly
-    /// as in that catalogue's run, instead of being budgeted among themselves.
+    /// as in that catalogue's run, instead of being budgeted among themselves. Otherwise λ is solved here and
+    /// handed to `solved` before pass 2 begins.
     func repriceUnderHarmBudget(_ all: [RepricingItem], rules: PricingRules, multiplier: Double? = nil, isCancelled: () -> Bool,
-                                deliver: (RepricingChunk) -> Void) {
+                                solved onSolved: (Double) -> Void = { _ in }, deliver: (RepricingChunk) -> Void) {
         guard let baselined = harmBudgetBaselines(all, isCancelled: isCancelled),
               let table = harmBudgetTable(baselined.products, rules: rules) else { return }
         let (products, skipped) = baselined
         // The multiplier for the whole catalogue: solved here, or the larger catalogue's.
-        let solved = multiplier.map { table.table.choices(at: $0) } ?? table.table.solve().choices
+        let solved: [HarmBudget.Choice]
+        if let multiplier {
+            solved = table.table.choices(at: multiplier)
+        } else {
+            let solution = table.table.solve()
+            onSolved(solution.multiplier)
+            solved = solution.choices
+        }
         var choices = [HarmBudget.Choice?](repeating: nil, count: products.count)
         for (row, position) in table.positions.enumerated() { choices[position] = solved[row] }
 
@@ -56,10 +64,28 @@ extension PricingEngine {
     /// ``repriceUnderHarmBudget(_:rules:multiplier:isCancelled:deliver:)``, without pass 2); nil when
     /// `rules` have no budget or the work was cancelled.
     func harmBudgetMultiplier(rules: PricingRules, isCancelled: () -> Bool = { false }) -> Double? {
-        let all = store.products.map { RepricingItem(stockcode: $0.stockcode) }
-        guard let baselined = harmBudgetBaselines(all, isCancelled: isCancelled),
+        guard let baselined = harmBudgetBaselines(wholeCatalogue, isCancelled: isCancelled),
               let table = harmBudgetTable(baselined.products, rules: rules) else { return nil }
         return table.table.solve().multiplier
+    }
+
+    /// Every product of the version in stockcode order, with no per-line terms: the catalogue of a run over
+    /// every product, and the one ``harmBudgetMultiplier(rules:isCancelled:)`` budgets.
+    var wholeCatalogue: [RepricingItem] { store.products.map { RepricingItem(stockcode: $0.stockcode) } }
+
+    /// Whether a run over `items` (nil: every product) solves exactly the λ of
+    /// ``harmBudgetMultiplier(rules:isCancelled:)`` under the same rules: its items are the version's
+    /// products in the same order (the bisection sums in row order) and carry no terms (a current price, a
+    /// cost, a floor or a ceiling changes a product's grid, weight or membership). A line number only names
+    /// the line in a skipped product's message.
+    func solvesCatalogueMultiplier(_ items: [RepricingItem]?) -> Bool {
+        guard let items else { return true }
+        let products = store.products
+        guard items.count == products.count else { return false }
+        for (item, product) in zip(items, products) where item.stockcode != product.stockcode || item.terms != ProductTerms() {
+            return false
+        }
+        return true
     }
 
     /// Pass 1a: every product's baseline, chunk by chunk as a run does; nil when cancelled.

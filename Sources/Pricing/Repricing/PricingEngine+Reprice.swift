@@ -36,10 +36,17 @@ extension PricingEngine {
     /// the first chunk comes once every product's candidates are known.
     public func reprice(_ items: [RepricingItem]?, rules: PricingRules, isCancelled: () -> Bool = { false },
                         deliver: (RepricingChunk) -> Void) throws(RuleError) {
+        try reprice(items, rules: rules, isCancelled: isCancelled, harmBudgetSolved: { _ in }, deliver: deliver)
+    }
+
+    /// As ``reprice(_:rules:isCancelled:deliver:)``; under a harm budget, `harmBudgetSolved` gets the run's
+    /// multiplier λ as soon as it is solved, before the first chunk (not called when the run stops first).
+    func reprice(_ items: [RepricingItem]?, rules: PricingRules, isCancelled: () -> Bool,
+                 harmBudgetSolved: (Double) -> Void, deliver: (RepricingChunk) -> Void) throws(RuleError) {
         try rules.validate()
-        let all = items ?? store.products.map { RepricingItem(stockcode: $0.stockcode) }
+        let all = items ?? wholeCatalogue
         if rules.harmBudget != nil {
-            repriceUnderHarmBudget(all, rules: rules, isCancelled: isCancelled, deliver: deliver)
+            repriceUnderHarmBudget(all, rules: rules, isCancelled: isCancelled, solved: harmBudgetSolved, deliver: deliver)
             return
         }
         var start = 0

@@ -44,8 +44,15 @@ public final class RepricingRun: Sendable {
 
     /// Starts the run on a background thread, with no reader yet (see ``attach()``). `rules` must be
     /// valid (the caller checked them). `ended(cancelled)` is called once when the computation stops.
-    public init(engine: PricingEngine, items: [RepricingItem]?, rules: PricingRules,
-                ended: @escaping @Sendable (_ run: RepricingRun, _ cancelled: Bool) -> Void = { _, _ in }) {
+    public convenience init(engine: PricingEngine, items: [RepricingItem]?, rules: PricingRules,
+                            ended: @escaping @Sendable (_ run: RepricingRun, _ cancelled: Bool) -> Void = { _, _ in }) {
+        self.init(engine: engine, items: items, rules: rules, handover: nil, ended: ended)
+    }
+
+    /// As the public init; under a harm budget, `handover` (when given) gets the run's λ as soon as it is
+    /// solved, or is withdrawn when the run stops before.
+    init(engine: PricingEngine, items: [RepricingItem]?, rules: PricingRules, handover: HarmBudgetMultipliers.Handover?,
+         ended: @escaping @Sendable (_ run: RepricingRun, _ cancelled: Bool) -> Void) {
         modelVersion = engine.version
         self.rules = rules
         self.items = items
@@ -56,7 +63,8 @@ public final class RepricingRun: Sendable {
             // while a request thread may wait for the lock behind this idle-priority thread.
             var rows: [PriceRecommendation] = [], gains: [Double] = [], skipped: [SkippedProduct] = []
             do throws(RuleError) {
-                try engine.reprice(items, rules: rules, isCancelled: { self.cancelFlag.load(ordering: .relaxed) }) { chunk in
+                try engine.reprice(items, rules: rules, isCancelled: { self.cancelFlag.load(ordering: .relaxed) },
+                                   harmBudgetSolved: { handover?.deliver($0) }) { chunk in
                     rows += chunk.rows
                     gains += chunk.gains
                     skipped += chunk.skipped
@@ -75,6 +83,8 @@ public final class RepricingRun: Sendable {
                 // Validated rules cannot fail here; if they did, the run still ends with what it has.
                 state.withLock { $0.skipped.append(SkippedProduct(stockcode: "", line: nil, column: nil, message: error.description)) }
             }
+            // Stopped before λ was solved (nothing when it was handed over): a request waiting for it solves it.
+            handover?.withdraw()
             // Reported before readers see the end, so a client that read the whole answer and asks for
             // another run never finds this one still counted as computing.
             ended(self, state.withLock { $0.cancelled })

@@ -67,11 +67,18 @@ public final class RepricingRuns: Sendable {
 
     /// Reports each run's start and end ("started", "finished", "cancelled") for the service's metrics.
     let events: AnswerEvents
+    /// The catalogue runs' harm-budget multipliers, for one product's answer under a budget: a run over the
+    /// version's whole catalogue hands its λ over as soon as it is solved.
+    let harmBudgetMultipliers: HarmBudgetMultipliers
 
-    public init(settings: RunLimits = RunLimits(), pinnedRules: PricingRules? = nil, events: AnswerEvents = AnswerEvents()) {
+    /// `harmBudgetRunWait`: how long a one-product request waits for the λ of a run still in its pass 1 before
+    /// solving it itself (the run computes at idle priority, so interactive work can starve it).
+    public init(settings: RunLimits = RunLimits(), pinnedRules: PricingRules? = nil, events: AnswerEvents = AnswerEvents(),
+                harmBudgetRunWait: Duration = .seconds(2)) {
         self.settings = settings
         self.pinnedRules = pinnedRules
         self.events = events
+        harmBudgetMultipliers = HarmBudgetMultipliers(runWait: harmBudgetRunWait)
         capacity = max(8, settings.maxConcurrentRuns + 2)
     }
 
@@ -120,7 +127,8 @@ public final class RepricingRuns: Sendable {
             s.starts.append(now)
             computing.add(1, ordering: .relaxed)
             events.repricingRun("started")
-            let run = RepricingRun(engine: engine, items: items, rules: rules) { [weak self] run, cancelled in
+            let handover = harmBudgetMultipliers.handover(engine: engine, rules: rules, items: items)
+            let run = RepricingRun(engine: engine, items: items, rules: rules, handover: handover) { [weak self] run, cancelled in
                 self?.ended(run, key: key, cancelled: cancelled)
             }
             // A new run has not been cancelled, so the claim is granted.
