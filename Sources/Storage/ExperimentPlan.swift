@@ -151,6 +151,8 @@ public struct ExperimentPlan: Decodable, Sendable, Equatable {
     public let tests: [Test]
     /// Position of each stockcode in ``tests``.
     private let positions: [String: Int]
+    /// Position of each held-out stockcode in ``Holdout/members``.
+    private let holdoutPositions: [String: Int]
 
     enum CodingKeys: String, CodingKey {
         case planId = "plan_id", weekStart = "week_start", weeksRun = "weeks_run", guardrails, holdout
@@ -168,6 +170,8 @@ public struct ExperimentPlan: Decodable, Sendable, Equatable {
         tests = try c.decode([Test].self, forKey: .tests)
         // Duplicates are reported by validate(file:); the first one is the one looked up.
         positions = Dictionary(tests.enumerated().map { ($0.element.stockcode, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        holdoutPositions = Dictionary(holdout.members.enumerated().map { ($0.element.stockcode, $0.offset) },
+                                      uniquingKeysWith: { first, _ in first })
     }
 
     /// The test of `stockcode`, whatever its status; nil when the product is not in the plan.
@@ -180,6 +184,18 @@ public struct ExperimentPlan: Decodable, Sendable, Equatable {
     public func testPrice(for stockcode: String) -> Double? {
         guard let test = test(for: stockcode), test.status == .testing else { return nil }
         return test.priceThisWeek
+    }
+
+    /// The held-out product `stockcode`'s listing this week; nil when it is not in the holdout.
+    public func holdoutMember(for stockcode: String) -> HoldoutMember? {
+        holdoutPositions[stockcode].map { holdout.members[$0] }
+    }
+
+    /// The price the plan posts for `stockcode` this week: a running test's arm, or a held-out product's
+    /// current price (the holdout is the lift's comparison only while it keeps that price, and the ledger
+    /// records it there); nil when the plan leaves the product to the normal decision.
+    public func plannedPrice(for stockcode: String) -> Double? {
+        testPrice(for: stockcode) ?? holdoutMember(for: stockcode)?.priceThisWeek
     }
 }
 

@@ -36,8 +36,14 @@ final class ExperimentsRouteTests: XCTestCase {
     func fixture() throws -> Fixture {
         if let shared = Self.shared { return shared }
         let committed = try PricingEngine(path: CommittedModels.root)
-        let codes = committed.store.products.prefix(4).map(\.stockcode)
-        let current = try committed.reprice(codes.map { RepricingItem(stockcode: $0) }, rules: PricingRules()).rows.map(\.currentPrice)
+        // D, the held-out product, is one the normal decision moves, so that holding it at its price is seen.
+        let first = committed.store.products.prefix(3).map(\.stockcode)
+        let candidates = committed.store.products.dropFirst(3).prefix(200).map { RepricingItem(stockcode: $0.stockcode) }
+        let moved = try XCTUnwrap(committed.reprice(candidates, rules: PricingRules()).rows.first { $0.price != $0.currentPrice },
+                                  "no product among the first 203 is moved by the default rules")
+        let codes = first + [moved.stockcode]
+        let current = try committed.reprice(first.map { RepricingItem(stockcode: $0) }, rules: PricingRules()).rows.map(\.currentPrice)
+            + [moved.currentPrice]
         let version = try ScratchVersion()
         try version.addExperiments(ExperimentPlanFixture.withHoldout(ExperimentPlanFixture.plan(tests: [
             ExperimentPlanFixture.test(codes[0], currentPrice: current[0], step: 0.05, arm: "high"),
@@ -123,8 +129,9 @@ final class ExperimentsRouteTests: XCTestCase {
         XCTAssertEqual(members.map { $0["assignment_probability"] as? Double }, [0.125, 0.2])
         XCTAssertEqual(members.map { $0["assigned_week"] as? String }, ["2026-11-16", "2026-11-16"])
         XCTAssertTrue(members[0]["description"] is NSNull)
-        XCTAssertEqual(members[1]["description"] as? String, f.engine.store.products[3].description)
-        XCTAssertEqual(members[1]["price_this_week"] as? Double, try f.engine.reprice([RepricingItem(stockcode: f.d)], rules: PricingRules()).rows[0].currentPrice)
+        XCTAssertEqual(members[1]["description"] as? String, f.engine.store.products.first { $0.stockcode == f.d }?.description)
+        XCTAssertEqual(try XCTUnwrap(members[1]["price_this_week"] as? Double),
+                       try f.engine.reprice([RepricingItem(stockcode: f.d)], rules: PricingRules()).rows[0].currentPrice, accuracy: 1e-9)
 
         let withHistory = try request("/v1/experiments?history=true")
         try check(withHistory, path: "/v1/experiments", status: 200)
@@ -220,6 +227,23 @@ final class ExperimentsRouteTests: XCTestCase {
         let cWithoutPlan = try object(request("/v1/recommendations/" + f.c, port: f.noPlanPort))
         XCTAssertEqual(c["binding_rule"] as? String, cWithoutPlan["binding_rule"] as? String)
         XCTAssertEqual(c["recommended_price"] as? Double, cWithoutPlan["recommended_price"] as? Double)
+    }
+
+    /// A held-out product keeps the price the plan lists for it (its current price), where the normal
+    /// decision moves it: the holdout is the lift's comparison and the ledger records it at that price.
+    func testAHeldOutProductKeepsItsPriceWhereTheDecisionWouldMoveIt() throws {
+        let f = try fixture()
+        let free = try object(request("/v1/recommendations/" + f.d, port: f.noPlanPort))
+        XCTAssertNotEqual(try XCTUnwrap(free["recommended_price"] as? Double), try XCTUnwrap(free["current_price"] as? Double),
+                          "the version without a plan moves the product")
+        let held = try object(request("/v1/recommendations/" + f.d))
+        XCTAssertEqual(held["binding_rule"] as? String, "experiment")
+        XCTAssertEqual(try XCTUnwrap(held["recommended_price"] as? Double), try XCTUnwrap(held["current_price"] as? Double), accuracy: 1e-9)
+        XCTAssertEqual(held["decision"] as? String, "keep_current")
+        let run = try XCTUnwrap(f.engine.reprice([RepricingItem(stockcode: f.d)], rules: PricingRules()).rows.first)
+        XCTAssertEqual(run.bindingRule, .experiment)
+        XCTAssertEqual(run.price, run.currentPrice, accuracy: 1e-12)
+        XCTAssertEqual(run.expectedGain, 0, accuracy: 1e-12, "kept at today's price, the row gains nothing")
     }
 
     /// The row of a test's arm reports its gain at that price: the same numbers as a run without a plan

@@ -30,8 +30,9 @@ package struct DecisionInputs: Sendable {
     package var priceEnding: PriceEnding?
     package var arithmetic: GridArithmetic
     package var report: Report
-    /// This week's price of the product's running price test (docs/experiments.md): posted instead of
-    /// the decision's price when the band allows it, as is (no price ending). Nil: not under test.
+    /// The price the week's experiment plan posts for the product (docs/experiments.md): its running
+    /// test's arm, or its current price when it is held out. Posted instead of the decision's price when
+    /// the band allows it, as is (no price ending). Nil: the plan leaves the product to the decision.
     package var testPrice: Double? = nil
     /// The catalogue's harm-budget choice for this product (``HarmBudget``): posted instead of the
     /// per-product rule's price (the band's ends bound its grid), before a test's arm and the ending.

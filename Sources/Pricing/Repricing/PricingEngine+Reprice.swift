@@ -183,7 +183,7 @@ extension PricingEngine {
                 guard let response = self.priceResponse.product(product.index) else { return }
                 do throws(RuleError) {
                     var inputs = try DecisionInputs.repricing(response, stockcode: record.stockcode, terms: product.item.terms, rules: rules)
-                    inputs.testPrice = self.experiments?.testPrice(for: record.stockcode)
+                    inputs.testPrice = self.experiments?.plannedPrice(for: record.stockcode)
                     inputs.harmBudgetChoice = harmBudget?[i]
                     let outcome = PriceDecision.decide(response, baseline: product.baseline, inputs, settings: settings, drawGains: gainRows + i * s)
                     slots[i] = .success(PriceRecommendation(product: record, terms: product.item.terms, outcome: outcome,

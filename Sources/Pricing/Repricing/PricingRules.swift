@@ -131,8 +131,9 @@ public enum BindingRule: String, Sendable, CaseIterable {
     /// The evidence does not support moving at all: the current price is kept
     /// (`min_probability_of_gain`, or a gain too small to act on).
     case insufficientEvidence = "insufficient_evidence"
-    /// The product is under a price test and this is the week's arm (docs/experiments.md); it keeps
-    /// every rule of the run, else the normal decision stands.
+    /// The product is under a price test and this is the week's arm, or it is in the plan's holdout and
+    /// kept at its current price (docs/experiments.md); it keeps every rule of the run, else the normal
+    /// decision stands.
     case experiment
     /// The catalogue's harm budget chose this price (``PricingRules/harmBudget``): the product's best
     /// trade of expected gain against P(loss > 2%) at the run's multiplier; also when the budget keeps a
