@@ -116,7 +116,7 @@ def fit(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, com
                                   posterior_evidence)
     p = len(raw)
     n_groups = int(groups.max()) + 1
-    spread = np.cov(raw.T) if p > 2 else np.eye(2)
+    spread = np.cov(raw.T) if p > 2 else np.eye(raw.shape[1])
     base = np.diag(np.maximum(np.diag(spread), 1e-3))
     scales = np.geomspace(0.1, 2.0, components) if components > 1 else np.ones(1)
     spreads = np.stack([base * s for s in scales])
@@ -133,7 +133,7 @@ def fit(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, com
         for k in range(components):
             dev = means[:, k] - new_mu_g[groups]
             second = np.einsum("p,pi,pj->ij", r[:, k], dev, dev) + np.einsum("p,pij->ij", r[:, k], covs[:, k])
-            new_spreads[k] = second / max(r[:, k].sum(), 1e-9) + 1e-6 * np.eye(2)
+            new_spreads[k] = second / max(r[:, k].sum(), 1e-9) + 1e-6 * np.eye(raw.shape[1])
         new_weights = r.mean(axis=0)
         change = max(np.max(np.abs(new_spreads - spreads)), np.max(np.abs(new_mu_g - mu_g)),
                      np.max(np.abs(new_weights - weights)))
@@ -151,7 +151,7 @@ def _fit_error_mixture(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, ka
     """fit with heavy-tailed errors (its `error_scales`): EM over T, the category means and the scales' weights."""
     p = len(raw)
     n_groups = int(groups.max()) + 1
-    spread = np.cov(raw.T) if p > 2 else np.eye(2)
+    spread = np.cov(raw.T) if p > 2 else np.eye(raw.shape[1])
     t = np.diag(np.maximum(np.diag(spread), 1e-3))
     weights = np.full(len(scales), 1.0 / len(scales))
     mu0 = np.median(raw, axis=0)
@@ -163,7 +163,7 @@ def _fit_error_mixture(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, ka
         new_mu_g = _category_means(post_mean, groups, n_groups, mu0, kappa)
         mu0 = new_mu_g.mean(axis=0)
         dev = means - new_mu_g[groups][:, None, :]
-        new_t = (np.einsum("pk,pki,pkj->ij", r, dev, dev) + np.einsum("pk,pkij->ij", r, covs)) / p + 1e-6 * np.eye(2)
+        new_t = (np.einsum("pk,pki,pkj->ij", r, dev, dev) + np.einsum("pk,pkij->ij", r, covs)) / p + 1e-6 * np.eye(raw.shape[1])
         new_weights = r.mean(axis=0)
         change = max(np.max(np.abs(new_t - t)), np.max(np.abs(new_mu_g - mu_g)), np.max(np.abs(new_weights - weights)))
         t, weights, mu_g = new_t, new_weights, new_mu_g
