@@ -75,6 +75,16 @@ def elasticity(draws: np.ndarray, delta0: float, term: str = THIRD_TERM) -> np.n
     return draws @ slope_design(np.asarray(delta0, np.float64), draws.shape[-1], term)
 
 
+def relative_log_multiplier(draws: np.ndarray, delta: np.ndarray, delta0: float) -> np.ndarray:
+    """g_s(Δ) − g_s(Δ0) for draws [S, K] at Δ [G]: [S, G], ln(demand(p) / demand(p0)) per draw
+    (price_response.evidence_support). With two coefficients the committed expression, to its last bit."""
+    draws = np.asarray(draws)
+    if draws.shape[-1] == 2:
+        b, c = draws[:, 0], draws[:, 1]
+        return b[:, None] * (delta - delta0)[None, :] + c[:, None] * (delta ** 2 - delta0 ** 2)[None, :]
+    return log_multiplier(draws, delta) - log_multiplier(draws, np.array([delta0]))
+
+
 def noiseless_elasticity(log_level: np.ndarray, delta: np.ndarray, delta0: float, k: int,
                          weights: np.ndarray | None = None, term: str = THIRD_TERM) -> float:
     """The elasticity at Δ0 of the family (intercept + `design`(k, term)) fitted by weighted least squares to a

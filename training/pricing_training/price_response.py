@@ -141,9 +141,10 @@ class ResponseConfig:
     # (0.30-0.98 against a true 0.5): a product's own data cannot tell a right price from a wrong one
     # (docs/price-response.md, "Making P(gain) hold").
     priced_right: bool = False
-    # g(Δ) = b Δ + c Δ² + d φ(Δ) with curve_family.THIRD_TERM (draws [P, S, 3]; not with pool_parts, priced_right or
-    # part_correlation). Off: measured on the development seeds, not adopted (docs/price-response.md, "A third shape term").
+    # g(Δ) = b Δ + c Δ² + d φ(Δ) (curve_family; draws [P, S, 3]; not with pool_parts, priced_right, part_correlation).
+    # Off: measured on the development seeds, not adopted (docs/price-response.md, "A third shape term (study)").
     third_term: bool = False
+    third_term_by_product: bool = True  # False: d's between-product spread held at 0, one d per category (worse)
     seed: int = 42
 
 
@@ -358,14 +359,12 @@ def evidence_support(products: pd.DataFrame, response: PriceResponse, max_sd: fl
     lref = facts["log_reference_price"].to_numpy(np.float64)
     lo_in, hi_in = facts["support_min"].to_numpy(np.float64), facts["support_max"].to_numpy(np.float64)
     lo, hi = lo_in.copy(), hi_in.copy()
-    b, c, k = response.draws[:, :, 0], response.draws[:, :, 1], response.draws.shape[2]
     d0 = np.log(p0) - lref
     for i in range(len(p0)):
         for side, edge in ((-1, lo_in[i]), (1, hi_in[i])):
             prices = p0[i] * np.exp(np.linspace(0.0, np.log(edge / p0[i]), points))
             d = np.log(prices) - lref[i]
-            rel = (b[i][:, None] * (d - d0[i])[None, :] + c[i][:, None] * (d ** 2 - d0[i] ** 2)[None, :] if k == 2 else
-                   curve_family.log_multiplier(response.draws[i], d) - curve_family.log_multiplier(response.draws[i], d0[i:i + 1]))
+            rel = curve_family.relative_log_multiplier(response.draws[i], d, d0[i])
             informed = rel.std(axis=0) <= max_sd
             last = points - 1 if informed.all() else max(int(np.argmin(informed)) - 1, 0)
             reach = prices[last]
@@ -555,7 +554,8 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
                                  else (part_raw, part_info * scale))
         stated = (part_raw, part_info) if scale >= 1.0 else (prior_raw, prior_info)
         prior = shrinkage.fit(prior_raw, prior_info, groups, cfg.category_strength, cfg.prior_components,
-                              posterior_evidence=stated, error_scales=cfg.error_scales)
+                              posterior_evidence=stated, error_scales=cfg.error_scales,
+                              no_spread=(2,) if cfg.third_term and not cfg.third_term_by_product else ())
         if name == "orders" and cfg.revision_curvature_check:
             ratio = revisions_curvature_ratio(own, prior, groups)
             prior = scale_curvature_spread(prior, *stated, groups, ratio)

@@ -377,6 +377,7 @@ VARIANTS: dict[str, tuple[dict, object]] = {
     "widen0.4": ({}, _widen_b(0.4)),
     "default": ({}, None),
     "third": ({"third_term": True}, None),  # g = b Δ + c Δ² + d φ(Δ) (curve_family), from the cache's own_third
+    "third-category": ({"third_term": True, "third_term_by_product": False}, None),  # d: one per category
     "recentre": ({}, None),
     "recentre-rho0.9": ({"part_correlation": 0.9}, None),
     "weak25": ({"weak_prior_sd": 25.0}, None),  # with estimates cached under the same weak prior

@@ -163,3 +163,17 @@ def test_the_method_with_the_third_term_runs_end_to_end_on_a_scenario():
     assert len(response.summary["orders"]["between_sd"]) == 3
     facts = panel.products.set_index("stockcode")
     assert (facts["support_min"] <= facts["current_price"]).all() and (facts["current_price"] <= facts["support_max"]).all()
+
+
+def test_a_coefficient_without_spread_takes_its_categorys_value():
+    # ResponseConfig.third_term_by_product=False: d held at one value per category, b and c still per product.
+    groups = np.repeat([0, 1], 150)
+    true = _true_coefficients(300, 0.0, 10)
+    true[groups == 1, 2] += 0.6
+    raw, info = _estimates(true, 11)
+    prior = shrinkage.fit(raw, info, groups, kappa=3.0, no_spread=(2,))
+    assert np.sqrt(prior.between()[2, 2]) < 1e-2
+    assert prior.between()[0, 2] == 0.0 and prior.between()[1, 2] == 0.0
+    d = prior.posterior_mean()[:, 2]
+    assert np.ptp(d[groups == 0]) < 0.05 and np.ptp(d[groups == 1]) < 0.05
+    assert d[groups == 1].mean() - d[groups == 0].mean() == pytest.approx(0.6, abs=0.15)
