@@ -160,6 +160,13 @@ def with_residual(rows, t_hat: np.ndarray, term: str = THIRD_TERM):
     return rows
 
 
+def line_residual(lines, d_line: np.ndarray, usual: np.ndarray, term: str = THIRD_TERM) -> np.ndarray:
+    """A line's z3: φ at its price (`d_line`, the posted price times its invoice's discount) less its expectation
+    given the context and the customer's usual discount `usual` (the lines carry the week's t̂, m̂, ŝ)."""
+    return design(d_line, 3, term)[:, 2] - expected_term(lines["t_hat"].to_numpy(), lines["m_hat"].to_numpy(),
+                                                         lines["s_hat"].to_numpy(), usual, term)
+
+
 def pad(raw: np.ndarray, info: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Estimates [P, 2] and information [P, 2, 2] about (b, c) only (the revisions') as [P, k] and [P, k, k]: no
     information about the extra coefficient."""

@@ -142,7 +142,7 @@ class ResponseConfig:
     # (docs/price-response.md, "Making P(gain) hold").
     priced_right: bool = False
     # g(Δ) = b Δ + c Δ² + d φ(Δ) (curve_family; draws [P, S, 3]; not with pool_parts, priced_right, part_correlation).
-    # Off: measured on the development seeds, not adopted (docs/price-response.md, "A third shape term (study)").
+    # Off: measured on the development seeds, not adopted (docs/price-response.md, "A third shape term").
     third_term: bool = False
     third_term_by_product: bool = True  # False: d's between-product spread held at 0, one d per category (worse)
     seed: int = 42
@@ -439,7 +439,7 @@ def own_estimates(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) ->
 
     # Units per order.
     # NUISANCE_FEATURES holds the week (the join key) and the product's reference log price.
-    context = rows[["stockcode", "delta", "m_hat", "s_hat"] + (["t_hat"] if k == 3 else []) + NUISANCE_FEATURES + CATEGORICAL]
+    context = rows[["stockcode", "delta", "m_hat", "s_hat"] + ["t_hat"] * (k == 3) + NUISANCE_FEATURES + CATEGORICAL]
     lines = panel.lines.merge(context, on=["stockcode", "week"], how="inner")
     # The price the line's buyer faced: the week's posted price read from the week's OTHER lines (a week's
     # only line has none: the week's posted price stands in, a small share of lines) times the line's
@@ -457,7 +457,7 @@ def own_estimates(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) ->
     lines["z1"] = d_line - (m_hat + usual)
     lines["z2"] = d_line ** 2 - (s_hat + 2.0 * m_hat * usual + usual ** 2)
     if k == 3:
-        lines["z3"] = curve_family.design(d_line)[:, 2] - curve_family.expected_term(lines["t_hat"].to_numpy(), m_hat, s_hat, usual)
+        lines["z3"] = curve_family.line_residual(lines, d_line, usual)
     line_folds = product_folds(lines["stockcode"], cfg.folds, cfg.seed)
     h = cross_fit(_design(lines, LINE_FEATURES), {"h": (lines["log_quantity"].to_numpy(), "regression")},
                   line_folds, cfg)["h"]
@@ -537,6 +537,8 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
     weak = np.eye(own.raw_n.shape[1]) / cfg.weak_prior_sd ** 2
     raw_cov = np.linalg.inv(own.info_n + weak) + np.linalg.inv(own.info_s + weak)
     raw = own.raw_n + own.raw_s
+    if raw.shape[1] == 3 and (cfg.pool_parts or cfg.priced_right or cfg.part_correlation):
+        raise ValueError("third_term needs separate parts, no priced_right and no part_correlation")
     if cfg.pool_parts:
         parts = {"pooled": (raw, np.linalg.inv(raw_cov), 1.0)}
     else:
