@@ -182,8 +182,7 @@ def product_record(truth, code: str, resp: decision.ProductResponse, chosen: dic
     """One product's calibration columns (interval hits, the promised P(gain) of the reported move and whether
     it gains on the true curve) and its frontier row (true revenue at each rule's price)."""
     p0 = resp.current_price
-    delta0 = np.log(p0) - resp.reference_log_price
-    e = resp.draws[:, 0].astype(np.float64) + 2.0 * resp.draws[:, 1].astype(np.float64) * delta0
+    e = decision.elasticity_draws(resp)
     row = {}
     for level, hit in interval_hits(e[None, :], np.array([elasticity_true])).items():
         row[f"elasticity_in_{round(100 * level):d}"] = bool(hit[0])

@@ -9,6 +9,8 @@ import dataclasses
 
 import numpy as np
 
+from . import curve_family
+
 # The default rule, chosen on the development seeds' harm-vs-capture frontier (docs/price-response.md): the
 # highest expected gain among prices where at most 4% of draws lose over 1% of revenue (max_loss_probability;
 # 2 of 64 draws), with no P(gain) threshold; min_probability_of_gain stays a retailer's optional, stricter rule.
@@ -27,7 +29,7 @@ class ProductResponse:
     """What the service knows of one product's price response (one row of price_response.safetensors)."""
 
     reference_log_price: float
-    draws: np.ndarray  # [S, 2] (b, c)
+    draws: np.ndarray  # [S, 2] (b, c), or [S, 3] (b, c, d) with the third shape term (curve_family; off by default)
     current_price: float
     support: tuple[float, float]
     realized_price_ratio: float
@@ -54,8 +56,10 @@ def log_grid(lo: float, hi: float, n: int) -> np.ndarray:
 
 
 def multipliers(resp: ProductResponse, prices: np.ndarray) -> np.ndarray:
-    """m_s(p) = exp(b_s Δ + c_s Δ²): [S, len(prices)]."""
+    """m_s(p) = exp(b_s Δ + c_s Δ²) (+ d_s φ(Δ) with three coefficients, curve_family): [S, len(prices)]."""
     delta = np.log(np.asarray(prices, np.float64)) - resp.reference_log_price
+    if resp.draws.shape[1] == 3:
+        return np.exp(curve_family.log_multiplier(resp.draws, delta))
     b = resp.draws[:, 0:1].astype(np.float64)
     c = resp.draws[:, 1:2].astype(np.float64)
     return np.exp(b * delta[None, :] + c * delta[None, :] ** 2)
@@ -129,8 +133,7 @@ def decide(resp: ProductResponse, baseline_volume: float, request_min: float, re
     gain_pct = expected_gain / v_now if v_now > 0 else (np.inf if expected_gain > 0 else 0.0)
     prob = float(np.mean(gain > 0))
     per_draw_best = grid[np.argmax(value, axis=1)]
-    delta0 = np.log(p0) - resp.reference_log_price
-    elasticity = resp.draws[:, 0].astype(np.float64) + 2.0 * resp.draws[:, 1].astype(np.float64) * delta0
+    elasticity = elasticity_draws(resp)
     revenue_at = float(np.mean(rho * price * baseline_volume * multipliers(resp, np.array([price]))[:, 0]))
     edge = "lower" if best == 0 and len(grid) > 1 else "upper" if best == len(grid) - 1 and len(grid) > 1 else None
     return {"current_price": p0, "search_min": float(a), "search_max": float(b), "best_price": p_star,
@@ -142,3 +145,11 @@ def decide(resp: ProductResponse, baseline_volume: float, request_min: float, re
             "elasticity": float(elasticity.mean()), "elasticity_p10": float(np.quantile(elasticity, 0.1)),
             "elasticity_p90": float(np.quantile(elasticity, 0.9)), "outside_support": bool(outside),
             "at_search_edge": edge, "max_predicted_sales": revenue_at}
+
+
+def elasticity_draws(resp: ProductResponse) -> np.ndarray:
+    """[S] each draw's elasticity at the current price, g_s'(Δ0) = b_s + 2 c_s Δ0 (+ d_s φ'(Δ0), curve_family)."""
+    delta0 = np.log(resp.current_price) - resp.reference_log_price
+    if resp.draws.shape[1] == 3:
+        return curve_family.elasticity(resp.draws, delta0)
+    return resp.draws[:, 0].astype(np.float64) + 2.0 * resp.draws[:, 1].astype(np.float64) * delta0

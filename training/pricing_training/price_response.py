@@ -43,7 +43,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from . import priced_right, revisions, shrinkage, weekly
+from . import curve_family, priced_right, revisions, shrinkage, weekly
 from .prior_checks import (CURVATURE_RATIOS, MIN_REVISION_INFORMATION, MIN_REVISION_PRODUCTS,  # noqa: F401
                            REVISION_CHECK_SCALES, cap_curvature_spread, revision_log_likelihood,
                            revisions_curvature_ratio, revisions_extra_spread, revisions_prior_scale,
@@ -141,6 +141,10 @@ class ResponseConfig:
     # (0.30-0.98 against a true 0.5): a product's own data cannot tell a right price from a wrong one
     # (docs/price-response.md, "Making P(gain) hold").
     priced_right: bool = False
+    # g(Δ) = b Δ + c Δ² + d φ(Δ) (curve_family; draws [P, S, 3]; not with pool_parts, priced_right, part_correlation).
+    # Off: measured on the development seeds, not adopted (docs/price-response.md, "A third shape term").
+    third_term: bool = False
+    third_term_by_product: bool = True  # False: d's between-product spread held at 0, one d per category (worse)
     seed: int = 42
 
 
@@ -207,10 +211,10 @@ def _product_fit(units: np.ndarray, offset: np.ndarray, z: np.ndarray, prior_sd:
     divided by the product's Pearson dispersion, because weekly orders vary more than Poisson)."""
     n = len(units)
     design = np.column_stack([np.ones(n), z])
-    theta = np.zeros(3)
+    theta = np.zeros(1 + z.shape[1])
     total = units.sum()
     theta[0] = np.log(max(total, 0.5) / np.exp(offset).sum())
-    ridge = np.diag([0.0, 1.0 / prior_sd ** 2, 1.0 / prior_sd ** 2])
+    ridge = np.diag([0.0] + [1.0 / prior_sd ** 2] * z.shape[1])
     def moments(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         mu = np.exp(np.clip(offset + design @ theta, -30, 30))
         keep = -np.expm1(-mu)  # P(count > 0)
@@ -221,7 +225,7 @@ def _product_fit(units: np.ndarray, offset: np.ndarray, z: np.ndarray, prior_sd:
     for _ in range(50):
         mu, mean, var = moments(theta)
         grad = design.T @ (units - mean) - ridge @ theta
-        hess = (design * var[:, None]).T @ design + ridge + np.diag([1e-9, 0, 0])
+        hess = (design * var[:, None]).T @ design + ridge + np.diag([1e-9] + [0.0] * z.shape[1])
         step = np.linalg.solve(hess, grad)
         shrink = 1.0
         while np.max(np.abs(step * shrink)) > 2.0:
@@ -231,7 +235,7 @@ def _product_fit(units: np.ndarray, offset: np.ndarray, z: np.ndarray, prior_sd:
             break
     mu, mean, var = moments(theta)
     pearson = float(np.sum((units - mean) ** 2 / var))
-    dispersion = max(1.0, pearson / max(n - 3, 1))
+    dispersion = max(1.0, pearson / max(n - len(theta), 1))
     fisher = (design * var[:, None]).T @ design
     # Information about β after profiling out α (Schur complement).
     info = fisher[1:, 1:] - np.outer(fisher[1:, 0], fisher[0, 1:]) / max(fisher[0, 0], 1e-12)
@@ -245,18 +249,18 @@ def _clustered_ols(y: np.ndarray, z: np.ndarray, clusters: np.ndarray, pooled_va
     doubled, is used instead."""
     n = len(y)
     x = np.column_stack([np.ones(n), z])
-    xtx = x.T @ x + np.diag([0.0, 1e-8, 1e-8])
+    xtx = x.T @ x + np.diag([0.0] + [1e-8] * z.shape[1])
     bread = np.linalg.pinv(xtx)
     beta = bread @ (x.T @ y)
     e = y - x @ beta
     uniq, inverse = np.unique(clusters, return_inverse=True)
     if len(uniq) >= 8:
-        scores = np.zeros((len(uniq), 3))
+        scores = np.zeros((len(uniq), x.shape[1]))
         np.add.at(scores, inverse, x * e[:, None])
         cov = bread @ (scores.T @ scores) @ bread * len(uniq) / (len(uniq) - 1)
     else:
         cov = 2.0 * pooled_var * bread
-    return beta[1:], np.linalg.pinv(cov[1:, 1:] + 1e-12 * np.eye(2))
+    return beta[1:], np.linalg.pinv(cov[1:, 1:] + 1e-12 * np.eye(z.shape[1]))
 
 
 # The split-sample check (calibrate_information): weeks are split into alternate blocks of this many weeks
@@ -293,8 +297,8 @@ def calibrate_information(halves: list[list[tuple[np.ndarray, np.ndarray]]]) -> 
         if ia[0, 0] < MIN_HALF_INFORMATION or ib[0, 0] < MIN_HALF_INFORMATION:
             continue
         # The standard error of b with c profiled out: the (0, 0) element of each half's covariance.
-        va = np.linalg.pinv(ia + 1e-9 * np.eye(2))[0, 0]
-        vb = np.linalg.pinv(ib + 1e-9 * np.eye(2))[0, 0]
+        va = np.linalg.pinv(ia + 1e-9 * np.eye(len(ia)))[0, 0]
+        vb = np.linalg.pinv(ib + 1e-9 * np.eye(len(ib)))[0, 0]
         z2.append((ba[0] - bb[0]) ** 2 / (va + vb))
     if len(z2) < MIN_SPLIT_PRODUCTS:
         return 1.0
@@ -355,13 +359,12 @@ def evidence_support(products: pd.DataFrame, response: PriceResponse, max_sd: fl
     lref = facts["log_reference_price"].to_numpy(np.float64)
     lo_in, hi_in = facts["support_min"].to_numpy(np.float64), facts["support_max"].to_numpy(np.float64)
     lo, hi = lo_in.copy(), hi_in.copy()
-    b, c = response.draws[:, :, 0], response.draws[:, :, 1]
     d0 = np.log(p0) - lref
     for i in range(len(p0)):
         for side, edge in ((-1, lo_in[i]), (1, hi_in[i])):
             prices = p0[i] * np.exp(np.linspace(0.0, np.log(edge / p0[i]), points))
             d = np.log(prices) - lref[i]
-            rel = b[i][:, None] * (d - d0[i])[None, :] + c[i][:, None] * (d ** 2 - d0[i] ** 2)[None, :]
+            rel = curve_family.relative_log_multiplier(response.draws[i], d, d0[i])
             informed = rel.std(axis=0) <= max_sd
             last = points - 1 if informed.all() else max(int(np.argmin(informed)) - 1, 0)
             reach = prices[last]
@@ -391,16 +394,21 @@ def own_estimates(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) ->
     rows = rows.assign(n_hat=np.maximum(nuis["n"], 1e-3), m_hat=nuis["m"], s_hat=nuis["s"])
     rows["z1"] = d - rows["m_hat"].to_numpy()
     rows["z2"] = d ** 2 - rows["s_hat"].to_numpy()
+    zcols = ["z1", "z2"] + (["z3"] if cfg.third_term else [])
+    if cfg.third_term:  # the third term's residual on the context, like Δ's and Δ²'s (curve_family)
+        rows = curve_family.with_residual(rows, cross_fit(x, {"phi": (curve_family.design(d)[:, 2], "regression")},
+                                                          folds, cfg, fit_mask=observed)["phi"])
+    k = len(zcols)
     codes = panel.stockcodes
     groups = np.unique(panel.products["category"].fillna("?").to_numpy(), return_inverse=True)[1]
 
     # Orders per week.
-    z = rows[["z1", "z2"]].to_numpy()
+    z = rows[zcols].to_numpy()
     offset = np.log(rows["n_hat"].to_numpy())
     orders = rows["lines"].to_numpy(np.float64)
     index = rows.groupby("stockcode", sort=True).indices
-    raw_n, info_n = np.zeros((len(codes), 2)), np.zeros((len(codes), 2, 2))
-    halves_raw_n, halves_info_n = np.zeros((len(codes), 2, 2)), np.zeros((len(codes), 2, 2, 2))
+    raw_n, info_n = np.zeros((len(codes), k)), np.zeros((len(codes), k, k))
+    halves_raw_n, halves_info_n = np.zeros((len(codes), 2, k)), np.zeros((len(codes), 2, k, k))
     weeks_n = rows["week"].to_numpy()
     for i, code in enumerate(codes):
         idx = index.get(code)
@@ -421,16 +429,17 @@ def own_estimates(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) ->
         # The revisions' evidence on the orders part (revisions.py), added to the orthogonal fit's in
         # information form: the nuisances' price controls absorb lasting revisions, so the two barely overlap.
         raw_e, info_e, count = revisions.estimates(rows, list(codes), cfg.weak_prior_sd)
+        raw_e, info_e = curve_family.pad(raw_e, info_e, k)
         total = info_n + info_e
         combined = np.einsum("pij,pj->pi", info_n, raw_n) + np.einsum("pij,pj->pi", info_e, raw_e)
-        raw_n = np.linalg.solve(total + 1e-9 * np.eye(2)[None], combined[..., None])[..., 0]
+        raw_n = np.linalg.solve(total + 1e-9 * np.eye(k)[None], combined[..., None])[..., 0]
         info_n = total
         log.info("revisions: %d events; pooled information on b from them %.0f against %.0f from the weekly fit",
                  count, info_e[:, 0, 0].sum(), (total - info_e)[:, 0, 0].sum())
 
     # Units per order.
     # NUISANCE_FEATURES holds the week (the join key) and the product's reference log price.
-    context = rows[["stockcode", "delta", "m_hat", "s_hat"] + NUISANCE_FEATURES + CATEGORICAL]
+    context = rows[["stockcode", "delta", "m_hat", "s_hat"] + ["t_hat"] * (k == 3) + NUISANCE_FEATURES + CATEGORICAL]
     lines = panel.lines.merge(context, on=["stockcode", "week"], how="inner")
     # The price the line's buyer faced: the week's posted price read from the week's OTHER lines (a week's
     # only line has none: the week's posted price stands in, a small share of lines) times the line's
@@ -447,22 +456,24 @@ def own_estimates(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) ->
     m_hat, s_hat = lines["m_hat"].to_numpy(), lines["s_hat"].to_numpy()
     lines["z1"] = d_line - (m_hat + usual)
     lines["z2"] = d_line ** 2 - (s_hat + 2.0 * m_hat * usual + usual ** 2)
+    if k == 3:
+        lines["z3"] = curve_family.line_residual(lines, d_line, usual)
     line_folds = product_folds(lines["stockcode"], cfg.folds, cfg.seed)
     h = cross_fit(_design(lines, LINE_FEATURES), {"h": (lines["log_quantity"].to_numpy(), "regression")},
                   line_folds, cfg)["h"]
     resid = lines["log_quantity"].to_numpy() - h
     pooled_var = float(np.var(resid))
-    zl = lines[["z1", "z2"]].to_numpy()
+    zl = lines[zcols].to_numpy()
     weeks = lines["week"].to_numpy()
     line_index = lines.groupby("stockcode", sort=True).indices
-    raw_s, info_s = np.zeros((len(codes), 2)), np.zeros((len(codes), 2, 2))
-    halves_raw_s, halves_info_s = np.zeros((len(codes), 2, 2)), np.zeros((len(codes), 2, 2, 2))
+    raw_s, info_s = np.zeros((len(codes), k)), np.zeros((len(codes), k, k))
+    halves_raw_s, halves_info_s = np.zeros((len(codes), 2, k)), np.zeros((len(codes), 2, k, k))
     halves_s = []
     for i, code in enumerate(codes):
         idx = line_index.get(code)
         if idx is not None and len(idx) >= 4:
             raw_s[i], info_s[i] = _clustered_ols(resid[idx], zl[idx], weeks[idx], pooled_var)
-            pair = [_clustered_ols(resid[h], zl[h], weeks[h], pooled_var) if len(h) >= 4 else (np.zeros(2), np.zeros((2, 2)))
+            pair = [_clustered_ols(resid[h], zl[h], weeks[h], pooled_var) if len(h) >= 4 else (np.zeros(k), np.zeros((k, k)))
                     for h in _halves(idx, weeks[idx])]
             halves_s.append(pair)
             for j, (est, info) in enumerate(pair):
@@ -477,6 +488,7 @@ def own_estimates(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) ->
     raw_es = info_es = None
     if cfg.revisions and cfg.size_revisions:
         raw_es, info_es, count_s = revisions.size_estimates(rows, panel.lines, list(codes), cfg.weak_prior_sd)
+        raw_es, info_es = curve_family.pad(raw_es, info_es, k)
         log.info("revisions: %d events with line sizes on both sides; information on the size part's b %.0f",
                  count_s, info_es[:, 0, 0].sum())
     return OwnEstimates(list(codes), groups, raw_n, info_n, raw_s, info_s,
@@ -512,7 +524,7 @@ def orders_prior_evidence(own: OwnEstimates, scale: float) -> tuple[np.ndarray, 
     h_w = np.einsum("pij,pj->pi", own.info_n, own.raw_n) - np.einsum("pij,pj->pi", info_e, raw_e)
     info = scale * info_w + info_e
     h = scale * h_w + np.einsum("pij,pj->pi", info_e, raw_e)
-    return np.linalg.solve(info + 1e-9 * np.eye(2)[None], h[..., None])[..., 0], info
+    return np.linalg.solve(info + 1e-9 * np.eye(info.shape[-1])[None], h[..., None])[..., 0], info
 
 
 def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> PriceResponse:
@@ -522,9 +534,11 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
     codes, groups = own.stockcodes, own.groups
     # The weak prior keeps a part without price variation finite (its error is then the prior's, and says
     # "nothing"; its information is near zero).
-    weak = np.eye(2) / cfg.weak_prior_sd ** 2
+    weak = np.eye(own.raw_n.shape[1]) / cfg.weak_prior_sd ** 2
     raw_cov = np.linalg.inv(own.info_n + weak) + np.linalg.inv(own.info_s + weak)
     raw = own.raw_n + own.raw_s
+    if raw.shape[1] == 3 and (cfg.pool_parts or cfg.priced_right or cfg.part_correlation):
+        raise ValueError("third_term needs separate parts, no priced_right and no part_correlation")
     if cfg.pool_parts:
         parts = {"pooled": (raw, np.linalg.inv(raw_cov), 1.0)}
     else:
@@ -532,7 +546,7 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
         scale_n = (revisions_prior_scale(own, split_n, cfg.category_strength, cfg.prior_components)
                    if cfg.revision_check else split_n)
         parts = {"orders": (own.raw_n, own.info_n, scale_n), "size": (own.raw_s, own.info_s, 1.0)}
-    mean, cov, summary = np.zeros((len(codes), 2)), np.zeros((len(codes), 2, 2)), {}
+    mean, cov, summary = np.zeros_like(raw), np.zeros_like(raw_cov), {}
     learned: dict[str, tuple[shrinkage.Prior, tuple[np.ndarray, np.ndarray]]] = {}
     for name, (part_raw, part_info, scale) in parts.items():
         # The prior learned with the part's checked errors (the weekly fit's information × scale); each product's
@@ -542,7 +556,8 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
                                  else (part_raw, part_info * scale))
         stated = (part_raw, part_info) if scale >= 1.0 else (prior_raw, prior_info)
         prior = shrinkage.fit(prior_raw, prior_info, groups, cfg.category_strength, cfg.prior_components,
-                              posterior_evidence=stated, error_scales=cfg.error_scales)
+                              posterior_evidence=stated, error_scales=cfg.error_scales,
+                              no_spread=(2,) if cfg.third_term and not cfg.third_term_by_product else ())
         if name == "orders" and cfg.revision_curvature_check:
             ratio = revisions_curvature_ratio(own, prior, groups)
             prior = scale_curvature_spread(prior, *stated, groups, ratio)
@@ -556,9 +571,9 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
                          "weights": prior.weights.tolist(), "prior_information_scale": float(scale),
                          "split_check_scale": float(split_n if name == "orders" else scale),
                          "component_sd": [np.sqrt(np.diag(t)).tolist() for t in prior.spreads]}
-        log.info("price response (%s): global (b, c) = (%.2f, %.2f); between-product sd (%.2f, %.2f); %d "
-                 "component(s), weights %s; prior learned with information x %.2f", name, *prior.global_mean,
-                 *np.sqrt(np.diag(between)), len(prior.weights), np.round(prior.weights, 3).tolist(), scale)
+        log.info("price response (%s): global coefficients %s; between-product sd %s; %d component(s), weights %s; "
+                 "prior learned with information x %.2f", name, np.round(prior.global_mean, 2).tolist(),
+                 np.round(np.sqrt(np.diag(between)), 2).tolist(), len(prior.weights), np.round(prior.weights, 3).tolist(), scale)
     if cfg.part_correlation and len(parts) == 2:
         mean, cov = shrinkage.correlated_parts_posterior(learned["orders"], learned["size"], groups, cfg.part_correlation)
     if cfg.extra_spread < 0.0:
@@ -578,7 +593,9 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
         draws = shrinkage.draws(mixed, cfg.draws, cfg.seed)
         return PriceResponse(codes, draws.mean(axis=1), mixed.posterior_cov(), draws, raw, np.sqrt(raw_cov[:, 0, 0]),
                              summary)
-    if len(parts) == 1 and extra == 0.0:
+    if raw.shape[1] == 3:  # (b, c, d): the sum of the parts' posteriors as one normal, c <= 0 (curve_family)
+        draws = curve_family.draws(mean, cov, cfg.draws, cfg.seed)
+    elif len(parts) == 1 and extra == 0.0:
         draws = shrinkage.draws(prior, cfg.draws, cfg.seed)
     else:
         # The sum of the parts' posteriors, as one normal (its mean and total covariance).

@@ -96,7 +96,7 @@ def _error_scaled_posteriors(raw: np.ndarray, info: np.ndarray, mu: np.ndarray, 
 def fit(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, components: int = 1,
         iterations: int = 300, tol: float = 1e-7,
         posterior_evidence: tuple[np.ndarray, np.ndarray] | None = None,
-        error_scales: tuple[float, ...] | None = None) -> Prior:
+        error_scales: tuple[float, ...] | None = None, no_spread: tuple[int, ...] = ()) -> Prior:
     """The prior by EM and every product's posterior under it (module doc). `groups` [P] category indices.
 
     `posterior_evidence` (default `(raw, info)`) is the estimate and information each product's posterior uses,
@@ -108,7 +108,14 @@ def fit(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, com
     normal prior N(μ_g, T) and each product's error covariance λ_k · I_i⁻¹ with learned weights π_k, so a product
     whose estimate lies far from its category by more than its stated error allows is read as a larger error
     (pulled back harder), not as a real difference that widens T. The returned Prior then has one component per
-    error scale, all with spread T; its posteriors are a mixture over the scales."""
+    error scale, all with spread T; its posteriors are a mixture over the scales.
+
+    `no_spread`: coefficients whose between-product spread is held at (nearly) 0: one value per category, learned
+    from its products (curve_family's third term when a product's own data cannot say its own, ResponseConfig). EM
+    cannot move a mean whose spread is 0 (each posterior is pinned to it), so those means are fitted directly: the
+    category's generalized least squares under the marginal model β̂_i ~ N(μ_g, T + I_i⁻¹). Normal prior only."""
+    if no_spread and (components != 1 or (error_scales is not None and len(error_scales) > 1)):
+        raise ValueError("no_spread needs a normal prior with normal errors")
     if error_scales is not None and len(error_scales) > 1:
         if components != 1:
             raise ValueError("error_scales needs a normal prior (components = 1)")
@@ -116,10 +123,10 @@ def fit(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, com
                                   posterior_evidence)
     p = len(raw)
     n_groups = int(groups.max()) + 1
-    spread = np.cov(raw.T) if p > 2 else np.eye(2)
+    spread = np.cov(raw.T) if p > 2 else np.eye(raw.shape[1])
     base = np.diag(np.maximum(np.diag(spread), 1e-3))
     scales = np.geomspace(0.1, 2.0, components) if components > 1 else np.ones(1)
-    spreads = np.stack([base * s for s in scales])
+    spreads = np.stack([_hold(base * s, no_spread) for s in scales])
     weights = np.full(components, 1.0 / components)
     mu0 = np.median(raw, axis=0)
     mu_g = np.tile(mu0, (n_groups, 1))
@@ -128,12 +135,14 @@ def fit(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, com
         r = _responsibilities(logm, weights)
         post_mean = np.einsum("pk,pki->pi", r, means)
         new_mu_g = _category_means(post_mean, groups, n_groups, mu0, kappa)
+        if no_spread:
+            new_mu_g[:, list(no_spread)] = _held_means(raw, info, groups, n_groups, spreads[0])[:, list(no_spread)]
         mu0 = new_mu_g.mean(axis=0)
         new_spreads = np.empty_like(spreads)
         for k in range(components):
             dev = means[:, k] - new_mu_g[groups]
             second = np.einsum("p,pi,pj->ij", r[:, k], dev, dev) + np.einsum("p,pij->ij", r[:, k], covs[:, k])
-            new_spreads[k] = second / max(r[:, k].sum(), 1e-9) + 1e-6 * np.eye(2)
+            new_spreads[k] = _hold(second / max(r[:, k].sum(), 1e-9) + 1e-6 * np.eye(raw.shape[1]), no_spread)
         new_weights = r.mean(axis=0)
         change = max(np.max(np.abs(new_spreads - spreads)), np.max(np.abs(new_mu_g - mu_g)),
                      np.max(np.abs(new_weights - weights)))
@@ -146,12 +155,35 @@ def fit(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, com
     return Prior(weights, spreads, mu_g, mu0, means, covs, r)
 
 
+def _held_means(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, n_groups: int, t: np.ndarray) -> np.ndarray:
+    """[G, K] each category's generalized least squares mean of its products' estimates, weights (T + I_i⁻¹)⁻¹ =
+    I_i (1 + T I_i)⁻¹ (no inverse of a singular I_i or of a T with a zero spread)."""
+    k = raw.shape[1]
+    w = np.einsum("pij,pjk->pik", info, np.linalg.inv(np.eye(k)[None] + t[None] @ info))
+    out = np.zeros((n_groups, k))
+    for g in range(n_groups):
+        m = groups == g
+        out[g] = np.linalg.solve(w[m].sum(axis=0) + 1e-9 * np.eye(k), np.einsum("pij,pj->i", w[m], raw[m]))
+    return out
+
+
+def _hold(t: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
+    """`t` with the spread of the coefficients `dims` held at 1e-6 (variance) and their covariances at 0."""
+    if not dims:
+        return t
+    t = t.copy()
+    for j in dims:
+        t[j, :], t[:, j] = 0.0, 0.0
+        t[j, j] = 1e-6
+    return t
+
+
 def _fit_error_mixture(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, scales: np.ndarray,
                        iterations: int, tol: float, posterior_evidence: tuple[np.ndarray, np.ndarray] | None) -> Prior:
     """fit with heavy-tailed errors (its `error_scales`): EM over T, the category means and the scales' weights."""
     p = len(raw)
     n_groups = int(groups.max()) + 1
-    spread = np.cov(raw.T) if p > 2 else np.eye(2)
+    spread = np.cov(raw.T) if p > 2 else np.eye(raw.shape[1])
     t = np.diag(np.maximum(np.diag(spread), 1e-3))
     weights = np.full(len(scales), 1.0 / len(scales))
     mu0 = np.median(raw, axis=0)
@@ -163,7 +195,7 @@ def _fit_error_mixture(raw: np.ndarray, info: np.ndarray, groups: np.ndarray, ka
         new_mu_g = _category_means(post_mean, groups, n_groups, mu0, kappa)
         mu0 = new_mu_g.mean(axis=0)
         dev = means - new_mu_g[groups][:, None, :]
-        new_t = (np.einsum("pk,pki,pkj->ij", r, dev, dev) + np.einsum("pk,pkij->ij", r, covs)) / p + 1e-6 * np.eye(2)
+        new_t = (np.einsum("pk,pki,pkj->ij", r, dev, dev) + np.einsum("pk,pkij->ij", r, covs)) / p + 1e-6 * np.eye(raw.shape[1])
         new_weights = r.mean(axis=0)
         change = max(np.max(np.abs(new_t - t)), np.max(np.abs(new_mu_g - mu_g)), np.max(np.abs(new_weights - weights)))
         t, weights, mu_g = new_t, new_weights, new_mu_g

@@ -60,16 +60,62 @@ def cache(directory: Path, seed: int, name: str, cfg: ResponseConfig = ResponseC
     cleaned, _ = clean(data.transactions)
     panel = weekly.build(cleaned)
     products = panel.products.copy()  # support before evidence_support narrows it
-    own, rows = price_response.own_estimates(panel, cfg)
+    own, rows = _memoized_own_estimates(panel, cfg, directory / f"{name}-{seed}.nuis.pkl")
     history = cleaned.groupby("stockcode")["unit_price"].agg(["min", "max"])
     observed = rows[rows["observed"].astype(bool)]
     spread = observed.groupby("stockcode")["delta"].agg(["std", "min", "max"])
     directory.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as fh:
         pickle.dump({"name": name, "seed": seed, "own": own, "products": products, "truth": data.truth,
-                     "history": history, "delta_spread": spread, "seconds": time.time() - t}, fh)
+                     "history": history, "delta_spread": spread,
+                     "observed_delta": observed[["stockcode", "week", "delta"]].reset_index(drop=True),
+                     "seconds": time.time() - t}, fh)
     print(f"cached {name} seed {seed} in {time.time() - t:.0f} s", flush=True)
     return path
+
+
+def cache_third_term(directory: Path, seed: int, name: str) -> Path:
+    """Add the own estimates with the third shape term (ResponseConfig.third_term, curve_family.py) to a cached data
+    set as "own_third", the data regenerated and the cached nuisances reused: the `third*` variants read them, so
+    that the committed curve and the extended one are compared on the same data in the same run."""
+    path = cache(directory, seed, name)
+    with open(path, "rb") as fh:
+        data = pickle.load(fh)
+    if "own_third" in data:
+        return path
+    t = time.time()
+    cleaned, _ = clean(scenarios.generate(_scenario(name), seed).transactions)
+    cfg = ResponseConfig(size_revisions=True, third_term=True)
+    data["own_third"], _ = _memoized_own_estimates(weekly.build(cleaned), cfg, directory / f"{name}-{seed}.nuis.pkl")
+    with open(path.with_suffix(".tmp"), "wb") as fh:
+        pickle.dump(data, fh)
+    path.with_suffix(".tmp").replace(path)
+    print(f"cached the third term of {name} seed {seed} in {time.time() - t:.0f} s", flush=True)
+    return path
+
+
+def _memoized_own_estimates(panel, cfg: ResponseConfig, memo_path: Path):
+    """price_response.own_estimates with its cross-fitted nuisances kept in `memo_path` (keyed by the targets'
+    names and the rows' count): the nuisances do not depend on the curve family, so a second family's own
+    estimates on the same data set (curve_family.py) refit only the per-product stages and the new term's
+    nuisance. LightGBM is deterministic here (`deterministic=True`, fixed seed), so a memo equals a refit."""
+    memo = pickle.loads(memo_path.read_bytes()) if memo_path.exists() else {}
+    original = price_response.cross_fit
+
+    def cached(x, targets, folds, cfg_, fit_mask=None):
+        key = (tuple(sorted(targets)), len(x))
+        if key not in memo:
+            memo[key] = original(x, targets, folds, cfg_, fit_mask)
+        return {k: v.copy() for k, v in memo[key].items()}
+
+    price_response.cross_fit = cached
+    try:
+        result = price_response.own_estimates(panel, cfg)
+    finally:
+        price_response.cross_fit = original
+    memo_path.parent.mkdir(parents=True, exist_ok=True)
+    memo_path.write_bytes(pickle.dumps(memo))
+    return result
 
 
 def evaluate_variant(data: dict, cfg: ResponseConfig, settings: dict = decision.DEFAULT_DECISION,
@@ -85,7 +131,7 @@ def evaluate_variant(data: dict, cfg: ResponseConfig, settings: dict = decision.
 
 def prepare(data: dict, cfg: ResponseConfig, transform=None):
     """The posterior of one cached data set under `cfg`, its fresh draws and its products with the supported range."""
-    own = data["own"]
+    own = data["own_third"] if cfg.third_term else data["own"]
     if getattr(own, "delta0", None) is None:  # caches from before OwnEstimates kept it
         own = dataclasses.replace(own, delta0=price_response._current_delta(data["products"], own.stockcodes))
     captured = []
@@ -170,8 +216,7 @@ def _decide_and_score(data, cfg, settings, light, response, fresh, products, tra
 def _light_record(truth, code: str, resp: decision.ProductResponse, chosen: dict, elasticity_true: float) -> dict:
     """calibration.product_record's calibration columns without the frontier (elasticity hits, the reported move)."""
     p0 = resp.current_price
-    delta0 = np.log(p0) - resp.reference_log_price
-    e = resp.draws[:, 0].astype(np.float64) + 2.0 * resp.draws[:, 1].astype(np.float64) * delta0
+    e = decision.elasticity_draws(resp)
     row = {f"elasticity_in_{round(100 * level):d}": bool(hit[0])
            for level, hit in calibration.interval_hits(e[None, :], np.array([elasticity_true])).items()}
     move = chosen["optimal_unit_price"] if chosen["decision"] == "change" else chosen["best_price"]
@@ -331,6 +376,8 @@ VARIANTS: dict[str, tuple[dict, object]] = {
     "widen0.2": ({}, _widen_b(0.2)),
     "widen0.4": ({}, _widen_b(0.4)),
     "default": ({}, None),
+    "third": ({"third_term": True}, None),  # g = b Δ + c Δ² + d φ(Δ) (curve_family), from the cache's own_third
+    "third-category": ({"third_term": True, "third_term_by_product": False}, None),  # d: one per category
     "recentre": ({}, None),
     "recentre-rho0.9": ({"part_correlation": 0.9}, None),
     "weak25": ({"weak_prior_sd": 25.0}, None),  # with estimates cached under the same weak prior
@@ -399,7 +446,7 @@ def run(directory: Path, seeds: list[int], names: list[str], variants: list[str]
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["cache", "run"])
+    ap.add_argument("command", choices=["cache", "cache-third", "run"])
     ap.add_argument("directory", type=Path)
     ap.add_argument("seeds", help="comma-separated seeds")
     ap.add_argument("names", nargs="+", help="scenarios (their twins are included)")
@@ -413,11 +460,14 @@ def main() -> None:
         global FRESH_DRAWS
         FRESH_DRAWS = 0
     seeds = [int(s) for s in a.seeds.split(",")]
-    if a.command == "cache":
+    if a.command in ("cache", "cache-third"):
         for seed in seeds:
             for name in a.names:
                 for scen in (name, name + "-twin"):
-                    cache(a.directory, seed, scen, ResponseConfig(size_revisions=True))
+                    if a.command == "cache":
+                        cache(a.directory, seed, scen, ResponseConfig(size_revisions=True))
+                    else:
+                        cache_third_term(a.directory, seed, scen)
     else:
         alphas = ([float(x) for x in a.alphas.split(",")] if a.alphas
                   else [decision.DEFAULT_DECISION["max_loss_probability"]])
