@@ -50,8 +50,11 @@ extension PricingRouter {
                     return APIError.badRequest("unknown_parameter", "unknown query parameter \(name); this route takes none").response
                 }
                 guard let test = engine.experiments?.test(for: stockcode) else {
+                    let held = engine.experiments?.holdoutMember(for: stockcode) != nil
                     return APIError(status: 404, code: "not_under_test",
-                                    message: "product \(stockcode) is not in the experiment plan of model version \(engine.version)").response
+                                    message: held ? "product \(stockcode) is held out of model version \(engine.version)'s tests, not tested "
+                                        + "(GET /v1/experiments lists it in holdout.members)"
+                                        : "product \(stockcode) is not in the experiment plan of model version \(engine.version)").response
                 }
                 var w = JSONWriter(capacity: 2048)
                 let description = engine.store.index(of: stockcode).map { engine.store.products[$0].description }

@@ -118,16 +118,21 @@ final class HarmBudgetHandoverTests: XCTestCase {
     /// The run stops in its pass 1 (its reader left at once): a request waiting for its λ solves it itself.
     func testARunStoppedInPassOneLetsTheRequestSolve() async throws {
         let (engine, rows, multiplier) = try catalogue()
-        let answers = PriceAnswers(harmBudgetRunWait: .seconds(120))
+        // A wait far longer than the solve: the request returning well before it shows the withdrawal woke it.
+        let answers = PriceAnswers(harmBudgetRunWait: .seconds(600))
         let multipliers = answers.harmBudgetMultipliers
         guard case .admitted(let ticket, hit: false) = answers.run(nil, rules: Self.rules, on: engine, spend: { _ in nil }) else {
             return XCTFail("the run was not started")
         }
         ticket.release()
         let expected = try XCTUnwrap(sample(rows, from: engine.store.products.map(\.stockcode)).first)
+        let clock = ContinuousClock()
+        let started = clock.now
         let (row, fromRun, charged) = try await Self.answer(answers, expected.stockcode, on: engine)
+        XCTAssertLessThan(clock.now - started, .seconds(300), "woken by the run's withdrawal, not by the wait's end")
         XCTAssertFalse(fromRun)
-        XCTAssertEqual(charged.count, 1)
+        // Admitted while the run was still solving (one product) or after its withdrawal landed (the pass).
+        XCTAssertTrue(charged == [1] || charged == [engine.store.products.count], "\(charged)")
         assertSameDecision(row, expected)
         _ = await ticket.run.finished()
         XCTAssertTrue(ticket.run.isCancelled)
@@ -188,5 +193,45 @@ final class HarmBudgetHandoverTests: XCTestCase {
             items[items.count / 2] = RepricingItem(stockcode: codes[codes.count / 2], terms: terms)
             XCTAssertFalse(engine.solvesCatalogueMultiplier(items), "\(terms)")
         }
+    }
+
+    /// A run on a version a hot reload has since replaced hands its λ over after the new version's was
+    /// solved: the new version's λ stays (a hand-over never drops other versions' entries).
+    func testAStaleVersionsHandOverKeepsTheNewVersionsMultiplier() async throws {
+        let (old, _, oldMultiplier) = try catalogue()
+        let scratch = try ScratchVersion()
+        defer { scratch.remove() }
+        try scratch.editManifest { $0["model_version"] = "handover-newer" }
+        let new = try PricingEngine(path: scratch.path)
+        XCTAssertNotEqual(new.version, old.version)
+        let multipliers = HarmBudgetMultipliers()
+        let handover = try XCTUnwrap(multipliers.handover(engine: old, rules: Self.rules, items: nil))
+        let newMultiplier = await multipliers.multiplier(new, rules: Self.rules)
+        XCTAssertNotNil(newMultiplier)
+        handover.deliver(oldMultiplier)
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(60)
+        while multipliers.cached(old, rules: Self.rules) == nil, clock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        XCTAssertEqual(multipliers.cached(old, rules: Self.rules), oldMultiplier, "the stale run's λ is kept beside")
+        XCTAssertEqual(multipliers.cached(new, rules: Self.rules), newMultiplier, "the new version's λ is not evicted")
+        XCTAssertEqual(multipliers.solves, 1)
+    }
+
+    /// Two runs solve the same λ; the first withdraws (cancelled): a request still waits for the second.
+    func testARequestWaitsWhileAnyRunIsSolving() async throws {
+        let (engine, _, multiplier) = try catalogue()
+        let multipliers = HarmBudgetMultipliers(runWait: .seconds(600))
+        let first = try XCTUnwrap(multipliers.handover(engine: engine, rules: Self.rules, items: nil))
+        let second = try XCTUnwrap(multipliers.handover(engine: engine, rules: Self.rules, items: nil))
+        first.withdraw()
+        try await Task.sleep(for: .milliseconds(50))  // the withdrawal lands on the pool
+        XCTAssertTrue(multipliers.solvedOrSolving(engine, rules: Self.rules), "the second run is still solving")
+        async let asked = multipliers.multiplier(engine, rules: Self.rules)
+        try await Task.sleep(for: .milliseconds(50))
+        second.deliver(multiplier)
+        let value = await asked
+        XCTAssertEqual(value, multiplier)
+        XCTAssertEqual(multipliers.solves, 0, "the request waited for the second run")
+        XCTAssertEqual(multipliers.handOvers, 1)
     }
 }

@@ -32,9 +32,12 @@ final class HarmBudgetMultipliers: Sendable {
         var lastUse: UInt64
     }
 
-    /// A run solving λ for a key now, and the requests waiting for its value (by waiter id).
+    /// The runs solving λ for a key now (by hand-over id), and the requests waiting for its value (by
+    /// waiter id). Waiters give up only when every such run has withdrawn: two runs of the same λ (every
+    /// product by GET, and the same catalogue POSTed) or a retry starting before a cancelled run's
+    /// withdrawal lands must not send them to solve it a third time.
     private struct Pending {
-        let run: UInt64
+        var runs: Set<UInt64>
         var waiters: [UInt64: CheckedContinuation<Double?, Never>] = [:]
     }
 
@@ -127,14 +130,14 @@ final class HarmBudgetMultipliers: Sendable {
     /// A catalogue run's hand-over of its λ, for a run of `rules` over `items` (nil: every product) on
     /// `engine`; nil when the run's λ is not the one ``multiplier(_:rules:)`` would solve (no budget, a
     /// catalogue other than the version's whole one, or per-line terms), or when λ is already known.
-    /// The first such run for a key is the one requests wait for.
+    /// Requests wait while any such run for the key is solving it.
     func handover(engine: PricingEngine, rules: PricingRules, items: [RepricingItem]?) -> Handover? {
         guard rules.harmBudget != nil, engine.solvesCatalogueMultiplier(items) else { return nil }
         let key = Self.key(version: engine.version, rules: rules)
         let id: UInt64? = state.withLock { s in
             guard s.entries[key] == nil else { return nil }
             s.nextID += 1
-            if s.pending[key] == nil { s.pending[key] = Pending(run: s.nextID) }
+            s.pending[key, default: Pending(runs: [])].runs.insert(s.nextID)
             return s.nextID
         }
         return id.map { Handover(self, key: key, version: engine.version, id: $0) }
@@ -163,7 +166,7 @@ final class HarmBudgetMultipliers: Sendable {
             let (multipliers, key, version) = (self.multipliers, self.key, self.version)
             DispatchQueue.global().async {
                 multipliers.handOverCount.add(1, ordering: .relaxed)
-                multipliers.store(multiplier, key: key, version: version)
+                multipliers.store(multiplier, key: key, version: version, replacingOtherVersions: false)
             }
         }
 
@@ -178,12 +181,17 @@ final class HarmBudgetMultipliers: Sendable {
         deinit { withdraw() }
     }
 
-    /// Keeps `multiplier`, dropping other versions' entries, then the least recently used beyond capacity,
-    /// and hands it to the requests waiting for a run's λ for `key` (whichever run they wait for).
-    private func store(_ multiplier: Double, key: String, version: String) {
+    /// Keeps `multiplier`, dropping other versions' entries when `replacingOtherVersions`, then the least
+    /// recently used beyond capacity, and hands it to the requests waiting for a run's λ for `key`
+    /// (whichever run they wait for). A request solves for the version it is served from, the newest; a
+    /// run's hand-over may come from a version a hot reload has since replaced (the run computes at idle
+    /// priority), so it never drops the others: it would evict the new version's λ for a stale one.
+    private func store(_ multiplier: Double, key: String, version: String, replacingOtherVersions: Bool = true) {
         let waiters = state.withLock { s in
             s.clock += 1
-            s.entries = s.entries.filter { $0.value.version == version }
+            if replacingOtherVersions { s.entries = s.entries.filter { $0.value.version == version } }
+            // Stored again (a request's solve, then the run's hand-over): not a new entry to make room for.
+            s.entries[key] = nil
             while s.entries.count >= capacity, let victim = s.entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
                 s.entries[victim.key] = nil
             }
@@ -193,10 +201,10 @@ final class HarmBudgetMultipliers: Sendable {
         for waiter in waiters { waiter.resume(returning: multiplier) }
     }
 
-    /// Run `run` will not hand λ over for `key`: its waiters go on without it.
+    /// Run `run` will not hand λ over for `key`: once no other run is solving it, its waiters go on without it.
     private func release(_ key: String, run: UInt64) {
         let waiters = state.withLock { s -> [CheckedContinuation<Double?, Never>] in
-            guard s.pending[key]?.run == run else { return [] }
+            guard s.pending[key]?.runs.remove(run) != nil, s.pending[key]?.runs.isEmpty == true else { return [] }
             return s.pending.removeValue(forKey: key)?.waiters.values.map { $0 } ?? []
         }
         for waiter in waiters { waiter.resume(returning: nil) }

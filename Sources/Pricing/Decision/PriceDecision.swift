@@ -149,7 +149,10 @@ package enum PriceDecision {
         // the band refuses (the run's rules are stricter than the plan's) leaves the decision above.
         var underTest = false
         if let testPrice = inputs.testPrice, band.contains(testPrice) {
-            price = testPrice
+            // The plan's "today's price" (a held-out product, a test's current arm) was computed by the
+            // loop and travelled as JSON: within rounding of the row's current price it is that price, so
+            // the row keeps it (a decision of keep, no gain) rather than reporting a move of a few bits.
+            price = abs(testPrice - p0) <= 1e-9 * p0 ? p0 : testPrice
             rule = .experiment
             underTest = true
         }
