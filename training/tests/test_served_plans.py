@@ -26,6 +26,7 @@ from pricing_training.loop.ledger_source import open_ledger
 from pricing_training.loop.plan import PlanConfig
 from pricing_training.loop.policies import Loop
 
+from sales_ledgers import PostgresServer, postgres_binaries, write_postgres
 from test_weekly_update import ASSIGNMENTS_TABLE, SEED, WEEKS, _log_start, _only_version, _update, toy  # noqa: F401
 
 OTHER_SEED = SEED + 5  # a replay run with another seed than the served plans were made with
@@ -65,10 +66,13 @@ def _first_plan(ls: weekly_update.LogStart, monday: dt.date) -> dict:
 
 
 def record(db, doc: dict, recorded_at: str = "2026-01-01T00:00:00Z") -> None:
-    """What the service writes for a plan it loads: its document and its assignments, in one transaction."""
-    db.execute("INSERT INTO plans VALUES (?, ?, ?, ?)", (doc["plan_id"], doc["week_start"], json.dumps(doc), recorded_at))
+    """What the service writes for a plan it loads: its document and its assignments (SQLite or psycopg `db`)."""
+    p = "?" if isinstance(db, sqlite3.Connection) else "%s"
+    cursor = db.cursor()
+    cursor.execute(f"INSERT INTO plans VALUES ({p}, {p}, {p}, {p})",
+                   (doc["plan_id"], doc["week_start"], json.dumps(doc), recorded_at))
     rows = plan_assignments.from_document(doc).tests
-    db.executemany("INSERT INTO assignments VALUES (?, ?, ?, ?, ?, ?, ?)",
+    cursor.executemany(f"INSERT INTO assignments VALUES ({', '.join([p] * 7)})",
                    [(doc["plan_id"], r.stockcode, doc["week_start"], r.price, r.arm, r.probability, recorded_at)
                     for r in rows.itertuples()])
 
@@ -152,5 +156,34 @@ def test_the_plan_in_force_is_the_one_recorded_last():
                           ("2011-W02-bbbbbb", "2011-01-10", '{"plan_id": "b"}', "2026-01-01T00:00:00Z"),
                           ("2011-W03-cccccc", "2011-01-17", '{"plan_id": "c"}', "2026-01-01T00:00:00Z")],
                          columns=["plan_id", "week_start", "document", "recorded_at"])
-    assert served_plans.in_force(plans) == {dt.date(2011, 1, 10): {"plan_id": "a"}, dt.date(2011, 1, 17): {"plan_id": "c"}}
+    assert served_plans.in_force(plans) == {dt.date(2011, 1, 10): {"plan_id": "a"},
+                                            dt.date(2011, 1, 17): {"plan_id": "c"}}
     assert served_plans.in_force(None) == {}
+
+
+@pytest.mark.skipif(postgres_binaries() is None, reason="no PostgreSQL server binaries (apt-get install postgresql)")
+def test_a_postgresql_ledger_is_followed_as_the_sqlite_one(toy, served, tmp_path):
+    """The same served plans in a throwaway PostgreSQL server: the replay with another seed follows them and makes,
+    byte for byte, the plan it makes from the SQLite file."""
+    import psycopg
+
+    server = PostgresServer()
+    try:
+        write_postgres(server.url(), toy["lines"], len(toy["weeks"]))
+        with psycopg.connect(server.url(), autocommit=True) as db:
+            db.execute(ASSIGNMENTS_TABLE.format(real="double precision"))
+            db.execute(PLANS_TABLE)
+            for doc in served["docs"]:
+                with db.transaction():
+                    record(db, doc)
+        plans = []
+        for location in (served["ledger"], server.url()):
+            with open_ledger(location) as source:
+                week = weekly_update.plan_week(source, served["ls"], None)
+                plans.append(weekly_update.replay(served["ls"], source, week, PlanConfig(), OTHER_SEED))
+                recorded = source.plans(served["mondays"][0], week)
+                assert recorded["plan_id"].tolist() == [d["plan_id"] for d in served["docs"]]
+        assert [len(p.followed) for p in plans] == [WEEKS, WEEKS]
+        assert weekly_update.plan_bytes(plans[0].doc) == weekly_update.plan_bytes(plans[1].doc)
+    finally:
+        server.stop()

@@ -215,8 +215,8 @@ def replay(ls: LogStart, ledger: SalesLedger, plan_monday: dt.date, cfg: PlanCon
         raise RuntimeError("plan_assignments.week_plan no longer makes the rows experiments.plan_document writes: "
                            "update it to the document's rules")
     columns = ["week_start", "stockcode", "arm", "planned", "charged"]
-    return WeeklyResult(doc, mondays, pd.DataFrame(deviations, columns=columns), replayed=replayed, followed=served_weeks,
-                        plans_read=recorded_plans is not None)
+    return WeeklyResult(doc, mondays, pd.DataFrame(deviations, columns=columns), replayed=replayed,
+                        followed=served_weeks, plans_read=recorded_plans is not None)
 
 
 def check_served(result: WeeklyResult, ledger: SalesLedger, accept_other_plans: bool) -> None:
