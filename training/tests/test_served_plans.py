@@ -13,20 +13,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
+import signal
 import sqlite3
-from pathlib import Path
+import subprocess
+import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from pricing_training import signing
 from pricing_training.loop import experiments, learning, plan_assignments, served_plans, update, weekly_update
 from pricing_training.loop.ledger_source import open_ledger
 from pricing_training.loop.plan import PlanConfig
+from pricing_training.loop.plan_version import write_plan_version
 from pricing_training.loop.policies import Loop
 
 from sales_ledgers import PostgresServer, postgres_binaries, write_postgres
+from test_loop_plan_file import MODELS
+from test_loop_world import SWIFT_SERVER
 from test_weekly_update import ASSIGNMENTS_TABLE, SEED, WEEKS, _log_start, _only_version, _update, toy  # noqa: F401
 
 OTHER_SEED = SEED + 5  # a replay run with another seed than the served plans were made with
@@ -187,3 +194,56 @@ def test_a_postgresql_ledger_is_followed_as_the_sqlite_one(toy, served, tmp_path
         assert weekly_update.plan_bytes(plans[0].doc) == weekly_update.plan_bytes(plans[1].doc)
     finally:
         server.stop()
+
+
+@pytest.mark.skipif(SWIFT_SERVER is None or not (MODELS / "LATEST").is_file(),
+                    reason="pricing-server is not built (make test builds it first) or models/ has no version")
+def test_the_plans_the_real_service_recorded_are_followed(toy, served, tmp_path):
+    """The real `pricing-server serve` serves each week's plan in turn (a version per week, hot-reloaded on SIGHUP)
+    and records them in its SQLite ledger, into which `pricing-server ingest` puts the weeks' sales: the replay with
+    another seed follows every week it recorded and makes the same plan, byte for byte, as from the plans written
+    as the service writes them (the service's canonical JSON is the published plan, to the last bits)."""
+    base = MODELS / (MODELS / "LATEST").read_text().strip()
+    key_file = tmp_path / "key.pem"
+    public = signing.generate_key(key_file)
+    models, ledger, log_path = tmp_path / "models", tmp_path / "served.sqlite", tmp_path / "serve.log"
+    for week in toy["weeks"]:
+        subprocess.run([str(SWIFT_SERVER), "ingest", "--database", str(ledger), str(week)], check=True,
+                       capture_output=True, timeout=120)
+
+    def publish(k: int) -> None:
+        name = f"served-week-{k}"
+        write_plan_version(served["docs"][k], base, models, name, signing.load_key(key_file))
+        (models / "LATEST").write_text(name + "\n")
+
+    publish(0)
+    env = {"ARTIFACT_PUBLIC_KEYS": public, "LEDGER_PATH": str(ledger), "PATH": "/usr/bin:/bin",
+           "HOME": os.environ.get("HOME", str(tmp_path))}
+    with open(log_path, "w") as log:
+        server = subprocess.Popen([str(SWIFT_SERVER), "serve", "--host", "127.0.0.1", "--port", "0", "--models",
+                                   str(models)], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            for k in range(WEEKS):
+                if k > 0:
+                    publish(k)
+                    server.send_signal(signal.SIGHUP)
+                deadline = time.monotonic() + 120
+                while log_path.read_text().count("plan assignments recorded") <= k and time.monotonic() < deadline:
+                    assert server.poll() is None, log_path.read_text()
+                    time.sleep(0.2)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    text = log_path.read_text()
+    assert text.count("plan assignments recorded") == WEEKS and "document=added" in text, text
+    with open_ledger(ledger) as source:
+        week = weekly_update.plan_week(source, served["ls"], None)
+        recorded = source.plans(served["mondays"][0], week)
+        assert recorded["plan_id"].tolist() == [d["plan_id"] for d in served["docs"]]
+        from_service = weekly_update.replay(served["ls"], source, week, PlanConfig(), OTHER_SEED)
+        weekly_update.check_served(from_service, source, accept_other_plans=False)
+    with open_ledger(served["ledger"]) as source:
+        as_written = weekly_update.replay(served["ls"], source, week, PlanConfig(), OTHER_SEED)
+    assert [f.week_start for f in from_service.followed] == served["mondays"]
+    assert from_service.check.other_plans.empty and from_service.check.differences.empty
+    assert weekly_update.plan_bytes(from_service.doc) == weekly_update.plan_bytes(as_written.doc)
