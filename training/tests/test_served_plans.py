@@ -247,3 +247,45 @@ def test_the_plans_the_real_service_recorded_are_followed(toy, served, tmp_path)
     assert [f.week_start for f in from_service.followed] == served["mondays"]
     assert from_service.check.other_plans.empty and from_service.check.differences.empty
     assert weekly_update.plan_bytes(from_service.doc) == weekly_update.plan_bytes(as_written.doc)
+
+
+def _program_at_week_zero(ls: weekly_update.LogStart):
+    start = ls.start
+    p0_all = np.zeros(int(start.index.max()) + 1)
+    p0_all[start.index] = ls.list_prices
+    policy = Loop(start, p0_all, ls.catalogue_size, PlanConfig(), OTHER_SEED)
+    post = update.starting(start, OTHER_SEED)
+    policy.plan(0, post)
+    return policy.program, post
+
+
+def test_what_the_document_does_not_say_is_inferred_and_unlisted_products_are_untested(served):
+    """A test left on two arms (probability 1/2): the arm shown and the centre are kept, and when the centre is shown,
+    the moved arm its history posted; a product the replay randomized that the served plan does not list is untested
+    again and posts what untested products post."""
+    from pricing_training.loop.plan import NONE
+
+    doc = json.loads(json.dumps(served["docs"][0]))
+    testing = [t for t in doc["tests"] if t["status"] == "testing"]
+    assert len(testing) >= 2, "the first served plan runs tests"
+    testing[0].update(assignment_probability=0.5, arm_this_week="low", price_this_week=testing[0]["arms"][0])
+    testing[1].update(assignment_probability=0.5, arm_this_week="current", price_this_week=testing[1]["arms"][1],
+                      history=[{"week_start": "2010-12-27", "price": testing[1]["arms"][0], "units": 1.0,
+                                "elasticity_mean": -1.0, "elasticity_sd": 0.5}])
+    # A product the served plan never randomized (here: the plan without its last held-out product).
+    assert doc["holdout"]["members"], "the first served plan holds products out"
+    dropped = doc["holdout"]["members"].pop()
+    program, post = _program_at_week_zero(served["ls"])
+    column = {str(c): i for i, c in enumerate(program.start.stockcodes)}
+    j = column[dropped["stockcode"]]
+    assert program.status[j] != NONE, "the replay (another seed, the same candidates) randomized it too"
+    posted, rows, _ = served_plans.follow(program, doc, 0, post)
+    for test, arms in ((testing[0], [True, False, True]), (testing[1], [True, False, True])):
+        i = column[test["stockcode"]]
+        assert program.allowed[i].tolist() == arms, (test["stockcode"], test["arm_this_week"], test["arms"])
+        assert posted[i] == test["price_this_week"]
+        kept = np.flatnonzero(program.allowed[i])
+        assert experiments.ARM_NAMES[kept[(program.phase[i] + 0) % 2]] == test["arm_this_week"]
+        assert rows["probability"].iat[i] == 0.5
+    assert program.status[j] == NONE and program.assigned[j] == -1 and not program.ever_tested[j]
+    assert program.holdout_pi[j] == 0 and posted[j] == program.static[j] and rows["arm"].iat[j] == "rule"
