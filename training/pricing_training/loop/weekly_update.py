@@ -319,6 +319,10 @@ def followed_lines(result: WeeklyResult, shown: int = 5) -> list[str]:
         out.append("weeks recomputed (no plan recorded): " + ", ".join(recomputed[:shown])
                    + (f" and {len(recomputed) - shown} more" if len(recomputed) > shown else ""))
     for f in result.followed:
+        t = result.weeks.index(f.week_start)
+        if f.weeks_run != t:
+            out.append(f"week {f.week_start}: plan {f.plan_id} counts {f.weeks_run} week(s) run before it, the replay "
+                       f"{t} (made from another log or base: its tests' weeks were read by date)")
         if f.unknown:
             out.append(f"week {f.week_start}: plan {f.plan_id} lists {len(f.unknown)} product(s) the base's catalogue "
                        f"does not have, left out: {', '.join(f.unknown[:shown])}")
