@@ -22,11 +22,14 @@ public struct AssignmentReport: Sendable, Equatable {
     public var alreadyPresent = 0
     /// The assignments not written: the invalid ones in the order given, then the conflicts in key order.
     public var refused: [Refusal] = []
+    /// What became of the plan's document, when one was given (``SalesLedger/record(_:plan:)``).
+    public var document: PlanDocumentOutcome = .notGiven
 
-    public init(added: Int = 0, alreadyPresent: Int = 0, refused: [Refusal] = []) {
+    public init(added: Int = 0, alreadyPresent: Int = 0, refused: [Refusal] = [], document: PlanDocumentOutcome = .notGiven) {
         self.added = added
         self.alreadyPresent = alreadyPresent
         self.refused = refused
+        self.document = document
     }
 }
 
@@ -67,6 +70,18 @@ extension AssignmentReport {
             alreadyPresent += 1
         } catch {
             refused.append(Refusal(assignment: assignment, reason: error))
+        }
+    }
+
+    /// `plan` when the ledger can take it; else nil, its refusal noted in ``document`` (nil when none was given).
+    mutating func validated(_ plan: PlanDocument?) -> PlanDocument? {
+        guard let plan else { return nil }
+        do throws(LedgerError) {
+            try plan.validate()
+            return plan
+        } catch {
+            document = .refused(error)
+            return nil
         }
     }
 

@@ -3,7 +3,7 @@
 /// `n` to `n + 1` and runs in one transaction with the version's update, so a file is always at one
 /// version. A file of a newer version than this binary knows is refused, not guessed at.
 enum LedgerSchema {
-    /// Version 1: sales, ingests, assignments.
+    /// Version 1: sales, ingests, assignments. Version 2: plans (each published plan's document).
     static let migrations: [String] = [
         """
         CREATE TABLE ingests (
@@ -43,6 +43,15 @@ enum LedgerSchema {
             probability REAL NOT NULL CHECK (probability > 0 AND probability <= 1),
             recorded_at TEXT NOT NULL,
             PRIMARY KEY (plan_id, stock_code, week)
+        );
+        """,
+        """
+        -- Version 2: each published plan's document, once per plan id, next to its assignments.
+        CREATE TABLE IF NOT EXISTS plans (
+            plan_id TEXT NOT NULL PRIMARY KEY,
+            week TEXT NOT NULL,
+            document TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
         );
         """,
     ]

@@ -7,12 +7,23 @@ extension PostgresLedger {
     /// A few multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` (one round trip per thousand
     /// rows rather than one per row), in key order: a key another replica is adding waits for its
     /// commit and is then found recorded. The rows not returned are compared with what is recorded.
-    public func record(_ assignments: [Assignment]) throws(LedgerError) -> AssignmentReport {
+    public func record(_ assignments: [Assignment], plan: PlanDocument?) throws(LedgerError) -> AssignmentReport {
         let (valid, refused) = assignments.validated()
         var report = AssignmentReport(refused: refused)
-        guard !valid.isEmpty else { return report }
+        let document = report.validated(plan)
+        guard !valid.isEmpty || document != nil else { return report }
         return try withConnection { db throws(LedgerError) -> AssignmentReport in
             try db.transaction { () throws(LedgerError) -> AssignmentReport in
+                if let document {
+                    // A replica adding the same plan id at once: this insert waits for its commit, then finds it.
+                    let result = try db.query("""
+                        INSERT INTO plans (plan_id, week, document, recorded_at) VALUES ($1, $2, $3, $4)
+                        ON CONFLICT DO NOTHING RETURNING plan_id
+                        """, [document.planID, document.week, document.document, SQLiteLedger.now()])
+                    let inserted = result.rows == 1
+                    report.document = document.outcome(inserted: inserted,
+                                                       recorded: inserted ? nil : try Self.plans(db, plan: document.planID).first)
+                }
                 let now = SQLiteLedger.now()
                 var inserted = Set<[String]>()
                 for chunkStart in stride(from: 0, to: valid.count, by: Self.assignmentRowsPerInsert) {
@@ -43,6 +54,18 @@ extension PostgresLedger {
                 return report
             }
         }
+    }
+
+    public func plans(plan: String?) throws(LedgerError) -> [PlanDocument] {
+        try withConnection { db throws(LedgerError) -> [PlanDocument] in try Self.plans(db, plan: plan) }
+    }
+
+    static func plans(_ db: PostgresConnection, plan: String?) throws(LedgerError) -> [PlanDocument] {
+        let rows = try db.query("""
+            SELECT plan_id, week, document FROM plans WHERE $1::text IS NULL OR plan_id = $1
+            ORDER BY week COLLATE "C", plan_id COLLATE "C"
+            """, [plan])
+        return (0..<rows.rows).map { PlanDocument(planID: rows.string($0, 0), week: rows.string($0, 1), document: rows.string($0, 2)) }
     }
 
     public func assignments(plan: String?) throws(LedgerError) -> [Assignment] {

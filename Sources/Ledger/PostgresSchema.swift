@@ -7,7 +7,7 @@
 /// replica waits for the first, then finds the version current and does nothing (PostgreSQL's DDL
 /// is transactional: a replica killed mid-migration leaves the database at the version before).
 enum PostgresSchema {
-    /// Version 1: sales, ingests, assignments.
+    /// Version 1: sales, ingests, assignments. Version 2: plans (each published plan's document).
     static let migrations: [String] = [
         """
         CREATE TABLE ingests (
@@ -44,6 +44,14 @@ enum PostgresSchema {
             probability double precision NOT NULL CHECK (probability > 0 AND probability <= 1),
             recorded_at text NOT NULL,
             PRIMARY KEY (plan_id, stock_code, week)
+        );
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS plans (
+            plan_id text NOT NULL PRIMARY KEY,
+            week text NOT NULL,
+            document text NOT NULL,
+            recorded_at text NOT NULL
         );
         """,
     ]

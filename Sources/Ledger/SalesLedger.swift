@@ -20,12 +20,15 @@ public protocol SalesLedger: Sendable {
     @discardableResult
     func record(_ assignment: Assignment) throws(LedgerError) -> Bool
 
-    /// Records a plan's assignments in one transaction: each new one is added, one recorded before
-    /// exactly as given is left as it is, and one that contradicts the recorded one for its plan,
-    /// product and week (or that the ledger cannot take) is not written and is listed in the report,
-    /// so one bad row never keeps the others out. Throws only when the ledger cannot be written; then
-    /// nothing of the batch is.
-    func record(_ assignments: [Assignment]) throws(LedgerError) -> AssignmentReport
+    /// Records a plan's assignments and, when given, its document (table `plans`) in one transaction:
+    /// each new one is added, one recorded before exactly as given is left as it is, and one that
+    /// contradicts the recorded one for its plan, product and week (a document: for its plan id), or
+    /// that the ledger cannot take, is not written and is listed in the report, so one bad row never
+    /// keeps the others out. Throws only when the ledger cannot be written; then nothing of the batch is.
+    func record(_ assignments: [Assignment], plan: PlanDocument?) throws(LedgerError) -> AssignmentReport
+
+    /// The plan documents recorded (`plan` nil: every one), by week and plan id.
+    func plans(plan: String?) throws(LedgerError) -> [PlanDocument]
 
     /// The assignments of `plan` (every plan's when nil), by plan, week and product.
     func assignments(plan: String?) throws(LedgerError) -> [Assignment]
@@ -42,6 +45,11 @@ public protocol SalesLedger: Sendable {
 }
 
 extension SalesLedger {
+    /// A plan's assignments without its document.
+    public func record(_ assignments: [Assignment]) throws(LedgerError) -> AssignmentReport {
+        try record(assignments, plan: nil)
+    }
+
     /// One assignment, recorded as a batch of one: every ledger takes a single row the way it takes a plan's.
     @discardableResult
     public func record(_ assignment: Assignment) throws(LedgerError) -> Bool {

@@ -9,7 +9,10 @@ import Synchronization
 /// (the plan's Monday), the price posted, the arm and the probability it was drawn with, under the
 /// plan's id; and for every product in the randomized holdout (`holdout.members`), arm `holdout`, the
 /// current price it is kept at and the probability it was held out with. Committed and stopped tests
-/// post no price of the plan (a repricing run leaves them to its rules), so they assign nothing.
+/// post no price of the plan (a repricing run leaves them to its rules), so they assign nothing. With
+/// them, in the same transaction, goes the plan's document (``document(of:)``, table `plans`, once per
+/// plan id; another document under a recorded id is logged and refused): the programme the weekly update
+/// continues from (docs/weekly-update.md). A plan listing no test and no held-out product records nothing.
 ///
 /// ``record(_:version:)`` is called as each version is installed (the first load and every hot reload,
 /// ``ModelReloader/onInstall(_:)``) and returns at once: the writing runs on a thread of its own, one
@@ -70,6 +73,15 @@ public final class PlanAssignmentRecorder: Sendable {
         return tests + holdout
     }
 
+    /// The plan's document as the ledger keeps it (table `plans`): the plan in its canonical JSON, the one
+    /// `GET /v1/experiments?history=true` answers without the product descriptions (every field the loop
+    /// wrote, tests with their histories, holdout members; numbers in their shortest exact form), so the
+    /// same plan gives the same text in every version, replica and restart that loads it.
+    public static func document(of plan: ExperimentPlan) -> PlanDocument {
+        PlanDocument(planID: plan.planId, week: plan.weekStart,
+                     document: String(decoding: ExperimentTable.json(plan, history: true, description: { _ in nil }), as: UTF8.self))
+    }
+
     /// Starts recording the plan of the version just installed (`plan` nil: it has none) and returns
     /// at once. The recording waits for the previous version's, whose retries it stops: a plan that
     /// is no longer served is not written after the one that replaced it.
@@ -93,16 +105,16 @@ public final class PlanAssignmentRecorder: Sendable {
     }
 
     private func run(_ plan: ExperimentPlan?, version: String) async -> Outcome {
-        guard let plan else { return .nothingToRecord }
+        guard let plan, !plan.tests.isEmpty || !plan.holdout.members.isEmpty else { return .nothingToRecord }
         let assignments = Self.assignments(of: plan)
-        guard !assignments.isEmpty else { return .nothingToRecord }
+        let document = Self.document(of: plan)
         let ledger = self.ledger
         var attempt = 0
         while true {
             // SQLite and libpq block (fsync, the network): on a thread of their own, never the cooperative pool.
             let result = await ModelReloader.offPool { () -> Result<AssignmentReport, LedgerError> in
                 do throws(LedgerError) {
-                    return .success(try ledger.ledger().record(assignments))
+                    return .success(try ledger.ledger().record(assignments, plan: document))
                 } catch {
                     return .failure(error)
                 }
@@ -138,7 +150,12 @@ public final class PlanAssignmentRecorder: Sendable {
             Counter(label: "pricing_plan_assignments_total", dimensions: [("result", result)]).increment(by: count)
         }
         logger.info("plan assignments recorded", metadata: metadata(plan, version, [
-            "added": "\(report.added)", "already_present": "\(report.alreadyPresent)", "refused": "\(report.refused.count)"]))
+            "added": "\(report.added)", "already_present": "\(report.alreadyPresent)", "refused": "\(report.refused.count)",
+            "document": "\(Self.describe(report.document))"]))
+        if case .refused(let reason) = report.document {
+            logger.error("plan document refused by the ledger; the recorded one stands", metadata: metadata(plan, version, [
+                "reason": "\(reason)"]))
+        }
         for refusal in report.refused.prefix(Self.refusalsLogged) {
             logger.error("plan assignment refused by the ledger; the recorded one stands", metadata: metadata(plan, version, [
                 "stockcode": "\(refusal.assignment.stockCode)", "reason": "\(refusal.reason)"]))
@@ -146,6 +163,15 @@ public final class PlanAssignmentRecorder: Sendable {
         if report.refused.count > Self.refusalsLogged {
             logger.error("more plan assignments refused by the ledger", metadata: metadata(plan, version, [
                 "not_listed": "\(report.refused.count - Self.refusalsLogged)"]))
+        }
+    }
+
+    static func describe(_ outcome: PlanDocumentOutcome) -> String {
+        switch outcome {
+        case .notGiven: "none"
+        case .added: "added"
+        case .present: "present"
+        case .refused: "refused"
         }
     }
 

@@ -43,7 +43,7 @@ final class PlanAssignmentRecorderTests: XCTestCase {
         let path = folder.appendingPathComponent("ledger.sqlite").path
         let recorder = PlanAssignmentRecorder(ledger: LedgerSlot(location: path), logger: LogLines().logger())
         let outcome = await recorder.record(try PlanAssignments.plan(), version: "v1").value
-        XCTAssertEqual(outcome, .recorded(planID: "2026-W49-a1b2c3", AssignmentReport(added: 2)))
+        XCTAssertEqual(outcome, .recorded(planID: "2026-W49-a1b2c3", AssignmentReport(added: 2, document: .added)))
         XCTAssertEqual(try SQLiteLedger(path: path).assignments(plan: nil), PlanAssignments.expected(),
                        "the running tests only: committed and stopped tests post no price of the plan")
 
@@ -51,7 +51,7 @@ final class PlanAssignmentRecorderTests: XCTestCase {
         let lines = LogLines()
         let restarted = PlanAssignmentRecorder(ledger: LedgerSlot(location: path), logger: lines.logger())
         let again = await restarted.record(try PlanAssignments.plan(), version: "v1").value
-        XCTAssertEqual(again, .recorded(planID: "2026-W49-a1b2c3", AssignmentReport(alreadyPresent: 2)))
+        XCTAssertEqual(again, .recorded(planID: "2026-W49-a1b2c3", AssignmentReport(alreadyPresent: 2, document: .present)))
         XCTAssertEqual(lines.count(containing: "plan assignments recorded"), 1, lines.all.joined(separator: "\n"))
 
         // The same plan id with another arm for 85123A: reported, logged, and the recorded row stands.
@@ -72,13 +72,13 @@ final class PlanAssignmentRecorderTests: XCTestCase {
         let path = folder.appendingPathComponent("ledger.sqlite").path
         let recorder = PlanAssignmentRecorder(ledger: LedgerSlot(location: path), logger: LogLines().logger())
         let outcome = await recorder.record(plan, version: "v1").value
-        XCTAssertEqual(outcome, .recorded(planID: "2026-W49-a1b2c3", AssignmentReport(added: 4)))
+        XCTAssertEqual(outcome, .recorded(planID: "2026-W49-a1b2c3", AssignmentReport(added: 4, document: .added)))
         XCTAssertEqual(try SQLiteLedger(path: path).assignments(plan: nil), PlanAssignments.expectedWithHoldout())
 
         // Reloaded after a restart: nothing added. A held-out product's price edited under the same plan id: refused.
         let restarted = PlanAssignmentRecorder(ledger: LedgerSlot(location: path), logger: LogLines().logger())
         let again = await restarted.record(try PlanAssignments.planWithHoldout(), version: "v1").value
-        XCTAssertEqual(again, .recorded(planID: "2026-W49-a1b2c3", AssignmentReport(alreadyPresent: 4)))
+        XCTAssertEqual(again, .recorded(planID: "2026-W49-a1b2c3", AssignmentReport(alreadyPresent: 4, document: .present)))
         let edited = await restarted.record(try PlanAssignments.planWithHoldout(holdoutPrice: 1.5), version: "v1-edited").value
         guard case .recorded(_, let report) = edited else { return XCTFail("\(edited)") }
         XCTAssertEqual(report.alreadyPresent, 3)
@@ -92,7 +92,7 @@ final class PlanAssignmentRecorderTests: XCTestCase {
         document["plan_id"] = "2026-W49-holdout-only"
         let holdoutOnly = try JSONDecoder().decode(ExperimentPlan.self, from: JSONSerialization.data(withJSONObject: document))
         let only = await restarted.record(holdoutOnly, version: "v2").value
-        XCTAssertEqual(only, .recorded(planID: "2026-W49-holdout-only", AssignmentReport(added: 1)))
+        XCTAssertEqual(only, .recorded(planID: "2026-W49-holdout-only", AssignmentReport(added: 1, document: .added)))
     }
 
     func testALedgerThatCannotBeWrittenIsRetriedAndNeverStopsAnything() async throws {
@@ -115,7 +115,7 @@ final class PlanAssignmentRecorderTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(lines.count(containing: "trying again"), 2, lines.all.joined(separator: "\n"))
         try FileManager.default.removeItem(at: blocker)
         let outcome = await task.value
-        XCTAssertEqual(outcome, .recorded(planID: "2026-W49-a1b2c3", AssignmentReport(added: 2)))
+        XCTAssertEqual(outcome, .recorded(planID: "2026-W49-a1b2c3", AssignmentReport(added: 2, document: .added)))
         XCTAssertEqual(try SQLiteLedger(path: path).assignments(plan: nil), PlanAssignments.expected())
 
         // A newer version replaces a plan still waiting to be written: its retries stop, it is not written after the new one.
@@ -162,11 +162,11 @@ final class PlanAssignmentRecorderTests: XCTestCase {
 
         guard case .swapped = await reloader.reload() else { return XCTFail("v1-plan does not load") }
         let first = await recorder.idle()
-        XCTAssertEqual(first, .recorded(planID: "2026-W49-a1b2c3", AssignmentReport(added: 2)))
+        XCTAssertEqual(first, .recorded(planID: "2026-W49-a1b2c3", AssignmentReport(added: 2, document: .added)))
         try publish("v2-plan", plan: "2026-W50-d4e5f6")
         guard case .swapped = await reloader.reload() else { return XCTFail("v2-plan does not load") }
         let second = await recorder.idle()
-        XCTAssertEqual(second, .recorded(planID: "2026-W50-d4e5f6", AssignmentReport(added: 2)))
+        XCTAssertEqual(second, .recorded(planID: "2026-W50-d4e5f6", AssignmentReport(added: 2, document: .added)))
         XCTAssertEqual(try SQLiteLedger(path: path).assignments(plan: nil).map { "\($0.planID) \($0.stockCode) \($0.arm)" },
                        ["2026-W49-a1b2c3 22423 low", "2026-W49-a1b2c3 85123A high", "2026-W50-d4e5f6 22423 low", "2026-W50-d4e5f6 85123A high"])
     }

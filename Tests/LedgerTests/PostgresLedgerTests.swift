@@ -112,7 +112,7 @@ final class PostgresLedgerTests: PostgresTestCase {
             opened.withLock { $0.append(result) }
         }
         let ledgers = try opened.withLock { $0 }.map { try $0.get() }
-        XCTAssertEqual(try server.sql("SELECT version FROM schema_version", database: String(url.split(separator: "/").last!)), "1")
+        XCTAssertEqual(try server.sql("SELECT version FROM schema_version", database: String(url.split(separator: "/").last!)), "2")
 
         // Both ingests are made to run at once: a session of the test's own holds one of the file's keys
         // (uncommitted) until both wait for it, then lets go.

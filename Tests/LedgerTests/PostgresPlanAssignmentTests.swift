@@ -38,7 +38,7 @@ final class PostgresPlanAssignmentTests: PostgresTestCase {
         let (_, url) = try freshDatabase("assignments")
         let recorder = PlanAssignmentRecorder(ledger: LedgerSlot(location: url), logger: LogLines().logger())
         let outcome = await recorder.record(try PlanAssignments.planWithHoldout(), version: "v1").value
-        XCTAssertEqual(outcome, .recorded(planID: "2026-W49-a1b2c3", AssignmentReport(added: 4)))
+        XCTAssertEqual(outcome, .recorded(planID: "2026-W49-a1b2c3", AssignmentReport(added: 4, document: .added)))
         XCTAssertEqual(try PostgresLedger(url: url).assignments(plan: nil), PlanAssignments.expectedWithHoldout(),
                        "the same rows, in the same order, as from SQLite")
         let edited = await recorder.record(try PlanAssignments.planWithHoldout(holdoutPrice: 1.5), version: "v1-edited").value

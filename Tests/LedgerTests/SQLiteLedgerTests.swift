@@ -59,7 +59,7 @@ final class SQLiteLedgerTests: XCTestCase {
         try process.run()
         process.waitUntilExit()
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertEqual(text.split(separator: "\n"), ["wal", "1", "assignments", "ingests", "sales", "schema_version", "sqlite_sequence"])
+        XCTAssertEqual(text.split(separator: "\n"), ["wal", "2", "assignments", "ingests", "plans", "sales", "schema_version", "sqlite_sequence"])
     }
 
     func testALedgerOfANewerSchemaIsRefusedAndAReopenedOneKeepsItsSales() throws {

@@ -17,7 +17,7 @@ import pytest
 
 from pricing_training import publish, signing
 from pricing_training.checksum import sha256_file
-from pricing_training.loop import experiments, plan_assignments, run, update
+from pricing_training.loop import experiments, plan_assignments, run, served_plans, update
 from pricing_training.loop.ledger_source import open_ledger
 from pricing_training.loop.plan import HOLDOUT, PlanConfig
 from pricing_training.loop.plan_version import write_plan_version
@@ -82,6 +82,13 @@ def test_the_plan_lists_its_holdout_as_the_loop_posts_and_records_it(short_loop)
     assert plan_assignments.week_plan(program, week_start).matches(served)
     # A plan written before the members were listed (the key absent) still keeps the contract.
     experiments.check(_broken(doc, lambda d: d["holdout"].pop("members")))
+
+
+def _without_descriptions(served: dict) -> dict:
+    """The service's document of a plan without the product descriptions it adds (null: the plan names none)."""
+    for item in served["tests"] + served["holdout"]["members"]:
+        assert item.pop("description") is None
+    return served
 
 
 def _broken(doc, change):
@@ -193,7 +200,9 @@ def test_the_service_loads_the_published_plan_and_posts_the_arm(short_loop, tmp_
 def test_the_service_records_the_plans_assignments_as_the_replay_makes_them(short_loop, tmp_path):
     """`pricing-server serve` loads the version the loop's plan is published in and records the plan's assignments
     in its SQLite ledger (LEDGER_PATH): the rows, tests and holdout, are the ones plan_assignments.week_plan makes for
-    the week from the test programme, to the last bits; the weekly update's check finds nothing to report."""
+    the week from the test programme, to the last bits; the weekly update's check finds nothing to report. With them
+    it records the plan's document (table `plans`), which the weekly update follows (served_plans.py): every field of
+    the published plan, the same values to the last bits."""
     folder, result = short_loop
     doc = json.loads((folder / experiments.PLAN_FILE).read_text())
     assert doc["holdout"]["members"] and any(t["status"] == "testing" for t in doc["tests"])
@@ -220,7 +229,10 @@ def test_the_service_records_the_plans_assignments_as_the_replay_makes_them(shor
     week = dt.date.fromisoformat(doc["week_start"])
     with open_ledger(ledger) as source:
         recorded = source.assignments(week, week)
+        documents = source.plans(week, week)
     assert (recorded["arm"] == "holdout").sum() == len(doc["holdout"]["members"])
+    assert documents["plan_id"].tolist() == [doc["plan_id"]] and documents["week_start"].tolist() == [doc["week_start"]]
+    assert _without_descriptions(served_plans.in_force(documents)[week]) == doc
     replayed = plan_assignments.week_plan(result.program, week)
     check = plan_assignments.cross_check([replayed], replayed, recorded)
     assert check.recorded == [week] and check.other_plans.empty and check.without_holdout == []

@@ -10,7 +10,8 @@ Sale lines are the lines `Ledger.sales_between` counts: not a cancellation (invo
 unit price > 0. Errors name the file or the URL (its password as `***`).
 
 The service's ledgers also hold `assignments`, the plans it served (one row per running test and week,
-docs/ledger.md); `assignments` reads them for the weekly update's check of its replay (plan_assignments.py).
+docs/ledger.md); `assignments` reads them for the weekly update's check of its replay (plan_assignments.py), and `plans` the plan
+documents themselves (table `plans`, schema version 2), which the replay follows (served_plans.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ POSTGRES_SCHEMES = ("postgres://", "postgresql://")
 CONNECT_TIMEOUT_SECONDS = 10  # as the service's own PostgreSQL ledger waits (docs/ledger.md)
 LINE_COLUMNS = ["invoice", "stockcode", "quantity", "invoice_date", "unit_price", "customer_id"]
 ASSIGNMENT_COLUMNS = ["plan_id", "stockcode", "week_start", "price", "arm", "probability", "recorded_at"]
+PLAN_COLUMNS = ["plan_id", "week_start", "document", "recorded_at"]
 
 
 class LedgerSourceError(ValueError):
@@ -44,10 +46,11 @@ class SalesLedger:
     """Read-only view of a ledger's sale lines (module docstring). `open_ledger` makes one."""
 
     def __init__(self, connection, name: str, table: str, invoice: str, stockcode: str, placeholder: str,
-                 has_assignments: bool = False, bytewise: str = ""):
+                 has_assignments: bool = False, bytewise: str = "", has_plans: bool = False):
         self._db, self.name = connection, name
         self._table, self._invoice, self._stockcode, self._p = table, invoice, stockcode, placeholder
         self.has_assignments = has_assignments  # the service's `assignments` table is there
+        self.has_plans = has_plans  # the service's `plans` table (schema version 2) is there
         self._bytewise = bytewise  # the collation that orders texts by their bytes, as SQLite does
 
     def close(self) -> None:
@@ -118,6 +121,18 @@ class SalesLedger:
         frame["probability"] = frame["probability"].astype(np.float64)
         return frame
 
+    def plans(self, first: dt.date, last: dt.date) -> pd.DataFrame | None:
+        """The plan documents the service recorded for the weeks from the Monday `first` to the Monday `last`
+        (included): PLAN_COLUMNS (`document` the JSON text), by week and plan; None when the ledger has no `plans`
+        table (a service older than plan documents, a loop run's own file)."""
+        if not self.has_plans:
+            return None
+        p, c = self._p, self._bytewise
+        rows = self._query(
+            f"SELECT plan_id, week, document, recorded_at FROM plans WHERE week >= {p} AND week <= {p} "
+            f"ORDER BY week{c}, plan_id{c}", (first.isoformat(), last.isoformat()))
+        return pd.DataFrame(rows, columns=PLAN_COLUMNS)
+
 
 def open_ledger(location: str | Path) -> SalesLedger:
     """The ledger at `location`: a `postgres://` / `postgresql://` URL, else a SQLite file that must exist."""
@@ -140,7 +155,8 @@ def _open_sqlite(path: Path) -> SalesLedger:
     for swift in (True, False):
         table, invoice, stockcode = LINE_TABLES[swift]
         if table in tables:
-            return SalesLedger(db, str(path), table, invoice, stockcode, "?", has_assignments=swift and "assignments" in tables)
+            return SalesLedger(db, str(path), table, invoice, stockcode, "?", has_assignments=swift and "assignments" in tables,
+                               has_plans=swift and "plans" in tables)
     db.close()
     raise LedgerSourceError(f"{path}: has no table `sales` (not a pricing-server ledger; nothing ingested yet?)")
 
@@ -163,4 +179,6 @@ def _open_postgres(url: str) -> SalesLedger:
         raise LedgerSourceError(f"{name}: has no table `sales` (not a pricing-server ledger; nothing ingested yet?)")
     table, invoice, stockcode = LINE_TABLES[True]
     assignments = db.execute("SELECT to_regclass('assignments') IS NOT NULL").fetchone()[0]
-    return SalesLedger(db, name, table, invoice, stockcode, "%s", has_assignments=assignments, bytewise=' COLLATE "C"')
+    plans = db.execute("SELECT to_regclass('plans') IS NOT NULL").fetchone()[0]
+    return SalesLedger(db, name, table, invoice, stockcode, "%s", has_assignments=assignments, bytewise=' COLLATE "C"',
+                       has_plans=plans)

@@ -292,7 +292,6 @@ class TestProgram:
             self.started[new], self.sd_start[new] = week, sd[new]
         # 3. prices
         testing = self.status == TEST
-        arms_allowed = self.allowed.sum(axis=1)
         arm = self._arm(week)
         budget = cfg.risk_budget * revenue[testing].sum()
         change_now = self._arm_changes(post)  # [K, P, 3]
@@ -305,23 +304,32 @@ class TestProgram:
                 break
             arm[i] = 0
             scenario_cost[:, i] = -change_now[:, i, 0] * revenue[i]
-        week_cost = np.where(testing, -change_now[0, rows_p, arm] * revenue, 0.0)
+        self.weeks_tested += testing
+        self.given_up += np.where(testing, -change_now[0, rows_p, arm] * revenue, 0.0)
+        self.arm_now = arm
+        return self.posted(week, post, dec)
+
+    def posted(self, week: int, post: Posterior, dec: batch_decision.Decisions | None = None
+               ) -> tuple[np.ndarray, pd.DataFrame]:
+        """The list prices [P] `week` posts and its assignment rows (stockcode, price, arm, probability), from the
+        programme's state once the week is planned (status, this week's arms, the arms left); sets `probability_now`.
+        Also what a programme continued from a served plan posts (served_plans.follow)."""
+        testing = self.status == TEST
+        arm = self.arm_now
         posted = np.where(testing, self.arm_prices[np.arange(len(arm)), arm], self.p0)
         posted = np.where(self.status == COMMITTED, self.committed, posted)
         # Products neither tested nor held out post the static decision's price until the tests have corrected the
         # prior (never less than the static decision on the products not under test), then the rule's.
         untested = np.isin(self.status, (NONE, STOPPED))
         posted = np.where(untested, self.static, posted)
-        if week >= cfg.warmup_weeks:
+        if week >= self.cfg.warmup_weeks:
+            dec = dec if dec is not None else self.decisions(post)
             posted = np.where(untested, self.rule_prices(post, dec), posted)
-        self.weeks_tested += testing
-        self.given_up += week_cost
-        self.arm_now = arm
         label = np.where(testing, np.array(ARMS)[arm], "keep")
         label = np.where(self.status == HOLDOUT, "holdout", label)
         label = np.where(self.status == COMMITTED, "commit", label)
         label = np.where(untested, "rule", label)
-        probability = np.where(testing, 1.0 / np.maximum(arms_allowed, 1), 1.0)
+        probability = np.where(testing, 1.0 / np.maximum(self.allowed.sum(axis=1), 1), 1.0)
         probability = np.where(self.status == HOLDOUT, self.holdout_pi, probability)
         self.probability_now = probability
         rows = pd.DataFrame({"stockcode": self.start.stockcodes, "price": posted, "arm": label,

@@ -13,7 +13,9 @@ replay can tell, week by week, whether the service served the plan it recomputes
 The plan in force in a week is the one the ledger recorded last for it (a plan re-published within its week replaces
 the first). A week whose recorded plan has another id than the replay's means the replay no longer follows what was
 served (settings changed, another base, sales added to a past week after its plan was made): `cross_check` lists
-those weeks and the weekly update refuses to plan on them unless told to. Prices, arms and probabilities that differ
+those weeks and the weekly update refuses to plan on them unless told to. A week whose plan document the ledger
+records (table `plans`) is not recomputed but followed (served_plans.py), so it only differs here when its assignments
+and its document disagree. Prices, arms and probabilities that differ
 under the same plan id, and weeks the service recorded nothing for, are reported, not refused. A week recorded without
 a single holdout row (by a service, or from a plan, older than holdout recording) is compared on its tests only and
 listed as such, rather than reported product by product.
@@ -217,7 +219,8 @@ def refusal(check: CrossCheck, ledger_name: str, shown: int = 5) -> str:
     """The weekly update's error when the replay's plans are not the ones the service served."""
     weeks = [f"week {r.week_start} served {r.recorded}, replayed {r.replayed}" for r in check.other_plans.itertuples()]
     return (f"{ledger_name}: the service served other plans than the replay makes in {len(weeks)} week(s): "
-            f"{_shown(weeks, shown)}. The replay no longer follows what was served: the settings (--seed, --delta, "
-            "--share, --catalogue) or the base are not the ones the past weeks were planned with, or sales were added to "
-            "a past week after its plan was made. Run with the settings used before, or pass --accept-other-plans to "
-            "plan on the replay anyway (docs/weekly-update.md)")
+            f"{_shown(weeks, shown)}. These weeks have no plan document in the ledger (table `plans`; a week with one "
+            "follows it and is not recomputed), and the replay recomputes them otherwise than they were served: the "
+            "settings (--seed, --delta, --share, --catalogue) or the base are not the ones they were planned with, or "
+            "sales were added to a past week after its plan was made. Run with the settings used before, or pass "
+            "--accept-other-plans to plan on the replay anyway (docs/weekly-update.md)")

@@ -7,9 +7,12 @@ charged, the posterior is updated (learning.updated_posterior). Then the policy 
 becomes a new version (plan_version.write_plan_version), published when asked. Given the same log, ledger and
 settings a rerun gives the same plan, byte for byte, and the same version name.
 
-The replay is checked against the plans the service served, which it records in the ledger's `assignments`
-(plan_assignments.py): a week whose recorded plan is not the replay's stops the command unless `accept_other_plans`;
-other differences (a product's price, arm or probability, weeks recorded by no plan) are reported.
+A past week whose plan the service recorded in the ledger's `plans` table is not recomputed: the replay follows the
+served plan (served_plans.follow: its tests, arms, this week's arm, holdout and π), so it learns from the arms that
+were posted and the weeks after continue the served programme. Only weeks with no plan recorded are recomputed.
+The replay is then checked against the service's `assignments` (plan_assignments.py): a recomputed week whose
+recorded plan is not the replay's stops the command unless `accept_other_plans`; other differences (a product's
+price, arm or probability, weeks recorded by no plan) are reported.
 
 The starting posterior is fit on the log as loop/start.py fits it, with the base version's own price-response
 settings (manifest `training_config`); the catalogue is the log's panel, whose current prices are the posted list
@@ -35,7 +38,7 @@ from ..checksum import sha256_file
 from ..cleaning import clean
 from ..loader import load_transactions
 from ..publish import verify_local
-from . import charged as charged_mod, experiments, learning, plan_assignments, start as start_mod, update
+from . import charged as charged_mod, experiments, learning, plan_assignments, served_plans, start as start_mod, update
 from .ledger_source import SalesLedger
 from .plan import PlanConfig
 from .plan_version import write_plan_version
@@ -74,6 +77,8 @@ class WeeklyResult:
     published: object = None
     replayed: list[plan_assignments.WeekPlan] = dataclasses.field(default_factory=list)  # each week's plan, replayed
     check: plan_assignments.CrossCheck | None = None  # the replay against the ledger's `assignments`
+    followed: list[served_plans.Followed] = dataclasses.field(default_factory=list)  # weeks that followed the record
+    plans_read: bool = False  # the ledger has a `plans` table
 
 
 def response_config(manifest: dict) -> price_response.ResponseConfig:
@@ -158,9 +163,11 @@ def weekly_sales(lines: pd.DataFrame, first_monday: pd.Timestamp, weeks: int, st
     return units, revenue
 
 
-def replay(ls: LogStart, ledger: SalesLedger, plan_monday: dt.date, cfg: PlanConfig, seed: int) -> WeeklyResult:
+def replay(ls: LogStart, ledger: SalesLedger, plan_monday: dt.date, cfg: PlanConfig, seed: int,
+           follow_served: bool = True) -> WeeklyResult:
     """Every week of the ledger from the Monday after the log to `plan_monday` (excluded), as the loop runs them,
-    then the plan for `plan_monday` (module docstring)."""
+    then the plan for `plan_monday` (module docstring). A week whose served plan the ledger records follows it
+    (`follow_served`; False: every week is recomputed, as before plan documents were recorded)."""
     start = ls.start
     first = pd.Timestamp(ls.first_week)
     mondays = [d.date() for d in pd.date_range(first, pd.Timestamp(plan_monday) - pd.Timedelta(days=1), freq="7D")]
@@ -179,9 +186,14 @@ def replay(ls: LogStart, ledger: SalesLedger, plan_monday: dt.date, cfg: PlanCon
     sold = weekly_sales(lines, first, t_max, start.stockcodes)
     tolerance = min(FOLLOWED_TOLERANCE, program.delta / 3)
     post, history, deviations = update.starting(start, seed), experiments.PlanHistory(), []
-    replayed = []
+    replayed, served_weeks = [], []
+    recorded_plans = ledger.plans(mondays[0], mondays[-1]) if follow_served else None
+    served = served_plans.in_force(recorded_plans)
     for t, monday in enumerate(mondays):
         posted, rows = policy.plan(t, post)
+        if monday in served:  # the plan the service served that week, not the replay's own
+            posted, rows, week_followed = served_plans.follow(program, served[monday], t, post)
+            served_weeks.append(week_followed)
         replayed.append(plan_assignments.week_plan(program, monday))
         units[t], realized[t] = sold[0][t], sold[1][t]
         followed = ~charged_mod.departed(charged[t], line_count[t], highest[t], posted, ls.one_price, tolerance)
@@ -203,7 +215,8 @@ def replay(ls: LogStart, ledger: SalesLedger, plan_monday: dt.date, cfg: PlanCon
         raise RuntimeError("plan_assignments.week_plan no longer makes the rows experiments.plan_document writes: "
                            "update it to the document's rules")
     columns = ["week_start", "stockcode", "arm", "planned", "charged"]
-    return WeeklyResult(doc, mondays, pd.DataFrame(deviations, columns=columns), replayed=replayed)
+    return WeeklyResult(doc, mondays, pd.DataFrame(deviations, columns=columns), replayed=replayed,
+                        followed=served_weeks, plans_read=recorded_plans is not None)
 
 
 def check_served(result: WeeklyResult, ledger: SalesLedger, accept_other_plans: bool) -> None:
@@ -292,6 +305,30 @@ def run(log_path: Path, ledger_location: str, base: Path, out: Path, *, version:
     return result
 
 
+def followed_lines(result: WeeklyResult, shown: int = 5) -> list[str]:
+    """Which replayed weeks followed the plan the service recorded (served_plans.py) and which were recomputed."""
+    if not result.plans_read:
+        return ["plans: the ledger has no `plans` table (a service older than plan documents, or not a pricing-server "
+                "ledger): every week was recomputed"]
+    weeks = [f.week_start for f in result.followed]
+    recomputed = [w.isoformat() for w in result.weeks if w not in set(weeks)]
+    out = [f"plans: {len(weeks)} of {len(result.weeks)} replayed week(s) followed the plan the service served"
+           + (": " + ", ".join(f"{f.week_start} {f.plan_id}" for f in result.followed[:shown])
+              + (f" and {len(weeks) - shown} more" if len(weeks) > shown else "") if weeks else "")]
+    if recomputed:
+        out.append("weeks recomputed (no plan recorded): " + ", ".join(recomputed[:shown])
+                   + (f" and {len(recomputed) - shown} more" if len(recomputed) > shown else ""))
+    for f in result.followed:
+        t = result.weeks.index(f.week_start)
+        if f.weeks_run != t:
+            out.append(f"week {f.week_start}: plan {f.plan_id} counts {f.weeks_run} week(s) run before it, the replay "
+                       f"{t} (made from another log or base: its tests' weeks were read by date)")
+        if f.unknown:
+            out.append(f"week {f.week_start}: plan {f.plan_id} lists {len(f.unknown)} product(s) the base's catalogue "
+                       f"does not have, left out: {', '.join(f.unknown[:shown])}")
+    return out
+
+
 def summary(result: WeeklyResult, shown: int = 5) -> list[str]:
     """What the command prints: the weeks replayed, every week where the retailer charged another price than the
     plan's (that price was used), the replay against the plans the service recorded, the plan, the version."""
@@ -303,6 +340,7 @@ def summary(result: WeeklyResult, shown: int = 5) -> list[str]:
         more = f" and {len(group) - shown} more" if len(group) > shown else ""
         out.append(f"week {week}: {len(group)} product(s) charged another price than the plan's; the ledger's price "
                    f"was used and the week does not count as a test week: {cases}{more}")
+    out += followed_lines(result, shown)
     if result.check is not None:
         out += plan_assignments.describe(result.check, shown)
     status = pd.Series([t["status"] for t in doc["tests"]], dtype=object).value_counts()
