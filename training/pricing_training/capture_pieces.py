@@ -10,7 +10,8 @@ with scoring.score_product, so a variant's capture says how much that piece cost
   curvature): what a perfect centre of the method's curve would be where the decision is read;
 - `family_coefficients`: the log-quadratic fitted to the true log quantity over the observed weekly list prices,
   weighted by the true volume (the best the curve family can do with no noise);
-- `recentre` / `exact`: a posterior's draws moved to another centre with their spread kept, or collapsed onto it;
+- `recentre` / `slide` / `exact`: a posterior's draws moved to another centre with their spread kept, with only the
+  spread of the elasticity at p0 kept (the centre's curvature in every draw), or collapsed onto it;
 - `refit_orders`: the orders part's own estimates refitted with the method's own fit (price_response._product_fit)
   on the true list price or the true demand factor, recombined with the revisions' evidence;
 - `decide_all`: every product decided and scored; `headline`: capture, harm, changed, 80% coverage.
