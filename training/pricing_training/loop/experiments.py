@@ -206,6 +206,17 @@ def _fail(field: str, why: str):
     raise PlanFormatError(f"experiments.json: malformed: field {field} {why}")
 
 
+def _unique_stockcode(item: dict, f: str, seen: set) -> str:
+    """`item`'s stockcode (field `f`.stockcode): a non-empty string not in `seen`, then added to it."""
+    code = _get(item, "stockcode", f"{f}.stockcode")
+    if not isinstance(code, str) or not code:
+        _fail(f"{f}.stockcode", "is not a non-empty string")
+    if code in seen:
+        _fail(f"{f}.stockcode", f"{code} appears twice")
+    seen.add(code)
+    return code
+
+
 def _get(obj: dict, key: str, field: str):
     if not isinstance(obj, dict) or key not in obj:
         _fail(field, "is missing")
@@ -271,12 +282,7 @@ def check(doc: dict) -> None:
     seen = set()
     for k, t in enumerate(tests):
         f = f"tests[{k}]"
-        code = _get(t, "stockcode", f"{f}.stockcode")
-        if not isinstance(code, str) or not code:
-            _fail(f"{f}.stockcode", "is not a non-empty string")
-        if code in seen:
-            _fail(f"{f}.stockcode", f"{code} appears twice")
-        seen.add(code)
+        code = _unique_stockcode(t, f, seen)
         status = _get(t, "status", f"{f}.status")
         if status not in STATUS.values():
             _fail(f"{f}.status", f"{status!r} is not testing, committed or stopped")
@@ -329,14 +335,9 @@ def _check_members(members, products: int, week_start: str, tested: set[str]) ->
     seen = set()
     for k, m in enumerate(members):
         f = f"holdout.members[{k}]"
-        code = _get(m, "stockcode", f"{f}.stockcode")
-        if not isinstance(code, str) or not code:
-            _fail(f"{f}.stockcode", "is not a non-empty string")
-        if code in seen:
-            _fail(f"{f}.stockcode", f"{code} appears twice")
+        code = _unique_stockcode(m, f, seen)
         if code in tested:
             _fail(f"{f}.stockcode", f"{code} is also in tests (a product is tested or held out, not both)")
-        seen.add(code)
         _number(_get(m, "price_this_week", f"{f}.price_this_week"), f"{f}.price_this_week", 0, open_lo=True)
         _number(_get(m, "assignment_probability", f"{f}.assignment_probability"), f"{f}.assignment_probability", 0, 1,
                 open_lo=True)
