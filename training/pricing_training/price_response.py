@@ -145,7 +145,7 @@ class ResponseConfig:
     # Off: measured on the development seeds, not adopted (docs/price-response.md, "A third shape term").
     third_term: bool = False
     third_term_by_product: bool = True  # False: d's between-product spread held at 0, one d per category (worse)
-    within_week_orders: bool = False  # the orders part also reads codes and tiers within a week (prototype, off)
+    within_week_orders: bool = False  # the orders part also reads the codes within a week (prototype, off; measured)
     seed: int = 42
 
 

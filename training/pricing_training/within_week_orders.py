@@ -58,6 +58,12 @@ LEVEL_WIDTH = 0.05
 TRADE_USUAL = -0.05
 # A (pool, level) class with fewer lines than this in the shop over the year is merged into its pool's list level.
 MIN_CLASS_LINES = 30
+# The pools read by default: the retail codes only. The trade tiers (pool 1) were measured worse on the development
+# seeds 11-12 (shop-invoice and its twin: more harm, lower coverage, less capture on 3 of 4): a tier is a set of
+# accounts, not a random share of invoices, and a deeper tier goes with bigger lines (NEGOTIATED_SIZE_POWER in the
+# simulation), so a product's share of tier lines carries its line sizes' chance of an order, not only its price
+# response; and trade buyers answer at their own point of the curve (the trade price).
+POOLS = (0,)
 
 
 @dataclasses.dataclass
@@ -90,15 +96,16 @@ def classify(lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return pool, level_index, mean_d[level_index]
 
 
-def cells(lines: pd.DataFrame, rows: pd.DataFrame, stockcodes: list[str]) -> Cells | None:
+def cells(lines: pd.DataFrame, rows: pd.DataFrame, stockcodes: list[str], pools: tuple[int, ...] = POOLS
+          ) -> Cells | None:
     """The cells of the conditional logit from the panel's lines (stockcode, week, customer_discount, line_discount)
     and its weekly rows (stockcode, week, delta: the posted price relative to the reference). Every class present in
     the pool's shop-wide lines that week is a cell of each of that pool's product-week groups (zero lines included).
-    None when no pool has two classes in any week."""
+    Only the `pools` listed (0 retail: codes; 1 trade: tiers). None when no pool has two classes in any week."""
     pool, level, d = classify(lines)
     position = {c: i for i, c in enumerate(stockcodes)}
     prod = lines["stockcode"].map(position).to_numpy()
-    keep = pd.notna(prod)
+    keep = pd.notna(prod) & np.isin(pool, pools)
     table = pd.DataFrame({"i": prod[keep].astype(np.int64), "t": lines["week"].to_numpy()[keep], "p": pool[keep],
                           "k": level[keep], "d": d[keep]})
     counts = table.groupby(["i", "t", "p", "k"]).size().rename("y").reset_index()
@@ -201,13 +208,13 @@ def estimates(c: Cells | None, n_products: int, level: np.ndarray, prior_sd: flo
     return raw, np.where(has[:, None, None], fisher, 0.0) / dispersion, summary
 
 
-def augment(own, lines: pd.DataFrame, rows: pd.DataFrame, prior_sd: float):
+def augment(own, lines: pd.DataFrame, rows: pd.DataFrame, prior_sd: float, pools: tuple[int, ...] = POOLS):
     """`own` (price_response.OwnEstimates) with the within-week evidence added to the orders part in information
     form. It is also folded into the revisions' share (revisions_raw_n / revisions_info_n), the evidence the orders
     prior's split check leaves unscaled (orders_prior_evidence): the weekly fit's halves never saw it."""
     k = own.raw_n.shape[1]
     level = anchor(own.raw_n[:, :2], own.info_n[:, :2, :2])
-    c = cells(lines, rows, own.stockcodes)
+    c = cells(lines, rows, own.stockcodes, pools)
     raw_w, info_w, summary = estimates(c, len(own.stockcodes), level, prior_sd)
     if k > 2:  # the third term (curve_family): the contrast says nothing about it
         raw_w = np.concatenate([raw_w, np.zeros((len(raw_w), k - 2))], axis=1)

@@ -1,9 +1,13 @@
 """within_week_orders: the orders part's evidence from codes and tiers within a week, on simulated logs."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
-from pricing_training import within_week_orders
+from pricing_training import price_response, scenarios, weekly, within_week_orders
+from pricing_training.cleaning import clean
+from pricing_training.config import QUICK
 from pricing_training.price_response import OwnEstimates
 
 CODE = np.log(0.8)  # a code of 20% off
@@ -35,7 +39,7 @@ def test_recovers_the_within_week_response_within_its_stated_error():
     b = np.linspace(-3.0, 0.0, 40)
     lines, rows = simulate(b)
     codes = [f"P{i}" for i in range(len(b))]
-    c = within_week_orders.cells(lines, rows, codes)
+    c = within_week_orders.cells(lines, rows, codes, pools=(0, 1))  # codes and tiers
     raw, info, summary = within_week_orders.estimates(c, len(b), np.array([b.mean(), 0.0]), prior_sd=5.0)
     assert summary["products"] == len(b)
     # b alone (c is 0 in the truth but estimated): its sd with c profiled out
@@ -53,7 +57,7 @@ def test_without_within_week_variation_it_adds_no_information():
     b = np.linspace(-2.0, -0.5, 10)
     lines, rows = simulate(b, weeks=20, codes=False)
     codes = [f"P{i}" for i in range(len(b))]
-    assert within_week_orders.cells(lines, rows, codes) is None
+    assert within_week_orders.cells(lines, rows, codes, pools=(0, 1)) is None
     n = len(b)
     own = OwnEstimates(codes, np.zeros(n, int), np.tile([-1.0, -0.5], (n, 1)), np.tile(np.eye(2), (n, 1, 1)),
                        np.zeros((n, 2)), np.tile(np.eye(2), (n, 1, 1)))
@@ -83,3 +87,18 @@ def test_augment_adds_the_evidence_in_information_form():
     expected = np.linalg.solve(own.info_n + info_w, (np.einsum("pij,pj->pi", own.info_n, own.raw_n)
                                                      + np.einsum("pij,pj->pi", info_w, raw_w))[..., None])[..., 0]
     np.testing.assert_allclose(out.raw_n, expected, atol=1e-6)
+
+
+def test_the_switch_adds_the_codes_evidence_to_the_orders_part_only():
+    """ResponseConfig.within_week_orders on a small shop with codes: the orders part gains the contrast's information
+    (what augment adds to the committed own estimates), the size part is untouched."""
+    shop = dataclasses.replace(scenarios.SCENARIOS["shop-invoice"], lines=8_000, products=40)
+    panel = weekly.build(clean(scenarios.generate(shop, 5).transactions)[0])
+    off = price_response.ResponseConfig(trees=QUICK.response_trees, folds=3)
+    own, rows = price_response.own_estimates(panel, off)
+    on, _ = price_response.own_estimates(panel, dataclasses.replace(off, within_week_orders=True))
+    expected = within_week_orders.augment(own, panel.lines, rows, off.weak_prior_sd)
+    np.testing.assert_allclose(on.info_n, expected.info_n, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(on.raw_n, expected.raw_n, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(on.info_s, own.info_s)
+    assert (on.info_n[:, 0, 0] > own.info_n[:, 0, 0]).sum() >= len(own.stockcodes) // 2
