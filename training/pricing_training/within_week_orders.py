@@ -173,12 +173,13 @@ def anchor(raw: np.ndarray, info: np.ndarray) -> np.ndarray:
     return np.linalg.solve(total + 1e-9 * np.eye(total.shape[0]), np.einsum("pij,pj->i", info, raw))
 
 
-def estimates(c: Cells | None, n_products: int, level: np.ndarray, prior_sd: float
+def estimates(c: Cells | None, n_products: int, level: np.ndarray, prior_sd: float, slope_only: bool = False
               ) -> tuple[np.ndarray, np.ndarray, dict]:
     """Per product: (b, c) of the orders part from its within-week contrasts, anchored at the shop `level` (b, c),
     and its information (zero where the product has no contrast); with a summary (cells, lines in contrasted groups,
     dispersion). Newton's method with a weak N(level, prior_sd²) prior on each product, then the information without
-    the prior, divided by the cells' Pearson dispersion about the anchor fit."""
+    the prior, divided by the cells' Pearson dispersion about the anchor fit. `slope_only`: c held at the anchor's
+    and the information on b alone (the contrast read as the slope near the posted prices; a variant measured)."""
     raw, info = np.tile(level, (n_products, 1)), np.zeros((n_products, 2, 2))
     if c is None:
         return np.zeros((n_products, 2)), info, {"cells": 0}
@@ -189,6 +190,9 @@ def estimates(c: Cells | None, n_products: int, level: np.ndarray, prior_sd: flo
     for _ in range(50):
         grad, fisher, _ = _score_and_information(c, offset + np.einsum("cj,cj->c", c.x, beta[c.product]), n_products)
         step = np.linalg.solve(fisher + ridge[None], (grad - (beta - level) @ ridge)[..., None])[..., 0]
+        if slope_only:
+            step = np.stack([(grad[:, 0] - (beta[:, 0] - level[0]) / prior_sd ** 2)
+                             / (fisher[:, 0, 0] + 1.0 / prior_sd ** 2), np.zeros(n_products)], axis=1)
         beta = beta + np.clip(step, -2.0, 2.0)
         if np.max(np.abs(step)) < 1e-8:
             break
@@ -202,20 +206,23 @@ def estimates(c: Cells | None, n_products: int, level: np.ndarray, prior_sd: flo
     dof = max(int(used.sum()) - groups_used - c.n_gamma, 1)
     dispersion = max(1.0, pearson / dof)
     has = fisher[:, 0, 0] > 1e-9
+    if slope_only:
+        fisher = fisher * np.array([[1.0, 0.0], [0.0, 0.0]])
     raw = np.where(has[:, None], beta, 0.0)
     summary = {"cells": int(len(c.y)), "lines": float(c.y.sum()), "dispersion": dispersion,
                "products": int(has.sum()), "information_b": float(fisher[:, 0, 0].sum() / dispersion)}
     return raw, np.where(has[:, None, None], fisher, 0.0) / dispersion, summary
 
 
-def augment(own, lines: pd.DataFrame, rows: pd.DataFrame, prior_sd: float, pools: tuple[int, ...] = POOLS):
+def augment(own, lines: pd.DataFrame, rows: pd.DataFrame, prior_sd: float, pools: tuple[int, ...] = POOLS,
+            slope_only: bool = False):
     """`own` (price_response.OwnEstimates) with the within-week evidence added to the orders part in information
     form. It is also folded into the revisions' share (revisions_raw_n / revisions_info_n), the evidence the orders
     prior's split check leaves unscaled (orders_prior_evidence): the weekly fit's halves never saw it."""
     k = own.raw_n.shape[1]
     level = anchor(own.raw_n[:, :2], own.info_n[:, :2, :2])
     c = cells(lines, rows, own.stockcodes, pools)
-    raw_w, info_w, summary = estimates(c, len(own.stockcodes), level, prior_sd)
+    raw_w, info_w, summary = estimates(c, len(own.stockcodes), level, prior_sd, slope_only)
     if k > 2:  # the third term (curve_family): the contrast says nothing about it
         raw_w = np.concatenate([raw_w, np.zeros((len(raw_w), k - 2))], axis=1)
         info_w = np.pad(info_w, ((0, 0), (0, k - 2), (0, k - 2)))

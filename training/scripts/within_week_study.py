@@ -3,7 +3,7 @@
 Per data set and seed: the data generated, the panel built and the committed own estimates fitted once (cached with
 the panel's lines); then the committed posterior and the one with the within-week evidence added to the orders part
 (within_week_orders.augment, what ResponseConfig(within_week_orders=True) does: the retail codes; and with the
-trade tiers' contrast too) are each decided by decision.decide
+trade tiers' contrast too; and the codes read as evidence on b alone, c at the anchor's) are each decided by decision.decide
 (default rule) over the evidence support and scored by scoring.score_product, as evaluate.run_dataset does
 (capture_pieces.decide_all), in the same run: aggregate capture, harm, share changed, 80% elasticity coverage, bias,
 the changed prices' losses against their promise, and the own estimates' sd of the elasticity at p0 (orders part and
@@ -91,6 +91,7 @@ def compare(data: dict, cfg: ResponseConfig = ResponseConfig()) -> list[dict]:
     own = data["own"]
     switched = within_week_orders.augment(own, data["lines"], data["rows"], cfg.weak_prior_sd)  # codes (POOLS)
     with_tiers = within_week_orders.augment(own, data["lines"], data["rows"], cfg.weak_prior_sd, pools=(0, 1))
+    slope = within_week_orders.augment(own, data["lines"], data["rows"], cfg.weak_prior_sd, slope_only=True)
     codes, products = own.stockcodes, data["products"]
     level = within_week_orders.anchor(own.raw_n[:, :2], own.info_n[:, :2, :2])
     raw_w, info_w, _ = within_week_orders.estimates(within_week_orders.cells(data["lines"], data["rows"], codes),
@@ -100,7 +101,8 @@ def compare(data: dict, cfg: ResponseConfig = ResponseConfig()) -> list[dict]:
                                        ("orders_switched", switched.raw_n, switched.info_n))}
     print(json.dumps({"name": data["name"], "seed": data["seed"], **checks}), flush=True)
     out = []
-    for label, estimates in (("default", own), ("codes", switched), ("codes+tiers", with_tiers)):
+    for label, estimates in (("default", own), ("codes", switched), ("codes+tiers", with_tiers),
+                             ("codes, b only", slope)):
         response = price_response.posterior(estimates, cfg)
         prods = capture_pieces.with_support(data["products"], response.draws, response.stockcodes, cfg.max_curve_sd)
         pp = capture_pieces.decide_all(truth, prods, response.stockcodes, response.draws, data["history"])
