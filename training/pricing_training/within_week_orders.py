@@ -3,7 +3,7 @@
 Prototype, OFF by default (ResponseConfig.within_week_orders; docs/price-response.md, "Within-week contrasts in
 the orders part"). The orthogonal weekly fit of price_response.py regresses a product's order lines per week on the
 week's posted price, so a coupon code or a negotiated trade tier (a different price for some buyers in the same
-week) tells the orders part nothing. This module reads it.
+week) tells the orders part nothing. This module reads it (by default the retail codes only: POOLS).
 
 **The model.** Split a product's lines of week t by the price their buyer faced: the pool of buyers (retail: guests
 and customers whose usual discount is about 0; trade: customers with a standing discount) and, inside the pool, the
