@@ -43,7 +43,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from . import curve_family, priced_right, revisions, shrinkage, weekly
+from . import curve_family, priced_right, revisions, shrinkage, weekly, within_week_orders
 from .prior_checks import (CURVATURE_RATIOS, MIN_REVISION_INFORMATION, MIN_REVISION_PRODUCTS,  # noqa: F401
                            REVISION_CHECK_SCALES, cap_curvature_spread, revision_log_likelihood,
                            revisions_curvature_ratio, revisions_extra_spread, revisions_prior_scale,
@@ -145,6 +145,7 @@ class ResponseConfig:
     # Off: measured on the development seeds, not adopted (docs/price-response.md, "A third shape term").
     third_term: bool = False
     third_term_by_product: bool = True  # False: d's between-product spread held at 0, one d per category (worse)
+    within_week_orders: bool = False  # the orders part also reads the codes within a week (prototype, off; measured)
     seed: int = 42
 
 
@@ -491,9 +492,11 @@ def own_estimates(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) ->
         raw_es, info_es = curve_family.pad(raw_es, info_es, k)
         log.info("revisions: %d events with line sizes on both sides; information on the size part's b %.0f",
                  count_s, info_es[:, 0, 0].sum())
-    return OwnEstimates(list(codes), groups, raw_n, info_n, raw_s, info_s,
-                        halves_raw_n, halves_info_n, halves_raw_s, halves_info_s, raw_e, info_e,
-                        raw_es, info_es, _current_delta(panel.products, list(codes))), rows
+    own = OwnEstimates(list(codes), groups, raw_n, info_n, raw_s, info_s, halves_raw_n, halves_info_n, halves_raw_s,
+                       halves_info_s, raw_e, info_e, raw_es, info_es, _current_delta(panel.products, list(codes)))
+    if cfg.within_week_orders:  # within_week_orders.py: who bought at a discount within the week
+        own = within_week_orders.augment(own, panel.lines, rows, cfg.weak_prior_sd)
+    return own, rows
 
 
 def _current_delta(products: pd.DataFrame, stockcodes: list[str]) -> np.ndarray:
