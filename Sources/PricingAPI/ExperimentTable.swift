@@ -9,6 +9,7 @@ public enum ExperimentTable {
     public static let csvColumns = [
         "stockcode", "description", "status", "arm_low", "arm_current", "arm_high", "price_this_week", "arm_this_week",
         "weeks_run", "elasticity_sd_start", "elasticity_sd_now", "probability_best_arm_gains", "revenue_given_up",
+        "holdout_probability",
     ]
 
     /// The plan document: the plan's fields and its tests (each with its history when `history`).
@@ -68,6 +69,8 @@ public enum ExperimentTable {
         w.key("price_this_week"); w.number(t.priceThisWeek); w.raw(",")
         w.key("arm_this_week"); w.string(t.armThisWeek.rawValue); w.raw(",")
         w.key("assignment_probability"); w.number(t.assignmentProbability); w.raw(",")
+        // Only when the plan has it: a plan written before keeps its document text (the ledger's `plans`).
+        if let pi = t.holdoutProbability { w.key("holdout_probability"); w.number(pi); w.raw(",") }
         w.key("started_week"); w.string(t.startedWeek); w.raw(",")
         w.key("weeks_run"); w.number(t.weeksRun); w.raw(",")
         w.key("elasticity_sd_start"); w.number(t.elasticitySdStart); w.raw(",")
@@ -99,7 +102,9 @@ public enum ExperimentTable {
     }
 
     /// The tests as CSV: the header line, one row per test, then one per held-out product (status and
-    /// arm `holdout`, its price this week; the columns only a test has are empty). Text through
+    /// arm `holdout`, its price this week; the columns only a test has are empty). `holdout_probability`
+    /// is π on both: a test's chance of having been held out instead (empty when the plan does not say),
+    /// a held-out product's `assignment_probability`. Text through
     /// ``CSVField`` (formula cells neutralised), numbers as in the JSON, CRLF line ends (RFC 4180).
     static func csv(_ plan: ExperimentPlan?, description: (String) -> String?) -> [UInt8] {
         var w = JSONWriter(capacity: 160 + (plan?.tests.count ?? 0) * 160 + (plan?.holdout.members.count ?? 0) * 80)
@@ -116,7 +121,8 @@ public enum ExperimentTable {
             w.number(t.elasticitySdStart); w.raw(",")
             w.number(t.elasticitySdNow); w.raw(",")
             w.number(t.probabilityBestArmGains); w.raw(",")
-            w.number(t.revenueGivenUp)
+            w.number(t.revenueGivenUp); w.raw(",")
+            if let pi = t.holdoutProbability { w.number(pi) }
             w.bytes += [13, 10]
         }
         for m in plan?.holdout.members ?? [] {
@@ -125,7 +131,8 @@ public enum ExperimentTable {
             w.bytes += PlanAssignmentRecorder.holdoutArm.utf8; w.raw(",,,,")
             w.number(m.priceThisWeek); w.raw(",")
             w.bytes += PlanAssignmentRecorder.holdoutArm.utf8
-            w.raw(",,,,,")
+            w.raw(",,,,,,")
+            w.number(m.assignmentProbability)
             w.bytes += [13, 10]
         }
         return w.bytes

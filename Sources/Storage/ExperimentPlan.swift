@@ -120,6 +120,10 @@ public struct ExperimentPlan: Decodable, Sendable, Equatable {
         public let armThisWeek: Arm
         /// The probability with which this week's arm was drawn (for unbiased estimates from the ledger).
         public let assignmentProbability: Double
+        /// π, the probability with which the product would have gone to the holdout instead of this test,
+        /// set before its draw (the holdout lift weights a tested product by 1 / (1 − π)), in [0, 1); nil in
+        /// a plan written before tests carried it (the key is optional; present, null is refused).
+        public let holdoutProbability: Double?
         public let startedWeek: String
         public let weeksRun: Int
         /// The elasticity posterior's standard deviation when the test started, and now.
@@ -134,9 +138,31 @@ public struct ExperimentPlan: Decodable, Sendable, Equatable {
 
         enum CodingKeys: String, CodingKey {
             case stockcode, status, arms, currentPrice = "current_price", priceThisWeek = "price_this_week"
-            case armThisWeek = "arm_this_week", assignmentProbability = "assignment_probability", startedWeek = "started_week"
+            case armThisWeek = "arm_this_week", assignmentProbability = "assignment_probability"
+            case holdoutProbability = "holdout_probability", startedWeek = "started_week"
             case weeksRun = "weeks_run", elasticitySdStart = "elasticity_sd_start", elasticitySdNow = "elasticity_sd_now"
             case probabilityBestArmGains = "probability_best_arm_gains", revenueGivenUp = "revenue_given_up", history
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            stockcode = try c.decode(String.self, forKey: .stockcode)
+            status = try c.decode(Status.self, forKey: .status)
+            arms = try c.decode([Double].self, forKey: .arms)
+            currentPrice = try c.decode(Double.self, forKey: .currentPrice)
+            priceThisWeek = try c.decode(Double.self, forKey: .priceThisWeek)
+            armThisWeek = try c.decode(Arm.self, forKey: .armThisWeek)
+            assignmentProbability = try c.decode(Double.self, forKey: .assignmentProbability)
+            // Absent: a plan from before tests carried it. Present, it must be a number (null is refused, as for
+            // holdout.members), so a plan cannot say "no probability" and be followed as if it had none.
+            holdoutProbability = c.contains(.holdoutProbability) ? try c.decode(Double.self, forKey: .holdoutProbability) : nil
+            startedWeek = try c.decode(String.self, forKey: .startedWeek)
+            weeksRun = try c.decode(Int.self, forKey: .weeksRun)
+            elasticitySdStart = try c.decode(Double.self, forKey: .elasticitySdStart)
+            elasticitySdNow = try c.decode(Double.self, forKey: .elasticitySdNow)
+            probabilityBestArmGains = try c.decode(Double.self, forKey: .probabilityBestArmGains)
+            revenueGivenUp = try c.decode(Double.self, forKey: .revenueGivenUp)
+            history = try c.decode([Week].self, forKey: .history)
         }
     }
 
@@ -315,6 +341,9 @@ extension ExperimentPlan {
                 }
             }
             try probability(test.assignmentProbability, at + "assignment_probability")
+            if let pi = test.holdoutProbability {  // a tested product was not held out: π < 1
+                guard pi.isFinite, pi >= 0, pi < 1 else { throw bad(at + "holdout_probability", "\(pi) is not a probability in [0, 1)") }
+            }
             try date(test.startedWeek, at + "started_week")
             guard test.weeksRun >= 0 else { throw bad(at + "weeks_run", "\(test.weeksRun) is negative") }
             try finite(test.elasticitySdStart, at + "elasticity_sd_start", atLeast: 0)

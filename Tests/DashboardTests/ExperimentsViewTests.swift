@@ -23,7 +23,7 @@ final class ExperimentsViewTests: XCTestCase {
         let scratch = try ScratchVersion()
         Self.scratch = scratch
         try scratch.addExperiments(ExperimentPlanFixture.withHoldout(ExperimentPlanFixture.plan(tests: [
-            ExperimentPlanFixture.test("85123A", currentPrice: 2.95),
+            ExperimentPlanFixture.test("85123A", currentPrice: 2.95, holdoutProbability: 0.15),
             ExperimentPlanFixture.test("22423", currentPrice: 12.75, arm: "committed", status: "committed"),
         ]), members: [ExperimentPlanFixture.member("20725", price: 1.65)]))
         let server = try ServerProcess(binary: ServerBinary.url(testBundle: Bundle(for: Self.self)), models: scratch.path)
@@ -67,7 +67,19 @@ final class ExperimentsViewTests: XCTestCase {
         let members = (holdout["members"] as? [[String: Any]])?.compactMap { $0["stockcode"] as? String } ?? []
         XCTAssertEqual(members, ["20725"])
         XCTAssertEqual(rows, ((api["tests"] as? [[String: Any]])?.compactMap { $0["stockcode"] as? String } ?? []) + members)
-        XCTAssertEqual(DashboardTests.matches(#"<tr data-stockcode="20725" data-status="holdout""#, in: load.dom).count, 1)
+        XCTAssertEqual(DashboardTests.matches(#"<tr data-stockcode="20725" data-status="holdout" data-holdout-probability="0.2""#, in: load.dom).count, 1,
+                       "the held-out row carries its π")
+        XCTAssertEqual(DashboardTests.matches(#"<tr data-stockcode="85123A" data-status="testing" data-holdout-probability="0.15""#, in: load.dom).count, 1,
+                       "a test carries its holdout_probability")
+        XCTAssertEqual(DashboardTests.matches(#"<tr data-stockcode="22423" data-status="committed"(?! data-holdout-probability)"#, in: load.dom).count, 1,
+                       "a test the plan gives no holdout_probability has none")
+        // The held-out row's cells: π is said in words in the elasticity column, whose sort key (data-value) it is not:
+        // only the status and the price this week have one, as for the cells of a test that hold no number.
+        let heldRow = try XCTUnwrap(load.dom.range(of: #"<tr data-stockcode="20725"[\s\S]*?</tr>"#, options: .regularExpression).map { String(load.dom[$0]) })
+        let cells = DashboardTests.matches(#"<td[^>]*>[^<]*"#, in: heldRow)
+        XCTAssertEqual(cells.count, 9, heldRow)
+        XCTAssertEqual(cells.map { $0.contains("data-value=") }, [false, false, true, false, true, false, false, false, false], heldRow)
+        XCTAssertTrue(cells[6].hasSuffix("drawn with 20%"), cells[6])
         XCTAssertEqual(dom.attribute("data-stockcode", of: "experiment-detail"), "85123A")
         for chart in ["chart-price", "chart-units", "chart-sd"] {
             XCTAssertEqual(dom.attribute("data-points", of: chart), "3", chart)

@@ -2,6 +2,7 @@ import CSQLite
 import Foundation
 import Ledger
 import PricingAPI
+import Storage
 import TestSupport
 import XCTest
 
@@ -58,6 +59,36 @@ final class PlanDocumentTests: XCTestCase {
         XCTAssertEqual(try SQLiteLedger(path: path).plans(plan: nil), [PlanDocuments.document()], "opened again: migrated once")
         let version = try CommandResult.run(URL(fileURLWithPath: "/usr/bin/sqlite3"), [path, "SELECT version FROM schema_version"])
         XCTAssertEqual(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "2")
+    }
+
+    /// A test's `holdout_probability` (π of having been held out instead: what the weekly update follows, to
+    /// weight the holdout lift as served) goes into the recorded document, to the last bit; the assignments
+    /// keep the arm's probability. A plan without it (written before tests carried it) records the same text
+    /// as before: no key.
+    func testTheRecordedDocumentCarriesATestsHoldoutProbabilityWhenThePlanGivesIt() async throws {
+        let pi = 0.1234567890123
+        var document = ExperimentPlanFixture.withHoldout(ExperimentPlanFixture.plan(tests: [
+            ExperimentPlanFixture.test("85123A", currentPrice: 2.95, arm: "high", holdoutProbability: pi),
+            ExperimentPlanFixture.test("22423", currentPrice: 12.75, arm: "low"),
+        ]), members: [ExperimentPlanFixture.member("20725", price: 1.65, probability: 0.3)])
+        document["plan_id"] = "2026-W49-pi0001"
+        let plan = try JSONDecoder().decode(ExperimentPlan.self, from: JSONSerialization.data(withJSONObject: document))
+        let path = folder.appendingPathComponent("ledger.sqlite").path
+        let recorder = PlanAssignmentRecorder(ledger: LedgerSlot(location: path), logger: LogLines().logger())
+        let outcome = await recorder.record(plan, version: "v1").value
+        XCTAssertEqual(outcome, .recorded(planID: "2026-W49-pi0001", AssignmentReport(added: 3, document: .added)))
+        let ledger = try SQLiteLedger(path: path)
+        let recorded = try XCTUnwrap(try ledger.plans(plan: nil).first)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(recorded.document.utf8)) as? [String: Any])
+        let tests = try XCTUnwrap(json["tests"] as? [[String: Any]])
+        XCTAssertEqual(tests[0]["holdout_probability"] as? Double, pi)
+        XCTAssertNil(tests[1]["holdout_probability"], "not in the plan: not in the document")
+        let reread = try ExperimentPlan.decode(Array(recorded.document.utf8), file: "plans.document")
+        XCTAssertEqual(reread.tests.map(\.holdoutProbability), [pi, nil])
+        XCTAssertEqual(try ledger.assignments(plan: nil).filter { $0.stockCode == "85123A" }.map(\.probability), [1.0 / 3],
+                       "the assignment keeps the arm's probability")
+        let old = try PlanAssignments.planWithHoldout()
+        XCTAssertFalse(PlanAssignmentRecorder.document(of: old).document.contains("holdout_probability"))
     }
 
     /// The recorder writes the plan's canonical document with its assignments; the same plan loaded again (a

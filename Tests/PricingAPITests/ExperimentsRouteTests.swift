@@ -22,7 +22,8 @@ final class ExperimentsRouteTests: XCTestCase {
         let servers: [HTTPServer]
         let planPort: Int
         let noPlanPort: Int
-        /// A: testing, this week the high arm (+5%); B: testing, the low arm at −30% (outside the
+        /// A: testing, this week the high arm (+5%), held out instead with π 0.15 (`holdout_probability`; the
+        /// other tests, like plans written before it, do not say); B: testing, the low arm at −30% (outside the
         /// default 20% maximum change); C: committed; and a test of a product the catalogue does not know.
         /// D is held out (at its current price), with a product the catalogue does not know.
         let a: String, b: String, c: String, d: String
@@ -46,7 +47,7 @@ final class ExperimentsRouteTests: XCTestCase {
             + [moved.currentPrice]
         let version = try ScratchVersion()
         try version.addExperiments(ExperimentPlanFixture.withHoldout(ExperimentPlanFixture.plan(tests: [
-            ExperimentPlanFixture.test(codes[0], currentPrice: current[0], step: 0.05, arm: "high"),
+            ExperimentPlanFixture.test(codes[0], currentPrice: current[0], step: 0.05, arm: "high", holdoutProbability: 0.15),
             ExperimentPlanFixture.test(codes[1], currentPrice: current[1], step: 0.3, arm: "low"),
             ExperimentPlanFixture.test(codes[2], currentPrice: current[2], arm: "committed", status: "committed"),
             ExperimentPlanFixture.test(Fixture.formulaCode, currentPrice: 1.0),
@@ -122,6 +123,10 @@ final class ExperimentsRouteTests: XCTestCase {
         let arms = try XCTUnwrap(tests[0]["arms"] as? [Double])
         for (got, want) in zip(arms, [f.currentA * 0.95, f.currentA, f.currentA * 1.05]) { XCTAssertEqual(got, want, accuracy: 1e-9) }
         XCTAssertEqual(arms.count, 3)
+        // π of having been held out instead, where the plan gives it (the OpenAPI check above covers its schema);
+        // absent, as the plan has it, where it does not.
+        XCTAssertEqual(tests[0]["holdout_probability"] as? Double, 0.15)
+        XCTAssertTrue(tests.dropFirst().allSatisfy { $0["holdout_probability"] == nil }, "\(tests)")
         let holdout = try XCTUnwrap(plan["holdout"] as? [String: Any])
         XCTAssertEqual(holdout["products"] as? Int, 2)
         let members = try XCTUnwrap(holdout["members"] as? [[String: Any]])
@@ -162,14 +167,16 @@ final class ExperimentsRouteTests: XCTestCase {
             XCTAssertEqual(first[2], "testing")
             XCTAssertEqual(try XCTUnwrap(Double(first[6])), f.currentA * 1.05, accuracy: 1e-9)
             XCTAssertEqual(first[7], "high")
+            XCTAssertEqual(first[13], "0.15", "the test's holdout_probability")
+            XCTAssertEqual(lines[2].split(separator: ",", omittingEmptySubsequences: false).last, "", "a test without it: empty")
             // The stockcode that looks like a formula is text in a spreadsheet: quoted (it holds a quote)
             // and led by an apostrophe.
             XCTAssertTrue(lines[4].hasPrefix("\"'=HYPERLINK(\"\"x\"\")\","), lines[4])
             // Then the held-out products: status and arm holdout, the price they are kept at, the test-only cells empty.
-            XCTAssertEqual(lines[5], "'+SUM(1),,holdout,,,,2.5,holdout,,,,,", lines[5])
+            XCTAssertEqual(lines[5], "'+SUM(1),,holdout,,,,2.5,holdout,,,,,,0.125", lines[5])
             let held = lines[6].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             XCTAssertEqual(held.count, ExperimentTable.csvColumns.count, lines[6])
-            XCTAssertEqual([held[0], held[2], held[7]], [f.d, "holdout", "holdout"])
+            XCTAssertEqual([held[0], held[2], held[7], held[13]], [f.d, "holdout", "holdout", "0.2"], "π in holdout_probability")
             XCTAssertEqual(held.enumerated().filter { $0.element.isEmpty }.map(\.offset), [3, 4, 5, 8, 9, 10, 11, 12])
         }
     }
@@ -180,6 +187,7 @@ final class ExperimentsRouteTests: XCTestCase {
         try check(response, path: "/v1/experiments/{stockcode}", status: 200)
         let test = try object(response)
         XCTAssertEqual(test["stockcode"] as? String, f.a)
+        XCTAssertEqual(test["holdout_probability"] as? Double, 0.15)
         XCTAssertEqual((test["history"] as? [[String: Any]])?.map { $0["elasticity_sd"] as? Double }, [0.6, 0.5, 0.4])
         let encoded = try request("/v1/experiments/%3DHYPERLINK(%22x%22)")
         XCTAssertEqual(try object(encoded)["stockcode"] as? String, Fixture.formulaCode)

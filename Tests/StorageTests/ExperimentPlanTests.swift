@@ -137,6 +137,23 @@ final class ExperimentPlanTests: XCTestCase {
         XCTAssertNil(try ExperimentPlan.decode(try planBytes(early), file: "experiments.json").holdout.lift)
     }
 
+    /// A test's `holdout_probability` (π of having been held out instead) is read when present, in [0, 1);
+    /// a plan without it (written before tests carried it) loads with none; null, out of range or not a
+    /// number is refused naming the field.
+    func testATestsHoldoutProbabilityIsReadAndAPlanWithoutItStillLoads() throws {
+        let plan = try ExperimentPlan.decode(try planBytes(editingFirstTest { $0["holdout_probability"] = 0.15 }), file: "experiments.json")
+        XCTAssertEqual(plan.tests.map(\.holdoutProbability), [0.15, nil])
+        let zero = try ExperimentPlan.decode(try planBytes(editingFirstTest { $0["holdout_probability"] = 0.0 }), file: "experiments.json")
+        XCTAssertEqual(zero.tests[0].holdoutProbability, 0, "a flat design without a holdout: π 0")
+        let old = try ExperimentPlan.decode(try planBytes(validPlan()), file: "experiments.json")
+        XCTAssertEqual(old.tests.map(\.holdoutProbability), [nil, nil])
+        try expect(editingFirstTest { $0["holdout_probability"] = 1.0 },
+                   refusedWith: "field tests[0].holdout_probability: 1.0 is not a probability in [0, 1)")
+        try expect(editingFirstTest { $0["holdout_probability"] = -0.1 }, refusedWith: "field tests[0].holdout_probability: -0.1")
+        try expect(editingFirstTest { $0["holdout_probability"] = NSNull() }, refusedWith: "field tests[0].holdout_probability is null")
+        try expect(editingFirstTest { $0["holdout_probability"] = "0.2" }, refusedWith: "field tests[0].holdout_probability has the wrong type")
+    }
+
     /// `validPlan()` holding out 21212 and 84879.
     func planWithHoldout() -> [String: Any] {
         ExperimentPlanFixture.withHoldout(validPlan(), members: [

@@ -36,9 +36,10 @@ public enum ExperimentPlanFixture {
 
     /// One product's test with arms `current_price·(1 − step, 1, 1 + step)`; this week's price is the arm
     /// `arm` names (`committed`: 3% above the current price), and three weeks of history whose
-    /// posterior sd narrows.
+    /// posterior sd narrows. `holdoutProbability`: its `holdout_probability` (nil: the key is absent, as
+    /// in plans written before tests carried it).
     public static func test(_ stockcode: String, currentPrice p0: Double, step: Double = 0.05, arm: String = "high",
-                            status: String = "testing") -> [String: Any] {
+                            status: String = "testing", holdoutProbability: Double? = nil) -> [String: Any] {
         let arms = [p0 * (1 - step), p0, p0 * (1 + step)]
         let price = switch arm {
         case "low": arms[0]
@@ -47,7 +48,7 @@ public enum ExperimentPlanFixture {
         default: p0 * 1.03
         }
         let weeks = ["2026-11-09", "2026-11-16", "2026-11-23"]
-        return [
+        var test: [String: Any] = [
             "stockcode": stockcode, "status": status, "arms": arms, "current_price": p0, "price_this_week": price,
             "arm_this_week": arm, "assignment_probability": 1.0 / 3, "started_week": weeks[0], "weeks_run": 3,
             "elasticity_sd_start": 0.6, "elasticity_sd_now": 0.3, "probability_best_arm_gains": 0.7, "revenue_given_up": 1.25,
@@ -56,6 +57,8 @@ public enum ExperimentPlanFixture {
                  "elasticity_sd": 0.6 - 0.1 * Double(i)] as [String: Any]
             },
         ]
+        if let holdoutProbability { test["holdout_probability"] = holdoutProbability }
+        return test
     }
 }
 

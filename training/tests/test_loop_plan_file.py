@@ -52,6 +52,10 @@ def test_the_loop_writes_a_plan_that_keeps_the_contract(short_loop):
         assert t["price_this_week"] == {"low": low, "current": mid, "high": high}[t["arm_this_week"]]
         assert abs(mid / t["current_price"] - 1) <= program.cfg.max_change + 1e-9
         assert 1 <= len(t["history"]) == t["weeks_run"] <= 4 and t["started_week"] == t["history"][0]["week_start"]
+    # every test says the π it had of going to the holdout instead (the lift's weight 1 / (1 − π)), for any status
+    for t in doc["tests"]:
+        i = int(np.flatnonzero(program.start.stockcodes == t["stockcode"])[0])
+        assert t["holdout_probability"] == program.holdout_pi[i] == program.cfg.holdout_probability
     # the history's units are the ledger's
     i = int(np.flatnonzero(program.start.stockcodes == testing[0]["stockcode"])[0])
     weeks = testing[0]["weeks_run"]
@@ -80,8 +84,10 @@ def test_the_plan_lists_its_holdout_as_the_loop_posts_and_records_it(short_loop)
     served = plan_assignments.from_document(doc)
     assert (served.tests["arm"] == "holdout").sum() == len(members)
     assert plan_assignments.week_plan(program, week_start).matches(served)
-    # A plan written before the members were listed (the key absent) still keeps the contract.
+    # A plan written before the members were listed (the key absent) still keeps the contract, and so does one
+    # written before its tests carried their holdout_probability.
     experiments.check(_broken(doc, lambda d: d["holdout"].pop("members")))
+    experiments.check(_broken(doc, lambda d: [t.pop("holdout_probability") for t in d["tests"]]))
 
 
 def _without_descriptions(served: dict) -> dict:
@@ -108,6 +114,11 @@ def test_a_plan_that_breaks_the_contract_is_refused_naming_the_field(short_loop)
         (lambda d: d["tests"][k].update(price_this_week=d["tests"][k]["price_this_week"] * 1.01),
          f"tests[{k}].price_this_week"),
         (lambda d: d["holdout"].update(lift_p5=0.2, lift_p95=0.1), "holdout.lift_p5"),
+        # a tested product was not held out: its π is below 1; present, it is a number (null is refused)
+        (lambda d: d["tests"][k].update(holdout_probability=1.0), f"tests[{k}].holdout_probability 1.0 is out of range"),
+        (lambda d: d["tests"][k].update(holdout_probability=-0.1), f"tests[{k}].holdout_probability -0.1 is out of range"),
+        (lambda d: d["tests"][k].update(holdout_probability=None), f"tests[{k}].holdout_probability None is not a number"),
+        (lambda d: d["tests"][k].update(holdout_probability="0.2"), f"tests[{k}].holdout_probability '0.2' is not a num"),
         (lambda d: d["tests"].append(dict(d["tests"][k])), "appears twice"),
         (lambda d: d["holdout"].update(members={}), "holdout.members is not an array"),
         (lambda d: d["holdout"]["members"].pop(), "holdout.members lists 1 product"),

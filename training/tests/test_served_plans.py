@@ -62,12 +62,12 @@ def served(toy, tmp_path_factory):
     return {"ledger": path, "docs": docs, "mondays": mondays, "ls": ls}
 
 
-def _first_plan(ls: weekly_update.LogStart, monday: dt.date) -> dict:
+def _first_plan(ls: weekly_update.LogStart, monday: dt.date, cfg: PlanConfig = PlanConfig()) -> dict:
     """The plan of the first week after the log, as the replay makes it with no week to replay (replay's setup)."""
     start = ls.start
     p0_all = np.zeros(int(start.index.max()) + 1)
     p0_all[start.index] = ls.list_prices
-    policy = Loop(start, p0_all, ls.catalogue_size, PlanConfig(), SEED)
+    policy = Loop(start, p0_all, ls.catalogue_size, cfg, SEED)
     return learning.next_plan(policy, update.starting(start, SEED), experiments.PlanHistory(),
                               np.zeros((0, len(start.stockcodes))), 0, monday, SEED)
 
@@ -249,11 +249,11 @@ def test_the_plans_the_real_service_recorded_are_followed(toy, served, tmp_path)
     assert weekly_update.plan_bytes(from_service.doc) == weekly_update.plan_bytes(as_written.doc)
 
 
-def _program_at_week_zero(ls: weekly_update.LogStart):
+def _program_at_week_zero(ls: weekly_update.LogStart, cfg: PlanConfig = PlanConfig()):
     start = ls.start
     p0_all = np.zeros(int(start.index.max()) + 1)
     p0_all[start.index] = ls.list_prices
-    policy = Loop(start, p0_all, ls.catalogue_size, PlanConfig(), OTHER_SEED)
+    policy = Loop(start, p0_all, ls.catalogue_size, cfg, OTHER_SEED)
     post = update.starting(start, OTHER_SEED)
     policy.plan(0, post)
     return policy.program, post
@@ -289,3 +289,37 @@ def test_what_the_document_does_not_say_is_inferred_and_unlisted_products_are_un
         assert rows["probability"].iat[i] == 0.5
     assert program.status[j] == NONE and program.assigned[j] == -1 and not program.ever_tested[j]
     assert program.holdout_pi[j] == 0 and posted[j] == program.static[j] and rows["arm"].iat[j] == "rule"
+
+
+def test_a_tested_products_holdout_probability_is_the_served_one(served):
+    """Under holdout_design="cost" each product's π is its own, and the holdout lift weights a tested product by
+    1 / (1 − π): following a served plan, each tested product's π is the document's `holdout_probability`, not the one
+    the replay (another seed) drew or would fall back to, so the lift weighs the tests as served. A document written
+    before tests carried it keeps the replay's π (served_plans.py), which here is not the served one."""
+    cost = PlanConfig(holdout_design="cost")
+    doc = _first_plan(served["ls"], served["mondays"][0], cost)
+    served_pi = {t["stockcode"]: t["holdout_probability"] for t in doc["tests"]}
+    assert len(served_pi) >= 2 and len(set(served_pi.values())) > 1, "the cost design gives the tests their own π"
+
+    def followed(document: dict) -> tuple[dict, dict, np.ndarray]:
+        program, post = _program_at_week_zero(served["ls"], cost)
+        column = {str(c): i for i, c in enumerate(program.start.stockcodes)}
+        before = {code: float(program.holdout_pi[column[code]]) for code in served_pi}
+        served_plans.follow(program, document, 0, post)
+        weeks = np.ones((1, len(column)))  # a week of revenue: the lift's weights, whatever the sales
+        lift = experiments.holdout_lift(weeks, program.start, program, SEED)
+        weight = dict(zip((str(program.start.stockcodes[i]) for i in lift["tested_index"]), lift["tested_weight"]))
+        return before, {code: float(program.holdout_pi[column[code]]) for code in served_pi}, weight
+
+    replay_pi, after, weight = followed(doc)
+    assert any(replay_pi[c] != served_pi[c] for c in served_pi), "the replay's π differs (else this proves nothing)"
+    assert after == served_pi
+    assert weight and all(w == pytest.approx(1 / (1 - served_pi[c]), rel=1e-12) for c, w in weight.items())
+
+    old = json.loads(json.dumps(doc))
+    for t in old["tests"]:
+        t.pop("holdout_probability")
+    experiments.check(old)
+    replay_pi, after, _ = followed(old)
+    assert after == {c: replay_pi[c] if replay_pi[c] > 0 else cost.holdout_probability for c in served_pi}
+    assert after != served_pi

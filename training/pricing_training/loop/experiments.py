@@ -167,6 +167,9 @@ def plan_document(program: TestProgram, post: Posterior, history: PlanHistory, w
             "arms": [float(arms[2]), float(arms[0]), float(arms[1])], "current_price": float(program.p0[i]),
             "price_this_week": price, "arm_this_week": arm,
             "assignment_probability": round(float(program.probability_now[i]), 4) if status == "testing" else 1.0,
+            # π_i, the chance it had of going to the holdout instead, set before its draw: the lift weights it by
+            # 1 / (1 − π_i), so a replay following this plan needs the π that was served (served_plans.follow)
+            "holdout_probability": float(program.holdout_pi[i]),
             "started_week": (week_start - dt.timedelta(weeks=week - max(begun, 0))).isoformat(),
             # plan(week) has counted the week it prices: weeks run are the ones before it
             "weeks_run": int(program.weeks_tested[i]) - (status == "testing"), "elasticity_sd_start": float(program.sd_start[i]),
@@ -303,6 +306,8 @@ def check(doc: dict) -> None:
             if named is None or abs(price - named) > 1e-9 * abs(named):
                 _fail(f"{f}.price_this_week", f"{price} is not the arm {arm} names")
         _number(_get(t, "assignment_probability", f"{f}.assignment_probability"), f"{f}.assignment_probability", 0, 1)
+        if "holdout_probability" in t:  # optional: plans written before it have none; present, never null
+            _number(t["holdout_probability"], f"{f}.holdout_probability", 0, 1, open_hi=True)
         _date(_get(t, "started_week", f"{f}.started_week"), f"{f}.started_week")
         _count(_get(t, "weeks_run", f"{f}.weeks_run"), f"{f}.weeks_run")
         _number(_get(t, "elasticity_sd_start", f"{f}.elasticity_sd_start"), f"{f}.elasticity_sd_start", 0)

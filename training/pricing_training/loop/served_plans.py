@@ -10,15 +10,18 @@ the served programme rather than the one the replay recomputed:
 
 - **From the document:** each listed product's status (testing, committed, stopped; the holdout's members), its arm
   prices, this week's arm, the committed price, the week its test started (and was randomized), its weeks run, the
-  elasticity SD at its start, the revenue given up so far; each held-out product's π and the week it was randomized.
+  elasticity SD at its start, the revenue given up so far, its probability of having gone to the holdout instead
+  (`holdout_probability`, π); each held-out product's π and the week it was randomized.
   Products the document does not list were never randomized by the served programme: they go back to untested.
 - **Not in the document, so kept from the replay when it agrees, else inferred:** which arm the loss guardrail dropped
   from a test on two arms (the document's probability 1/2 says one was; the arm shown this week and the centre, which
   is never dropped, are kept; when this week's arm is the centre, the replay's other arm if it has exactly one, else
   the other arm the test's history posted, else the upper one); the cycle's phase (the one that gives this week's arm);
-  a tested product's probability of having gone to the holdout (the replay's, else the flat design's
-  `holdout_probability`: the document lists π for held-out products only); the random generator's state (the
-  replay's: new tests after a followed week are drawn from the replay's seed).
+  in a document written before tests carried `holdout_probability`, a tested product's probability of having gone to
+  the holdout (the replay's, else the flat design's `PlanConfig.holdout_probability`: such a document lists π for
+  held-out products only, so under `holdout_design="cost"` the lift may weigh a tested product otherwise than was
+  served); the random generator's state (the replay's: new tests after a followed week are drawn from the replay's
+  seed).
 
 A document that is the replay's own plan changes nothing (tests/test_served_plans.py), so a replay whose settings are
 the served ones gives the same plan byte for byte whether or not the plans were recorded.
@@ -119,7 +122,9 @@ def _follow_test(program: TestProgram, before: dict, i: int, test: dict, week_st
     program.given_up[i] = float(test["revenue_given_up"])
     program.ever_tested[i] = True
     program.random_pick[i] = bool(before["random_pick"][i]) and before["status"][i] != NONE
-    if before["holdout_pi"][i] <= 0:  # not randomized by the replay: the flat design's π (module docstring)
+    if "holdout_probability" in test:  # the π it was served with (the lift weights it by 1 / (1 − π))
+        program.holdout_pi[i] = float(test["holdout_probability"])
+    elif before["holdout_pi"][i] <= 0:  # an older document, not randomized by the replay: the flat design's π
         program.holdout_pi[i] = program.cfg.holdout_probability
     if status == COMMITTED:
         program.committed[i] = float(test["price_this_week"])

@@ -96,6 +96,8 @@ import { cell } from './dashboard/table.js';
       const tr = document.createElement('tr');
       tr.dataset.stockcode = t.stockcode;
       tr.dataset.status = t.status;
+      // π, its chance of having been held out instead (absent from plans written before tests carried it).
+      if (num(t.holdout_probability)) tr.dataset.holdoutProbability = t.holdout_probability;
       const pick = document.createElement('button');
       pick.type = 'button';
       pick.className = 'code-link';
@@ -117,18 +119,22 @@ import { cell } from './dashboard/table.js';
   }
 
   /// The held-out products after the tests: kept at their current price this week, no test to open.
+  /// Their π (the probability they were held out with) is the row's data-holdout-probability, as a test's
+  /// is: the table has no column for it, and the elasticity column's cell only says it in words (no
+  /// data-value, so a sort by that column keeps holdout rows with the other cells that have no sd).
   function renderHoldout(members) {
     for (const m of members) {
       const tr = document.createElement('tr');
       tr.dataset.stockcode = m.stockcode;
       tr.dataset.status = 'holdout';
+      tr.dataset.holdoutProbability = m.assignment_probability;
       cell(tr, m.stockcode, null, 'code');
       cell(tr, m.description || '', null, 'desc');
       cell(tr, 'holdout', 'holdout', 'status-holdout');
       cell(tr, '\u2014', null, 'num');
       cell(tr, money(m.price_this_week) + ' (kept)', m.price_this_week, 'num');
       cell(tr, 'since ' + m.assigned_week, null, 'num');
-      cell(tr, 'drawn with ' + Math.round(m.assignment_probability * 100) + '%', m.assignment_probability, 'num');
+      cell(tr, 'drawn with ' + Math.round(m.assignment_probability * 100) + '%', null, 'num');
       cell(tr, '', null, 'num');
       cell(tr, '', null, 'num');
       el.rows.appendChild(tr);
