@@ -170,7 +170,9 @@ def fit(h: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, start
             value += -0.5 * kappa * (dev_b @ dev_b) / r
         return -float(value)
 
-    res = optimize.minimize(objective, x0, method="L-BFGS-B", bounds=bounds)
+    # Tight tolerances: a loose stop moves with the last bits of the evidence and flips decisions near a threshold.
+    res = optimize.minimize(objective, x0, method="L-BFGS-B", bounds=bounds,
+                            options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 2000})
     mu, t, *_ = _unpack(res.x, n_groups, fixed)
     m, c = _posterior(h, info, mu[groups], t)
     return TruncatedPrior(mu, t, mu.mean(axis=0), m, c, int(res.nit))

@@ -11,6 +11,7 @@ regression on c relearned too), and each with the within-week codes (within_week
 ResponseConfig(within_week_orders=True) does). Development seeds only.
 
     cd training && OMP_WAIT_POLICY=PASSIVE PYTHONPATH=. python scripts/truncated_curvature_study.py out/tr 11,12 shop-invoice shop-weekly
+    cd training && OMP_WAIT_POLICY=PASSIVE PYTHONPATH=. python scripts/truncated_curvature_study.py out/tr 11,12 x --table
 """
 from __future__ import annotations
 
@@ -75,6 +76,28 @@ def true_curvatures(data: dict) -> dict:
             "true_b_median": float(np.median(bc[:, 0]))}
 
 
+def table(directory: Path) -> None:
+    """The markdown table and the means over rows of <directory>/results.jsonl (the last run of each row)."""
+    rows = {(r["name"], r["seed"], r["variant"]): r for r in map(json.loads, open(directory / "results.jsonl"))}
+    keys = sorted({(n, s) for n, s, _ in rows}, key=lambda k: (list(dict.fromkeys(n for n, _, _ in rows)).index(k[0]), k[1]))
+    variants = list(dict.fromkeys(v for _, _, v in rows))
+
+    def cell(r: dict) -> str:
+        return (f"{100 * r['capture']:.1f} / {100 * r['harm']:.1f} / {100 * r['cov80']:.1f} / {r['bias']:+.2f} / "
+                f"{100 * (r['losing'] or 0):.1f} ({100 * (r['allowed'] or 0):.1f})")
+
+    print("| data set | seed | " + " | ".join(variants) + " |")
+    print("|---|---|" + "---|" * len(variants))
+    for n, s in keys:
+        print(f"| {n} | {s} | " + " | ".join(cell(rows[(n, s, v)]) for v in variants) + " |")
+    for v in variants:
+        rs = [rows[(n, s, v)] for n, s in keys]
+        print(f"{v}: capture {100 * np.mean([r['capture'] for r in rs]):.1f} harm {100 * np.mean([r['harm'] for r in rs]):.2f}"
+              f" (max {100 * max(r['harm'] for r in rs):.1f}, above 5% {sum(r['harm'] > 0.05 for r in rs)}) cov80 "
+              f"{100 * np.mean([r['cov80'] for r in rs]):.1f} mean |bias| {np.mean([abs(r['bias']) for r in rs]):.2f} "
+              f"median bias {np.median([r['bias'] for r in rs]):+.2f} losing {100 * np.mean([r['losing'] or 0 for r in rs]):.1f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("directory", type=Path)
@@ -83,7 +106,11 @@ def main() -> None:
     ap.add_argument("--variants", default="default,trunc,trunc+slope")
     ap.add_argument("--no-within-week", action="store_true", help="skip the within-week variants")
     ap.add_argument("--truth", action="store_true", help="only the truth's curvature population (diagnosis)")
+    ap.add_argument("--table", action="store_true", help="only print the table of <directory>/results.jsonl")
     a = ap.parse_args()
+    if a.table:
+        table(a.directory)
+        return
     if a.truth:
         for name in a.names:
             for seed in (int(s) for s in a.seeds.split(",")):
