@@ -43,7 +43,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from . import curve_family, priced_right, revisions, shrinkage, weekly, within_week_orders
+from . import curvature_prior, curve_family, priced_right, revisions, shrinkage, weekly, within_week_orders
 from .prior_checks import (CURVATURE_RATIOS, MIN_REVISION_INFORMATION, MIN_REVISION_PRODUCTS,  # noqa: F401
                            REVISION_CHECK_SCALES, cap_curvature_spread, revision_log_likelihood,
                            revisions_curvature_ratio, revisions_extra_spread, revisions_prior_scale,
@@ -146,6 +146,12 @@ class ResponseConfig:
     third_term: bool = False
     third_term_by_product: bool = True  # False: d's between-product spread held at 0, one d per category (worse)
     within_week_orders: bool = False  # the orders part also reads the codes within a week (prototype, off; measured)
+    # The sum's curvature population relearned truncated to c <= 0, as its posterior is (curvature_prior.py). Off:
+    # on the development seeds it removes the too-elastic drift (median bias -0.11 -> +0.03) but the attenuated own
+    # estimates then read too inelastic; capture -1.0 points on average, shop-weekly 11 harm 5.3 -> 9.3%
+    # (docs/price-response.md, "The curvature population on c <= 0").
+    truncated_curvature: bool = False
+    truncated_curvature_slope: bool = False  # ... and b's regression on c relearned with it
     seed: int = 42
 
 
@@ -551,6 +557,7 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
         parts = {"orders": (own.raw_n, own.info_n, scale_n), "size": (own.raw_s, own.info_s, 1.0)}
     mean, cov, summary = np.zeros_like(raw), np.zeros_like(raw_cov), {}
     learned: dict[str, tuple[shrinkage.Prior, tuple[np.ndarray, np.ndarray]]] = {}
+    learning: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # the evidence each part's prior was learned with
     for name, (part_raw, part_info, scale) in parts.items():
         # The prior learned with the part's checked errors (the weekly fit's information × scale); each product's
         # posterior with its stated ones, only ever widened (a product's halves may share a bias that their
@@ -568,6 +575,7 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
             prior = cap_curvature_spread(prior, *stated, groups, cfg.max_curvature_spread)
         between = prior.between()
         learned[name] = (prior, stated)
+        learning[name] = (prior_raw, prior_info)
         # Independent parts: posterior means add, covariances add.
         mean, cov = mean + prior.posterior_mean(), cov + prior.posterior_cov()
         summary[name] = {"global": prior.global_mean.tolist(), "between_sd": np.sqrt(np.diag(between)).tolist(),
@@ -579,6 +587,12 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
                  np.round(np.sqrt(np.diag(between)), 2).tolist(), len(prior.weights), np.round(prior.weights, 3).tolist(), scale)
     if cfg.part_correlation and len(parts) == 2:
         mean, cov = shrinkage.correlated_parts_posterior(learned["orders"], learned["size"], groups, cfg.part_correlation)
+    if cfg.truncated_curvature:
+        if cfg.part_correlation or cfg.priced_right or raw.shape[1] == 3:
+            raise ValueError("truncated_curvature needs independent parts, no priced_right and no third_term")
+        mean, cov, summary["truncated_curvature"] = curvature_prior.refit_sum(
+            [learned[n][0] for n in learned], [learning[n] for n in learned], mean, cov, groups,
+            cfg.category_strength, cfg.truncated_curvature_slope)
     if cfg.extra_spread < 0.0:
         raise ValueError(f"extra_spread must be >= 0, got {cfg.extra_spread}")
     extra = cfg.extra_spread
@@ -598,7 +612,7 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
                              summary)
     if raw.shape[1] == 3:  # (b, c, d): the sum of the parts' posteriors as one normal, c <= 0 (curve_family)
         draws = curve_family.draws(mean, cov, cfg.draws, cfg.seed)
-    elif len(parts) == 1 and extra == 0.0:
+    elif len(parts) == 1 and extra == 0.0 and not cfg.truncated_curvature:
         draws = shrinkage.draws(prior, cfg.draws, cfg.seed)
     else:
         # The sum of the parts' posteriors, as one normal (its mean and total covariance).

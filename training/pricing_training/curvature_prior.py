@@ -1,0 +1,210 @@
+"""A population of curvatures that lives on c <= 0: the sum's prior truncated, learned with the truncation.
+
+The service's posterior of a product's (b, c) is the sum of its two parts' posteriors (orders, size; each part shrunk
+under its own normal prior, price_response.posterior) conditioned on c <= 0. That is the posterior under the sum's
+prior N(μ_g, T) (μ_g = the parts' category means added, T = their spreads added) truncated to c <= 0, but the parts'
+priors were learned by EM *ignoring* the truncation: about half of the products' own curvature estimates are positive,
+so EM reads them as a wide spread of c around a mean near 0, and conditioning a wide normal on c <= 0 sends every
+weakly informed posterior's c, and b with it, far negative (docs/price-response.md, "Why the elasticities on the
+unseen worlds are too negative").
+
+Here the truncation is part of the population model and the curvature's population is relearned with it:
+
+    β_i = (b_i, c_i) ~ N(μ_g(i), T) restricted to c_i <= 0,   b_i | c_i ~ N(ν_g + k c_i, r)   (unaffected by it)
+
+Truncating on c alone leaves b's regression on c as it was, so the population splits into c's truncated normal
+N(μ_c,g, s²) on c <= 0 and b's regression on c (kept as the parts' unless `learn_slope`). The evidence is each
+product's likelihood of the sum in information form (`implied_evidence`: what the parts' posteriors say beyond the
+sum's prior, so the parts' own evidence, checks and scalings are kept as they are). The marginal likelihood of a
+product's evidence under the truncated population is analytic (the normal–normal marginal times P(c <= 0 | evidence)
+/ P(c <= 0)), so the population is its maximum (L-BFGS), the category means penalized toward their mean as
+shrinkage.fit's. A positive own ĉ is then read as noise on a curvature at or below 0, not as spread: the learned
+population is narrow where the products say little, and may sit at the boundary (every c = 0) where they say c is
+about 0. The posterior is the parent normal's posterior truncated to c <= 0 by the draws (shrinkage.draws), exactly
+as the prior is. `truncated_moments` gives the truncated posterior's moments (c's truncated normal, b by its
+regression on c).
+
+Measured on the development seeds (docs/price-response.md, "The curvature population on c <= 0"): the learned
+population matches the truth's median curvature, but the elasticities then read too inelastic where the own
+estimates are attenuated; not the default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from scipy import optimize, special
+
+from . import shrinkage
+
+MAX_MEAN = 20.0  # |μ_c,g| bound: a parent far above 0 with a small spread is an exponential tail at 0 (no finite MLE)
+MIN_SD, MAX_SD = 1e-3, 20.0
+
+
+@dataclasses.dataclass
+class TruncatedPrior:
+    """The learned population (parent normal truncated to c <= 0) and each product's parent-normal posterior (its
+    truncation to c <= 0 is the posterior)."""
+
+    category_means: np.ndarray  # [G, 2] the parent normal's μ_g
+    spread: np.ndarray  # [2, 2] the parent normal's T
+    global_mean: np.ndarray  # [2]
+    means: np.ndarray  # [P, 2] untruncated posterior means
+    covs: np.ndarray  # [P, 2, 2] untruncated posterior covariances
+    iterations: int
+
+
+def spread_of(slope: float, residual: float, curvature_var: float) -> np.ndarray:
+    """T from b's regression on c (b = ν + k c + e, var e = r) and c's variance s²."""
+    return np.array([[residual + slope * slope * curvature_var, slope * curvature_var],
+                     [slope * curvature_var, curvature_var]])
+
+
+def implied_evidence(mean: np.ndarray, cov: np.ndarray, prior_mean: np.ndarray, prior_cov: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Each product's likelihood of (b, c) in information form (h [P, 2], J [P, 2, 2]) such that N(prior_mean_i,
+    prior_cov) times it is its posterior N(mean_i, cov_i): J = cov⁻¹ − prior_cov⁻¹, h = cov⁻¹ mean − prior_cov⁻¹
+    prior_mean_i. For the sum of two independent parts' posteriors under the sum's prior (prior_cov = T_n + T_s) J is
+    positive semi-definite (each part's posterior covariance is below its prior spread); rounding is clipped."""
+    prec = np.linalg.inv(cov)
+    t_inv = np.linalg.inv(prior_cov)
+    info = prec - t_inv[None]
+    w, v = np.linalg.eigh(info)
+    info = np.einsum("pij,pj,pkj->pik", v, np.maximum(w, 0.0), v)
+    h = np.einsum("pij,pj->pi", prec, mean) - prior_mean @ t_inv
+    return h, info
+
+
+def _posterior(h: np.ndarray, info: np.ndarray, mu: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The parent normal's posterior (untruncated): means [P, 2], covariances [P, 2, 2]."""
+    t_inv = np.linalg.inv(t)
+    cov = np.linalg.inv(info + t_inv[None])
+    return np.einsum("pij,pj->pi", cov, h + mu @ t_inv), cov
+
+
+def _mills(beta: np.ndarray) -> np.ndarray:
+    """φ(β) / Φ(β), stable for very negative β."""
+    return np.exp(-0.5 * beta * beta - 0.5 * np.log(2.0 * np.pi) - special.log_ndtr(beta))
+
+
+def truncated_moments(mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First [P, 2] and second [P, 2, 2] moments of N(mean_i, cov_i) truncated to c <= 0: c's upper-truncated normal
+    moments, b by its regression on c (b − E[b|c] is independent of c and unaffected)."""
+    mb, mc = mean[:, 0], mean[:, 1]
+    vb, vc, vbc = cov[:, 0, 0], np.maximum(cov[:, 1, 1], 1e-300), cov[:, 0, 1]
+    sc = np.sqrt(vc)
+    beta = -mc / sc
+    lam = _mills(beta)
+    ec = mc - sc * lam
+    var_c = np.maximum(vc * (1.0 - beta * lam - lam * lam), 0.0)
+    k = vbc / vc
+    eb = mb + k * (ec - mc)
+    resid = np.maximum(vb - k * vbc, 0.0)
+    first = np.stack([eb, ec], axis=1)
+    cov_t = np.empty_like(cov)
+    cov_t[:, 1, 1] = var_c
+    cov_t[:, 0, 1] = cov_t[:, 1, 0] = k * var_c
+    cov_t[:, 0, 0] = resid + k * k * var_c
+    return first, cov_t + np.einsum("pi,pj->pij", first, first)
+
+
+def _log_marginal(h: np.ndarray, info: np.ndarray, mu: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """[P] each product's log marginal likelihood of its evidence under the parent normal N(mu_i, t) truncated to
+    c <= 0, up to a per-product constant: the normal-normal marginal (shrinkage.component_posteriors' form) plus
+    log P(c <= 0 | evidence) − log P(c <= 0) under the parent."""
+    t_inv = np.linalg.inv(t)
+    mean, cov = _posterior(h, info, mu, t)
+    _, logdet_prec = np.linalg.slogdet(info + t_inv[None])
+    _, logdet_t = np.linalg.slogdet(t)
+    quad = np.einsum("pi,ij,pj->p", mu, t_inv, mu)
+    normal = -0.5 * logdet_t - 0.5 * logdet_prec - 0.5 * quad + 0.5 * np.einsum("pi,pi->p", h + mu @ t_inv, mean)
+    inside = special.log_ndtr(-mean[:, 1] / np.sqrt(np.maximum(cov[:, 1, 1], 1e-300)))
+    return normal + inside - special.log_ndtr(-mu[:, 1] / np.sqrt(t[1, 1]))
+
+
+def _unpack(x: np.ndarray, n_groups: int, slope: tuple[np.ndarray, float, float] | None
+            ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, float, float]:
+    """(μ [G, 2], T, s, ν [G], k, r) from the optimizer's vector: μ_c,g and log s, then (if b's regression is
+    learned) ν_g, k and log r; otherwise those from `slope`."""
+    mu_c, s = x[:n_groups], float(np.exp(x[n_groups]))
+    if slope is None:
+        nu, k, r = x[n_groups + 1: 2 * n_groups + 1], float(x[2 * n_groups + 1]), float(np.exp(x[2 * n_groups + 2]))
+    else:
+        nu, k, r = slope
+    return np.stack([nu + k * mu_c, mu_c], axis=1), spread_of(k, r, s * s), s, nu, k, r
+
+
+def fit(h: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, start_means: np.ndarray,
+        start_spread: np.ndarray, learn_slope: bool = False) -> TruncatedPrior:
+    """The truncated population by maximum marginal likelihood (module doc) and each product's parent-normal
+    posterior under it.
+
+    `h` [P, 2], `info` [P, 2, 2]: each product's likelihood of (b, c) in information form (`implied_evidence`);
+    `groups` [P] category indices; `start_means` [G, 2] and `start_spread` [2, 2] the normal prior it starts from (the
+    sum of the parts' priors), whose b | c regression (intercepts ν_g, slope k, residual r) is kept unless
+    `learn_slope`. The category means have the prior N(their mean, spread / κ) (as shrinkage.fit's). The marginal
+    likelihood is analytic (`_log_marginal`), so it is maximized directly (L-BFGS over the category means of c, log s
+    and, with `learn_slope`, ν_g, k, log r) rather than by EM, whose steps crawl where the products say little."""
+    n_groups = start_means.shape[0]
+    t0 = np.array(start_spread, np.float64)
+    k0 = t0[0, 1] / t0[1, 1]
+    r0 = max(t0[0, 0] - k0 * t0[0, 1], 1e-6)
+    nu0 = start_means[:, 0] - k0 * start_means[:, 1]
+    fixed = None if learn_slope else (nu0, k0, r0)
+    x0 = np.append(np.clip(start_means[:, 1], -MAX_MEAN, MAX_MEAN), np.log(np.clip(np.sqrt(t0[1, 1]), MIN_SD, MAX_SD)))
+    bounds = [(-MAX_MEAN, MAX_MEAN)] * n_groups + [(np.log(MIN_SD), np.log(MAX_SD))]
+    if learn_slope:
+        x0 = np.concatenate([x0, nu0, [k0, np.log(r0)]])
+        bounds += [(None, None)] * n_groups + [(None, None), (np.log(1e-6), np.log(1e3))]
+
+    def objective(x: np.ndarray) -> float:
+        mu, t, s, nu, _, r = _unpack(x, n_groups, fixed)
+        value = _log_marginal(h, info, mu[groups], t).sum()
+        # The category means' prior as a penalty only (as shrinkage.fit's category means): with its normalising
+        # constant (−G log s) the joint maximum collapses s to 0 with every category at one mean.
+        dev_c = mu[:, 1] - mu[:, 1].mean()
+        value += -0.5 * kappa * (dev_c @ dev_c) / (s * s)
+        if learn_slope:
+            dev_b = nu - nu.mean()
+            value += -0.5 * kappa * (dev_b @ dev_b) / r
+        return -float(value)
+
+    # Tight tolerances: a loose stop moves with the last bits of the evidence and flips decisions near a threshold.
+    res = optimize.minimize(objective, x0, method="L-BFGS-B", bounds=bounds,
+                            options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 2000})
+    mu, t, *_ = _unpack(res.x, n_groups, fixed)
+    m, c = _posterior(h, info, mu[groups], t)
+    return TruncatedPrior(mu, t, mu.mean(axis=0), m, c, int(res.nit))
+
+
+def refit_sum(priors: list, learning: list[tuple[np.ndarray, np.ndarray]], mean: np.ndarray, cov: np.ndarray,
+              groups: np.ndarray, kappa: float, learn_slope: bool = False) -> tuple[np.ndarray, np.ndarray, dict]:
+    """price_response.posterior's sum of the parts' posteriors (`mean` [P, 2], `cov` [P, 2, 2], each part's under its
+    normal prior `priors[j]`: shrinkage.Prior, one component) with the sum's curvature population relearned on c <= 0
+    (module doc). As each part's prior, the population is learned from the evidence the part's prior was learned
+    with (`learning[j]`: its estimates and information, the orders part's checked by the split-sample factor) and
+    each product's posterior is taken with its stated evidence (the one `mean`, `cov` carry). Returns the
+    parent-normal posterior's means and covariances (the draws truncate them to c <= 0) and a summary."""
+    if any(len(p.weights) != 1 for p in priors):
+        raise ValueError("truncated_curvature needs normal priors (prior_components = 1, no error_scales)")
+    start_means = sum(p.category_means for p in priors)
+    start_spread = sum(p.spreads[0] for p in priors)
+    learn_mean, learn_cov = np.zeros_like(mean), np.zeros_like(cov)
+    for prior, (raw, info) in zip(priors, learning):
+        m, c, _ = shrinkage.component_posteriors(raw, info, prior.category_means[groups], prior.spreads)
+        learn_mean, learn_cov = learn_mean + m[:, 0], learn_cov + c[:, 0]
+    h_l, info_l = implied_evidence(learn_mean, learn_cov, start_means[groups], start_spread)
+    prior = fit(h_l, info_l, groups, kappa, start_means, start_spread, learn_slope=learn_slope)
+    h, info = implied_evidence(mean, cov, start_means[groups], start_spread)
+    post_mean, post_cov = _posterior(h, info, prior.category_means[groups], prior.spread)
+    first, _ = truncated_moments(post_mean, post_cov)
+    # The population itself (the parent truncated to c <= 0), per category: its mean and sd of c.
+    spreads = np.broadcast_to(prior.spread, (len(start_means), 2, 2))
+    pop_first, pop_second = truncated_moments(prior.category_means, spreads)
+    pop_sd = np.sqrt(np.maximum(pop_second[:, 1, 1] - pop_first[:, 1] ** 2, 0.0))
+    summary = {"population_mean_c": float(np.median(pop_first[:, 1])), "population_sd_c": float(np.median(pop_sd)),
+               "parent_global": prior.global_mean.tolist(), "parent_sd": np.sqrt(np.diag(prior.spread)).tolist(),
+               "start_sd": np.sqrt(np.diag(start_spread)).tolist(), "iterations": prior.iterations,
+               "median_truncated_mean": np.median(first, axis=0).tolist()}
+    return post_mean, post_cov, summary
