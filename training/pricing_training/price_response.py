@@ -43,7 +43,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from . import curve_family, priced_right, revisions, shrinkage, weekly, within_week_orders
+from . import curve_family, exogenous_nuisance, priced_right, revisions, shrinkage, weekly, within_week_orders
 from .prior_checks import (CURVATURE_RATIOS, MIN_REVISION_INFORMATION, MIN_REVISION_PRODUCTS,  # noqa: F401
                            REVISION_CHECK_SCALES, cap_curvature_spread, revision_log_likelihood,
                            revisions_curvature_ratio, revisions_extra_spread, revisions_prior_scale,
@@ -146,6 +146,9 @@ class ResponseConfig:
     third_term: bool = False
     third_term_by_product: bool = True  # False: d's between-product spread held at 0, one d per category (worse)
     within_week_orders: bool = False  # the orders part also reads the codes within a week (prototype, off; measured)
+    # The orders part's offset and price residual: "committed" (the nuisances above), or from exogenous controls only,
+    # "exogenous", or those and the product's own de-priced demand shock, "shock" (exogenous_nuisance.py; prototypes).
+    orders_nuisance: str = "committed"
     seed: int = 42
 
 
@@ -404,8 +407,10 @@ def own_estimates(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) ->
     groups = np.unique(panel.products["category"].fillna("?").to_numpy(), return_inverse=True)[1]
 
     # Orders per week.
-    z = rows[zcols].to_numpy()
-    offset = np.log(rows["n_hat"].to_numpy())
+    z, offset = rows[zcols].to_numpy(), np.log(rows["n_hat"].to_numpy())
+    if cfg.orders_nuisance != "committed":  # no own lagged orders or lead prices among the controls (exogenous_nuisance)
+        rows = exogenous_nuisance.orders_rows(rows, folds, cfg)
+        z, offset = rows[[c + "_x" for c in zcols]].to_numpy(), rows["log_n_hat_x"].to_numpy()
     orders = rows["lines"].to_numpy(np.float64)
     index = rows.groupby("stockcode", sort=True).indices
     raw_n, info_n = np.zeros((len(codes), k)), np.zeros((len(codes), k, k))
