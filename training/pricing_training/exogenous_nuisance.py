@@ -33,6 +33,9 @@ persistent moves as evidence while explaining prices set on last week's demand (
 shock is all that a reprice on the past can share with this week's demand). It reads the product's own lagged
 outcome, so it is not exogenous; it is what the committed controls lose the least information to.
 
+Variant "no_prices" (a diagnosis, not exogenous): the committed controls without last week's and the next weeks'
+prices, own lagged orders kept: how much of the information the price controls alone take.
+
 The size part keeps the committed nuisances (a line's size is fit against the customer's usual size, not this
 offset).
 """
@@ -54,7 +57,7 @@ NUMERIC = ["week", "woy_sin", "woy_cos", "log_reference_price", "log_weeks_liste
 CATEGORICAL = ["desc_keyword"]
 SHOCK = ["own_shock_lag1", "own_shock_ewm"]
 # ResponseConfig.orders_nuisance's values other than "committed" (the module doc).
-VARIANTS = ("exogenous", "shock")
+VARIANTS = ("exogenous", "shock", "no_prices")
 SHOCK_EWM = 0.5  # the weight of the latest week in own_shock_ewm, as weekly.py's log_lines_ewm
 
 
@@ -124,15 +127,27 @@ def pooled_slope(rows: pd.DataFrame, prior_sd: float) -> float:
     return num / den if den > 0 else 0.0
 
 
-def assign(rows: pd.DataFrame, folds: np.ndarray, cfg, third_term: bool = False, shock_slope: float | None = None
-           ) -> pd.DataFrame:
+def without_prices(rows: pd.DataFrame) -> pd.DataFrame:
+    """The "no_prices" variant's controls: price_response's committed nuisance inputs but the lagged and lead prices."""
+    from . import price_response
+
+    names = [c for c in price_response.NUISANCE_FEATURES if c not in [weekly.LAGGED_PRICE] + weekly.LEAD_PRICES]
+    x = rows[names].astype(np.float64).copy()
+    for name in weekly.CATEGORICAL:
+        x[name] = rows[name].astype("category")
+    return x
+
+
+def assign(rows: pd.DataFrame, folds: np.ndarray, cfg, third_term: bool = False, shock_slope: float | None = None,
+           x: pd.DataFrame | None = None) -> pd.DataFrame:
     """`rows` with the exogenous nuisances n̂ₓ, m̂ₓ, ŝₓ (columns n_hat_x, m_hat_x, s_hat_x), cross-fitted by product
     on `folds` as price_response.cross_fit does, and the orders part's inputs from them: the price residuals z1_x,
     z2_x (and z3_x with the third term) and the offset log_n_hat_x. The price nuisances learn from weeks whose price
-    was seen, as the committed ones do. With `shock_slope`: the "shock" variant (the module doc)."""
+    was seen, as the committed ones do. With `shock_slope`: the "shock" variant (the module doc); `x`: other controls.
+    """
     from . import price_response  # the cross-fit lives there; imported here to keep the module import acyclic
 
-    x = features(rows, shock_slope)
+    x = features(rows, shock_slope) if x is None else x
     d = rows["delta"].to_numpy(np.float64)
     observed = rows["observed"].to_numpy(bool)
     nuis = price_response.cross_fit(x, {"n": (rows["lines"].to_numpy(np.float64), "poisson")}, folds, cfg)
@@ -160,4 +175,5 @@ def orders_rows(rows: pd.DataFrame, folds: np.ndarray, cfg) -> pd.DataFrame:
     slope = pooled_slope(rows, cfg.weak_prior_sd) if cfg.orders_nuisance == "shock" else None
     if slope is not None:
         log.info("exogenous orders nuisance: own demand shock read net of a pooled orders slope of %.2f", slope)
-    return assign(rows, folds, cfg, third_term=cfg.third_term, shock_slope=slope)
+    x = without_prices(rows) if cfg.orders_nuisance == "no_prices" else None
+    return assign(rows, folds, cfg, third_term=cfg.third_term, shock_slope=slope, x=x)

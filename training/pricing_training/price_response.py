@@ -147,7 +147,8 @@ class ResponseConfig:
     third_term_by_product: bool = True  # False: d's between-product spread held at 0, one d per category (worse)
     within_week_orders: bool = False  # the orders part also reads the codes within a week (prototype, off; measured)
     # The orders part's offset and price residual: "committed" (the nuisances above), or from exogenous controls only,
-    # "exogenous", or those and the product's own de-priced demand shock, "shock" (exogenous_nuisance.py; prototypes).
+    # "exogenous", or those and the product's own de-priced demand shock, "shock", or the committed ones without the
+    # lagged and lead prices, "no_prices" (exogenous_nuisance.py; prototypes and a diagnosis; measured, not adopted).
     orders_nuisance: str = "committed"
     seed: int = 42
 

@@ -10,6 +10,7 @@ the own estimates' sd of the elasticity at p0 (orders part and total, medians), 
 p0 against the truth's (median error, correlation, median z² over its χ²₁ median). Development seeds only.
 
     cd training && OMP_WAIT_POLICY=PASSIVE PYTHONPATH=. python scripts/exogenous_nuisance_study.py out/xn 11,12 shop-invoice shop-weekly
+    cd training && PYTHONPATH=. python scripts/exogenous_nuisance_study.py out/xn 11,12 x --table
 """
 from __future__ import annotations
 
@@ -83,13 +84,36 @@ def compare(data: dict, variants: tuple[str, ...] = VARIANTS, cfg: ResponseConfi
     return out
 
 
+def table(directory: Path) -> str:
+    """The markdown table of results.jsonl (the latest record of each data set, seed and variant)."""
+    latest = {}
+    with open(directory / "results.jsonl") as fh:
+        for line in fh:
+            r = json.loads(line)
+            latest[(r["name"], r["seed"], r["variant"])] = r
+    head = ("| data set | seed | orders nuisance | capture | harm | changed | 80% cov. | bias | losing (allowed) | "
+            "own sd orders / total | orders own e(p0): error, corr. |\n|---|---|---|---|---|---|---|---|---|---|---|")
+    out = [head]
+    for (name, seed, variant), r in sorted(latest.items(), key=lambda kv: (kv[0][0], kv[0][1], VARIANTS.index(kv[0][2]))):
+        c = r["orders_check"]
+        out.append(f"| {name} | {seed} | {variant} | {100 * r['capture']:.1f}% | {100 * r['harm']:.1f}% | "
+                   f"{100 * r['changed']:.0f}% | {100 * r['cov80']:.1f}% | {r['bias']:+.2f} | "
+                   f"{100 * (r['losing'] or 0):.1f}% ({100 * (r['allowed'] or 0):.1f}%) | "
+                   f"{r['own_sd_orders']:.2f} / {r['own_sd']:.2f} | {c['err_median']:+.2f}, {c['corr']:.2f} |")
+    return "\n".join(out)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("directory", type=Path)
     ap.add_argument("seeds", help="comma-separated seeds (development: 11,12)")
     ap.add_argument("names", nargs="+", help="data sets (a twin as NAME-twin)")
     ap.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, of {', '.join(VARIANTS)}")
+    ap.add_argument("--table", action="store_true", help="only print the markdown table of the results so far")
     a = ap.parse_args()
+    if a.table:
+        print(table(a.directory))
+        return
     variants = tuple(a.variants.split(","))
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     for name in a.names:

@@ -145,3 +145,12 @@ def test_the_switch_is_validated():
     cfg = ResponseConfig(orders_nuisance="lagged")
     with pytest.raises(ValueError, match="orders_nuisance"):
         exogenous_nuisance.orders_rows(rows, np.zeros(len(rows), int), cfg)
+
+
+def test_the_no_prices_diagnosis_keeps_the_committed_controls_but_the_prices():
+    names = set(price_response.NUISANCE_FEATURES)
+    rows = pd.DataFrame({c: np.arange(3.0) for c in names})
+    rows["desc_keyword"] = ["a", "b", "a"]
+    x = exogenous_nuisance.without_prices(rows)
+    assert set(x.columns) == (names | {"desc_keyword"}) - {"log_price_lag1", "log_price_lead1", "log_price_lead2"}
+    assert isinstance(x["desc_keyword"].dtype, pd.CategoricalDtype)
