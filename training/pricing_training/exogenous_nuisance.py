@@ -33,8 +33,9 @@ persistent moves as evidence while explaining prices set on last week's demand (
 shock is all that a reprice on the past can share with this week's demand). It reads the product's own lagged
 outcome, so it is not exogenous; it is what the committed controls lose the least information to.
 
-Variant "no_prices" (a diagnosis, not exogenous): the committed controls without last week's and the next weeks'
-prices, own lagged orders kept: how much of the information the price controls alone take.
+Variants "no_prices", "no_lag_price", "no_lead_prices" (diagnoses, not exogenous): the committed controls without
+last week's and the next weeks' prices, without last week's only, without the next weeks' only (own lagged orders
+kept): which of the price controls takes the information and which removes the confounding.
 
 The size part keeps the committed nuisances (a line's size is fit against the customer's usual size, not this
 offset).
@@ -57,7 +58,10 @@ NUMERIC = ["week", "woy_sin", "woy_cos", "log_reference_price", "log_weeks_liste
 CATEGORICAL = ["desc_keyword"]
 SHOCK = ["own_shock_lag1", "own_shock_ewm"]
 # ResponseConfig.orders_nuisance's values other than "committed" (the module doc).
-VARIANTS = ("exogenous", "shock", "no_prices")
+VARIANTS = ("exogenous", "shock", "no_prices", "no_lag_price", "no_lead_prices")
+# The committed controls each diagnosis variant leaves out.
+LEFT_OUT = {"no_prices": [weekly.LAGGED_PRICE] + weekly.LEAD_PRICES, "no_lag_price": [weekly.LAGGED_PRICE],
+            "no_lead_prices": weekly.LEAD_PRICES}
 SHOCK_EWM = 0.5  # the weight of the latest week in own_shock_ewm, as weekly.py's log_lines_ewm
 
 
@@ -127,11 +131,11 @@ def pooled_slope(rows: pd.DataFrame, prior_sd: float) -> float:
     return num / den if den > 0 else 0.0
 
 
-def without_prices(rows: pd.DataFrame) -> pd.DataFrame:
-    """The "no_prices" variant's controls: price_response's committed nuisance inputs but the lagged and lead prices."""
+def without_prices(rows: pd.DataFrame, left_out: list[str] = LEFT_OUT["no_prices"]) -> pd.DataFrame:
+    """A diagnosis variant's controls: price_response's committed nuisance inputs but `left_out` (LEFT_OUT)."""
     from . import price_response
 
-    names = [c for c in price_response.NUISANCE_FEATURES if c not in [weekly.LAGGED_PRICE] + weekly.LEAD_PRICES]
+    names = [c for c in price_response.NUISANCE_FEATURES if c not in left_out]
     x = rows[names].astype(np.float64).copy()
     for name in weekly.CATEGORICAL:
         x[name] = rows[name].astype("category")
@@ -175,5 +179,5 @@ def orders_rows(rows: pd.DataFrame, folds: np.ndarray, cfg) -> pd.DataFrame:
     slope = pooled_slope(rows, cfg.weak_prior_sd) if cfg.orders_nuisance == "shock" else None
     if slope is not None:
         log.info("exogenous orders nuisance: own demand shock read net of a pooled orders slope of %.2f", slope)
-    x = without_prices(rows) if cfg.orders_nuisance == "no_prices" else None
+    x = without_prices(rows, LEFT_OUT[cfg.orders_nuisance]) if cfg.orders_nuisance in LEFT_OUT else None
     return assign(rows, folds, cfg, third_term=cfg.third_term, shock_slope=slope, x=x)

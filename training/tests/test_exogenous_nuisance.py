@@ -154,3 +154,12 @@ def test_the_no_prices_diagnosis_keeps_the_committed_controls_but_the_prices():
     x = exogenous_nuisance.without_prices(rows)
     assert set(x.columns) == (names | {"desc_keyword"}) - {"log_price_lag1", "log_price_lead1", "log_price_lead2"}
     assert isinstance(x["desc_keyword"].dtype, pd.CategoricalDtype)
+
+
+def test_each_price_diagnosis_leaves_out_only_its_prices():
+    names = set(price_response.NUISANCE_FEATURES)
+    rows = pd.DataFrame({c: np.arange(3.0) for c in names})
+    rows["desc_keyword"] = ["a", "b", "a"]
+    for variant, gone in (("no_lag_price", {"log_price_lag1"}), ("no_lead_prices", {"log_price_lead1", "log_price_lead2"})):
+        x = exogenous_nuisance.without_prices(rows, exogenous_nuisance.LEFT_OUT[variant])
+        assert set(x.columns) == (names | {"desc_keyword"}) - gone, variant
