@@ -147,8 +147,9 @@ class ResponseConfig:
     third_term_by_product: bool = True  # False: d's between-product spread held at 0, one d per category (worse)
     within_week_orders: bool = False  # the orders part also reads the codes within a week (prototype, off; measured)
     # The orders part's offset and price residual: "committed" (the nuisances above), or from exogenous controls only,
-    # "exogenous", or those and the product's own de-priced demand shock, "shock", or the committed ones without the
-    # lagged and lead prices, "no_prices" (exogenous_nuisance.py; prototypes and a diagnosis; measured, not adopted).
+    # "exogenous", or those and the product's own de-priced demand shock, "shock", or the committed ones less some of
+    # the price controls (exogenous_nuisance.VARIANTS: prototypes and diagnoses; measured, not adopted: harm 5-70% on
+    # the markup scenarios, docs/price-response.md, "An orders nuisance with exogenous controls only").
     orders_nuisance: str = "committed"
     seed: int = 42
 
@@ -409,7 +410,7 @@ def own_estimates(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) ->
 
     # Orders per week.
     z, offset = rows[zcols].to_numpy(), np.log(rows["n_hat"].to_numpy())
-    if cfg.orders_nuisance != "committed":  # no own lagged orders or lead prices among the controls (exogenous_nuisance)
+    if cfg.orders_nuisance != "committed":  # other controls for the orders part (exogenous_nuisance.py)
         rows = exogenous_nuisance.orders_rows(rows, folds, cfg)
         z, offset = rows[[c + "_x" for c in zcols]].to_numpy(), rows["log_n_hat_x"].to_numpy()
     orders = rows["lines"].to_numpy(np.float64)

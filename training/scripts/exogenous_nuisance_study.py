@@ -2,9 +2,9 @@
 measured against the committed one on the same data.
 
 Per data set and seed: the data generated, the panel built, and the own estimates fitted with the committed
-ResponseConfig and with each ResponseConfig.orders_nuisance variant ("exogenous", "shock"; cached); then each posterior decided by decision.decide
-(default rule) over the evidence support and scored by scoring.score_product, as evaluate.run_dataset does
-(capture_pieces.decide_all), in the same run: aggregate capture, harm, share changed, 80% elasticity coverage, bias
+ResponseConfig and with each ResponseConfig.orders_nuisance variant (exogenous_nuisance.VARIANTS; cached); then
+each posterior decided by decision.decide (default rule) over the evidence support and scored by
+scoring.score_product, as evaluate.run_dataset does (capture_pieces.decide_all), in the same run: aggregate capture, harm, share changed, 80% elasticity coverage, bias
 (median signed error of the elasticity at p0), the changed prices losing > 1% against what their promise allows,
 the own estimates' sd of the elasticity at p0 (orders part and total, medians), and the orders part's own slope at
 p0 against the truth's (median error, correlation, median z² over its χ²₁ median). Development seeds only.
