@@ -43,7 +43,8 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from . import curvature_prior, curve_family, priced_right, revisions, shrinkage, weekly, within_week_orders
+from . import (curvature_prior, curve_family, exogenous_nuisance, priced_right, revisions, shrinkage, weekly,
+               within_week_orders)
 from .prior_checks import (CURVATURE_RATIOS, MIN_REVISION_INFORMATION, MIN_REVISION_PRODUCTS,  # noqa: F401
                            REVISION_CHECK_SCALES, cap_curvature_spread, revision_log_likelihood,
                            revisions_curvature_ratio, revisions_extra_spread, revisions_prior_scale,
@@ -152,6 +153,11 @@ class ResponseConfig:
     # (docs/price-response.md, "The curvature population on c <= 0").
     truncated_curvature: bool = False
     truncated_curvature_slope: bool = False  # ... and b's regression on c relearned with it
+    # The orders part's offset and price residual: "committed" (the nuisances above), or from exogenous controls only,
+    # "exogenous", or those and the product's own de-priced demand shock, "shock", or the committed ones less some of
+    # the price controls (exogenous_nuisance.VARIANTS: prototypes and diagnoses; measured, not adopted: harm 5-70% on
+    # the markup scenarios, docs/price-response.md, "An orders nuisance with exogenous controls only").
+    orders_nuisance: str = "committed"
     seed: int = 42
 
 
@@ -410,8 +416,10 @@ def own_estimates(panel: WeeklyPanel, cfg: ResponseConfig = ResponseConfig()) ->
     groups = np.unique(panel.products["category"].fillna("?").to_numpy(), return_inverse=True)[1]
 
     # Orders per week.
-    z = rows[zcols].to_numpy()
-    offset = np.log(rows["n_hat"].to_numpy())
+    z, offset = rows[zcols].to_numpy(), np.log(rows["n_hat"].to_numpy())
+    if cfg.orders_nuisance != "committed":  # other controls for the orders part (exogenous_nuisance.py)
+        rows = exogenous_nuisance.orders_rows(rows, folds, cfg)
+        z, offset = rows[[c + "_x" for c in zcols]].to_numpy(), rows["log_n_hat_x"].to_numpy()
     orders = rows["lines"].to_numpy(np.float64)
     index = rows.groupby("stockcode", sort=True).indices
     raw_n, info_n = np.zeros((len(codes), k)), np.zeros((len(codes), k, k))

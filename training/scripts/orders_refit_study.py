@@ -17,6 +17,7 @@ standard error at p0 is under 3). The truth (the generator's weekly list prices 
 this diagnosis only.
 
     cd training && OMP_WAIT_POLICY=PASSIVE PYTHONPATH=. python scripts/orders_refit_study.py logit-strong-breaks-twin 11
+    cd training && OMP_WAIT_POLICY=PASSIVE PYTHONPATH=. python scripts/orders_refit_study.py shop-invoice-twin 11 --nuisance exogenous
 """
 from __future__ import annotations
 
@@ -59,13 +60,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("name", help="scenario (NAME-twin for its twin)")
     ap.add_argument("seed", type=int)
+    ap.add_argument("--nuisance", default="committed",
+                    help="ResponseConfig.orders_nuisance whose offset and price residual the refits use (exogenous_nuisance.py)")
     a = ap.parse_args()
     base = a.name[: -len("-twin")] if a.name.endswith("-twin") else a.name
     scen = scenarios.SCENARIOS[base].twin() if a.name.endswith("-twin") else scenarios.SCENARIOS[base]
     data = scenarios.generate(scen, a.seed)
     panel = weekly.build(clean(data.transactions)[0])
-    _, rows = price_response.own_estimates(panel, ResponseConfig(revisions=False))
+    _, rows = price_response.own_estimates(panel, ResponseConfig(revisions=False, orders_nuisance=a.nuisance))
     rows = rows[rows["observed"].astype(bool)].copy()
+    if a.nuisance != "committed":  # the orders part's nuisances as that variant has them
+        rows = rows.assign(n_hat=rows["n_hat_x"], m_hat=rows["m_hat_x"], s_hat=rows["s_hat_x"], z1=rows["z1_x"],
+                           z2=rows["z2_x"])
     true_weeks = data.weeks[["stockcode", "week_start", "list_price", "demand_factor"]].copy()
     true_weeks["wk"] = (true_weeks["week_start"] - MONDAY).dt.days // 7
     rows["wk"] = (rows["week_start"] - MONDAY).dt.days // 7
