@@ -30,6 +30,8 @@ def markdown(doc: dict) -> str:
         lines += ["", "## Price response (double ML, shrunk toward the category)", "",
                   "| part | global b | global c | between-product sd of b | of c |", "|---|---|---|---|---|"]
         for part, s in pr.items():
+            if not (isinstance(s, dict) and "global" in s):
+                continue  # not a part's prior (e.g. an optional step's own summary: extra_spread, truncated_curvature)
             lines.append(f"| {part} | {s['global'][0]:.3f} | {s['global'][1]:.3f} | {s['between_sd'][0]:.3f} | {s['between_sd'][1]:.3f} |")
     reg = doc.get("pricing")
     if reg:

@@ -216,3 +216,19 @@ def test_the_aggregate_capture_sums_what_is_realized_over_what_is_at_stake():
     text = version_report.markdown(doc)
     assert "| aggregate capture |" in text and "| 33.3% | 50.0% (2 products) |" in text
     assert "aggregate capture 33.3%, median capture 50.0% (2 mispriced)" in text
+
+
+def test_version_report_lists_only_the_parts_priors_of_the_price_response():
+    """An optional step's own summary next to the parts (extra_spread is a number, truncated_curvature a dict
+    without a prior mean) is not a part: the report lists the parts and does not fail on the others."""
+    from pricing_training import version_report
+
+    part = {"global": [-1.2, -0.5], "between_sd": [0.4, 0.8]}
+    doc = {"model_version": "v", "data_source": {"path": "p", "kind": "synthetic", "rows_clean": 1, "rows_loaded": 1,
+                                                 "dropped": {}},
+           "split": {"train": 1, "val": 1, "val_start_week": 1, "test": 1, "test_start_week": 2}, "metrics": [],
+           "models": [], "price_response": {"orders": part, "size": part, "extra_spread": 0.3,
+                                            "truncated_curvature": {"population_sd": [0.7]}}}
+    text = version_report.markdown(doc)
+    assert "| orders | -1.200 | -0.500 | 0.400 | 0.800 |" in text and "| size |" in text
+    assert "extra_spread" not in text and "truncated_curvature" not in text
