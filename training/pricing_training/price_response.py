@@ -493,14 +493,10 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
                  np.round(np.sqrt(np.diag(between)), 2).tolist(), len(prior.weights), np.round(prior.weights, 3).tolist(), scale)
     if cfg.part_correlation and len(parts) == 2:
         mean, cov = shrinkage.correlated_parts_posterior(learned["orders"], learned["size"], groups, cfg.part_correlation)
-    if cfg.truncated_curvature:
-        if cfg.part_correlation or cfg.priced_right or raw.shape[1] == 3:
-            raise ValueError("truncated_curvature needs independent parts, no priced_right and no third_term")
+    if cfg.truncated_curvature:  # its incompatible settings are refused by ResponseConfig itself
         mean, cov, summary["truncated_curvature"] = curvature_prior.refit_sum(
             [learned[n][0] for n in learned], [learning[n] for n in learned], mean, cov, groups,
             cfg.category_strength, cfg.truncated_curvature_slope)
-    if cfg.extra_spread < 0.0:
-        raise ValueError(f"extra_spread must be >= 0, got {cfg.extra_spread}")
     extra = cfg.extra_spread
     if cfg.revision_width_check and "orders" in learned:
         extra = revisions_extra_spread(own, learned["orders"][0], groups)

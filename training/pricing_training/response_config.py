@@ -109,3 +109,20 @@ class ResponseConfig:
     # the markup scenarios, docs/price-response.md, "An orders nuisance with exogenous controls only").
     orders_nuisance: str = "committed"
     seed: int = 42
+
+    def __post_init__(self) -> None:
+        # Settings that cannot work together are refused here, before hours of cross-fitting, not at the step that
+        # would use them.
+        from .exogenous_nuisance import VARIANTS  # here: that module's imports must not run at config import
+
+        if self.orders_nuisance != "committed" and self.orders_nuisance not in VARIANTS:
+            raise ValueError(f"orders_nuisance must be 'committed' or one of {VARIANTS}, got {self.orders_nuisance!r}")
+        if self.truncated_curvature_slope and not self.truncated_curvature:
+            raise ValueError("truncated_curvature_slope needs truncated_curvature")
+        if self.truncated_curvature and (self.part_correlation or self.priced_right or self.third_term
+                                         or self.prior_components != 1
+                                         or (self.error_scales is not None and len(self.error_scales) > 1)):
+            raise ValueError("truncated_curvature needs independent normal priors for the parts: no part_correlation, "
+                             "priced_right or third_term, prior_components = 1, no error_scales")
+        if self.extra_spread < 0.0:
+            raise ValueError(f"extra_spread must be >= 0, got {self.extra_spread}")

@@ -5,6 +5,8 @@ ones, where a regression without the nuisance does not."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -141,8 +143,19 @@ def test_a_price_set_on_last_weeks_own_demand_biases_the_exogenous_fit_and_the_s
 
 
 def test_the_switch_is_validated():
+    """A setting no fit can use is refused when the config is made (before any cross-fitting), and the module's own
+    check still holds for a config built around it."""
+    with pytest.raises(ValueError, match="orders_nuisance"):
+        ResponseConfig(orders_nuisance="lagged")
+    with pytest.raises(ValueError, match="truncated_curvature_slope"):
+        ResponseConfig(truncated_curvature_slope=True)
+    with pytest.raises(ValueError, match="truncated_curvature"):
+        ResponseConfig(truncated_curvature=True, prior_components=3)
+    with pytest.raises(ValueError, match="extra_spread"):
+        ResponseConfig(extra_spread=-0.1)
     rows = _simulated_rows(3).head(200)
-    cfg = ResponseConfig(orders_nuisance="lagged")
+    cfg = dataclasses.replace(ResponseConfig(), orders_nuisance="exogenous")
+    object.__setattr__(cfg, "orders_nuisance", "lagged")  # past the config's own check
     with pytest.raises(ValueError, match="orders_nuisance"):
         exogenous_nuisance.orders_rows(rows, np.zeros(len(rows), int), cfg)
 
