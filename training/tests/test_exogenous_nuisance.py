@@ -176,3 +176,25 @@ def test_each_price_diagnosis_leaves_out_only_its_prices():
     for variant, gone in (("no_lag_price", {"log_price_lag1"}), ("no_lead_prices", {"log_price_lead1", "log_price_lead2"})):
         x = exogenous_nuisance.without_prices(rows, exogenous_nuisance.LEFT_OUT[variant])
         assert set(x.columns) == (names | {"desc_keyword"}) - gone, variant
+
+
+def test_the_switch_in_own_estimates_changes_the_orders_part_only():
+    """ResponseConfig.orders_nuisance="exogenous" through price_response.own_estimates on a small shop: the orders
+    part is re-estimated against the exogenous nuisance (other estimates, finite, informed), the size part is the
+    committed one to the bit."""
+    from pricing_training import scenarios, weekly
+    from pricing_training.cleaning import clean
+    from pricing_training.config import QUICK
+
+    shop = dataclasses.replace(scenarios.SCENARIOS["shop-weekly"], lines=8_000, products=40)
+    panel = weekly.build(clean(scenarios.generate(shop, 5).transactions)[0])
+    committed = ResponseConfig(trees=QUICK.response_trees, folds=3)
+    own, _ = price_response.own_estimates(panel, committed)
+    exo, _ = price_response.own_estimates(panel, dataclasses.replace(committed, orders_nuisance="exogenous"))
+    assert exo.stockcodes == own.stockcodes
+    np.testing.assert_array_equal(exo.raw_s, own.raw_s)
+    np.testing.assert_array_equal(exo.info_s, own.info_s)
+    assert np.all(np.isfinite(exo.raw_n)) and np.all(np.isfinite(exo.info_n))
+    moved = np.abs(exo.raw_n[:, 0] - own.raw_n[:, 0]) > 1e-6
+    assert moved.mean() > 0.5, moved.mean()
+    assert np.median(exo.info_n[:, 0, 0]) > 0.0
