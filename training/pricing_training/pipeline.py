@@ -65,7 +65,8 @@ def run(data: Path, out_root: Path, cfg: TrainConfig, ground_truth: Path | None 
     data_sha = export.sha256_file(data)
     cleaned, dropped = clean(raw)
     panel = weekly.build(cleaned)
-    response, rows = fit_price_response(panel, response_config(cfg))
+    response_cfg = response_config(cfg)
+    response, rows = fit_price_response(panel, response_cfg)
     rows["offset"] = offsets(rows, response)
     split = week_split(rows)
     parts = {k: rows[m] for k, m in split.items()}
@@ -152,6 +153,9 @@ def run(data: Path, out_root: Path, cfg: TrainConfig, ground_truth: Path | None 
                                  {"file": response_file, "form": "log_quadratic", "draws": cfg.response_draws,
                                   "decision": settings, "estimation": response.summary})
         doc["training_config"] = dataclasses.asdict(cfg)
+        # The price response's settings in full, so a version trained with a switch on (a study's) says so and the
+        # weekly update refits its starting posterior with the same ones (loop/weekly_update.response_config).
+        doc["response_config"] = dataclasses.asdict(response_cfg)
         export.write_json(staging / "manifest.json", doc)
         return doc
 

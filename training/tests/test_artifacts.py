@@ -90,6 +90,9 @@ def test_layout_and_checksums(quick_version, manifest):
     assert manifest["format_version"] == export.FORMAT_VERSION == 2
     assert [m["name"] for m in manifest["models"]] == MODELS
     assert [m["role"] for m in manifest["models"]] == ["primary", "backup", "backup", "backup"]
+    # The price response's settings in full (the weekly update refits with them): train's are the defaults but three.
+    assert manifest["response_config"]["trees"] == manifest["training_config"]["response_trees"]
+    assert manifest["response_config"]["within_week_orders"] is False
     on_disk = {str(p.relative_to(quick_version)) for p in quick_version.rglob("*") if p.is_file()} - {"manifest.json"}
     assert on_disk == set(manifest["files"])
     assert {"price_response.safetensors", "golden.json", "report.md", "report.json", "network.safetensors",

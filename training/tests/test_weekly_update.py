@@ -414,3 +414,31 @@ def test_the_replay_is_checked_against_the_plans_the_service_recorded(toy, tmp_p
     assert f"assignments: the service recorded the plan of {WEEKS} of {WEEKS} replayed week(s); {WEEKS - 1}" in printed
     assert f"week {week}: 1 assignment(s) recorded otherwise than replayed: {code} price recorded" in printed
     assert "the ledger already records this very plan" in printed
+
+
+def test_the_settings_a_version_was_trained_with_are_read_in_full_from_its_manifest():
+    """A version's manifest gives its price-response settings in full: a switch on (a study's version) is refitted
+    with it, and in the starting posterior's cache key; one this code does not know, or a value ResponseConfig
+    refuses, is an error naming the manifest's field; a manifest with only training_config reads as before."""
+    from pricing_training import price_response
+
+    switched = price_response.ResponseConfig(trees=40, draws=16, seed=3, within_week_orders=True, error_scales=(1.0, 4.0))
+    as_json = json.loads(json.dumps(dataclasses.asdict(switched)))  # tuples come back as lists
+    cfg = weekly_update.response_config({"response_config": as_json, "training_config": {"response_trees": 99}})
+    assert cfg == switched
+    old = weekly_update.response_config({"training_config": {"response_trees": 40, "response_draws": 16, "seed": 3}})
+    assert old == price_response.ResponseConfig(trees=40, draws=16, seed=3)
+    with pytest.raises(weekly_update.WeeklyUpdateError, match="response_config: .*curvature_from_the_future"):
+        weekly_update.response_config({"response_config": as_json | {"curvature_from_the_future": True}})
+    with pytest.raises(weekly_update.WeeklyUpdateError, match="response_config: .*orders_nuisance"):
+        weekly_update.response_config({"response_config": as_json | {"orders_nuisance": "lagged"}})
+
+
+def test_the_starting_posteriors_cache_key_names_a_switched_setting_only():
+    from pricing_training import price_response
+
+    plain = price_response.ResponseConfig(trees=40, draws=16, seed=3)
+    assert weekly_update.start_cache_key("abc", plain) == {"log_sha256": "abc", "trees": 40, "draws": 16,
+                                                           "folds": plain.folds, "seed": 3}
+    switched = dataclasses.replace(plain, within_week_orders=True)
+    assert weekly_update.start_cache_key("abc", switched)["settings"] == {"within_week_orders": True}

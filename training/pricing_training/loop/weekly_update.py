@@ -82,7 +82,21 @@ class WeeklyResult:
 
 
 def response_config(manifest: dict) -> price_response.ResponseConfig:
-    """The price-response settings the base version was trained with (its manifest's training_config)."""
+    """The price-response settings the base version was trained with: its manifest's `response_config` in full when
+    it has one (versions trained since it was written), else the three its `training_config` sets. A setting this
+    code does not know is refused: the starting posterior could not be refitted as the version was."""
+    given_in_full = manifest.get("response_config")
+    if given_in_full is not None:
+        known = {f.name for f in dataclasses.fields(price_response.ResponseConfig)}
+        unknown = sorted(set(given_in_full) - known)
+        if unknown:
+            raise WeeklyUpdateError(f"manifest.json: response_config: settings this weekly update does not know: "
+                                    f"{', '.join(unknown)} (update the training code to the version's)")
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in given_in_full.items()}
+        try:
+            return price_response.ResponseConfig(**values)
+        except (TypeError, ValueError) as error:
+            raise WeeklyUpdateError(f"manifest.json: response_config: {error}") from error
     train = manifest.get("training_config") or {}
     given = {"trees": train.get("response_trees"), "draws": train.get("response_draws"), "seed": train.get("seed")}
     return price_response.ResponseConfig(**{k: v for k, v in given.items() if v is not None})
@@ -105,10 +119,22 @@ def check_log(log_path: Path, manifest: dict, base_name: str) -> str:
     return digest
 
 
+def start_cache_key(digest: str, cfg: price_response.ResponseConfig) -> dict:
+    """What the starting posterior's cache is keyed by: the log and the settings of its fit. A setting off its
+    default beyond the four always named (a version trained with a switch on) is in it; with none, the key is the one
+    caches were written under before manifests gave the settings in full, so those caches still serve."""
+    key = {"log_sha256": digest, "trees": cfg.trees, "draws": cfg.draws, "folds": cfg.folds, "seed": cfg.seed}
+    default = dataclasses.asdict(price_response.ResponseConfig())
+    switched = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in key and v != default[k]}
+    if switched:
+        key["settings"] = {k: list(v) if isinstance(v, tuple) else v for k, v in sorted(switched.items())}
+    return key
+
+
 def log_start(log_path: Path, digest: str, cfg: price_response.ResponseConfig, cache: Path | None) -> LogStart:
     """The starting posterior fit on the log (module docstring), from `cache` when it holds this log's and
     settings' fit."""
-    key = {"log_sha256": digest, "trees": cfg.trees, "draws": cfg.draws, "folds": cfg.folds, "seed": cfg.seed}
+    key = start_cache_key(digest, cfg)
     name = "start-" + hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
     if cache is not None and (cache / f"{name}.json").is_file() and (cache / f"{name}.npz").is_file():
         meta = json.loads((cache / f"{name}.json").read_text())
