@@ -24,6 +24,10 @@ about 0. The posterior is the parent normal's posterior truncated to c <= 0 by t
 as the prior is. `truncated_moments` gives the truncated posterior's moments (c's truncated normal, b by its
 regression on c).
 
+Where the own curvatures are about 0 on balance the maximum collapses the population onto c = 0; `fit_spread`'s
+"floor" and "integrated" modes keep its sd at or above what the data could detect (ResponseConfig.
+truncated_curvature_spread; measured, not adopted: docs/price-response.md, "Keeping the population off the boundary").
+
 Measured on the development seeds (docs/price-response.md, "The curvature population on c <= 0"): the learned
 population matches the truth's median curvature, but the elasticities then read too inelastic where the own
 estimates are attenuated; not the default.
@@ -53,6 +57,24 @@ class TruncatedPrior:
     means: np.ndarray  # [P, 2] untruncated posterior means
     covs: np.ndarray  # [P, 2, 2] untruncated posterior covariances
     iterations: int
+    log_likelihood: float = float("nan")  # the maximized objective (penalized marginal log-likelihood)
+    spread_range: tuple[float, float] | None = None  # the data's range for s (spread_range), when one was used
+
+
+SPREAD_MODES = ("mle", "floor", "integrated")
+SPREAD_GRID = 25  # points of log s over the data's range in the "integrated" mode
+
+
+def spread_range(info: np.ndarray) -> tuple[float, float]:
+    """The range of c's spread the data can speak to: from the smallest population sd the products' evidence could
+    tell from none at all (the floor of fit_spread's modes, and the lower end of the parent's s), σ_e (2 / P)^(1/4) (σ_e the median product's evidence sd of c with b unknown; a sample
+    variance of P noise draws has sd σ_e² √(2 / P)), to MAX_SD (not the untruncated prior's sd: along the ridge toward
+    an exponential population the parent's s grows without bound while the population's spread stays put)."""
+    jbb, jbc, jcc = info[:, 0, 0], info[:, 0, 1], info[:, 1, 1]
+    prec_c = jcc - np.divide(jbc * jbc, jbb, out=np.zeros_like(jbb), where=jbb > 0)
+    informed = prec_c > 1e-12
+    sigma_e = float(np.median(1.0 / np.sqrt(prec_c[informed]))) if informed.any() else MAX_SD
+    return float(np.clip(sigma_e * (2.0 / max(int(informed.sum()), 2)) ** 0.25, MIN_SD, MAX_SD)), MAX_SD
 
 
 def spread_of(slope: float, residual: float, curvature_var: float) -> np.ndarray:
@@ -123,11 +145,35 @@ def _log_marginal(h: np.ndarray, info: np.ndarray, mu: np.ndarray, t: np.ndarray
     return normal + inside - special.log_ndtr(-mu[:, 1] / np.sqrt(t[1, 1]))
 
 
-def _unpack(x: np.ndarray, n_groups: int, slope: tuple[np.ndarray, float, float] | None
+_BETA = np.linspace(-50.0, 8.0, 4001)  # standardized truncation points -μ/s, for _location_cap
+
+
+def _sd_ratio(beta: np.ndarray) -> np.ndarray:
+    """sd of N(μ, s²) truncated to c <= 0, over s, at β = −μ/s (increasing from 0 to 1)."""
+    lam = _mills(beta)
+    return np.sqrt(np.maximum(1.0 - beta * lam - lam * lam, 0.0))
+
+
+_RATIO = _sd_ratio(_BETA)
+
+
+def _location_cap(s: float, floor: float) -> float:
+    """The largest parent mean μ whose population N(μ, s²) on c <= 0 keeps an sd of at least `floor` (s > floor):
+    μ = −s β_min with sd(β_min) = floor / s (far out, sd ≈ s / |β|)."""
+    ratio = floor / s
+    beta = -1.0 / ratio if ratio < _RATIO[0] else float(np.interp(ratio, _RATIO, _BETA))
+    return -s * beta
+
+
+def _unpack(x: np.ndarray, n_groups: int, slope: tuple[np.ndarray, float, float] | None, floor: float = 0.0
             ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, float, float]:
     """(μ [G, 2], T, s, ν [G], k, r) from the optimizer's vector: μ_c,g and log s, then (if b's regression is
-    learned) ν_g, k and log r; otherwise those from `slope`."""
+    learned) ν_g, k and log r; otherwise those from `slope`. With a `floor` on the population's sd of c the
+    optimizer's μ_c,g are mapped smoothly below _location_cap (cap − softplus(cap − x), one to one)."""
     mu_c, s = x[:n_groups], float(np.exp(x[n_groups]))
+    if floor > 0.0:
+        cap = _location_cap(s, floor)
+        mu_c = cap - np.logaddexp(0.0, cap - mu_c)
     if slope is None:
         nu, k, r = x[n_groups + 1: 2 * n_groups + 1], float(x[2 * n_groups + 1]), float(np.exp(x[2 * n_groups + 2]))
     else:
@@ -136,7 +182,8 @@ def _unpack(x: np.ndarray, n_groups: int, slope: tuple[np.ndarray, float, float]
 
 
 def fit(h: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, start_means: np.ndarray,
-        start_spread: np.ndarray, learn_slope: bool = False) -> TruncatedPrior:
+        start_spread: np.ndarray, learn_slope: bool = False, sd_bounds: tuple[float, float] = (MIN_SD, MAX_SD),
+        floor: float = 0.0) -> TruncatedPrior:
     """The truncated population by maximum marginal likelihood (module doc) and each product's parent-normal
     posterior under it.
 
@@ -145,21 +192,27 @@ def fit(h: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, start
     sum of the parts' priors), whose b | c regression (intercepts ν_g, slope k, residual r) is kept unless
     `learn_slope`. The category means have the prior N(their mean, spread / κ) (as shrinkage.fit's). The marginal
     likelihood is analytic (`_log_marginal`), so it is maximized directly (L-BFGS over the category means of c, log s
-    and, with `learn_slope`, ν_g, k, log r) rather than by EM, whose steps crawl where the products say little."""
+    and, with `learn_slope`, ν_g, k, log r) rather than by EM, whose steps crawl where the products say little.
+    `sd_bounds` bounds the parent's s (equal bounds hold it fixed: a point of the profile over s); `floor` > 0 keeps
+    every category's population sd of c (the parent truncated to c <= 0) at or above it (needs s > floor)."""
     n_groups = start_means.shape[0]
     t0 = np.array(start_spread, np.float64)
     k0 = t0[0, 1] / t0[1, 1]
     r0 = max(t0[0, 0] - k0 * t0[0, 1], 1e-6)
     nu0 = start_means[:, 0] - k0 * start_means[:, 1]
     fixed = None if learn_slope else (nu0, k0, r0)
-    x0 = np.append(np.clip(start_means[:, 1], -MAX_MEAN, MAX_MEAN), np.log(np.clip(np.sqrt(t0[1, 1]), MIN_SD, MAX_SD)))
-    bounds = [(-MAX_MEAN, MAX_MEAN)] * n_groups + [(np.log(MIN_SD), np.log(MAX_SD))]
+    s0 = float(np.clip(np.sqrt(t0[1, 1]), *sd_bounds))
+    mu0 = np.clip(start_means[:, 1], -MAX_MEAN, MAX_MEAN)
+    if floor > 0.0:
+        mu0 = np.minimum(mu0, _location_cap(s0, floor) - 1.0)
+    x0 = np.append(mu0, np.log(s0))
+    bounds = [(-MAX_MEAN, MAX_MEAN)] * n_groups + [(np.log(sd_bounds[0]), np.log(sd_bounds[1]))]
     if learn_slope:
         x0 = np.concatenate([x0, nu0, [k0, np.log(r0)]])
         bounds += [(None, None)] * n_groups + [(None, None), (np.log(1e-6), np.log(1e3))]
 
     def objective(x: np.ndarray) -> float:
-        mu, t, s, nu, _, r = _unpack(x, n_groups, fixed)
+        mu, t, s, nu, _, r = _unpack(x, n_groups, fixed, floor)
         value = _log_marginal(h, info, mu[groups], t).sum()
         # The category means' prior as a penalty only (as shrinkage.fit's category means): with its normalising
         # constant (−G log s) the joint maximum collapses s to 0 with every category at one mean.
@@ -173,19 +226,51 @@ def fit(h: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, start
     # Tight tolerances: a loose stop moves with the last bits of the evidence and flips decisions near a threshold.
     res = optimize.minimize(objective, x0, method="L-BFGS-B", bounds=bounds,
                             options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 2000})
-    mu, t, *_ = _unpack(res.x, n_groups, fixed)
+    mu, t, *_ = _unpack(res.x, n_groups, fixed, floor)
     m, c = _posterior(h, info, mu[groups], t)
-    return TruncatedPrior(mu, t, mu.mean(axis=0), m, c, int(res.nit))
+    return TruncatedPrior(mu, t, mu.mean(axis=0), m, c, int(res.nit), -float(res.fun))
+
+
+def fit_spread(h: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, start_means: np.ndarray,
+               start_spread: np.ndarray, learn_slope: bool = False, mode: str = "mle") -> TruncatedPrior:
+    """`fit` with c's population sd s chosen as `mode` says, from the data only (spread_range):
+
+    - "mle": the maximum (may sit at s = 0, every c pinned at the boundary, where the own curvatures are about 0);
+    - "floor": the maximum with every category's population sd of c (the parent truncated to c <= 0, not the parent's
+      s: the parent's mean running off to +∞ collapses the population as surely as s → 0) no smaller than the data's
+      detection floor (spread_range);
+    - "integrated": as "floor", with the parent's s integrated over rather than maximized: the profile marginal
+      likelihood over a grid of log s on the data's range (the category means, and b's regression with
+      `learn_slope`, maximized at each point), a flat prior on log s there, the population fitted at the posterior
+      mean of s."""
+    if mode not in SPREAD_MODES:
+        raise ValueError(f"mode must be one of {SPREAD_MODES}, got {mode!r}")
+    if mode == "mle":
+        return fit(h, info, groups, kappa, start_means, start_spread, learn_slope)
+    lo, hi = spread_range(info)
+    s_lo = 1.02 * lo  # the parent's s must exceed the population's floor
+    if mode == "floor":
+        prior = fit(h, info, groups, kappa, start_means, start_spread, learn_slope, (s_lo, hi), floor=lo)
+    else:
+        grid = np.exp(np.linspace(np.log(s_lo), np.log(hi), SPREAD_GRID))
+        profile = np.array([fit(h, info, groups, kappa, start_means, start_spread, learn_slope, (s, s),
+                                floor=lo).log_likelihood for s in grid])
+        weights = np.exp(profile - profile.max())
+        s_mean = float(weights @ grid / weights.sum())
+        prior = fit(h, info, groups, kappa, start_means, start_spread, learn_slope, (s_mean, s_mean), floor=lo)
+    return dataclasses.replace(prior, spread_range=(lo, hi))
 
 
 def refit_sum(priors: list, learning: list[tuple[np.ndarray, np.ndarray]], mean: np.ndarray, cov: np.ndarray,
-              groups: np.ndarray, kappa: float, learn_slope: bool = False) -> tuple[np.ndarray, np.ndarray, dict]:
+              groups: np.ndarray, kappa: float, learn_slope: bool = False, spread_mode: str = "mle"
+              ) -> tuple[np.ndarray, np.ndarray, dict]:
     """price_response.posterior's sum of the parts' posteriors (`mean` [P, 2], `cov` [P, 2, 2], each part's under its
     normal prior `priors[j]`: shrinkage.Prior, one component) with the sum's curvature population relearned on c <= 0
     (module doc). As each part's prior, the population is learned from the evidence the part's prior was learned
     with (`learning[j]`: its estimates and information, the orders part's checked by the split-sample factor) and
     each product's posterior is taken with its stated evidence (the one `mean`, `cov` carry). Returns the
-    parent-normal posterior's means and covariances (the draws truncate them to c <= 0) and a summary."""
+    parent-normal posterior's means and covariances (the draws truncate them to c <= 0) and a summary. `spread_mode`:
+    how c's population sd is chosen (fit_spread)."""
     if any(len(p.weights) != 1 for p in priors):
         raise ValueError("truncated_curvature needs normal priors (prior_components = 1, no error_scales)")
     start_means = sum(p.category_means for p in priors)
@@ -195,7 +280,7 @@ def refit_sum(priors: list, learning: list[tuple[np.ndarray, np.ndarray]], mean:
         m, c, _ = shrinkage.component_posteriors(raw, info, prior.category_means[groups], prior.spreads)
         learn_mean, learn_cov = learn_mean + m[:, 0], learn_cov + c[:, 0]
     h_l, info_l = implied_evidence(learn_mean, learn_cov, start_means[groups], start_spread)
-    prior = fit(h_l, info_l, groups, kappa, start_means, start_spread, learn_slope=learn_slope)
+    prior = fit_spread(h_l, info_l, groups, kappa, start_means, start_spread, learn_slope, spread_mode)
     h, info = implied_evidence(mean, cov, start_means[groups], start_spread)
     post_mean, post_cov = _posterior(h, info, prior.category_means[groups], prior.spread)
     first, _ = truncated_moments(post_mean, post_cov)
@@ -206,5 +291,6 @@ def refit_sum(priors: list, learning: list[tuple[np.ndarray, np.ndarray]], mean:
     summary = {"population_mean_c": float(np.median(pop_first[:, 1])), "population_sd_c": float(np.median(pop_sd)),
                "parent_global": prior.global_mean.tolist(), "parent_sd": np.sqrt(np.diag(prior.spread)).tolist(),
                "start_sd": np.sqrt(np.diag(start_spread)).tolist(), "iterations": prior.iterations,
-               "median_truncated_mean": np.median(first, axis=0).tolist()}
+               "median_truncated_mean": np.median(first, axis=0).tolist(), "spread_mode": spread_mode,
+               "spread_range": None if prior.spread_range is None else list(prior.spread_range)}
     return post_mean, post_cov, summary

@@ -496,7 +496,7 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
     if cfg.truncated_curvature:  # its incompatible settings are refused by ResponseConfig itself
         mean, cov, summary["truncated_curvature"] = curvature_prior.refit_sum(
             [learned[n][0] for n in learned], [learning[n] for n in learned], mean, cov, groups,
-            cfg.category_strength, cfg.truncated_curvature_slope)
+            cfg.category_strength, cfg.truncated_curvature_slope, cfg.truncated_curvature_spread)
     extra = cfg.extra_spread
     if cfg.revision_width_check and "orders" in learned:
         extra = revisions_extra_spread(own, learned["orders"][0], groups)

@@ -103,6 +103,10 @@ class ResponseConfig:
     # (docs/price-response.md, "The curvature population on c <= 0").
     truncated_curvature: bool = False
     truncated_curvature_slope: bool = False  # ... and b's regression on c relearned with it
+    # ... and how its sd of c is chosen (curvature_prior.fit_spread): "mle" (the maximum, may collapse onto c = 0),
+    # "floor" (no smaller than the data's detection floor) or "integrated" (the posterior mean of s over the data's
+    # range, flat in log s). Measured: docs/price-response.md, "Keeping the population off the boundary".
+    truncated_curvature_spread: str = "mle"
     # The orders part's offset and price residual: "committed" (the nuisances above), or from exogenous controls only,
     # "exogenous", or those and the product's own de-priced demand shock, "shock", or the committed ones less some of
     # the price controls (exogenous_nuisance.VARIANTS: prototypes and diagnoses; measured, not adopted: harm 5-70% on
@@ -117,6 +121,11 @@ class ResponseConfig:
 
         if self.orders_nuisance != "committed" and self.orders_nuisance not in VARIANTS:
             raise ValueError(f"orders_nuisance must be 'committed' or one of {VARIANTS}, got {self.orders_nuisance!r}")
+        if self.truncated_curvature_spread not in ("mle", "floor", "integrated"):
+            raise ValueError("truncated_curvature_spread must be 'mle', 'floor' or 'integrated', got "
+                             f"{self.truncated_curvature_spread!r}")
+        if self.truncated_curvature_spread != "mle" and not self.truncated_curvature:
+            raise ValueError("truncated_curvature_spread needs truncated_curvature")
         if self.truncated_curvature_slope and not self.truncated_curvature:
             raise ValueError("truncated_curvature_slope needs truncated_curvature")
         if self.truncated_curvature and (self.part_correlation or self.priced_right or self.third_term

@@ -34,6 +34,8 @@ VARIANTS = {
     "default": {},
     "trunc": {"truncated_curvature": True},
     "trunc+slope": {"truncated_curvature": True, "truncated_curvature_slope": True},
+    "trunc-floor": {"truncated_curvature": True, "truncated_curvature_spread": "floor"},
+    "trunc-int": {"truncated_curvature": True, "truncated_curvature_spread": "integrated"},
 }
 
 
@@ -58,7 +60,8 @@ def compare(data: dict, variants: list[str], within_week: tuple[bool, ...]) -> l
                         "median_post_c": float(np.median(response.mean[:, 1])),
                         "median_post_b": float(np.median(response.mean[:, 0])),
                         "sum_prior_sd_c": tc.get("start_sd", [None, None])[1],
-                        "parent_sd_c": tc.get("population_sd_c"), "parent_mean_c": tc.get("population_mean_c")})
+                        "parent_sd_c": tc.get("population_sd_c"), "parent_mean_c": tc.get("population_mean_c"),
+                        "spread_range": tc.get("spread_range")})
     return out
 
 
@@ -76,11 +79,11 @@ def true_curvatures(data: dict) -> dict:
             "true_b_median": float(np.median(bc[:, 0]))}
 
 
-def table(directory: Path) -> None:
+def table(directory: Path, only: list[str] | None = None) -> None:
     """The markdown table and the means over rows of <directory>/results.jsonl (the last run of each row)."""
     rows = {(r["name"], r["seed"], r["variant"]): r for r in map(json.loads, open(directory / "results.jsonl"))}
     keys = sorted({(n, s) for n, s, _ in rows}, key=lambda k: (list(dict.fromkeys(n for n, _, _ in rows)).index(k[0]), k[1]))
-    variants = list(dict.fromkeys(v for _, _, v in rows))
+    variants = [v for v in dict.fromkeys(v for _, _, v in rows) if only is None or v in only]
 
     def cell(r: dict) -> str:
         return (f"{100 * r['capture']:.1f} / {100 * r['harm']:.1f} / {100 * r['cov80']:.1f} / {r['bias']:+.2f} / "
@@ -89,13 +92,16 @@ def table(directory: Path) -> None:
     print("| data set | seed | " + " | ".join(variants) + " |")
     print("|---|---|" + "---|" * len(variants))
     for n, s in keys:
-        print(f"| {n} | {s} | " + " | ".join(cell(rows[(n, s, v)]) for v in variants) + " |")
+        print(f"| {n} | {s} | " + " | ".join(cell(rows[(n, s, v)]) if (n, s, v) in rows else "–" for v in variants)
+              + " |")
     for v in variants:
-        rs = [rows[(n, s, v)] for n, s in keys]
+        rs = [rows[(n, s, v)] for n, s in keys if (n, s, v) in rows]
         print(f"{v}: capture {100 * np.mean([r['capture'] for r in rs]):.1f} harm {100 * np.mean([r['harm'] for r in rs]):.2f}"
               f" (max {100 * max(r['harm'] for r in rs):.1f}, above 5% {sum(r['harm'] > 0.05 for r in rs)}) cov80 "
               f"{100 * np.mean([r['cov80'] for r in rs]):.1f} mean |bias| {np.mean([abs(r['bias']) for r in rs]):.2f} "
-              f"median bias {np.median([r['bias'] for r in rs]):+.2f} losing {100 * np.mean([r['losing'] or 0 for r in rs]):.1f}")
+              f"median bias {np.median([r['bias'] for r in rs]):+.2f} median |bias| "
+              f"{np.median([abs(r['bias']) for r in rs]):.2f} losing {100 * np.mean([r['losing'] or 0 for r in rs]):.1f}"
+              f" ({len(rs)} rows)")
 
 
 def main() -> None:
@@ -107,9 +113,10 @@ def main() -> None:
     ap.add_argument("--no-within-week", action="store_true", help="skip the within-week variants")
     ap.add_argument("--truth", action="store_true", help="only the truth's curvature population (diagnosis)")
     ap.add_argument("--table", action="store_true", help="only print the table of <directory>/results.jsonl")
+    ap.add_argument("--only", default=None, help="with --table: comma-separated variants to show")
     a = ap.parse_args()
     if a.table:
-        table(a.directory)
+        table(a.directory, None if a.only is None else a.only.split(","))
         return
     if a.truth:
         for name in a.names:

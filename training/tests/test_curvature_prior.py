@@ -88,6 +88,55 @@ def test_recovers_the_truncated_population(simulated):
                                atol=0.15)
 
 
+@pytest.mark.parametrize("mode", ["floor", "integrated"])
+def test_the_spread_modes_still_recover_a_population_away_from_the_boundary(simulated, mode):
+    """Where the maximum is well inside (the simulated population above), keeping the population off the boundary
+    changes little: the category means and the population's spread are recovered as by the maximum."""
+    beta, groups, prior, _ = simulated
+    h, j = curvature_prior.implied_evidence(prior.posterior_mean(), prior.posterior_cov(),
+                                            prior.category_means[groups], prior.spreads[0])
+    fitted = curvature_prior.fit_spread(h, j, groups, 3.0, prior.category_means, prior.spreads[0], mode=mode)
+    lo, _ = fitted.spread_range
+    assert lo < TRUE_SD_C / 2
+    assert np.sqrt(fitted.spread[1, 1]) == pytest.approx(TRUE_SD_C, abs=0.2)
+    np.testing.assert_allclose(fitted.category_means[:, 1], TRUE_MU_C, atol=0.35)
+
+
+def test_own_curvatures_straddling_zero_do_not_collapse_the_population():
+    """True curvatures a little below 0, own estimates read a little above it on balance (as attenuated ones do):
+    the maximum puts the whole population at c = 0 (sd ~ 0, every posterior's c pinned there); with the floor, or s
+    integrated over, the population keeps at least the data's detectable spread and a mean below 0."""
+    rng = np.random.default_rng(1)
+    p = 600
+    groups = rng.integers(0, 3, p)
+    c = -np.abs(rng.normal(0.0, 0.3, p))
+    beta = np.stack([TRUE_NU[groups] + TRUE_SLOPE * c + rng.normal(0.0, 0.3, p), c], axis=1)
+    raw, info = _estimates(rng, beta)
+    raw[:, 1] += 0.3
+    prior = _normal_prior(raw, info, groups)
+    h, j = curvature_prior.implied_evidence(prior.posterior_mean(), prior.posterior_cov(),
+                                            prior.category_means[groups], prior.spreads[0])
+
+    def population(fitted):
+        first, second = curvature_prior.truncated_moments(fitted.category_means,
+                                                          np.broadcast_to(fitted.spread, (3, 2, 2)))
+        return first[:, 1], np.sqrt(np.maximum(second[:, 1, 1] - first[:, 1] ** 2, 0.0))
+
+    args = (h, j, groups, 3.0, prior.category_means, prior.spreads[0])
+    mean, sd = population(curvature_prior.fit_spread(*args, mode="mle"))
+    assert np.all(sd < 0.02) and np.all(mean > -0.02), (mean, sd)  # the collapse the modes are for
+    for mode in ("floor", "integrated"):
+        fitted = curvature_prior.fit_spread(*args, mode=mode)
+        mean, sd = population(fitted)
+        lo, _ = fitted.spread_range
+        assert 0.05 < lo < 0.5
+        assert np.all(sd >= lo * 0.99) and np.all(mean < -0.1), (mode, mean, sd)
+        post_c = curvature_prior.truncated_moments(fitted.means, fitted.covs)[0][:, 1]
+        assert np.median(post_c) < -0.1 and np.std(post_c) > 0.01, (mode, np.median(post_c), np.std(post_c))
+    with pytest.raises(ValueError):
+        curvature_prior.fit_spread(*args, mode="median")
+
+
 def _interval_coverage(means: np.ndarray, covs: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The 80% intervals of b and c from the posterior's draws truncated to c <= 0: coverage [2] and the draws'
     mean error [2]."""
@@ -152,3 +201,13 @@ def test_the_switch_in_price_response_learns_the_sums_population_on_c_below_zero
     assert err_committed < -0.3 and abs(err_switched) < abs(err_committed) - 0.1, (err_committed, err_switched)
     with pytest.raises(ValueError):
         price_response.posterior(own, price_response.ResponseConfig(truncated_curvature=True, part_correlation=0.5))
+    floored = price_response.posterior(own, price_response.ResponseConfig(draws=64, truncated_curvature=True,
+                                                                          truncated_curvature_spread="floor"))
+    assert floored.summary["truncated_curvature"]["spread_mode"] == "floor"
+    assert floored.summary["truncated_curvature"]["population_sd_c"] >= floored.summary["truncated_curvature"][
+        "spread_range"][0] * 0.99
+    assert np.all(floored.draws[:, :, 1] <= 0.0) and np.all(np.isfinite(floored.draws))
+    for bad in ({"truncated_curvature_spread": "floor"},
+                {"truncated_curvature": True, "truncated_curvature_spread": "x"}):
+        with pytest.raises(ValueError):
+            price_response.ResponseConfig(**bad)
