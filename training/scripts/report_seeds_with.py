@@ -1,0 +1,28 @@
+"""make eval's matrix for one scenario (and its twin) on the report seeds with ResponseConfig switches set, without the
+network baselines (keep-the-price and the oracles are in the report; the committed method's figures are make eval's).
+Values are Python literals (True, 'floor', 0.5).
+Usage: cd training && PYTHONPATH=. python scripts/report_seeds_with.py shop-invoice out/eval-cand-shop-invoice \\
+           within_week_orders=True truncated_curvature=True truncated_curvature_spread=floor"""
+import ast
+import sys
+from pathlib import Path
+
+from pricing_training import evaluate, price_response
+
+
+def switches(args: list[str]) -> dict:
+    out = {}
+    for arg in args:
+        key, _, text = arg.partition("=")
+        try:
+            out[key] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            out[key] = text  # a bare word: a string setting
+    return out
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    cfg = price_response.ResponseConfig(**switches(sys.argv[3:]))
+    evaluate.evaluate_matrix([sys.argv[1]], [101, 102, 103], Path(sys.argv[2]), with_old=False, cfg=cfg)
