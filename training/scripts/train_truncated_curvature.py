@@ -9,17 +9,15 @@ train's own. Used to score the switch on the unseen retail worlds next to train'
 
 (copy the generated `invoice-s2` folder's log and world first: check_unseen reuses a log and a trained version it
 finds)."""
-import dataclasses
 import sys
+from pathlib import Path
 
-from pricing_training import pipeline
-from pricing_training.cli import main
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from train_with import train  # noqa: E402
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    switches = {"truncated_curvature": True}
+    chosen = {"truncated_curvature": True}
     if args and args[0] == "--within-week":
-        args, switches = args[1:], {**switches, "within_week_orders": True}
-    default = pipeline.response_config
-    pipeline.response_config = lambda cfg: dataclasses.replace(default(cfg), **switches)
-    sys.exit(main(args))
+        args, chosen = args[1:], {**chosen, "within_week_orders": True}
+    sys.exit(train(chosen, args))

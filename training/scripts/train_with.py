@@ -17,11 +17,15 @@ from report_seeds_with import switches  # noqa: E402
 from pricing_training import pipeline  # noqa: E402
 from pricing_training.cli import main  # noqa: E402
 
+def train(chosen: dict, args: list[str]) -> int:
+    """The CLI (`args`, e.g. ["train", "--mode", "quick", ...]) with train's response settings plus `chosen`."""
+    default = pipeline.response_config
+    pipeline.response_config = lambda cfg: dataclasses.replace(default(cfg), **chosen)
+    return main(args)
+
+
 if __name__ == "__main__":
     if "--" not in sys.argv:
         sys.exit(__doc__)
     cut = sys.argv.index("--")
-    chosen = switches(sys.argv[1:cut])
-    default = pipeline.response_config
-    pipeline.response_config = lambda cfg: dataclasses.replace(default(cfg), **chosen)
-    sys.exit(main(sys.argv[cut + 1:]))
+    sys.exit(train(switches(sys.argv[1:cut]), sys.argv[cut + 1:]))

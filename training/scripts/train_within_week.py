@@ -9,13 +9,11 @@ retail worlds next to train's default, on the same generated log:
 
 (copy a generated `invoice-s1` folder from `make eval-unseen`'s output first: check_unseen reuses a log and a
 trained version it finds)."""
-import dataclasses
 import sys
+from pathlib import Path
 
-from pricing_training import pipeline
-from pricing_training.cli import main
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from train_with import train  # noqa: E402
 
 if __name__ == "__main__":
-    default = pipeline.response_config
-    pipeline.response_config = lambda cfg: dataclasses.replace(default(cfg), within_week_orders=True)
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(train({"within_week_orders": True}, sys.argv[1:]))
