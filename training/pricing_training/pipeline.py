@@ -107,8 +107,11 @@ def run(data: Path, out_root: Path, cfg: TrainConfig, ground_truth: Path | None 
     source = {"path": data.name, "sha256": data_sha, "kind": source_kind or ("synthetic" if ground_truth else "uci"),
               "rows_loaded": int(len(raw)), "rows_clean": int(len(cleaned)), "dropped": dropped,
               "first_invoice": str(cleaned["invoice_date"].min()), "last_invoice": str(cleaned["invoice_date"].max())}
+    # The price-response settings are part of the id: the same log trained by another method is another version
+    # (caches keyed by the version id must not serve one's curves for the other's).
+    response_fingerprint = json.dumps(dataclasses.asdict(response_cfg), sort_keys=True)
     version = version or f"v{export.FORMAT_VERSION}-{source['kind']}-{cfg.mode}-" + hashlib.sha256(
-        (data_sha + cfg.fingerprint()).encode()).hexdigest()[:8]
+        (data_sha + cfg.fingerprint() + response_fingerprint).encode()).hexdigest()[:8]
     folder = Path(out_root) / version
     staging = Path(out_root) / f".{version}.partial"
     shutil.rmtree(staging, ignore_errors=True)

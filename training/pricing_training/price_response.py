@@ -70,6 +70,10 @@ class PriceResponse:
     raw: np.ndarray  # [P, 2] the product's own (unshrunk) estimate, orders + size
     raw_sd: np.ndarray  # [P] standard error of the own estimate of b: how much the product's data alone says
     summary: dict  # per prior (part): global mean, between-product spread, mixture weights and component spreads
+    # [P, 2] the unconstrained normal's mean: the draws are N(parent_mean, cov) conditioned on c <= 0, so `mean` (the
+    # draws' mean) and `cov` do not describe one normal. None where the posterior is not one normal per product
+    # (a mixture prior, the priced-right mixture, the third shape term).
+    parent_mean: np.ndarray | None = None
 
 
 def product_folds(stockcodes: pd.Series, k: int, seed: int) -> np.ndarray:
@@ -522,7 +526,10 @@ def posterior(own: OwnEstimates, cfg: ResponseConfig = ResponseConfig()) -> Pric
                                    mean[:, None, :], cov[:, None, :, :], np.ones((len(codes), 1)))
         draws = shrinkage.draws(combined, cfg.draws, cfg.seed)
     # The posterior the service uses is the draws': their mean, not the unconstrained normal's.
-    return PriceResponse(codes, draws.mean(axis=1), cov, draws, raw, np.sqrt(raw_cov[:, 0, 0]), summary)
+    one_normal = raw.shape[1] == 2 and (len(parts) != 1 or extra > 0.0 or cfg.truncated_curvature
+                                        or cfg.prior_components == 1)
+    return PriceResponse(codes, draws.mean(axis=1), cov, draws, raw, np.sqrt(raw_cov[:, 0, 0]), summary,
+                         mean if one_normal else None)
 
 
 

@@ -9,7 +9,8 @@ import dataclasses
 
 @dataclasses.dataclass(frozen=True)
 class ResponseConfig:
-    """Settings of price_response.fit (defaults are the committed method)."""
+    """Settings of price_response.fit (defaults are the committed method; `LEGACY_DEFAULTS` are the ones versions
+    trained before 2026-12-07 used)."""
     folds: int = 5
     trees: int = 300
     learning_rate: float = 0.05
@@ -96,17 +97,21 @@ class ResponseConfig:
     # Off: measured on the development seeds, not adopted (docs/price-response.md, "A third shape term").
     third_term: bool = False
     third_term_by_product: bool = True  # False: d's between-product spread held at 0, one d per category (worse)
-    within_week_orders: bool = False  # the orders part also reads the codes within a week (prototype, off; measured)
-    # The sum's curvature population relearned truncated to c <= 0, as its posterior is (curvature_prior.py). Off:
-    # on the development seeds it removes the too-elastic drift (median bias -0.11 -> +0.03) but the attenuated own
-    # estimates then read too inelastic; capture -1.0 points on average, shop-weekly 11 harm 5.3 -> 9.3%
-    # (docs/price-response.md, "The curvature population on c <= 0").
-    truncated_curvature: bool = False
+    # The orders part also reads the codes within a week (within_week_orders.py). On since 2026-12-07 together with the
+    # floored truncated curvature population below (docs/price-response.md, "A candidate default", now the default):
+    # alone it raised harm on the unseen family by dragging the elasticities further too negative.
+    within_week_orders: bool = True
+    # The sum's curvature population relearned truncated to c <= 0, as its posterior is (curvature_prior.py). On (with
+    # the "floor" spread and the within-week codes): it removes the too-elastic drift (development seeds: median bias
+    # -0.11 -> +0.03). Alone, with the "mle" spread, it collapsed onto c = 0 on shop-weekly 11 (harm 5.3 -> 9.3%)
+    # (docs/price-response.md, "The curvature population on c <= 0" and "Keeping the population off the boundary").
+    truncated_curvature: bool = True
     truncated_curvature_slope: bool = False  # ... and b's regression on c relearned with it
     # ... and how its sd of c is chosen (curvature_prior.fit_spread): "mle" (the maximum, may collapse onto c = 0),
     # "floor" (no smaller than the data's detection floor) or "integrated" (the posterior mean of s over the data's
-    # range, flat in log s). Measured: docs/price-response.md, "Keeping the population off the boundary".
-    truncated_curvature_spread: str = "mle"
+    # range, flat in log s). Measured: docs/price-response.md, "Keeping the population off the boundary". Read only
+    # with truncated_curvature.
+    truncated_curvature_spread: str = "floor"
     # The orders part's offset and price residual: "committed" (the nuisances above), or from exogenous controls only,
     # "exogenous", or those and the product's own de-priced demand shock, "shock", or the committed ones less some of
     # the price controls (exogenous_nuisance.VARIANTS: prototypes and diagnoses; measured, not adopted: harm 5-70% on
@@ -124,14 +129,18 @@ class ResponseConfig:
         if self.truncated_curvature_spread not in ("mle", "floor", "integrated"):
             raise ValueError("truncated_curvature_spread must be 'mle', 'floor' or 'integrated', got "
                              f"{self.truncated_curvature_spread!r}")
-        if self.truncated_curvature_spread != "mle" and not self.truncated_curvature:
-            raise ValueError("truncated_curvature_spread needs truncated_curvature")
         if self.truncated_curvature_slope and not self.truncated_curvature:
             raise ValueError("truncated_curvature_slope needs truncated_curvature")
         if self.truncated_curvature and (self.part_correlation or self.priced_right or self.third_term
                                          or self.prior_components != 1
                                          or (self.error_scales is not None and len(self.error_scales) > 1)):
-            raise ValueError("truncated_curvature needs independent normal priors for the parts: no part_correlation, "
-                             "priced_right or third_term, prior_components = 1, no error_scales")
+            raise ValueError("truncated_curvature (on by default) needs independent normal priors for the parts: no "
+                             "part_correlation, priced_right or third_term, prior_components = 1, no error_scales; "
+                             "set truncated_curvature=False to use them")
         if self.extra_spread < 0.0:
             raise ValueError(f"extra_spread must be >= 0, got {self.extra_spread}")
+
+
+# The settings that were defaults before the within-week codes and the truncated curvature population were adopted
+# (2026-12-07): a version whose manifest does not name its settings was trained with these (weekly_update).
+LEGACY_DEFAULTS = {"within_week_orders": False, "truncated_curvature": False, "truncated_curvature_spread": "mle"}

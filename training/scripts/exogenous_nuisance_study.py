@@ -15,6 +15,7 @@ p0 against the truth's (median error, correlation, median z² over its χ²₁ m
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import pickle
@@ -27,6 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pricing_training import calibration, capture_pieces, exogenous_nuisance, price_response, scenarios, weekly  # noqa: E402
 from pricing_training.cleaning import clean  # noqa: E402
 from pricing_training.price_response import ResponseConfig  # noqa: E402
+from pricing_training.response_config import LEGACY_DEFAULTS  # noqa: E402
+
+# The committed method these studies measured against (the defaults before 2026-12-07; response_config.LEGACY_DEFAULTS).
+LEGACY = ResponseConfig(**LEGACY_DEFAULTS)
 from scripts.shop_capture_study import scenario  # noqa: E402
 from scripts.within_week_study import orders_check, own_sd_at_p0  # noqa: E402
 
@@ -53,7 +58,7 @@ def cache(directory: Path, seed: int, name: str, variants: tuple[str, ...] = VAR
                   "history": cleaned.groupby("stockcode")["unit_price"].agg(["min", "max"])}
     for v in variants:
         if v not in cached["own"]:
-            cfg = ResponseConfig(orders_nuisance="committed" if v == "default" else v)
+            cfg = dataclasses.replace(LEGACY, orders_nuisance="committed" if v == "default" else v)
             cached["own"][v], _ = price_response.own_estimates(panel, cfg)
     directory.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as fh:
@@ -62,7 +67,7 @@ def cache(directory: Path, seed: int, name: str, variants: tuple[str, ...] = VAR
     return cached
 
 
-def compare(data: dict, variants: tuple[str, ...] = VARIANTS, cfg: ResponseConfig = ResponseConfig()) -> list[dict]:
+def compare(data: dict, variants: tuple[str, ...] = VARIANTS, cfg: ResponseConfig = LEGACY) -> list[dict]:
     """The committed and the switched own estimates on one cached data set, each through the committed posterior,
     decided and scored alike."""
     truth = capture_pieces.MemoTruth(data["truth"])

@@ -34,6 +34,10 @@ from scipy import stats
 from pricing_training import calibration, decision, evaluate, price_response, recentred, scenarios, shrinkage, weekly
 from pricing_training.cleaning import clean
 from pricing_training.price_response import ResponseConfig
+from pricing_training.response_config import LEGACY_DEFAULTS
+
+# The committed method these studies measured against (the defaults before 2026-12-07; response_config.LEGACY_DEFAULTS).
+LEGACY = ResponseConfig(**LEGACY_DEFAULTS)
 from pricing_training.scoring import score_product
 
 
@@ -49,7 +53,7 @@ def _scenario(name: str) -> scenarios.Scenario:
     return scenarios.SCENARIOS[name]
 
 
-def cache(directory: Path, seed: int, name: str, cfg: ResponseConfig = ResponseConfig()) -> Path:
+def cache(directory: Path, seed: int, name: str, cfg: ResponseConfig = LEGACY) -> Path:
     """Generate one data set, build its panel and its own estimates, and pickle what the posterior stage needs."""
     path = directory / f"{name}-{seed}.pkl"
     if path.exists():
@@ -85,7 +89,7 @@ def cache_third_term(directory: Path, seed: int, name: str) -> Path:
         return path
     t = time.time()
     cleaned, _ = clean(scenarios.generate(_scenario(name), seed).transactions)
-    cfg = ResponseConfig(size_revisions=True, third_term=True)
+    cfg = dataclasses.replace(LEGACY, size_revisions=True, third_term=True, truncated_curvature=False)
     data["own_third"], _ = _memoized_own_estimates(weekly.build(cleaned), cfg, directory / f"{name}-{seed}.nuis.pkl")
     with open(path.with_suffix(".tmp"), "wb") as fh:
         pickle.dump(data, fh)
@@ -406,7 +410,7 @@ def run(directory: Path, seeds: list[int], names: list[str], variants: list[str]
     for variant in variants:
         overrides, transform = VARIANTS[variant]
         _recentre = variant in RECENTRED
-        cfg = dataclasses.replace(ResponseConfig(), **overrides)
+        cfg = dataclasses.replace(LEGACY, **overrides)
         pooled: dict[str, list[pd.DataFrame]] = {}
         for name in names:
             for scen in (name, name + "-twin"):
@@ -465,7 +469,7 @@ def main() -> None:
             for name in a.names:
                 for scen in (name, name + "-twin"):
                     if a.command == "cache":
-                        cache(a.directory, seed, scen, ResponseConfig(size_revisions=True))
+                        cache(a.directory, seed, scen, dataclasses.replace(LEGACY, size_revisions=True))
                     else:
                         cache_third_term(a.directory, seed, scen)
     else:

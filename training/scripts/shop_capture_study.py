@@ -51,6 +51,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pricing_training import calibration, capture_pieces, decision, price_response, prior_inflation, scenarios, weekly  # noqa: E402
 from pricing_training.cleaning import clean  # noqa: E402
 from pricing_training.price_response import ResponseConfig  # noqa: E402
+from pricing_training.response_config import LEGACY_DEFAULTS  # noqa: E402
+
+# The committed method these studies measured against (the defaults before 2026-12-07; response_config.LEGACY_DEFAULTS).
+LEGACY = ResponseConfig(**LEGACY_DEFAULTS)
 
 ROW_COLUMNS = ["stockcode", "week", "week_start", "observed", "lines", "delta", "n_hat", "m_hat", "s_hat", "z1", "z2"]
 WEEK_COLUMNS = ["stockcode", "week", "week_start", "list_price", "season", "shock", "demand_factor"]
@@ -62,7 +66,7 @@ def scenario(name: str) -> scenarios.Scenario:
     return scenarios.SCENARIOS[name]
 
 
-def cache(directory: Path, seed: int, name: str, cfg: ResponseConfig = ResponseConfig()) -> Path:
+def cache(directory: Path, seed: int, name: str, cfg: ResponseConfig = LEGACY) -> Path:
     """One data set generated, its panel built and its own estimates fitted; pickled with the estimation rows
     (nuisances) and the generator's weekly truth (for the diagnosis's truth-replaced variants)."""
     path = directory / f"{name}-{seed}.pkl"
@@ -83,7 +87,7 @@ def cache(directory: Path, seed: int, name: str, cfg: ResponseConfig = ResponseC
     return path
 
 
-def study(data: dict, scen: scenarios.Scenario, oracle: bool = True, cfg: ResponseConfig = ResponseConfig(),
+def study(data: dict, scen: scenarios.Scenario, oracle: bool = True, cfg: ResponseConfig = LEGACY,
           only: list[str] | None = None) -> dict:
     """Every variant of the module doc on one cached data set: capture, harm, changed and 80% coverage under the
     default rule and under the Bayes rule (no evidence condition), the search range, the precision and the oracle."""
@@ -204,7 +208,7 @@ def format_result(result: dict) -> str:
     return "\n".join(lines)
 
 
-def fix(data: dict, factors: list[float], cfg: ResponseConfig = ResponseConfig()) -> list[dict]:
+def fix(data: dict, factors: list[float], cfg: ResponseConfig = LEGACY) -> list[dict]:
     """The candidate fix (prior_inflation) at each factor next to the committed method (factor 1) on one cached
     data set, in the same run: capture, harm, changed, 80% coverage, bias and the changed prices' losses against
     their promise."""

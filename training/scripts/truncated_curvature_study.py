@@ -28,6 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pricing_training import calibration, capture_pieces, price_response, within_week_orders  # noqa: E402
 from pricing_training.price_response import ResponseConfig  # noqa: E402
+from pricing_training.response_config import LEGACY_DEFAULTS  # noqa: E402
+
+# The committed method these studies measured against (the defaults before 2026-12-07; response_config.LEGACY_DEFAULTS).
+LEGACY = ResponseConfig(**LEGACY_DEFAULTS)
 from scripts.within_week_study import cache  # noqa: E402
 
 VARIANTS = {
@@ -42,7 +46,7 @@ VARIANTS = {
 def compare(data: dict, variants: list[str], within_week: tuple[bool, ...]) -> list[dict]:
     """Every variant (with and without the within-week codes) on one cached data set, decided and scored alike."""
     truth = capture_pieces.MemoTruth(data["truth"])
-    base = ResponseConfig()
+    base = LEGACY
     own = data["own"]
     out = []
     for ww in within_week:

@@ -28,12 +28,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pricing_training import calibration, capture_pieces, price_response, weekly, within_week_orders  # noqa: E402
 from pricing_training.cleaning import clean  # noqa: E402
 from pricing_training.price_response import ResponseConfig  # noqa: E402
+from pricing_training.response_config import LEGACY_DEFAULTS  # noqa: E402
+
+# The committed method these studies measured against (the defaults before 2026-12-07; response_config.LEGACY_DEFAULTS).
+LEGACY = ResponseConfig(**LEGACY_DEFAULTS)
 from scripts.shop_capture_study import scenario  # noqa: E402
 
 LINE_COLUMNS = ["stockcode", "week", "customer_discount", "line_discount"]
 
 
-def cache(directory: Path, seed: int, name: str, cfg: ResponseConfig = ResponseConfig()) -> dict:
+def cache(directory: Path, seed: int, name: str, cfg: ResponseConfig = LEGACY) -> dict:
     """One data set generated, its panel built and the committed own estimates fitted; pickled with what the
     within-week contrast and the scoring read."""
     path = directory / f"{name}-{seed}.pkl"
@@ -85,7 +89,7 @@ def orders_check(raw: np.ndarray, info: np.ndarray, truth, products, codes: list
             "true_sd": float(np.std(true[has]))}
 
 
-def compare(data: dict, cfg: ResponseConfig = ResponseConfig()) -> list[dict]:
+def compare(data: dict, cfg: ResponseConfig = LEGACY) -> list[dict]:
     """The committed posterior and the within-week one on one cached data set, decided and scored alike."""
     truth = capture_pieces.MemoTruth(data["truth"])
     own = data["own"]

@@ -191,8 +191,9 @@ def test_the_switch_in_price_response_learns_the_sums_population_on_c_below_zero
     raw_n = truth_n + np.column_stack([rng.normal(0, 0.3, p), rng.normal(0, sd_c)])
     raw_s = truth_s + np.column_stack([rng.normal(0, 0.2, p), rng.normal(0, 2.0, p)])
     own = price_response.OwnEstimates([f"{40000 + i}" for i in range(p)], groups, raw_n, info_n, raw_s, info_s)
-    committed = price_response.posterior(own, price_response.ResponseConfig(draws=64))
-    switched = price_response.posterior(own, price_response.ResponseConfig(draws=64, truncated_curvature=True))
+    committed = price_response.posterior(own, price_response.ResponseConfig(draws=64, truncated_curvature=False))
+    switched = price_response.posterior(own, price_response.ResponseConfig(draws=64, truncated_curvature=True,
+                                                                          truncated_curvature_spread="mle"))
     assert "truncated_curvature" not in committed.summary and "truncated_curvature" in switched.summary
     assert np.all(switched.draws[:, :, 1] <= 0.0) and np.all(np.isfinite(switched.draws))
     true_c = truth_n[:, 1] + truth_s[:, 1]
@@ -207,7 +208,7 @@ def test_the_switch_in_price_response_learns_the_sums_population_on_c_below_zero
     assert floored.summary["truncated_curvature"]["population_sd_c"] >= floored.summary["truncated_curvature"][
         "spread_range"][0] * 0.99
     assert np.all(floored.draws[:, :, 1] <= 0.0) and np.all(np.isfinite(floored.draws))
-    for bad in ({"truncated_curvature_spread": "floor"},
+    for bad in ({"truncated_curvature": False, "truncated_curvature_slope": True},
                 {"truncated_curvature": True, "truncated_curvature_spread": "x"}):
         with pytest.raises(ValueError):
             price_response.ResponseConfig(**bad)

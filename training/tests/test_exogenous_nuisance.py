@@ -148,7 +148,7 @@ def test_the_switch_is_validated():
     with pytest.raises(ValueError, match="orders_nuisance"):
         ResponseConfig(orders_nuisance="lagged")
     with pytest.raises(ValueError, match="truncated_curvature_slope"):
-        ResponseConfig(truncated_curvature_slope=True)
+        ResponseConfig(truncated_curvature=False, truncated_curvature_slope=True)
     with pytest.raises(ValueError, match="truncated_curvature"):
         ResponseConfig(truncated_curvature=True, prior_components=3)
     with pytest.raises(ValueError, match="extra_spread"):

@@ -52,7 +52,7 @@ def test_correlated_parts_add_their_covariance_and_reduce_to_independent_parts_a
     """correlated_parts_posterior: with correlation 0 it is the sum of the parts' own posteriors; with ρ > 0 a
     product without information gets the prior of the sum, T_orders + T_size + ρ (T_o^½ T_s^½ + its transpose)."""
     own = _own()
-    cfg = price_response.ResponseConfig(draws=8, prior_split_check=False)
+    cfg = price_response.ResponseConfig(draws=8, prior_split_check=False, truncated_curvature=False)
     base = price_response.posterior(own, cfg)
     groups = own.groups
     priors = {}
@@ -68,7 +68,7 @@ def test_correlated_parts_add_their_covariance_and_reduce_to_independent_parts_a
     cross = rho * shrinkage._sqrtm(t_n) @ shrinkage._sqrtm(t_s)
     np.testing.assert_allclose(cov[0], t_n + t_s + cross + cross.T, rtol=1e-6)
     assert cov[0, 0, 0] > cov0[0, 0, 0]
-    correlated = price_response.posterior(own, dataclasses.replace(cfg, part_correlation=rho))
+    correlated = price_response.posterior(own, dataclasses.replace(cfg, part_correlation=rho, truncated_curvature=False))
     np.testing.assert_allclose(correlated.cov, cov, rtol=1e-6)
     with pytest.raises(ValueError, match=r"\[0, 1\)"):
         shrinkage.correlated_parts_posterior(priors["orders"], priors["size"], groups, 1.0)

@@ -422,12 +422,15 @@ def test_the_settings_a_version_was_trained_with_are_read_in_full_from_its_manif
     refuses, is an error naming the manifest's field; a manifest with only training_config reads as before."""
     from pricing_training import price_response
 
-    switched = price_response.ResponseConfig(trees=40, draws=16, seed=3, within_week_orders=True, error_scales=(1.0, 4.0))
+    switched = price_response.ResponseConfig(trees=40, draws=16, seed=3, within_week_orders=False,
+                                              truncated_curvature=False, error_scales=(1.0, 4.0))
     as_json = json.loads(json.dumps(dataclasses.asdict(switched)))  # tuples come back as lists
     cfg = weekly_update.response_config({"response_config": as_json, "training_config": {"response_trees": 99}})
     assert cfg == switched
     old = weekly_update.response_config({"training_config": {"response_trees": 40, "response_draws": 16, "seed": 3}})
-    assert old == price_response.ResponseConfig(trees=40, draws=16, seed=3)
+    # trained before its manifest named its settings: the defaults of that time, not today's
+    assert old == price_response.ResponseConfig(trees=40, draws=16, seed=3, within_week_orders=False,
+                                                truncated_curvature=False, truncated_curvature_spread="mle")
     with pytest.raises(weekly_update.WeeklyUpdateError, match="response_config: .*curvature_from_the_future"):
         weekly_update.response_config({"response_config": as_json | {"curvature_from_the_future": True}})
     with pytest.raises(weekly_update.WeeklyUpdateError, match="response_config: .*orders_nuisance"):
@@ -440,5 +443,5 @@ def test_the_starting_posteriors_cache_key_names_a_switched_setting_only():
     plain = price_response.ResponseConfig(trees=40, draws=16, seed=3)
     assert weekly_update.start_cache_key("abc", plain) == {"log_sha256": "abc", "trees": 40, "draws": 16,
                                                            "folds": plain.folds, "seed": 3}
-    switched = dataclasses.replace(plain, within_week_orders=True)
-    assert weekly_update.start_cache_key("abc", switched)["settings"] == {"within_week_orders": True}
+    switched = dataclasses.replace(plain, within_week_orders=False)
+    assert weekly_update.start_cache_key("abc", switched)["settings"] == {"within_week_orders": False}

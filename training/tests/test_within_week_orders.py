@@ -94,7 +94,7 @@ def test_the_switch_adds_the_codes_evidence_to_the_orders_part_only():
     (what augment adds to the committed own estimates), the size part is untouched."""
     shop = dataclasses.replace(scenarios.SCENARIOS["shop-invoice"], lines=8_000, products=40)
     panel = weekly.build(clean(scenarios.generate(shop, 5).transactions)[0])
-    off = price_response.ResponseConfig(trees=QUICK.response_trees, folds=3)
+    off = price_response.ResponseConfig(trees=QUICK.response_trees, folds=3, within_week_orders=False)
     own, rows = price_response.own_estimates(panel, off)
     on, _ = price_response.own_estimates(panel, dataclasses.replace(off, within_week_orders=True))
     expected = within_week_orders.augment(own, panel.lines, rows, off.weak_prior_sd)

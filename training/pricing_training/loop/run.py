@@ -190,7 +190,9 @@ def run_seed(spec: str, seed: int, size: str, out: Path, weeks: int, cfg: PlanCo
     t0 = time.time()
     world = load(spec, seed, size)
     folder = out / f"seed-{seed}"
-    key = {"world": spec, "seed": seed, "size": size, "trees": response.trees, "draws": response.draws}
+    # Every price-response setting is in the key: a cache fitted under other settings (or other defaults) is refitted.
+    key = json.loads(json.dumps({"world": spec, "seed": seed, "size": size, "trees": response.trees,
+                                 "draws": response.draws, "response": dataclasses.asdict(response)}))
     start = start_mod.cached(world, folder, response, key)
     fit_seconds = time.time() - t0
     post0 = update.starting(start, seed)
