@@ -33,6 +33,14 @@ def markdown(doc: dict) -> str:
             if not (isinstance(s, dict) and "global" in s):
                 continue  # not a part's prior (e.g. an optional step's own summary: extra_spread, truncated_curvature)
             lines.append(f"| {part} | {s['global'][0]:.3f} | {s['global'][1]:.3f} | {s['between_sd'][0]:.3f} | {s['between_sd'][1]:.3f} |")
+        trunc = pr.get("truncated_curvature")
+        if isinstance(trunc, dict) and "population_mean_c" in trunc:
+            # The parts' priors above are not the posterior's prior when the sum's population is relearned on c <= 0.
+            lines += ["", f"The posterior's prior is the summed response's population learned on c ≤ 0 "
+                          f"(docs/price-response.md): its curvature c has mean {trunc['population_mean_c']:.3f} and "
+                          f"sd {trunc['population_sd_c']:.3f} (spread chosen as `{trunc.get('spread_mode', 'mle')}`); "
+                          f"the median product's posterior mean (b, c) is "
+                          f"({trunc['median_truncated_mean'][0]:.3f}, {trunc['median_truncated_mean'][1]:.3f})."]
     reg = doc.get("pricing")
     if reg:
         s = reg["summary"]

@@ -232,3 +232,9 @@ def test_version_report_lists_only_the_parts_priors_of_the_price_response():
     text = version_report.markdown(doc)
     assert "| orders | -1.200 | -0.500 | 0.400 | 0.800 |" in text and "| size |" in text
     assert "extra_spread" not in text and "truncated_curvature" not in text
+    # The default's population on c <= 0 is the posterior's prior: the report says so, with its figures.
+    doc["price_response"]["truncated_curvature"] = {"population_mean_c": -0.58, "population_sd_c": 0.57,
+                                                    "spread_mode": "floor", "median_truncated_mean": [-0.94, -0.51]}
+    text = version_report.markdown(doc)
+    assert "its curvature c has mean -0.580 and sd 0.570 (spread chosen as `floor`)" in text
+    assert "(-0.940, -0.510)" in text
