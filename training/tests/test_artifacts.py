@@ -4,6 +4,7 @@ the index's order, the golden sweeps equal to the decision recomputed from the f
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -14,7 +15,7 @@ import pandas as pd
 import pytest
 from safetensors.numpy import load, load_file, save_file
 
-from pricing_training import decision, export, network, pipeline, scenarios, service_answer, weekly
+from pricing_training import decision, export, network, pipeline, price_response, scenarios, service_answer, weekly
 from pricing_training.artifact_models import ArtifactSet
 from pricing_training.cleaning import clean
 from pricing_training.config import QUICK
@@ -92,7 +93,10 @@ def test_layout_and_checksums(quick_version, manifest):
     assert [m["role"] for m in manifest["models"]] == ["primary", "backup", "backup", "backup"]
     # The price response's settings in full (the weekly update refits with them): train's are the defaults but three.
     assert manifest["response_config"]["trees"] == manifest["training_config"]["response_trees"]
-    assert manifest["response_config"]["within_week_orders"] is False
+    defaults = dataclasses.asdict(price_response.ResponseConfig())
+    trained = {k: v for k, v in manifest["response_config"].items() if k not in ("trees", "draws", "seed")}
+    assert trained == {k: v for k, v in defaults.items() if k not in ("trees", "draws", "seed")}
+    assert manifest["response_config"]["within_week_orders"] is True  # the default since 2026-12-07
     on_disk = {str(p.relative_to(quick_version)) for p in quick_version.rglob("*") if p.is_file()} - {"manifest.json"}
     assert on_disk == set(manifest["files"])
     assert {"price_response.safetensors", "golden.json", "report.md", "report.json", "network.safetensors",
@@ -107,7 +111,9 @@ def test_layout_and_checksums(quick_version, manifest):
     pr = manifest["price_response"]
     assert pr["file"] == "price_response.safetensors" and pr["form"] == "log_quadratic"
     assert pr["draws"] == QUICK.response_draws and pr["decision"] == decision.DEFAULT_DECISION
-    assert set(pr["estimation"]) == {"orders", "size"}
+    # each part's prior, and the summed response's population on c <= 0 (the default since 2026-12-07)
+    assert set(pr["estimation"]) == {"orders", "size", "truncated_curvature"}
+    assert pr["estimation"]["truncated_curvature"]["spread_mode"] == "floor"
 
 
 def test_every_model_reloaded_from_files_reproduces_the_trained_model(artifacts, golden, manifest):
