@@ -14,8 +14,9 @@ final class RecommendSafeCSVCommandTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let catalogue = folder + "/shop.csv"
-        // A current price far above the product's history, so the recommended changes are negative.
-        try ("stockcode,current_price\n" + planted.keys.sorted().map { "\($0),100\n" }.joined())
+        // A ceiling below the current price, so every recommended change is negative whatever the model's evidence
+        // says about a price far above the product's history.
+        try ("stockcode,current_price,ceiling\n" + planted.keys.sorted().map { "\($0),100,90\n" }.joined())
             .write(toFile: catalogue, atomically: true, encoding: .utf8)
         let out = folder + "/recommendations.csv"
         let result = try CommandResult.run(ServerBinary.url(testBundle: Bundle(for: Self.self)),
