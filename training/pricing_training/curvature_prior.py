@@ -248,6 +248,9 @@ def fit_spread(h: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float
     if mode == "mle":
         return fit(h, info, groups, kappa, start_means, start_spread, learn_slope)
     lo, hi = spread_range(info)
+    # Where the products say almost nothing about c the floor clips at the top of the range; the parent's s must
+    # still exceed the population's floor within it, or the bounds cross.
+    lo = min(lo, hi / 1.05)
     s_lo = 1.02 * lo  # the parent's s must exceed the population's floor
     if mode == "floor":
         prior = fit(h, info, groups, kappa, start_means, start_spread, learn_slope, (s_lo, hi), floor=lo)

@@ -137,6 +137,29 @@ def test_own_curvatures_straddling_zero_do_not_collapse_the_population():
         curvature_prior.fit_spread(*args, mode="median")
 
 
+@pytest.mark.parametrize("mode", ["floor", "integrated"])
+def test_products_that_say_nothing_about_curvature_still_get_a_population(mode):
+    """A tiny log (few weeks, prices that barely move): every product's evidence sd of c is in the thousands, so the
+    data's detection floor clips at the top of the spread range. The modes still fit (the floor kept below the
+    parent's upper bound) and the posterior stays finite on c <= 0."""
+    rng = np.random.default_rng(3)
+    beta, groups = _population(rng, 300)
+    raw, info = _estimates(rng, beta)
+    prior = _normal_prior(raw, info, groups)
+    h, j = curvature_prior.implied_evidence(prior.posterior_mean(), prior.posterior_cov(),
+                                            prior.category_means[groups], prior.spreads[0])
+    h, j = h.copy(), j.copy()
+    h[:, 1] *= 1e-7  # c's evidence all but gone, and its correlation with b's
+    j[:, 1, :] *= 1e-7
+    j[:, :, 1] *= 1e-7
+    assert curvature_prior.spread_range(j)[0] == curvature_prior.MAX_SD
+    fitted = curvature_prior.fit_spread(h, j, groups, 3.0, prior.category_means, prior.spreads[0], mode=mode)
+    lo, hi = fitted.spread_range
+    assert lo < hi and np.all(np.isfinite(fitted.means)) and np.all(np.isfinite(fitted.covs))
+    first, _ = curvature_prior.truncated_moments(fitted.means, fitted.covs)
+    assert np.all(first[:, 1] <= 0.0) and np.all(np.isfinite(first))
+
+
 def _interval_coverage(means: np.ndarray, covs: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The 80% intervals of b and c from the posterior's draws truncated to c <= 0: coverage [2] and the draws'
     mean error [2]."""
