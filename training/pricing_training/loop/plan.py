@@ -160,7 +160,8 @@ class TestProgram:
         self.strata = start.groups * 3 + bands
         a = np.column_stack([np.ones(p), 2.0 * start.delta0])
         # the median starting SD of the slope at the current price: the shared error's scale before re-learning
-        self.slope_sd = float(np.median(np.sqrt(np.maximum(np.einsum("pi,pij,pj->p", a, start.cov, a), 0.0))))
+        # (the starting posterior's own spread, the truncated normal's: start.Start.moments)
+        self.slope_sd = float(np.median(np.sqrt(np.maximum(np.einsum("pi,pij,pj->p", a, start.moments()[1], a), 0.0))))
         self.static: np.ndarray | None = None  # the starting posterior's rule price, set by the first plan
         self.centre = self.p0.copy()
         self.arm_prices = self._arms(self.centre)
@@ -188,7 +189,7 @@ class TestProgram:
         if self.cfg.decision != "budget":
             raise ValueError(f"PlanConfig.decision {self.cfg.decision!r}: expected 'rule' or 'budget'")
         draws = post.draws
-        if self.cfg.decision_spread != 1.0:
+        if self.cfg.decision_spread != 1.0:  # the parent normal widened, truncated to c <= 0 as the posterior is
             draws = update.normal_draws(post.mean, post.cov * self.cfg.decision_spread, draws.shape[1], self.seed)
         p0 = self._panel(self.p0)
         revenue = np.maximum(self.start.revenue, 0.0)
@@ -238,7 +239,7 @@ class TestProgram:
             _, p_loss = batch_decision.arm_risk(wide, self.start.ref, self._panel(self.p0),
                                                 self._panel(self.arm_prices), self.cfg.stop_loss)
         revenue = np.maximum(self.start.revenue, 0.0)
-        var_b = post.cov[:, 0, 0]
+        var_b = post.moments()[1][:, 0, 0]  # b's spread as the draws have it (truncated), not its parent normal's
         spread = np.var(np.log(self.arm_prices / self.p0[:, None]), axis=1)
         information = weeks_left * np.maximum(self.start.units, 0.0) * spread / self.cfg.assumed_dispersion
         narrowing = var_b * information / (1.0 + var_b * information)

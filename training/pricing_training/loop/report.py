@@ -76,7 +76,7 @@ def _information_bound(post, post0, program, tested: np.ndarray) -> float | None
         return None
     weeks = program.cfg.horizon
     a = np.column_stack([np.ones(len(program.p0)), 2.0 * program.start.delta0])[tested]
-    var0 = np.einsum("pi,pij,pj->p", a, post0.cov[tested], a)
+    var0 = np.einsum("pi,pij,pj->p", a, post0.moments()[1][tested], a)  # the starting posterior's own spread
     slope_info = post.info[tested, 0, 0]  # a a^T I: its (0, 0) element is I
     gained = slope_info * weeks / np.maximum(program.weeks_tested[tested], 1)
     return float(np.median(np.sqrt(1.0 / (1.0 / var0 + gained) / var0)))

@@ -179,9 +179,12 @@ def category_corrected(start: start_mod.Start, truth: np.ndarray, seed: int) -> 
     a = np.column_stack([np.ones(len(truth)), 2.0 * start.delta0])
     residual = truth - np.einsum("pi,pi->p", a, start.mean)
     shift = (np.bincount(start.groups, residual) / np.maximum(np.bincount(start.groups), 1))[start.groups]
-    mean = start.mean + np.column_stack([shift, np.zeros_like(shift)])
-    return update.Posterior(mean, start.cov, update.normal_draws(mean, start.cov, update.DRAWS, seed),
-                            np.zeros_like(mean), np.zeros((2, 2)), np.zeros_like(start.cov))
+    # The residual is against the point estimate (start.mean, the truncated mean); the shift of b moves the parent
+    # normal's b and passes through the truncation of c unchanged.
+    parent_mean, cov = start.normal()
+    mean = parent_mean + np.column_stack([shift, np.zeros_like(shift)])
+    return update.Posterior(mean, cov, update.normal_draws(mean, cov, update.DRAWS, seed), np.zeros_like(mean),
+                            np.zeros((2, 2)), np.zeros_like(cov), parent=start.parent_mean is not None)
 
 
 def run_seed(spec: str, seed: int, size: str, out: Path, weeks: int, cfg: PlanConfig,

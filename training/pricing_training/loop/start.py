@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import price_response, weekly
+from .. import curvature_prior, price_response, weekly
 from ..cleaning import clean
 
 log = logging.getLogger(__name__)
@@ -26,12 +26,19 @@ SEASON_WEEKS = 26  # the training year's first weeks: the loop's season a year e
 
 @dataclasses.dataclass
 class Start:
-    """Per product with a posterior (P of them): its row in the world, the posterior, and its recent sales."""
+    """Per product with a posterior (P of them): its row in the world, the posterior, and its recent sales.
+
+    The posterior is a normal truncated to c <= 0 (price_response.PriceResponse): `mean` is its own mean (the
+    service's draws' mean, the point estimate), `cov` the covariance of the unconstrained parent normal and
+    `parent_mean` that normal's mean. The loop updates the parent (a Gaussian update of a truncated normal is the
+    truncated Gaussian update of its parent) and truncates only when it draws (`normal`, `moments`). `parent_mean`
+    None (a posterior that is no one normal, or a Start built by hand): (mean, cov) is taken as the parent, as
+    before the parent was carried, which truncates an already truncated mean a second time."""
 
     index: np.ndarray  # [P] row in world.products
     stockcodes: np.ndarray  # [P]
-    mean: np.ndarray  # [P, 2] posterior mean of (b, c)
-    cov: np.ndarray  # [P, 2, 2]
+    mean: np.ndarray  # [P, 2] posterior mean of (b, c) (the truncated posterior's: the service's point estimate)
+    cov: np.ndarray  # [P, 2, 2] the parent normal's covariance
     ref: np.ndarray  # [P] reference log price (panel units)
     delta0: np.ndarray  # [P] Δ at the current price: ln(panel current price) − ref
     scale: np.ndarray  # [P] posted list price / panel current price
@@ -45,14 +52,35 @@ class Start:
     week_monday: np.ndarray  # [W] each week's Monday as days since 1970-01-01
     weekly_units: np.ndarray  # [P, W]
     weekly_revenue: np.ndarray  # [P, W]
+    parent_mean: np.ndarray | None = None  # [P, 2] the parent normal's mean (class docstring)
+
+    def normal(self) -> tuple[np.ndarray, np.ndarray]:
+        """The parent normal (mean [P, 2], covariance [P, 2, 2]) the loop updates and truncates to c <= 0 to draw."""
+        return (self.mean if self.parent_mean is None else self.parent_mean), self.cov
+
+    def moments(self) -> tuple[np.ndarray, np.ndarray]:
+        """The starting posterior's own mean [P, 2] and covariance [P, 2, 2] (the truncated normal's): what a point
+        estimate or a spread of (b, c) reads. Without a parent, (mean, cov) as before."""
+        if self.parent_mean is None:
+            return self.mean, self.cov
+        first, second = curvature_prior.truncated_moments(self.parent_mean, self.cov)
+        return first, second - np.einsum("pi,pj->pij", first, first)
 
     def save(self, path: Path) -> None:
-        np.savez(path, **{f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        if fields["parent_mean"] is None:  # NaN stands for "no parent" (allow_pickle=False cannot store None)
+            fields["parent_mean"] = np.full_like(self.mean, np.nan)
+        np.savez(path, **fields)
 
     @classmethod
     def load(cls, path: Path) -> "Start":
+        """A saved Start; a file without `parent_mean` (written before it was carried) raises KeyError, so the
+        caches (`cached`, weekly_update.log_start) fit again rather than read its truncated mean as the parent's."""
         with np.load(path, allow_pickle=False) as z:
-            return cls(**{f.name: z[f.name] for f in dataclasses.fields(cls)})
+            fields = {f.name: z[f.name] for f in dataclasses.fields(cls)}
+        if np.isnan(fields["parent_mean"]).all():
+            fields["parent_mean"] = None
+        return cls(**fields)
 
 
 def fit(world, cfg: price_response.ResponseConfig) -> Start:
@@ -93,7 +121,8 @@ def fit_panel(cleaned: pd.DataFrame, panel: weekly.WeeklyPanel, products: pd.Dat
                  revenue=recent["revenue"].reindex(codes).fillna(0.0).to_numpy(),
                  season_revenue=season.reindex(codes).fillna(0.0).to_numpy(),
                  season_listed=listed_early.reindex(codes).fillna(False).to_numpy(bool), groups=groups,
-                 week_monday=week_monday, weekly_units=weekly_units, weekly_revenue=weekly_revenue)
+                 week_monday=week_monday, weekly_units=weekly_units, weekly_revenue=weekly_revenue,
+                 parent_mean=None if post.parent_mean is None else post.parent_mean[keep])
 
 
 def calendar_weeks(cleaned: pd.DataFrame, codes: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -29,6 +29,13 @@ worlds' drift, docs/learning-loop.md). Every product's prior becomes N(m_i + (μ
 borrows the correction and carries its uncertainty ("meta" pricing: learning across products' tests). Its posterior is
 the conjugate (Gaussian) update of that prior with its own loop information about e_i. The update reads only the
 ledger's weekly units and the posted prices, so running it twice on the same weeks gives the same posterior.
+
+The starting posterior is a normal truncated to c <= 0 (start.Start): the update moves its parent normal (m_i, S_i
+above are the parent's; the Gaussian update of a truncated normal is the truncated update of its parent, and a
+shift of b passes through the truncation of c unchanged) and draws it truncated; what compares a slope with the
+starting posterior's (the correction's residuals and their spread) reads the truncated posterior's own moments.
+Carrying the truncated mean with the parent's covariance instead truncated c a second time: on linear-moderate
+seed 1 the week-0 draws' median c was −1.66 where the service's is −0.59 (docs/learning-loop.md, branch loopstart).
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ import dataclasses
 import numpy as np
 from scipy import optimize, stats
 
+from .. import curvature_prior
 from .start import Start
 
 WEAK_PRIOR_SD = 100.0  # keeps Newton finite without variation; a tighter ridge would pull thin products toward 0
@@ -51,8 +59,10 @@ LOG_VAR_FLOOR, LOG_VAR_CEILING = np.log(1e-6), np.log(1e4)  # the search range o
 
 @dataclasses.dataclass
 class Posterior:
-    mean: np.ndarray  # [P, 2]
-    cov: np.ndarray  # [P, 2, 2]
+    """A product's posterior of (b, c): the normal N(mean, cov) truncated to c <= 0, and its draws."""
+
+    mean: np.ndarray  # [P, 2] the parent normal's mean (not the draws' mean: `moments`)
+    cov: np.ndarray  # [P, 2, 2] the parent normal's covariance
     draws: np.ndarray  # [P, S, 2] with c <= 0
     bias: np.ndarray  # [P, 2] the re-learned prior's correction of the starting mean
     extra: np.ndarray  # [2, 2] diag(τ², 0): the loop estimates' noise beyond their stated information
@@ -61,6 +71,17 @@ class Posterior:
     # Var(μ + γ_g)); None before the prior is re-learned. The shared part of every product's error does not average
     # out over products: the test plan's revenue-at-risk budget is checked against it (plan.PlanConfig.risk_shift).
     shared_var: float | None = None
+    # True when (mean, cov) is the parent of a truncated starting posterior (start.Start.parent_mean); False for a
+    # start without one, whose (mean, cov) is read as before (`moments` returns them as they are).
+    parent: bool = False
+
+    def moments(self) -> tuple[np.ndarray, np.ndarray]:
+        """The posterior's own mean [P, 2] and covariance [P, 2, 2], i.e. the truncated normal's (what a spread of b
+        or of the slope reads); without a parent, (mean, cov) as before."""
+        if not self.parent:
+            return self.mean, self.cov
+        first, second = curvature_prior.truncated_moments(self.mean, self.cov)
+        return first, second - np.einsum("pi,pj->pij", first, first)
 
 
 def week_levels(units: np.ndarray, delta: np.ndarray, start: Start) -> np.ndarray:
@@ -68,6 +89,7 @@ def week_levels(units: np.ndarray, delta: np.ndarray, start: Start) -> np.ndarra
     over their recent weekly units, leaving the product itself out (its own price would otherwise move its own
     offset: a big seller at a test price shifts its category's level with the starting posterior's, possibly
     wrong, response, and biases its slope toward that response). NaN when the rest of the category sold nothing."""
+    # the starting posterior's point estimate (the truncated mean, as the service prices with), not its parent's
     effect = np.exp(start.mean[:, 0] * delta + start.mean[:, 1] * delta ** 2)
     n_groups = int(start.groups.max()) + 1
     own_sold, own_usual = units / effect, start.units
@@ -208,12 +230,16 @@ def posterior(start: Start, slope: np.ndarray, slope_info: np.ndarray, seed: int
     if learn_from is not None:
         tested = tested & learn_from
     bias, extra = np.zeros((p, 2)), np.zeros((2, 2))
-    prior_cov = start.cov.copy()
+    parent_mean, parent_cov = start.normal()  # the normal updated below, truncated when drawn (module docstring)
+    prior_cov = parent_cov.copy()
     own_info = slope_info
     shared_var = None
     if relearn and tested.sum() >= MIN_TESTED:
-        start_slope = np.einsum("pi,pi->p", a, start.mean)
-        start_var = np.einsum("pi,pij,pj->p", a, start.cov, a)
+        # A tested slope departs from the starting posterior's own slope, the truncated normal's (its mean and
+        # spread), not its parent's; the fitted shift of b then moves the parent's b by the same amount.
+        own_mean, own_cov = start.moments()
+        start_slope = np.einsum("pi,pi->p", a, own_mean)
+        start_var = np.einsum("pi,pij,pj->p", a, own_cov, a)
         groups = start.groups if by_category else np.zeros(p, np.int64)
         n_groups = int(groups.max()) + 1
         prior_var = None
@@ -229,15 +255,17 @@ def posterior(start: Start, slope: np.ndarray, slope_info: np.ndarray, seed: int
     info = np.einsum("pi,pj,p->pij", a, a, own_info)
     prior_prec = np.linalg.inv(prior_cov)
     cov = np.linalg.inv(prior_prec + info)
-    h = np.einsum("pij,pj->pi", prior_prec, start.mean + bias) + a * (own_info * slope)[:, None]
+    h = np.einsum("pij,pj->pi", prior_prec, parent_mean + bias) + a * (own_info * slope)[:, None]
     mean = np.einsum("pij,pj->pi", cov, h)
-    return Posterior(mean, cov, normal_draws(mean, cov, DRAWS, seed), bias, extra, info, shared_var)
+    return Posterior(mean, cov, normal_draws(mean, cov, DRAWS, seed), bias, extra, info, shared_var,
+                     start.parent_mean is not None)
 
 
 def normal_draws(mean: np.ndarray, cov: np.ndarray, count: int, seed: int) -> np.ndarray:
-    """[P, count, 2] draws of N(mean, cov) conditioned on c <= 0: shrinkage.draws' stratified scheme for one
-    component (c by inverse CDF of its truncated marginal, b from its conditional, strata paired at random),
-    vectorised over products (shrinkage.draws loops over them: 2.5 s for 4,000)."""
+    """[P, count, 2] draws of N(mean, cov) conditioned on c <= 0 (mean and cov: the parent normal's, Posterior), by
+    shrinkage.draws' stratified scheme for one component (c by inverse CDF of its truncated marginal, b from its
+    conditional, strata paired at random), vectorised over products (shrinkage.draws loops over them: 2.5 s for
+    4,000)."""
     rng = np.random.default_rng(seed)
     p = len(mean)
     strata = (np.arange(count) + 0.5) / count
