@@ -186,8 +186,11 @@ def test_the_service_loads_the_published_plan_and_posts_the_arm(short_loop, tmp_
     import gzip
 
     base = MODELS / (MODELS / "LATEST").read_text().strip()
-    product = json.loads(gzip.open(base / "features" / "products.json.gz").read())["products"][0]
     doc = json.loads((short_loop[0] / experiments.PLAN_FILE).read_text())
+    # a committed product the loop's holdout does not hold (a product is tested or held out, not both)
+    held = {m["stockcode"] for m in doc["holdout"].get("members", [])}
+    product = next(p for p in json.loads(gzip.open(base / "features" / "products.json.gz").read())["products"]
+                   if p["stockcode"] not in held)
     test = next(t for t in doc["tests"] if t["status"] == "testing")
     p = round(product["current_price"], 2)
     test.update(stockcode=product["stockcode"], current_price=p, arms=[round(p * 0.95, 2), p, round(p * 1.05, 2)],
