@@ -67,14 +67,20 @@ def test_implied_evidence_reproduces_the_posterior():
     np.testing.assert_allclose(again, mean, atol=1e-8)
 
 
-@pytest.fixture(scope="module")
-def simulated():
-    rng = np.random.default_rng(7)
-    beta, groups = _population(rng, 2000)
+def _evidence_of(rng: np.random.Generator, p: int):
+    """A simulated population's own estimates shrunk under a normal prior, and each product's evidence read back
+    from that posterior (what refit_sum hands the truncated fit): (beta, groups, prior, h, j)."""
+    beta, groups = _population(rng, p)
     raw, info = _estimates(rng, beta)
     prior = _normal_prior(raw, info, groups)
     h, j = curvature_prior.implied_evidence(prior.posterior_mean(), prior.posterior_cov(),
                                             prior.category_means[groups], prior.spreads[0])
+    return beta, groups, prior, h, j
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    beta, groups, prior, h, j = _evidence_of(np.random.default_rng(7), 2000)
     fitted = curvature_prior.fit(h, j, groups, 3.0, prior.category_means, prior.spreads[0], learn_slope=True)
     return beta, groups, prior, fitted
 
@@ -142,12 +148,7 @@ def test_products_that_say_nothing_about_curvature_still_get_a_population(mode):
     """A tiny log (few weeks, prices that barely move): every product's evidence sd of c is in the thousands, so the
     data's detection floor clips at the top of the spread range. The modes still fit (the floor kept below the
     parent's upper bound) and the posterior stays finite on c <= 0."""
-    rng = np.random.default_rng(3)
-    beta, groups = _population(rng, 300)
-    raw, info = _estimates(rng, beta)
-    prior = _normal_prior(raw, info, groups)
-    h, j = curvature_prior.implied_evidence(prior.posterior_mean(), prior.posterior_cov(),
-                                            prior.category_means[groups], prior.spreads[0])
+    _, groups, prior, h, j = _evidence_of(np.random.default_rng(3), 300)
     h, j = h.copy(), j.copy()
     h[:, 1] *= 1e-7  # c's evidence all but gone, and its correlation with b's
     j[:, 1, :] *= 1e-7
