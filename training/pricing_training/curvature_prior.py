@@ -131,6 +131,12 @@ def truncated_moments(mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np
     return first, cov_t + np.einsum("pi,pj->pij", first, first)
 
 
+def truncated_mean_cov(mean: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean [P, 2] and covariance [P, 2, 2] of N(mean_i, cov_i) truncated to c <= 0 (truncated_moments, centred)."""
+    first, second = truncated_moments(mean, cov)
+    return first, second - np.einsum("pi,pj->pij", first, first)
+
+
 def _log_marginal(h: np.ndarray, info: np.ndarray, mu: np.ndarray, t: np.ndarray) -> np.ndarray:
     """[P] each product's log marginal likelihood of its evidence under the parent normal N(mu_i, t) truncated to
     c <= 0, up to a per-product constant: the normal-normal marginal (shrinkage.component_posteriors' form) plus

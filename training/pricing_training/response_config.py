@@ -144,3 +144,9 @@ class ResponseConfig:
 # The settings that were defaults before the within-week codes and the truncated curvature population were adopted
 # (2026-12-07): a version whose manifest does not name its settings was trained with these (weekly_update).
 LEGACY_DEFAULTS = {"within_week_orders": False, "truncated_curvature": False, "truncated_curvature_spread": "mle"}
+
+
+def legacy(**changes) -> ResponseConfig:
+    """The method before 2026-12-07 (LEGACY_DEFAULTS) with `changes`: what a version without `response_config` in its
+    manifest was trained with, and the base the studies documented before then measured against."""
+    return ResponseConfig(**(LEGACY_DEFAULTS | changes))

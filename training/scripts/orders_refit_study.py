@@ -28,8 +28,7 @@ import pandas as pd
 
 from pricing_training import interval_diagnosis, price_response, scenarios, weekly
 from pricing_training.cleaning import clean
-from pricing_training.price_response import ResponseConfig
-from pricing_training.response_config import LEGACY_DEFAULTS
+from pricing_training.response_config import legacy
 
 MONDAY = pd.Timestamp("2010-11-29")  # the generator's and the panel's weeks matched by their Monday-based index
 
@@ -68,7 +67,7 @@ def main() -> None:
     scen = scenarios.SCENARIOS[base].twin() if a.name.endswith("-twin") else scenarios.SCENARIOS[base]
     data = scenarios.generate(scen, a.seed)
     panel = weekly.build(clean(data.transactions)[0])
-    _, rows = price_response.own_estimates(panel, ResponseConfig(**LEGACY_DEFAULTS, revisions=False, orders_nuisance=a.nuisance))
+    _, rows = price_response.own_estimates(panel, legacy(revisions=False, orders_nuisance=a.nuisance))
     rows = rows[rows["observed"].astype(bool)].copy()
     if a.nuisance != "committed":  # the orders part's nuisances as that variant has them
         rows = rows.assign(n_hat=rows["n_hat_x"], m_hat=rows["m_hat_x"], s_hat=rows["s_hat_x"], z1=rows["z1_x"],

@@ -34,10 +34,9 @@ from scipy import stats
 from pricing_training import calibration, decision, evaluate, price_response, recentred, scenarios, shrinkage, weekly
 from pricing_training.cleaning import clean
 from pricing_training.price_response import ResponseConfig
-from pricing_training.response_config import LEGACY_DEFAULTS
+from pricing_training.response_config import legacy
 
-# The committed method these studies measured against (the defaults before 2026-12-07; response_config.LEGACY_DEFAULTS).
-LEGACY = ResponseConfig(**LEGACY_DEFAULTS)
+LEGACY = legacy()  # the committed method these studies measured against (before 2026-12-07)
 from pricing_training.scoring import score_product
 
 
@@ -89,7 +88,7 @@ def cache_third_term(directory: Path, seed: int, name: str) -> Path:
         return path
     t = time.time()
     cleaned, _ = clean(scenarios.generate(_scenario(name), seed).transactions)
-    cfg = dataclasses.replace(LEGACY, size_revisions=True, third_term=True, truncated_curvature=False)
+    cfg = dataclasses.replace(LEGACY, size_revisions=True, third_term=True)
     data["own_third"], _ = _memoized_own_estimates(weekly.build(cleaned), cfg, directory / f"{name}-{seed}.nuis.pkl")
     with open(path.with_suffix(".tmp"), "wb") as fh:
         pickle.dump(data, fh)

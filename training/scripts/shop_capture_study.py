@@ -51,10 +51,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pricing_training import calibration, capture_pieces, decision, price_response, prior_inflation, scenarios, weekly  # noqa: E402
 from pricing_training.cleaning import clean  # noqa: E402
 from pricing_training.price_response import ResponseConfig  # noqa: E402
-from pricing_training.response_config import LEGACY_DEFAULTS  # noqa: E402
+from pricing_training.response_config import legacy  # noqa: E402
 
-# The committed method these studies measured against (the defaults before 2026-12-07; response_config.LEGACY_DEFAULTS).
-LEGACY = ResponseConfig(**LEGACY_DEFAULTS)
+LEGACY = legacy()  # the committed method these studies measured against (before 2026-12-07)
 
 ROW_COLUMNS = ["stockcode", "week", "week_start", "observed", "lines", "delta", "n_hat", "m_hat", "s_hat", "z1", "z2"]
 WEEK_COLUMNS = ["stockcode", "week", "week_start", "list_price", "season", "shock", "demand_factor"]

@@ -28,10 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pricing_training import calibration, capture_pieces, price_response, within_week_orders  # noqa: E402
 from pricing_training.price_response import ResponseConfig  # noqa: E402
-from pricing_training.response_config import LEGACY_DEFAULTS  # noqa: E402
+from pricing_training.response_config import legacy  # noqa: E402
 
-# The committed method these studies measured against (the defaults before 2026-12-07; response_config.LEGACY_DEFAULTS).
-LEGACY = ResponseConfig(**LEGACY_DEFAULTS)
+LEGACY = legacy()  # the committed method these studies measured against (before 2026-12-07)
 from scripts.within_week_study import cache  # noqa: E402
 
 VARIANTS = {

@@ -194,8 +194,7 @@ def run_seed(spec: str, seed: int, size: str, out: Path, weeks: int, cfg: PlanCo
     world = load(spec, seed, size)
     folder = out / f"seed-{seed}"
     # Every price-response setting is in the key: a cache fitted under other settings (or other defaults) is refitted.
-    key = json.loads(json.dumps({"world": spec, "seed": seed, "size": size, "trees": response.trees,
-                                 "draws": response.draws, "response": dataclasses.asdict(response)}))
+    key = json.loads(json.dumps({"world": spec, "seed": seed, "size": size, "response": dataclasses.asdict(response)}))
     start = start_mod.cached(world, folder, response, key)
     fit_seconds = time.time() - t0
     post0 = update.starting(start, seed)

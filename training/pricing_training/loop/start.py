@@ -63,8 +63,7 @@ class Start:
         estimate or a spread of (b, c) reads. Without a parent, (mean, cov) as before."""
         if self.parent_mean is None:
             return self.mean, self.cov
-        first, second = curvature_prior.truncated_moments(self.parent_mean, self.cov)
-        return first, second - np.einsum("pi,pj->pij", first, first)
+        return curvature_prior.truncated_mean_cov(self.parent_mean, self.cov)
 
     def save(self, path: Path) -> None:
         fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

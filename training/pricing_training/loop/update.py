@@ -80,8 +80,7 @@ class Posterior:
         or of the slope reads); without a parent, (mean, cov) as before."""
         if not self.parent:
             return self.mean, self.cov
-        first, second = curvature_prior.truncated_moments(self.mean, self.cov)
-        return first, second - np.einsum("pi,pj->pij", first, first)
+        return curvature_prior.truncated_mean_cov(self.mean, self.cov)
 
 
 def week_levels(units: np.ndarray, delta: np.ndarray, start: Start) -> np.ndarray:

@@ -37,7 +37,7 @@ from .. import price_response, weekly
 from ..checksum import sha256_file
 from ..cleaning import clean
 from ..loader import load_transactions
-from ..response_config import LEGACY_DEFAULTS
+from ..response_config import legacy
 from ..publish import verify_local
 from . import charged as charged_mod, experiments, learning, plan_assignments, served_plans, start as start_mod, update
 from .ledger_source import SalesLedger
@@ -85,7 +85,7 @@ class WeeklyResult:
 def response_config(manifest: dict) -> price_response.ResponseConfig:
     """The price-response settings the base version was trained with: its manifest's `response_config` in full when
     it has one (versions trained since it was written), else the three its `training_config` sets with the defaults
-    of that time (`LEGACY_DEFAULTS`). A setting this code does not know is refused: the starting posterior could not
+    of that time (`response_config.legacy`). A setting this code does not know is refused: the starting posterior could not
     be refitted as the version was."""
     given_in_full = manifest.get("response_config")
     if given_in_full is not None:
@@ -101,7 +101,7 @@ def response_config(manifest: dict) -> price_response.ResponseConfig:
             raise WeeklyUpdateError(f"manifest.json: response_config: {error}") from error
     train = manifest.get("training_config") or {}
     given = {"trees": train.get("response_trees"), "draws": train.get("response_draws"), "seed": train.get("seed")}
-    return price_response.ResponseConfig(**LEGACY_DEFAULTS, **{k: v for k, v in given.items() if v is not None})
+    return legacy(**{k: v for k, v in given.items() if v is not None})
 
 
 def check_log(log_path: Path, manifest: dict, base_name: str) -> str:
