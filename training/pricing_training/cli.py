@@ -108,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     lp.add_argument("--share", type=float, help="at most this share of the catalogue under test (default 0.20)")
     lp.add_argument("--ingest-command", help="run this command as '<cmd> --database F file.csv' to ingest each week "
                                              "(e.g. 'pricing-server ingest'); default: the Python ledger")
+    lp.add_argument("--response", action="append", metavar="FIELD=VALUE", default=[],
+                    help="a price-response setting for the starting posterior (ResponseConfig's field and a Python "
+                         "literal or bare word, e.g. truncated_curvature_spread=supported; repeatable)")
     lp.add_argument("--out", type=Path, default=Path("out/loop"))
     wu = sub.add_parser("weekly-update",
                         help="this week's price-test plan from the retailer's sales ledger, as a new version",
@@ -219,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
             from .loop.world import WorldError
 
             from .loop.plan import PlanConfig
+            from .response_config import with_settings as response_settings
 
             preset = LOOP_PRESETS[args.preset]
             plan = PlanConfig(**{k: v for k, v in (("delta", args.delta), ("share", args.share)) if v is not None})
@@ -227,9 +231,14 @@ def main(argv: list[str] | None = None) -> int:
             if args.weeks < 2:
                 parser.error("--weeks: give at least 2")
             try:
+                response = response_settings(args.response, trees=preset["trees"])
+            except ValueError as exc:
+                parser.error(f"--response: {exc}")
+            try:
                 evaluate_loop(args.world or DEFAULT_WORLDS, args.seeds or preset["seeds"], args.size or preset["size"],
                               args.out, args.weeks, plan, trees=preset["trees"],
-                              ingest_command=shlex.split(args.ingest_command) if args.ingest_command else None)
+                              ingest_command=shlex.split(args.ingest_command) if args.ingest_command else None,
+                              response=response)
             except WorldError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2

@@ -61,8 +61,14 @@ class TruncatedPrior:
     spread_range: tuple[float, float] | None = None  # the data's range for s (spread_range), when one was used
 
 
-SPREAD_MODES = ("mle", "floor", "integrated")
+SPREAD_MODES = ("mle", "floor", "integrated", "supported")
 SPREAD_GRID = 25  # points of log s over the data's range in the "integrated" mode
+# The "supported" mode's floor may cost at most this much penalized log-likelihood against the maximum: half the
+# 95% point of chi-square(1), so a floor the data reject at that level (a likelihood-ratio test) is lowered until
+# they do not.
+SUPPORT_DROP = 0.5 * 3.841
+SUPPORT_STEPS = 7  # bisection steps over log floor between SUPPORT_LOWEST x the detection floor and the floor
+SUPPORT_LOWEST = 0.01
 
 
 def spread_range(info: np.ndarray) -> tuple[float, float]:
@@ -248,7 +254,13 @@ def fit_spread(h: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float
     - "integrated": as "floor", with the parent's s integrated over rather than maximized: the profile marginal
       likelihood over a grid of log s on the data's range (the category means, and b's regression with
       `learn_slope`, maximized at each point), a flat prior on log s there, the population fitted at the posterior
-      mean of s."""
+      mean of s;
+    - "supported": as "floor", with the floor lowered to the largest one the data do not reject against the maximum
+      (a likelihood-ratio test, SUPPORT_DROP). On c <= 0 a population sd of σ puts the population's mean at about −σ
+      or below (its tail toward 0 can be no thinner than an exponential's), so where the products say little about c
+      each (a small log) the detection floor is wide, and the floor drags every product's c, and b with it through
+      their correlation, far negative although the products' pooled evidence places the population near 0
+      (docs/price-response.md, "A floor the data support")."""
     if mode not in SPREAD_MODES:
         raise ValueError(f"mode must be one of {SPREAD_MODES}, got {mode!r}")
     if mode == "mle":
@@ -260,6 +272,8 @@ def fit_spread(h: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float
     s_lo = 1.02 * lo  # the parent's s must exceed the population's floor
     if mode == "floor":
         prior = fit(h, info, groups, kappa, start_means, start_spread, learn_slope, (s_lo, hi), floor=lo)
+    elif mode == "supported":
+        prior, lo = _supported_floor(h, info, groups, kappa, start_means, start_spread, learn_slope, lo, hi)
     else:
         grid = np.exp(np.linspace(np.log(s_lo), np.log(hi), SPREAD_GRID))
         profile = np.array([fit(h, info, groups, kappa, start_means, start_spread, learn_slope, (s, s),
@@ -268,6 +282,32 @@ def fit_spread(h: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float
         s_mean = float(weights @ grid / weights.sum())
         prior = fit(h, info, groups, kappa, start_means, start_spread, learn_slope, (s_mean, s_mean), floor=lo)
     return dataclasses.replace(prior, spread_range=(lo, hi))
+
+
+def _supported_floor(h: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, start_means: np.ndarray,
+                     start_spread: np.ndarray, learn_slope: bool, lo: float, hi: float) -> tuple[TruncatedPrior, float]:
+    """fit_spread's "supported" mode: the fit under the largest floor in [SUPPORT_LOWEST x lo, lo] whose maximum is
+    within SUPPORT_DROP of the unconstrained maximum (bisection over log floor: the floored maximum falls as the floor
+    rises), and that floor."""
+    def floored(f: float) -> TruncatedPrior:
+        return fit(h, info, groups, kappa, start_means, start_spread, learn_slope, (1.02 * f, hi), floor=f)
+
+    best = fit(h, info, groups, kappa, start_means, start_spread, learn_slope).log_likelihood
+    prior = floored(lo)
+    if best - prior.log_likelihood <= SUPPORT_DROP:
+        return prior, lo
+    low, high = np.log(SUPPORT_LOWEST * lo), np.log(lo)
+    prior, kept = floored(float(np.exp(low))), float(np.exp(low))
+    if best - prior.log_likelihood > SUPPORT_DROP:  # even the lowest is rejected: keep it (the nearest the maximum)
+        return prior, kept
+    for _ in range(SUPPORT_STEPS):
+        mid = 0.5 * (low + high)
+        trial = floored(float(np.exp(mid)))
+        if best - trial.log_likelihood <= SUPPORT_DROP:
+            low, prior, kept = mid, trial, float(np.exp(mid))
+        else:
+            high = mid
+    return prior, kept
 
 
 def refit_sum(priors: list, learning: list[tuple[np.ndarray, np.ndarray]], mean: np.ndarray, cov: np.ndarray,

@@ -126,8 +126,8 @@ class ResponseConfig:
 
         if self.orders_nuisance != "committed" and self.orders_nuisance not in VARIANTS:
             raise ValueError(f"orders_nuisance must be 'committed' or one of {VARIANTS}, got {self.orders_nuisance!r}")
-        if self.truncated_curvature_spread not in ("mle", "floor", "integrated"):
-            raise ValueError("truncated_curvature_spread must be 'mle', 'floor' or 'integrated', got "
+        if self.truncated_curvature_spread not in ("mle", "floor", "integrated", "supported"):
+            raise ValueError("truncated_curvature_spread must be 'mle', 'floor', 'integrated' or 'supported', got "
                              f"{self.truncated_curvature_spread!r}")
         if self.truncated_curvature_slope and not self.truncated_curvature:
             raise ValueError("truncated_curvature_slope needs truncated_curvature")
@@ -150,3 +150,23 @@ def legacy(**changes) -> ResponseConfig:
     """The method before 2026-12-07 (LEGACY_DEFAULTS) with `changes`: what a version without `response_config` in its
     manifest was trained with, and the base the studies documented before then measured against."""
     return ResponseConfig(**(LEGACY_DEFAULTS | changes))
+
+
+def with_settings(settings: list[str], **base) -> ResponseConfig:
+    """ResponseConfig(**base) with `settings` ("field=value", the value a Python literal or a bare word for a string)
+    applied, for the command line; raises ValueError naming an unknown field or a malformed setting."""
+    import ast
+
+    fields = {f.name for f in dataclasses.fields(ResponseConfig)}
+    changes = dict(base)
+    for setting in settings:
+        name, sep, text = setting.partition("=")
+        if not sep or not name:
+            raise ValueError(f"{setting!r} is not FIELD=VALUE")
+        if name not in fields:
+            raise ValueError(f"{name!r} is not a price-response setting (one of {', '.join(sorted(fields))})")
+        try:
+            changes[name] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            changes[name] = text  # a bare word: a string setting
+    return ResponseConfig(**changes)

@@ -39,3 +39,23 @@ def test_loop_refuses_fewer_weeks_than_its_first_checkpoint(tmp_path, capsys):
     assert exit_info.value.code == 2
     assert "--weeks must be at least 4, got 3" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())  # refused before any world was built
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("no_such_setting=1", "'no_such_setting' is not a price-response setting"),
+    ("truncated_curvature_spread=median", "truncated_curvature_spread must be 'mle', 'floor', 'integrated' or"),
+    ("truncated_curvature_spread", "'truncated_curvature_spread' is not FIELD=VALUE"),
+])
+def test_loop_refuses_a_price_response_setting_it_cannot_use(tmp_path, capsys, setting, message):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["loop", "--response", setting, "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())  # refused before any world was built
+
+
+def test_response_settings_parse_literals_and_bare_words():
+    from pricing_training.response_config import ResponseConfig, with_settings
+
+    cfg = with_settings(["truncated_curvature_spread=supported", "draws=32", "within_week_orders=False"], trees=80)
+    assert cfg == ResponseConfig(trees=80, draws=32, within_week_orders=False, truncated_curvature_spread="supported")

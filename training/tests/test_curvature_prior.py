@@ -94,7 +94,7 @@ def test_recovers_the_truncated_population(simulated):
                                atol=0.15)
 
 
-@pytest.mark.parametrize("mode", ["floor", "integrated"])
+@pytest.mark.parametrize("mode", ["floor", "integrated", "supported"])
 def test_the_spread_modes_still_recover_a_population_away_from_the_boundary(simulated, mode):
     """Where the maximum is well inside (the simulated population above), keeping the population off the boundary
     changes little: the category means and the population's spread are recovered as by the maximum."""
@@ -143,7 +143,7 @@ def test_own_curvatures_straddling_zero_do_not_collapse_the_population():
         curvature_prior.fit_spread(*args, mode="median")
 
 
-@pytest.mark.parametrize("mode", ["floor", "integrated"])
+@pytest.mark.parametrize("mode", ["floor", "integrated", "supported"])
 def test_products_that_say_nothing_about_curvature_still_get_a_population(mode):
     """A tiny log (few weeks, prices that barely move): every product's evidence sd of c is in the thousands, so the
     data's detection floor clips at the top of the spread range. The modes still fit (the floor kept below the
@@ -159,6 +159,46 @@ def test_products_that_say_nothing_about_curvature_still_get_a_population(mode):
     assert lo < hi and np.all(np.isfinite(fitted.means)) and np.all(np.isfinite(fitted.covs))
     first, _ = curvature_prior.truncated_moments(fitted.means, fitted.covs)
     assert np.all(first[:, 1] <= 0.0) and np.all(np.isfinite(first))
+
+
+def test_the_supported_floor_gives_way_where_the_pooled_evidence_rejects_it():
+    """A small log: every product's curvature is a little below 0 but its own estimate is noisy (sd 5-15), so the
+    detection floor is wide, and on c <= 0 a population that wide has its mean far below 0 (about −floor or lower),
+    which the products' pooled evidence (800 of them) rejects. "floor" keeps it and drags the curvatures down;
+    "supported" lowers it to one the data do not reject at the 95% level, and its population sits near the truth."""
+    rng = np.random.default_rng(11)
+    p = 800
+    groups = rng.integers(0, 3, p)
+    c = -np.abs(rng.normal(0.0, 0.3, p))
+    beta = np.stack([TRUE_NU[groups] + TRUE_SLOPE * c + rng.normal(0.0, 0.3, p), c], axis=1)
+    sd_b, sd_c = rng.uniform(0.3, 1.0, p), rng.uniform(5.0, 15.0, p)
+    cov = np.zeros((p, 2, 2))
+    cov[:, 0, 0], cov[:, 1, 1] = sd_b ** 2, sd_c ** 2
+    cov[:, 0, 1] = cov[:, 1, 0] = 0.5 * sd_b * sd_c
+    raw = beta + np.einsum("pij,pj->pi", np.linalg.cholesky(cov), rng.standard_normal((p, 2)))
+    prior = _normal_prior(raw, np.linalg.inv(cov), groups)
+    h, j = curvature_prior.implied_evidence(prior.posterior_mean(), prior.posterior_cov(),
+                                            prior.category_means[groups], prior.spreads[0])
+    args = (h, j, groups, 3.0, prior.category_means, prior.spreads[0])
+
+    def population_mean(fitted) -> float:
+        first, _ = curvature_prior.truncated_moments(fitted.category_means, np.broadcast_to(fitted.spread, (3, 2, 2)))
+        return float(np.mean(first[:, 1]))
+
+    best = curvature_prior.fit_spread(*args, mode="mle").log_likelihood
+    floored = curvature_prior.fit_spread(*args, mode="floor")
+    supported = curvature_prior.fit_spread(*args, mode="supported")
+    detection = floored.spread_range[0]
+    assert detection > 1.0  # the wide floor of a small log
+    assert population_mean(floored) < -detection * 0.9  # the floor's mean: about −floor or below
+    assert best - floored.log_likelihood > curvature_prior.SUPPORT_DROP  # ... which the pooled evidence rejects
+    assert supported.spread_range[0] < detection / 2
+    assert best - supported.log_likelihood <= curvature_prior.SUPPORT_DROP + 1e-6
+    truth = float(np.mean(c))
+    assert abs(population_mean(supported) - truth) < abs(population_mean(floored) - truth) / 2
+    post_c = curvature_prior.truncated_moments(supported.means, supported.covs)[0][:, 1]
+    floor_c = curvature_prior.truncated_moments(floored.means, floored.covs)[0][:, 1]
+    assert abs(np.median(post_c) - np.median(c)) < abs(np.median(floor_c) - np.median(c)) / 2
 
 
 def _interval_coverage(means: np.ndarray, covs: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

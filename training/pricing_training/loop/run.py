@@ -238,11 +238,13 @@ PRESETS = {  # size of the world, trees of the starting fit, seeds
 
 
 def evaluate(worlds: list[str], seeds: list[int], size: str, out: Path, weeks: int = 26,
-             cfg: PlanConfig = PlanConfig(), trees: int = 150, ingest_command: list[str] | None = None) -> dict:
-    """Every world and seed, then the report (report.py)."""
+             cfg: PlanConfig = PlanConfig(), trees: int = 150, ingest_command: list[str] | None = None,
+             response: price_response.ResponseConfig | None = None) -> dict:
+    """Every world and seed, then the report (report.py). `response`: the starting posterior's settings (default
+    ResponseConfig's with `trees`)."""
     from . import report
 
-    response = price_response.ResponseConfig(trees=trees)
+    response = response or price_response.ResponseConfig(trees=trees)
     results = {}
     for spec in worlds:
         name = spec.split(":")[-1]
@@ -252,5 +254,6 @@ def evaluate(worlds: list[str], seeds: list[int], size: str, out: Path, weeks: i
             per_seed.append(report.seed_figures(result))
             log.info("%s seed %d done in %.0f s", name, seed, result["seconds"])
         results[spec] = per_seed
-    meta = {"weeks": weeks, "seeds": seeds, "size": size, "trees": trees, "plan": dataclasses.asdict(cfg)}
+    meta = {"weeks": weeks, "seeds": seeds, "size": size, "trees": response.trees, "plan": dataclasses.asdict(cfg),
+            "response": dataclasses.asdict(response)}
     return report.write(results, out, meta)
