@@ -36,11 +36,14 @@ estimates are attenuated; not the default.
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 import numpy as np
 from scipy import optimize, special
 
 from . import shrinkage
+
+log = logging.getLogger(__name__)
 
 MAX_MEAN = 20.0  # |μ_c,g| bound: a parent far above 0 with a small spread is an exponential tail at 0 (no finite MLE)
 MIN_SD, MAX_SD = 1e-3, 20.0
@@ -61,7 +64,7 @@ class TruncatedPrior:
     spread_range: tuple[float, float] | None = None  # the data's range for s (spread_range), when one was used
 
 
-SPREAD_MODES = ("mle", "floor", "integrated", "supported")
+SPREAD_MODES = ("mle", "floor", "integrated", "supported", "plausible")
 SPREAD_GRID = 25  # points of log s over the data's range in the "integrated" mode
 # The "supported" mode's floor may cost at most this much penalized log-likelihood against the maximum: half the
 # 95% point of chi-square(1), so a floor the data reject at that level (a likelihood-ratio test) is lowered until
@@ -260,7 +263,9 @@ def fit_spread(h: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float
       or below (its tail toward 0 can be no thinner than an exponential's), so where the products say little about c
       each (a small log) the detection floor is wide, and the floor drags every product's c, and b with it through
       their correlation, far negative although the products' pooled evidence places the population near 0
-      (docs/price-response.md, "A floor the data support")."""
+      (docs/price-response.md, "A floor the data support");
+    - "plausible": as "floor", the floor no wider than the curvature the demand forms the curve family is meant to fit
+      can have at the population's slope (plausible_spread): the detection floor of a small log is far wider."""
     if mode not in SPREAD_MODES:
         raise ValueError(f"mode must be one of {SPREAD_MODES}, got {mode!r}")
     if mode == "mle":
@@ -272,6 +277,9 @@ def fit_spread(h: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float
     s_lo = 1.02 * lo  # the parent's s must exceed the population's floor
     if mode == "floor":
         prior = fit(h, info, groups, kappa, start_means, start_spread, learn_slope, (s_lo, hi), floor=lo)
+    elif mode == "plausible":
+        lo = min(lo, plausible_spread(start_means))
+        prior = fit(h, info, groups, kappa, start_means, start_spread, learn_slope, (1.02 * lo, hi), floor=lo)
     elif mode == "supported":
         prior, lo = _supported_floor(h, info, groups, kappa, start_means, start_spread, learn_slope, lo, hi)
     else:
@@ -282,6 +290,16 @@ def fit_spread(h: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float
         s_mean = float(weights @ grid / weights.sum())
         prior = fit(h, info, groups, kappa, start_means, start_spread, learn_slope, (s_mean, s_mean), floor=lo)
     return dataclasses.replace(prior, spread_range=(lo, hi))
+
+
+def plausible_spread(start_means: np.ndarray) -> float:
+    """The widest population sd of c that demand at the population's elasticity e (|the category means' mean b|) makes
+    plausible: |e| (1 + |e|) / 2, the magnitude of ln q's curvature in ln p (c = ½ de/d ln p) of linear demand at e,
+    the most curved of the forms the curve family is meant to fit (isoelastic 0, exponential e / 2, logit with a share
+    of at most half between). c of those forms lies in [e (1 − e) / 2, 0], so a population wider than that range
+    is not one of them."""
+    e = abs(float(np.mean(start_means[:, 0])))
+    return max(e * (1.0 + e) / 2.0, 10 * MIN_SD)
 
 
 def _supported_floor(h: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float, start_means: np.ndarray,
@@ -342,4 +360,7 @@ def refit_sum(priors: list, learning: list[tuple[np.ndarray, np.ndarray]], mean:
                "start_sd": np.sqrt(np.diag(start_spread)).tolist(), "iterations": prior.iterations,
                "median_truncated_mean": np.median(first, axis=0).tolist(), "spread_mode": spread_mode,
                "spread_range": None if prior.spread_range is None else list(prior.spread_range)}
+    log.info("curvature population on c <= 0 (%s): mean %.2f, sd %.2f; parent mean of c %.2f, sd %.2f; floor %s",
+             spread_mode, summary["population_mean_c"], summary["population_sd_c"], prior.global_mean[1],
+             np.sqrt(prior.spread[1, 1]), "none" if prior.spread_range is None else f"{prior.spread_range[0]:.2f}")
     return post_mean, post_cov, summary

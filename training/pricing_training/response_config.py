@@ -126,8 +126,9 @@ class ResponseConfig:
 
         if self.orders_nuisance != "committed" and self.orders_nuisance not in VARIANTS:
             raise ValueError(f"orders_nuisance must be 'committed' or one of {VARIANTS}, got {self.orders_nuisance!r}")
-        if self.truncated_curvature_spread not in ("mle", "floor", "integrated", "supported"):
-            raise ValueError("truncated_curvature_spread must be 'mle', 'floor', 'integrated' or 'supported', got "
+        if self.truncated_curvature_spread not in ("mle", "floor", "integrated", "supported", "plausible"):
+            raise ValueError("truncated_curvature_spread must be 'mle', 'floor', 'integrated', 'supported' or "
+                             "'plausible', got "
                              f"{self.truncated_curvature_spread!r}")
         if self.truncated_curvature_slope and not self.truncated_curvature:
             raise ValueError("truncated_curvature_slope needs truncated_curvature")

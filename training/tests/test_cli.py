@@ -43,7 +43,7 @@ def test_loop_refuses_fewer_weeks_than_its_first_checkpoint(tmp_path, capsys):
 
 @pytest.mark.parametrize("setting, message", [
     ("no_such_setting=1", "'no_such_setting' is not a price-response setting"),
-    ("truncated_curvature_spread=median", "truncated_curvature_spread must be 'mle', 'floor', 'integrated' or"),
+    ("truncated_curvature_spread=median", "truncated_curvature_spread must be 'mle', 'floor', 'integrated'"),
     ("truncated_curvature_spread", "'truncated_curvature_spread' is not FIELD=VALUE"),
 ])
 def test_loop_refuses_a_price_response_setting_it_cannot_use(tmp_path, capsys, setting, message):

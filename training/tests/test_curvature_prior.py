@@ -161,11 +161,9 @@ def test_products_that_say_nothing_about_curvature_still_get_a_population(mode):
     assert np.all(first[:, 1] <= 0.0) and np.all(np.isfinite(first))
 
 
-def test_the_supported_floor_gives_way_where_the_pooled_evidence_rejects_it():
-    """A small log: every product's curvature is a little below 0 but its own estimate is noisy (sd 5-15), so the
-    detection floor is wide, and on c <= 0 a population that wide has its mean far below 0 (about −floor or lower),
-    which the products' pooled evidence (800 of them) rejects. "floor" keeps it and drags the curvatures down;
-    "supported" lowers it to one the data do not reject at the 95% level, and its population sits near the truth."""
+def _small_log():
+    """A small log: every product's curvature a little below 0 (true c [P]) but its own estimate noisy (sd 5-15), so
+    the detection floor is wide; returns (c, fit_spread's arguments)."""
     rng = np.random.default_rng(11)
     p = 800
     groups = rng.integers(0, 3, p)
@@ -179,26 +177,64 @@ def test_the_supported_floor_gives_way_where_the_pooled_evidence_rejects_it():
     prior = _normal_prior(raw, np.linalg.inv(cov), groups)
     h, j = curvature_prior.implied_evidence(prior.posterior_mean(), prior.posterior_cov(),
                                             prior.category_means[groups], prior.spreads[0])
-    args = (h, j, groups, 3.0, prior.category_means, prior.spreads[0])
+    return c, (h, j, groups, 3.0, prior.category_means, prior.spreads[0])
 
-    def population_mean(fitted) -> float:
-        first, _ = curvature_prior.truncated_moments(fitted.category_means, np.broadcast_to(fitted.spread, (3, 2, 2)))
-        return float(np.mean(first[:, 1]))
 
+def _population_mean_c(fitted) -> float:
+    first, _ = curvature_prior.truncated_moments(fitted.category_means, np.broadcast_to(fitted.spread, (3, 2, 2)))
+    return float(np.mean(first[:, 1]))
+
+
+def test_the_supported_floor_gives_way_where_the_pooled_evidence_rejects_it():
+    """On a small log (_small_log) the wide detection floor puts the population's mean far below 0 (on c <= 0 about
+    −floor or lower), which the products' pooled evidence (800 of them) rejects. "floor" keeps it and drags the
+    curvatures down; "supported" lowers it to one the data do not reject at the 95% level, and its population sits
+    near the truth."""
+    c, args = _small_log()
     best = curvature_prior.fit_spread(*args, mode="mle").log_likelihood
     floored = curvature_prior.fit_spread(*args, mode="floor")
     supported = curvature_prior.fit_spread(*args, mode="supported")
     detection = floored.spread_range[0]
     assert detection > 1.0  # the wide floor of a small log
-    assert population_mean(floored) < -detection * 0.9  # the floor's mean: about −floor or below
+    assert _population_mean_c(floored) < -detection * 0.9  # the floor's mean: about −floor or below
     assert best - floored.log_likelihood > curvature_prior.SUPPORT_DROP  # ... which the pooled evidence rejects
     assert supported.spread_range[0] < detection / 2
     assert best - supported.log_likelihood <= curvature_prior.SUPPORT_DROP + 1e-6
     truth = float(np.mean(c))
-    assert abs(population_mean(supported) - truth) < abs(population_mean(floored) - truth) / 2
+    assert abs(_population_mean_c(supported) - truth) < abs(_population_mean_c(floored) - truth) / 2
     post_c = curvature_prior.truncated_moments(supported.means, supported.covs)[0][:, 1]
     floor_c = curvature_prior.truncated_moments(floored.means, floored.covs)[0][:, 1]
     assert abs(np.median(post_c) - np.median(c)) < abs(np.median(floor_c) - np.median(c)) / 2
+
+
+def test_the_plausible_floor_is_no_wider_than_the_demand_forms_allow():
+    """On the same small log "plausible" caps the floor at |e| (1 + |e|) / 2 of the population's slope (about 1.4
+    here against a detection floor above 2): the population keeps that spread, its mean nearer the truth than the
+    floor's; where the detection floor is the narrower (the population away from the boundary) nothing changes."""
+    c, args = _small_log()
+    floored = curvature_prior.fit_spread(*args, mode="floor")
+    plausible = curvature_prior.fit_spread(*args, mode="plausible")
+    cap = curvature_prior.plausible_spread(args[4])
+    e = abs(float(np.mean(args[4][:, 0])))
+    assert cap == pytest.approx(e * (1 + e) / 2) and 0.8 < cap < floored.spread_range[0]
+    assert plausible.spread_range[0] == pytest.approx(cap)
+    first, second = curvature_prior.truncated_moments(plausible.category_means,
+                                                      np.broadcast_to(plausible.spread, (3, 2, 2)))
+    assert np.all(np.sqrt(second[:, 1, 1] - first[:, 1] ** 2) >= cap * 0.99)
+    truth = float(np.mean(c))
+    assert _population_mean_c(floored) < _population_mean_c(plausible) < truth + 0.05
+
+
+def test_the_plausible_floor_leaves_a_well_measured_population_alone(simulated):
+    beta, groups, prior, _ = simulated
+    h, j = curvature_prior.implied_evidence(prior.posterior_mean(), prior.posterior_cov(),
+                                            prior.category_means[groups], prior.spreads[0])
+    args = (h, j, groups, 3.0, prior.category_means, prior.spreads[0])
+    floored = curvature_prior.fit_spread(*args, mode="floor")
+    plausible = curvature_prior.fit_spread(*args, mode="plausible")
+    assert floored.spread_range[0] < curvature_prior.plausible_spread(prior.category_means)
+    np.testing.assert_allclose(plausible.category_means, floored.category_means)
+    np.testing.assert_allclose(plausible.spread, floored.spread)
 
 
 def _interval_coverage(means: np.ndarray, covs: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
