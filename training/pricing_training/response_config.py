@@ -108,10 +108,13 @@ class ResponseConfig:
     truncated_curvature: bool = True
     truncated_curvature_slope: bool = False  # ... and b's regression on c relearned with it
     # ... and how its sd of c is chosen (curvature_prior.fit_spread): "mle" (the maximum, may collapse onto c = 0),
-    # "floor" (no smaller than the data's detection floor) or "integrated" (the posterior mean of s over the data's
-    # range, flat in log s). Measured: docs/price-response.md, "Keeping the population off the boundary". Read only
-    # with truncated_curvature.
-    truncated_curvature_spread: str = "floor"
+    # "floor" (no smaller than the data's detection floor), "integrated" (the posterior mean of s over the data's
+    # range, flat in log s), "supported" (the floor lowered until a likelihood-ratio test accepts it) or "plausible"
+    # (the floor capped at the curvature linear demand has at the population's slope). "plausible" since 2026-12-08:
+    # on small logs the detection floor is far wider than any demand form's curvature and dragged the elasticities
+    # too negative (docs/price-response.md, "A floor the data support, and a plausible one"); "floor" from
+    # 2026-12-07 ("Keeping the population off the boundary"). Read only with truncated_curvature.
+    truncated_curvature_spread: str = "plausible"
     # The orders part's offset and price residual: "committed" (the nuisances above), or from exogenous controls only,
     # "exogenous", or those and the product's own de-priced demand shock, "shock", or the committed ones less some of
     # the price controls (exogenous_nuisance.VARIANTS: prototypes and diagnoses; measured, not adopted: harm 5-70% on

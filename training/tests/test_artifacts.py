@@ -113,7 +113,7 @@ def test_layout_and_checksums(quick_version, manifest):
     assert pr["draws"] == QUICK.response_draws and pr["decision"] == decision.DEFAULT_DECISION
     # each part's prior, and the summed response's population on c <= 0 (the default since 2026-12-07)
     assert set(pr["estimation"]) == {"orders", "size", "truncated_curvature"}
-    assert pr["estimation"]["truncated_curvature"]["spread_mode"] == "floor"
+    assert pr["estimation"]["truncated_curvature"]["spread_mode"] == price_response.ResponseConfig().truncated_curvature_spread
 
 
 def test_every_model_reloaded_from_files_reproduces_the_trained_model(artifacts, golden, manifest):
