@@ -25,8 +25,10 @@ as the prior is. `truncated_moments` gives the truncated posterior's moments (c'
 regression on c).
 
 Where the own curvatures are about 0 on balance the maximum collapses the population onto c = 0; `fit_spread`'s
-"floor" and "integrated" modes keep its sd at or above what the data could detect (ResponseConfig.
-truncated_curvature_spread; measured, not adopted: docs/price-response.md, "Keeping the population off the boundary").
+"floor" and "integrated" modes keep its sd at or above what the data could detect (docs/price-response.md, "Keeping
+the population off the boundary"), and its "plausible" mode, the default (ResponseConfig.truncated_curvature_spread),
+caps that floor at the curvature a demand form can have, since on a small log the detectable spread is far wider
+(docs/price-response.md, "A floor the data support, and a plausible one").
 
 Measured on the development seeds (docs/price-response.md, "The curvature population on c <= 0"): the learned
 population matches the truth's median curvature, but the elasticities then read too inelastic where the own
@@ -263,7 +265,7 @@ def fit_spread(h: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float
       or below (its tail toward 0 can be no thinner than an exponential's), so where the products say little about c
       each (a small log) the detection floor is wide, and the floor drags every product's c, and b with it through
       their correlation, far negative although the products' pooled evidence places the population near 0
-      (docs/price-response.md, "A floor the data support");
+      (docs/price-response.md, "A floor the data support, and a plausible one");
     - "plausible": as "floor", the floor no wider than the curvature the demand forms the curve family is meant to fit
       can have at the population's slope (plausible_spread): the detection floor of a small log is far wider."""
     if mode not in SPREAD_MODES:
