@@ -276,12 +276,11 @@ def fit_spread(h: np.ndarray, info: np.ndarray, groups: np.ndarray, kappa: float
     # Where the products say almost nothing about c the floor clips at the top of the range; the parent's s must
     # still exceed the population's floor within it, or the bounds cross.
     lo = min(lo, hi / 1.05)
-    s_lo = 1.02 * lo  # the parent's s must exceed the population's floor
-    if mode == "floor":
-        prior = fit(h, info, groups, kappa, start_means, start_spread, learn_slope, (s_lo, hi), floor=lo)
-    elif mode == "plausible":
+    if mode == "plausible":
         lo = min(lo, plausible_spread(start_means))
-        prior = fit(h, info, groups, kappa, start_means, start_spread, learn_slope, (1.02 * lo, hi), floor=lo)
+    s_lo = 1.02 * lo  # the parent's s must exceed the population's floor
+    if mode in ("floor", "plausible"):
+        prior = fit(h, info, groups, kappa, start_means, start_spread, learn_slope, (s_lo, hi), floor=lo)
     elif mode == "supported":
         prior, lo = _supported_floor(h, info, groups, kappa, start_means, start_spread, learn_slope, lo, hi)
     else:

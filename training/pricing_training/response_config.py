@@ -156,11 +156,19 @@ def legacy(**changes) -> ResponseConfig:
     return ResponseConfig(**(LEGACY_DEFAULTS | changes))
 
 
-def with_settings(settings: list[str], **base) -> ResponseConfig:
-    """ResponseConfig(**base) with `settings` ("field=value", the value a Python literal or a bare word for a string)
-    applied, for the command line; raises ValueError naming an unknown field or a malformed setting."""
+def setting_value(text: str):
+    """A command-line setting's value: a Python literal (True, 0.5, (11, 12)) or else a bare word (a string)."""
     import ast
 
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def with_settings(settings: list[str], **base) -> ResponseConfig:
+    """ResponseConfig(**base) with `settings` ("field=value", the value as `setting_value` reads it) applied, for the
+    command line; raises ValueError naming an unknown field or a malformed setting."""
     fields = {f.name for f in dataclasses.fields(ResponseConfig)}
     changes = dict(base)
     for setting in settings:
@@ -169,8 +177,5 @@ def with_settings(settings: list[str], **base) -> ResponseConfig:
             raise ValueError(f"{setting!r} is not FIELD=VALUE")
         if name not in fields:
             raise ValueError(f"{name!r} is not a price-response setting (one of {', '.join(sorted(fields))})")
-        try:
-            changes[name] = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
-            changes[name] = text  # a bare word: a string setting
+        changes[name] = setting_value(text)
     return ResponseConfig(**changes)

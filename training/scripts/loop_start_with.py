@@ -1,9 +1,9 @@
 """The loop's starting posterior (the service's price response on a world's training year) under ResponseConfig
 switches, scored against the world's true elasticities at the current price: 80% interval coverage, median
-absolute error and median elasticity against the truth's, and the fitted curvature population (docs/price-response.md,
-"A floor the data support").
+absolute error and median elasticity against the truth's, and the draws' median curvature (docs/price-response.md,
+"A floor the data support, and a plausible one").
 
-    cd training && python scripts/loop_start_with.py <out> --seeds 1 2 3 --world <spec> ... -- key=value ...
+    cd training && python scripts/loop_start_with.py <out> [--seeds 1 2 3] [--world <spec> ...] [field=value ...]
 
 Each (world, seed) caches its starting posterior under <out>/<name>/seed-S (the loop's cache, keyed by every setting),
 so the default and a variant side by side cost one fit each. Prints one row per world and seed and the means.
@@ -19,20 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from pricing_training import price_response
 from pricing_training.loop import report, start as start_mod, update
 from pricing_training.loop.world import load
+from pricing_training.response_config import with_settings
 
 WORLDS = ["pricing_training.loop.retail_adapter:invoice_world", "pricing_training.loop.retail_adapter:weekly_world"]
-
-
-def parse_value(text: str):
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return {"true": True, "false": False, "none": None}.get(text.lower(), text)
 
 
 def main() -> None:
@@ -43,11 +34,9 @@ def main() -> None:
     ap.add_argument("--size", default="full")
     ap.add_argument("--trees", type=int, default=100)
     ap.add_argument("changes", nargs="*", help="ResponseConfig field=value")
-    args = ap.parse_args()
+    args = ap.parse_intermixed_args()  # settings may follow --world / --seeds
     logging.basicConfig(level=logging.WARNING)
-    changes = dict(c.split("=", 1) for c in args.changes)
-    response = dataclasses.replace(price_response.ResponseConfig(trees=args.trees),
-                                   **{k: parse_value(v) for k, v in changes.items()})
+    response = with_settings(args.changes, trees=args.trees)
     rows = []
     for spec in args.world or WORLDS:
         for seed in args.seeds:

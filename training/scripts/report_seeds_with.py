@@ -3,22 +3,15 @@ network baselines (keep-the-price and the oracles are in the report; the committ
 Values are Python literals (True, 'floor', 0.5); `seeds=(11, 12)` runs other seeds (the development ones) instead.
 Usage: cd training && PYTHONPATH=. python scripts/report_seeds_with.py shop-invoice out/eval-cand-shop-invoice \\
            within_week_orders=True truncated_curvature=True truncated_curvature_spread=floor"""
-import ast
 import sys
 from pathlib import Path
 
 from pricing_training import evaluate, price_response
+from pricing_training.response_config import setting_value
 
 
 def switches(args: list[str]) -> dict:
-    out = {}
-    for arg in args:
-        key, _, text = arg.partition("=")
-        try:
-            out[key] = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
-            out[key] = text  # a bare word: a string setting
-    return out
+    return {key: setting_value(text) for key, _, text in (arg.partition("=") for arg in args)}
 
 
 if __name__ == "__main__":
