@@ -1,0 +1,49 @@
+"""`make eval-loop` with the test plan's settings changed (PlanConfig fields, values as report_seeds_with.py reads
+them), for tuning the loop on the development seeds against `make eval-loop LOOP_SEEDS=dev` of the same code:
+
+    cd training && PYTHONPATH=. python scripts/loop_with.py ../out/loop-dev-hb01 --seeds 1 2 3 \\
+        --ingest-command "<repo>/.build/release/pricing-server ingest" harm_budget=0.01
+
+Without --world: every world make eval-loop runs (both retail worlds and the seven scenario worlds)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import shlex
+from pathlib import Path
+
+from pricing_training.loop.plan import PlanConfig
+from pricing_training.loop.run import PRESETS, evaluate
+from pricing_training.response_config import setting_value
+
+WORLDS = ([f"pricing_training.loop.retail_adapter:{w}" for w in ("invoice_world", "weekly_world")]
+          + [f"pricing_training.loop.scenario_world:{w}" for w in ("exp_strong", "linear_moderate",
+             "logit_strong_breaks", "iso_moderate", "mixed_strong_thin", "shop_weekly", "shop_invoice")])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
+    ap.add_argument("--world", action="append")
+    ap.add_argument("--ingest-command")
+    ap.add_argument("changes", nargs="*", help="PlanConfig field=value")
+    args = ap.parse_intermixed_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    fields = {f.name for f in dataclasses.fields(PlanConfig)}
+    changes = {}
+    for setting in args.changes:
+        name, _, text = setting.partition("=")
+        if name not in fields:
+            ap.error(f"{name!r} is not a PlanConfig field")
+        changes[name] = setting_value(text)
+    preset = PRESETS["full"]
+    evaluate(args.world or WORLDS, args.seeds, preset["size"], args.out, cfg=PlanConfig(**changes),
+             trees=preset["trees"], ingest_command=shlex.split(args.ingest_command) if args.ingest_command else None)
+    print((args.out / "report.md").read_text())
+
+
+if __name__ == "__main__":
+    main()
