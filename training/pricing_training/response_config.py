@@ -125,13 +125,14 @@ class ResponseConfig:
     def __post_init__(self) -> None:
         # Settings that cannot work together are refused here, before hours of cross-fitting, not at the step that
         # would use them.
+        from .curvature_prior import SPREAD_MODES  # here too: its scipy import must not run at config import
         from .exogenous_nuisance import VARIANTS  # here: that module's imports must not run at config import
 
         if self.orders_nuisance != "committed" and self.orders_nuisance not in VARIANTS:
             raise ValueError(f"orders_nuisance must be 'committed' or one of {VARIANTS}, got {self.orders_nuisance!r}")
-        if self.truncated_curvature_spread not in ("mle", "floor", "integrated", "supported", "plausible"):
-            raise ValueError("truncated_curvature_spread must be 'mle', 'floor', 'integrated', 'supported' or "
-                             "'plausible', got "
+        if self.truncated_curvature_spread not in SPREAD_MODES:
+            *first, last = (repr(m) for m in SPREAD_MODES)
+            raise ValueError(f"truncated_curvature_spread must be {', '.join(first)} or {last}, got "
                              f"{self.truncated_curvature_spread!r}")
         if self.truncated_curvature_slope and not self.truncated_curvature:
             raise ValueError("truncated_curvature_slope needs truncated_curvature")
@@ -166,16 +167,21 @@ def setting_value(text: str):
         return text
 
 
-def with_settings(settings: list[str], **base) -> ResponseConfig:
-    """ResponseConfig(**base) with `settings` ("field=value", the value as `setting_value` reads it) applied, for the
-    command line; raises ValueError naming an unknown field or a malformed setting."""
-    fields = {f.name for f in dataclasses.fields(ResponseConfig)}
+def settings_of(cls, settings: list[str], what: str, **base):
+    """The dataclass `cls(**base)` with `settings` ("field=value", the value as `setting_value` reads it) applied, for
+    the command line; raises ValueError naming an unknown field (as a `what` setting) or a malformed setting."""
+    fields = {f.name for f in dataclasses.fields(cls)}
     changes = dict(base)
     for setting in settings:
         name, sep, text = setting.partition("=")
         if not sep or not name:
             raise ValueError(f"{setting!r} is not FIELD=VALUE")
         if name not in fields:
-            raise ValueError(f"{name!r} is not a price-response setting (one of {', '.join(sorted(fields))})")
+            raise ValueError(f"{name!r} is not a {what} setting (one of {', '.join(sorted(fields))})")
         changes[name] = setting_value(text)
-    return ResponseConfig(**changes)
+    return cls(**changes)
+
+
+def with_settings(settings: list[str], **base) -> ResponseConfig:
+    """ResponseConfig(**base) with `settings` applied (settings_of)."""
+    return settings_of(ResponseConfig, settings, "price-response", **base)

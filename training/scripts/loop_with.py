@@ -9,14 +9,13 @@ Without --world: every world make eval-loop runs (both retail worlds and the sev
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import shlex
 from pathlib import Path
 
 from pricing_training.loop.plan import PlanConfig
 from pricing_training.loop.run import PRESETS, evaluate
-from pricing_training.response_config import setting_value
+from pricing_training.response_config import settings_of
 
 WORLDS = ([f"pricing_training.loop.retail_adapter:{w}" for w in ("invoice_world", "weekly_world")]
           + [f"pricing_training.loop.scenario_world:{w}" for w in ("exp_strong", "linear_moderate",
@@ -32,15 +31,12 @@ def main() -> None:
     ap.add_argument("changes", nargs="*", help="PlanConfig field=value")
     args = ap.parse_intermixed_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    fields = {f.name for f in dataclasses.fields(PlanConfig)}
-    changes = {}
-    for setting in args.changes:
-        name, _, text = setting.partition("=")
-        if name not in fields:
-            ap.error(f"{name!r} is not a PlanConfig field")
-        changes[name] = setting_value(text)
+    try:
+        plan = settings_of(PlanConfig, args.changes, "test-plan (PlanConfig)")
+    except ValueError as exc:
+        ap.error(str(exc))
     preset = PRESETS["full"]
-    evaluate(args.world or WORLDS, args.seeds, preset["size"], args.out, cfg=PlanConfig(**changes),
+    evaluate(args.world or WORLDS, args.seeds, preset["size"], args.out, cfg=plan,
              trees=preset["trees"], ingest_command=shlex.split(args.ingest_command) if args.ingest_command else None)
     print((args.out / "report.md").read_text())
 
